@@ -1,0 +1,1 @@
+"""The embedded default: a deterministic sandbox firm and local emulators of its vendors' APIs."""

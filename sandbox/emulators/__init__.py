@@ -1,0 +1,1 @@
+"""Local emulators of the vendors' published API contracts, served over real HTTP on loopback."""

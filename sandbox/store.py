@@ -1,0 +1,190 @@
+"""Persistent state of the sandbox firm's three systems, shared by the emulators.
+
+The emulators serve and mutate vendor-shaped JSON records kept here, so what tieout writes back
+through an emulator is what the next night extracts. SQLite (stdlib) keeps it in one file that
+several threads and processes may open; each record is stored in the vendor's own JSON shape.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    system TEXT NOT NULL,      -- salesforce | harvest | quickbooks
+    tenant TEXT NOT NULL,      -- QuickBooks realm id; '' where the vendor has one tenant
+    object TEXT NOT NULL,      -- the vendor's own object name: Account, time_entries, Invoice
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,      -- creation order, the vendors' default listing order
+    updated_at TEXT NOT NULL,  -- ISO-8601 UTC, what incremental filters compare
+    payload TEXT NOT NULL,     -- the record as the vendor's API returns it
+    PRIMARY KEY (system, tenant, object, id)
+);
+CREATE INDEX IF NOT EXISTS records_by_update ON records (system, tenant, object, updated_at);
+CREATE INDEX IF NOT EXISTS records_by_seq ON records (system, tenant, object, seq);
+CREATE TABLE IF NOT EXISTS requests (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    system TEXT NOT NULL, tenant TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+    query TEXT NOT NULL, status INTEGER NOT NULL, body TEXT, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    system: str
+    tenant: str
+    method: str
+    path: str
+    query: str
+    status: int
+    body: str | None
+
+
+class SandboxStore:
+    """Vendor records by (system, tenant, object, id), plus a request log and firm metadata."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._tx() as db:
+            db.executescript(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- records -------------------------------------------------------------------------
+    def put(self, system: str, tenant: str, object: str, id: str, payload: dict, updated_at: str) -> None:
+        self.put_many(system, tenant, object, [(id, payload, updated_at)])
+
+    def put_many(self, system: str, tenant: str, object: str, rows: Iterable[tuple[str, dict, str]]) -> None:
+        """Insert or replace records; a replaced record keeps its listing position."""
+        with self._tx() as db:
+            next_seq = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE system=? AND tenant=? AND object=?",
+                (system, tenant, object),
+            ).fetchone()[0]
+            for offset, (id, payload, updated_at) in enumerate(rows):
+                db.execute(
+                    """INSERT INTO records (system, tenant, object, id, seq, updated_at, payload)
+                       VALUES (?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (system, tenant, object, id) DO UPDATE
+                       SET updated_at = excluded.updated_at, payload = excluded.payload""",
+                    (system, tenant, object, str(id), next_seq + offset, updated_at, json.dumps(payload)),
+                )
+
+    def get(self, system: str, tenant: str, object: str, id: str) -> dict | None:
+        row = self._db().execute(
+            "SELECT payload FROM records WHERE system=? AND tenant=? AND object=? AND id=?",
+            (system, tenant, object, str(id)),
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def delete(self, system: str, tenant: str, object: str, id: str) -> bool:
+        with self._tx() as db:
+            cursor = db.execute(
+                "DELETE FROM records WHERE system=? AND tenant=? AND object=? AND id=?",
+                (system, tenant, object, str(id)),
+            )
+        return cursor.rowcount > 0
+
+    def list(
+        self,
+        system: str,
+        tenant: str,
+        object: str,
+        *,
+        updated_since: str | None = None,
+        descending: bool = False,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Records in listing order (creation order), optionally only those updated at/after a time."""
+        sql = "SELECT payload FROM records WHERE system=? AND tenant=? AND object=?"
+        params: list = [system, tenant, object]
+        if updated_since is not None:
+            sql += " AND updated_at >= ?"
+            params.append(updated_since)
+        sql += " ORDER BY seq DESC" if descending else " ORDER BY seq"
+        sql += " LIMIT ? OFFSET ?"
+        params += [-1 if limit is None else limit, offset]
+        return [json.loads(p) for (p,) in self._db().execute(sql, params)]
+
+    def count(self, system: str, tenant: str, object: str, *, updated_since: str | None = None) -> int:
+        sql = "SELECT COUNT(*) FROM records WHERE system=? AND tenant=? AND object=?"
+        params: list = [system, tenant, object]
+        if updated_since is not None:
+            sql += " AND updated_at >= ?"
+            params.append(updated_since)
+        return self._db().execute(sql, params).fetchone()[0]
+
+    def next_id(self, system: str, tenant: str, object: str, start: int = 1) -> int:
+        """The next free numeric id for a new record (vendors with integer ids)."""
+        row = self._db().execute(
+            "SELECT MAX(CAST(id AS INTEGER)) FROM records WHERE system=? AND tenant=? AND object=?",
+            (system, tenant, object),
+        ).fetchone()
+        return max(start, (row[0] or 0) + 1)
+
+    # -- request log ---------------------------------------------------------------------
+    def log_request(self, system: str, tenant: str, method: str, path: str, query: str, status: int,
+                    body: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO requests (system, tenant, method, path, query, status, body, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (system, tenant, method, path, query, status, body, utc_now_iso()),
+            )
+
+    def requests(self, system: str | None = None, *, since_n: int = 0) -> list[LoggedRequest]:
+        sql = "SELECT system, tenant, method, path, query, status, body FROM requests WHERE n > ?"
+        params: list = [since_n]
+        if system is not None:
+            sql += " AND system = ?"
+            params.append(system)
+        return [LoggedRequest(*row) for row in self._db().execute(sql + " ORDER BY n", params)]
+
+    def last_request_n(self) -> int:
+        return self._db().execute("SELECT COALESCE(MAX(n), 0) FROM requests").fetchone()[0]
+
+    # -- firm metadata (tokens, realms, as-of date, seed) ---------------------------------
+    def set_meta(self, key: str, value) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    def meta(self, key: str, default=None):
+        row = self._db().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
