@@ -1,0 +1,14 @@
+"""Raw snapshot assets for every object of every configured source system."""
+
+from assets.extraction.factory import extraction_asset
+from resources.harvest import HarvestResource
+from resources.quickbooks import QuickBooksResource
+from resources.salesforce import SalesforceResource
+
+SOURCE_CONNECTORS = (SalesforceResource, HarvestResource, QuickBooksResource)
+
+extraction_assets = [
+    extraction_asset(connector.system, object_name)
+    for connector in SOURCE_CONNECTORS
+    for object_name in connector.objects
+]

@@ -1,0 +1,107 @@
+"""Writing one object's nightly snapshot into the warehouse: planned, fetched, then swapped in
+atomically, so a failed night leaves every earlier snapshot complete and readable."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import pandas as pd
+
+from resources.extraction import Extraction
+from sql import load, run_script
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    snapshot_date: date
+    mode: str  # full | incremental
+    base_snapshot_date: date | None
+    since: datetime | None  # watermark (already moved back by the overlap)
+
+    @property
+    def since_iso(self) -> str | None:
+        return self.since.strftime("%Y-%m-%dT%H:%M:%SZ") if self.since else None
+
+
+def raw_table(system: str, object_name: str) -> str:
+    return f"raw.{system}__{object_name.lower()}"
+
+
+def ensure_tables(connection, table: str) -> None:
+    run_script(connection, load("raw/create_snapshot_tables.sql", raw_table=table))
+
+
+def plan_load(connection, system: str, object_name: str, snapshot_date: date, *, requested_mode: str,
+              full_sweep_every_days: int, overlap: timedelta) -> LoadPlan:
+    """Incremental when an earlier snapshot exists and the last full sweep is recent enough."""
+    table = raw_table(system, object_name)
+    ensure_tables(connection, table)
+    base, last_full = connection.execute(
+        load("raw/plan_load.sql"), {"system": system, "object": object_name, "snapshot_date": snapshot_date}
+    ).fetchone()
+    sweep_due = last_full is None or (snapshot_date - last_full).days >= full_sweep_every_days
+    if requested_mode == "full" or base is None or (requested_mode == "auto" and sweep_due):
+        return LoadPlan(snapshot_date, "full", None, None)
+    (watermark,) = connection.execute(load("raw/watermark.sql", raw_table=table),
+                                      {"base_snapshot_date": base}).fetchone()
+    if watermark is None:
+        return LoadPlan(snapshot_date, "full", None, None)
+    since = watermark.astimezone(timezone.utc) - overlap
+    return LoadPlan(snapshot_date, "incremental", base, since)
+
+
+def write_snapshot(connection, system: str, object_name: str, plan: LoadPlan, extraction: Extraction,
+                   seconds: float) -> dict:
+    """Replace the night's snapshot in one transaction and log the load; returns the load row."""
+    table = raw_table(system, object_name)
+    load_id = uuid.uuid4().hex
+    extracted_at = datetime.now(timezone.utc)
+    fetched = pd.DataFrame(
+        {
+            "entity": [r.entity for r in extraction.records],
+            "record_id": pd.Series([r.record_id for r in extraction.records], dtype="string"),
+            "updated_at": pd.to_datetime([r.updated_at for r in extraction.records], utc=True,
+                                         errors="coerce", format="ISO8601"),
+            "payload": [json.dumps(r.payload, ensure_ascii=False) for r in extraction.records],
+            "page": pd.Series([r.page for r in extraction.records], dtype="int32"),
+            "load_id": load_id,
+            "extracted_at": extracted_at,
+        }
+    )
+    deleted = pd.DataFrame(extraction.deleted or [], columns=["entity", "record_id"], dtype="string")
+    swept = pd.DataFrame({"entity": pd.Series(extraction.entities, dtype="string")})
+    connection.register("fetched_frame", fetched)
+    connection.register("deleted_frame", deleted)
+    connection.register("swept_frame", swept)
+    connection.execute("CREATE OR REPLACE TEMP TABLE fetched_records AS "
+                       "SELECT * REPLACE (payload::JSON AS payload) FROM fetched_frame")
+    connection.execute("CREATE OR REPLACE TEMP TABLE deleted_records AS SELECT * FROM deleted_frame")
+    connection.execute("CREATE OR REPLACE TEMP TABLE swept_entities AS SELECT * FROM swept_frame")
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        run_script(connection, load("raw/replace_snapshot.sql", raw_table=table),
+                   {"snapshot_date": plan.snapshot_date, "base_snapshot_date": plan.base_snapshot_date})
+        (rows,) = connection.execute(f"SELECT count(*) FROM {table} WHERE snapshot_date = ?",
+                                     [plan.snapshot_date]).fetchone()
+        log_row = {
+            "load_id": load_id, "snapshot_date": plan.snapshot_date, "system": system, "object": object_name,
+            "mode": plan.mode, "base_snapshot_date": plan.base_snapshot_date, "since": plan.since,
+            "rows": rows, "fetched_rows": len(fetched), "deleted_rows": len(deleted),
+            "pages": extraction.stats.pages, "requests": extraction.stats.requests,
+            "retries": extraction.stats.retries, "seconds": round(seconds, 3), "extracted_at": extracted_at,
+        }
+        connection.execute("DELETE FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ?",
+                           [system, object_name, plan.snapshot_date])
+        connection.execute(f"INSERT INTO raw.load_log ({', '.join(log_row)}) VALUES ({', '.join(['?'] * len(log_row))})",
+                           list(log_row.values()))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    finally:
+        for name in ("fetched_frame", "deleted_frame", "swept_frame"):
+            connection.unregister(name)
+    return log_row

@@ -1,0 +1,65 @@
+"""What a connector hands to the extraction assets: raw records with where they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from resources.http import RequestStats, SourceSystemError
+
+if TYPE_CHECKING:
+    from resources.http import ApiClient
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    entity: str  # legal entity code for per-company systems (QuickBooks), '' otherwise
+    record_id: str | None  # None when the source sent a record without an id (quarantined later)
+    updated_at: str | None  # the source's own last-modified timestamp, as sent
+    payload: dict
+    page: int
+
+
+@dataclass
+class Extraction:
+    """One object's records from one night, full or incremental, and what fetching them cost."""
+
+    mode: str  # "full" or "incremental"
+    records: list[RawRecord] = field(default_factory=list)
+    deleted: list[tuple[str, str]] = field(default_factory=list)  # (entity, record_id) the source reported deleted
+    entities: list[str] = field(default_factory=list)  # entities swept in full this time
+    stats: RequestStats = field(default_factory=RequestStats)
+
+
+class SourceConnector(Protocol):
+    """A vendor connector: lists its objects and extracts one, optionally changes since a watermark."""
+
+    system: str
+
+    def extract(self, object_name: str, since: str | None) -> Extraction: ...
+
+
+def record_id_of(payload: dict, key: str) -> str | None:
+    value = payload.get(key)
+    return None if value is None or value == "" else str(value)
+
+
+def follow_pages(client: "ApiClient", *, object_name: str, url: str, params: dict, since: str | None,
+                 list_key: str, id_key: str, updated_key: str,
+                 next_url: Callable[[dict], str | None]) -> Extraction:
+    """Fetch every page of a list whose response names its successor (a cursor or link)."""
+    extraction = Extraction(mode="incremental" if since else "full", entities=[] if since else [""])
+    page, next_page_url, next_params = 1, url, params
+    while next_page_url:
+        body = client.request_json("GET", next_page_url, object_name=object_name, page=page, params=next_params)
+        if not isinstance(body, dict) or not isinstance(body.get(list_key), list):
+            raise SourceSystemError(client.system, object_name, page, 200, f"the response has no '{list_key}' list")
+        extraction.records += [
+            RawRecord("", record_id_of(item, id_key), item.get(updated_key), item, page) for item in body[list_key]
+        ]
+        next_page_url, next_params = next_url(body), None  # the successor carries filters and cursor
+        page += 1
+    extraction.stats = client.stats
+    extraction.stats.pages = page - 1
+    return extraction

@@ -1,0 +1,79 @@
+"""Salesforce REST API (the CRM): SOQL with `nextRecordsUrl` paging, `SystemModstamp` increments.
+
+The custom fields that carry cross-references differ per org, so their names are configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from dagster import ConfigurableResource
+
+from resources.extraction import Extraction, follow_pages
+from resources.http import ApiClient, ClientRateLimiter
+from resources.sandbox import SandboxResource
+
+log = logging.getLogger("tieout.salesforce")
+
+STANDARD_FIELDS = {
+    "Account": ["Id", "Name", "ParentId", "Website", "CurrencyIsoCode", "IsDeleted", "CreatedDate",
+                "LastModifiedDate", "SystemModstamp"],
+    "Opportunity": ["Id", "AccountId", "Name", "StageName", "IsWon", "IsClosed", "Amount", "CloseDate",
+                    "CurrencyIsoCode", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp"],
+}
+
+
+class SalesforceResource(ConfigurableResource):
+    """A Salesforce org. An empty `instance_url` means the sandbox firm's Salesforce emulator."""
+
+    system: ClassVar[str] = "salesforce"
+    objects: ClassVar[tuple[str, ...]] = ("Account", "Opportunity")
+
+    instance_url: str = ""
+    access_token: str = ""
+    api_version: str = "v62.0"
+    batch_size: int = 2000
+    requests_per_window: int = 25
+    window_seconds: float = 1.0
+    legal_entity_field: str = "Legal_Entity__c"
+    psa_client_id_field: str = "PSA_Client_Id__c"
+    erp_customer_id_field: str = "ERP_Customer_Id__c"
+    open_ar_field: str = "Open_AR__c"
+    tax_id_field: str = "Tax_Id__c"
+    billing_model_field: str = "Billing_Model__c"
+    psa_project_id_field: str = "PSA_Project_Id__c"
+    sandbox: SandboxResource
+
+    def fields(self, object_name: str) -> list[str]:
+        custom = {
+            "Account": [self.legal_entity_field, self.psa_client_id_field, self.erp_customer_id_field,
+                        self.open_ar_field, self.tax_id_field],
+            "Opportunity": [self.legal_entity_field, self.billing_model_field, self.psa_project_id_field],
+        }
+        return STANDARD_FIELDS[object_name] + custom[object_name]
+
+    def client(self) -> ApiClient:
+        base_url, token = self.instance_url, self.access_token
+        if not base_url:
+            runtime = self.sandbox.runtime()
+            base_url, token = runtime.base_url(self.system), runtime.credentials(self.system)["access_token"]
+            log.info("no Salesforce org configured: using the sandbox emulator at %s", base_url)
+        return ApiClient(
+            system=self.system,
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}", "Sforce-Query-Options": f"batchSize={self.batch_size}"},
+            limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+        )
+
+    def soql(self, object_name: str, since: str | None) -> str:
+        where = f" WHERE SystemModstamp >= {since}" if since else ""
+        return f"SELECT {', '.join(self.fields(object_name))} FROM {object_name}{where} ORDER BY Id"
+
+    def extract(self, object_name: str, since: str | None) -> Extraction:
+        return follow_pages(
+            self.client(), object_name=object_name, url=f"/services/data/{self.api_version}/query",
+            params={"q": self.soql(object_name, since)}, since=since,
+            list_key="records", id_key="Id", updated_key="SystemModstamp",
+            next_url=lambda body: None if body.get("done", True) else body.get("nextRecordsUrl"),
+        )

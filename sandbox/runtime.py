@@ -1,0 +1,77 @@
+"""The embedded default at run time: the sandbox firm's state plus its three emulators, started
+once per process and directory, on free loopback ports."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.emulators.base import Faults, RunningEmulator
+from sandbox.store import SandboxStore
+
+log = logging.getLogger("tieout.sandbox")
+
+_running: dict[Path, "SandboxRuntime"] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class SandboxRuntime:
+    directory: Path
+    store: SandboxStore
+    emulators: dict[str, RunningEmulator]
+
+    def base_url(self, system: str) -> str:
+        return self.emulators[system].base_url
+
+    def credentials(self, system: str) -> dict:
+        return self.store.meta("credentials")[system]
+
+    def legal_entities(self) -> list[dict]:
+        return self.store.meta("legal_entities")
+
+    def faults(self, system: str) -> Faults:
+        return self.emulators[system].emulator.faults
+
+
+def ensure_sandbox(directory: str | Path, size: str = "demo") -> Path:
+    """Build the sandbox firm in `directory` unless it is already there; return the state file."""
+    from sandbox.firm import build_sandbox
+
+    directory = Path(directory).resolve()
+    state = directory / "state.db"
+    if not state.exists():
+        log.warning("no sandbox firm in %s: generating the %s firm (one-off)", directory, size)
+        build_sandbox(directory, size=size)
+    return state
+
+
+def running_sandbox(directory: str | Path, size: str = "demo") -> SandboxRuntime:
+    """The sandbox's emulators for `directory`, started on first use and kept for the process."""
+    from sandbox.emulators.harvest import HarvestEmulator
+    from sandbox.emulators.quickbooks import QuickBooksEmulator
+    from sandbox.emulators.salesforce import SalesforceEmulator
+
+    directory = Path(directory).resolve()
+    with _lock:
+        if directory not in _running:
+            store = SandboxStore(ensure_sandbox(directory, size))
+            faults = os.environ.get("TIEOUT_SANDBOX_FAULTS")
+            emulators = {
+                cls.system: cls(store, faults=Faults.from_json(faults)).serve()
+                for cls in (SalesforceEmulator, HarvestEmulator, QuickBooksEmulator)
+            }
+            log.warning("using the sandbox firm in %s: %s", directory,
+                        ", ".join(f"{name} at {e.base_url}" for name, e in emulators.items()))
+            _running[directory] = SandboxRuntime(directory, store, emulators)
+        return _running[directory]
+
+
+def stop_sandbox(directory: str | Path) -> None:
+    runtime = _running.pop(Path(directory).resolve(), None)
+    if runtime is not None:
+        for emulator in runtime.emulators.values():
+            emulator.close()
