@@ -23,3 +23,50 @@ def vendor_contracts() -> Path:
 @pytest.fixture
 def store(tmp_path) -> SandboxStore:
     return SandboxStore(tmp_path / "state.db")
+
+
+SNAPSHOT_DATE = "2026-11-20"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI nothing may skip quietly: a skipped test (say, for want of PostgreSQL or the vendor
+    contracts) fails there, with its reason."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def small_firm_template(tmp_path_factory) -> Path:
+    """The small sandbox firm, generated once per session; tests copy it before changing it."""
+    from sandbox.firm import build_sandbox
+
+    directory = tmp_path_factory.mktemp("small-firm")
+    build_sandbox(directory, size="small")
+    return directory
+
+
+@pytest.fixture
+def small_firm(small_firm_template, tmp_path) -> Path:
+    """A private copy of the small firm's state for one test, its emulators stopped afterwards."""
+    import shutil
+
+    from sandbox.runtime import stop_sandbox
+
+    directory = tmp_path / "sandbox"
+    shutil.copytree(small_firm_template, directory)
+    yield directory
+    stop_sandbox(directory)
+
+
+@pytest.fixture
+def tieout_env(small_firm, tmp_path, monkeypatch) -> Path:
+    """The embedded default pointed at a private small firm and a private warehouse."""
+    monkeypatch.setenv("TIEOUT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TIEOUT_SANDBOX_DIR", str(small_firm))
+    monkeypatch.setenv("TIEOUT_SANDBOX_SIZE", "small")
+    monkeypatch.setenv("TIEOUT_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    return tmp_path / "warehouse.duckdb"
