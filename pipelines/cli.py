@@ -87,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the nightly pipeline for one snapshot date")
-    run.add_argument("--date", default=date.today().isoformat(), help="snapshot date, YYYY-MM-DD (default today)")
+    run.add_argument("--date", default=(date.today() - timedelta(days=1)).isoformat(),
+                     help="snapshot date, YYYY-MM-DD (default yesterday, the day the night closes)")
     run.add_argument("--mode", choices=["auto", "full", "incremental"], default="auto",
                      help="extraction mode (auto: incremental with a periodic full sweep)")
 

@@ -3,12 +3,16 @@
 from dagster import Definitions, in_process_executor
 
 from assets.extraction import extraction_assets
+from pipelines.alerts import alert_on_failed_checks, alert_on_run_failure
 from pipelines.jobs import nightly_job
 from pipelines.resources import build_resources
+from pipelines.schedules import nightly_schedule
 
 defs = Definitions(
     assets=extraction_assets,
     jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    sensors=[alert_on_run_failure, alert_on_failed_checks],
     resources=build_resources(),
     # One process per run: DuckDB admits one writing process, and a night's steps are I/O-bound on
     # the vendors' rate limits rather than CPU-bound (docs/decisions.md).

@@ -1,0 +1,58 @@
+"""Alerts to a Slack-compatible webhook (`TIEOUT_ALERT_WEBHOOK_URL`): run failures and failed
+asset checks, so operations know by morning whether last night worked."""
+
+from __future__ import annotations
+
+import os
+
+import requests
+from dagster import (
+    DagsterEventType,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    EventRecordsFilter,
+    RunFailureSensorContext,
+    RunStatusSensorContext,
+    run_failure_sensor,
+    run_status_sensor,
+)
+
+from pipelines.jobs import nightly_job
+
+
+def post_alert(text: str) -> bool:
+    """Post `{"text": ...}` to the webhook; False (and nothing sent) when none is configured."""
+    url = os.environ.get("TIEOUT_ALERT_WEBHOOK_URL")
+    if not url:
+        return False
+    requests.post(url, json={"text": text}, timeout=10).raise_for_status()
+    return True
+
+
+def _sensor_status() -> DefaultSensorStatus:
+    return DefaultSensorStatus.RUNNING if os.environ.get("TIEOUT_ALERT_WEBHOOK_URL") else DefaultSensorStatus.STOPPED
+
+
+@run_failure_sensor(name="alert_on_run_failure", default_status=_sensor_status(), monitor_all_code_locations=False)
+def alert_on_run_failure(context: RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    partition = run.tags.get("dagster/partition", "")
+    post_alert(f":red_circle: tieout run `{run.job_name}` {partition} failed: {context.failure_event.message}")
+
+
+@run_status_sensor(name="alert_on_failed_checks", run_status=DagsterRunStatus.SUCCESS,
+                   monitored_jobs=[nightly_job], default_status=_sensor_status())
+def alert_on_failed_checks(context: RunStatusSensorContext) -> None:
+    """A run can succeed while a non-blocking check fails; finance still needs to know."""
+    records = context.instance.get_event_records(
+        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION, run_ids=[context.dagster_run.run_id])
+    )
+    failed = [
+        record.event_log_entry.dagster_event.event_specific_data
+        for record in records
+        if not record.event_log_entry.dagster_event.event_specific_data.passed
+    ]
+    if failed:
+        names = ", ".join(f"{e.asset_key.to_user_string()}:{e.check_name}" for e in failed)
+        partition = context.dagster_run.tags.get("dagster/partition", "")
+        post_alert(f":warning: tieout night {partition}: {len(failed)} check(s) failed: {names}")
