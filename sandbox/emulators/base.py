@@ -197,7 +197,7 @@ class RunningEmulator:
         self.server = ThreadingHTTPServer((host, port), _handler_class(emulator))
         self.server.daemon_threads = True
         self.base_url = f"http://{host}:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
                                         name=f"{emulator.system}-emulator")
         self._thread.start()
 
