@@ -125,16 +125,23 @@ class SandboxStore:
         *,
         updated_since: str | None = None,
         descending: bool = False,
+        newest_by: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> list[dict]:
-        """Records in listing order (creation order), optionally only those updated at/after a time."""
+        """Records in listing order (creation order, or newest first by a payload field such as
+        Harvest's `spent_date`, then newest created), optionally only those updated at/after a time."""
         sql = "SELECT payload FROM records WHERE system=? AND tenant=? AND object=?"
         params: list = [system, tenant, object]
         if updated_since is not None:
             sql += " AND updated_at >= ?"
             params.append(updated_since)
-        sql += " ORDER BY seq DESC" if descending else " ORDER BY seq"
+        if newest_by is not None:
+            if not newest_by.isidentifier():
+                raise ValueError(f"not a payload field name: {newest_by!r}")
+            sql += f" ORDER BY json_extract(payload, '$.{newest_by}') DESC, seq DESC"
+        else:
+            sql += " ORDER BY seq DESC" if descending else " ORDER BY seq"
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
         return [json.loads(p) for (p,) in self._db().execute(sql, params)]

@@ -364,12 +364,12 @@ class HarvestEmulator(Emulator):
         return self._page(request, object, listing, predicates)
 
     def _page(self, request: Request, object: str, listing: Listing, predicates: list[Predicate]) -> Response:
-        """One page in Harvest's order. The store pages by creation order itself; a date order or a
-        filter on the payload needs the whole listing read (the store cannot sort or filter JSON)."""
+        """One page in Harvest's order. The store pages in creation or date order itself; a filter on
+        the payload needs the whole listing read (the store does not filter JSON)."""
         page, per_page = _paging(request.query)
         since = _updated_since(request.query)
         offset = (page - 1) * per_page
-        if predicates or listing.newest_by:
+        if predicates:
             matching = [record for record in self.store.list(SYSTEM, TENANT, object, updated_since=since,
                                                              descending=True)
                         if all(keeps(record) for keeps in predicates)]
@@ -379,7 +379,7 @@ class HarvestEmulator(Emulator):
         else:
             total = self.store.count(SYSTEM, TENANT, object, updated_since=since)
             records = self.store.list(SYSTEM, TENANT, object, updated_since=since, descending=True,
-                                      offset=offset, limit=per_page)
+                                      newest_by=listing.newest_by, offset=offset, limit=per_page)
         return Response(200, _envelope(request, object, [_public(r) for r in records], total, page, per_page))
 
     def _retrieve(self, object: str, request: Request) -> Response:
