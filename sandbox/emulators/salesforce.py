@@ -1,0 +1,478 @@
+"""Salesforce REST API emulator: SOQL query with cursors, sObject reads and writes, sObject Collections.
+
+Serves the sandbox firm's `Account` and `Opportunity` records the way Salesforce's REST API does
+(`/services/data/vXX.X/...`): bearer-token auth, SOQL with query locators and `Sforce-Query-Options`
+batch sizes, error arrays with Salesforce's error codes, field-level write validation, upsert by
+external id, and the org's daily API request limit as 403 REQUEST_LIMIT_EXCEEDED. Every write lands
+in the store with a new SystemModstamp, so the next incremental query sees it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+
+from sandbox.emulators import soql
+from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
+from sandbox.firm.ids import salesforce_id
+from sandbox.store import SandboxStore
+
+SYSTEM = "salesforce"
+API = r"/services/data/(?P<version>v\d+\.\d)"
+DAILY_API_REQUESTS = 100_000  # Salesforce counts API requests over a rolling 24 hours
+MIN_BATCH, MAX_BATCH = 200, 2000  # Sforce-Query-Options batchSize bounds; the default is the max
+MAX_COLLECTION = 200  # records per sObject Collections request
+CURSOR_IDLE_SECONDS = 15 * 60  # a query locator expires after 15 minutes without use
+DEFAULT_EXTERNAL_IDS = {"Account": ["PSA_Client_Id__c", "ERP_Customer_Id__c"], "Opportunity": ["PSA_Project_Id__c"]}
+CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}  # stage -> IsWon; other stages are open
+ID_SHAPE = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    type: str  # Salesforce's describe type: id, string, reference, boolean, currency, date, datetime...
+    writable: bool = True
+    required: bool = False  # on every saved record, so a create must supply it
+    length: int | None = None
+    reference_to: str | None = None
+
+
+@dataclass(frozen=True)
+class SObject:
+    name: str
+    key_prefix: str
+    fields: dict[str, FieldSpec]
+
+    @property
+    def field_types(self) -> dict[str, str]:
+        return {name: spec.type for name, spec in self.fields.items()}
+
+    def canonical(self, name: str) -> str | None:
+        return next((f for f in self.fields if f.lower() == name.lower()), None)
+
+
+def _text(length: int = 255, **options) -> FieldSpec:
+    return FieldSpec("string", length=length, **options)
+
+
+STAMPS = {"CreatedDate": FieldSpec("datetime", False), "LastModifiedDate": FieldSpec("datetime", False),
+          "SystemModstamp": FieldSpec("datetime", False)}
+COMMON = {"CurrencyIsoCode": FieldSpec("picklist", length=3), "Legal_Entity__c": FieldSpec("picklist", length=255)}
+SOBJECTS = {
+    "Account": SObject("Account", "001", {
+        "Id": FieldSpec("id", False), "IsDeleted": FieldSpec("boolean", False), "Name": _text(required=True),
+        "ParentId": FieldSpec("reference", reference_to="Account"), "Type": FieldSpec("picklist"),
+        "Industry": FieldSpec("picklist"), "Website": FieldSpec("url", length=255), "Phone": _text(40),
+        "BillingStreet": FieldSpec("textarea", length=255), "BillingCity": _text(40), "BillingState": _text(80),
+        "BillingPostalCode": _text(20), "BillingCountry": _text(80), **COMMON, "PSA_Client_Id__c": _text(),
+        "ERP_Customer_Id__c": _text(), "Open_AR__c": FieldSpec("currency"), "Tax_Id__c": _text(50), **STAMPS}),
+    "Opportunity": SObject("Opportunity", "006", {
+        "Id": FieldSpec("id", False), "IsDeleted": FieldSpec("boolean", False),
+        "AccountId": FieldSpec("reference", reference_to="Account"), "Name": _text(120, required=True),
+        "StageName": FieldSpec("picklist", required=True), "IsWon": FieldSpec("boolean", False),
+        "IsClosed": FieldSpec("boolean", False), "Amount": FieldSpec("currency"),
+        "CloseDate": FieldSpec("date", required=True), "Type": FieldSpec("picklist"), **COMMON,
+        "Billing_Model__c": FieldSpec("picklist"), "PSA_Project_Id__c": _text(),
+        "Description": FieldSpec("textarea", length=32000), **STAMPS}),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One Salesforce error: an item of an error response, or of a collection result's `errors`."""
+
+    code: str
+    message: str
+    fields: tuple[str, ...] = ()
+
+    def in_response(self) -> dict:
+        fields = {"fields": list(self.fields)} if self.fields else {}
+        return {"message": self.message, "errorCode": self.code, **fields}
+
+    def in_result(self) -> dict:
+        return {"statusCode": self.code, "message": self.message, "fields": list(self.fields)}
+
+
+ROLLED_BACK = Problem("ALL_OR_NONE_OPERATION_ROLLED_BACK", "Record rolled back because not all records were "
+                      "valid and the request was using AllOrNone header")
+
+
+class ApiError(Exception):
+    """A request Salesforce refuses as a whole, answered with its error array."""
+
+    def __init__(self, status: int, *problems: Problem):
+        super().__init__(problems[0].message)
+        self.status, self.problems = status, problems
+
+
+@dataclass
+class Change:
+    """A validated write waiting to be saved: a new record gets its Id when saved."""
+
+    sobject: SObject
+    record: dict
+    created: bool
+
+
+Outcome = Change | list[Problem]
+
+
+class QueryCursors:
+    """Query results still being paged, by locator, as Salesforce keeps them between requests."""
+
+    def __init__(self, idle_seconds: float = CURSOR_IDLE_SECONDS):
+        self.idle_seconds = idle_seconds
+        self._open: dict[str, tuple[list[dict], int, float]] = {}
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def open(self, rows: list[dict], batch: int) -> str:
+        with self._lock:
+            locator = salesforce_id("01g", next(self._numbers))
+            self._expire()[locator] = (rows, batch, time.monotonic())
+            return locator
+
+    def get(self, locator: str) -> tuple[list[dict], int] | None:
+        """The cursor's rows and batch size, or None once unknown or expired."""
+        with self._lock:
+            cursor = self._expire().get(locator)
+            if cursor is None:
+                return None
+            rows, batch, _ = cursor
+            self._open[locator] = (rows, batch, time.monotonic())
+            return rows, batch
+
+    def _expire(self) -> dict[str, tuple[list[dict], int, float]]:
+        now = time.monotonic()
+        self._open = {k: v for k, v in self._open.items() if now - v[2] < self.idle_seconds}
+        return self._open
+
+
+class SalesforceEmulator(Emulator):
+    system = SYSTEM
+
+    def __init__(self, store: SandboxStore, faults: Faults | None = None,
+                 limiter: SlidingWindowLimiter | None = None):
+        super().__init__(store, faults, limiter or SlidingWindowLimiter(DAILY_API_REQUESTS, 24 * 3600))
+        self.cursors = QueryCursors()
+        self._writes = threading.Lock()  # validate-then-save must not interleave with another write
+        record = rf"{API}/sobjects/(?P<object>\w+)/(?P<id>\w+)"
+        self.route("GET", rf"{API}/query", lambda request: self._query(request, include_deleted=False))
+        self.route("GET", rf"{API}/queryAll", lambda request: self._query(request, include_deleted=True))
+        self.route("GET", rf"{API}/query(?:All)?/(?P<locator>[^/]+)", self._more)
+        self.route("GET", record, self._get)
+        self.route("PATCH", record, self._update)
+        self.route("PATCH", rf"{API}/composite/sobjects", self._update_collection)
+        self.route("PATCH", rf"{API}/composite/sobjects/(?P<object>\w+)/(?P<field>\w+)", self._upsert_collection)
+
+    # -- the vendor's envelope -----------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        if self.faults.take("rate_limit_next"):  # an injected storm keeps the base's 429 + Retry-After
+            return super().rate_limited(self.faults.retry_after)
+        try:
+            return super().handle(request)
+        except ApiError as refused:
+            return Response(refused.status, [p.in_response() for p in refused.problems])
+
+    def authenticate(self, request: Request) -> Response | None:
+        token = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
+        if not token or request.header("authorization") != f"Bearer {token}":
+            return self.error(401, "Session expired or invalid", "INVALID_SESSION_ID")
+        return None
+
+    def error(self, status: int, message: str, code: str = "") -> Response:
+        return Response(status, [{"message": message, "errorCode": code or "UNKNOWN_EXCEPTION"}])
+
+    def rate_limited(self, retry_after: float) -> Response:
+        """The org's rolling 24-hour API request limit: Salesforce answers 403, with no Retry-After."""
+        return self.error(403, "TotalRequests Limit exceeded.", "REQUEST_LIMIT_EXCEEDED")
+
+    # -- queries ---------------------------------------------------------------------------
+    def _query(self, request: Request, include_deleted: bool) -> Response:
+        text = request.query.get("q")
+        if not text:
+            raise ApiError(400, Problem("MALFORMED_QUERY", "A query string has to be specified"))
+        try:
+            query = soql.parse(text)
+            sobject = self._sobject(query.object.text)
+            if sobject is None:
+                raise soql.SoqlError("INVALID_TYPE", f"ERROR at Row:1:Column:{query.object.column}\nsObject type "
+                                     f"'{query.object.text}' is not supported.")
+            fields = [soql.resolve(f, sobject.name, sobject.field_types) for f in query.fields]
+            stored = self.store.list(SYSTEM, "", sobject.name)
+            matched = soql.run(query, [r for r in stored if include_deleted or not r.get("IsDeleted")],
+                               sobject.field_types)
+        except soql.SoqlError as refused:
+            raise ApiError(400, Problem(refused.code, refused.message)) from refused
+        if query.count_only:
+            return Response(200, {"totalSize": len(matched), "done": True, "records": []})
+        version = request.params["version"]
+        rows = [_serialize(sobject, r, fields, version) for r in matched]
+        batch = _batch_size(request.header("sforce-query-options"))
+        locator = self.cursors.open(rows, batch) if len(rows) > batch else ""
+        return Response(200, _page(version, locator, rows, 0, batch))
+
+    def _more(self, request: Request) -> Response:
+        locator, _, offset = request.params["locator"].partition("-")
+        cursor = self.cursors.get(locator)
+        start = int(offset or 0) if (offset or "0").isdigit() else -1
+        if cursor is None or not 0 <= start <= len(cursor[0]):
+            raise ApiError(400, Problem("INVALID_QUERY_LOCATOR", "invalid query locator"))
+        rows, batch = cursor
+        return Response(200, _page(request.params["version"], locator, rows, start, batch))
+
+    # -- single records --------------------------------------------------------------------
+    def _get(self, request: Request) -> Response:
+        sobject = self._sobject_in_path(request)
+        record = self._existing(sobject, request.params["id"])
+        return Response(200, _serialize(sobject, record, list(sobject.fields), request.params["version"]))
+
+    def _update(self, request: Request) -> Response:
+        sobject = self._sobject_in_path(request)
+        changes = self._known_fields(sobject, _json_object(request))
+        with self._writes:
+            outcome = self._apply(sobject, self._existing(sobject, request.params["id"]), changes)
+            if isinstance(outcome, list):
+                raise ApiError(400, *outcome)
+            self._save([outcome])
+        return Response(204)
+
+    # -- sObject Collections ---------------------------------------------------------------
+    def _upsert_collection(self, request: Request) -> Response:
+        sobject = self._sobject_in_path(request)
+        key = sobject.canonical(request.params["field"])
+        if key not in self._external_ids(sobject):
+            raise ApiError(400, Problem("INVALID_FIELD", f"Field name provided, {request.params['field']} is not "
+                                        f"an External ID or indexed field for {sobject.name}"))
+        all_or_none, items = self._collection(request, sobject)
+        keys = Counter(v for _, changes in items if isinstance(v := changes.get(key), str))
+        with self._writes:
+            live = [r for r in self.store.list(SYSTEM, "", sobject.name) if not r.get("IsDeleted")]
+            outcomes: list[Outcome] = []
+            for _, changes in items:
+                value = changes.get(key)
+                matches = [r for r in live if value is not None and r.get(key) == value]
+                if value in (None, ""):
+                    outcomes.append([Problem("MISSING_ARGUMENT", f"{key} not specified")])
+                elif isinstance(value, str) and keys[value] > 1:
+                    outcomes.append([Problem("DUPLICATE_VALUE", f"Duplicate external id specified: {value}",
+                                             (key,))])
+                elif len(matches) > 1:
+                    outcomes.append([Problem("DUPLICATE_EXTERNAL_ID", f"{key}: more than one record found for "
+                                             f"external id field: [{', '.join(r['Id'] for r in matches)}]", (key,))])
+                else:
+                    outcomes.append(self._apply(sobject, matches[0] if matches else None, changes))
+            return Response(200, self._commit(outcomes, all_or_none, upsert=True))
+
+    def _update_collection(self, request: Request) -> Response:
+        all_or_none, items = self._collection(request, None)
+        with self._writes:
+            outcomes: list[Outcome] = []
+            for sobject, changes in items:
+                record_id = changes.pop("Id", None)
+                existing = self.store.get(SYSTEM, "", sobject.name, record_id) if record_id else None
+                if not record_id:
+                    outcomes.append([Problem("MISSING_ARGUMENT", "Id not specified in an update call")])
+                elif existing is None or existing.get("IsDeleted"):
+                    outcomes.append([Problem("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")])
+                else:
+                    outcomes.append(self._apply(sobject, existing, changes))
+            return Response(200, self._commit(outcomes, all_or_none, upsert=False))
+
+    def _collection(self, request: Request, only: SObject | None) -> tuple[bool, list[tuple[SObject, dict]]]:
+        """allOrNone and each record's sObject and known fields; a malformed request is refused whole."""
+        body = _json_object(request)
+        records = body.get("records")
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise ApiError(400, Problem("JSON_PARSER_ERROR", "records must be a list of sObjects"))
+        if len(records) > MAX_COLLECTION:
+            raise ApiError(400, Problem("EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than "
+                                        f"{MAX_COLLECTION} records into this call"))
+        items = []
+        for record in records:
+            sobject = self._sobject(str((record.get("attributes") or {}).get("type", "")))
+            if sobject is None or (only is not None and sobject.name != only.name):
+                raise ApiError(400, Problem("INVALID_TYPE", "Must send a concrete entity type of "
+                                            f"{only.name if only else 'a supported sObject'} in attributes."))
+            items.append((sobject, self._known_fields(sobject, record)))
+        return body.get("allOrNone") is True, items
+
+    def _commit(self, outcomes: list[Outcome], all_or_none: bool, upsert: bool) -> list[dict]:
+        """Save the valid writes (none of them if allOrNone and any failed); one result per record."""
+        if all_or_none and any(isinstance(o, list) for o in outcomes):
+            outcomes = [o if isinstance(o, list) else [ROLLED_BACK] for o in outcomes]
+        self._save([o for o in outcomes if isinstance(o, Change)])
+        return [{"success": False, "errors": [p.in_result() for p in o]} if isinstance(o, list) else
+                {"id": o.record["Id"], "success": True, "errors": [], **({"created": o.created} if upsert else {})}
+                for o in outcomes]
+
+    # -- validation and saving -------------------------------------------------------------
+    def _apply(self, sobject: SObject, existing: dict | None, changes: dict) -> Outcome:
+        """The record after these changes, or every reason Salesforce would refuse them."""
+        problems = [p for name, value in changes.items() for p in self._check(sobject, name, value)]
+        merged = {**(existing or {}), **changes}
+        missing = [n for n, spec in sobject.fields.items() if spec.required and merged.get(n) in (None, "")]
+        if missing:
+            problems.append(Problem("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]",
+                                    tuple(missing)))
+        if problems:
+            return problems
+        now = _salesforce_now()
+        record = dict(existing) if existing else {
+            **dict.fromkeys(sobject.fields), "IsDeleted": False, "CreatedDate": now,
+            "CurrencyIsoCode": (self._currencies() or ["USD"])[0]}
+        record.update(changes, LastModifiedDate=now, SystemModstamp=now)
+        if sobject.name == "Opportunity" and ("StageName" in changes or existing is None):
+            stage = record["StageName"]
+            record.update(IsClosed=stage in CLOSED_STAGES, IsWon=CLOSED_STAGES.get(stage, False))
+        return Change(sobject, record, existing is None)
+
+    def _check(self, sobject: SObject, name: str, value: object) -> list[Problem]:
+        spec = sobject.fields[name]
+        if not spec.writable:
+            return [Problem("INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {name}. Please "
+                            "check the security settings of this field and verify that it is read/write for your "
+                            "profile or permission set.", (name,))]
+        if value is None:
+            return []
+        if not _has_type(spec.type, value):
+            return [Problem("INVALID_TYPE_ON_FIELD_IN_RECORD", f"{name}: value not of required type: {value}",
+                            (name,))]
+        if spec.length is not None and len(value) > spec.length:
+            return [Problem("STRING_TOO_LONG", f"{name}: data value too large: {value} (max length={spec.length})",
+                            (name,))]
+        if spec.reference_to:
+            if not ID_SHAPE.fullmatch(value):
+                return [Problem("MALFORMED_ID", f"{name}: id value of incorrect type: {value}", (name,))]
+            target = self.store.get(SYSTEM, "", spec.reference_to, value)
+            if target is None or target.get("IsDeleted"):
+                return [Problem("INVALID_CROSS_REFERENCE_KEY", f"{name}: invalid cross reference id", (name,))]
+        currencies = self._currencies()
+        if name == "CurrencyIsoCode" and currencies and value not in currencies:
+            return [Problem("FIELD_INTEGRITY_EXCEPTION", f"{name}: invalid currency code: {value}", (name,))]
+        return []
+
+    def _save(self, changes: list[Change]) -> None:
+        taken: set[str] = set()
+        for change in changes:
+            if change.created:
+                change.record["Id"] = self._new_id(change.sobject, taken)
+        for name in dict.fromkeys(c.sobject.name for c in changes):
+            self.store.put_many(SYSTEM, "", name, [(c.record["Id"], c.record, _iso_utc(c.record["SystemModstamp"]))
+                                                   for c in changes if c.sobject.name == name])
+
+    def _new_id(self, sobject: SObject, taken: set[str]) -> str:
+        for n in itertools.count(self.store.count(SYSTEM, "", sobject.name) + 1):
+            candidate = salesforce_id(sobject.key_prefix, n)
+            if candidate not in taken and self.store.get(SYSTEM, "", sobject.name, candidate) is None:
+                taken.add(candidate)
+                return candidate
+
+    # -- lookups -----------------------------------------------------------------------------
+    def _catalogue(self) -> dict[str, SObject]:
+        """The objects with their fields, plus any external-id field this org names differently."""
+        catalogue = dict(SOBJECTS)
+        for name, keys in self.store.meta("salesforce_external_id_fields", DEFAULT_EXTERNAL_IDS).items():
+            sobject = catalogue.get(name)
+            if sobject is None:
+                continue
+            extra = {k: _text() for k in keys if sobject.canonical(k) is None}
+            catalogue[name] = replace(sobject, fields={**sobject.fields, **extra})
+        return catalogue
+
+    def _sobject(self, name: str) -> SObject | None:
+        return next((s for n, s in self._catalogue().items() if n.lower() == name.lower()), None)
+
+    def _sobject_in_path(self, request: Request) -> SObject:
+        sobject = self._sobject(request.params["object"])
+        if sobject is None:
+            raise ApiError(404, Problem("NOT_FOUND", "The requested resource does not exist"))
+        return sobject
+
+    def _external_ids(self, sobject: SObject) -> list[str]:
+        return self.store.meta("salesforce_external_id_fields", DEFAULT_EXTERNAL_IDS).get(sobject.name, [])
+
+    def _currencies(self) -> list[str]:
+        """The org's active currencies: its legal entities' home currencies, unless set explicitly."""
+        entities = self.store.meta("legal_entities") or []
+        return self.store.meta("salesforce_currencies") or list(dict.fromkeys(e["currency"] for e in entities))
+
+    def _existing(self, sobject: SObject, record_id: str) -> dict:
+        record = self.store.get(SYSTEM, "", sobject.name, record_id)
+        if record is None:
+            raise ApiError(404, Problem("NOT_FOUND", "The requested resource does not exist"))
+        if record.get("IsDeleted"):
+            raise ApiError(404, Problem("ENTITY_IS_DELETED", "entity is deleted"))
+        return record
+
+    def _known_fields(self, sobject: SObject, body: dict) -> dict:
+        """The body's fields under their own names; an unknown field refuses the whole request."""
+        known = {}
+        for name, value in body.items():
+            if name == "attributes":
+                continue
+            canonical = sobject.canonical(name)
+            if canonical is None:
+                raise ApiError(400, Problem("INVALID_FIELD",
+                                            f"No such column '{name}' on sobject of type {sobject.name}"))
+            known[canonical] = value
+        return known
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _serialize(sobject: SObject, record: dict, fields: list[str], version: str) -> dict:
+    url = f"/services/data/{version}/sobjects/{sobject.name}/{record['Id']}"
+    return {"attributes": {"type": sobject.name, "url": url}, **{f: record.get(f) for f in fields}}
+
+
+def _page(version: str, locator: str, rows: list[dict], start: int, batch: int) -> dict:
+    end = min(start + batch, len(rows))
+    body: dict = {"totalSize": len(rows), "done": end >= len(rows)}
+    if not body["done"]:
+        body["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{end}"
+    body["records"] = rows[start:end]
+    return body
+
+
+def _batch_size(options: str | None) -> int:
+    match = re.search(r"batchSize=(\d+)", options or "")
+    return min(MAX_BATCH, max(MIN_BATCH, int(match.group(1)))) if match else MAX_BATCH
+
+
+def _json_object(request: Request) -> dict:
+    try:
+        body = request.json()
+    except ValueError as refused:
+        problem = Problem("JSON_PARSER_ERROR", f"The request body is not valid JSON: {refused}")
+        raise ApiError(400, problem) from refused
+    if not isinstance(body, dict):
+        raise ApiError(400, Problem("JSON_PARSER_ERROR", "The request body must be a JSON object"))
+    return body
+
+
+def _has_type(field_type: str, value: object) -> bool:
+    if field_type == "boolean":
+        return isinstance(value, bool)
+    if field_type in ("currency", "double"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if field_type == "date":
+        try:
+            return isinstance(value, str) and date.fromisoformat(value).isoformat() == value
+        except ValueError:
+            return False
+    return isinstance(value, str)
+
+
+def _salesforce_now() -> str:
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+
+
+def _iso_utc(stamp: str) -> str:
+    """The store's `updated_at` form of a Salesforce timestamp."""
+    return datetime.fromisoformat(stamp).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,302 @@
+"""The SOQL subset a Salesforce extractor and writeback need, parsed and run over stored records.
+
+Supported: `SELECT f, ... | COUNT() FROM Obj [WHERE cond AND ...] [ORDER BY f [ASC|DESC]
+[NULLS FIRST|LAST], ...] [LIMIT n]`, where a condition is `field op literal` (=, !=, <, <=, >, >=)
+or `field [NOT] IN (literal, ...)`. Like Salesforce, keywords and field names are case-insensitive,
+text compares case-insensitively, and a literal must match its field's type (a datetime is written
+unquoted, e.g. `SystemModstamp > 2026-11-20T10:00:00Z`). Anything else is a MALFORMED_QUERY.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NoReturn
+
+TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<string>'(?:[^'\\]|\\.)*')
+  | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
+  | (?P<date>\d{4}-\d{2}-\d{2})
+  | (?P<number>-?\d+(?:\.\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
+  | (?P<op>!=|<>|<=|>=|=|<|>)
+  | (?P<punct>[,()])
+""", re.VERBOSE)
+
+RANGE_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+# The literal kind each Salesforce field type accepts in a filter, and the type name its errors use.
+LITERAL_KIND = {"id": "string", "string": "string", "reference": "string", "url": "string",
+                "picklist": "string", "textarea": "string", "boolean": "boolean", "double": "number",
+                "currency": "number", "date": "date", "datetime": "datetime"}
+KIND_LABEL = {"string": "string", "boolean": "boolean", "number": "double", "date": "date",
+              "datetime": "dateTime"}
+
+
+class SoqlError(ValueError):
+    """A query Salesforce would refuse: `code` is its errorCode (MALFORMED_QUERY, INVALID_FIELD...)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    column: int  # 1-based, as Salesforce reports it
+
+
+@dataclass(frozen=True)
+class Literal:
+    kind: str  # string | number | boolean | null | date | datetime
+    value: object
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: Token
+    op: str  # a comparison, IN or NOT IN
+    values: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class Ordering:
+    field: Token
+    descending: bool
+    nulls_last: bool
+
+
+@dataclass(frozen=True)
+class Query:
+    fields: tuple[Token, ...]  # empty for SELECT COUNT()
+    object: Token
+    where: tuple[Condition, ...]  # all must hold
+    order_by: tuple[Ordering, ...]
+    limit: int | None
+
+    @property
+    def count_only(self) -> bool:
+        return not self.fields
+
+
+def parse(text: str) -> Query:
+    return _Parser(_tokens(text)).query()
+
+
+def _tokens(text: str) -> list[Token]:
+    tokens, at = [], 0
+    while at < len(text):
+        match = TOKEN.match(text, at)
+        if match is None:
+            raise SoqlError("MALFORMED_QUERY", f"ERROR at Row:1:Column:{at + 1}\nunexpected token: '{text[at]}'")
+        if match.lastgroup != "space":
+            tokens.append(Token(match.lastgroup, match.group(), at + 1))
+        at = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]):
+        self.tokens, self.at = tokens, 0
+
+    def query(self) -> Query:
+        self.keyword("SELECT")
+        fields = self.select_list()
+        self.keyword("FROM")
+        obj = self.take("name")
+        where = self.where() if self.accept("WHERE") else ()
+        order_by = self.order_by() if self.accept("ORDER") else ()
+        limit = self.limit() if self.accept("LIMIT") else None
+        if self.at < len(self.tokens):
+            self.fail()
+        return Query(fields, obj, where, order_by, limit)
+
+    def limit(self) -> int:
+        token = self.take("number")
+        if not token.text.isdigit():
+            self.fail(token)
+        return int(token.text)
+
+    def select_list(self) -> tuple[Token, ...]:
+        if self.peek_keyword("COUNT"):
+            self.at += 1
+            self.punct("(")
+            self.punct(")")
+            return ()
+        fields = [self.take("name")]
+        while self.accept_punct(","):
+            fields.append(self.take("name"))
+        seen = set()
+        for field in fields:
+            if field.text.lower() in seen:
+                raise SoqlError("MALFORMED_QUERY", f"duplicate field selected: {field.text}")
+            seen.add(field.text.lower())
+        return tuple(fields)
+
+    def where(self) -> tuple[Condition, ...]:
+        conditions = [self.condition()]
+        while self.accept("AND"):
+            conditions.append(self.condition())
+        return tuple(conditions)
+
+    def condition(self) -> Condition:
+        field = self.take("name")
+        negated = self.accept("NOT")
+        if negated or self.accept("IN"):
+            if negated:
+                self.keyword("IN")
+            self.punct("(")
+            values = [self.literal()]
+            while self.accept_punct(","):
+                values.append(self.literal())
+            self.punct(")")
+            return Condition(field, "NOT IN" if negated else "IN", tuple(values))
+        op = self.take("op").text
+        return Condition(field, "!=" if op == "<>" else op, (self.literal(),))
+
+    def literal(self) -> Literal:
+        token = self.next()
+        if token.kind == "string":
+            return Literal("string", re.sub(r"\\(.)", r"\1", token.text[1:-1]))
+        if token.kind == "number":
+            return Literal("number", float(token.text))
+        if token.kind == "datetime":
+            return Literal("datetime", datetime.fromisoformat(token.text))
+        if token.kind == "date":
+            return Literal("date", token.text)
+        if token.kind == "name" and token.text.lower() in ("true", "false", "null"):
+            word = token.text.lower()
+            return Literal("null", None) if word == "null" else Literal("boolean", word == "true")
+        self.fail(token)
+
+    def order_by(self) -> tuple[Ordering, ...]:
+        self.keyword("BY")
+        orderings = [self.ordering()]
+        while self.accept_punct(","):
+            orderings.append(self.ordering())
+        return tuple(orderings)
+
+    def ordering(self) -> Ordering:
+        field = self.take("name")
+        descending = self.accept("DESC")
+        if not descending:
+            self.accept("ASC")
+        nulls_last = False
+        if self.accept("NULLS"):
+            nulls_last = self.accept("LAST")
+            if not nulls_last:
+                self.keyword("FIRST")
+        return Ordering(field, descending, nulls_last)
+
+    # -- token helpers ----------------------------------------------------------------
+    def next(self) -> Token:
+        if self.at >= len(self.tokens):
+            raise SoqlError("MALFORMED_QUERY", "unexpected end of query")
+        self.at += 1
+        return self.tokens[self.at - 1]
+
+    def take(self, kind: str) -> Token:
+        token = self.next()
+        if token.kind != kind:
+            self.fail(token)
+        return token
+
+    def peek_keyword(self, word: str) -> bool:
+        return (self.at < len(self.tokens) and self.tokens[self.at].kind == "name"
+                and self.tokens[self.at].text.upper() == word)
+
+    def accept(self, word: str) -> bool:
+        if self.peek_keyword(word):
+            self.at += 1
+            return True
+        return False
+
+    def keyword(self, word: str) -> None:
+        if not self.accept(word):
+            self.fail(self.next())
+
+    def accept_punct(self, char: str) -> bool:
+        if self.at < len(self.tokens) and self.tokens[self.at].text == char:
+            self.at += 1
+            return True
+        return False
+
+    def punct(self, char: str) -> None:
+        if not self.accept_punct(char):
+            self.fail(self.next())
+
+    def fail(self, token: Token | None = None) -> NoReturn:
+        token = token or self.tokens[self.at]
+        raise SoqlError("MALFORMED_QUERY",
+                        f"ERROR at Row:1:Column:{token.column}\nunexpected token: '{token.text}'")
+
+
+# -- running a parsed query ---------------------------------------------------------------
+def run(query: Query, records: list[dict], field_types: Mapping[str, str]) -> list[dict]:
+    """The records (in listing order) that match, ordered and limited; values stay as stored.
+
+    `field_types` maps each of the object's field names to its Salesforce type; names in the query
+    resolve to these case-insensitively, and an unknown one is Salesforce's INVALID_FIELD.
+    """
+    entity = query.object.text
+    conditions = [(resolve(c.field, entity, field_types), c) for c in query.where]
+    for name, condition in conditions:
+        _check_literals(name, field_types[name], condition)
+    matched = [r for r in records
+               if all(_holds(r.get(name), field_types[name], c) for name, c in conditions)]
+    for ordering in reversed(query.order_by):  # stable sorts, last key first
+        name = resolve(ordering.field, entity, field_types)
+        present = sorted((r for r in matched if r.get(name) is not None),
+                         key=lambda r: _comparable(r[name], field_types[name]), reverse=ordering.descending)
+        missing = [r for r in matched if r.get(name) is None]
+        matched = present + missing if ordering.nulls_last else missing + present
+    return matched if query.limit is None else matched[: query.limit]
+
+
+def resolve(field: Token, entity: str, field_types: Mapping[str, str]) -> str:
+    """The field's own name for a name written in any case, or Salesforce's INVALID_FIELD."""
+    for name in field_types:
+        if name.lower() == field.text.lower():
+            return name
+    raise SoqlError("INVALID_FIELD", f"ERROR at Row:1:Column:{field.column}\nNo such column '{field.text}' on "
+                    f"entity '{entity}'. If you are attempting to use a custom field, be sure to append the "
+                    "'__c' after the custom field name. Please reference your WSDL or the describe call for "
+                    "the appropriate names.")
+
+
+def _check_literals(name: str, field_type: str, condition: Condition) -> None:
+    kind = LITERAL_KIND[field_type]
+    for literal in condition.values:
+        if literal.kind not in (kind, "null"):
+            quoting = "be enclosed in quotes" if kind == "string" else "not be enclosed in quotes"
+            raise SoqlError("INVALID_FIELD", f"ERROR at Row:1:Column:{condition.field.column}\nvalue of filter "
+                            f"criterion for field '{name}' must be of type {KIND_LABEL[kind]} and should {quoting}")
+
+
+def _holds(value: object, field_type: str, condition: Condition) -> bool:
+    wanted = [None if v.value is None else _comparable(v.value, field_type) for v in condition.values]
+    actual = None if value is None else _comparable(value, field_type)
+    if condition.op in ("IN", "NOT IN"):
+        return (actual in wanted) == (condition.op == "IN")
+    target = wanted[0]
+    if condition.op in ("=", "!="):
+        return (actual == target) == (condition.op == "=")
+    if actual is None or target is None:
+        return False
+    return RANGE_COMPARISONS[condition.op](actual, target)
+
+
+def _comparable(value: object, field_type: str) -> object:
+    kind = LITERAL_KIND[field_type]
+    if kind == "datetime":
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if kind == "string":
+        return str(value).casefold()
+    if kind == "number":
+        return float(value)
+    return value
