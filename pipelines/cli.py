@@ -13,11 +13,6 @@ from datetime import date, timedelta
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _dates(start: str, end: str) -> list[str]:
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
-    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-
-
 def _instance():
     """The Dagster instance in DAGSTER_HOME (defaulting under TIEOUT_HOME), so runs started here
     show in the UI."""
@@ -115,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return run_nights([date.fromisoformat(args.date).isoformat()], args.mode)
         if args.command == "backfill":
-            return run_nights(_dates(args.start, args.end), args.mode)
+            from pipelines.schedules import backfill_requests
+
+            return run_nights([request.partition_key for request in backfill_requests(args.start, args.end)], args.mode)
         return sandbox_command(args)
     except ValueError as exc:
         print(f"tieout: {exc}", file=sys.stderr)

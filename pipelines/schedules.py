@@ -2,8 +2,9 @@
 
 import os
 
-from dagster import DefaultScheduleStatus, build_schedule_from_partitioned_job
+from dagster import DefaultScheduleStatus, PartitionKeyRange, RunRequest, build_schedule_from_partitioned_job
 
+from assets.partitions import nightly_partitions
 from pipelines.jobs import nightly_job
 
 
@@ -19,3 +20,15 @@ nightly_schedule = build_schedule_from_partitioned_job(
     minute_of_hour=int(os.environ.get("TIEOUT_NIGHTLY_MINUTE", "0")),
     default_status=_status(),
 )
+
+
+def backfill_requests(first: str, last: str) -> list[RunRequest]:
+    """One run request per night from `first` to `last` (inclusive), oldest first; a date outside
+    the nightly partitions is refused rather than silently skipped."""
+    known = set(nightly_partitions.get_partition_keys())
+    unknown = [key for key in (first, last) if key not in known]
+    if unknown:
+        raise ValueError(f"not a night that can run yet (or before the first snapshot date): {', '.join(unknown)}")
+    keys = nightly_partitions.get_partition_keys_in_range(PartitionKeyRange(first, last))
+    return [RunRequest(run_key=f"backfill-{key}", partition_key=key, tags={"tieout/backfill": f"{first}..{last}"})
+            for key in keys]

@@ -1,0 +1,93 @@
+"""Operations: the nightly schedule's ticks, backfill requests, and alerts to a webhook."""
+
+import json
+import threading
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    build_run_status_sensor_context,
+    build_schedule_context,
+    materialize,
+)
+
+from assets.extraction import extraction_assets
+from pipelines.alerts import alert_on_run_failure
+from pipelines.cli import main
+from pipelines.definitions import defs
+from pipelines.resources import build_resources
+from pipelines.schedules import backfill_requests, nightly_schedule
+from sandbox.runtime import running_sandbox
+from tests.conftest import SNAPSHOT_DATE
+
+
+def test_the_2am_tick_runs_the_night_that_just_ended():
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc))
+    schedule = defs.resolve_schedule_def(nightly_schedule.name)
+    requests = schedule.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == ["2026-11-20"]
+    assert schedule.cron_schedule == "0 2 * * *"
+
+
+def test_a_backfill_requests_each_night_once_in_order():
+    requests = backfill_requests("2026-11-17", "2026-11-20")
+    assert [r.partition_key for r in requests] == ["2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
+    assert len({r.run_key for r in requests}) == 4
+    with pytest.raises(Exception, match="2099"):
+        backfill_requests("2026-11-17", "2099-01-01")
+
+
+def test_the_command_line_refuses_a_bad_date_with_exit_code_2(capsys):
+    assert main(["run", "--date", "20-11-2026"]) == 2
+    assert "Invalid isoformat" in capsys.readouterr().err
+    assert main(["nonsense"]) == 2
+
+
+class Receiver:
+    """A local stand-in for a Slack-compatible webhook: it keeps every JSON body posted to it."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/tieout"
+
+
+@pytest.fixture
+def webhook(monkeypatch):
+    receiver = Receiver()
+    monkeypatch.setenv("TIEOUT_ALERT_WEBHOOK_URL", receiver.url)
+    yield receiver
+    receiver.server.shutdown()
+
+
+def test_a_failed_night_posts_an_alert_to_the_webhook(tieout_env, small_firm, webhook):
+    faults = running_sandbox(small_firm).faults("harvest")
+    faults.server_error_next, faults.retry_after = 100, 0
+    with DagsterInstance.ephemeral() as instance:
+        harvest = [a for a in extraction_assets if a.key.path[1] == "harvest"]
+        result = materialize(harvest, partition_key=SNAPSHOT_DATE, resources=build_resources(), instance=instance,
+                             raise_on_error=False)
+        assert not result.success
+        failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0]
+        context = build_run_status_sensor_context(
+            sensor_name=alert_on_run_failure.name, dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id), dagster_event=failure.dagster_event,
+        ).for_run_failure()
+        alert_on_run_failure(context)
+    assert len(webhook.received) == 1
+    text = webhook.received[0]["text"]
+    assert text.startswith(":red_circle: tieout run ") and SNAPSHOT_DATE in text and "failed" in text
