@@ -62,7 +62,7 @@ def sandbox_command(args) -> int:
     if args.sandbox_command == "build":
         manifest = build_sandbox(directory, size=args.size, seed=args.seed)
         print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
-        print(f"planted discrepancies: {len(manifest['findings'])}, malformed records: {len(manifest['malformed'])}")
+        print(f"planted discrepancies: {len(manifest.findings)}, malformed records: {len(manifest.malformed)}")
         return EXIT_OK
     from sandbox.runtime import running_sandbox
 

@@ -49,7 +49,8 @@ def follow_pages(client: "ApiClient", *, object_name: str, url: str, params: dic
                  list_key: str, id_key: str, updated_key: str,
                  next_url: Callable[[dict], str | None]) -> Extraction:
     """Fetch every page of a list whose response names its successor (a cursor or link)."""
-    extraction = Extraction(mode="incremental" if since else "full", entities=[] if since else [""])
+    extraction = Extraction(mode="incremental" if since else "full", entities=[] if since else [""],
+                            stats=client.stats)
     page, next_page_url, next_params = 1, url, params
     while next_page_url:
         body = client.request_json("GET", next_page_url, object_name=object_name, page=page, params=next_params)
@@ -60,6 +61,5 @@ def follow_pages(client: "ApiClient", *, object_name: str, url: str, params: dic
         ]
         next_page_url, next_params = next_url(body), None  # the successor carries filters and cursor
         page += 1
-    extraction.stats = client.stats
     extraction.stats.pages = page - 1
     return extraction

@@ -64,12 +64,11 @@ class QuickBooksResource(ConfigurableResource):
 
     def extract(self, object_name: str, since: str | None) -> Extraction:
         client = self.client()
-        extraction = Extraction(mode="incremental" if since else "full")
+        extraction = Extraction(mode="incremental" if since else "full", stats=client.stats)
         for entity, realm in self.companies().items():
             if since and self._changed_since(client, extraction, entity, realm, object_name, since):
                 continue
             self._sweep(client, extraction, entity, realm, object_name)
-        extraction.stats = client.stats
         return extraction
 
     def _sweep(self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str) -> None:

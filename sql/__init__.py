@@ -21,14 +21,14 @@ def load(name: str, **identifiers: str) -> str:
 
 
 PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+LINE_COMMENT = re.compile(r"--[^\n]*")
 
 
 def run_script(connection, text: str, parameters: dict | None = None) -> None:
-    """Run each statement of a script, binding only the `$name` parameters it uses."""
+    """Run each statement of a script, binding only the `$name` parameters it uses. Comments are
+    dropped first (our SQL keeps `--` out of string literals), so a `;` in a comment is harmless."""
     parameters = parameters or {}
-    for statement in text.split(";"):
-        if not statement.strip() or all(line.strip().startswith("--") or not line.strip()
-                                        for line in statement.splitlines()):
-            continue
-        used = {name: parameters[name] for name in PARAMETER.findall(statement)}
-        connection.execute(statement, used)
+    for statement in LINE_COMMENT.sub("", text).split(";"):
+        if statement.strip():
+            used = {name: parameters[name] for name in PARAMETER.findall(statement)}
+            connection.execute(statement, used)

@@ -78,12 +78,12 @@ def test_storms_of_429_and_5xx_are_survived_with_identical_results(tieout_env, s
     for system in ("salesforce", "harvest", "quickbooks"):
         faults = runtime.faults(system)
         faults.retry_after = 0
-        faults.rate_limit_next, faults.server_error_next = 4, 3
+        faults.rate_limit_next, faults.server_error_next = 3, 2
     monkeypatch.setenv("TIEOUT_WAREHOUSE", str(tmp_path / "stormy.duckdb"))
     assert run_night().success
     stormy = tmp_path / "stormy.duckdb"
     assert {key: snapshot(stormy, *key)[0] for key in EXTRACTED} == clean
-    assert sum(entry["retries"] for entry in load_log(stormy, SNAPSHOT_DATE).values()) == 3 * (4 + 3)
+    assert sum(entry["retries"] for entry in load_log(stormy, SNAPSHOT_DATE).values()) == 3 * (3 + 2)
 
 
 def test_a_failed_night_leaves_the_previous_snapshot_complete(tieout_env, small_firm):

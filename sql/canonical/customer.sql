@@ -1,0 +1,110 @@
+-- Customers: one row per CRM account, PSA client and ERP customer (project sub-customers are
+-- engagements). A PSA client or ERP customer shares the global id of the one CRM account whose
+-- cross-reference field names it; anything no account (or more than one) names keeps its own.
+WITH accounts AS (
+    SELECT
+        'crm' AS system,
+        record_id AS source_id,
+        payload ->> $legal_entity_field AS legal_entity,
+        payload ->> '$.Name' AS name,
+        payload ->> '$.ParentId' AS parent_source_id,
+        payload ->> '$.CurrencyIsoCode' AS currency,
+        NOT coalesce((payload ->> '$.IsDeleted')::BOOLEAN, false) AS is_active,
+        payload ->> $tax_id_field AS tax_id,
+        payload ->> '$.Website' AS website,
+        nullif(payload ->> $psa_client_id_field, '') AS crm_psa_client_id,
+        nullif(payload ->> $erp_customer_id_field, '') AS crm_erp_customer_id,
+        (payload ->> $open_ar_field)::DECIMAL(18, 2) AS crm_open_ar,
+        'cus_' || left(md5('crm:' || record_id), 16) AS global_id
+    FROM valid.salesforce__account
+    WHERE snapshot_date = $snapshot_date
+),
+psa_claims AS (
+    SELECT crm_psa_client_id AS source_id, min(global_id) AS global_id
+    FROM accounts WHERE crm_psa_client_id IS NOT NULL
+    GROUP BY 1 HAVING count(*) = 1
+),
+erp_claims AS (
+    SELECT crm_erp_customer_id AS source_id, min(global_id) AS global_id
+    FROM accounts WHERE crm_erp_customer_id IS NOT NULL
+    GROUP BY 1 HAVING count(*) = 1
+),
+clients AS (
+    SELECT
+        'psa' AS system,
+        c.record_id AS source_id,
+        c.payload ->> '$.name' AS name,
+        c.payload ->> '$.currency' AS currency,
+        (c.payload ->> '$.is_active')::BOOLEAN AS is_active,
+        coalesce(claim.global_id, 'cus_' || left(md5('psa:' || c.record_id), 16)) AS global_id,
+        CASE WHEN claim.global_id IS NULL THEN 'anchor' ELSE 'crm.' || $psa_client_id_field END AS link
+    FROM valid.harvest__clients AS c
+    LEFT JOIN psa_claims AS claim ON claim.source_id = c.record_id
+    WHERE c.snapshot_date = $snapshot_date
+),
+erp_customers AS (
+    SELECT
+        'erp' AS system,
+        q.entity || ':' || q.record_id AS source_id,
+        q.entity AS legal_entity,
+        q.payload ->> '$.DisplayName' AS name,
+        q.entity || ':' || (q.payload ->> '$.ParentRef.value') AS parent_source_id,
+        q.payload ->> '$.CurrencyRef.value' AS currency,
+        (q.payload ->> '$.Active')::BOOLEAN AS is_active,
+        q.payload ->> '$.PrimaryTaxIdentifier' AS tax_id,
+        q.payload ->> '$.WebAddr.URI' AS website,
+        (q.payload ->> '$.Balance')::DECIMAL(18, 2) AS erp_balance,
+        (q.payload ->> '$.BalanceWithJobs')::DECIMAL(18, 2) AS erp_balance_with_jobs,
+        coalesce((q.payload ->> '$.Level')::INTEGER, 0) AS erp_level,
+        coalesce(claim.global_id, 'cus_' || left(md5('erp:' || q.entity || ':' || q.record_id), 16)) AS global_id,
+        CASE WHEN claim.global_id IS NULL THEN 'anchor' ELSE 'crm.' || $erp_customer_id_field END AS link
+    FROM valid.quickbooks__customer AS q
+    LEFT JOIN erp_claims AS claim ON claim.source_id = q.entity || ':' || q.record_id
+    WHERE q.snapshot_date = $snapshot_date
+      AND NOT coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+),
+-- A PSA client is billed by the ERP company of its customer, else contracted by the CRM's entity.
+entity_of AS (
+    SELECT global_id, coalesce(min(legal_entity) FILTER (WHERE system = 'erp'), min(legal_entity)) AS legal_entity
+    FROM (SELECT system, global_id, legal_entity FROM accounts
+          UNION ALL BY NAME SELECT system, global_id, legal_entity FROM erp_customers)
+    GROUP BY global_id
+),
+records AS (
+    SELECT system, source_id, global_id, 'anchor' AS link, legal_entity, name, parent_source_id, currency,
+           is_active, tax_id, website, crm_psa_client_id, crm_erp_customer_id, crm_open_ar
+    FROM accounts
+    UNION ALL BY NAME
+    SELECT c.system, c.source_id, c.global_id, c.link, e.legal_entity, c.name, c.currency, c.is_active
+    FROM clients AS c LEFT JOIN entity_of AS e USING (global_id)
+    UNION ALL BY NAME
+    SELECT system, source_id, global_id, link, legal_entity, name, parent_source_id, currency, is_active, tax_id,
+           website, erp_balance, erp_balance_with_jobs, erp_level
+    FROM erp_customers
+)
+SELECT
+    $snapshot_date::DATE AS snapshot_date,
+    r.global_id,
+    r.system,
+    r.source_id,
+    r.legal_entity,
+    r.link,
+    r.name,
+    -- case, punctuation, &/and and a trailing legal suffix do not tell companies apart
+    nullif(regexp_replace(trim(regexp_replace(regexp_replace(
+        regexp_replace(lower(r.name), '&', ' and ', 'g'), '[^a-z0-9 ]', '', 'g'), '\s+', ' ', 'g')),
+        ' (inc|incorporated|llc|corp|corporation|ltd|limited|plc|gmbh|ag)$', ''), '') AS normalized_name,
+    r.parent_source_id,
+    parent.global_id AS parent_global_id,
+    r.currency,
+    r.is_active,
+    r.tax_id,
+    nullif(regexp_extract(lower(r.website), '^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?([^/:?#]+)', 1), '') AS web_domain,
+    r.crm_psa_client_id,
+    r.crm_erp_customer_id,
+    r.crm_open_ar,
+    r.erp_balance,
+    r.erp_balance_with_jobs,
+    r.erp_level
+FROM records AS r
+LEFT JOIN records AS parent ON parent.system = r.system AND parent.source_id = r.parent_source_id

@@ -1,0 +1,116 @@
+-- Engagements: one row per PSA project, CRM opportunity and ERP project sub-customer. The PSA
+-- project anchors; an opportunity joins it through its PSA project field (else the one project
+-- whose code is the opportunity's id), an ERP project through `harvest_project:<id>` in Notes.
+WITH projects AS (
+    SELECT
+        'psa' AS system,
+        record_id AS source_id,
+        'eng_' || left(md5('psa:' || record_id), 16) AS global_id,
+        'anchor' AS link,
+        payload ->> '$.client.id' AS customer_source_id,
+        payload ->> '$.name' AS name,
+        CASE WHEN (payload ->> '$.is_fixed_fee')::BOOLEAN THEN 'fixed_fee' ELSE 'time_and_materials' END
+            AS billing_model,
+        CASE WHEN (payload ->> '$.is_fixed_fee')::BOOLEAN THEN payload ->> '$.fee' ELSE payload ->> '$.budget' END
+            ::DECIMAL(18, 2) AS value,
+        payload ->> '$.client.currency' AS currency,
+        (payload ->> '$.is_active')::BOOLEAN AS is_active,
+        (payload ->> '$.is_billable')::BOOLEAN AS is_billable,
+        payload ->> '$.bill_by' AS bill_by,
+        (payload ->> '$.hourly_rate')::DECIMAL(18, 2) AS hourly_rate,
+        (payload ->> '$.starts_on')::DATE AS starts_on,
+        (payload ->> '$.ends_on')::DATE AS ends_on,
+        nullif(payload ->> '$.code', '') AS psa_code
+    FROM valid.harvest__projects
+    WHERE snapshot_date = $snapshot_date
+),
+coded AS (
+    SELECT psa_code, min(global_id) AS global_id FROM projects
+    WHERE psa_code IS NOT NULL GROUP BY 1 HAVING count(*) = 1
+),
+opportunities AS (
+    SELECT
+        'crm' AS system,
+        o.record_id AS source_id,
+        coalesce(named.global_id, coded.global_id, 'eng_' || left(md5('crm:' || o.record_id), 16)) AS global_id,
+        CASE WHEN named.global_id IS NOT NULL THEN 'crm.' || $psa_project_id_field
+             WHEN coded.global_id IS NOT NULL THEN 'psa.project.code'
+             ELSE 'anchor' END AS link,
+        o.payload ->> $legal_entity_field AS legal_entity,
+        o.payload ->> '$.AccountId' AS customer_source_id,
+        o.payload ->> '$.Name' AS name,
+        CASE o.payload ->> $billing_model_field WHEN 'Fixed Fee' THEN 'fixed_fee'
+                                                WHEN 'Time and Materials' THEN 'time_and_materials' END
+            AS billing_model,
+        (o.payload ->> '$.Amount')::DECIMAL(18, 2) AS value,
+        o.payload ->> '$.CurrencyIsoCode' AS currency,
+        o.payload ->> '$.StageName' AS stage,
+        (o.payload ->> '$.IsWon')::BOOLEAN AS is_won,
+        (o.payload ->> '$.IsClosed')::BOOLEAN AS is_closed,
+        (o.payload ->> '$.CloseDate')::DATE AS close_date,
+        nullif(o.payload ->> $psa_project_id_field, '') AS crm_psa_project_id
+    FROM valid.salesforce__opportunity AS o
+    LEFT JOIN projects AS named ON named.source_id = nullif(o.payload ->> $psa_project_id_field, '')
+    LEFT JOIN coded ON coded.psa_code = o.record_id
+    WHERE o.snapshot_date = $snapshot_date
+),
+erp_projects AS (
+    SELECT
+        'erp' AS system,
+        q.entity || ':' || q.record_id AS source_id,
+        coalesce(p.global_id, 'eng_' || left(md5('erp:' || q.entity || ':' || q.record_id), 16)) AS global_id,
+        CASE WHEN p.global_id IS NULL THEN 'anchor' ELSE 'erp.Notes.harvest_project' END AS link,
+        q.entity AS legal_entity,
+        q.entity || ':' || (q.payload ->> '$.ParentRef.value') AS customer_source_id,
+        q.payload ->> '$.DisplayName' AS name,
+        q.payload ->> '$.CurrencyRef.value' AS currency,
+        (q.payload ->> '$.Active')::BOOLEAN AS is_active
+    FROM valid.quickbooks__customer AS q
+    LEFT JOIN projects AS p
+           ON p.source_id = regexp_extract(q.payload ->> '$.Notes', 'harvest_project:(\d+)', 1)
+    WHERE q.snapshot_date = $snapshot_date
+      AND coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+),
+-- A PSA project belongs to the ERP company it is posted in, else to its client's legal entity.
+posted_in AS (
+    SELECT global_id, min(legal_entity) AS legal_entity FROM erp_projects GROUP BY 1
+),
+records AS (
+    SELECT p.*, coalesce(posted_in.legal_entity, client.legal_entity) AS legal_entity
+    FROM projects AS p
+    LEFT JOIN posted_in USING (global_id)
+    LEFT JOIN canonical.customer AS client
+           ON client.snapshot_date = $snapshot_date AND client.system = 'psa'
+          AND client.source_id = p.customer_source_id
+    UNION ALL BY NAME SELECT * FROM opportunities
+    UNION ALL BY NAME SELECT * FROM erp_projects
+)
+SELECT
+    $snapshot_date::DATE AS snapshot_date,
+    r.global_id,
+    r.system,
+    r.source_id,
+    r.legal_entity,
+    r.link,
+    customer.global_id AS customer_global_id,
+    r.customer_source_id,
+    r.name,
+    r.billing_model,
+    r.value,
+    r.currency,
+    r.stage,
+    r.is_won,
+    r.is_closed,
+    r.close_date,
+    r.is_active,
+    r.is_billable,
+    r.bill_by,
+    r.hourly_rate,
+    r.starts_on,
+    r.ends_on,
+    r.crm_psa_project_id,
+    r.psa_code
+FROM records AS r
+LEFT JOIN canonical.customer AS customer
+       ON customer.snapshot_date = $snapshot_date AND customer.system = r.system
+      AND customer.source_id = r.customer_source_id

@@ -1,0 +1,119 @@
+-- Invoices: one row per PSA invoice and ERP invoice. The PSA invoice anchors; an ERP invoice joins
+-- it through `harvest_invoice:<id>` in its PrivateNote, so the parts of a split invoice share its
+-- global id. Totals stay in the document's currency; the functional-currency view uses the ERP's
+-- exchange rate (a PSA invoice borrows its postings' rate, or 1 in the home currency).
+WITH psa_lines AS (
+    SELECT i.record_id, sum((line.value ->> '$.amount')::DECIMAL(18, 2)) AS lines_total
+    FROM valid.harvest__invoices AS i, json_each(i.payload -> '$.line_items') AS line
+    WHERE i.snapshot_date = $snapshot_date
+    GROUP BY 1
+),
+erp_lines AS (
+    SELECT i.entity, i.record_id, sum((line.value ->> '$.Amount')::DECIMAL(18, 2)) AS lines_total
+    FROM valid.quickbooks__invoice AS i, json_each(i.payload -> '$.Line') AS line
+    WHERE i.snapshot_date = $snapshot_date AND line.value ->> '$.DetailType' = 'SalesItemLineDetail'
+    GROUP BY 1, 2
+),
+psa AS (
+    SELECT
+        'psa' AS system,
+        i.record_id AS source_id,
+        'inv_' || left(md5('psa:' || i.record_id), 16) AS global_id,
+        'anchor' AS link,
+        i.payload ->> '$.client.id' AS customer_source_id,
+        i.payload ->> '$.line_items[0].project.id' AS engagement_source_id,
+        i.payload ->> '$.number' AS document_number,
+        (i.payload ->> '$.issue_date')::DATE AS issue_date,
+        (i.payload ->> '$.due_date')::DATE AS due_date,
+        i.payload ->> '$.currency' AS currency,
+        (i.payload ->> '$.amount')::DECIMAL(18, 2) AS total,
+        (i.payload ->> '$.due_amount')::DECIMAL(18, 2) AS amount_due,
+        i.payload ->> '$.state' AS status,
+        coalesce(l.lines_total, 0) AS lines_total,
+        NULL::DECIMAL(18, 6) AS exchange_rate
+    FROM valid.harvest__invoices AS i
+    LEFT JOIN psa_lines AS l USING (record_id)
+    WHERE i.snapshot_date = $snapshot_date
+),
+erp AS (
+    SELECT
+        'erp' AS system,
+        i.entity || ':' || i.record_id AS source_id,
+        coalesce(p.global_id, 'inv_' || left(md5('erp:' || i.entity || ':' || i.record_id), 16)) AS global_id,
+        CASE WHEN p.global_id IS NULL THEN 'anchor' ELSE 'erp.PrivateNote.harvest_invoice' END AS link,
+        i.entity AS legal_entity,
+        i.entity || ':' || (i.payload ->> '$.CustomerRef.value') AS customer_source_id,
+        i.payload ->> '$.DocNumber' AS document_number,
+        (i.payload ->> '$.TxnDate')::DATE AS issue_date,
+        (i.payload ->> '$.DueDate')::DATE AS due_date,
+        i.payload ->> '$.CurrencyRef.value' AS currency,
+        (i.payload ->> '$.TotalAmt')::DECIMAL(18, 2) AS total,
+        (i.payload ->> '$.Balance')::DECIMAL(18, 2) AS amount_due,
+        CASE WHEN regexp_matches(coalesce(i.payload ->> '$.PrivateNote', ''), '\bVoided\b') THEN 'voided'
+             WHEN (i.payload ->> '$.Balance')::DECIMAL(18, 2) = 0 THEN 'paid'
+             ELSE 'open' END AS status,
+        coalesce(l.lines_total, 0) AS lines_total,
+        (i.payload ->> '$.ExchangeRate')::DECIMAL(18, 6) AS exchange_rate
+    FROM valid.quickbooks__invoice AS i
+    LEFT JOIN erp_lines AS l USING (entity, record_id)
+    LEFT JOIN psa AS p
+           ON p.source_id = regexp_extract(i.payload ->> '$.PrivateNote', 'harvest_invoice:(\d+)', 1)
+    WHERE i.snapshot_date = $snapshot_date
+),
+postings AS (
+    SELECT global_id, min(legal_entity) AS legal_entity, min(exchange_rate) AS exchange_rate
+    FROM erp GROUP BY 1
+),
+records AS (
+    SELECT p.* REPLACE (coalesce(posted.exchange_rate, p.exchange_rate) AS exchange_rate),
+           coalesce(posted.legal_entity, customer.legal_entity) AS legal_entity,
+           customer.global_id AS customer_global_id,
+           engagement.global_id AS engagement_global_id
+    FROM psa AS p
+    LEFT JOIN postings AS posted USING (global_id)
+    LEFT JOIN canonical.customer AS customer
+           ON customer.snapshot_date = $snapshot_date AND customer.system = 'psa'
+          AND customer.source_id = p.customer_source_id
+    LEFT JOIN canonical.engagement AS engagement
+           ON engagement.snapshot_date = $snapshot_date AND engagement.system = 'psa'
+          AND engagement.source_id = p.engagement_source_id
+    UNION ALL BY NAME
+    -- an ERP invoice is usually on a project sub-customer: the engagement, whose parent is the customer
+    SELECT e.*,
+           coalesce(engagement.customer_global_id, customer.global_id) AS customer_global_id,
+           engagement.global_id AS engagement_global_id
+    FROM erp AS e
+    LEFT JOIN canonical.customer AS customer
+           ON customer.snapshot_date = $snapshot_date AND customer.system = 'erp'
+          AND customer.source_id = e.customer_source_id
+    LEFT JOIN canonical.engagement AS engagement
+           ON engagement.snapshot_date = $snapshot_date AND engagement.system = 'erp'
+          AND engagement.source_id = e.customer_source_id
+),
+rated AS (
+    SELECT r.* REPLACE (coalesce(r.exchange_rate,
+                                 CASE WHEN r.currency = home.home_currency THEN 1 END)::DECIMAL(18, 6) AS exchange_rate)
+    FROM records AS r
+    LEFT JOIN canonical.legal_entity AS home
+           ON home.snapshot_date = $snapshot_date AND home.legal_entity = r.legal_entity
+)
+SELECT
+    $snapshot_date::DATE AS snapshot_date,
+    global_id,
+    system,
+    source_id,
+    legal_entity,
+    link,
+    customer_global_id,
+    engagement_global_id,
+    document_number,
+    issue_date,
+    due_date,
+    currency,
+    total,
+    amount_due,
+    status,
+    lines_total,
+    exchange_rate,
+    round(total * exchange_rate, 2)::DECIMAL(18, 2) AS home_currency_total
+FROM rated

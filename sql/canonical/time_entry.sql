@@ -1,0 +1,76 @@
+-- Time: one row per PSA time entry and ERP TimeActivity. The PSA entry anchors; a TimeActivity
+-- joins it through `harvest_time_entry:<id>` in its Description.
+WITH entries AS (
+    SELECT
+        'psa' AS system,
+        record_id AS source_id,
+        'tim_' || left(md5('psa:' || record_id), 16) AS global_id,
+        'anchor' AS link,
+        payload ->> '$.project.id' AS project_source_id,
+        payload ->> '$.user.id' AS user_source_id,
+        (payload ->> '$.spent_date')::DATE AS spent_date,
+        (payload ->> '$.hours')::DECIMAL(12, 4) AS hours,
+        (payload ->> '$.billable')::BOOLEAN AS billable,
+        (payload ->> '$.is_closed')::BOOLEAN AS approved,
+        (payload ->> '$.is_billed')::BOOLEAN AS is_billed,
+        NULL::VARCHAR AS billable_status,
+        payload ->> '$.invoice.id' AS invoice_source_id,
+        (payload ->> '$.billable_rate')::DECIMAL(18, 2) AS billable_rate
+    FROM valid.harvest__time_entries
+    WHERE snapshot_date = $snapshot_date
+),
+activities AS (
+    SELECT
+        'erp' AS system,
+        t.entity || ':' || t.record_id AS source_id,
+        coalesce(e.global_id, 'tim_' || left(md5('erp:' || t.entity || ':' || t.record_id), 16)) AS global_id,
+        CASE WHEN e.global_id IS NULL THEN 'anchor' ELSE 'erp.Description.harvest_time_entry' END AS link,
+        t.entity AS legal_entity,
+        t.entity || ':' || (t.payload ->> '$.CustomerRef.value') AS project_source_id,
+        t.entity || ':' || (t.payload ->> '$.EmployeeRef.value') AS user_source_id,
+        (t.payload ->> '$.TxnDate')::DATE AS spent_date,
+        (coalesce((t.payload ->> '$.Hours')::INTEGER, 0)
+         + coalesce((t.payload ->> '$.Minutes')::DECIMAL(12, 4), 0) / 60)::DECIMAL(12, 4) AS hours,
+        t.payload ->> '$.BillableStatus' IN ('Billable', 'HasBeenBilled') AS billable,
+        NULL::BOOLEAN AS approved,
+        t.payload ->> '$.BillableStatus' = 'HasBeenBilled' AS is_billed,
+        t.payload ->> '$.BillableStatus' AS billable_status,
+        NULL::VARCHAR AS invoice_source_id,
+        (t.payload ->> '$.HourlyRate')::DECIMAL(18, 2) AS billable_rate
+    FROM valid.quickbooks__timeactivity AS t
+    LEFT JOIN entries AS e
+           ON e.source_id = regexp_extract(t.payload ->> '$.Description', 'harvest_time_entry:(\d+)', 1)
+    WHERE t.snapshot_date = $snapshot_date
+)
+SELECT
+    $snapshot_date::DATE AS snapshot_date,
+    r.global_id,
+    r.system,
+    r.source_id,
+    coalesce(r.legal_entity, engagement.legal_entity) AS legal_entity,
+    r.link,
+    engagement.global_id AS engagement_global_id,
+    r.project_source_id,
+    person.global_id AS resource_global_id,
+    coalesce(engagement.customer_global_id, customer.global_id) AS customer_global_id,
+    r.spent_date,
+    r.hours,
+    r.billable,
+    r.approved,
+    r.is_billed,
+    r.billable_status,
+    r.invoice_source_id,
+    r.billable_rate,
+    coalesce(engagement.currency, customer.currency) AS currency,
+    CASE WHEN r.billable THEN round(r.hours * r.billable_rate, 2)::DECIMAL(18, 2) END AS billable_amount
+FROM (SELECT * FROM entries UNION ALL BY NAME SELECT * FROM activities) AS r
+LEFT JOIN canonical.engagement AS engagement
+       ON engagement.snapshot_date = $snapshot_date AND engagement.system = r.system
+      AND engagement.source_id = r.project_source_id
+-- an ERP TimeActivity may be on a plain customer rather than a project sub-customer
+LEFT JOIN canonical.customer AS customer
+       ON customer.snapshot_date = $snapshot_date AND r.system = 'erp' AND customer.system = 'erp'
+      AND customer.source_id = r.project_source_id
+LEFT JOIN canonical.resource AS person
+       ON person.snapshot_date = $snapshot_date AND person.system = r.system
+      AND person.source_id = r.user_source_id
