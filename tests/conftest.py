@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,11 @@ def store(tmp_path) -> SandboxStore:
     return SandboxStore(tmp_path / "state.db")
 
 
-SNAPSHOT_DATE = "2026-11-20"
+# The test firms end two days ago, so that their nights are recent, as in production: QuickBooks'
+# CDC looks back only 30 days, and the nightly partitions end yesterday.
+AS_OF = date.today() - timedelta(days=2)
+SNAPSHOT_DATE = AS_OF.isoformat()
+NEXT_NIGHT = (AS_OF + timedelta(days=1)).isoformat()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -45,7 +50,7 @@ def small_firm_template(tmp_path_factory) -> Path:
     from sandbox.firm import build_sandbox
 
     directory = tmp_path_factory.mktemp("small-firm")
-    build_sandbox(directory, size="small")
+    build_sandbox(directory, size="small", as_of=AS_OF)
     return directory
 
 

@@ -10,9 +10,7 @@ from assets.extraction.snapshots import raw_table
 from pipelines.resources import build_resources
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
-from tests.conftest import SNAPSHOT_DATE
-
-NEXT_NIGHT = "2026-11-21"
+from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
 EXTRACTED = [(c.system, o) for c in SOURCE_CONNECTORS for o in c.objects]
 
 
