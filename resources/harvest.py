@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
 from dagster import ConfigurableResource
@@ -10,8 +9,6 @@ from dagster import ConfigurableResource
 from resources.extraction import Extraction, follow_pages
 from resources.http import ApiClient, ClientRateLimiter
 from resources.sandbox import SandboxResource
-
-log = logging.getLogger("tieout.harvest")
 
 
 class HarvestResource(ConfigurableResource):
@@ -32,16 +29,13 @@ class HarvestResource(ConfigurableResource):
     sandbox: SandboxResource
 
     def client(self) -> ApiClient:
-        base_url, account_id, token = self.base_url, self.account_id, self.access_token
-        if not base_url:
-            runtime = self.sandbox.runtime()
-            credentials = runtime.credentials(self.system)
-            base_url, account_id, token = runtime.base_url(self.system), credentials["account_id"], credentials["access_token"]
-            log.info("no Harvest source configured: using the sandbox emulator at %s", base_url)
+        base_url, credentials = self.sandbox.resolve(self.system, self.base_url, account_id=self.account_id,
+                                                     access_token=self.access_token)
         return ApiClient(
             system=self.system,
             base_url=base_url,
-            headers={"Authorization": f"Bearer {token}", "Harvest-Account-Id": account_id},
+            headers={"Authorization": f"Bearer {credentials['access_token']}",
+                     "Harvest-Account-Id": credentials["account_id"]},
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
         )
 

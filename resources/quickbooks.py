@@ -50,15 +50,11 @@ class QuickBooksResource(ConfigurableResource):
         return {e["code"]: e["realm_id"] for e in self.sandbox.runtime().legal_entities()}
 
     def client(self) -> ApiClient:
-        base_url, token = self.base_url, self.access_token
-        if not base_url:
-            runtime = self.sandbox.runtime()
-            base_url, token = runtime.base_url(self.system), runtime.credentials(self.system)["access_token"]
-            log.info("no QuickBooks company configured: using the sandbox emulator at %s", base_url)
+        base_url, credentials = self.sandbox.resolve(self.system, self.base_url, access_token=self.access_token)
         return ApiClient(
             system=self.system,
             base_url=base_url,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            headers={"Authorization": f"Bearer {credentials['access_token']}", "Accept": "application/json"},
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
         )
 

@@ -5,7 +5,6 @@ The custom fields that carry cross-references differ per org, so their names are
 
 from __future__ import annotations
 
-import logging
 from typing import ClassVar
 
 from dagster import ConfigurableResource
@@ -13,8 +12,6 @@ from dagster import ConfigurableResource
 from resources.extraction import Extraction, follow_pages
 from resources.http import ApiClient, ClientRateLimiter
 from resources.sandbox import SandboxResource
-
-log = logging.getLogger("tieout.salesforce")
 
 STANDARD_FIELDS = {
     "Account": ["Id", "Name", "ParentId", "Website", "CurrencyIsoCode", "IsDeleted", "CreatedDate",
@@ -54,15 +51,12 @@ class SalesforceResource(ConfigurableResource):
         return STANDARD_FIELDS[object_name] + custom[object_name]
 
     def client(self) -> ApiClient:
-        base_url, token = self.instance_url, self.access_token
-        if not base_url:
-            runtime = self.sandbox.runtime()
-            base_url, token = runtime.base_url(self.system), runtime.credentials(self.system)["access_token"]
-            log.info("no Salesforce org configured: using the sandbox emulator at %s", base_url)
+        base_url, credentials = self.sandbox.resolve(self.system, self.instance_url, access_token=self.access_token)
         return ApiClient(
             system=self.system,
             base_url=base_url,
-            headers={"Authorization": f"Bearer {token}", "Sforce-Query-Options": f"batchSize={self.batch_size}"},
+            headers={"Authorization": f"Bearer {credentials['access_token']}",
+                     "Sforce-Query-Options": f"batchSize={self.batch_size}"},
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
         )
 

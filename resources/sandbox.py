@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from dagster import ConfigurableResource
 
 from sandbox.runtime import SandboxRuntime, running_sandbox
+
+log = logging.getLogger("tieout.sandbox")
 
 
 class SandboxResource(ConfigurableResource):
@@ -15,3 +19,11 @@ class SandboxResource(ConfigurableResource):
 
     def runtime(self) -> SandboxRuntime:
         return running_sandbox(self.directory, self.size)
+
+    def resolve(self, system: str, base_url: str, **credentials: str) -> tuple[str, dict[str, str]]:
+        """The configured endpoint and credentials; the sandbox emulator's when no URL is configured."""
+        if base_url:
+            return base_url, credentials
+        runtime = self.runtime()
+        log.info("no %s source configured: using the sandbox emulator at %s", system, runtime.base_url(system))
+        return runtime.base_url(system), runtime.credentials(system)

@@ -1,0 +1,90 @@
+"""Settlement of the firm's invoices: postings to QuickBooks, customer payments and credit memos.
+
+The clean firm's PSA mirrors the ERP exactly (payments and applied credits reduce Harvest's amount due);
+invoice plants then make the two sides disagree on purpose.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .clock import months_between
+from .ids import Ids
+from .model import Customer, Firm, Invoice, Line, Posting, PsaPayment, Receipt
+
+CENT = Decimal("0.01")
+
+
+class Billing:
+    def __init__(self, firm: Firm, ids: Ids, seed: int):
+        self.firm, self.ids, self.seed, self.as_of = firm, ids, seed, firm.as_of
+        self._credit_numbers = {e.code: iter(range(5001, 10**6)) for e in firm.entities}
+        self._direct_numbers = {e.code: iter(range(2001, 10**6)) for e in firm.entities}
+
+    def post(self, invoice: Invoice) -> None:
+        """Post a Harvest invoice to QuickBooks, split in two for a few multi-line invoices."""
+        project, rng = invoice.project, self._rng("post", invoice.harvest_id)
+        customer = project.customer
+        groups = [invoice.lines]
+        if len(invoice.lines) >= 2 and rng.random() < 0.04:
+            groups = [invoice.lines[:1], invoice.lines[1:]]
+        for k, group in enumerate(groups, start=1):
+            number = invoice.number if len(groups) == 1 else f"{invoice.number}-{k}"
+            invoice.postings.append(Posting(
+                self.ids.quickbooks(customer.entity.code, "Invoice"), customer.entity, project.qbo_id, project.name,
+                number, invoice.issue_date, invoice.currency, [_copy(line) for line in group],
+                f"harvest_invoice:{invoice.harvest_id}"))
+
+    def settle(self, invoice: Invoice) -> None:
+        """Most invoices are paid 30-75 days after issue; some get a credit memo first, a few stay overdue."""
+        rng = self._rng("settle", invoice.harvest_id)
+        delay, credit, overdue = rng.randint(30, 75), rng.random() < 0.06, rng.random() < 0.06
+        for post in invoice.postings:
+            if credit and invoice.issue_date + timedelta(days=20) <= self.as_of:
+                self.credit(post, invoice.issue_date + timedelta(days=20), (post.total * Decimal("0.1")).quantize(CENT))
+            paid_on = invoice.issue_date + timedelta(days=delay)
+            if not overdue and paid_on <= self.as_of and post.balance > 0:
+                self.pay(post, paid_on, post.balance)
+        self.mirror(invoice)
+
+    def pay(self, post: Posting, day: date, amount: Decimal) -> Receipt:
+        receipt = Receipt("cash", day, amount, self.ids.quickbooks(post.entity.code, "Payment"))
+        post.receipts.append(receipt)
+        return receipt
+
+    def credit(self, post: Posting, day: date, amount: Decimal) -> Receipt:
+        code = post.entity.code
+        receipt = Receipt("credit", day, amount, self.ids.quickbooks(code, "Payment"),
+                          self.ids.quickbooks(code, "CreditMemo"), f"CM-{next(self._credit_numbers[code])}")
+        post.receipts.append(receipt)
+        return receipt
+
+    def mirror(self, invoice: Invoice) -> None:
+        """What Harvest records: every cash payment, and the credits applied."""
+        receipts = sorted((r for post in invoice.postings for r in post.receipts), key=lambda r: r.payment_id)
+        invoice.psa_payments = [PsaPayment(self.ids.harvest("invoice_payments"), r.day, r.amount,
+                                           f"QuickBooks payment {r.payment_id}") for r in receipts if r.kind == "cash"]
+        invoice.psa_credits = sum((r.amount for r in receipts if r.kind == "credit"), Decimal("0"))
+
+    def direct_invoices(self, customer: Customer) -> None:
+        """Monthly managed-support invoices raised straight in QuickBooks, outside Harvest."""
+        rng = self._rng("direct", customer.qbo_id, customer.entity.code)
+        fee = Decimal(rng.randrange(15, 80) * 100)
+        for month in months_between(self.as_of - timedelta(days=540), self.as_of):
+            post = Posting(self.ids.quickbooks(customer.entity.code, "Invoice"), customer.entity, customer.qbo_id,
+                           customer.erp_name, f"S-{next(self._direct_numbers[customer.entity.code])}", month,
+                           customer.entity.currency, [Line("Service", f"Managed support {month:%B %Y}", Decimal("1"),
+                                                           fee)], None)
+            paid_on = month + timedelta(days=rng.randint(20, 40))
+            if paid_on <= self.as_of:
+                self.pay(post, paid_on, post.total)
+            self.firm.postings.append(post)
+
+    def _rng(self, *key) -> random.Random:
+        return random.Random(":".join(map(str, (self.seed, *key))))
+
+
+def _copy(line: Line) -> Line:
+    return Line(line.kind, line.description, line.quantity, line.unit_price)

@@ -1,0 +1,163 @@
+"""Assembling the sandbox firm: model, plants, time stream, billing, vendor records and the manifest."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sandbox.store import SandboxStore
+
+from .billing import Billing
+from .customers import build_customers, make_entities
+from .engagements import EngagementFactory, build_engagements, plan_invoices
+from .ids import Ids
+from .malformed import Malformed
+from .manifest import Manifest
+from .model import Customer, Firm, Member, Project
+from .people import build_people, build_tasks
+from .picking import Picker
+from .plants import CustomerPlants
+from .plants_billing import InvoicePlants
+from .plants_engagements import EngagementPlants
+from .render import Balances, billing_records, harvest_master, quickbooks_master, salesforce_records
+from .sizes import size_for
+from .timesheets import Row, Timesheets
+
+CHUNK = 20_000  # records per store transaction while streaming time
+
+
+class Writer:
+    """Bulk writes that keep the manifest's record counts."""
+
+    def __init__(self, store: SandboxStore, manifest: Manifest):
+        self.store, self.manifest = store, manifest
+
+    def put(self, key: tuple[str, str, str], rows: list[Row]) -> None:
+        if rows:
+            self.store.put_many(*key, rows)
+            self.manifest.count(*key, len(rows))
+
+    def put_all(self, groups: dict[tuple[str, str, str], list[Row]]) -> None:
+        for key in sorted(groups):
+            self.put(key, groups[key])
+
+
+def credentials() -> dict:
+    return {"salesforce": {"access_token": "sandbox-salesforce-token"},
+            "harvest": {"account_id": "1000001", "access_token": "sandbox-harvest-token"},
+            "quickbooks": {"access_token": "sandbox-quickbooks-token"}}
+
+
+def fresh_store(path: Path) -> SandboxStore:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return SandboxStore(path)
+
+
+def build(directory: Path, size_name: str, seed: int, as_of: date) -> Manifest:
+    size, rng, ids = size_for(size_name), random.Random(seed), Ids()
+    entities = make_entities()
+    legal = [{"code": e.code, "realm_id": e.realm_id, "currency": e.currency, "name": e.name} for e in entities]
+    manifest = Manifest(size_name, seed, as_of.isoformat(), legal)
+    store = fresh_store(directory / "state.db")
+    for key, value in (("credentials", credentials()), ("legal_entities", legal), ("as_of", as_of.isoformat()),
+                       ("seed", seed), ("size", size_name)):
+        store.set_meta(key, value)
+    writer = Writer(store, manifest)
+
+    customers = build_customers(rng, size, entities, ids, as_of)
+    people, tasks = build_people(rng, size.consultants, entities, ids, as_of), build_tasks(ids)
+    factory = EngagementFactory(rng, ids, as_of, people, tasks)
+    build_engagements(factory, customers)
+    firm = Firm(as_of, entities, customers, people, tasks, factory.opportunities, factory.projects)
+    internal = _internal_project(firm, ids)
+
+    picker = Picker(random.Random(f"{seed}:plants"), size.plants)
+    CustomerPlants(firm, picker, ids, manifest).plant_all()
+    EngagementPlants(firm, picker, manifest, factory).plant_all()
+    firm.projects.append(internal)
+    plan_invoices(firm.projects, ids, as_of)
+
+    _stream_time(firm, Timesheets(seed, size.daily_log_chance, ids, as_of, manifest), writer, manifest)
+    billing = Billing(firm, ids, seed)
+    for invoice in firm.invoices:
+        billing.post(invoice)
+        billing.settle(invoice)
+    for c in customers:
+        if c.role == "direct" and c.qbo_id:
+            billing.direct_invoices(c)
+    InvoicePlants(firm, picker, manifest, billing).plant_all()
+    manifest.edge_cases += [{"kind": "split_invoice", "psa_id": str(inv.harvest_id), "document_number": inv.number,
+                             "note": f"posted as {len(inv.postings)} QuickBooks invoices <number>-<k>: not a finding"}
+                            for inv in firm.invoices if len(inv.postings) > 1 and not inv.plants]
+
+    writer.put_all(harvest_master(firm))
+    writer.put_all(billing_records(firm, next(p for p in people if p.is_admin)))
+    balances = Balances(firm)
+    qbo_rows = quickbooks_master(firm, balances)
+    by_realm = {}
+    for (_, tenant, obj), rows in qbo_rows.items():
+        if obj == "Customer":
+            by_realm[tenant] = {row[0]: row[1] for row in rows}
+    malformed = Malformed(firm, ids, manifest, random.Random(f"{seed}:malformed"), size.malformed, internal)
+    extra = malformed.plant_all(by_realm)
+    writer.put_all(qbo_rows)
+    writer.put_all(salesforce_records(firm, _open_ar(firm, balances, picker, manifest)))
+    writer.put_all(extra)
+    manifest.write(directory / "manifest.json")
+    return manifest
+
+
+def _internal_project(firm: Firm, ids: Ids) -> Project:
+    """Bench and training time of everyone, on the firm's own non-billable Harvest client."""
+    us = firm.entities[0]
+    client = Customer("Meridian Advisory (Internal)", "Meridian", "internal", us, None, "", "",
+                      firm.as_of - timedelta(days=1200))
+    client.harvest_id = ids.harvest("clients")
+    start = firm.as_of - timedelta(days=540)
+    project = Project(ids.harvest("projects"), client, None, "Internal - Training & Bench", False, Decimal("0"),
+                      "none", None, start, None, True, False, start - timedelta(days=2))
+    project.members = [Member(p, ids.harvest("user_assignments"), Decimal("0"), True) for p in firm.people
+                       if not p.is_admin]
+    project.tasks = [(t, ids.harvest("task_assignments")) for t in firm.tasks if not t.billable]
+    project.last_work_day = firm.as_of
+    return project
+
+
+def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: Manifest) -> None:
+    """Time entries, expenses and TimeActivities written project by project in bounded chunks."""
+    buffers: dict[tuple[str, str, str], list[Row]] = {}
+    for project in sorted(firm.projects, key=lambda p: p.harvest_id):
+        out = timesheets.run(project)
+        realm = project.customer.entity.realm_id
+        for key, rows in ((("harvest", "", "time_entries"), out.time_entries),
+                          (("harvest", "", "expenses"), out.expenses),
+                          (("quickbooks", realm, "TimeActivity"), out.time_activities)):
+            buffer = buffers.setdefault(key, [])
+            buffer.extend(rows)
+            if len(buffer) >= CHUNK:
+                writer.put(key, buffer)
+                buffers[key] = []
+        if out.psa_wip != out.erp_wip:
+            c = project.customer
+            manifest.finding("WIP_VARIANCE", c.entity.code, psa_id=project.harvest_id,
+                             erp_id=f"{c.entity.code}:{project.qbo_id}", currency=c.entity.currency,
+                             expected=out.psa_wip, actual=out.erp_wip,
+                             note=f"unbilled WIP of {project.name} differs between Harvest and QuickBooks")
+    for key, rows in buffers.items():
+        writer.put(key, rows)
+
+
+def _open_ar(firm: Firm, balances: Balances, picker: Picker, manifest: Manifest) -> dict[int, Decimal]:
+    """Open_AR__c per linked account (tieout's last writeback), with planted stale values."""
+    linked = [c for c in firm.customers if c.sf_id and c.qbo_id and c.links_erp]
+    open_ar = {id(c): balances.with_projects(c) for c in linked}
+    for c in picker.pick(linked, where=lambda c: open_ar[id(c)] > 0):
+        erp = open_ar[id(c)]
+        open_ar[id(c)] = (erp * Decimal(picker.rng.choice(["0.5", "1.25", "0"]))).quantize(Decimal("0.01"))
+        manifest.finding("AR_BALANCE_MISMATCH", c.entity.code, crm_id=c.sf_id, erp_id=c.erp_ref,
+                         currency=c.entity.currency, expected=erp, actual=open_ar[id(c)],
+                         note=f"Salesforce open AR of {c.name} differs from QuickBooks")
+    return open_ar

@@ -1,0 +1,44 @@
+"""Timestamps in each vendor's own format, all derived from the firm's dates (never the wall clock)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+QBO_OFFSETS = {"US": -8, "UK": 0, "DE": 1}  # each company's local time, as QuickBooks reports it
+
+
+def at(day: date, minutes: int) -> datetime:
+    """A UTC moment `minutes` after midnight of `day`."""
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(minutes=minutes)
+
+
+def iso_utc(moment: datetime) -> str:
+    """The store's `updated_at` form, and Harvest's own."""
+    m = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
+
+
+def salesforce(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def quickbooks(moment: datetime, entity: str) -> str:
+    local = moment.astimezone(timezone(timedelta(hours=QBO_OFFSETS[entity])))
+    return local.isoformat()
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """First days of the months from `first`'s month to `last`'s month, inclusive."""
+    months, month = [], month_start(first)
+    while month <= last:
+        months.append(month)
+        month = next_month(month)
+    return months

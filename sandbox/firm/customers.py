@@ -1,0 +1,77 @@
+"""The firm's legal entities and its customers: groups with subsidiaries, billing customers, prospects."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from .ids import Ids
+from .model import Customer, Entity
+from .names import BrandNames, benign_spelling
+from .sizes import Size
+
+ENTITIES = [("US", "9130357412345001", "USD", "Meridian Advisory Inc", "US"),
+            ("UK", "9130357412345002", "GBP", "Meridian Advisory Ltd", "GB"),
+            ("DE", "9130357412345003", "EUR", "Meridian Advisory GmbH", "DE")]
+TLDS = {"US": "com", "UK": "co.uk", "DE": "de"}
+
+
+def make_entities() -> list[Entity]:
+    return [Entity(*row) for row in ENTITIES]
+
+
+def _tax_id(entity: Entity, rng: random.Random) -> str:
+    digits = "".join(str(rng.randrange(10)) for _ in range(9))
+    return {"US": f"{digits[:2]}-{digits[2:]}", "UK": f"GB{digits}", "DE": f"DE{digits}"}[entity.code]
+
+
+class CustomerFactory:
+    """Creates customers with the ids of the systems they exist in."""
+
+    def __init__(self, rng: random.Random, ids: Ids, as_of: date):
+        self.rng, self.ids, self.as_of = rng, ids, as_of
+        self.names = BrandNames(rng)
+        self.customers: list[Customer] = []
+
+    def new(self, entity: Entity, role: str, parent: Customer | None = None, *, in_psa: bool, in_erp: bool,
+            since_days: tuple[int, int] = (560, 700)) -> Customer:
+        name, brand = self.names.company(entity.code, holding=role == "holding")
+        since = self.as_of - timedelta(days=self.rng.randint(*since_days))
+        customer = Customer(name, brand, role, entity, parent, f"https://www.{brand.lower()}.{TLDS[entity.code]}",
+                            _tax_id(entity, self.rng), since)
+        customer.sf_id = self.ids.account()
+        customer.crm_parent_id = parent.sf_id if parent else None
+        if in_psa:
+            customer.harvest_id = self.ids.harvest("clients")
+            if self.rng.random() < 0.3:
+                customer.psa_name = benign_spelling(name, self.rng)
+        if in_erp:
+            customer.qbo_id = self.ids.quickbooks(entity.code, "Customer")
+            if self.rng.random() < 0.3:
+                customer.erp_name = benign_spelling(name, self.rng)
+        self.customers.append(customer)
+        return customer
+
+
+def build_customers(rng: random.Random, size: Size, entities: list[Entity], ids: Ids, as_of: date) -> list[Customer]:
+    """Per entity: holdings with subsidiaries (two levels), standalone billing, direct, onboarding, prospects."""
+    make = CustomerFactory(rng, ids, as_of)
+    for entity in entities:
+        billing_left = size.billing_customers
+        for _ in range(size.holdings):
+            holding = make.new(entity, "holding", in_psa=False, in_erp=True)
+            for k in range(rng.randint(2, 3)):
+                subsidiary = make.new(entity, "billing", holding, in_psa=True, in_erp=True)
+                billing_left -= 1
+                if k == 0:
+                    make.new(entity, "dormant", subsidiary, in_psa=False, in_erp=True)
+        for _ in range(max(billing_left, 2)):
+            make.new(entity, "billing", in_psa=True, in_erp=True)
+        for _ in range(size.direct_customers):
+            make.new(entity, "direct", in_psa=False, in_erp=True)
+        for _ in range(size.onboarding):
+            make.new(entity, "onboarding", in_psa=True, in_erp=True, since_days=(30, 60))
+        for _ in range(size.prospects):
+            make.new(entity, "prospect", in_psa=False, in_erp=False, since_days=(20, 500))
+    return make.customers
+

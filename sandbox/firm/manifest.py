@@ -1,0 +1,79 @@
+"""The ground truth: every planted finding and malformed record, and how many records each system holds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+FINDING_KEYS = ("code", "legal_entity", "crm_id", "psa_id", "erp_id", "document_number", "currency",
+                "expected_value", "actual_value", "amount_difference", "note")
+MALFORMED_KEYS = ("system", "tenant", "object", "record_id", "rule", "field", "value")
+
+CONVENTIONS = {
+    "amount_difference": "actual_value - expected_value, in the document's currency",
+    "expected_value": "what the authoritative system says (CRM for customers and deals, PSA for time and invoices, "
+                      "ERP for cash)",
+    "erp_id": "<legal entity code>:<QuickBooks Id>",
+    "pair": "CUSTOMER_DUPLICATE and CUSTOMER_UNLINKED_MATCH list both records' ids (system-prefixed)",
+    "unlinked_match_scope": "only records that no record of the other system links to are candidates",
+    "project_value": "a project's value is its fee when is_fixed_fee, else its budget",
+    "implied": "CUSTOMER_MISSING_IN_PSA brings OPPORTUNITY_WITHOUT_PROJECT for its won deal, and "
+               "TIME_BILLED_STATUS_MISMATCH brings WIP_VARIANCE on its project: both are listed",
+    "id_duplicate": "both records sharing the id are listed",
+    "edge_cases": "look like discrepancies but are not findings (split invoices, deals inside the grace period)",
+}
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@dataclass
+class Manifest:
+    size: str
+    seed: int
+    as_of: str
+    legal_entities: list[dict]
+    findings: list[dict] = field(default_factory=list)
+    malformed: list[dict] = field(default_factory=list)
+    edge_cases: list[dict] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # "system/tenant/object" -> records
+
+    def finding(self, code: str, legal_entity: str | None, *, crm_id: str | None = None, psa_id=None,
+                erp_id: str | None = None, document_number: str | None = None, currency: str | None = None,
+                expected=None, actual=None, note: str, pair: list[str] | None = None) -> dict:
+        """Record one planted finding; money values are Decimals, difference = actual - expected."""
+        is_money = isinstance(expected, Decimal) and isinstance(actual, Decimal)
+        record = {"code": code, "legal_entity": legal_entity, "crm_id": crm_id,
+                  "psa_id": None if psa_id is None else str(psa_id), "erp_id": erp_id,
+                  "document_number": document_number, "currency": currency,
+                  "expected_value": money(expected) if isinstance(expected, Decimal) else expected,
+                  "actual_value": money(actual) if isinstance(actual, Decimal) else actual,
+                  "amount_difference": money(actual - expected) if is_money else None, "note": note}
+        if pair:
+            record["pair"] = pair
+        self.findings.append(record)
+        return record
+
+    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value) -> None:
+        self.malformed.append({"system": system, "tenant": tenant, "object": object,
+                               "record_id": None if record_id is None else str(record_id), "rule": rule,
+                               "field": field_name, "value": value})
+
+    def count(self, system: str, tenant: str, object: str, n: int) -> None:
+        key = f"{system}/{tenant}/{object}"
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def to_json(self) -> dict:
+        order = {"findings": sorted(self.findings, key=lambda f: (f["code"], json.dumps(f, sort_keys=True)))}
+        return {"size": self.size, "seed": self.seed, "as_of": self.as_of, "legal_entities": self.legal_entities,
+                "conventions": CONVENTIONS, "counts": dict(sorted(self.counts.items())), **order,
+                "malformed": self.malformed, "edge_cases": self.edge_cases}
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n")
+
+    def codes(self) -> set[str]:
+        return {f["code"] for f in self.findings}

@@ -1,0 +1,243 @@
+"""The firm as one object graph: what each system should say, before rendering to vendor shapes.
+
+Plants change these objects (a system's own view of a customer, an opportunity's amount, ...) so that
+rendering stays one straightforward pass and every derived field (embedded names, balances, levels)
+follows the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(eq=False)
+class Entity:
+    code: str
+    realm_id: str
+    currency: str
+    name: str
+    country: str
+
+
+@dataclass(eq=False)
+class Customer:
+    name: str
+    brand: str
+    role: str  # holding | billing | prospect | direct | onboarding | dormant | plant
+    entity: Entity
+    parent: Customer | None
+    website: str
+    tax_id: str
+    since: date
+    sf_id: str | None = None
+    harvest_id: int | None = None
+    qbo_id: str | None = None
+    # each system's own view, equal to the canonical one unless a plant or benign spelling says otherwise
+    psa_name: str = ""
+    erp_name: str = ""
+    psa_currency: str = ""
+    psa_active: bool = True
+    erp_active: bool = True
+    crm_entity: str = ""
+    crm_parent_id: str | None = None
+    erp_parent: Customer | None = None
+    links_psa: bool = True
+    links_erp: bool = True
+    open_ar_offset: Decimal = Decimal("0")
+    plants: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.psa_name = self.psa_name or self.name
+        self.erp_name = self.erp_name or self.name
+        self.psa_currency = self.psa_currency or self.entity.currency
+        self.crm_entity = self.crm_entity or self.entity.code
+        self.erp_parent = self.parent
+
+    @property
+    def erp_ref(self) -> str | None:
+        return f"{self.entity.code}:{self.qbo_id}" if self.qbo_id else None
+
+
+@dataclass(eq=False)
+class Person:
+    harvest_id: int
+    first: str
+    last: str
+    email: str
+    role: str
+    entity: Entity
+    rate: Decimal
+    cost_rate: Decimal
+    since: date
+    qbo_id: str | None = None
+    erp_email: str = ""
+    is_admin: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+@dataclass(eq=False)
+class Task:
+    harvest_id: int
+    name: str
+    billable: bool
+    rate: Decimal
+
+
+@dataclass(eq=False)
+class Member:
+    person: Person
+    assignment_id: int
+    rate: Decimal  # the rate card for this person on this project
+    use_default_rates: bool
+
+
+@dataclass(eq=False)
+class Opportunity:
+    sf_id: str
+    account: Customer
+    name: str
+    stage: str
+    amount: Decimal
+    close_date: date
+    billing_model: str  # Fixed Fee | Time and Materials
+    project: Project | None = None
+    plants: set[str] = field(default_factory=set)
+
+    @property
+    def is_won(self) -> bool:
+        return self.stage == "Closed Won"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.stage.startswith("Closed")
+
+
+@dataclass(eq=False)
+class Project:
+    harvest_id: int
+    customer: Customer
+    opportunity: Opportunity | None
+    name: str
+    is_fixed_fee: bool
+    value: Decimal  # fee for fixed fee, money budget for time and materials
+    bill_by: str  # People | Project | none
+    hourly_rate: Decimal | None
+    starts_on: date
+    ends_on: date | None
+    is_active: bool
+    is_billable: bool
+    created: date
+    qbo_id: str | None = None
+    members: list[Member] = field(default_factory=list)
+    tasks: list[tuple[Task, int]] = field(default_factory=list)  # task, task assignment id
+    invoices: dict[date, Invoice] = field(default_factory=dict)  # by the month they bill
+    installments: dict[date, Decimal] = field(default_factory=dict)  # fixed fee schedule by month
+    plan: dict[str, int] = field(default_factory=dict)  # per-entry plants: code -> how many entries
+    last_work_day: date | None = None
+
+    @property
+    def code(self) -> str | None:
+        return self.opportunity.sf_id if self.opportunity else None
+
+
+@dataclass(eq=False)
+class Line:
+    kind: str  # Service | Expense
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    harvest_id: int = 0
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+@dataclass(eq=False)
+class Receipt:
+    """Money applied to an ERP invoice: cash (a Payment) or a credit memo applied through a Payment."""
+
+    kind: str  # cash | credit
+    day: date
+    amount: Decimal
+    payment_id: str
+    credit_memo_id: str | None = None
+    credit_memo_number: str | None = None
+
+
+@dataclass(eq=False)
+class Posting:
+    """One QuickBooks invoice: a Harvest invoice's posting (or part of a split one), or an ERP-only invoice."""
+
+    qbo_id: str
+    entity: Entity
+    customer_qbo_id: str
+    customer_name: str
+    doc_number: str
+    txn_date: date
+    currency: str
+    lines: list[Line]
+    private_note: str | None
+    receipts: list[Receipt] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0"))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.total - sum((r.amount for r in self.receipts), Decimal("0"))
+
+
+@dataclass(eq=False)
+class PsaPayment:
+    harvest_id: int
+    day: date
+    amount: Decimal
+    note: str
+
+
+@dataclass(eq=False)
+class Invoice:
+    """A Harvest invoice, with what the PSA records of its settlement and its ERP postings."""
+
+    harvest_id: int
+    number: str
+    project: Project
+    month: date
+    issue_date: date
+    currency: str
+    lines: list[Line] = field(default_factory=list)
+    psa_payments: list[PsaPayment] = field(default_factory=list)
+    psa_credits: Decimal = Decimal("0")
+    postings: list[Posting] = field(default_factory=list)
+    plants: set[str] = field(default_factory=set)
+
+    @property
+    def amount(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0"))
+
+    @property
+    def due_amount(self) -> Decimal:
+        return self.amount - sum((p.amount for p in self.psa_payments), Decimal("0")) - self.psa_credits
+
+
+@dataclass(eq=False)
+class Firm:
+    as_of: date
+    entities: list[Entity]
+    customers: list[Customer]
+    people: list[Person]
+    tasks: list[Task]
+    opportunities: list[Opportunity]
+    projects: list[Project]
+    postings: list[Posting] = field(default_factory=list)  # ERP-only invoices (direct customers, plants)
+
+    @property
+    def invoices(self) -> list[Invoice]:
+        return sorted((inv for p in self.projects for inv in p.invoices.values()), key=lambda inv: inv.harvest_id)

@@ -1,0 +1,53 @@
+"""The firm's people (Harvest users, QuickBooks employees) and its task list."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .ids import Ids
+from .model import Entity, Person, Task
+from .names import FIRST, LAST
+
+# role -> (default hourly rate in USD, cost rate share)
+ROLES = {"Partner": (Decimal("350"), Decimal("0.45")), "Principal": (Decimal("275"), Decimal("0.45")),
+         "Senior Consultant": (Decimal("210"), Decimal("0.5")), "Consultant": (Decimal("165"), Decimal("0.5")),
+         "Analyst": (Decimal("120"), Decimal("0.55"))}
+CURRENCY_FACTOR = {"USD": Decimal("1"), "GBP": Decimal("0.8"), "EUR": Decimal("0.92")}
+FIRM_DOMAIN = "meridian-advisory.example"
+TASKS = [("Consulting", True, Decimal("0")), ("Project Management", True, Decimal("0")),
+         ("Analysis", True, Decimal("0")), ("Internal Meeting", False, Decimal("0")),
+         ("Training", False, Decimal("0"))]
+
+
+def build_people(rng: random.Random, count: int, entities: list[Entity], ids: Ids, as_of: date) -> list[Person]:
+    """Consultants per entity plus one finance administrator (the invoices' creator) in the first entity."""
+    people: list[Person] = []
+    used: set[str] = set()
+    for entity in entities:
+        for k in range(count + (1 if entity is entities[0] else 0)):
+            is_admin = entity is entities[0] and k == count
+            first, last = _unique_name(rng, used)
+            role = "Finance" if is_admin else rng.choice(list(ROLES))
+            rate, cost_share = ROLES.get(role, (Decimal("0"), Decimal("0")))
+            rate = (rate * CURRENCY_FACTOR[entity.currency]).quantize(Decimal("1"))
+            person = Person(ids.harvest("users"), first, last, f"{first}.{last}@{FIRM_DOMAIN}".lower(), role, entity,
+                            rate, (rate * cost_share).quantize(Decimal("1")),
+                            as_of - timedelta(days=rng.randint(600, 1500)), is_admin=is_admin)
+            person.qbo_id = ids.quickbooks(entity.code, "Employee")
+            person.erp_email = person.email
+            people.append(person)
+    return people
+
+
+def _unique_name(rng: random.Random, used: set[str]) -> tuple[str, str]:
+    while True:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        if f"{first} {last}" not in used:
+            used.add(f"{first} {last}")
+            return first, last
+
+
+def build_tasks(ids: Ids) -> list[Task]:
+    return [Task(ids.harvest("tasks"), name, billable, rate) for name, billable, rate in TASKS]

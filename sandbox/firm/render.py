@@ -1,0 +1,164 @@
+"""Rendering the firm's master data and billing into vendor records, grouped by store object."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from . import shapes_harvest as harvest, shapes_quickbooks as qbo, shapes_salesforce as sf
+from .clock import at, iso_utc
+from .model import Customer, Firm, Person, Posting
+from .timesheets import Row
+
+Key = tuple[str, str, str]  # system, tenant, object
+ZERO = Decimal("0")
+
+
+def _z(moment) -> str:
+    return iso_utc(moment)
+
+
+def _qbo_updated(record: dict) -> str:
+    return iso_utc(datetime.fromisoformat(record["MetaData"]["LastUpdatedTime"]))
+
+
+class Balances:
+    """Open receivables per QuickBooks customer, from the postings the ERP holds."""
+
+    def __init__(self, firm: Firm):
+        self.own: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for post in all_postings(firm):
+            self.own[(post.entity.code, post.customer_qbo_id)] += post.balance
+        self.firm = firm
+        self.projects = defaultdict(list)
+        for p in firm.projects:
+            if p.qbo_id:
+                self.projects[id(p.customer)].append(p)
+
+    def with_projects(self, c: Customer) -> Decimal:
+        """The customer and its project sub-customers, not its subsidiaries: what Open_AR__c carries."""
+        return self.own[(c.entity.code, c.qbo_id)] + sum(
+            (self.own[(c.entity.code, p.qbo_id)] for p in self.projects[id(c)]), ZERO)
+
+    def with_jobs(self, c: Customer, children: dict[int, list[Customer]]) -> Decimal:
+        return self.with_projects(c) + sum((self.with_jobs(k, children) for k in children[id(c)]), ZERO)
+
+
+def all_postings(firm: Firm) -> list[Posting]:
+    return [post for inv in firm.invoices for post in inv.postings] + firm.postings
+
+
+def harvest_master(firm: Firm) -> dict[Key, list[Row]]:
+    rows: dict[Key, list[Row]] = defaultdict(list)
+    clients = sorted({id(c): c for c in [*firm.customers, *(p.customer for p in firm.projects)]
+                      if c.harvest_id}.values(), key=lambda c: c.harvest_id)
+    for c in clients:
+        record = harvest.client(c)
+        rows[("harvest", "", "clients")].append((str(c.harvest_id), record, record["updated_at"]))
+    for person in firm.people:
+        record = harvest.user(person)
+        rows[("harvest", "", "users")].append((str(person.harvest_id), record, record["updated_at"]))
+    for task in firm.tasks:
+        record = harvest.task(task, firm.as_of - timedelta(days=900))
+        rows[("harvest", "", "tasks")].append((str(task.harvest_id), record, record["updated_at"]))
+    for p in sorted(firm.projects, key=lambda p: p.harvest_id):
+        record = harvest.project(p)
+        rows[("harvest", "", "projects")].append((str(p.harvest_id), record, record["updated_at"]))
+        for m in p.members:
+            ua = harvest.user_assignment(p, m)
+            rows[("harvest", "", "user_assignments")].append((str(m.assignment_id), ua, ua["updated_at"]))
+        for task, assignment in p.tasks:
+            ta = harvest.task_assignment(p, task, assignment)
+            rows[("harvest", "", "task_assignments")].append((str(assignment), ta, ta["updated_at"]))
+    return rows
+
+
+def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
+    rows: dict[Key, list[Row]] = defaultdict(list)
+    for inv in firm.invoices:
+        created = at(inv.issue_date, 540)
+        updated = max([created, *(at(p.day, 720) for p in inv.psa_payments)])
+        record = harvest.invoice(inv, finance, created, updated)
+        rows[("harvest", "", "invoices")].append((str(inv.harvest_id), record, record["updated_at"]))
+        for pay in inv.psa_payments:
+            payment = harvest.invoice_payment(inv, pay, finance)
+            rows[("harvest", "", "invoice_payments")].append((str(pay.harvest_id), payment, payment["updated_at"]))
+    for post in sorted(all_postings(firm), key=lambda p: (p.entity.code, int(p.qbo_id))):
+        tenant = post.entity.realm_id
+        created = at(post.txn_date, 560)
+        updated = max([created, *(at(r.day, 905) for r in post.receipts)])
+        record = qbo.invoice(post, post.txn_date + timedelta(days=30), created, updated)
+        rows[("quickbooks", tenant, "Invoice")].append((post.qbo_id, record, _z(updated)))
+        for r in post.receipts:
+            applied = [(post.qbo_id, "Invoice", r.amount)]
+            if r.kind == "credit":
+                memo = qbo.credit_memo(post.entity, r.credit_memo_id, r.credit_memo_number, post, r.day, r.amount,
+                                       f"Credit against invoice {post.doc_number}")
+                rows[("quickbooks", tenant, "CreditMemo")].append((r.credit_memo_id, memo, _qbo_updated(memo)))
+                applied.append((r.credit_memo_id, "CreditMemo", r.amount))
+            payment = qbo.payment(post.entity, r.payment_id, post, r.day, applied,
+                                  r.amount if r.kind == "cash" else ZERO,
+                                  "Payment received" if r.kind == "cash" else f"Applied {r.credit_memo_number}")
+            rows[("quickbooks", tenant, "Payment")].append((r.payment_id, payment, _qbo_updated(payment)))
+    for key in rows:
+        if key[0] == "quickbooks" and key[2] != "Invoice":
+            rows[key].sort(key=lambda row: int(row[0]))
+    return rows
+
+
+def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
+    rows: dict[Key, list[Row]] = defaultdict(list)
+    children: dict[int, list[Customer]] = defaultdict(list)
+    erp = [c for c in firm.customers if c.qbo_id]
+    for c in erp:
+        if c.erp_parent is not None:
+            children[id(c.erp_parent)].append(c)
+    names: dict[int, tuple[str, int]] = {}
+
+    def full_name(c: Customer) -> tuple[str, int]:
+        if id(c) not in names:
+            parent = c.erp_parent
+            names[id(c)] = (c.erp_name, 0) if parent is None else (
+                f"{full_name(parent)[0]}:{c.erp_name}", full_name(parent)[1] + 1)
+        return names[id(c)]
+
+    started = firm.as_of - timedelta(days=1200)
+    for e in firm.entities:
+        tenant = e.realm_id
+        for obj, record in (("CompanyInfo", qbo.company_info(e, started)), ("Preferences", qbo.preferences(e, started)),
+                            ("Item", qbo.item(e, qbo.SERVICES, started)), ("Item", qbo.item(e, qbo.EXPENSES, started))):
+            rows[("quickbooks", tenant, obj)].append((record["Id"], record, _qbo_updated(record)))
+    for c in erp:
+        name, level = full_name(c)
+        record = qbo.customer(c, name, level, balances.own[(c.entity.code, c.qbo_id)], balances.with_jobs(c, children))
+        rows[("quickbooks", c.entity.realm_id, "Customer")].append((c.qbo_id, record, _qbo_updated(record)))
+    for p in firm.projects:
+        if p.qbo_id:
+            name, level = full_name(p.customer)
+            record = qbo.project_customer(p, name, level + 1, balances.own[(p.customer.entity.code, p.qbo_id)])
+            rows[("quickbooks", p.customer.entity.realm_id, "Customer")].append((p.qbo_id, record,
+                                                                                  _qbo_updated(record)))
+    for person in firm.people:
+        record = qbo.employee(person)
+        rows[("quickbooks", person.entity.realm_id, "Employee")].append((person.qbo_id, record,
+                                                                          _qbo_updated(record)))
+    for key in rows:
+        rows[key].sort(key=lambda row: int(row[0]))
+    return rows
+
+
+def salesforce_records(firm: Firm, open_ar: dict[int, Decimal]) -> dict[Key, list[Row]]:
+    rows: dict[Key, list[Row]] = defaultdict(list)
+    for c in firm.customers:
+        if c.sf_id:
+            created = at(c.since, 660)
+            updated = at(firm.as_of - timedelta(days=1), 180) if id(c) in open_ar else created
+            record = sf.account(c, open_ar.get(id(c)), created, updated)
+            rows[("salesforce", "", "Account")].append((c.sf_id, record, _z(updated)))
+    for o in firm.opportunities:
+        if o.account.sf_id:
+            last = min(o.close_date, firm.as_of)
+            created, updated = at(last - timedelta(days=30), 600), at(last, 660)
+            rows[("salesforce", "", "Opportunity")].append((o.sf_id, sf.opportunity(o, created, updated), _z(updated)))
+    return rows
