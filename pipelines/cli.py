@@ -101,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
         command.add_argument("--seed", type=int, default=20261120)
 
+    from corrections.cli import add_corrections_commands
+
+    add_corrections_commands(commands)
+
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
@@ -113,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.schedules import backfill_requests
 
             return run_nights([request.partition_key for request in backfill_requests(args.start, args.end)], args.mode)
-        return sandbox_command(args)
+        if args.command == "sandbox":
+            return sandbox_command(args)
+        return args.handler(args)
     except ValueError as exc:
         print(f"tieout: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -2,14 +2,17 @@
 
 from dagster import Definitions, in_process_executor
 
+from assets.canonical import build_canonical_assets, canonical_checks, valid_source_keys
 from assets.extraction import extraction_assets
+from assets.validation import validation_assets, validation_checks
 from pipelines.alerts import alert_on_failed_checks, alert_on_run_failure
 from pipelines.jobs import nightly_job
 from pipelines.resources import build_resources
 from pipelines.schedules import nightly_schedule
 
 defs = Definitions(
-    assets=extraction_assets,
+    assets=[*extraction_assets, *validation_assets, *build_canonical_assets(valid_source_keys())],
+    asset_checks=[*validation_checks, *canonical_checks],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[alert_on_run_failure, alert_on_failed_checks],

@@ -4,6 +4,7 @@ atomically, so a failed night leaves every earlier snapshot complete and readabl
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -24,6 +25,15 @@ class LoadPlan:
     @property
     def since_iso(self) -> str | None:
         return self.since.strftime("%Y-%m-%dT%H:%M:%SZ") if self.since else None
+
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def readable_json(payload: dict) -> str:
+    """The payload as JSON text DuckDB accepts: text that was not valid UTF-8 at the source arrives
+    as lone surrogates, which become U+FFFD here and are quarantined downstream (text_unreadable)."""
+    return LONE_SURROGATE.sub("\ufffd", json.dumps(payload, ensure_ascii=False))
 
 
 def raw_table(system: str, object_name: str) -> str:
@@ -65,7 +75,7 @@ def write_snapshot(connection, system: str, object_name: str, plan: LoadPlan, ex
             "record_id": pd.Series([r.record_id for r in extraction.records], dtype="string"),
             "updated_at": pd.to_datetime([r.updated_at for r in extraction.records], utc=True,
                                          errors="coerce", format="ISO8601"),
-            "payload": [json.dumps(r.payload, ensure_ascii=False) for r in extraction.records],
+            "payload": [readable_json(r.payload) for r in extraction.records],
             "page": pd.Series([r.page for r in extraction.records], dtype="int32"),
             "load_id": load_id,
             "extracted_at": extracted_at,

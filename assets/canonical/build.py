@@ -1,0 +1,76 @@
+"""Building one canonical table for one night: its SQL, run set-based inside DuckDB, replaces the
+night's rows in one transaction; then what the night holds, for the asset's metadata."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from assets.canonical.tables import IDENTIFIED, CanonicalTable
+from assets.warehouse_io import replace_night_from_query
+from sql import PARAMETER, load
+
+# The SalesforceResource settings naming the CRM's custom fields, passed to the SQL as parameters.
+CRM_FIELDS = ("legal_entity_field", "psa_client_id_field", "erp_customer_id_field", "open_ar_field",
+              "tax_id_field", "billing_model_field", "psa_project_id_field")
+PREVIEW_ROWS = 5
+
+
+def select_sql(table: CanonicalTable) -> str:
+    """The query yielding the table's rows for `$snapshot_date`."""
+    if table.name == "xref":
+        return "\nUNION ALL\n".join(load("canonical/xref.sql", entity_type=t.name) for t in IDENTIFIED)
+    return load(table.sql)
+
+
+def settings_from(resources) -> dict[str, str]:
+    """The configuration the SQL binds: CRM field names, and the realm of each legal entity."""
+    settings: dict[str, str] = {}
+    if hasattr(resources, "salesforce"):
+        settings.update({name: getattr(resources.salesforce, name) for name in CRM_FIELDS})
+    if hasattr(resources, "quickbooks"):
+        settings["realms"] = json.dumps(resources.quickbooks.companies())
+    return settings
+
+
+def build_table(connection, table: CanonicalTable, snapshot_date: date, settings: dict[str, str]) -> int:
+    """Replace the table's rows of `snapshot_date`; returns how many it now holds."""
+    query = select_sql(table)
+    available = {"snapshot_date": snapshot_date, **settings}
+    missing = set(PARAMETER.findall(query)) - set(available)
+    if missing:
+        raise ValueError(f"{table.table} needs settings {sorted(missing)}")
+    used = {name: available[name] for name in set(PARAMETER.findall(query))}
+    return replace_night_from_query(connection, table.table, snapshot_date, query, used)
+
+
+def summarize(connection, table: CanonicalTable, snapshot_date: date) -> dict:
+    """Rows per system; for tables with global ids, rows linked to another system's record or not,
+    and rows per cross-reference; a preview."""
+    night = [snapshot_date]
+    per_system = dict(connection.execute(
+        f"SELECT system, count(*) FROM {table.table} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1", night).fetchall())
+    summary: dict = {"rows_per_system": per_system}
+    if table.prefix or table.name == "xref":
+        linked = connection.execute(f"""
+            SELECT system, count(*) FILTER (WHERE systems > 1), count(*) FILTER (WHERE systems = 1)
+            FROM (SELECT system, count(DISTINCT system) OVER (PARTITION BY global_id) AS systems
+                  FROM {table.table} WHERE snapshot_date = ?)
+            GROUP BY 1 ORDER BY 1""", night).fetchall()
+        summary["linked_per_system"] = {system: n for system, n, _ in linked}
+        summary["unlinked_per_system"] = {system: n for system, _, n in linked}
+        summary["rows_per_link"] = dict(connection.execute(
+            f"SELECT link, count(*) FROM {table.table} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1", night).fetchall())
+    summary["preview"] = connection.execute(
+        f"SELECT * EXCLUDE (snapshot_date) FROM {table.table} WHERE snapshot_date = ? "
+        f"ORDER BY system, source_id LIMIT {PREVIEW_ROWS}", night).df()
+    return summary
+
+
+def markdown(frame) -> str:
+    """A small frame as a markdown table (without a tabulate dependency)."""
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join("" if value is None else str(value) for value in row) + " |"
+            for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
+    return "\n".join([header, rule, *body])

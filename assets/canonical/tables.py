@@ -1,0 +1,61 @@
+"""The canonical tables, in build order: what each reads, what it needs first, its global id prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CanonicalTable:
+    name: str
+    sources: tuple[tuple[str, str], ...]  # (system, object) of the valid tables it reads
+    upstream: tuple[str, ...] = ()  # canonical tables it joins
+    prefix: str | None = None  # global id prefix; None for tables without a global id of their own
+    resources: tuple[str, ...] = ()  # resources whose configuration the SQL needs (besides the warehouse)
+    description: str = ""
+
+    @property
+    def table(self) -> str:
+        return f"canonical.{self.name}"
+
+    @property
+    def sql(self) -> str:
+        return f"canonical/{self.name}.sql"
+
+
+SALESFORCE, HARVEST, QUICKBOOKS = "salesforce", "harvest", "quickbooks"
+
+TABLES = (
+    CanonicalTable("legal_entity", ((QUICKBOOKS, "companyinfo"), (QUICKBOOKS, "preferences")),
+                   resources=(QUICKBOOKS,), description="one per ERP company, with its home currency"),
+    CanonicalTable("customer", ((SALESFORCE, "account"), (HARVEST, "clients"), (QUICKBOOKS, "customer")),
+                   prefix="cus", resources=(SALESFORCE,),
+                   description="CRM accounts, PSA clients and ERP customers, linked by the CRM's id fields"),
+    CanonicalTable("engagement", ((HARVEST, "projects"), (SALESFORCE, "opportunity"), (QUICKBOOKS, "customer")),
+                   upstream=("customer",), prefix="eng", resources=(SALESFORCE,),
+                   description="PSA projects, opportunities and ERP project sub-customers"),
+    CanonicalTable("resource", ((HARVEST, "users"), (QUICKBOOKS, "employee")), prefix="res",
+                   description="PSA users and ERP employees, linked by e-mail"),
+    CanonicalTable("rate_card", ((HARVEST, "user_assignments"),), upstream=("engagement", "resource"),
+                   description="the PSA's rate per person and project"),
+    CanonicalTable("time_entry", ((HARVEST, "time_entries"), (QUICKBOOKS, "timeactivity")),
+                   upstream=("customer", "engagement", "resource"), prefix="tim",
+                   description="PSA time entries and the ERP TimeActivities copied from them"),
+    CanonicalTable("expense", ((HARVEST, "expenses"),), upstream=("engagement", "resource"), prefix="exp",
+                   description="PSA expenses"),
+    CanonicalTable("invoice", ((HARVEST, "invoices"), (QUICKBOOKS, "invoice")),
+                   upstream=("legal_entity", "customer", "engagement"), prefix="inv",
+                   description="PSA invoices and their ERP postings, with the functional-currency view"),
+    CanonicalTable("invoice_line", ((HARVEST, "invoices"), (QUICKBOOKS, "invoice")), upstream=("invoice",),
+                   description="the lines of every invoice record"),
+    CanonicalTable("credit_memo", ((QUICKBOOKS, "creditmemo"),), upstream=("customer", "engagement"),
+                   prefix="crd", description="ERP credit memos"),
+    CanonicalTable("payment", ((QUICKBOOKS, "payment"),), upstream=("customer", "engagement"), prefix="pay",
+                   description="ERP payments"),
+    CanonicalTable("payment_application", ((QUICKBOOKS, "payment"),), upstream=("payment", "invoice"),
+                   description="what each ERP payment line settles"),
+)
+BY_NAME = {t.name: t for t in TABLES}
+IDENTIFIED = tuple(t for t in TABLES if t.prefix)  # the tables whose records the cross-reference lists
+XREF = CanonicalTable("xref", (), upstream=tuple(t.name for t in IDENTIFIED),
+                      description="every record with a global id, and the cross-reference that tied it")

@@ -1,0 +1,68 @@
+"""The writeback job (drains the outbox), its schedule after the nightly run, and the approval job
+(approve or reject by run config: the same functions as the CLI and the portal)."""
+
+import os
+
+from dagster import Config, DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
+from pydantic import Field
+
+from assets.extraction.factory import WAREHOUSE_POOL
+from corrections.approval import approve_corrections, reject_corrections
+from corrections.ownership import load_ownership
+from corrections.targets import targets_from_resources
+from corrections.writeback import drain
+
+@op(required_resource_keys={"warehouse", "salesforce", "harvest", "quickbooks"}, pool=WAREHOUSE_POOL)
+def drain_outbox(context: OpExecutionContext) -> dict:
+    """Send every approved correction; fail the run when a system's drain had to stop."""
+    ownership = load_ownership()
+    resources = context.resources
+    targets = targets_from_resources(resources.salesforce, resources.harvest, resources.quickbooks, ownership)
+    report = drain(resources.warehouse.database, targets.by_system(), ownership)
+    summary = {system: dict(counts) for system, counts in report.outcomes.items()}
+    context.log.info(f"writeback in {report.seconds} s: {summary}")
+    if report.stopped:
+        raise RuntimeError(f"writeback stopped: {report.stopped}")
+    return summary
+
+
+class DecisionConfig(Config):
+    correction_ids: list[str] = Field(description="the corrections decided on")
+    actor: str = Field(description="who decides (recorded in the audit log)")
+    action: str = Field(default="approve", description="approve | reject")
+    reason: str = Field(default="", description="why, for a rejection")
+
+
+@op(required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+def decide_corrections(context: OpExecutionContext, config: DecisionConfig) -> list[str]:
+    warehouse = context.resources.warehouse.database
+    if config.action == "approve":
+        changed = approve_corrections(warehouse, config.correction_ids, config.actor)
+    elif config.action == "reject":
+        changed = reject_corrections(warehouse, config.correction_ids, config.actor, config.reason)
+    else:
+        raise ValueError(f"action must be approve or reject, not {config.action!r}")
+    ids = [row["correction_id"] for row in changed]
+    context.log.info(f"{config.action}: {len(ids)} of {len(config.correction_ids)} corrections by {config.actor}")
+    return ids
+
+
+@job(description="Send approved corrections to Salesforce, Harvest and QuickBooks (corrections.outbox).")
+def writeback():
+    drain_outbox()
+
+
+@job(description="Approve or reject proposed corrections: run config names them, who decides, and why.")
+def approve_corrections_job():
+    decide_corrections()
+
+
+writeback_schedule = ScheduleDefinition(
+    name="writeback_schedule",
+    job=writeback,
+    cron_schedule=f"{int(os.environ.get('TIEOUT_WRITEBACK_MINUTE', '0'))} "
+                  f"{int(os.environ.get('TIEOUT_WRITEBACK_HOUR', '4'))} * * *",
+    description="After the nightly run (02:00 by default) has proposed the night's corrections.",
+    default_status=DefaultScheduleStatus.RUNNING if os.environ.get("TIEOUT_SCHEDULES") == "on"
+    else DefaultScheduleStatus.STOPPED,
+)

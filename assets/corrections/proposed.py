@@ -1,0 +1,51 @@
+"""The `corrections/proposed` asset: the night's findings turned into outbox rows, with the dry-run
+listing (what would change, before and after) in its metadata."""
+
+import time
+from collections import Counter
+from datetime import date
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from assets.extraction.factory import WAREHOUSE_POOL
+from assets.partitions import nightly_partitions
+from corrections.ownership import load_ownership
+from corrections.plan import listing, plan_night, record_plan
+from corrections.targets import targets_from_resources
+
+FINDINGS = AssetKey(["recon", "findings"])
+PREVIEW_ROWS = 50
+
+
+@asset(
+    key=AssetKey(["corrections", "proposed"]),
+    deps=[FINDINGS],
+    group_name="corrections",
+    partitions_def=nightly_partitions,
+    required_resource_keys={"warehouse", "salesforce", "harvest", "quickbooks"},
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="Corrections proposed from the night's findings (table `corrections.outbox`): auto ones approved by "
+                "policy, the others waiting for a person (config/ownership.yaml).",
+)
+def corrections_proposed(context: AssetExecutionContext) -> MaterializeResult:
+    snapshot_date = date.fromisoformat(context.partition_key)
+    ownership = load_ownership()
+    resources = context.resources
+    targets = targets_from_resources(resources.salesforce, resources.harvest, resources.quickbooks, ownership)
+    warehouse = resources.warehouse.database
+    started = time.monotonic()
+    planned = plan_night(warehouse, snapshot_date, targets.sources(), ownership)
+    recorded = record_plan(warehouse, snapshot_date, planned)
+    rows = listing(planned)
+    context.log.info(f"{snapshot_date}: {len(planned)} corrections proposed, {recorded}")
+    preview = pd.DataFrame(rows[:PREVIEW_ROWS])
+    return MaterializeResult(metadata={
+        "proposed": MetadataValue.int(len(planned)),
+        "recorded": MetadataValue.json(recorded),
+        "by_policy": MetadataValue.json(dict(Counter(c.policy for c in planned))),
+        "by_target": MetadataValue.json(dict(Counter(c.target_system for c in planned))),
+        "dry_run": MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_nothing to correct_"),
+        "seconds": MetadataValue.float(round(time.monotonic() - started, 3)),
+    })

@@ -1,0 +1,72 @@
+"""One validation asset per raw snapshot asset: `valid/<system>/<object>`, made the same way for all."""
+
+import time
+from datetime import date
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from assets.extraction.factory import WAREHOUSE_POOL
+from assets.partitions import nightly_partitions
+from assets.validation.night import NightResult, valid_table, validate_night
+from assets.validation.settings import quality_settings
+from checks import contract_for
+from checks.contract import Contract
+
+
+def raw_key(system: str, object_name: str) -> AssetKey:
+    return AssetKey(["raw", system, object_name.lower()])
+
+
+def valid_key(system: str, object_name: str) -> AssetKey:
+    return AssetKey(["valid", system, object_name.lower()])
+
+
+def upstream_keys(contract: Contract) -> list[AssetKey]:
+    """The object's own snapshot, and the snapshots its references resolve in."""
+    objects = dict.fromkeys([contract.object, *(r.object for r in contract.references)])
+    return [raw_key(contract.system, name) for name in objects]
+
+
+def validation_asset(system: str, object_name: str):
+    contract = contract_for(system, object_name)
+
+    @asset(
+        key=valid_key(system, object_name),
+        deps=upstream_keys(contract),
+        group_name=f"valid_{system}",
+        partitions_def=nightly_partitions,
+        required_resource_keys={"warehouse"},
+        kinds={"duckdb", "pandera"},
+        pool=WAREHOUSE_POOL,
+        description=f"The night's {system} {object_name} records that pass every rule of their contract "
+                    f"(table `{valid_table(system, object_name)}`); the others go to `quality.quarantine`.",
+    )
+    def validate(context: AssetExecutionContext) -> MaterializeResult:
+        snapshot_date = date.fromisoformat(context.partition_key)
+        started = time.monotonic()
+        with context.resources.warehouse.get_connection() as connection:
+            result = validate_night(connection, contract, snapshot_date, quality_settings())
+        seconds = time.monotonic() - started
+        context.log.info(f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "
+                         f"{result.quarantined} quarantined in {seconds:.2f}s")
+        if not result.balanced:
+            raise RuntimeError(f"{system} {object_name} {snapshot_date}: counts do not balance: {result.extracted} "
+                               f"extracted != {result.valid} valid + {result.quarantined} quarantined")
+        return MaterializeResult(metadata=night_metadata(result, seconds, valid_table(system, object_name)))
+
+    return validate
+
+
+def night_metadata(result: NightResult, seconds: float, table: str) -> dict:
+    preview = result.quarantine[["entity", "record_id", "rule", "field", "value"]].head(10)
+    return {
+        "extracted": MetadataValue.int(result.extracted),
+        "valid": MetadataValue.int(result.valid),
+        "quarantined": MetadataValue.int(result.quarantined),
+        "balance_ok": MetadataValue.bool(result.balanced),
+        "rules_broken": MetadataValue.json(result.rules_broken()),
+        "schema_drift": MetadataValue.json(result.drift[["field", "change", "records"]].to_dict("records")),
+        "quarantine_preview": MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_none_"),
+        "seconds": MetadataValue.float(round(seconds, 3)),
+        "table": MetadataValue.text(table),
+    }

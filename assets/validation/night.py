@@ -1,0 +1,90 @@
+"""One object's night through its contract: flattened and checked, split into the valid layer and
+the quarantine, schema drift recorded, all three replaced for the night."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from assets.extraction.snapshots import raw_table
+from assets.validation.settings import QualitySettings
+from assets.warehouse_io import replace_night_from_query
+from checks.contract import Contract
+from checks.failures import failures
+from checks.frame import typed_frame
+from sql import load, run_script
+
+QUARANTINE = "quality.quarantine"
+SCHEMA_DRIFT = "quality.schema_drift"
+
+
+def valid_table(system: str, object_name: str) -> str:
+    return f"valid.{system}__{object_name.lower()}"
+
+
+@dataclass
+class NightResult:
+    extracted: int
+    valid: int
+    quarantined: int  # records (a record breaking several rules counts once)
+    quarantine: pd.DataFrame  # one row per record and rule broken
+    drift: pd.DataFrame
+
+    @property
+    def balanced(self) -> bool:
+        return self.extracted == self.valid + self.quarantined
+
+    def rules_broken(self) -> dict[str, int]:
+        return self.quarantine["rule"].value_counts().sort_index().to_dict()
+
+
+def contract_failures(connection, contract: Contract, source_table: str, snapshot_date: date,
+                      settings: QualitySettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The typed frame of `source_table` for the night, and every rule its rows break."""
+    horizon = snapshot_date + timedelta(days=settings.future_grace_days)
+    frame = typed_frame(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date)
+    return frame, failures(contract, frame)
+
+
+def validate_night(connection, contract: Contract, snapshot_date: date, settings: QualitySettings) -> NightResult:
+    system, object_name = contract.system, contract.object
+    run_script(connection, load("validation/create_quality_tables.sql"))
+    source = raw_table(system, object_name)
+    frame, broken = contract_failures(connection, contract, source, snapshot_date, settings)
+    quarantine = broken.merge(frame[["raw_row", "entity", "record_id"]].reset_index(drop=True), on="raw_row")
+    quarantine = quarantine.assign(snapshot_date=snapshot_date, system=system, object=object_name)
+    drift = connection.execute(load("validation/schema_drift.sql", source_table=source), {
+        "snapshot_date": snapshot_date, "system": system, "object": object_name,
+        "known": sorted(contract.known), "required": contract.required_keys}).df()
+
+    connection.register("quarantined_rows", pd.DataFrame({"raw_row": broken["raw_row"].unique().astype("int64")}))
+    try:
+        valid = replace_night_from_query(connection, valid_table(system, object_name), snapshot_date,
+                                         load("validation/valid_rows.sql", raw_table=source),
+                                         {"snapshot_date": snapshot_date})
+    finally:
+        connection.unregister("quarantined_rows")
+    replace_object_night(connection, QUARANTINE, snapshot_date, system, object_name, quarantine[[
+        "snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]])
+    replace_object_night(connection, SCHEMA_DRIFT, snapshot_date, system, object_name, drift)
+    return NightResult(len(frame), valid, broken["raw_row"].nunique(), quarantine, drift)
+
+
+def replace_object_night(connection, table: str, snapshot_date: date, system: str, object_name: str,
+                         frame: pd.DataFrame) -> None:
+    """Replace one object's rows of the night in a quality table that every object shares (the
+    warehouse_io helpers replace a whole night, which here would drop the other objects' rows)."""
+    connection.register("object_night", frame)
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(f"DELETE FROM {table} WHERE snapshot_date = ? AND system = ? AND object = ?",
+                           [snapshot_date, system, object_name])
+        connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM object_night")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    finally:
+        connection.unregister("object_night")

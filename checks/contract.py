@@ -1,0 +1,177 @@
+"""What a source object's contract is made of: the fields it must carry (from which the typed frame
+is flattened in SQL and the structural checks are derived) and a pandera DataFrameModel holding its
+business rules. `Contract.schema()` joins both into one pandera schema.
+
+The typed frame has, per field `f`: `f` (the value in its type, NULL when absent, null, or of the
+wrong JSON type), `f__type` (the JSON type as sent: `VARCHAR`, `DOUBLE`, `NULL`..., `UNPARSEABLE` for
+a date string that is not a date, `ABSENT` when the key is missing) and `f__json` (the JSON literal
+as sent where the typed value cannot stand for it, for reporting). Per reference: `f__resolves`
+(NULL when `f` is). Plus `raw_row`, `entity`, `record_id`, `record_key`, the night's `horizon` and
+`earliest` dates, and `in_cycle` for an object with a parent hierarchy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from checks import rules
+
+KINDS = ("text", "name", "number", "money", "integer", "boolean", "date", "timestamp", "ref", "currency")
+JSON_TYPES = {
+    "text": ("VARCHAR",), "name": ("VARCHAR",), "currency": ("VARCHAR",), "date": ("VARCHAR",),
+    "timestamp": ("VARCHAR",), "boolean": ("BOOLEAN",), "integer": ("BIGINT", "UBIGINT"),
+    "number": ("BIGINT", "UBIGINT", "DOUBLE"), "money": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "ref": ("VARCHAR", "BIGINT", "UBIGINT"),
+}
+SQL_TYPES = {"number": "DOUBLE", "money": "DOUBLE", "integer": "BIGINT", "boolean": "BOOLEAN", "date": "DATE",
+             "timestamp": "TIMESTAMPTZ"}
+PANDAS_TYPES = {"number": "float64", "money": "float64", "integer": "Int64", "boolean": "boolean",
+                "date": "datetime64[ns]", "timestamp": "datetime64[ns]"}
+UNPARSEABLE, ABSENT = "UNPARSEABLE", "ABSENT"
+JSON_TYPE_NAMES = ("NULL", "BOOLEAN", "BIGINT", "UBIGINT", "DOUBLE", "VARCHAR", "ARRAY", "OBJECT", UNPARSEABLE, ABSENT)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a source object, by its JSON path in the vendor's payload (`project.id`)."""
+
+    path: str
+    kind: str
+    required: bool = True
+    past: bool = False  # a date something happened on: never after the snapshot date
+    currency: str | None = None  # money: the column holding the document's currency
+    max_length: int | None = None  # name: the vendor's limit
+    name: str = ""  # the typed frame's column; the path with dots as underscores by default
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+        if not self.name:
+            object.__setattr__(self, "name", self.path.replace(".", "_"))
+
+    @property
+    def json_path(self) -> str:
+        return "$." + ".".join(f'"{part}"' for part in self.path.split("."))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`field` must name a record of `object` in the same system (and legal entity); `fetch` copies
+    the target's fields (column -> JSON path) into the frame for rules that compare with it."""
+
+    field: str
+    object: str
+    fetch: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Contract:
+    system: str
+    object: str
+    id_path: str
+    fields: tuple[Field, ...]
+    model: type[pa.DataFrameModel]
+    known: frozenset[str]  # every top-level key the vendor documents (anything else is schema drift)
+    references: tuple[Reference, ...] = ()
+    derived: dict[str, str] = field(default_factory=dict)  # column -> SQL expression over `payload`
+    parent: str | None = None  # the path of a parent reference in the same object: `in_cycle` says if its chain loops
+
+    @property
+    def required_keys(self) -> list[str]:
+        return sorted({f.path.split(".")[0] for f in self.fields if f.required})
+
+    def path_of(self, column: str) -> str:
+        """The vendor's name for a typed-frame column (what quarantine rows report)."""
+        base = column.split("__")[0]
+        if base in ("record_id", "record_key"):
+            return self.id_path
+        return next((f.path for f in self.fields if f.name == base), base)
+
+    def schema(self) -> pa.DataFrameSchema:
+        """The model's rules plus the structural ones every field and reference implies."""
+        schema = self.model.to_schema()
+        checks = {f"{f.name}__type": structural_checks(f) for f in self.fields}
+        checks.update({f.name: value_checks(f) for f in self.fields if f.kind in ("currency", "name")})
+        checks.update({f"{r.field}__resolves": [pa.Check(lambda s: s.astype(bool), name=rules.REFERENCE_UNRESOLVED)]
+                       for r in self.references})
+        for column, added in checks.items():
+            if column in schema.columns:
+                schema = schema.update_column(column, checks=[*schema.columns[column].checks, *added])
+            else:
+                schema = schema.add_columns({column: pa.Column(nullable=True, checks=added)})
+        schema.checks = list(schema.checks) + [check for f in self.fields for check in frame_checks_of(f)]
+        return schema
+
+
+def structural_checks(f: Field) -> list[pa.Check]:
+    """Checks on one field's JSON type as sent: present, not null, of its kind, a date if one."""
+    allowed = (*JSON_TYPES[f.kind], "NULL", UNPARSEABLE, ABSENT)
+    checks = [pa.Check(lambda s: s.ne(ABSENT), name=rules.FIELD_MISSING),
+              pa.Check(lambda s: s.ne("NULL"), name=rules.VALUE_MISSING)] if f.required else []
+    checks.append(pa.Check(lambda s: s.isin(allowed), name=rules.WRONG_TYPE))
+    if f.kind in ("date", "timestamp"):
+        checks.append(pa.Check(lambda s: s.ne(UNPARSEABLE), name=rules.DATE_UNPARSEABLE))
+    return checks
+
+
+def value_checks(f: Field) -> list[pa.Check]:
+    """Checks on a text field's decoded value."""
+    if f.kind == "currency":
+        return [pa.Check(lambda s: s.isin(rules.CURRENCIES), name=rules.CURRENCY_UNKNOWN)]
+    return text_checks(f.max_length) if f.kind == "name" else []
+
+
+def text_checks(max_length: int | None) -> list[pa.Check]:
+    checks = [
+        pa.Check(lambda s: ~s.str.contains(rules.UNREADABLE), name=rules.TEXT_UNREADABLE),
+        pa.Check(lambda s: ~s.str.contains(rules.FORMULA), name=rules.TEXT_LOOKS_LIKE_FORMULA),
+        pa.Check(lambda s: ~s.str.contains(rules.SQL), name=rules.TEXT_LOOKS_LIKE_SQL),
+    ]
+    if max_length:
+        checks.append(pa.Check(lambda s: s.str.len().le(max_length), name=rules.TEXT_TOO_LONG))
+    return checks
+
+
+def frame_checks_of(f: Field) -> list[pa.Check]:
+    """Row checks that compare a field with another column; named `<rule>:<column>`."""
+    checks = []
+    if f.past:
+        checks.append(pa.Check(lambda df, c=f.name: ~(df[c] > df["horizon"]).fillna(False),
+                               name=f"{rules.DATE_IN_FUTURE}:{f.name}"))
+    if f.kind in ("date", "timestamp"):
+        checks.append(pa.Check(lambda df, c=f.name: ~(df[c] < df["earliest"]).fillna(False),
+                               name=f"{rules.DATE_OUT_OF_WINDOW}:{f.name}"))
+    if f.kind == "money" and f.currency:
+        checks.append(pa.Check(lambda df, c=f.name, cur=f.currency: money_precision_ok(df, c, cur),
+                               name=f"{rules.MONEY_PRECISION}:{f.name}"))
+    return checks
+
+
+def money_precision_ok(df: pd.DataFrame, column: str, currency: str) -> pd.Series:
+    literal = df[f"{column}__json"]
+    numeric = literal.notna() & df[column].notna()
+    allowed = df[currency].map(rules.minor_units, na_action="ignore").fillna(2)
+    return ~numeric | rules.decimals_sent(literal.where(numeric, "0")).le(allowed)
+
+
+class SourceRecord(pa.DataFrameModel):
+    """Every source record: an id, unique within its object and legal entity."""
+
+    record_id: Series[object] = pa.Field(nullable=True)
+    record_key: Series[object] = pa.Field(nullable=True)
+
+    # (inherited checks are reported under their method's name: the names are the rules')
+    @pa.check("record_id", name=rules.ID_MISSING, ignore_na=False)
+    def id_missing(cls, record_id: Series[object]) -> Series[bool]:
+        return record_id.notna()
+
+    @pa.check("record_key", name=rules.ID_DUPLICATE)
+    def id_duplicate(cls, record_key: Series[object]) -> Series[bool]:
+        return ~record_key.duplicated(keep=False)
+
+    class Config:
+        strict = False

@@ -1,0 +1,53 @@
+"""Running a contract over a typed frame and turning pandera's failure cases into quarantine rows:
+one per record and rule broken, naming the vendor's field and the value as sent."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pandera.pandas as pa
+
+from checks import rules
+from checks.contract import Contract
+
+COLUMNS = ["raw_row", "rule", "field", "value", "detail"]
+SUFFIXES = ("__type", "__resolves")
+
+
+def failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every rule each row of `frame` breaks: `raw_row, rule, field, value, detail`."""
+    try:
+        contract.schema().validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _rows(contract, frame, errors.failure_cases)
+    return pd.DataFrame(columns=COLUMNS)
+
+
+def _rows(contract: Contract, frame: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    unplaced = cases[cases["index"].isna()]
+    if not unplaced.empty:  # a column missing or mistyped in the frame itself: a bug in the contract, not data
+        raise ValueError(f"the {contract.system} {contract.object} contract does not fit its typed frame: "
+                         + "; ".join(f"{c.check} on {c.column}: {c.failure_case}" for c in unplaced.itertuples()))
+    rule_and_column = cases["check"].astype(str).str.split(":", n=1, expand=True).reindex(columns=[0, 1])
+    cases = cases.assign(rule=rule_and_column[0], column=rule_and_column[1].fillna(cases["column"]))
+    cases = cases.drop_duplicates(["index", "rule", "column"])
+    base = cases["column"].astype(str).str.replace("|".join(SUFFIXES), "", regex=True).replace("record_key", "record_id")
+    return pd.DataFrame({
+        "raw_row": cases["index"].astype("int64").to_numpy(),
+        "rule": cases["rule"].to_numpy(),
+        "field": [contract.path_of(column) for column in base],
+        "value": [_value_sent(frame, row, column) for row, column in zip(cases["index"], base)],
+        "detail": cases["rule"].map(rules.DETAILS).fillna("").to_numpy(),
+    }, columns=COLUMNS)
+
+
+def _value_sent(frame: pd.DataFrame, row, column: str) -> str | None:
+    """The offending value as the vendor sent it (strings without their JSON quotes), shortened."""
+    value = frame.at[row, f"{column}__json"] if f"{column}__json" in frame else None
+    if value is None and column in frame:
+        value = frame.at[row, column]
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = json.loads(value) if isinstance(value, str) and value.startswith('"') else str(value)
+    return text if len(text) <= 200 else text[:200] + f"... ({len(text)} characters)"

@@ -1,0 +1,110 @@
+"""Flattening one night of a source object into the typed frame its contract checks, in one SQL
+query: JSON literals, strictly typed values, and references resolved against the same system's raw
+snapshot of the night (set-based joins, not per-row lookups)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from assets.extraction.snapshots import raw_table
+from checks.contract import ABSENT, JSON_TYPE_NAMES, JSON_TYPES, PANDAS_TYPES, SQL_TYPES, UNPARSEABLE, Contract, Field
+from sql import IDENTIFIER, load
+
+# pandas keeps nanosecond timestamps: dates outside its range are left untyped (and fail parsing)
+PANDAS_DATES = "DATE '1678-01-01' AND DATE '2261-12-31'"
+TYPE_ENUM = "ENUM(" + ", ".join(f"'{t}'" for t in JSON_TYPE_NAMES) + ")"
+
+
+def _fragment(f: Field) -> str:
+    return f'"{f.name}__v"'
+
+
+def _typed(f: Field) -> str:
+    """The fragment as a value of its kind; NULL when absent, null, of another JSON type, or unparseable."""
+    text = f"json_extract_string({_fragment(f)}, '$')"
+    types = ", ".join(f"'{t}'" for t in JSON_TYPES[f.kind])
+    value = text
+    if f.kind == "date":
+        value = (f"CASE WHEN regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') "
+                 f"AND TRY_CAST({text} AS DATE) BETWEEN {PANDAS_DATES} THEN TRY_CAST({text} AS DATE) END")
+    elif f.kind == "timestamp":
+        moment = f"TRY_CAST({text} AS TIMESTAMPTZ)"
+        value = f"CASE WHEN {moment}::DATE BETWEEN {PANDAS_DATES} THEN {moment} AT TIME ZONE 'UTC' END"
+    elif f.kind in SQL_TYPES:
+        value = f"TRY_CAST({text} AS {SQL_TYPES[f.kind]})"
+    return f"CASE WHEN json_type({_fragment(f)}) IN ({types}) THEN {value} END"
+
+
+def _json_type(f: Field) -> str:
+    """As an enum, which reaches pandas as a categorical: no Python string per row."""
+    json_type = f"coalesce(json_type({_fragment(f)}), '{ABSENT}')"
+    if f.kind in ("date", "timestamp"):
+        json_type = f"""CASE WHEN {json_type} = 'VARCHAR' AND "{f.name}" IS NULL THEN '{UNPARSEABLE}' ELSE {json_type} END"""
+    return f"CAST({json_type} AS {TYPE_ENUM})"
+
+
+def _sent(f: Field) -> str:
+    """The literal as sent where the typed value cannot stand for it (mistyped, unparseable, money
+    whose decimals are checked); NULL otherwise, which keeps the frame light."""
+    literal = f"{_fragment(f)}::VARCHAR"
+    return literal if f.kind == "money" else f'CASE WHEN "{f.name}" IS NULL THEN {literal} END'
+
+
+def frame_sql(contract: Contract, source_table: str) -> str:
+    """The typed frame of `source_table` (the raw or valid table of the contract's object) for
+    `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules.
+
+    Each payload is parsed once (every path in one json_extract) and each value typed once
+    (`typed`); references are joins against the same system's raw snapshot of the night."""
+    for table in (source_table, *(raw_table(contract.system, r.object) for r in contract.references)):
+        if not IDENTIFIER.match(table):
+            raise ValueError(f"not a plain table name: {table!r}")
+    paths = ", ".join(f"'{f.json_path}'" for f in contract.fields)
+    derived = "".join(f', {expression} AS "{column}"' for column, expression in contract.derived.items())
+    fragments = ", ".join(f"fragments[{n}] AS {_fragment(f)}" for n, f in enumerate(contract.fields, start=1))
+    ctes = [f"parsed AS (SELECT rowid AS raw_row, entity, record_id, json_extract(payload, [{paths}]) AS fragments"
+            f"{derived} FROM {source_table} WHERE snapshot_date = $snapshot_date)",
+            f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
+            "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields)
+            + " FROM fragmented)"]
+    joins, looked_up = [], []
+    for n, reference in enumerate(contract.references):
+        fetched = "".join(f", any_value(TRY_CAST(json_extract_string(payload, '$.{path}') AS {sql_type})) AS \"{column}\""
+                          for column, (path, sql_type) in reference.fetch.items())
+        ctes.append(f"target_{n} AS (SELECT entity, record_id{fetched} "
+                    f"FROM {raw_table(contract.system, reference.object)} "
+                    f"WHERE snapshot_date = $snapshot_date AND record_id IS NOT NULL GROUP BY entity, record_id)")
+        value = f'typed."{reference.field}"'
+        joins.append(f"LEFT JOIN target_{n} ON target_{n}.entity = typed.entity AND target_{n}.record_id = {value}")
+        looked_up.append(f"CASE WHEN {value} IS NOT NULL THEN target_{n}.record_id IS NOT NULL END "
+                         f'AS "{reference.field}__resolves"')
+        looked_up += [f'target_{n}."{column}"' for column in reference.fetch]
+    if contract.parent:
+        ctes.append(load("validation/parent_cycles.sql", raw_table=raw_table(contract.system, contract.object))
+                    .replace("$parent_path", f"'$.{contract.parent}'"))
+        joins.append("LEFT JOIN cycles ON cycles.entity = typed.entity AND cycles.record_id = typed.record_id")
+        looked_up.append("cycles.record_id IS NOT NULL AS in_cycle")
+    columns = [
+        "typed.raw_row", "typed.entity", "typed.record_id",
+        "CASE WHEN typed.record_id IS NOT NULL THEN typed.entity || ':' || typed.record_id END AS record_key",
+        "$horizon::TIMESTAMP AS horizon", "$earliest::TIMESTAMP AS earliest",
+        *(f'{_sent(f)} AS "{f.name}__json"' for f in contract.fields),
+        *(f'{_json_type(f)} AS "{f.name}__type"' for f in contract.fields),
+        *(f'typed."{f.name}"' for f in contract.fields),
+        *(f'typed."{column}"' for column in contract.derived),
+        *looked_up,
+    ]
+    return (f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {', '.join(columns)}\nFROM typed {' '.join(joins)}\n"
+            "ORDER BY typed.raw_row")
+
+
+def typed_frame(connection, contract: Contract, source_table: str, snapshot_date: date, horizon: date,
+                earliest: date) -> pd.DataFrame:
+    frame = connection.execute(frame_sql(contract, source_table), {
+        "snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest}).df()
+    types = {f.name: PANDAS_TYPES[f.kind] for f in contract.fields if f.kind in PANDAS_TYPES}
+    types.update({f"{r.field}__resolves": "boolean" for r in contract.references})
+    types.update({"horizon": "datetime64[ns]", "earliest": "datetime64[ns]"})
+    return frame.astype(types).set_index("raw_row", drop=False)

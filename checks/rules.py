@@ -1,0 +1,95 @@
+"""The contract rules' names and the vendor-independent reference data they check against.
+
+Rule names are shared with the sandbox manifest (`manifest["malformed"][i]["rule"]`) and land in
+`quality.quarantine.rule`, so renaming one is a breaking change for both.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# -- rule names ----------------------------------------------------------------------------------
+ID_MISSING = "id_missing"
+ID_DUPLICATE = "id_duplicate"
+FIELD_MISSING = "field_missing"  # a required key absent: the vendor renamed or dropped it
+VALUE_MISSING = "value_missing"  # a required key sent as null
+WRONG_TYPE = "wrong_type"
+DATE_UNPARSEABLE = "date_unparseable"
+DATE_IN_FUTURE = "date_in_future"
+DATE_OUT_OF_WINDOW = "date_out_of_window"
+HOURS_OUT_OF_RANGE = "hours_out_of_range"
+CURRENCY_UNKNOWN = "currency_unknown"
+MONEY_PRECISION = "money_precision"
+STATUS_NOT_IN_ENUM = "status_not_in_enum"
+REFERENCE_UNRESOLVED = "reference_unresolved"
+PARENT_LEVEL_WRONG = "parent_level_wrong"
+PARENT_CYCLE = "parent_cycle"
+INVOICE_LINES_DO_NOT_SUM = "invoice_lines_do_not_sum"
+TEXT_UNREADABLE = "text_unreadable"  # control characters, replacement characters, broken UTF-16
+TEXT_TOO_LONG = "text_too_long"
+TEXT_LOOKS_LIKE_FORMULA = "text_looks_like_formula"
+TEXT_LOOKS_LIKE_SQL = "text_looks_like_sql"
+
+DETAILS = {
+    ID_MISSING: "the record has no id",
+    ID_DUPLICATE: "another record of this object carries the same id; neither can be told to be the real one",
+    FIELD_MISSING: "required field absent from the record (renamed or dropped by the vendor?)",
+    VALUE_MISSING: "required field is null",
+    WRONG_TYPE: "value has the wrong JSON type",
+    DATE_UNPARSEABLE: "not a valid ISO date or time",
+    DATE_IN_FUTURE: "dated after the snapshot date",
+    DATE_OUT_OF_WINDOW: "dated before the earliest plausible date",
+    HOURS_OUT_OF_RANGE: "hours must be more than 0 and at most 24 per entry",
+    CURRENCY_UNKNOWN: "not an ISO 4217 currency code",
+    MONEY_PRECISION: "more decimals than the currency has",
+    STATUS_NOT_IN_ENUM: "not one of the vendor's enumerated values",
+    REFERENCE_UNRESOLVED: "refers to a record that does not exist in the same system",
+    PARENT_LEVEL_WRONG: "a sub-customer's Level must be its parent's Level plus one",
+    PARENT_CYCLE: "the parent chain loops back to the record itself",
+    INVOICE_LINES_DO_NOT_SUM: "the lines do not add up to the document total",
+    TEXT_UNREADABLE: "text holds control characters or bytes that are not valid UTF-8",
+    TEXT_TOO_LONG: "text longer than the vendor allows",
+    TEXT_LOOKS_LIKE_FORMULA: "text starts like a spreadsheet formula",
+    TEXT_LOOKS_LIKE_SQL: "text carries an SQL statement",
+}
+
+# -- ISO 4217 --------------------------------------------------------------------------------------
+# Active currency codes (funds, metals and test codes excluded: they never denominate an invoice).
+_ISO_4217 = """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD
+CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL
+GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD
+KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO
+NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD
+SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV
+WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+"""
+CURRENCIES = frozenset(_ISO_4217.split())
+_MINOR_UNITS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys("CLF UYW".split(), 4),
+}
+
+
+def minor_units(currency: str | None) -> int:
+    """Decimals of an amount in `currency` (2 for an unknown code, whose row fails its own rule)."""
+    return _MINOR_UNITS.get(currency or "", 2)
+
+
+def decimals_sent(json_numbers: pd.Series) -> pd.Series:
+    """Significant decimals of each JSON number literal as sent (`12.50` has 1, `1e2` has 0)."""
+    text = json_numbers.astype("string")
+    fraction = text.str.extract(r"\.(\d+)", expand=False).fillna("").str.rstrip("0")
+    exponent = pd.to_numeric(text.str.extract(r"[eE]([+-]?\d+)", expand=False), errors="coerce").fillna(0)
+    return (fraction.str.len() - exponent).clip(lower=0)
+
+
+# -- text safety -----------------------------------------------------------------------------------
+UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")
+FORMULA = re.compile(r"^\s*(?:=|\+|@|-[^\s\d])")
+SQL = re.compile(r";\s*(?:drop|delete|insert|update|alter|truncate|create|exec)\s|'\s*or\s+'?1'?\s*=\s*'?1|union\s+select",
+                 re.IGNORECASE)
+

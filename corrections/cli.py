@@ -1,0 +1,107 @@
+"""`tieout corrections ...`: plan (dry run or into the outbox), list, approve, reject, write back.
+
+The lead wires `add_corrections_commands` into pipelines/cli.py; `python -m corrections.cli` runs
+the same commands on their own (the crash tests use it)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from datetime import date, timedelta
+
+from corrections.approval import approve_corrections, list_corrections, reject_corrections
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
+SHOWN = ("correction_id", "code", "state", "policy", "target_system", "target_object", "record_id", "field",
+         "value_before", "value_after", "approved_by", "last_error")
+
+
+def warehouse_path() -> str:
+    from resources.settings import home
+
+    return os.environ.get("TIEOUT_WAREHOUSE") or str(home() / "warehouse.duckdb")
+
+
+def add_corrections_commands(subparsers) -> None:
+    """Add `corrections` and its subcommands to the `tieout` parser's subparsers."""
+    corrections = subparsers.add_parser("corrections", help="corrections pushed back to the source systems")
+    commands = corrections.add_subparsers(dest="corrections_command", required=True)
+    plan = commands.add_parser("plan", help="propose the night's corrections (a dry run unless --record)")
+    plan.add_argument("--date", default=(date.today() - timedelta(days=1)).isoformat(), help="snapshot date")
+    plan.add_argument("--record", action="store_true", help="put the proposals into the outbox")
+    listing = commands.add_parser("list", help="the outbox")
+    listing.add_argument("--state", action="append", help="only this state (repeatable)")
+    listing.add_argument("--queue", action="append", help="only this owner queue (repeatable)")
+    for name, text in (("approve", "approve proposed corrections"), ("reject", "reject proposed corrections")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("correction_ids", nargs="+")
+        command.add_argument("--by", default=getpass.getuser(), help="who decides (default: the login name)")
+        if name == "reject":
+            command.add_argument("--reason", required=True)
+    writeback = commands.add_parser("writeback", help="send approved corrections to their systems")
+    writeback.add_argument("--dry-run", action="store_true", help="list what would be written; write nothing")
+    writeback.add_argument("--system", action="append", choices=["salesforce", "harvest", "quickbooks"],
+                           help="only this target system (repeatable; default all)")
+    corrections.set_defaults(handler=corrections_command)
+
+
+def corrections_command(args) -> int:
+    """Run one `tieout corrections` subcommand; print JSON lines."""
+    warehouse = warehouse_path()
+    if args.corrections_command == "list":
+        return _print(list_corrections(warehouse, args.state, args.queue))
+    if args.corrections_command == "approve":
+        return _print(approve_corrections(warehouse, args.correction_ids, args.by))
+    if args.corrections_command == "reject":
+        return _print(reject_corrections(warehouse, args.correction_ids, args.by, args.reason))
+    from corrections.ownership import load_ownership
+    from corrections.targets import targets_from_environment
+
+    ownership = load_ownership()
+    targets = targets_from_environment(ownership)
+    if args.corrections_command == "plan":
+        from corrections.plan import listing, plan_night, record_plan
+
+        night = date.fromisoformat(args.date)
+        planned = plan_night(warehouse, night, targets.sources(), ownership)
+        _print(listing(planned))
+        if args.record:
+            print(json.dumps({"recorded": record_plan(warehouse, night, planned)}))
+        return EXIT_OK
+    from corrections.writeback import drain, preview
+
+    chosen = {name: t for name, t in targets.by_system().items() if not args.system or name in args.system}
+    if args.dry_run:
+        return _print(preview(warehouse, chosen))
+    report = drain(warehouse, chosen, ownership)
+    print(json.dumps({"outcomes": report.outcomes, "stopped": report.stopped, "seconds": report.seconds}))
+    return EXIT_RUN_FAILED if report.stopped else EXIT_OK
+
+
+def _print(rows: list[dict]) -> int:
+    for row in rows:
+        print(json.dumps({k: row[k] for k in SHOWN if k in row} if "state" in row else row, default=str))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tieout")
+    add_corrections_commands(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code else EXIT_OK
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return args.handler(args)
+    except ValueError as exc:
+        print(f"tieout: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Finding -> proposed corrections. Each rule copies one canonical field from its owner
+(config/ownership.yaml) to another system, reading both sides live: `value_before` is what the
+target holds now, `value_after` what the owner says. A rule proposes nothing when the records
+already agree, when a link it needs is missing, or when the only fix would go against the owner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from corrections.outbox import Correction
+from corrections.ownership import Ownership, OwnershipError
+from corrections.sources import Sources, erp_ref, normalized
+from corrections.writers import as_text
+from corrections.writers.harvest import AMOUNT_DUE
+
+log = logging.getLogger("tieout.corrections")
+CENT = Decimal("0.005")
+STRICTNESS = {"auto": 0, "approval": 1, "never": 2}
+
+Propose = Callable[[dict, Sources], list[Correction]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    canonical_field: str
+    propose: Propose
+
+
+def _change(finding: dict, rule: str, system: str, object_name: str, entity: str | None, record_id, field: str,
+            before, after) -> list[Correction]:
+    """A one-correction list, or none when the target already holds the owner's value."""
+    before, after = as_text(before), as_text(after)
+    if before == after:
+        return []
+    return [Correction(finding["finding_id"], finding["code"], system, object_name, entity or finding.get("legal_entity"),
+                       str(record_id), field, before, after, rule)]
+
+
+# -- customers --------------------------------------------------------------------------------------
+def open_ar_to_crm(finding: dict, sources: Sources) -> list[Correction]:
+    account, erp_id = sources.account(finding.get("crm_id")), finding.get("erp_id")
+    balance = sources.erp_open_ar(erp_id) if account and erp_id else None
+    if balance is None:
+        return []
+    return _change(finding, "open_ar_to_crm", "salesforce", "Account", None, account["Id"], sources.crm.open_ar,
+                   account.get(sources.crm.open_ar), balance)
+
+
+def name_to_psa(finding: dict, sources: Sources) -> list[Correction]:
+    account, client = sources.account(finding.get("crm_id")), sources.psa("clients", finding.get("psa_id"))
+    if not account or not client or normalized(client.get("name")) == normalized(account["Name"]):
+        return []
+    return _change(finding, "name_to_psa", "harvest", "clients", None, client["id"], "name", client.get("name"),
+                   account["Name"])
+
+
+def name_to_erp(finding: dict, sources: Sources) -> list[Correction]:
+    account, customer = sources.account(finding.get("crm_id")), sources.erp("Customer", finding.get("erp_id"))
+    if not account or not customer or normalized(customer.get("DisplayName")) == normalized(account["Name"]):
+        return []
+    return _change(finding, "name_to_erp", "quickbooks", "Customer", erp_ref(finding["erp_id"])[0], customer["Id"],
+                   "DisplayName", customer.get("DisplayName"), account["Name"])
+
+
+def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
+    """The ERP parent := the ERP customer that the CRM parent links to, in the same company."""
+    account, customer = sources.account(finding.get("crm_id")), sources.erp("Customer", finding.get("erp_id"))
+    if not account or not customer:
+        return []
+    entity = erp_ref(finding["erp_id"])[0]
+    parent_ref = None
+    if account.get("ParentId"):
+        parent = sources.account(account["ParentId"])
+        parent_ref = erp_ref(parent.get(sources.crm.erp_customer_id)) if parent else None
+        if parent_ref is None or parent_ref[0] != entity:
+            return []  # the CRM parent has no customer in this company: a person links it first
+    before = (customer.get("ParentRef") or {}).get("value")
+    return _change(finding, "parent_to_erp", "quickbooks", "Customer", entity, customer["Id"], "ParentRef", before,
+                   parent_ref[1] if parent_ref else None)
+
+
+def _stamp(rule: str, field_of: Callable[[Sources], str], id_key: str) -> Propose:
+    """Write the other system's id into the CRM account's cross-reference field, if it has none."""
+    def propose(finding: dict, sources: Sources) -> list[Correction]:
+        account, other = sources.account(finding.get("crm_id")), finding.get(id_key)
+        field = field_of(sources)
+        if not account or not other or account.get(field):
+            return []
+        return _change(finding, rule, "salesforce", "Account", None, account["Id"], field, None, other)
+    return propose
+
+
+def legal_entity_to_crm(finding: dict, sources: Sources) -> list[Correction]:
+    account, ref = sources.account(finding.get("crm_id")), erp_ref(finding.get("erp_id"))
+    if not account or ref is None or sources.erp("Customer", finding["erp_id"]) is None:
+        return []
+    return _change(finding, "legal_entity_to_crm", "salesforce", "Account", None, account["Id"],
+                   sources.crm.legal_entity, account.get(sources.crm.legal_entity), ref[0])
+
+
+def currency_to_psa(finding: dict, sources: Sources) -> list[Correction]:
+    client, customer = sources.psa("clients", finding.get("psa_id")), sources.erp("Customer", finding.get("erp_id"))
+    if not client or not customer:
+        return []
+    return _change(finding, "currency_to_psa", "harvest", "clients", None, client["id"], "currency",
+                   client.get("currency"), (customer.get("CurrencyRef") or {}).get("value"))
+
+
+# -- time and invoices ------------------------------------------------------------------------------
+def billed_to_erp(finding: dict, sources: Sources) -> list[Correction]:
+    """Time Harvest invoiced is HasBeenBilled in QuickBooks (never the reverse: Harvest owns time)."""
+    entry, activity = sources.psa("time_entries", finding.get("psa_id")), sources.erp("TimeActivity", finding.get("erp_id"))
+    if not entry or not activity or not entry.get("is_billed") or activity.get("BillableStatus") != "Billable":
+        return []
+    return _change(finding, "billed_to_erp", "quickbooks", "TimeActivity", erp_ref(finding["erp_id"])[0],
+                   activity["Id"], "BillableStatus", "Billable", "HasBeenBilled")
+
+
+def amount_due_to_psa(finding: dict, sources: Sources) -> list[Correction]:
+    """Harvest's amount due := the ERP balance of the invoice's postings, by recording the difference
+    as a payment. Only ever downwards (Harvest payments cannot be taken back), never for a void."""
+    invoice = sources.psa("invoices", finding.get("psa_id"))
+    entity = finding.get("legal_entity") or (erp_ref(finding.get("erp_id")) or (None,))[0]
+    postings = sources.erp_postings(entity, invoice) if invoice else []
+    if not postings or any("Voided" in (p.get("PrivateNote") or "") for p in postings):
+        return []
+    erp_due = sum((Decimal(str(p.get("Balance") or 0)) for p in postings), Decimal("0"))
+    psa_due = Decimal(str(invoice.get("due_amount") or 0))
+    if erp_due > psa_due - CENT:
+        return []
+    return _change(finding, "amount_due_to_psa", "harvest", "invoices", entity, invoice["id"], AMOUNT_DUE, psa_due,
+                   erp_due)
+
+
+RULES: dict[str, list[Rule]] = {
+    "AR_BALANCE_MISMATCH": [Rule("open_ar_to_crm", "customer.open_ar", open_ar_to_crm)],
+    "CUSTOMER_NAME_MISMATCH": [Rule("name_to_psa", "customer.name", name_to_psa),
+                               Rule("name_to_erp", "customer.name", name_to_erp)],
+    "CUSTOMER_PARENT_MISMATCH": [Rule("parent_to_erp", "customer.parent", parent_to_erp)],
+    "CUSTOMER_UNLINKED_MATCH": [
+        Rule("psa_client_id_to_crm", "customer.psa_client_id",
+             _stamp("psa_client_id_to_crm", lambda s: s.crm.psa_client_id, "psa_id")),
+        Rule("erp_customer_id_to_crm", "customer.erp_customer_id",
+             _stamp("erp_customer_id_to_crm", lambda s: s.crm.erp_customer_id, "erp_id"))],
+    "LEGAL_ENTITY_MISMATCH": [Rule("legal_entity_to_crm", "customer.legal_entity", legal_entity_to_crm)],
+    "CUSTOMER_CURRENCY_MISMATCH": [Rule("currency_to_psa", "customer.currency", currency_to_psa)],
+    "TIME_BILLED_STATUS_MISMATCH": [Rule("billed_to_erp", "time_entry.is_billed", billed_to_erp)],
+    **{code: [Rule("amount_due_to_psa", "invoice.amount_due", amount_due_to_psa)]
+       for code in ("PAYMENT_NOT_REFLECTED", "INVOICE_STATUS_MISMATCH", "CREDIT_MEMO_NOT_REFLECTED")},
+}
+RULE_FIELDS = {rule.name: rule.canonical_field for rules in RULES.values() for rule in rules}
+
+
+def canonical_field(rule: str) -> str:
+    """The canonical field a rule corrects (what ownership is checked against)."""
+    if rule not in RULE_FIELDS:
+        raise OwnershipError(f"unknown correction rule {rule!r}")
+    return RULE_FIELDS[rule]
+
+
+def propose(findings: list[dict], sources: Sources, ownership: Ownership) -> list[Correction]:
+    """The corrections the open findings call for, one per target field; a change two findings
+    call for is proposed once, under the stricter policy."""
+    proposed: dict[str, Correction] = {}
+    for finding in findings:
+        policy = ownership.policy(finding["code"])
+        if policy is None or finding.get("status", "open") != "open":
+            continue
+        for rule in RULES.get(finding["code"], []):
+            for correction in rule.propose(finding, sources):
+                try:
+                    ownership.check(rule.canonical_field, correction.target_system)
+                except OwnershipError as refused:
+                    log.error("%s on %s: %s", rule.name, finding["finding_id"], refused)
+                    continue
+                correction.policy = policy
+                known = proposed.get(correction.idempotency_key)
+                if known is None or STRICTNESS[policy] > STRICTNESS[known.policy]:
+                    proposed[correction.idempotency_key] = correction
+    return list(proposed.values())

@@ -1,0 +1,94 @@
+"""The live records proposals are made from, read once each through the writers' readers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from corrections.writers.harvest import HarvestTarget
+from corrections.writers.quickbooks import QuickBooksTarget
+from corrections.writers.salesforce import SalesforceTarget
+
+LEGAL_SUFFIXES = re.compile(r"\b(inc|incorporated|ltd|limited|gmbh|llc|corp|corporation|co|plc|ag|sa)\b")
+
+
+def normalized(name: str | None) -> str:
+    """A customer name as findings.md compares it: case, punctuation, `&`/`and`, legal suffixes."""
+    text = (name or "").casefold().replace("&", " and ")
+    text = LEGAL_SUFFIXES.sub(" ", re.sub(r"[^\w\s]", " ", text))
+    return " ".join(text.split())
+
+
+def erp_ref(erp_id: str | None) -> tuple[str, str] | None:
+    """`UK:58` -> ("UK", "58")."""
+    if not erp_id or ":" not in erp_id:
+        return None
+    entity, _, record_id = erp_id.partition(":")
+    return entity, record_id
+
+
+@dataclass(frozen=True)
+class CrmFields:
+    """The org's names of the custom fields tieout reads and corrects (configuration)."""
+
+    psa_client_id: str = "PSA_Client_Id__c"
+    erp_customer_id: str = "ERP_Customer_Id__c"
+    open_ar: str = "Open_AR__c"
+    legal_entity: str = "Legal_Entity__c"
+
+    def account_fields(self) -> list[str]:
+        return ["Name", "ParentId", self.psa_client_id, self.erp_customer_id, self.open_ar, self.legal_entity]
+
+
+@dataclass
+class Sources:
+    salesforce: SalesforceTarget
+    harvest: HarvestTarget
+    quickbooks: QuickBooksTarget
+    crm: CrmFields = field(default_factory=CrmFields)
+    _cache: dict = field(default_factory=dict)
+
+    def _once(self, key: tuple, read):
+        if key not in self._cache:
+            self._cache[key] = read()
+        return self._cache[key]
+
+    def account(self, account_id: str | None) -> dict | None:
+        if not account_id:
+            return None
+        return self._once(("Account", account_id), lambda: self.salesforce.read(
+            "Account", [account_id], self.crm.account_fields()).get(account_id))
+
+    def psa(self, object_name: str, record_id: str | None) -> dict | None:
+        if not record_id or not str(record_id).isdigit():
+            return None
+        return self._once((object_name, record_id), lambda: self.harvest.read(object_name, str(record_id)))
+
+    def erp(self, object_name: str, erp_id: str | None) -> dict | None:
+        ref = erp_ref(erp_id)
+        if ref is None or ref[0] not in self.quickbooks.realms:
+            return None
+        return self._once((object_name, erp_id), lambda: self.quickbooks.read(ref[0], object_name, [ref[1]]).get(ref[1]))
+
+    def erp_open_ar(self, erp_id: str) -> Decimal | None:
+        """The open receivable of the customer and its project sub-customers (not its subsidiaries)."""
+        customer = self.erp("Customer", erp_id)
+        if customer is None:
+            return None
+        entity, customer_id = erp_ref(erp_id)
+        children = self.quickbooks.query(entity, f"select * from Customer where ParentRef = '{customer_id}' "
+                                                 "and Active in (true, false) maxresults 1000")
+        projects = [c for c in children if c.get("IsProject")]
+        return sum((Decimal(str(r.get("Balance") or 0)) for r in [customer, *projects]), Decimal("0"))
+
+    def erp_postings(self, entity: str, invoice: dict) -> list[dict]:
+        """The ERP invoices posting a Harvest invoice: DocNumber `<number>` or `<number>-<k>`, tagged
+        `harvest_invoice:<id>` in PrivateNote."""
+        if entity not in self.quickbooks.realms or not invoice.get("number"):
+            return []
+        number = str(invoice["number"]).replace("'", "")
+        numbers = ", ".join(f"'{n}'" for n in [number, *(f"{number}-{k}" for k in range(1, 10))])
+        tag = re.compile(rf"\bharvest_invoice:{int(invoice['id'])}\b")
+        postings = self.quickbooks.query(entity, f"select * from Invoice where DocNumber in ({numbers}) maxresults 1000")
+        return [p for p in postings if tag.search(p.get("PrivateNote") or "")]

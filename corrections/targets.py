@@ -1,0 +1,63 @@
+"""The vendor writers, built from tieout's connector resources (the sandbox when none is configured)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dagster import ConfigurableResource, EnvVar
+
+from corrections.ownership import Ownership
+from corrections.sources import CrmFields, Sources
+from corrections.writers import Target
+from corrections.writers.harvest import HarvestTarget
+from corrections.writers.quickbooks import QuickBooksTarget
+from corrections.writers.salesforce import SalesforceTarget
+
+
+@dataclass
+class Targets:
+    salesforce: SalesforceTarget
+    harvest: HarvestTarget
+    quickbooks: QuickBooksTarget
+    crm: CrmFields
+
+    def by_system(self) -> dict[str, Target]:
+        return {"salesforce": self.salesforce, "quickbooks": self.quickbooks, "harvest": self.harvest}
+
+    def sources(self) -> Sources:
+        return Sources(self.salesforce, self.harvest, self.quickbooks, self.crm)
+
+
+def targets_from_resources(salesforce, harvest, quickbooks, ownership: Ownership) -> Targets:
+    """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes."""
+    sizes = ownership.writeback["batch_size"]
+    crm = CrmFields(salesforce.psa_client_id_field, salesforce.erp_customer_id_field, salesforce.open_ar_field,
+                    salesforce.legal_entity_field)
+    return Targets(
+        SalesforceTarget(salesforce.client(), salesforce.api_version, {crm.open_ar}, sizes["salesforce"]),
+        HarvestTarget(harvest.client(), sizes["harvest"]),
+        QuickBooksTarget(quickbooks.client(), quickbooks.companies(), quickbooks.minor_version, sizes["quickbooks"]),
+        crm,
+    )
+
+
+def targets_from_environment(ownership: Ownership) -> Targets:
+    """The same outside Dagster (the CLI, the crash tests): resources configured from the environment."""
+    from pipelines.resources import build_resources
+
+    resources = build_resources()
+    return targets_from_resources(*(_resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks")),
+                                  ownership)
+
+
+def _resolved(resource: ConfigurableResource) -> ConfigurableResource:
+    """The resource with its `EnvVar` settings read from the environment (Dagster does this in a run)."""
+    values = {}
+    for name in type(resource).model_fields:
+        value = getattr(resource, name)
+        if isinstance(value, EnvVar):
+            value = value.get_value()
+        elif isinstance(value, ConfigurableResource):
+            value = _resolved(value)
+        values[name] = value
+    return type(resource)(**values)

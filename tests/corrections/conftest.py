@@ -1,0 +1,115 @@
+"""A small sandbox firm served over HTTP, a private warehouse, and `recon.findings` rows written
+straight from the firm's manifest (the reconciliation stage is built separately)."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from corrections.ownership import load_ownership
+from corrections.targets import Targets, targets_from_resources
+from resources.harvest import HarvestResource
+from resources.quickbooks import QuickBooksResource
+from resources.salesforce import SalesforceResource
+from resources.sandbox import SandboxResource
+from sandbox.runtime import SandboxRuntime, running_sandbox
+from sandbox.store import SandboxStore
+from tests.conftest import SNAPSHOT_DATE
+
+CATEGORY = {"AR_BALANCE_MISMATCH": "invoice_cash", "PAYMENT_NOT_REFLECTED": "invoice_cash",
+            "INVOICE_STATUS_MISMATCH": "invoice_cash", "CREDIT_MEMO_NOT_REFLECTED": "invoice_cash",
+            "TIME_BILLED_STATUS_MISMATCH": "time_wip"}
+
+
+@dataclass
+class Firm:
+    directory: Path
+    runtime: SandboxRuntime
+    store: SandboxStore
+    manifest: dict
+    warehouse: Path
+    targets: Targets
+
+    def planted(self, *codes: str) -> list[dict]:
+        return [f for f in self.manifest["findings"] if f["code"] in codes]
+
+
+def finding_row(planted: dict, snapshot_date: str = SNAPSHOT_DATE) -> dict:
+    """A `recon.findings` row (shared/contracts/findings.md columns) for a planted discrepancy."""
+    subject = "|".join(sorted(planted.get("pair") or [str(planted[k]) for k in ("crm_id", "psa_id", "erp_id")
+                                                       if planted[k]]))
+    return {
+        "snapshot_date": snapshot_date,
+        "finding_id": "fnd_" + hashlib.md5(f"{planted['code']}|{subject}".encode()).hexdigest()[:16],
+        "code": planted["code"], "category": CATEGORY.get(planted["code"], "customer"), "severity": "medium",
+        "owner_queue": "finance", "legal_entity": planted["legal_entity"], "customer_global_id": None,
+        "project_global_id": None, "crm_id": planted["crm_id"], "psa_id": planted["psa_id"],
+        "erp_id": planted["erp_id"], "document_number": planted["document_number"], "currency": planted["currency"],
+        "expected_value": planted["expected_value"], "actual_value": planted["actual_value"],
+        "amount_difference": planted["amount_difference"], "detail": planted["note"], "first_seen": snapshot_date,
+        "last_seen": snapshot_date, "age_days": 0, "status": "open", "correction_id": None,
+    }
+
+
+def write_planted_findings(warehouse: Path, planted: list[dict], snapshot_date: str = SNAPSHOT_DATE) -> list[dict]:
+    """Replace the night's `recon.findings` with rows for these planted discrepancies."""
+    rows = [finding_row(p, snapshot_date) for p in planted]
+    with duckdb.connect(str(warehouse)) as db:
+        db.execute("CREATE SCHEMA IF NOT EXISTS recon")
+        db.execute("""CREATE TABLE IF NOT EXISTS recon.findings (snapshot_date DATE, finding_id VARCHAR,
+            code VARCHAR, category VARCHAR, severity VARCHAR, owner_queue VARCHAR, legal_entity VARCHAR,
+            customer_global_id VARCHAR, project_global_id VARCHAR, crm_id VARCHAR, psa_id VARCHAR, erp_id VARCHAR,
+            document_number VARCHAR, currency VARCHAR, expected_value VARCHAR, actual_value VARCHAR,
+            amount_difference DECIMAL(18,2), detail VARCHAR, first_seen DATE, last_seen DATE, age_days INTEGER,
+            status VARCHAR, correction_id VARCHAR)""")
+        db.execute("DELETE FROM recon.findings WHERE snapshot_date = ?", [snapshot_date])
+        for row in rows:
+            db.execute(f"INSERT INTO recon.findings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                       list(row.values()))
+    return rows
+
+
+def sandbox_resources(directory: Path) -> dict:
+    sandbox = SandboxResource(directory=str(directory), size="small")
+    return {"salesforce": SalesforceResource(sandbox=sandbox), "harvest": HarvestResource(sandbox=sandbox),
+            "quickbooks": QuickBooksResource(sandbox=sandbox)}
+
+
+@pytest.fixture
+def firm(small_firm, tmp_path) -> Firm:
+    runtime = running_sandbox(small_firm, "small")
+    resources = sandbox_resources(small_firm)
+    targets = targets_from_resources(resources["salesforce"], resources["harvest"], resources["quickbooks"],
+                                     load_ownership())
+    return Firm(small_firm, runtime, runtime.store, json.loads((small_firm / "manifest.json").read_text()),
+                tmp_path / "warehouse.duckdb", targets)
+
+
+AUTO_CODES = ("AR_BALANCE_MISMATCH", "CUSTOMER_NAME_MISMATCH", "TIME_BILLED_STATUS_MISMATCH", "PAYMENT_NOT_REFLECTED")
+
+
+def writes(store: SandboxStore, since_n: int = 0) -> list:
+    """The vendors' request log entries that change something (not GET, not a query)."""
+    return [r for r in store.requests(since_n=since_n) if r.method != "GET" and not r.path.endswith("/query")]
+
+
+def outbox(warehouse: Path) -> dict[str, dict]:
+    from corrections.approval import list_corrections
+
+    return {row["correction_id"]: row for row in list_corrections(warehouse)}
+
+
+def plan_and_record(firm: Firm, codes=AUTO_CODES, snapshot_date: str = SNAPSHOT_DATE) -> list:
+    """Findings for the planted discrepancies of `codes`, proposed into the outbox."""
+    from datetime import date
+
+    from corrections.plan import plan_night, record_plan
+
+    write_planted_findings(firm.warehouse, firm.planted(*codes), snapshot_date)
+    night = date.fromisoformat(snapshot_date)
+    planned = plan_night(firm.warehouse, night, firm.targets.sources(), load_ownership())
+    record_plan(firm.warehouse, night, planned)
+    return planned

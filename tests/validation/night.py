@@ -1,0 +1,71 @@
+"""Helpers of the validation tests: a night materialized over real HTTP, and what it left in the
+warehouse's valid and quality layers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+from dagster import AssetKey, materialize
+
+from assets.extraction import extraction_assets
+from assets.validation import validation_assets, validation_checks
+from checks import CONTRACTS
+from pipelines.resources import build_resources
+from tests.conftest import SNAPSHOT_DATE
+
+OBJECTS = list(CONTRACTS)
+
+
+def run_night(extra_assets=(), snapshot_date: str = SNAPSHOT_DATE, objects=None):
+    """Materialize the night in-process; `objects` limits it to some (system, object)s' raw and valid
+    assets (their checks come along)."""
+    selection = None
+    if objects is not None:
+        selection = [AssetKey([layer, system, name.lower()]) for system, name in objects for layer in ("raw", "valid")]
+        selection += [a.key for a in extra_assets]
+    return materialize([*extraction_assets, *validation_assets, *validation_checks, *extra_assets],
+                       partition_key=snapshot_date, resources=build_resources(), selection=selection,
+                       raise_on_error=False)
+
+
+def write_quality_config(path: Path, monkeypatch, **settings) -> None:
+    import yaml
+
+    path.write_text(yaml.safe_dump(settings))
+    monkeypatch.setenv("TIEOUT_QUALITY_CONFIG", str(path))
+
+
+def quarantined(warehouse: Path, snapshot_date: str = SNAPSHOT_DATE) -> Counter:
+    """(system, entity, object, record_id, rule, field) of every quarantine row, counted."""
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        rows = db.execute("SELECT system, entity, object, record_id, rule, field FROM quality.quarantine "
+                          "WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+    return Counter(rows)
+
+
+def record_ids(warehouse: Path, layer: str, system: str, object_name: str,
+               snapshot_date: str = SNAPSHOT_DATE) -> Counter:
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        rows = db.execute(f"SELECT entity, record_id FROM {layer}.{system}__{object_name.lower()} "
+                          "WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+    return Counter(rows)
+
+
+def check_results(result) -> dict[tuple[str, str, str], object]:
+    """Check evaluations by (system, object, check name)."""
+    evaluations = {}
+    for evaluation in result.get_asset_check_evaluations():
+        _, system, object_name = evaluation.asset_key.path
+        evaluations[(system, object_name, evaluation.check_name)] = evaluation
+    return evaluations
+
+
+def materialized(result) -> set[AssetKey]:
+    return {event.asset_key for event in result.get_asset_materialization_events()}
+
+
+def valid_metadata(result, system: str, object_name: str) -> dict:
+    node = f"valid__{system}__{object_name.lower()}"
+    return {k: v.value for k, v in result.asset_materializations_for_node(node)[0].metadata.items()}

@@ -1,0 +1,44 @@
+"""The sandbox firm's night: exactly the malformed records its manifest lists are quarantined, with
+their rule and field; every object's counts balance; the checks show with their metadata."""
+
+import json
+from collections import Counter
+
+from tests.validation.night import OBJECTS, check_results, quarantined, record_ids, run_night, valid_metadata, \
+    write_quality_config
+
+
+def planted(small_firm) -> Counter:
+    manifest = json.loads((small_firm / "manifest.json").read_text())
+    entity_of = {e["realm_id"]: e["code"] for e in manifest["legal_entities"]}
+    return Counter(
+        (m["system"], entity_of.get(m["tenant"], ""), m["object"],
+         None if str(m["record_id"]).startswith("store:") else m["record_id"], m["rule"], m["field"])
+        for m in manifest["malformed"])
+
+
+def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_show(tieout_env, small_firm, tmp_path,
+                                                                                  monkeypatch):
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.1)
+    result = run_night()
+    assert result.success
+    assert quarantined(tieout_env) == planted(small_firm)
+    for system, object_name in OBJECTS:
+        metadata = valid_metadata(result, system, object_name)
+        assert metadata["extracted"] == metadata["valid"] + metadata["quarantined"] > 0, (system, object_name)
+        assert metadata["balance_ok"] is True
+        raw, valid = record_ids(tieout_env, "raw", system, object_name), record_ids(tieout_env, "valid", system, object_name)
+        assert sum(valid.values()) == metadata["valid"]
+        assert not valid - raw
+
+    checks = check_results(result)
+    assert len(checks) == 3 * len(OBJECTS)
+    assert all(c.passed for c in checks.values()), [k for k, c in checks.items() if not c.passed]
+    share = checks[("harvest", "time_entries", "quarantine_share")]
+    assert share.metadata["quarantined"].value == valid_metadata(result, "harvest", "time_entries")["quarantined"]
+    assert "hours_out_of_range" in share.metadata["failure_cases"].value
+    assert share.metadata["rules_broken"].value["id_duplicate"] == 4
+    assert share.description.startswith(f"{share.metadata['quarantined'].value} of ")
+    contract = checks[("quickbooks", "invoice", "contract")]
+    assert "invoice_lines_do_not_sum" in contract.metadata["rules_checked"].value
+    assert contract.metadata["failure_cases"].value == "_none_"
