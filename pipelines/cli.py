@@ -102,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--seed", type=int, default=20261120)
 
     from corrections.cli import add_corrections_commands
+    from portal.cli import add_portal_commands
 
     add_corrections_commands(commands)
+    add_portal_commands(commands)
 
     try:
         args = parser.parse_args(argv)
@@ -119,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_nights([request.partition_key for request in backfill_requests(args.start, args.end)], args.mode)
         if args.command == "sandbox":
             return sandbox_command(args)
+        if args.command == "portal":
+            return args.portal_main(args)
         return args.handler(args)
     except ValueError as exc:
         print(f"tieout: {exc}", file=sys.stderr)

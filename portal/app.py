@@ -1,0 +1,213 @@
+"""The portal's pages (FastAPI). Sign-in, then: the nights, a night's files (only those of the
+user's queues), a file's download, and for roles that approve, the corrections waiting in their
+queues with the outbox. Every form carries the session's CSRF token; every download, refusal and
+decision is audited."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from corrections.approval import approve_corrections, list_corrections, reject_corrections
+from portal import files
+from portal.audit import AuditLog
+from portal.config import ALL, PortalConfig
+from portal.security import Session, SessionStore, authenticate
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+COOKIE = "tieout_session"
+MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               ".csv": "text/csv; charset=utf-8"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+OUTBOX_ROWS = 200
+
+
+def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> FastAPI:
+    app = FastAPI(title="tieout reports", docs_url=None, redoc_url=None, openapi_url=None)
+    sessions = SessionStore(config.session_minutes * 60, clock)
+    audit = AuditLog(config.audit_log)
+    templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def client(request: Request) -> str | None:
+        return request.client.host if request.client else None
+
+    def page(session: Session, template: str, status: int = 200, **values) -> HTMLResponse:
+        messages, session.flash = session.flash, []
+        html = templates.get_template(template).render(user=session.user, csrf_token=session.csrf_token,
+                                                       messages=messages, **values)
+        return keep(HTMLResponse(html, status_code=status), session)
+
+    def keep(response: Response, session: Session) -> Response:
+        response.set_cookie(COOKIE, session.token, max_age=int(config.session_minutes * 60), httponly=True,
+                            samesite="strict", secure=config.secure_cookies, path="/")
+        return response
+
+    def signed_in(request: Request) -> tuple[Session | None, Response | None]:
+        """The user's session, or the response sending them to sign in (saying so when it expired)."""
+        session, expired = sessions.get(request.cookies.get(COOKIE))
+        if session and session.user:
+            return session, None
+        if expired:
+            audit.record(None, "session_expired", client(request), path=request.url.path)
+        return None, RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
+
+    def refused(request: Request, session: Session | None, status: int, event: str, message: str, **detail) -> Response:
+        audit.record(session.user.name if session and session.user else None, event, client(request), **detail)
+        if session is None:
+            return PlainTextResponse(message, status_code=status)
+        heading = {403: "Not allowed", 404: "Not found"}.get(status, "Refused")
+        return page(session, "refused.html", status=status, heading=heading, error=message)
+
+    def forged(request: Request, session: Session | None, form: str) -> Response:
+        return refused(request, session, 403, "csrf_refused",
+                       "This form was not issued to your session (or it expired): reload the page and try again.",
+                       form=form)
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/portal.css", include_in_schema=False)
+    def stylesheet() -> Response:
+        return Response((TEMPLATES / "portal.css").read_text(), media_type="text/css")
+
+    @app.get("/")
+    def home(request: Request) -> Response:
+        return RedirectResponse("/reports", status_code=303)
+
+    @app.get("/login")
+    def login_form(request: Request, expired: int = 0) -> Response:
+        session, _ = sessions.get(request.cookies.get(COOKIE))
+        if session and session.user:
+            return RedirectResponse("/reports", status_code=303)
+        session = session or sessions.start()
+        return page(session, "login.html", error="Your session expired: sign in again." if expired else None)
+
+    @app.post("/login")
+    def login(request: Request, username: str = Form(""), password: str = Form(""),
+              csrf_token: str = Form("")) -> Response:
+        session, _ = sessions.get(request.cookies.get(COOKIE))
+        if session is None or not session.csrf_ok(csrf_token):
+            return forged(request, session, "login")
+        user = authenticate(config.users, username, password)
+        if user is None:
+            audit.record(username[:64], "login_failed", client(request))
+            return page(session, "login.html", status=401, error="Wrong user name or password.")
+        sessions.end(session.token)
+        signed = sessions.start(user)
+        audit.record(user.name, "login", client(request), role=user.role.name)
+        return keep(RedirectResponse("/reports", status_code=303), signed)
+
+    @app.post("/logout")
+    def logout(request: Request, csrf_token: str = Form("")) -> Response:
+        session, denied = signed_in(request)
+        if denied:
+            return denied
+        if not session.csrf_ok(csrf_token):
+            return forged(request, session, "logout")
+        sessions.end(session.token)
+        audit.record(session.user.name, "logout", client(request))
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @app.get("/reports")
+    def nights(request: Request) -> Response:
+        session, denied = signed_in(request)
+        if denied:
+            return denied
+        listing = [(night, len(files.visible(files.read_manifest(directory), session.user.role.queues)))
+                   for night, directory in files.nights(config.reports_dir).items()]
+        return page(session, "nights.html", nights=listing)
+
+    @app.get("/reports/{night}")
+    def night_files(request: Request, night: str) -> Response:
+        session, denied = signed_in(request)
+        if denied:
+            return denied
+        directory = files.nights(config.reports_dir).get(night)
+        if directory is None:
+            return refused(request, session, 404, "night_not_found", "No report for that night.", night=night[:100])
+        return page(session, "night.html", night=night,
+                    files=files.visible(files.read_manifest(directory), session.user.role.queues))
+
+    @app.get("/reports/{night}/{name}")
+    def download(request: Request, night: str, name: str) -> Response:
+        session, denied = signed_in(request)
+        if denied:
+            return denied
+        served = files.find(config.reports_dir, night, name)
+        if served is None:
+            return refused(request, session, 404, "download_not_found", "No such file.", night=night[:100],
+                           file=name[:200])
+        if served.entry.queue not in session.user.role.queues:
+            return refused(request, session, 403, "download_refused",
+                           f"{served.entry.name} is for the {served.entry.queue} queue, not yours.",
+                           night=night, file=served.entry.name, queue=served.entry.queue)
+        audit.record(session.user.name, "download", client(request), night=night, file=served.entry.name,
+                     queue=served.entry.queue, sha256=served.entry.sha256)
+        return FileResponse(served.path, media_type=MEDIA_TYPES.get(served.path.suffix, "application/octet-stream"),
+                            headers={"Content-Disposition": files.attachment(served.entry.name)})
+
+    def queues_of(session: Session) -> list[str]:
+        return sorted(session.user.role.queues - {ALL})
+
+    @app.get("/corrections")
+    def corrections(request: Request) -> Response:
+        session, denied = signed_in(request)
+        if denied:
+            return denied
+        if not session.user.role.approve:
+            return refused(request, session, 403, "corrections_refused", "Your role does not decide corrections.")
+        listed = list_corrections(config.warehouse, queues=queues_of(session))
+        return page(session, "corrections.html", proposed=[c for c in listed if c["state"] == "proposed"],
+                    outbox=listed[:OUTBOX_ROWS])
+
+    @app.post("/corrections")
+    def decide(request: Request, action: str = Form(""), correction_id: list[str] = Form(default=[]),
+               reason: str = Form(""), csrf_token: str = Form("")) -> Response:
+        session, denied = signed_in(request)
+        if denied:
+            return denied
+        if not session.csrf_ok(csrf_token):
+            return forged(request, session, "corrections")
+        if not session.user.role.approve or action not in ("approve", "reject"):
+            return refused(request, session, 403, "decision_refused", "Your role does not decide corrections.",
+                           requested=action[:20])
+        waiting = {c["correction_id"] for c in list_corrections(config.warehouse, states=["proposed"],
+                                                                queues=queues_of(session))}
+        foreign = [c for c in correction_id if c not in waiting]
+        if foreign:
+            return refused(request, session, 403, "decision_refused",
+                           "Some of those corrections are not waiting in your queues.", requested=action,
+                           corrections=[c[:40] for c in foreign[:20]])
+        if not correction_id:
+            session.flash.append("Select at least one correction.")
+        elif action == "reject" and not reason.strip():
+            session.flash.append("A rejection needs a reason.")
+        else:
+            changed = (approve_corrections(config.warehouse, correction_id, session.user.name) if action == "approve"
+                       else reject_corrections(config.warehouse, correction_id, session.user.name, reason))
+            ids = [c["correction_id"] for c in changed]
+            audit.record(session.user.name, action, client(request), corrections=ids,
+                         **({"reason": reason[:500]} if action == "reject" else {}))
+            session.flash.append(f"{'Approved' if action == 'approve' else 'Rejected'} {len(ids)} "
+                                 f"correction{'s' if len(ids) != 1 else ''}: {', '.join(ids)}")
+        return keep(RedirectResponse("/corrections", status_code=303), session)
+
+    return app

@@ -1,0 +1,99 @@
+"""Building a night's report files into `$TIEOUT_HOME/reports/<snapshot_date>/` and its manifest:
+the one list of files (with queue, sha256 and rows) that the portal serves from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from reports.csv_files import write_csv
+from reports.night import Night
+from reports.sheets import CATEGORIES, category_tables, corrections_table, quarantine_table, queue_tables, tieout_table
+from reports.summary import DIMENSIONS, AgingBuckets, breakdown, headline
+from reports.tables import Table
+from reports.workbook import write_workbook
+
+MANIFEST = "manifest.json"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    name: str
+    queue: str  # an owner queue, or `all`
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class Report:
+    directory: Path
+    files: list[ReportFile]
+    summary: list[tuple[str, object]]
+    breakdowns: list[Table]
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+
+def report_directory(reports_root: Path, snapshot_date: date) -> Path:
+    return Path(reports_root) / snapshot_date.isoformat()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _publish(directory: Path, name: str, write, queue: str, rows: int) -> ReportFile:
+    """Write through a temporary name and rename, so a reader never sees half a file."""
+    temporary = directory / f".{name}.partial"
+    write(temporary)
+    os.replace(temporary, directory / name)
+    return ReportFile(name, queue, sha256_of(directory / name), rows)
+
+
+def build_report(night: Night, reports_root: Path, buckets: AgingBuckets = AgingBuckets()) -> Report:
+    """Write the night's workbook, queue CSVs, tie-out statement and manifest (the manifest last);
+    files of an earlier build that this one does not list are removed."""
+    day = night.snapshot_date.isoformat()
+    directory = report_directory(reports_root, night.snapshot_date)
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = headline(night)
+    breakdowns = [breakdown(night, title, buckets) for title in DIMENSIONS]
+    categories = category_tables(night)
+    statement = tieout_table(night)
+    details = [(title, table) for title, table in zip(CATEGORIES.values(), categories)]
+    details += [("Corrections", corrections_table(night)), ("Quarantine", quarantine_table(night)),
+                ("Tie-out", statement)]
+    title = f"tieout reconciliation, night of {day}"
+    files = [_publish(directory, f"tieout-{day}.xlsx", lambda path: write_workbook(
+        path, night.snapshot_date, title, lines, breakdowns, breakdowns[1], buckets.labels, details),
+        ALL, sum(len(t.rows) for t in categories))]
+    for queue, table in queue_tables(night).items():
+        files.append(_publish(directory, f"queue-{queue}-{day}.csv", lambda path, t=table: write_csv(path, t),
+                              queue, len(table.rows)))
+    files.append(_publish(directory, f"tieout-statement-{day}.csv", lambda path: write_csv(path, statement),
+                          ALL, len(statement.rows)))
+    manifest = {"snapshot_date": day, "files": [asdict(f) for f in files]}
+    _publish(directory, MANIFEST, lambda path: path.write_text(json.dumps(manifest, indent=2) + "\n"), ALL, 0)
+    listed = {f.name for f in files} | {MANIFEST}
+    for stale in directory.iterdir():
+        if stale.name not in listed:
+            stale.unlink()
+    return Report(directory, files, lines, breakdowns)
+
+
+def read_manifest(directory: Path) -> list[ReportFile]:
+    """The files a night's manifest lists (empty when the night has none)."""
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        return []
+    return [ReportFile(**entry) for entry in json.loads(path.read_text())["files"]]
