@@ -5,5 +5,6 @@ from dagster import AssetSelection, define_asset_job
 nightly_job = define_asset_job(
     "nightly",
     selection=AssetSelection.all(),
-    description="The whole night for one snapshot date: extract every source object.",
+    description="The whole night for one snapshot date: extract, validate, map, reconcile, propose "
+                "corrections and write the reports.",
 )

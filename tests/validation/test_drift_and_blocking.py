@@ -45,7 +45,7 @@ def test_a_renamed_field_blocks_downstream_and_a_new_field_is_kept(tieout_env, s
     checks = check_results(result)
     share = checks[("harvest", "users", "quarantine_share")]
     assert not share.passed
-    assert share.description.startswith(f"{users} of {users} harvest users records quarantined (100.0%, threshold 5.0%)")
+    assert share.description.startswith(f"{users} of {users} harvest users records quarantined (100.0%, threshold 10.0%)")
     assert f"downstream of harvest users do not run on {SNAPSHOT_DATE}" in share.description
     drift = checks[("harvest", "users", "schema_drift")]
     assert not drift.passed and drift.severity.value == "WARN"

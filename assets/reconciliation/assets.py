@@ -1,0 +1,78 @@
+"""The reconciliation assets this stage owns: customer matching (`recon/customer_match`) and the
+night's findings (`recon/findings`), built on whichever canonical assets exist."""
+
+import time
+from collections.abc import Sequence
+from datetime import date
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+
+from assets.canonical.build import markdown
+from assets.canonical.factory import canonical_key
+from assets.extraction.factory import WAREHOUSE_POOL
+from assets.partitions import nightly_partitions
+from assets.reconciliation.findings import FINDINGS, HISTORY, build_findings, night_summary
+from assets.reconciliation.matching import MATCH_TABLE, build_customer_match, match_summary
+from assets.reconciliation.settings import reconciliation_settings
+
+CUSTOMER_MATCH_KEY = AssetKey(["recon", "customer_match"])
+FINDINGS_KEY = AssetKey(["recon", "findings"])
+GROUP = "reconciliation"
+
+
+def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition:
+    @asset(
+        key=CUSTOMER_MATCH_KEY,
+        group_name=GROUP,
+        partitions_def=nightly_partitions,
+        deps=[key for key in canonical_keys if key == canonical_key("customer")],
+        required_resource_keys={"warehouse"},
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        description="Customer records that no cross-reference ties but that are very likely the same company, "
+                    "across systems or inside one: tax id, web domain, normalised name, then fuzzy name "
+                    f"similarity with currency and legal entity as evidence (table `{MATCH_TABLE}`).",
+    )
+    def customer_match(context: AssetExecutionContext) -> MaterializeResult:
+        snapshot_date = date.fromisoformat(context.partition_key)
+        with context.resources.warehouse.get_connection() as connection:
+            pairs = build_customer_match(connection, snapshot_date, reconciliation_settings())
+            summary = match_summary(connection, snapshot_date)
+        context.log.info(f"customer matching {snapshot_date}: {pairs} pairs, {summary}")
+        return MaterializeResult(metadata={"pairs": MetadataValue.int(pairs), "by_kind_and_method": summary,
+                                           "table": MetadataValue.text(MATCH_TABLE)})
+
+    return customer_match
+
+
+def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
+    @asset(
+        key=FINDINGS_KEY,
+        group_name=GROUP,
+        partitions_def=nightly_partitions,
+        deps=list(upstream),
+        required_resource_keys={"warehouse"},
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        description="The night's findings (shared/contracts/findings.md): every code's SQL file in "
+                    "sql/reconciliation/<category>/, with stable ids, severity, owner queue and aging across "
+                    f"nights (tables `{FINDINGS}`, `{HISTORY}`).",
+    )
+    def findings(context: AssetExecutionContext) -> MaterializeResult:
+        snapshot_date = date.fromisoformat(context.partition_key)
+        started = time.monotonic()
+        with context.resources.warehouse.get_connection() as connection:
+            detected = build_findings(connection, snapshot_date, reconciliation_settings())
+            summary = night_summary(connection, snapshot_date)
+        seconds = round(time.monotonic() - started, 3)
+        context.log.info(f"findings {snapshot_date}: {sum(detected.values())} open in {seconds} s")
+        return MaterializeResult(metadata={
+            "open": MetadataValue.int(int(summary["open"].sum())),
+            "resolved": MetadataValue.int(int(summary["resolved"].sum())),
+            "open_per_code": MetadataValue.json(detected),
+            "by_code": MetadataValue.md(markdown(summary)),
+            "seconds": MetadataValue.float(seconds),
+            "table": MetadataValue.text(FINDINGS),
+        })
+
+    return findings

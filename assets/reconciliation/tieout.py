@@ -1,0 +1,100 @@
+"""The tie-out statement (`recon.tieout`): per legal entity, month and currency, PSA billed against
+ERP invoiced, the difference, the part the night's findings explain and the unexplained remainder,
+with a blocking check that no remainder is above the money tolerance. A remainder means money moved
+between the systems without a finding saying why: a code missed something, so the night's findings
+cannot be trusted as complete."""
+
+from collections.abc import Iterator
+from datetime import date
+
+import pandas as pd
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSpec, AssetExecutionContext, \
+    AssetKey, MaterializeResult, MetadataValue, asset, multi_asset_check
+
+from assets.extraction.factory import WAREHOUSE_POOL
+from assets.partitions import nightly_partitions
+from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
+from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
+from assets.warehouse_io import replace_night_from_query
+from sql import PARAMETER, load
+
+TIEOUT_KEY = AssetKey(["recon", "tieout"])
+FINDINGS_KEY = AssetKey(["recon", "findings"])
+TIEOUT_TABLE = "recon.tieout"
+STATEMENT_SQL, UNEXPLAINED_SQL = "reconciliation/tieout/tieout.sql", "reconciliation/tieout/unexplained.sql"
+
+
+def _run(connection, name: str, snapshot_date: date, settings: ReconciliationSettings) -> tuple[str, dict]:
+    query = load(name)
+    return query, settings.bound(set(PARAMETER.findall(query)), snapshot_date, name)
+
+
+def build_tieout(connection, snapshot_date: date, settings: ReconciliationSettings) -> int:
+    """Replace the night's statement; returns its number of cells."""
+    query, parameters = _run(connection, STATEMENT_SQL, snapshot_date, settings)
+    return replace_night_from_query(connection, TIEOUT_TABLE, snapshot_date, query, parameters)
+
+
+def statement(connection, snapshot_date: date) -> pd.DataFrame:
+    """The night's statement, one row per legal entity, month and currency."""
+    return connection.execute(f"SELECT * EXCLUDE (snapshot_date) FROM {TIEOUT_TABLE} WHERE snapshot_date = ? "
+                              "ORDER BY legal_entity, month, currency", [snapshot_date]).df()
+
+
+def unexplained_cells(connection, snapshot_date: date, settings: ReconciliationSettings) -> pd.DataFrame:
+    """The cells whose unexplained remainder is above the money tolerance."""
+    query, parameters = _run(connection, UNEXPLAINED_SQL, snapshot_date, settings)
+    return connection.execute(query, parameters).df()
+
+
+def totals(frame: pd.DataFrame) -> dict[str, float]:
+    """Column sums across the statement's cells, by currency (money of different currencies never adds)."""
+    money = ["psa_billed", "erp_invoiced", "difference", "explained_by_findings", "unexplained", "erp_outside_psa"]
+    return {currency: {name: float(group[name].sum()) for name in money}
+            for currency, group in frame.groupby("currency")}
+
+
+@asset(
+    key=TIEOUT_KEY,
+    group_name="reconciliation",
+    partitions_def=nightly_partitions,
+    deps=[FINDINGS_KEY, INVOICE_MATCH_KEY],
+    required_resource_keys={"warehouse"},
+    kinds={"duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="Per legal entity, month and currency: PSA billed, ERP invoiced, the difference, the part "
+                "explained by the night's invoice findings and the unexplained remainder (table `recon.tieout`).",
+)
+def tieout(context: AssetExecutionContext) -> MaterializeResult:
+    snapshot_date = date.fromisoformat(context.partition_key)
+    with context.resources.warehouse.get_connection() as connection:
+        cells = build_tieout(connection, snapshot_date, reconciliation_settings())
+        frame = statement(connection, snapshot_date)
+    context.log.info(f"tie-out {snapshot_date}: {cells} cells, totals {totals(frame)}")
+    return MaterializeResult(metadata={
+        "cells": MetadataValue.int(cells),
+        "totals_by_currency": MetadataValue.json(totals(frame)),
+        "statement": MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no invoices_"),
+    })
+
+
+@multi_asset_check(
+    name="recon__tieout__checks",
+    specs=[AssetCheckSpec("no_unexplained_remainder", asset=TIEOUT_KEY, partitions_def=nightly_partitions,
+                          blocking=True,
+                          description="Every cell's difference between PSA billed and ERP invoiced is explained by "
+                                      "the night's findings, to within the money tolerance.")],
+    required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+def tieout_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+    snapshot_date = date.fromisoformat(context.partition_key)
+    with context.resources.warehouse.get_connection() as connection:
+        cells = unexplained_cells(connection, snapshot_date, reconciliation_settings())
+    yield AssetCheckResult(
+        asset_key=TIEOUT_KEY, check_name="no_unexplained_remainder", passed=cells.empty,
+        metadata={"cells_unexplained": MetadataValue.int(len(cells)),
+                  "unexplained_total": MetadataValue.float(float(cells["unexplained"].abs().sum())),
+                  "cells": MetadataValue.md(cells.to_markdown(index=False) if len(cells) else "_none_")})
+
+
+tieout_assets = [tieout]
+tieout_checks = [tieout_checks_evaluate]

@@ -1,0 +1,115 @@
+-- Customer matching: pairs of customer records that no deterministic cross-reference ties but that
+-- are very likely the same company: across systems (where neither record's customer has a record in
+-- the other's system) or inside one system. Tiers, the first that holds decides: tax id, web domain,
+-- normalised legal name (deterministic keys), then fuzzy evidence: the edit similarity of the
+-- normalised names (1 - Damerau-Levenshtein distance / longer length, so one typo in a 16-letter
+-- name scores 0.94), weighted with currency and legal entity agreement. Pairs are only compared
+-- inside a block (same first letter of the normalised name, same tax id or same web domain). Across
+-- systems a record links to at most its best candidate in the other system (mutual best).
+WITH records AS (
+    SELECT
+        global_id, system, source_id, legal_entity, name, normalized_name, currency,
+        nullif(regexp_replace(upper(tax_id), '[^A-Z0-9]', '', 'g'), '') AS tax_key,
+        web_domain,
+        list(system) OVER (PARTITION BY global_id) AS linked_systems,
+        count(*) OVER (PARTITION BY global_id) AS linked_records,
+        CASE system WHEN 'crm' THEN 1 WHEN 'erp' THEN 2 ELSE 3 END AS authority
+    FROM canonical.customer
+    WHERE snapshot_date = $snapshot_date
+),
+blocks AS (
+    SELECT system, source_id, block
+    FROM (SELECT system, source_id,
+                 unnest(['name:' || left(normalized_name, 1), 'tax:' || tax_key, 'web:' || web_domain]) AS block
+          FROM records)
+    WHERE block IS NOT NULL
+),
+candidates AS (
+    SELECT DISTINCT a.system AS a_system, a.source_id AS a_source_id, b.system AS b_system, b.source_id AS b_source_id
+    FROM blocks AS a
+    JOIN blocks AS b ON a.block = b.block AND (a.system, a.source_id) < (b.system, b.source_id)
+),
+-- `keep` is the record a person keeps: the authoritative system's across systems; inside one
+-- system the record linked to more systems (then the lower id), so the other is the duplicate.
+pairs AS (
+    SELECT
+        CASE WHEN a.system = b.system THEN 'duplicate' ELSE 'unlinked' END AS kind,
+        CASE WHEN a.system <> b.system THEN a.authority <= b.authority
+             ELSE a.linked_records > b.linked_records
+                  OR (a.linked_records = b.linked_records AND a.source_id <= b.source_id) END AS a_keeps,
+        a, b
+    FROM candidates AS c
+    JOIN records AS a ON a.system = c.a_system AND a.source_id = c.a_source_id
+    JOIN records AS b ON b.system = c.b_system AND b.source_id = c.b_source_id
+    WHERE a.global_id <> b.global_id
+      AND (a.system = b.system
+           OR (NOT list_contains(a.linked_systems, b.system) AND NOT list_contains(b.linked_systems, a.system)))
+),
+ordered AS (
+    SELECT kind,
+           CASE WHEN a_keeps THEN a ELSE b END AS keep,
+           CASE WHEN a_keeps THEN b ELSE a END AS other
+    FROM pairs
+),
+scored AS (
+    SELECT
+        kind, keep, other,
+        CASE WHEN keep.tax_key = other.tax_key THEN 'tax_id'
+             WHEN keep.web_domain = other.web_domain THEN 'web_domain'
+             WHEN keep.normalized_name = other.normalized_name THEN 'normalized_name'
+             ELSE 'fuzzy_name' END AS method,
+        1 - damerau_levenshtein(keep.normalized_name, other.normalized_name)
+            / greatest(length(keep.normalized_name), length(other.normalized_name)) AS name_similarity,
+        CASE WHEN keep.currency IS NULL OR other.currency IS NULL THEN 0.5
+             WHEN keep.currency = other.currency THEN 1.0 ELSE 0.0 END AS currency_agreement,
+        CASE WHEN keep.legal_entity IS NULL OR other.legal_entity IS NULL THEN 0.5
+             WHEN keep.legal_entity = other.legal_entity THEN 1.0 ELSE 0.0 END AS entity_agreement
+    FROM ordered
+),
+confident AS (
+    SELECT *,
+           round(CASE method
+                     WHEN 'tax_id' THEN $match_tax_id_confidence
+                     WHEN 'web_domain' THEN $match_web_domain_confidence
+                     WHEN 'normalized_name' THEN $match_name_confidence
+                     ELSE $match_name_weight * name_similarity + $match_currency_weight * currency_agreement
+                          + $match_entity_weight * entity_agreement END, 4)::DOUBLE AS confidence
+    FROM scored
+),
+ranked AS (
+    SELECT *,
+           rank() OVER (PARTITION BY kind, keep.system, keep.source_id, other.system ORDER BY confidence DESC)
+               AS keep_rank,
+           rank() OVER (PARTITION BY kind, other.system, other.source_id, keep.system ORDER BY confidence DESC)
+               AS other_rank
+    FROM confident
+)
+SELECT
+    $snapshot_date::DATE AS snapshot_date,
+    kind,
+    keep.system AS keep_system,
+    keep.source_id AS keep_source_id,
+    keep.global_id AS keep_global_id,
+    keep.name AS keep_name,
+    other.system AS other_system,
+    other.source_id AS other_source_id,
+    other.global_id AS other_global_id,
+    other.name AS other_name,
+    coalesce(CASE WHEN keep.system = 'erp' THEN keep.legal_entity END,
+             CASE WHEN other.system = 'erp' THEN other.legal_entity END,
+             keep.legal_entity, other.legal_entity) AS legal_entity,
+    method,
+    round(name_similarity, 4)::DOUBLE AS name_similarity,
+    currency_agreement::DOUBLE AS currency_agreement,
+    entity_agreement::DOUBLE AS entity_agreement,
+    confidence,
+    kind = 'unlinked' AND confidence >= $match_accept_threshold AS accepted,
+    -- the CRM field an accepted link stamps (by its canonical column name), and the value
+    CASE WHEN kind = 'unlinked' AND confidence >= $match_accept_threshold AND keep.system = 'crm'
+         THEN CASE other.system WHEN 'psa' THEN 'crm_psa_client_id' WHEN 'erp' THEN 'crm_erp_customer_id' END
+    END AS link_field,
+    CASE WHEN kind = 'unlinked' AND confidence >= $match_accept_threshold AND keep.system = 'crm'
+         THEN other.source_id END AS link_value
+FROM ranked
+WHERE confidence >= $match_suggest_threshold
+  AND (kind = 'duplicate' OR (keep_rank = 1 AND other_rank = 1))

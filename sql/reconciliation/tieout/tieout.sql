@@ -1,0 +1,51 @@
+-- The tie-out statement: per legal entity, month and currency, what the PSA billed and what the ERP
+-- invoiced for it, the difference, how much of it the night's open invoice findings explain, and the
+-- unexplained remainder. An invoice group (a PSA invoice and its ERP postings, or an ERP invoice no
+-- PSA invoice matches) moves money between cells or sides by (its ERP amounts - its PSA amount); the
+-- groups that carry a finding explain their movement. ERP invoices outside the PSA (customers billed
+-- straight in the ERP) are shown apart and are not part of the difference.
+WITH sides AS (
+    SELECT psa_invoice_id AS invoice_group, legal_entity, date_trunc('month', psa_issue_date)::DATE AS month,
+           psa_currency AS currency, psa_total AS psa, 0 AS erp, true AS in_psa_scope
+    FROM recon.invoice_match
+    WHERE snapshot_date = $snapshot_date AND psa_invoice_id IS NOT NULL AND posting_number = 1
+    UNION ALL
+    SELECT coalesce(psa_invoice_id, erp_invoice_id), split_part(erp_invoice_id, ':', 1),
+           date_trunc('month', erp_issue_date)::DATE, erp_currency, 0, erp_total, psa_managed
+    FROM recon.invoice_match
+    WHERE snapshot_date = $snapshot_date AND erp_invoice_id IS NOT NULL
+),
+-- the findings that say why an invoice's PSA and ERP sides differ in amount, currency or month
+explained AS (
+    SELECT DISTINCT coalesce(psa_id, erp_id) AS invoice_group
+    FROM recon.findings
+    WHERE snapshot_date = $snapshot_date AND status = 'open'
+      AND code IN ('INVOICE_MISSING_IN_ERP', 'INVOICE_MISSING_IN_PSA', 'INVOICE_AMOUNT_MISMATCH',
+                   'INVOICE_CURRENCY_MISMATCH', 'INVOICE_DATE_MISMATCH', 'INVOICE_DUPLICATE')
+),
+cells AS (
+    SELECT s.legal_entity, s.month, s.currency,
+           coalesce(sum(s.psa) FILTER (WHERE s.in_psa_scope), 0) AS psa_billed,
+           coalesce(sum(s.erp) FILTER (WHERE s.in_psa_scope), 0) AS erp_invoiced,
+           coalesce(sum(s.erp - s.psa) FILTER (WHERE s.in_psa_scope AND e.invoice_group IS NOT NULL), 0)
+               AS explained_by_findings,
+           count(DISTINCT s.invoice_group) FILTER (WHERE s.in_psa_scope AND e.invoice_group IS NOT NULL)
+               AS invoices_with_findings,
+           coalesce(sum(s.erp) FILTER (WHERE NOT s.in_psa_scope), 0) AS erp_outside_psa
+    FROM sides AS s
+    LEFT JOIN explained AS e USING (invoice_group)
+    GROUP BY 1, 2, 3
+)
+SELECT
+    $snapshot_date::DATE AS snapshot_date,
+    legal_entity,
+    month,
+    currency,
+    psa_billed::DECIMAL(18, 2) AS psa_billed,
+    erp_invoiced::DECIMAL(18, 2) AS erp_invoiced,
+    (erp_invoiced - psa_billed)::DECIMAL(18, 2) AS difference,
+    explained_by_findings::DECIMAL(18, 2) AS explained_by_findings,
+    (erp_invoiced - psa_billed - explained_by_findings)::DECIMAL(18, 2) AS unexplained,
+    invoices_with_findings,
+    erp_outside_psa::DECIMAL(18, 2) AS erp_outside_psa
+FROM cells
