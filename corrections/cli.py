@@ -1,21 +1,17 @@
 """`tieout corrections ...`: plan (dry run or into the outbox), list, approve, reject, write back.
-
-The lead wires `add_corrections_commands` into pipelines/cli.py; `python -m corrections.cli` runs
-the same commands on their own (the crash tests use it)."""
+Added to the `tieout` command by pipelines/cli.py."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
-import logging
 import os
-import sys
 from datetime import date, timedelta
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
+from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED
 
-EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
 SHOWN = ("correction_id", "code", "state", "policy", "target_system", "target_object", "record_id", "field",
          "value_before", "value_after", "approved_by", "last_error")
 
@@ -86,22 +82,3 @@ def _print(rows: list[dict]) -> int:
     for row in rows:
         print(json.dumps({k: row[k] for k in SHOWN if k in row} if "state" in row else row, default=str))
     return EXIT_OK
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tieout")
-    add_corrections_commands(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return EXIT_USAGE if exit_.code else EXIT_OK
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    try:
-        return args.handler(args)
-    except ValueError as exc:
-        print(f"tieout: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-
-
-if __name__ == "__main__":
-    sys.exit(main())

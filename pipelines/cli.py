@@ -10,7 +10,7 @@ import sys
 import threading
 from datetime import date, timedelta
 
-EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE = 0, 1, 2
+from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
 
 def _instance():

@@ -27,7 +27,7 @@ def mentions(request, c) -> bool:
 def killed_writeback(firm, tmp_path, point: str, system: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TIEOUT_SANDBOX_DIR": str(firm.directory), "TIEOUT_SANDBOX_SIZE": "small",
            "TIEOUT_WAREHOUSE": str(firm.warehouse), "TIEOUT_HOME": str(tmp_path / "home"), KILL_AT: point}
-    return subprocess.run([sys.executable, "-m", "corrections.cli", "corrections", "writeback", "--system", system],
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", "corrections", "writeback", "--system", system],
                           env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
 
 

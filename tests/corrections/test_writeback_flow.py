@@ -3,7 +3,7 @@
 from datetime import date
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
-from corrections.cli import main as corrections_cli
+from pipelines.cli import main as corrections_cli
 from corrections.ownership import load_ownership
 from corrections.plan import plan_night
 from corrections.writeback import drain, preview
