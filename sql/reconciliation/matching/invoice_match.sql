@@ -19,15 +19,18 @@ by_reference AS (
     SELECT p.source_id AS psa_invoice_id, e.source_id AS erp_invoice_id, 'reference' AS method
     FROM psa AS p JOIN erp AS e ON e.global_id = p.global_id
 ),
+-- an ERP invoice answers to its DocNumber and, for a split part `<number>-<k>`, to `<number>`
+erp_numbers AS (
+    SELECT source_id, legal_entity, unnest([document_number,
+                                            nullif(regexp_extract(document_number, '^(.+)-[0-9]+$', 1), '')]) AS number
+    FROM erp
+    WHERE source_id NOT IN (SELECT erp_invoice_id FROM by_reference)
+),
 by_number AS (
-    SELECT p.source_id AS psa_invoice_id, e.source_id AS erp_invoice_id, 'number' AS method
+    SELECT DISTINCT p.source_id AS psa_invoice_id, e.source_id AS erp_invoice_id, 'number' AS method
     FROM psa AS p
-    JOIN erp AS e
-      ON e.legal_entity = p.legal_entity
-     AND (e.document_number = p.document_number
-          OR regexp_full_match(e.document_number, regexp_escape(p.document_number) || '-[0-9]+'))
+    JOIN erp_numbers AS e ON e.legal_entity = p.legal_entity AND e.number = p.document_number
     WHERE p.source_id NOT IN (SELECT psa_invoice_id FROM by_reference)
-      AND e.source_id NOT IN (SELECT erp_invoice_id FROM by_reference)
 ),
 matched AS (
     SELECT * FROM by_reference UNION ALL SELECT * FROM by_number
