@@ -11,7 +11,7 @@ import time
 import requests
 from dagster_graphql import DagsterGraphQLClient
 
-from assets.extraction import extraction_assets
+from pipelines.definitions import defs
 from tests.conftest import REPO, SNAPSHOT_DATE
 
 RUN_QUERY = """
@@ -20,6 +20,12 @@ query ($runId: ID!) {
     ... on Run {
       status
       assetMaterializations { assetKey { path } }
+      eventConnection(limit: 5000) {
+        events {
+          __typename
+          ... on AssetCheckEvaluationEvent { evaluation { checkName success assetKey { path } } }
+        }
+      }
     }
   }
 }
@@ -72,7 +78,13 @@ def test_a_night_materialized_through_the_webserver(tieout_env, tmp_path):
         assert final == "SUCCESS", (tmp_path / "dagster-dev.log").read_text()[-3000:]
         run = client._execute(RUN_QUERY, {"runId": run_id})["runOrError"]
         materialized = {"/".join(m["assetKey"]["path"]) for m in run["assetMaterializations"]}
-        assert materialized == {a.key.to_user_string() for a in extraction_assets}
+        graph = defs.resolve_asset_graph()
+        assert materialized == {key.to_user_string() for key in graph.get_all_asset_keys()}
+        evaluations = [e["evaluation"] for e in run["eventConnection"]["events"]
+                       if e["__typename"] == "AssetCheckEvaluationEvent"]
+        checked = {("/".join(e["assetKey"]["path"]), e["checkName"]) for e in evaluations}
+        assert checked == {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+        assert all(e["success"] for e in evaluations), [e for e in evaluations if not e["success"]]
     finally:
         server.send_signal(signal.SIGINT)
         try:
