@@ -31,7 +31,8 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
 
     job = defs.resolve_job_def("nightly")
     instance = _instance()
-    run_config = _extraction_config(mode)
+    # INFO, not Dagster's DEBUG event stream: one line per asset is the progress a person reads
+    run_config = {**_extraction_config(mode), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
     for position, snapshot_date in enumerate(snapshot_dates, start=1):
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: running", flush=True)
         result = job.execute_in_process(partition_key=snapshot_date, instance=instance, run_config=run_config,
