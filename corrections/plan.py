@@ -18,9 +18,7 @@ def open_findings(warehouse_path: str | Path, snapshot_date: date, ownership: Ow
     """The night's open findings whose code has both a policy and a proposal rule."""
     codes = [code for code in RULES if ownership.policy(code)]
     with transaction(warehouse_path) as connection:
-        present = connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' "
-                                     "AND table_name = 'findings'").fetchone()[0]
-        if not present:
+        if not _findings_present(connection):
             return []
         return rows(connection, load("corrections/open_findings.sql"),
                     {"snapshot_date": snapshot_date, "codes": codes})
@@ -32,9 +30,18 @@ def plan_night(warehouse_path: str | Path, snapshot_date: date, sources: Sources
 
 
 def record_plan(warehouse_path: str | Path, snapshot_date: date, corrections: list[Correction]) -> dict:
-    """Put the plan into the outbox (auto corrections approved by policy); counts by outcome."""
+    """Put the plan into the outbox (auto corrections approved by policy) and link the night's
+    findings to their corrections (`recon.findings.correction_id`); counts by outcome."""
     with transaction(warehouse_path) as connection:
-        return insert_proposals(connection, corrections, snapshot_date)
+        counts = insert_proposals(connection, corrections, snapshot_date)
+        if _findings_present(connection):
+            connection.execute(load("corrections/link_findings.sql"), {"snapshot_date": snapshot_date})
+        return counts
+
+
+def _findings_present(connection) -> bool:
+    return bool(connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' "
+                                   "AND table_name = 'findings'").fetchone()[0])
 
 
 def listing(corrections: list[Correction]) -> list[dict]:
