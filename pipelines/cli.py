@@ -4,26 +4,44 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
+import shutil
 import sys
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 
 from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
 
+LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
+
+
 def _instance():
     """The Dagster instance in DAGSTER_HOME (defaulting under TIEOUT_HOME), so runs started here
-    show in the UI."""
+    show in the UI. A new home gets deploy/local/dagster.yaml: its warehouse pool is what makes two
+    overlapping runs take turns at DuckDB's single writer instead of failing on its file lock."""
     from dagster import DagsterInstance
 
     from resources.settings import home
 
     if not os.environ.get("DAGSTER_HOME"):
         os.environ["DAGSTER_HOME"] = str(home() / "dagster")
-    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
-    return DagsterInstance.get()
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    # Two runs starting at once on a new home would both create its SQLite tables and one would fail
+    # ("table ... already exists"): the config and the storage are set up under a lock on the home.
+    with open(dagster_home / ".tieout-setup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = dagster_home / "dagster.yaml"
+        if not config.exists():
+            shutil.copy(LOCAL_INSTANCE_CONFIG, config)
+        instance = DagsterInstance.get()
+        # the event log's index (with the pools' slots) is created on first use: use it now
+        instance.event_log_storage.get_concurrency_keys()
+    return instance
 
 
 def run_nights(snapshot_dates: list[str], mode: str) -> int:
