@@ -10,7 +10,6 @@ from dagster import (
     DagsterEventType,
     DagsterRunStatus,
     DefaultSensorStatus,
-    EventRecordsFilter,
     RunFailureSensorContext,
     RunStatusSensorContext,
     run_failure_sensor,
@@ -44,14 +43,9 @@ def alert_on_run_failure(context: RunFailureSensorContext) -> None:
                    monitored_jobs=[nightly_job], default_status=_sensor_status())
 def alert_on_failed_checks(context: RunStatusSensorContext) -> None:
     """A run can succeed while a non-blocking check fails; finance still needs to know."""
-    records = context.instance.get_event_records(
-        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION, run_ids=[context.dagster_run.run_id])
-    )
-    failed = [
-        record.event_log_entry.dagster_event.event_specific_data
-        for record in records
-        if not record.event_log_entry.dagster_event.event_specific_data.passed
-    ]
+    entries = context.instance.all_logs(context.dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluations = [entry.dagster_event.event_specific_data for entry in entries]
+    failed = [evaluation for evaluation in evaluations if not evaluation.passed]
     if failed:
         names = ", ".join(f"{e.asset_key.to_user_string()}:{e.check_name}" for e in failed)
         partition = context.dagster_run.tags.get("dagster/partition", "")

@@ -91,3 +91,34 @@ def test_a_failed_night_posts_an_alert_to_the_webhook(tieout_env, small_firm, we
     assert len(webhook.received) == 1
     text = webhook.received[0]["text"]
     assert text.startswith(":red_circle: tieout run ") and SNAPSHOT_DATE in text and "failed" in text
+
+
+def test_a_night_that_succeeds_with_a_failed_check_posts_an_alert(tieout_env, small_firm, webhook):
+    """A warning check (a new field in the vendor's payload) fails while the run succeeds."""
+    from dagster import DagsterRunStatus
+
+    from assets.validation import validation_assets, validation_checks
+    from pipelines.alerts import alert_on_failed_checks
+    from sandbox.store import SandboxStore
+
+    store = SandboxStore(small_firm / "state.db")
+    clients = store.list("harvest", "", "clients")
+    store.put_many("harvest", "", "clients",
+                   [(str(c["id"]), {**c, "billing_contact": "ap@example.com"}, c["updated_at"]) for c in clients])
+    clients_only = [*[a for a in extraction_assets if a.key.path[1:] == ["harvest", "clients"]],
+                    *[a for a in validation_assets if a.key.path[1:] == ["harvest", "clients"]],
+                    *[c for c in validation_checks
+                      if all(k.asset_key.path[1:] == ["harvest", "clients"] for k in c.check_keys)]]
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(clients_only, partition_key=SNAPSHOT_DATE, resources=build_resources(),
+                             instance=instance)
+        assert result.success
+        success = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0]
+        context = build_run_status_sensor_context(
+            sensor_name=alert_on_failed_checks.name, dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id), dagster_event=success.dagster_event,
+        )
+        assert context.dagster_run.status == DagsterRunStatus.SUCCESS
+        alert_on_failed_checks(context)
+    assert [message["text"] for message in webhook.received] == [
+        f":warning: tieout night {SNAPSHOT_DATE}: 1 check(s) failed: valid/harvest/clients:schema_drift"]
