@@ -38,6 +38,18 @@ def sign_in(driver, url: str, user: str, password: str) -> None:
     driver.find_element(By.ID, "username").send_keys(user)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "sign-in").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # a click does not always wait for the page it submits to: wait until we have left the form
+    WebDriverWait(driver, 30).until(lambda d: not d.current_url.endswith("/login") or d.find_elements(By.ID, "error"))
+
+
+def shown(driver, by: str, value: str, timeout: float = 30):
+    """The element once the page that a click submitted has loaded it."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(expected_conditions.presence_of_element_located((by, value)))
 
 
 def downloaded(directory: Path, name: str, timeout: float = 15) -> Path:

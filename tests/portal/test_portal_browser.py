@@ -11,7 +11,7 @@ import pytest
 
 from corrections.approval import list_corrections
 from tests.conftest import AS_OF
-from tests.portal.browser import browser_available, chromium, downloaded, sign_in
+from tests.portal.browser import browser_available, chromium, downloaded, shown, sign_in
 from tests.portal.conftest import FINANCE_CSV, NIGHT, PASSWORDS, PMO_CSV, WORKBOOK
 
 
@@ -79,7 +79,7 @@ def test_finance_approves_a_correction_and_sees_it_in_the_outbox(portal, browser
     browser.find_element(By.LINK_TEXT, "Corrections").click()
     browser.find_element(By.ID, f"pick-{chosen}").click()
     browser.find_element(By.ID, "approve").click()
-    assert browser.find_element(By.CLASS_NAME, "flash").text == f"Approved 1 correction: {chosen}"
+    assert shown(browser, By.CLASS_NAME, "flash").text == f"Approved 1 correction: {chosen}"
     outbox = {row.find_elements(By.TAG_NAME, "td")[0].text: row.get_attribute("data-state")
               for row in browser.find_elements(By.CSS_SELECTOR, "#outbox tbody tr")}
     assert outbox[chosen] == "approved"
