@@ -54,7 +54,8 @@ def _sent(f: Field) -> str:
 
 def frame_sql(contract: Contract, source_table: str) -> str:
     """The typed frame of `source_table` (the raw or valid table of the contract's object) for
-    `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules.
+    `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules, for
+    the records of slice `$slice` of `$slices` (by a hash of the record's id within its entity).
 
     Each payload is parsed once (every path in one json_extract) and each value typed once
     (`typed`); references are joins against the same system's raw snapshot of the night."""
@@ -65,7 +66,8 @@ def frame_sql(contract: Contract, source_table: str) -> str:
     derived = "".join(f', {expression} AS "{column}"' for column, expression in contract.derived.items())
     fragments = ", ".join(f"fragments[{n}] AS {_fragment(f)}" for n, f in enumerate(contract.fields, start=1))
     ctes = [f"parsed AS (SELECT rowid AS raw_row, entity, record_id, json_extract(payload, [{paths}]) AS fragments"
-            f"{derived} FROM {source_table} WHERE snapshot_date = $snapshot_date)",
+            f"{derived} FROM {source_table} WHERE snapshot_date = $snapshot_date "
+            f"AND hash(entity, record_id) % $slices = $slice)",
             f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
             "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields)
             + " FROM fragmented)"]
@@ -101,9 +103,10 @@ def frame_sql(contract: Contract, source_table: str) -> str:
 
 
 def typed_frame(connection, contract: Contract, source_table: str, snapshot_date: date, horizon: date,
-                earliest: date) -> pd.DataFrame:
+                earliest: date, slice_: int = 0, slices: int = 1) -> pd.DataFrame:
     frame = connection.execute(frame_sql(contract, source_table), {
-        "snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest}).df()
+        "snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest,
+        "slice": slice_, "slices": slices}).df()
     types = {f.name: PANDAS_TYPES[f.kind] for f in contract.fields if f.kind in PANDAS_TYPES}
     types.update({f"{r.field}__resolves": "boolean" for r in contract.references})
     types.update({"horizon": "datetime64[ns]", "earliest": "datetime64[ns]"})

@@ -102,18 +102,18 @@ def quarantine_share(connection, system: str, object_name: str, snapshot_date: d
 def contract_holds(connection, system: str, object_name: str, snapshot_date: date,
                    settings: QualitySettings) -> AssetCheckResult:
     contract = contract_for(system, object_name)
-    frame, broken = contract_failures(connection, contract, valid_table(system, object_name), snapshot_date, settings)
-    cases = broken.merge(frame[["raw_row", "entity", "record_id"]].reset_index(drop=True), on="raw_row")
+    outcome = contract_failures(connection, contract, valid_table(system, object_name), snapshot_date, settings)
+    cases = outcome.cases
     schema = contract.schema()
     rules_checked = sorted({check.name.split(":")[0] for check in schema.checks}
                            | {check.name for column in schema.columns.values() for check in column.checks})
     return AssetCheckResult(
-        check_name="contract", asset_key=valid_key(system, object_name), passed=broken.empty,
+        check_name="contract", asset_key=valid_key(system, object_name), passed=cases.empty,
         severity=AssetCheckSeverity.ERROR,
-        description=(f"{len(frame)} valid records pass all {len(rules_checked)} rules" if broken.empty else
+        description=(f"{outcome.records} valid records pass all {len(rules_checked)} rules" if cases.empty else
                      f"{cases['raw_row'].nunique()} valid records break the contract"),
         metadata={
-            "records": MetadataValue.int(len(frame)),
+            "records": MetadataValue.int(outcome.records),
             "rules_checked": MetadataValue.json(rules_checked),
             "failure_cases": MetadataValue.md(markdown(
                 cases[["entity", "record_id", "rule", "field", "value"]].head(settings.failure_sample_rows))),

@@ -40,26 +40,41 @@ class NightResult:
         return self.quarantine["rule"].value_counts().sort_index().to_dict()
 
 
+@dataclass
+class ContractOutcome:
+    records: int  # checked
+    cases: pd.DataFrame  # one row per record and rule broken: raw_row, entity, record_id, rule, field, value, detail
+
+
 def contract_failures(connection, contract: Contract, source_table: str, snapshot_date: date,
-                      settings: QualitySettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The typed frame of `source_table` for the night, and every rule its rows break."""
+                      settings: QualitySettings) -> ContractOutcome:
+    """Every rule the night's records of `source_table` break, checked one slice at a time so that
+    only one slice's typed frame is ever in memory (millions of time entries otherwise need GiBs)."""
     horizon = snapshot_date + timedelta(days=settings.future_grace_days)
-    frame = typed_frame(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date)
-    return frame, failures(contract, frame)
+    (total,) = connection.execute(f"SELECT count(*) FROM {source_table} WHERE snapshot_date = ?",
+                                  [snapshot_date]).fetchone()
+    slices = max(1, -(-total // settings.slice_records))
+    records, cases = 0, []
+    for slice_ in range(slices):
+        frame = typed_frame(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date,
+                            slice_, slices)
+        broken = failures(contract, frame)
+        cases.append(broken.merge(frame[["raw_row", "entity", "record_id"]].reset_index(drop=True), on="raw_row"))
+        records += len(frame)
+    return ContractOutcome(records, pd.concat(cases, ignore_index=True))
 
 
 def validate_night(connection, contract: Contract, snapshot_date: date, settings: QualitySettings) -> NightResult:
     system, object_name = contract.system, contract.object
     run_script(connection, load("validation/create_quality_tables.sql"))
     source = raw_table(system, object_name)
-    frame, broken = contract_failures(connection, contract, source, snapshot_date, settings)
-    quarantine = broken.merge(frame[["raw_row", "entity", "record_id"]].reset_index(drop=True), on="raw_row")
-    quarantine = quarantine.assign(snapshot_date=snapshot_date, system=system, object=object_name)
+    outcome = contract_failures(connection, contract, source, snapshot_date, settings)
+    quarantine = outcome.cases.assign(snapshot_date=snapshot_date, system=system, object=object_name)
     drift = connection.execute(load("validation/schema_drift.sql", source_table=source), {
         "snapshot_date": snapshot_date, "system": system, "object": object_name,
         "known": sorted(contract.known), "required": contract.required_keys}).df()
 
-    connection.register("quarantined_rows", pd.DataFrame({"raw_row": broken["raw_row"].unique().astype("int64")}))
+    connection.register("quarantined_rows", pd.DataFrame({"raw_row": quarantine["raw_row"].unique().astype("int64")}))
     try:
         valid = replace_night_from_query(connection, valid_table(system, object_name), snapshot_date,
                                          load("validation/valid_rows.sql", raw_table=source),
@@ -69,7 +84,7 @@ def validate_night(connection, contract: Contract, snapshot_date: date, settings
     replace_object_night(connection, QUARANTINE, snapshot_date, system, object_name, quarantine[[
         "snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]])
     replace_object_night(connection, SCHEMA_DRIFT, snapshot_date, system, object_name, drift)
-    return NightResult(len(frame), valid, broken["raw_row"].nunique(), quarantine, drift)
+    return NightResult(outcome.records, valid, quarantine["raw_row"].nunique(), quarantine, drift)
 
 
 def replace_object_night(connection, table: str, snapshot_date: date, system: str, object_name: str,

@@ -42,3 +42,12 @@ def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_sh
     contract = checks[("quickbooks", "invoice", "contract")]
     assert "invoice_lines_do_not_sum" in contract.metadata["rules_checked"].value
     assert contract.metadata["failure_cases"].value == "_none_"
+
+
+def test_checking_in_small_slices_quarantines_exactly_the_same_records(tieout_env, small_firm, tmp_path, monkeypatch):
+    """Slices are chosen by the record's id, so duplicate ids still meet and are caught."""
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.1, slice_records=7)
+    result = run_night()
+    assert result.success
+    assert quarantined(tieout_env) == planted(small_firm)
+    assert valid_metadata(result, "harvest", "time_entries")["rules_broken"]["id_duplicate"] == 4
