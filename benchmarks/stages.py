@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assets.canonical.build import CRM_FIELDS, build_table
 from assets.canonical.tables import TABLES, XREF
+from assets.reconciliation.coverage import build_coverage
 from assets.reconciliation.findings import build_findings
 from assets.reconciliation.invoice_match import build_invoice_match
 from assets.reconciliation.matching import build_customer_match
@@ -56,6 +57,7 @@ def reconciliation(connection, snapshot_date: date) -> dict:
     settings = reconciliation_settings()
     build_customer_match(connection, snapshot_date, settings)
     matched = build_invoice_match(connection, snapshot_date, settings)
+    build_coverage(connection, snapshot_date)
     findings = build_findings(connection, snapshot_date, settings)
     return {**matched, "findings": sum(findings.values()), "tieout_cells": build_tieout(connection, snapshot_date,
                                                                                         settings)}

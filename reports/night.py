@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 FINDINGS, TIEOUT, OUTBOX, QUARANTINE = "recon.findings", "recon.tieout", "corrections.outbox", "quality.quarantine"
+COVERAGE = "recon.entity_coverage"
 NIGHT_CORRECTIONS = "reports.night_corrections"
 
 # A night's corrections: those proposed that night, those of the night's findings, and those still
@@ -33,6 +34,7 @@ class Night:
     findings: list[dict]
     previous_open: list[dict]
     tieout: list[dict]
+    coverage: list[dict]  # per legal entity: reconciled tonight or not, and why
     corrections: list[dict]
     quarantine: list[dict]
     missing_tables: tuple[str, ...]
@@ -83,7 +85,7 @@ def load_night(connection, snapshot_date: date) -> Night:
     quarantine table reads as empty and is named in `missing_tables` (the report says so)."""
     if not table_exists(connection, FINDINGS):
         raise LookupError(f"{FINDINGS} does not exist: the reconciliation has not run")
-    missing = tuple(t for t in (TIEOUT, NIGHT_CORRECTIONS, QUARANTINE) if not table_exists(connection, t))
+    missing = tuple(t for t in (TIEOUT, COVERAGE, NIGHT_CORRECTIONS, QUARANTINE) if not table_exists(connection, t))
 
     def night_rows(table: str, order: str) -> list[dict]:
         if table in missing:
@@ -101,6 +103,7 @@ def load_night(connection, snapshot_date: date) -> Night:
         findings=night_rows(FINDINGS, "status, code, finding_id"),
         previous_open=previous_open,
         tieout=night_rows(TIEOUT, "ALL"),
+        coverage=night_rows(COVERAGE, "legal_entity"),
         corrections=night_rows(NIGHT_CORRECTIONS, "state, proposed_on, correction_id"),
         quarantine=night_rows(QUARANTINE, "ALL"),
         missing_tables=tuple(t.replace(NIGHT_CORRECTIONS, OUTBOX) for t in missing),

@@ -29,7 +29,14 @@ class Extraction:
     records: list[RawRecord] = field(default_factory=list)
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (entity, record_id) the source reported deleted
     entities: list[str] = field(default_factory=list)  # entities swept in full this time
+    unavailable: dict[str, str] = field(default_factory=dict)  # entity -> why its source failed tonight
     stats: RequestStats = field(default_factory=RequestStats)
+
+    def add(self, other: "Extraction") -> None:
+        """Fold in another entity's records (their request stats are already shared)."""
+        self.records += other.records
+        self.deleted += other.deleted
+        self.entities += other.entities
 
 
 class SourceConnector(Protocol):

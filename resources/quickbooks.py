@@ -59,12 +59,23 @@ class QuickBooksResource(ConfigurableResource):
         )
 
     def extract(self, object_name: str, since: str | None) -> Extraction:
+        """Each company on its own: one whose API fails after every retry is reported unavailable
+        (its legal entity is not reconciled tonight) and the others go on; all failing is an error."""
         client = self.client()
         extraction = Extraction(mode="incremental" if since else "full", stats=client.stats)
-        for entity, realm in self.companies().items():
-            if since and self._changed_since(client, extraction, entity, realm, object_name, since):
+        companies = self.companies()
+        for entity, realm in companies.items():
+            company = Extraction(mode=extraction.mode, stats=client.stats)
+            try:
+                if not (since and self._changed_since(client, company, entity, realm, object_name, since)):
+                    self._sweep(client, company, entity, realm, object_name)
+            except SourceSystemError as error:
+                if len(extraction.unavailable) == len(companies) - 1:
+                    raise
+                log.warning("quickbooks %s (%s) unavailable tonight: %s", object_name, entity, error)
+                extraction.unavailable[entity] = str(error)
                 continue
-            self._sweep(client, extraction, entity, realm, object_name)
+            extraction.add(company)
         return extraction
 
     def _sweep(self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str) -> None:

@@ -48,6 +48,9 @@ def extraction_asset(system: str, object_name: str):
             f"{system} {object_name} {snapshot_date}: {logged['mode']} load, {logged['fetched_rows']} fetched, "
             f"{logged['rows']} in snapshot, {logged['requests']} requests, {logged['retries']} retries"
         )
+        for entity, reason in extraction.unavailable.items():
+            context.log.warning(f"{system} {object_name} {snapshot_date}: legal entity {entity} unavailable, "
+                                f"carried from its last snapshot and not reconciled tonight ({reason})")
         return MaterializeResult(metadata={
             "rows": MetadataValue.int(logged["rows"]),
             "fetched_rows": MetadataValue.int(logged["fetched_rows"]),
@@ -59,6 +62,7 @@ def extraction_asset(system: str, object_name: str):
             "retries": MetadataValue.int(logged["retries"]),
             "seconds": MetadataValue.float(logged["seconds"]),
             "table": MetadataValue.text(raw_table(system, object_name)),
+            "unavailable_entities": MetadataValue.json(extraction.unavailable),
         })
 
     return extract

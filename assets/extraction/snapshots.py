@@ -19,8 +19,9 @@ from sql import load, run_script
 class LoadPlan:
     snapshot_date: date
     mode: str  # full | incremental
-    base_snapshot_date: date | None
+    base_snapshot_date: date | None  # the snapshot an incremental load folds changes onto
     since: datetime | None  # watermark (already moved back by the overlap)
+    previous_snapshot_date: date | None = None  # where a legal entity unavailable tonight is carried from
 
     @property
     def since_iso(self) -> str | None:
@@ -42,25 +43,28 @@ def raw_table(system: str, object_name: str) -> str:
 
 def ensure_tables(connection, table: str) -> None:
     run_script(connection, load("raw/create_snapshot_tables.sql", raw_table=table))
+    run_script(connection, load("raw/create_unavailable_entities.sql"))
 
 
 def plan_load(connection, system: str, object_name: str, snapshot_date: date, *, requested_mode: str,
               full_sweep_every_days: int, overlap: timedelta) -> LoadPlan:
-    """Incremental when an earlier snapshot exists and the last full sweep is recent enough."""
+    """Incremental when an earlier snapshot exists, the last full sweep is recent enough and no
+    legal entity was unavailable in it (an entity's changes since then are unknown)."""
     table = raw_table(system, object_name)
     ensure_tables(connection, table)
-    base, last_full = connection.execute(
+    base, last_full, base_incomplete = connection.execute(
         load("raw/plan_load.sql"), {"system": system, "object": object_name, "snapshot_date": snapshot_date}
     ).fetchone()
+    full = LoadPlan(snapshot_date, "full", None, None, previous_snapshot_date=base)
     sweep_due = last_full is None or (snapshot_date - last_full).days >= full_sweep_every_days
-    if requested_mode == "full" or base is None or (requested_mode == "auto" and sweep_due):
-        return LoadPlan(snapshot_date, "full", None, None)
+    if requested_mode == "full" or base is None or base_incomplete or (requested_mode == "auto" and sweep_due):
+        return full
     (watermark,) = connection.execute(load("raw/watermark.sql", raw_table=table),
                                       {"base_snapshot_date": base}).fetchone()
     if watermark is None:
-        return LoadPlan(snapshot_date, "full", None, None)
+        return full
     since = watermark.astimezone(timezone.utc) - overlap
-    return LoadPlan(snapshot_date, "incremental", base, since)
+    return LoadPlan(snapshot_date, "incremental", base, since, previous_snapshot_date=base)
 
 
 def write_snapshot(connection, system: str, object_name: str, plan: LoadPlan, extraction: Extraction,
@@ -83,17 +87,21 @@ def write_snapshot(connection, system: str, object_name: str, plan: LoadPlan, ex
     )
     deleted = pd.DataFrame(extraction.deleted or [], columns=["entity", "record_id"], dtype="string")
     swept = pd.DataFrame({"entity": pd.Series(extraction.entities, dtype="string")})
-    connection.register("fetched_frame", fetched)
-    connection.register("deleted_frame", deleted)
-    connection.register("swept_frame", swept)
+    unavailable = pd.DataFrame(list(extraction.unavailable.items()), columns=["entity", "reason"], dtype="string")
+    frames = {"fetched_frame": fetched, "deleted_frame": deleted, "swept_frame": swept,
+              "unavailable_frame": unavailable}
+    for name, frame in frames.items():
+        connection.register(name, frame)
     connection.execute("CREATE OR REPLACE TEMP TABLE fetched_records AS "
                        "SELECT * REPLACE (payload::JSON AS payload) FROM fetched_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE deleted_records AS SELECT * FROM deleted_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE swept_entities AS SELECT * FROM swept_frame")
+    connection.execute("CREATE OR REPLACE TEMP TABLE unavailable_sources AS SELECT * FROM unavailable_frame")
     connection.execute("BEGIN TRANSACTION")
     try:
-        run_script(connection, load("raw/replace_snapshot.sql", raw_table=table),
-                   {"snapshot_date": plan.snapshot_date, "base_snapshot_date": plan.base_snapshot_date})
+        run_script(connection, load("raw/replace_snapshot.sql", raw_table=table), {
+            "snapshot_date": plan.snapshot_date, "previous_snapshot_date": plan.previous_snapshot_date,
+            "mode": plan.mode, "system": system, "object": object_name})
         (rows,) = connection.execute(f"SELECT count(*) FROM {table} WHERE snapshot_date = ?",
                                      [plan.snapshot_date]).fetchone()
         log_row = {
@@ -112,6 +120,6 @@ def write_snapshot(connection, system: str, object_name: str, plan: LoadPlan, ex
         connection.execute("ROLLBACK")
         raise
     finally:
-        for name in ("fetched_frame", "deleted_frame", "swept_frame"):
+        for name in frames:
             connection.unregister(name)
     return log_row

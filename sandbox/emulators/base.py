@@ -68,6 +68,7 @@ class Faults:
     html_error_next: int = 0  # the next N requests get an HTML error page with status 200
     error_rate: float = 0.0  # otherwise, this share of requests gets a 503
     slow_seconds: float = 0.0  # every response is delayed this long
+    outage_paths: tuple[str, ...] = ()  # requests under these path prefixes get a 503 until cleared (an outage)
     retry_after: int = 1  # seconds announced in Retry-After on injected 429/503
     seed: int = 7
 
@@ -176,7 +177,8 @@ class Emulator:
     def _injected_fault(self, request: Request) -> Response | None:
         if self.faults.take("rate_limit_next"):
             return self.rate_limited(self.faults.retry_after)
-        if self.faults.take("server_error_next") or self.faults.roll_error():
+        if (self.faults.take("server_error_next") or self.faults.roll_error()
+                or request.path.startswith(tuple(self.faults.outage_paths))):
             return Response(503, {"error": "service_unavailable", "error_description": "Injected fault"},
                             {"Retry-After": str(self.faults.retry_after)})
         if self.faults.take("html_error_next"):

@@ -1,13 +1,23 @@
 -- The night's findings: each detection with its stable id (a hash of code and subject only), its
 -- owner and severity from the configuration (`finding_codes`), and its age across nights; plus the
 -- findings open on the previous night that were not seen tonight, resolved. A finding that comes back
--- after being resolved starts a new episode (first seen tonight).
-WITH tonight AS (
+-- after being resolved starts a new episode (first seen tonight). A legal entity not reconciled tonight
+-- (recon.entity_coverage) keeps its previous open findings as they were last seen, none resolved, and
+-- tonight's detections on its stale data are set aside.
+WITH not_reconciled AS (
+    SELECT legal_entity FROM recon.entity_coverage WHERE snapshot_date = $snapshot_date AND NOT reconciled
+),
+tonight AS (
     SELECT *, 'fnd_' || left(md5(code || ':' || subject_key), 16) AS finding_id FROM detected
+    WHERE legal_entity IS NULL OR legal_entity NOT IN (SELECT legal_entity FROM not_reconciled)
 ),
 previous AS (
     SELECT * FROM recon.findings
     WHERE snapshot_date = (SELECT max(snapshot_date) FROM recon.finding_history WHERE snapshot_date < $snapshot_date)
+),
+carried AS (
+    SELECT * EXCLUDE (snapshot_date) FROM previous
+    WHERE status = 'open' AND legal_entity IN (SELECT legal_entity FROM not_reconciled)
 ),
 seen AS (
     SELECT t.*,
@@ -42,7 +52,10 @@ resolved AS (
     SELECT p.* EXCLUDE (snapshot_date) REPLACE ('resolved' AS status)
     FROM previous AS p
     WHERE p.status = 'open' AND p.finding_id NOT IN (SELECT finding_id FROM tonight)
+      AND p.finding_id NOT IN (SELECT finding_id FROM carried)
 )
 SELECT $snapshot_date::DATE AS snapshot_date, * FROM open_findings
+UNION ALL BY NAME
+SELECT $snapshot_date::DATE AS snapshot_date, * FROM carried
 UNION ALL BY NAME
 SELECT $snapshot_date::DATE AS snapshot_date, * FROM resolved

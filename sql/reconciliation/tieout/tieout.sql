@@ -3,7 +3,8 @@
 -- unexplained remainder. An invoice group (a PSA invoice and its ERP postings, or an ERP invoice no
 -- PSA invoice matches) moves money between cells or sides by (its ERP amounts - its PSA amount); the
 -- groups that carry a finding explain their movement. ERP invoices outside the PSA (customers billed
--- straight in the ERP) are shown apart and are not part of the difference.
+-- straight in the ERP) are shown apart and are not part of the difference. A legal entity not
+-- reconciled tonight (recon.entity_coverage) has no cells: its ERP side is not tonight's.
 WITH sides AS (
     SELECT psa_invoice_id AS invoice_group, legal_entity, date_trunc('month', psa_issue_date)::DATE AS month,
            psa_currency AS currency, psa_total AS psa, 0 AS erp, true AS in_psa_scope
@@ -49,3 +50,6 @@ SELECT
     invoices_with_findings,
     erp_outside_psa::DECIMAL(18, 2) AS erp_outside_psa
 FROM cells
+WHERE NOT EXISTS (SELECT 1 FROM recon.entity_coverage AS coverage
+                  WHERE coverage.snapshot_date = $snapshot_date AND NOT coverage.reconciled
+                    AND coverage.legal_entity = cells.legal_entity)

@@ -1,0 +1,82 @@
+"""Which legal entities tonight's reconciliation covers (`recon/entity_coverage`). One ERP company
+that does not answer must not stop the other entities' night: its extraction carries the entity's
+last snapshot forward, and from here on the entity is "not reconciled tonight": its findings stay as
+last seen (none resolved), its tie-out cells are left out, and the reports say so."""
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+
+import pandas as pd
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, \
+    AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset, multi_asset_check
+
+from assets.canonical.build import markdown
+from assets.extraction.factory import WAREHOUSE_POOL
+from assets.partitions import nightly_partitions
+from assets.warehouse_io import replace_night_from_query
+from sql import load, run_script
+
+COVERAGE_KEY = AssetKey(["recon", "entity_coverage"])
+COVERAGE = "recon.entity_coverage"
+
+
+def build_coverage(connection, snapshot_date: date) -> int:
+    run_script(connection, load("raw/create_unavailable_entities.sql"))
+    return replace_night_from_query(connection, COVERAGE, snapshot_date,
+                                    load("reconciliation/coverage/entity_coverage.sql"),
+                                    {"snapshot_date": snapshot_date})
+
+
+def coverage(connection, snapshot_date: date) -> pd.DataFrame:
+    """The night's legal entities, each reconciled or not, with why not."""
+    return connection.execute(f"SELECT * EXCLUDE (snapshot_date) FROM {COVERAGE} WHERE snapshot_date = ? "
+                              "ORDER BY legal_entity", [snapshot_date]).df()
+
+
+def coverage_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition:
+    @asset(
+        key=COVERAGE_KEY,
+        group_name="reconciliation",
+        partitions_def=nightly_partitions,
+        deps=list(canonical_keys),
+        required_resource_keys={"warehouse"},
+        kinds={"duckdb"},
+        pool=WAREHOUSE_POOL,
+        description="Per legal entity: reconciled tonight, or not because its ERP company did not answer "
+                    f"(which objects, why, and the date its data is from) (table `{COVERAGE}`).",
+    )
+    def entity_coverage(context: AssetExecutionContext) -> MaterializeResult:
+        snapshot_date = date.fromisoformat(context.partition_key)
+        with context.resources.warehouse.get_connection() as connection:
+            entities = build_coverage(connection, snapshot_date)
+            frame = coverage(connection, snapshot_date)
+        skipped = frame.loc[~frame["reconciled"], "legal_entity"].tolist()
+        context.log.info(f"entity coverage {snapshot_date}: {entities} legal entities, not reconciled: {skipped}")
+        return MaterializeResult(metadata={
+            "legal_entities": MetadataValue.int(entities),
+            "not_reconciled": MetadataValue.json(skipped),
+            "coverage": MetadataValue.md(markdown(frame)),
+        })
+
+    return entity_coverage
+
+
+@multi_asset_check(
+    name="recon__entity_coverage__checks",
+    specs=[AssetCheckSpec("every_entity_reconciled", asset=COVERAGE_KEY, partitions_def=nightly_partitions,
+                          description="Every legal entity's ERP company answered tonight (a warning: the other "
+                                      "entities are reconciled and reported regardless).")],
+    required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+def coverage_checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+    snapshot_date = date.fromisoformat(context.partition_key)
+    with context.resources.warehouse.get_connection() as connection:
+        frame = coverage(connection, snapshot_date)
+    skipped = frame[~frame["reconciled"]]
+    yield AssetCheckResult(
+        asset_key=COVERAGE_KEY, check_name="every_entity_reconciled", passed=skipped.empty,
+        severity=AssetCheckSeverity.WARN,
+        description="every legal entity reconciled" if skipped.empty else
+        "not reconciled tonight: " + "; ".join(f"{row.legal_entity} ({', '.join(row.unavailable_objects)} "
+                                               f"unavailable, data as of {row.data_as_of})"
+                                               for row in skipped.itertuples()),
+        metadata={"not_reconciled": MetadataValue.md(markdown(skipped))})
