@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import threading
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -46,15 +47,20 @@ def _instance():
 
 def run_nights(snapshot_dates: list[str], mode: str) -> int:
     from pipelines.definitions import defs
+    from pipelines.progress import StepProgress
 
     job = defs.resolve_job_def("nightly")
     instance = _instance()
-    # INFO, not Dagster's DEBUG event stream: one line per asset is the progress a person reads
-    run_config = {**_extraction_config(mode), "loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    # On a terminal the progress bar is the output and only warnings are logged; in a log file
+    # (cron, CI) each asset's INFO line is kept, not Dagster's DEBUG event stream.
+    level = "WARNING" if sys.stderr.isatty() else "INFO"
+    run_config = {**_extraction_config(mode), "loggers": {"console": {"config": {"log_level": level}}}}
     for position, snapshot_date in enumerate(snapshot_dates, start=1):
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: running", flush=True)
-        result = job.execute_in_process(partition_key=snapshot_date, instance=instance, run_config=run_config,
-                                        raise_on_error=False)
+        run_id = str(uuid.uuid4())
+        with StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"):
+            result = job.execute_in_process(partition_key=snapshot_date, instance=instance, run_config=run_config,
+                                            raise_on_error=False, run_id=run_id)
         materialized = sum(1 for event in result.all_events if event.event_type_value == "ASSET_MATERIALIZATION")
         status = "succeeded" if result.success else "FAILED"
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: {status}, "

@@ -2,6 +2,7 @@
 run is still going: DuckDB admits one writing process, so both must wait their turn, not fail."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,13 +46,17 @@ def test_two_overlapping_nights_both_succeed_and_load_once(small_firm, small_fir
     reference_sandbox = tmp_path / "reference-sandbox"
     shutil.copytree(small_firm_template, reference_sandbox)
     reference = tmp_path / "reference.duckdb"
-    finish(start_night(reference_sandbox, reference, tmp_path / "reference-home"))
+    output = finish(start_night(reference_sandbox, reference, tmp_path / "reference-home"))
+    progress = re.findall(rf"night of {SNAPSHOT_DATE} \[(\d+)/(\d+) steps, \d+:\d\d\] done: (\S+)", output)
+    assert [int(done) for done, _, _ in progress] == list(range(1, len(progress) + 1))
+    assert {int(total) for _, total, _ in progress} == {len(progress)}
+    assert progress[-1][2].startswith("reports__")
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         loads = connection.execute("SELECT system, object, snapshot_date::VARCHAR, count(*) FROM raw.load_log "
                                    "GROUP BY ALL ORDER BY ALL").fetchall()
         raw_tables = connection.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                                        "AND table_name <> 'load_log'").fetchone()[0]
+                                        "AND table_name NOT IN ('load_log', 'unavailable_entities')").fetchone()[0]
     assert len(loads) == raw_tables
     assert {(snapshot_date, count) for _, _, snapshot_date, count in loads} == {(SNAPSHOT_DATE, 1)}
     assert table_counts(warehouse) == table_counts(reference)
