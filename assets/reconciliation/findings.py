@@ -82,7 +82,9 @@ def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
 def build_findings(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
     """Replace the night's findings and aging ledger; returns the detections per code."""
     run_script(connection, load("reconciliation/findings/create_tables.sql"))
-    connection.execute(load("reconciliation/findings/detected.sql"))
+    # the night's detections before ids, severity, owners and aging: the findings' own column types
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "
+                       f"FROM {FINDINGS} LIMIT 0")
     detected = {f.code: detect(connection, f, snapshot_date, settings) for f in code_files()}
     connection.register("finding_codes", code_settings(settings))
     try:
