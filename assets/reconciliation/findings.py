@@ -82,6 +82,7 @@ def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
 def build_findings(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
     """Replace the night's findings and aging ledger; returns the detections per code."""
     run_script(connection, load("reconciliation/findings/create_tables.sql"))
+    run_script(connection, load("reconciliation/findings/macros.sql"))
     # the night's detections before ids, severity, owners and aging: the findings' own column types
     connection.execute(f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "
                        f"FROM {FINDINGS} LIMIT 0")

@@ -19,13 +19,7 @@ SELECT
     format('Billable expense of {} ({:.2f} {}) on {} not re-billed after {} days (aging bucket {}).',
            x.spent_date, x.amount, coalesce(erp.currency, x.currency), coalesce(p.name, 'an unknown project'),
            $snapshot_date::DATE - x.spent_date,
-           -- the aging bucket: `<lower>-<upper>` between the configured limits, `<last>+` beyond them
-           CASE WHEN $snapshot_date::DATE - x.spent_date > list_last($aging_buckets_days)
-                THEN list_last($aging_buckets_days) || '+'
-                ELSE (coalesce(list_last(list_filter($aging_buckets_days,
-                                                     lambda d: d < $snapshot_date::DATE - x.spent_date)), -1) + 1)
-                     || '-' || list_filter($aging_buckets_days, lambda d: d >= $snapshot_date::DATE - x.spent_date)[1]
-           END) AS detail,
+           aging_bucket($snapshot_date::DATE - x.spent_date, $aging_buckets_days)) AS detail,
     NULL::DOUBLE AS confidence
 FROM canonical.expense AS x
 LEFT JOIN canonical.engagement AS p

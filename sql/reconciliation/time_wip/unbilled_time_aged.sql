@@ -19,13 +19,7 @@ SELECT
     format('{} hours of {} ({:.2f} {}) approved but not invoiced after {} days (aging bucket {}).',
            t.hours, t.spent_date, t.billable_amount, coalesce(erp.currency, t.currency),
            $snapshot_date::DATE - t.spent_date,
-           -- the aging bucket: `<lower>-<upper>` between the configured limits, `<last>+` beyond them
-           CASE WHEN $snapshot_date::DATE - t.spent_date > list_last($aging_buckets_days)
-                THEN list_last($aging_buckets_days) || '+'
-                ELSE (coalesce(list_last(list_filter($aging_buckets_days,
-                                                     lambda d: d < $snapshot_date::DATE - t.spent_date)), -1) + 1)
-                     || '-' || list_filter($aging_buckets_days, lambda d: d >= $snapshot_date::DATE - t.spent_date)[1]
-           END) AS detail,
+           aging_bucket($snapshot_date::DATE - t.spent_date, $aging_buckets_days)) AS detail,
     NULL::DOUBLE AS confidence
 FROM canonical.time_entry AS t
 LEFT JOIN canonical.time_entry AS erp
