@@ -7,14 +7,12 @@ from datetime import date
 
 import pandas as pd
 import pandera.pandas as pa
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, AssetCheckSpec, \
-    MetadataValue, multi_asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, MetadataValue
 from pandera.typing import Series
 
 from assets.canonical.factory import canonical_key
 from assets.canonical.tables import BY_NAME, IDENTIFIED, TABLES, XREF, CanonicalTable
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_check, nightly_checks
 
 SYSTEMS = ["crm", "psa", "erp"]
 CURRENCY = r"^[A-Z]{3}$"
@@ -301,11 +299,9 @@ def table_checks(table: CanonicalTable) -> AssetChecksDefinition:
     """The checks of one canonical table, evaluated together in one step on one connection."""
     names = checks_of(table)
 
-    @multi_asset_check(
+    @nightly_checks(
         name=f"canonical__{table.name}__checks",
-        specs=[AssetCheckSpec(name, asset=canonical_key(table.name), description=CHECKS[name][1],
-                              partitions_def=nightly_partitions, blocking=True) for name in names],
-        required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+        specs=[nightly_check(name, canonical_key(table.name), CHECKS[name][1], blocking=True) for name in names])
     def evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
         snapshot_date = _snapshot_date(context)
         with context.resources.warehouse.get_connection() as connection:

@@ -4,12 +4,11 @@ import time
 from collections.abc import Mapping
 from datetime import date
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
 
 from assets.canonical.build import build_table, markdown, settings_from, summarize
 from assets.canonical.tables import TABLES, XREF, CanonicalTable
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset
 
 SourceKeys = Mapping[tuple[str, str], AssetKey]
 
@@ -30,14 +29,11 @@ def canonical_asset(table: CanonicalTable, source_keys: SourceKeys) -> AssetsDef
     deps = [sources[s] for s in dict.fromkeys(table.sources) if s in sources]
     deps += [canonical_key(name) for name in table.upstream]
 
-    @asset(
+    @nightly_asset(
         key=canonical_key(table.name),
         group_name="canonical",
-        partitions_def=nightly_partitions,
         deps=deps,
-        required_resource_keys={"warehouse", *table.resources},
-        kinds={"duckdb"},
-        pool=WAREHOUSE_POOL,
+        resources=table.resources,
         description=f"Canonical {table.name.replace('_', ' ')}: {table.description} (table `{table.table}`).",
     )
     def build(context: AssetExecutionContext) -> MaterializeResult:

@@ -6,7 +6,7 @@ import os
 from dagster import Config, DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 from pydantic import Field
 
-from assets.extraction.factory import WAREHOUSE_POOL
+from assets.nightly import WAREHOUSE_POOL
 from corrections.approval import approve_corrections, reject_corrections
 from corrections.ownership import load_ownership
 from corrections.targets import targets_from_resources

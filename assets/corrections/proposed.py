@@ -6,10 +6,9 @@ from collections import Counter
 from datetime import date
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset
 from corrections.ownership import load_ownership
 from corrections.plan import listing, plan_night, record_plan
 from corrections.targets import targets_from_resources
@@ -18,14 +17,11 @@ FINDINGS = AssetKey(["recon", "findings"])
 PREVIEW_ROWS = 50
 
 
-@asset(
+@nightly_asset(
     key=AssetKey(["corrections", "proposed"]),
     deps=[FINDINGS],
     group_name="corrections",
-    partitions_def=nightly_partitions,
-    required_resource_keys={"warehouse", "salesforce", "harvest", "quickbooks"},
-    kinds={"duckdb"},
-    pool=WAREHOUSE_POOL,
+    resources=["salesforce", "harvest", "quickbooks"],
     description="Corrections proposed from the night's findings (table `corrections.outbox`): auto ones approved by "
                 "policy, the others waiting for a person (config/ownership.yaml).",
 )

@@ -3,15 +3,12 @@
 import time
 from datetime import date, timedelta
 
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.extraction.snapshots import plan_load, raw_table, write_snapshot
-from assets.partitions import nightly_partitions
-
-WAREHOUSE_POOL = "duckdb_warehouse"
-
+from assets.nightly import nightly_asset
 
 class ExtractionConfig(Config):
     mode: str = Field(default="auto", description="auto | full | incremental")
@@ -22,13 +19,11 @@ class ExtractionConfig(Config):
 def extraction_asset(system: str, object_name: str):
     """The snapshot asset of `object_name` from `system` (the resource key of its connector)."""
 
-    @asset(
+    @nightly_asset(
         key=AssetKey(["raw", system, object_name.lower()]),
         group_name=f"raw_{system}",
-        partitions_def=nightly_partitions,
-        required_resource_keys={"warehouse", system},
-        kinds={"duckdb", system},
-        pool=WAREHOUSE_POOL,
+        resources=[system],
+        kinds=["duckdb", system],
         description=f"Nightly snapshot of {system} {object_name}, as the vendor's API returned it "
                     f"(table `{raw_table(system, object_name)}`).",
     )

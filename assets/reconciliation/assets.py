@@ -5,12 +5,11 @@ import time
 from collections.abc import Sequence
 from datetime import date
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
 
 from assets.canonical.build import markdown
 from assets.canonical.factory import canonical_key
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset
 from assets.reconciliation.findings import FINDINGS, HISTORY, build_findings, night_summary
 from assets.reconciliation.matching import MATCH_TABLE, build_customer_match, match_summary
 from assets.reconciliation.settings import reconciliation_settings
@@ -21,14 +20,10 @@ GROUP = "reconciliation"
 
 
 def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition:
-    @asset(
+    @nightly_asset(
         key=CUSTOMER_MATCH_KEY,
         group_name=GROUP,
-        partitions_def=nightly_partitions,
         deps=[key for key in canonical_keys if key == canonical_key("customer")],
-        required_resource_keys={"warehouse"},
-        kinds={"duckdb"},
-        pool=WAREHOUSE_POOL,
         description="Customer records that no cross-reference ties but that are very likely the same company, "
                     "across systems or inside one: tax id, web domain, normalised name, then fuzzy name "
                     f"similarity with currency and legal entity as evidence (table `{MATCH_TABLE}`).",
@@ -46,14 +41,10 @@ def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition
 
 
 def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
-    @asset(
+    @nightly_asset(
         key=FINDINGS_KEY,
         group_name=GROUP,
-        partitions_def=nightly_partitions,
         deps=list(upstream),
-        required_resource_keys={"warehouse"},
-        kinds={"duckdb"},
-        pool=WAREHOUSE_POOL,
         description="The night's findings (shared/contracts/findings.md): every code's SQL file in "
                     "sql/reconciliation/<category>/, with stable ids, severity, owner queue and aging across "
                     f"nights (tables `{FINDINGS}`, `{HISTORY}`).",

@@ -11,10 +11,9 @@ Both block: reports and corrections do not run on a night that fails them.
 from collections.abc import Iterator
 from datetime import date
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSpec, MetadataValue, multi_asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue
 
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_check, nightly_checks
 from assets.reconciliation.assets import FINDINGS_KEY
 from assets.reconciliation.findings import FINDINGS
 from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
@@ -48,14 +47,13 @@ def growth_result(connection, snapshot_date: date, settings: ReconciliationSetti
                   "max_growth_factor": MetadataValue.float(factor)})
 
 
-@multi_asset_check(
+@nightly_checks(
     name="recon__findings__checks",
-    specs=[AssetCheckSpec("every_finding_has_owner", asset=FINDINGS_KEY, partitions_def=nightly_partitions,
-                          blocking=True, description="Every finding has an owner queue (config/reconciliation.yaml)."),
-           AssetCheckSpec("finding_count_within_growth", asset=FINDINGS_KEY, partitions_def=nightly_partitions,
-                          blocking=True, description="The open findings are at most the configured factor of the "
-                                                     "previous night's.")],
-    required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+    specs=[nightly_check("every_finding_has_owner", FINDINGS_KEY,
+                         "Every finding has an owner queue (config/reconciliation.yaml).", blocking=True),
+           nightly_check("finding_count_within_growth", FINDINGS_KEY,
+                         "The open findings are at most the configured factor of the previous night's.",
+                         blocking=True)])
 def findings_checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
     with context.resources.warehouse.get_connection() as connection:

@@ -7,12 +7,11 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 
 import pandas as pd
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, \
-    AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset, multi_asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, \
+    AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
 
 from assets.canonical.build import markdown
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.warehouse_io import replace_night_from_query
 from sql import load, run_script
 
@@ -34,14 +33,10 @@ def coverage(connection, snapshot_date: date) -> pd.DataFrame:
 
 
 def coverage_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition:
-    @asset(
+    @nightly_asset(
         key=COVERAGE_KEY,
         group_name="reconciliation",
-        partitions_def=nightly_partitions,
         deps=list(canonical_keys),
-        required_resource_keys={"warehouse"},
-        kinds={"duckdb"},
-        pool=WAREHOUSE_POOL,
         description="Per legal entity: reconciled tonight, or not because its ERP company did not answer "
                     f"(which objects, why, and the date its data is from) (table `{COVERAGE}`).",
     )
@@ -61,12 +56,11 @@ def coverage_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition:
     return entity_coverage
 
 
-@multi_asset_check(
+@nightly_checks(
     name="recon__entity_coverage__checks",
-    specs=[AssetCheckSpec("every_entity_reconciled", asset=COVERAGE_KEY, partitions_def=nightly_partitions,
-                          description="Every legal entity's ERP company answered tonight (a warning: the other "
-                                      "entities are reconciled and reported regardless).")],
-    required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+    specs=[nightly_check("every_entity_reconciled", COVERAGE_KEY,
+                         "Every legal entity's ERP company answered tonight (a warning: the other entities are "
+                         "reconciled and reported regardless).")])
 def coverage_checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
     with context.resources.warehouse.get_connection() as connection:

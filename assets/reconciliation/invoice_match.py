@@ -4,11 +4,10 @@ invoice and cash codes and the tie-out read. Materialized once so that ten codes
 
 from datetime import date
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 
 from assets.canonical import canonical_key
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset
 from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
 from assets.warehouse_io import replace_night_from_query
 from sql import PARAMETER, load
@@ -39,14 +38,10 @@ def match_summary(connection, snapshot_date: date) -> dict[str, int]:
         FROM recon.invoice_match WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1""", [snapshot_date]).fetchall())
 
 
-@asset(
+@nightly_asset(
     key=INVOICE_MATCH_KEY,
     group_name="reconciliation",
-    partitions_def=nightly_partitions,
     deps=[canonical_key(name) for name in ("invoice", "engagement", "payment", "payment_application")],
-    required_resource_keys={"warehouse"},
-    kinds={"duckdb"},
-    pool=WAREHOUSE_POOL,
     description="PSA invoices matched to ERP invoices (reference, number, then customer, amount and date "
                 "window; split invoices one-to-many), with the ERP receipts applied to each "
                 "(tables `recon.invoice_match`, `recon.invoice_receipt`).",

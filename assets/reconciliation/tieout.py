@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from datetime import date
 
 import pandas as pd
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSpec, AssetExecutionContext, \
-    AssetKey, MaterializeResult, MetadataValue, asset, multi_asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetExecutionContext, AssetKey, MaterializeResult, \
+    MetadataValue
 
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
 from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
 from assets.warehouse_io import replace_night_from_query
@@ -54,14 +53,10 @@ def totals(frame: pd.DataFrame) -> dict[str, float]:
             for currency, group in frame.groupby("currency")}
 
 
-@asset(
+@nightly_asset(
     key=TIEOUT_KEY,
     group_name="reconciliation",
-    partitions_def=nightly_partitions,
     deps=[FINDINGS_KEY, INVOICE_MATCH_KEY],
-    required_resource_keys={"warehouse"},
-    kinds={"duckdb"},
-    pool=WAREHOUSE_POOL,
     description="Per legal entity, month and currency: PSA billed, ERP invoiced, the difference, the part "
                 "explained by the night's invoice findings and the unexplained remainder (table `recon.tieout`).",
 )
@@ -78,13 +73,11 @@ def tieout(context: AssetExecutionContext) -> MaterializeResult:
     })
 
 
-@multi_asset_check(
+@nightly_checks(
     name="recon__tieout__checks",
-    specs=[AssetCheckSpec("no_unexplained_remainder", asset=TIEOUT_KEY, partitions_def=nightly_partitions,
-                          blocking=True,
-                          description="Every cell's difference between PSA billed and ERP invoiced is explained by "
-                                      "the night's findings, to within the money tolerance.")],
-    required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+    specs=[nightly_check("no_unexplained_remainder", TIEOUT_KEY,
+                         "Every cell's difference between PSA billed and ERP invoiced is explained by the night's "
+                         "findings, to within the money tolerance.", blocking=True)])
 def tieout_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
     with context.resources.warehouse.get_connection() as connection:

@@ -3,25 +3,22 @@
 from collections.abc import Iterator
 from datetime import date
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSpec, MetadataValue, multi_asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue
 
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_check, nightly_checks
 from assets.reports.workbook import REPORT_KEY, reports_root
 from reports import read_manifest, report_directory
 from reports.verify import live_cells, manifest_problems, summary_figures
 
 
-def spec(name: str, description: str) -> AssetCheckSpec:
-    return AssetCheckSpec(name, asset=REPORT_KEY, partitions_def=nightly_partitions, description=description)
-
-
-@multi_asset_check(
+@nightly_checks(
     name="reports__workbook__checks",
-    specs=[spec("files_as_written", "Every file the night's manifest lists exists with the sha256 it was written with."),
-           spec("no_live_formula", "No text cell of any file starts with =, +, -, @, tab or carriage return."),
-           spec("open_findings_match", "The workbook's open findings equal the night's open rows of recon.findings.")],
-    required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+    specs=[nightly_check("files_as_written", REPORT_KEY,
+                         "Every file the night's manifest lists exists with the sha256 it was written with."),
+           nightly_check("no_live_formula", REPORT_KEY,
+                         "No text cell of any file starts with =, +, -, @, tab or carriage return."),
+           nightly_check("open_findings_match", REPORT_KEY,
+                         "The workbook's open findings equal the night's open rows of recon.findings.")])
 def report_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
     directory = report_directory(reports_root(), snapshot_date)

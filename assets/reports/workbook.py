@@ -6,11 +6,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, Config, FreshnessPolicy, MaterializeResult, MetadataValue, \
-    TableColumn, TableRecord, TableSchema, asset
+    TableColumn, TableRecord, TableSchema
 from pydantic import Field
 
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset
 from assets.reconciliation.settings import reconciliation_settings
 from reports import AgingBuckets, Report, build_report, freeze_corrections, load_night
 from reports.tables import Table
@@ -65,14 +64,11 @@ def report_metadata(report: Report) -> dict:
     return metadata
 
 
-@asset(
+@nightly_asset(
     key=REPORT_KEY,
     group_name="reports",
-    partitions_def=nightly_partitions,
     deps=UPSTREAM,
-    required_resource_keys={"warehouse"},
-    kinds={"excel", "csv"},
-    pool=WAREHOUSE_POOL,
+    kinds=["excel", "csv"],
     freshness_policy=FreshnessPolicy.time_window(fail_window=FRESH_WITHIN, warn_window=WARN_AFTER),
     description="The night's finance workbook (summary with charts, a sheet per category, corrections, quarantine, "
                 "tie-out), a CSV per owner queue and the tie-out statement, under $TIEOUT_HOME/reports/<night>/; "

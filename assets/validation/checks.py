@@ -8,16 +8,14 @@ together in one step per asset (one warehouse connection, not three steps' overh
   no required one.
 """
 
-import warnings
 from datetime import date
 
 import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, \
-    AssetChecksDefinition, MetadataValue, PreviewWarning, multi_asset_check
+    AssetChecksDefinition, MetadataValue
 
-from assets.extraction.factory import WAREHOUSE_POOL
 from assets.extraction.snapshots import raw_table
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_check, nightly_checks
 from assets.validation.factory import valid_key
 from assets.validation.night import QUARANTINE, SCHEMA_DRIFT, contract_failures, valid_table
 from assets.validation.settings import QualitySettings, quality_settings
@@ -38,15 +36,10 @@ def validation_checks_of(system: str, object_name: str) -> AssetChecksDefinition
     key = valid_key(system, object_name)
 
     def spec(name: str, description: str, blocking: bool = False) -> AssetCheckSpec:
-        # Partitioned checks are a Dagster preview; they are what makes a check's result belong to
-        # its night in the UI, so the preview warning (once per spec, at import) is silenced.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=PreviewWarning)
-            return AssetCheckSpec(name, asset=key, blocking=blocking, partitions_def=nightly_partitions,
-                                  description=description)
+        return nightly_check(name, key, description, blocking)
 
-    @multi_asset_check(
-        name=f"check_{system}__{object_name.lower()}", required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL,
+    @nightly_checks(
+        name=f"check_{system}__{object_name.lower()}",
         specs=[
             spec("quarantine_share", f"At most the configured share (config/quality.yaml) of the night's {system} "
                  f"{object_name} records is quarantined, and extracted = valid + quarantined. Blocking: the stages "

@@ -3,10 +3,9 @@
 import time
 from datetime import date
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 
-from assets.extraction.factory import WAREHOUSE_POOL
-from assets.partitions import nightly_partitions
+from assets.nightly import nightly_asset
 from assets.validation.night import NightResult, valid_table, validate_night
 from assets.validation.settings import quality_settings
 from checks import contract_for
@@ -30,14 +29,11 @@ def upstream_keys(contract: Contract) -> list[AssetKey]:
 def validation_asset(system: str, object_name: str):
     contract = contract_for(system, object_name)
 
-    @asset(
+    @nightly_asset(
         key=valid_key(system, object_name),
         deps=upstream_keys(contract),
         group_name=f"valid_{system}",
-        partitions_def=nightly_partitions,
-        required_resource_keys={"warehouse"},
-        kinds={"duckdb", "pandera"},
-        pool=WAREHOUSE_POOL,
+        kinds=["duckdb", "pandera"],
         description=f"The night's {system} {object_name} records that pass every rule of their contract "
                     f"(table `{valid_table(system, object_name)}`); the others go to `quality.quarantine`.",
     )
