@@ -1,5 +1,6 @@
-"""`dagster dev` (webserver + daemon) on loopback, started and stopped cleanly: the UI path's tests
-and the daemon-overhead benchmark both drive it this way."""
+"""Dagster's own processes on loopback, started and stopped cleanly: `dagster dev` (webserver +
+daemon) for the UI path's tests and the daemon-overhead benchmark, `dagster-daemon run` alone for
+the production instance's scheduler test."""
 
 from __future__ import annotations
 
@@ -42,30 +43,37 @@ def answers(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def dagster_dev(env: dict[str, str], log: Path, startup_timeout: float = 300) -> Iterator[int]:
-    """Run `dagster dev` on workspace.yaml with `env` added; yields its port once it answers.
+def supervised(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """Run a Dagster command (`dagster dev`, `dagster-daemon run`) on workspace.yaml with `env` added,
+    output to `log`, and stop it cleanly.
 
     It runs in a session of its own (started from Python, so SIGINT keeps its default disposition):
-    Ctrl-C goes to the whole group as a terminal sends it, and whatever outlives that (its webserver
-    and daemon are children that can) is terminated."""
-    port = free_port()
+    Ctrl-C goes to the whole group as a terminal sends it, and whatever outlives that (its webserver,
+    daemon and code server are children that can) is terminated."""
     with open(log, "w") as output:
-        server = subprocess.Popen(
-            [str(REPO / ".venv" / "bin" / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"),
-             "-h", "127.0.0.1", "-p", str(port)],
+        process = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / command[0]), *command[1:], "-w", str(REPO / "workspace.yaml")],
             cwd=REPO, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:
-            wait_for(lambda: answers(port), startup_timeout, "the webserver")
-            yield port
+            yield process
         finally:
-            os.killpg(server.pid, signal.SIGINT)
+            os.killpg(process.pid, signal.SIGINT)
             try:
-                server.wait(timeout=60)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                server.kill()
+                process.kill()
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def dagster_dev(env: dict[str, str], log: Path, startup_timeout: float = 300) -> Iterator[int]:
+    """`dagster dev` (webserver and daemon) on loopback; yields its port once it answers."""
+    port = free_port()
+    with supervised(["dagster", "dev", "-h", "127.0.0.1", "-p", str(port)], env, log):
+        wait_for(lambda: answers(port), startup_timeout, "the webserver")
+        yield port
 
 
 def run_night(port: int, snapshot_date: str, timeout: float = 7200) -> tuple[str, str]:

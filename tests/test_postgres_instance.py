@@ -3,24 +3,18 @@ runs, event logs, asset check results and schedule ticks land there."""
 
 import os
 import shutil
-import sys
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from dagster import AssetKey, DagsterInstance, materialize
-from dagster._core.remote_origin import InProcessCodeLocationOrigin
-from dagster._core.test_utils import create_test_daemon_workspace_context, freeze_time
-from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
-from dagster._daemon import get_default_daemon_logger
-from dagster._scheduler.scheduler import launch_scheduled_runs
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter, materialize
 
 from assets.extraction import extraction_assets
 from assets.validation import validation_assets, validation_checks
+from pipelines.devserver import supervised, wait_for
 from pipelines.resources import build_resources
-from tests.conftest import NEXT_NIGHT, REPO, SNAPSHOT_DATE
+from tests.conftest import REPO, SNAPSHOT_DATE
 
 SERVER = os.environ.get("TIEOUT_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
@@ -90,35 +84,35 @@ def test_a_night_is_recorded_in_postgres(tieout_env, production_instance):
     assert {(status, partition) for _, _, status, partition in executions} == {("SUCCEEDED", SNAPSHOT_DATE)}
 
 
-def test_a_nightly_schedule_tick_is_recorded_in_postgres(tieout_env, production_instance):
-    """The scheduler daemon's own iteration, against the code location loaded as the daemon loads it,
-    ticks once a day and requests the night that just ended."""
+def test_the_daemon_ticks_the_nightly_schedule_and_runs_the_night_on_postgres(tieout_env, production_instance,
+                                                                              tmp_path):
+    """The production path end to end, through public entry points only: `dagster-daemon run` on the
+    production instance (Postgres storage, the run queue) ticks the nightly schedule at its configured
+    minute, queues the night that just ended, launches it, and the run succeeds; the tick and the run
+    are stored in PostgreSQL."""
     instance, database_url = production_instance
-    today = datetime.combine(date.today(), time(), tzinfo=timezone.utc)
-    origin = InProcessCodeLocationOrigin(
-        LoadableTargetOrigin(executable_path=sys.executable, module_name="pipelines.definitions",
-                             attribute="defs", working_directory=str(REPO)),
-        location_name="tieout",
-    )
-    with create_test_daemon_workspace_context(InProcessWorkspaceLoadTarget(origin), instance) as workspace:
-        location = workspace.create_request_context().get_code_location("tieout")
-        schedule = location.get_repository("__repository__").get_schedule("nightly_schedule")
-        with freeze_time(today - timedelta(seconds=1)):
-            instance.start_schedule(schedule)
-        # the day's single cron time lies between the start and the end of this iteration
-        end_of_day = today + timedelta(hours=23, minutes=59)
-        with freeze_time(end_of_day):
-            list(launch_scheduled_runs(workspace, get_default_daemon_logger("SchedulerDaemon"), end_of_day,
-                                       iteration_times={}))
-
+    at = datetime.now(timezone.utc) + timedelta(minutes=2)  # leaves the daemon a minute or more to start
+    env = {"DAGSTER_HOME": str(tmp_path), "TIEOUT_SCHEDULES": "on",
+           "TIEOUT_NIGHTLY_HOUR": str(at.hour), "TIEOUT_NIGHTLY_MINUTE": str(at.minute)}
     engine = sa.create_engine(database_url)
-    with engine.connect() as db:
-        ticks = db.execute(sa.text("SELECT type, status FROM job_ticks")).fetchall()
-    engine.dispose()
-    assert ticks == [("SCHEDULE", "SUCCESS")]
-    [tick] = instance.get_ticks(schedule.get_remote_origin_id(), schedule.selector_id)
-    [run_id] = tick.run_ids
-    run = instance.get_run_by_id(run_id)
+
+    def stored_ticks() -> list[tuple]:
+        with engine.connect() as db:
+            return db.execute(sa.text("SELECT type, status FROM job_ticks WHERE status <> 'STARTED'")).fetchall()
+
+    def finished_runs() -> list:
+        runs = instance.get_runs(filters=RunsFilter(tags={"dagster/schedule_name": "nightly_schedule"}))
+        return [run for run in runs if run.is_finished]
+
+    log = tmp_path / "daemon.log"
+    try:
+        with supervised(["dagster-daemon", "run"], env, log):
+            wait_for(stored_ticks, 300, "the schedule's tick")
+            [run] = wait_for(finished_runs, 600, "the scheduled night's run")
+    finally:
+        engine.dispose()
+    assert stored_ticks() == [("SCHEDULE", "SUCCESS")], log.read_text()[-3000:]
+    assert run.status == DagsterRunStatus.SUCCESS, log.read_text()[-3000:]
     assert run.job_name == "nightly"
-    assert run.tags["dagster/partition"] == NEXT_NIGHT
-    assert run.tags["dagster/schedule_name"] == "nightly_schedule"
+    assert run.tags["dagster/partition"] == (at.date() - timedelta(days=1)).isoformat()  # the day that just ended
+    assert instance.get_latest_materialization_event(AssetKey(["reports", "workbook"])).run_id == run.run_id
