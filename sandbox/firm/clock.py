@@ -1,27 +1,36 @@
-"""Timestamps in each vendor's own format, all derived from the firm's dates (never the wall clock)."""
+"""Timestamps in each vendor's own format, all derived from the firm's dates (never the wall clock).
+
+A firm has a few hundred thousand distinct moments and renders millions of stamps, so the
+conversions are cached.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 QBO_OFFSETS = {"US": -8, "UK": 0, "DE": 1}  # each company's local time, as QuickBooks reports it
 
 
+@lru_cache(maxsize=1 << 18)
 def at(day: date, minutes: int) -> datetime:
     """A UTC moment `minutes` after midnight of `day`."""
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(minutes=minutes)
 
 
+@lru_cache(maxsize=1 << 18)
 def iso_utc(moment: datetime) -> str:
     """The store's `updated_at` form, and Harvest's own."""
     m = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
     return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
+@lru_cache(maxsize=1 << 18)
 def salesforce(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
+@lru_cache(maxsize=1 << 18)
 def quickbooks(moment: datetime, entity: str) -> str:
     local = moment.astimezone(timezone(timedelta(hours=QBO_OFFSETS[entity])))
     return local.isoformat()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
-from difflib import SequenceMatcher
+from collections import defaultdict
+
+from .alike import NamesInUse
 
 ONSETS = ["b", "br", "c", "d", "dr", "f", "g", "gr", "h", "k", "kr", "l", "m", "n", "p", "pr", "qu", "r", "s",
           "st", "t", "tr", "v", "w", "z"]
@@ -29,8 +31,8 @@ class BrandNames:
 
     def __init__(self, rng: random.Random):
         self._rng = rng
-        self._used: dict[str, list[str]] = {}  # industry -> names in use; alike names share one
-        self._brands: dict[str, list[str]] = {}  # first two letters -> brands in use
+        self._used: dict[str, NamesInUse] = defaultdict(NamesInUse)  # industry -> names; alike names share one
+        self._brands: dict[str, NamesInUse] = defaultdict(NamesInUse)  # first two letters -> brands in use
 
     def _brand(self) -> str:
         while True:
@@ -46,17 +48,11 @@ class BrandNames:
             brand = self._brand()
             middle = self._rng.choice(["Group", "Holdings"]) if holding else self._rng.choice(INDUSTRIES)
             key = f"{brand} {middle}".lower().replace("&", "and")
-            same_middle, same_start = self._used.setdefault(middle, []), self._brands.setdefault(brand[:2], [])
-            if not any(_alike(key, other) for other in same_middle) and not any(
-                    _alike(brand, other) for other in same_start):
-                same_middle.append(key)
-                same_start.append(brand)
+            same_middle, same_start = self._used[middle], self._brands[brand[:2]]
+            if not same_middle.any_alike(key) and not same_start.any_alike(brand):
+                same_middle.add(key)
+                same_start.add(brand)
                 return f"{brand} {middle} {self._rng.choice(SUFFIXES[entity])}", brand
-
-
-def _alike(a: str, b: str) -> bool:
-    matcher = SequenceMatcher(None, a, b)
-    return matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
 
 
 def benign_spelling(name: str, rng: random.Random) -> str:

@@ -42,6 +42,8 @@ def build_people(rng: random.Random, count: int, entities: list[Entity], ids: Id
 
 
 def _unique_name(rng: random.Random, used: set[str]) -> tuple[str, str]:
+    if len(used) == len(FIRST) * len(LAST):
+        raise ValueError(f"more people than the {len(used)} distinct names: fewer consultants")
     while True:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         if f"{first} {last}" not in used:
