@@ -14,7 +14,10 @@ def build_resources() -> dict:
         size=setting("TIEOUT_SANDBOX_SIZE", "demo"),
     )
     return {
-        "warehouse": WarehouseResource(database=setting("TIEOUT_WAREHOUSE", str(home() / "warehouse.duckdb"))),
+        "warehouse": WarehouseResource(
+            database=setting("TIEOUT_WAREHOUSE", str(home() / "warehouse.duckdb")),
+            memory_limit=setting("TIEOUT_WAREHOUSE_MEMORY_LIMIT", "3GB"),
+        ),
         "salesforce": SalesforceResource(
             instance_url=setting("TIEOUT_SALESFORCE_INSTANCE_URL"),
             access_token=setting("TIEOUT_SALESFORCE_ACCESS_TOKEN"),

@@ -1,17 +1,29 @@
 """The DuckDB warehouse. One writing process at a time: assets take it in the `duckdb_warehouse`
 pool and open it only inside a step, never at import time."""
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
 from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 class WarehouseResource(DuckDBResource):
-    """A DuckDB file whose folder is created on first use."""
+    """A DuckDB file whose folder is created on first use, opened with a memory limit beyond which
+    DuckDB spills joins, sorts and aggregates to disk (its own default is 80% of the machine)."""
+
+    memory_limit: str = Field(default="3GB", description="DuckDB memory_limit, e.g. 3GB; empty for DuckDB's default")
 
     @contextmanager
     def get_connection(self):
+        if self.memory_limit and not MEMORY.match(self.memory_limit):
+            raise ValueError(f"warehouse memory_limit {self.memory_limit!r} is not a size such as 3GB or 512MiB")
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with super().get_connection() as connection:
+            connection.execute("SET enable_progress_bar = false")  # progress is the run's to show, not each query's
+            if self.memory_limit:
+                connection.execute(f"SET memory_limit = '{self.memory_limit}'")
             yield connection

@@ -19,7 +19,7 @@ class QualitySettings:
     earliest_date: date = date(2000, 1, 1)
     future_grace_days: int = 1
     failure_sample_rows: int = 20
-    slice_records: int = 250_000
+    slice_records: int = 100_000
 
     def threshold(self, system: str, object_name: str) -> float:
         return float(self.max_quarantine_share_by_object.get(f"{system}/{object_name}", self.max_quarantine_share))
