@@ -79,6 +79,29 @@ def main() -> None:
     print(f"{'stage':<16} {'seconds':>10} {'peak RSS':>11}")
     for name, seconds, peak in rows:
         print(f"{name:<16} {seconds:10.1f} {peak / 2**30:7.2f} GiB")
+    print_against_manifest(warehouse, json.loads((firm / "manifest.json").read_text()))
+
+
+def print_against_manifest(warehouse: Path, manifest: dict) -> None:
+    """The night's findings against the planted ones: exact codes, and per other code what differs."""
+    import duckdb
+
+    from sandbox.firm.score import findings_vs_manifest, precision_recall
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        findings = connection.execute("SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'",
+                                      [SNAPSHOT]).df()
+        (unexplained,) = connection.execute("SELECT coalesce(sum(abs(unexplained)), 0) FROM recon.tieout "
+                                            "WHERE snapshot_date = ?", [SNAPSHOT]).fetchone()
+    codes = sorted({f["code"] for f in manifest["findings"]})
+    differing = {code: r for code, r in findings_vs_manifest(findings, manifest, codes).items()
+                 if r["missing"] or r["extra"]}
+    print(f"\nfindings: {len(codes) - len(differing)} of {len(codes)} codes equal the manifest exactly; "
+          f"tie-out unexplained remainder {unexplained}")
+    for code, result in differing.items():
+        precision, recall = precision_recall(findings, manifest, code)
+        print(f"  {code}: {len(result['missing'])} missing, {len(result['extra'])} extra "
+              f"(precision {precision:.2f}, recall {recall:.2f})")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.reconciliation.manifest import findings_vs_manifest, pair_key
+from sandbox.firm.score import findings_vs_manifest, pair_key
 
 CUSTOMER_CODES = ("CUSTOMER_MISSING_IN_ERP", "CUSTOMER_MISSING_IN_PSA", "CUSTOMER_MISSING_IN_CRM",
                   "CUSTOMER_NAME_MISMATCH", "CUSTOMER_PARENT_MISMATCH", "HIERARCHY_CYCLE", "HIERARCHY_ORPHAN",

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.stages import night as stages
 from tests.conftest import AS_OF
-from tests.reconciliation.manifest import findings_vs_manifest
+from sandbox.firm.score import findings_vs_manifest, precision_recall
 from tests.reconciliation.test_customers_and_engagements import CUSTOMER_CODES, ENGAGEMENT_CODES, MATCHED_CODES
 
 
@@ -41,9 +41,6 @@ def test_deterministic_codes_equal_the_manifest(demo_night):
 @pytest.mark.parametrize("code", MATCHED_CODES)
 def test_fuzzy_codes_precision_and_recall(demo_night, code):
     findings, manifest = demo_night
-    result = findings_vs_manifest(findings, manifest, [code])[code]
-    found, planted = (findings["code"] == code).sum(), sum(f["code"] == code for f in manifest["findings"])
-    precision = (found - len(result["extra"])) / found
-    recall = (planted - len(result["missing"])) / planted
-    print(f"{code}: {found} found, {planted} planted, precision {precision:.3f}, recall {recall:.3f}")
-    assert precision >= 0.95 and recall >= 0.95, result
+    precision, recall = precision_recall(findings, manifest, code)
+    print(f"{code}: precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.95 and recall >= 0.95, findings_vs_manifest(findings, manifest, [code])

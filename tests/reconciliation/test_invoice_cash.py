@@ -7,7 +7,7 @@ import pytest
 from assets.reconciliation.invoice_match import build_invoice_match
 from assets.reconciliation.settings import reconciliation_settings
 from tests.reconciliation.exact import found, planted, query, writable_copy
-from tests.reconciliation.manifest import findings_vs_manifest
+from sandbox.firm.score import findings_vs_manifest
 
 CODES = ("INVOICE_MISSING_IN_ERP", "INVOICE_MISSING_IN_PSA", "INVOICE_AMOUNT_MISMATCH", "INVOICE_CURRENCY_MISMATCH",
          "INVOICE_DATE_MISMATCH", "INVOICE_DUPLICATE", "INVOICE_STATUS_MISMATCH", "PAYMENT_NOT_REFLECTED",

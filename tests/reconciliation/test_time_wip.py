@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.reconciliation.exact import found, planted
-from tests.reconciliation.manifest import findings_vs_manifest
+from sandbox.firm.score import findings_vs_manifest
 
 CODES = ("TIME_ON_INACTIVE_PROJECT", "TIME_BY_UNKNOWN_RESOURCE", "TIME_RATE_MISMATCH", "UNBILLED_TIME_AGED",
          "UNBILLED_EXPENSE_AGED", "TIME_BILLED_STATUS_MISMATCH", "WIP_VARIANCE")

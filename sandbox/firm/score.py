@@ -1,4 +1,5 @@
-"""Findings against the sandbox manifest: what is missing and what is extra, per code.
+"""Findings against the sandbox manifest: what is missing and what is extra, per code, and the
+precision and recall that follow (the tests assert them; the benchmark prints them).
 
 A planted finding is identified by its code and subject: its `pair` of records when the manifest
 lists one (matched codes, cycles), else its legal entity, record ids and document number. Money
@@ -65,3 +66,11 @@ def findings_vs_manifest(findings: pd.DataFrame, manifest: dict, codes: Iterable
         actual = Counter(finding_key(f, paired, money) for f in found)
         result[code] = {"missing": sorted(expected - actual, key=str), "extra": sorted(actual - expected, key=str)}
     return result
+
+
+def precision_recall(findings: pd.DataFrame, manifest: dict, code: str) -> tuple[float, float]:
+    """Of the code's findings, the share planted; of the planted, the share found (1.0 when none)."""
+    result = findings_vs_manifest(findings, manifest, [code])[code]
+    found, planted = int((findings["code"] == code).sum()), sum(f["code"] == code for f in manifest["findings"])
+    return ((found - len(result["extra"])) / found if found else 1.0,
+            (planted - len(result["missing"])) / planted if planted else 1.0)
