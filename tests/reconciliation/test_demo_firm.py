@@ -4,7 +4,6 @@ planted findings for every deterministic code, and precision and recall of the f
 configured threshold."""
 
 import json
-from datetime import date
 
 import duckdb
 import pytest
