@@ -81,9 +81,10 @@ def _extraction_config(mode: str) -> dict:
 
 def sandbox_command(args) -> int:
     from resources.settings import home
-    from sandbox.firm import build_sandbox
+    from sandbox.firm import build_sandbox, size_for
 
     directory = args.dir or os.environ.get("TIEOUT_SANDBOX_DIR") or str(home() / "sandbox")
+    size_for(args.size)  # an unknown size is a usage error (exit 2), before any work
     if args.sandbox_command == "build":
         manifest = build_sandbox(directory, size=args.size, seed=args.seed)
         print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
@@ -122,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (("build", "generate the sandbox firm (replacing any)"),
                        ("serve", "serve the sandbox's three vendor emulators on loopback")):
         command = sandbox_commands.add_parser(name, help=text)
-        command.add_argument("--size", choices=["small", "demo", "large"], default="demo")
+        command.add_argument("--size", default="demo",
+                             help="small, demo, large or benchmark, optionally scaled as <size>:<factor>")
         command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
         command.add_argument("--seed", type=int, default=20261120)
 

@@ -1,6 +1,8 @@
 """Operations: the nightly schedule's ticks, backfill requests, and alerts to a webhook."""
 
 import json
+import logging
+import re
 import threading
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +46,19 @@ def test_the_command_line_refuses_a_bad_date_with_exit_code_2(capsys):
     assert main(["run", "--date", "20-11-2026"]) == 2
     assert "Invalid isoformat" in capsys.readouterr().err
     assert main(["nonsense"]) == 2
+
+
+def test_sandbox_build_from_the_command_line_says_how_far_it_is(tmp_path, caplog, capsys):
+    caplog.set_level(logging.INFO, logger="tieout.sandbox")
+    assert main(["sandbox", "build", "--size", "huge", "--dir", str(tmp_path)]) == 2
+    assert "unknown sandbox size 'huge'" in capsys.readouterr().err
+    assert main(["sandbox", "build", "--size", "small", "--dir", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "manifest.json").read_text())["size"] == "small"
+    progress = [record.getMessage() for record in caplog.records if record.name == "tieout.sandbox"]
+    assert progress[0].startswith("sandbox small: ") and progress[-1].startswith("sandbox small: ")
+    steps = [re.fullmatch(r"time and expenses: (\d+) of (\d+) projects", m) for m in progress[1:-1]]
+    total = int(steps[0].group(2))
+    assert [int(step.group(1)) for step in steps] == list(range(total // 10, total + 1, total // 10))
 
 
 class Receiver:

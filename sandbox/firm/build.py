@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,6 +26,8 @@ from .plants_engagements import EngagementPlants
 from .render import Balances, billing_records, harvest_master, quickbooks_master, salesforce_records
 from .sizes import size_for
 from .timesheets import Row, Timesheets
+
+log = logging.getLogger("tieout.sandbox")  # a benchmark-sized firm takes minutes: say where it is
 
 CHUNK = 20_000  # records per store transaction while streaming time
 
@@ -79,6 +83,8 @@ def build(directory: Path, size_name: str, seed: int, as_of: date) -> Manifest:
     EngagementPlants(firm, picker, manifest, factory).plant_all()
     firm.projects.append(internal)
     plan_invoices(firm.projects, ids, as_of)
+    log.info("sandbox %s: %d customers, %d projects planned; logging their time", size_name, len(customers),
+             len(firm.projects))
 
     _stream_time(firm, Timesheets(seed, size.daily_log_chance, ids, as_of, manifest), writer, manifest)
     billing = Billing(firm, ids, seed)
@@ -89,6 +95,8 @@ def build(directory: Path, size_name: str, seed: int, as_of: date) -> Manifest:
         if c.role == "direct" and c.qbo_id:
             billing.direct_invoices(c)
     InvoicePlants(firm, picker, manifest, billing).plant_all()
+    log.info("sandbox %s: %d PSA invoices posted and settled; writing the master and billing records", size_name,
+             len(firm.invoices))
     manifest.edge_cases += [{"kind": "split_invoice", "psa_id": str(inv.harvest_id), "document_number": inv.number,
                              "note": f"posted as {len(inv.postings)} QuickBooks invoices <number>-<k>: not a finding"}
                             for inv in firm.invoices if len(inv.postings) > 1 and not inv.plants]
@@ -129,7 +137,11 @@ def _internal_project(firm: Firm, ids: Ids) -> Project:
 def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: Manifest) -> None:
     """Time entries, expenses and TimeActivities written project by project in bounded chunks."""
     buffers: dict[tuple[str, str, str], list[Row]] = {}
-    for project in sorted(firm.projects, key=lambda p: p.harvest_id):
+    projects = sorted(firm.projects, key=lambda p: p.harvest_id)
+    tenth = max(1, len(projects) // 10)
+    for done, project in enumerate(projects, start=1):
+        if done % tenth == 0:
+            log.info("time and expenses: %d of %d projects", done, len(projects))
         out = timesheets.run(project)
         realm = project.customer.entity.realm_id
         for key, rows in ((("harvest", "", "time_entries"), out.time_entries),
