@@ -109,9 +109,7 @@ def headline(night: Night) -> list[tuple[str, object]]:
     lines += [(f"Corrections {state}", states[state]) for state in ("proposed", "approved", "applied", "failed")]
     lines.append(("Quarantined source records", len(night.quarantine)))
     lines.append(("Legal entities reconciled", ", ".join(e["legal_entity"] for e in night.coverage if e["reconciled"])))
-    lines += [(f"Not reconciled tonight: {e['legal_entity']}",
-               f"{', '.join(e['unavailable_objects'])} unavailable; findings as last seen, data as of "
-               f"{e['data_as_of'] or 'never'}") for e in night.coverage if not e["reconciled"]]
+    lines += [(f"Not reconciled tonight: {e['legal_entity']}", e["note"]) for e in night.coverage if not e["reconciled"]]
     if night.missing_tables:
         lines.append(("Not available tonight", ", ".join(night.missing_tables)))
     return lines

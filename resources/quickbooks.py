@@ -70,12 +70,12 @@ class QuickBooksResource(ConfigurableResource):
                 if not (since and self._changed_since(client, company, entity, realm, object_name, since)):
                     self._sweep(client, company, entity, realm, object_name)
             except SourceSystemError as error:
-                if len(extraction.unavailable) == len(companies) - 1:
-                    raise
                 log.warning("quickbooks %s (%s) unavailable tonight: %s", object_name, entity, error)
-                extraction.unavailable[entity] = str(error)
+                extraction.unavailable[entity], last_error = str(error), error
                 continue
             extraction.add(company)
+        if extraction.unavailable and len(extraction.unavailable) == len(companies):  # every company failed
+            raise last_error
         return extraction
 
     def _sweep(self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str) -> None:

@@ -70,7 +70,5 @@ def coverage_checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckR
         asset_key=COVERAGE_KEY, check_name="every_entity_reconciled", passed=skipped.empty,
         severity=AssetCheckSeverity.WARN,
         description="every legal entity reconciled" if skipped.empty else
-        "not reconciled tonight: " + "; ".join(f"{row.legal_entity} ({', '.join(row.unavailable_objects)} "
-                                               f"unavailable, data as of {row.data_as_of})"
-                                               for row in skipped.itertuples()),
+        "not reconciled tonight: " + "; ".join(f"{row.legal_entity} ({row.note})" for row in skipped.itertuples()),
         metadata={"not_reconciled": MetadataValue.md(markdown(skipped))})

@@ -19,7 +19,12 @@ SELECT $snapshot_date::DATE AS snapshot_date,
        unavailable.legal_entity IS NULL AS reconciled,
        unavailable.unavailable_objects,
        unavailable.data_as_of,
-       unavailable.reason
+       unavailable.reason,
+       -- what the check and the report say of an entity not reconciled
+       CASE WHEN unavailable.legal_entity IS NOT NULL
+            THEN array_to_string(unavailable.unavailable_objects, ', ')
+                 || ' unavailable; findings as last seen, data as of '
+                 || coalesce(unavailable.data_as_of::VARCHAR, 'never') END AS note
 FROM known
 FULL OUTER JOIN unavailable USING (legal_entity)
 ORDER BY legal_entity
