@@ -26,7 +26,6 @@ STAGES = ("raw", "contracts", "canonical", "reconciliation")
 
 def _stage(name: str, state_db: str, warehouse: str, memory_limit: str, queue) -> None:
     from benchmarks.stages import night
-    from resources.warehouse import WarehouseResource
 
     started = time.monotonic()
     with WarehouseResource(database=warehouse, memory_limit=memory_limit).get_connection() as connection:
