@@ -61,8 +61,14 @@ class Invoice(SourceRecord):
         return ~((df["amount"] - df["lines_total"]).abs() > 0.005).fillna(False)
 
 
-LINES_TOTAL = ("list_sum(list_transform(json_extract(payload, '$.line_items[*].amount'), "
-               "lambda a: TRY_CAST(a::VARCHAR AS DECIMAL(18, 4))))::DOUBLE")
+def _money(path: str) -> str:
+    return f"coalesce(TRY_CAST(json_extract_string(payload, '{path}') AS DECIMAL(18, 4)), 0)"
+
+
+# Harvest's `amount` is the lines' subtotal plus both taxes, less the discount.
+LINES_TOTAL = ("(list_sum(list_transform(json_extract(payload, '$.line_items[*].amount'), "
+               "lambda a: TRY_CAST(a::VARCHAR AS DECIMAL(18, 4))))"
+               f" + {_money('$.tax_amount')} + {_money('$.tax2_amount')} - {_money('$.discount_amount')})::DOUBLE")
 
 CONTRACTS = [
     contract("clients", Client, (

@@ -32,6 +32,12 @@ TEXT_TOO_LONG = "text_too_long"
 TEXT_LOOKS_LIKE_FORMULA = "text_looks_like_formula"
 TEXT_LOOKS_LIKE_SQL = "text_looks_like_sql"
 
+# Rules whose breakers are still usable: kept in the valid layer and reported in quality.warnings
+# instead of quarantined. An amount with more decimals than its currency is compared rounded to the
+# minor unit; a name that starts like a formula ("@Gaicos Logistics", "+44 Partners") is a real
+# name, neutralised wherever it is written out (reports, CSVs, writebacks).
+WARNING_RULES = frozenset({MONEY_PRECISION, TEXT_LOOKS_LIKE_FORMULA})
+
 DETAILS = {
     ID_MISSING: "the record has no id",
     ID_DUPLICATE: "another record of this object carries the same id; neither can be told to be the real one",

@@ -44,7 +44,8 @@ def validation_asset(system: str, object_name: str):
             result = validate_night(connection, contract, snapshot_date, quality_settings())
         seconds = time.monotonic() - started
         context.log.info(f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "
-                         f"{result.quarantined} quarantined in {seconds:.2f}s")
+                         f"{result.quarantined} quarantined, {result.warnings['raw_row'].nunique()} kept with a warning "
+                         f"in {seconds:.2f}s")
         if not result.balanced:
             raise RuntimeError(f"{system} {object_name} {snapshot_date}: counts do not balance: {result.extracted} "
                                f"extracted != {result.valid} valid + {result.quarantined} quarantined")
@@ -59,6 +60,7 @@ def night_metadata(result: NightResult, seconds: float, table: str) -> dict:
         "extracted": MetadataValue.int(result.extracted),
         "valid": MetadataValue.int(result.valid),
         "quarantined": MetadataValue.int(result.quarantined),
+        "warnings": MetadataValue.json(result.warnings["rule"].value_counts().sort_index().to_dict()),
         "balance_ok": MetadataValue.bool(result.balanced),
         "rules_broken": MetadataValue.json(result.rules_broken()),
         "schema_drift": MetadataValue.json(result.drift[["field", "change", "records"]].to_dict("records")),

@@ -11,12 +11,14 @@ import pandas as pd
 from assets.extraction.snapshots import raw_table
 from assets.validation.settings import QualitySettings
 from assets.warehouse_io import replace_night_from_query
+from checks import rules
 from checks.contract import Contract
 from checks.failures import failures
 from checks.frame import typed_frame
 from sql import load, run_script
 
 QUARANTINE = "quality.quarantine"
+WARNINGS = "quality.warnings"
 SCHEMA_DRIFT = "quality.schema_drift"
 
 
@@ -30,6 +32,7 @@ class NightResult:
     valid: int
     quarantined: int  # records (a record breaking several rules counts once)
     quarantine: pd.DataFrame  # one row per record and rule broken
+    warnings: pd.DataFrame  # one row per kept record and warning rule (checks.rules.WARNING_RULES)
     drift: pd.DataFrame
 
     @property
@@ -44,6 +47,7 @@ class NightResult:
 class ContractOutcome:
     records: int  # checked
     cases: pd.DataFrame  # one row per record and rule broken: raw_row, entity, record_id, rule, field, value, detail
+    warnings: pd.DataFrame  # the same for the rules that keep their records (checks.rules.WARNING_RULES)
 
 
 def contract_failures(connection, contract: Contract, source_table: str, snapshot_date: date,
@@ -61,7 +65,9 @@ def contract_failures(connection, contract: Contract, source_table: str, snapsho
         broken = failures(contract, frame)
         cases.append(broken.merge(frame[["raw_row", "entity", "record_id"]].reset_index(drop=True), on="raw_row"))
         records += len(frame)
-    return ContractOutcome(records, pd.concat(cases, ignore_index=True))
+    cases = pd.concat(cases, ignore_index=True)
+    warned = cases["rule"].isin(rules.WARNING_RULES)
+    return ContractOutcome(records, cases[~warned].reset_index(drop=True), cases[warned].reset_index(drop=True))
 
 
 def validate_night(connection, contract: Contract, snapshot_date: date, settings: QualitySettings) -> NightResult:
@@ -83,8 +89,11 @@ def validate_night(connection, contract: Contract, snapshot_date: date, settings
         connection.unregister("quarantined_rows")
     replace_object_night(connection, QUARANTINE, snapshot_date, system, object_name, quarantine[[
         "snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]])
+    warnings = outcome.warnings.assign(snapshot_date=snapshot_date, system=system, object=object_name)
+    replace_object_night(connection, WARNINGS, snapshot_date, system, object_name, warnings[[
+        "snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]])
     replace_object_night(connection, SCHEMA_DRIFT, snapshot_date, system, object_name, drift)
-    return NightResult(outcome.records, valid, quarantine["raw_row"].nunique(), quarantine, drift)
+    return NightResult(outcome.records, valid, quarantine["raw_row"].nunique(), quarantine, warnings, drift)
 
 
 def replace_object_night(connection, table: str, snapshot_date: date, system: str, object_name: str,

@@ -16,6 +16,11 @@ CREATE TABLE IF NOT EXISTS quality.quarantine (
     detail VARCHAR
 );
 
+-- Records kept in the valid layer that break a warning rule (checks.rules.WARNING_RULES): usable,
+-- but a data steward should look (an amount with more decimals than its currency, a name that
+-- starts like a formula). Same columns as the quarantine.
+CREATE TABLE IF NOT EXISTS quality.warnings AS SELECT * FROM quality.quarantine WITH NO DATA;
+
 CREATE TABLE IF NOT EXISTS quality.schema_drift (
     snapshot_date DATE NOT NULL,
     system VARCHAR NOT NULL,
