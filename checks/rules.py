@@ -35,8 +35,11 @@ TEXT_LOOKS_LIKE_SQL = "text_looks_like_sql"
 # Rules whose breakers are still usable: kept in the valid layer and reported in quality.warnings
 # instead of quarantined. An amount with more decimals than its currency is compared rounded to the
 # minor unit; a name that starts like a formula ("@Gaicos Logistics", "+44 Partners") is a real
-# name, neutralised wherever it is written out (reports, CSVs, writebacks).
-WARNING_RULES = frozenset({MONEY_PRECISION, TEXT_LOOKS_LIKE_FORMULA})
+# name, neutralised wherever it is written out (reports, CSVs, writebacks). A QuickBooks Level that
+# disagrees with its parent's is stale, not wrong: QuickBooks stores it per record, and a change-data
+# extraction after a reparent returns the moved customer but not its descendants; hierarchies are
+# derived from the ParentRef chains alone.
+WARNING_RULES = frozenset({MONEY_PRECISION, TEXT_LOOKS_LIKE_FORMULA, PARENT_LEVEL_WRONG})
 
 DETAILS = {
     ID_MISSING: "the record has no id",

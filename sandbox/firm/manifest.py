@@ -1,4 +1,5 @@
-"""The ground truth: every planted finding and malformed record, and how many records each system holds."""
+"""The ground truth: every planted finding, every record that breaks a contract rule (`malformed`:
+quarantined; `warnings`: kept, a warning rule's), and how many records each system holds."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Manifest:
     legal_entities: list[dict]
     findings: list[dict] = field(default_factory=list)
     malformed: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
     edge_cases: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # "system/tenant/object" -> records
 
@@ -57,8 +59,11 @@ class Manifest:
         self.findings.append(record)
         return record
 
-    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value) -> None:
-        self.malformed.append({"system": system, "tenant": tenant, "object": object,
+    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value, *,
+                   kept: bool = False) -> None:
+        """Record one record that breaks `rule`: quarantined, or `kept` when it is a warning rule
+        (checks.rules.WARNING_RULES, reported in quality.warnings)."""
+        (self.warnings if kept else self.malformed).append({"system": system, "tenant": tenant, "object": object,
                                "record_id": None if record_id is None else str(record_id), "rule": rule,
                                "field": field_name, "value": value})
 
@@ -70,7 +75,7 @@ class Manifest:
         order = {"findings": sorted(self.findings, key=lambda f: (f["code"], json.dumps(f, sort_keys=True)))}
         return {"size": self.size, "seed": self.seed, "as_of": self.as_of, "legal_entities": self.legal_entities,
                 "conventions": CONVENTIONS, "counts": dict(sorted(self.counts.items())), **order,
-                "malformed": self.malformed, "edge_cases": self.edge_cases}
+                "malformed": self.malformed, "warnings": self.warnings, "edge_cases": self.edge_cases}
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n")

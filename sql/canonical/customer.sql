@@ -1,7 +1,7 @@
 -- Customers: one row per CRM account, PSA client and ERP customer (project sub-customers are
 -- engagements). A PSA client or ERP customer shares the global id of the one CRM account whose
 -- cross-reference field names it; anything no account (or more than one) names keeps its own.
-WITH accounts AS (
+WITH RECURSIVE accounts AS (
     SELECT
         'crm' AS system,
         record_id AS source_id,
@@ -55,13 +55,29 @@ erp_customers AS (
         q.payload ->> '$.WebAddr.URI' AS website,
         (q.payload ->> '$.Balance')::DECIMAL(18, 2) AS erp_balance,
         (q.payload ->> '$.BalanceWithJobs')::DECIMAL(18, 2) AS erp_balance_with_jobs,
-        coalesce((q.payload ->> '$.Level')::INTEGER, 0) AS erp_level,
         coalesce(claim.global_id, 'cus_' || left(md5('erp:' || q.entity || ':' || q.record_id), 16)) AS global_id,
         CASE WHEN claim.global_id IS NULL THEN 'anchor' ELSE 'crm.' || $erp_customer_id_field END AS link
     FROM valid.quickbooks__customer AS q
     LEFT JOIN erp_claims AS claim ON claim.source_id = q.entity || ':' || q.record_id
     WHERE q.snapshot_date = $snapshot_date
       AND NOT coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+),
+-- Every ERP customer's ancestors, walked up the ParentRef chains: QuickBooks' stored Level is not
+-- refreshed on the descendants of a reparented customer, so depth comes from the chain. UNION (not
+-- ALL) keeps each (customer, ancestor) once, so the walk ends even around a loop.
+erp_ancestors(source_id, ancestor) AS (
+    SELECT source_id, parent_source_id FROM erp_customers WHERE parent_source_id IS NOT NULL
+    UNION
+    SELECT a.source_id, c.parent_source_id
+    FROM erp_ancestors AS a JOIN erp_customers AS c ON c.source_id = a.ancestor
+    WHERE c.parent_source_id IS NOT NULL
+),
+-- depth under the top-level customer; none for a customer whose chain loops back to it
+erp_depth AS (
+    SELECT c.source_id,
+           CASE WHEN NOT coalesce(bool_or(a.ancestor = c.source_id), false) THEN count(a.ancestor) END AS erp_level
+    FROM erp_customers AS c LEFT JOIN erp_ancestors AS a USING (source_id)
+    GROUP BY c.source_id
 ),
 -- A PSA client is billed by the ERP company of its customer, else contracted by the CRM's entity.
 entity_of AS (
@@ -80,7 +96,7 @@ records AS (
     UNION ALL BY NAME
     SELECT system, source_id, global_id, link, legal_entity, name, parent_source_id, currency, is_active, tax_id,
            website, erp_balance, erp_balance_with_jobs, erp_level
-    FROM erp_customers
+    FROM erp_customers LEFT JOIN erp_depth USING (source_id)
 )
 SELECT
     $snapshot_date::DATE AS snapshot_date,

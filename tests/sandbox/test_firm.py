@@ -231,8 +231,8 @@ def test_malformed_records_are_listed_with_their_rule(small, records):
     manifest = small[1]
     rules = {m["rule"] for m in manifest.malformed}
     assert {"id_missing", "id_duplicate", "hours_out_of_range", "date_in_future", "currency_unknown",
-            "reference_unresolved", "parent_level_wrong", "invoice_lines_do_not_sum", "status_not_in_enum",
-            "money_precision"} <= rules
+            "reference_unresolved", "invoice_lines_do_not_sum", "status_not_in_enum"} <= rules
+    assert {m["rule"] for m in manifest.warnings} == {"parent_level_wrong", "money_precision"}
     entries = records[("harvest", "", "time_entries")]
     bad_hours = {m["record_id"] for m in manifest.malformed if m["rule"] == "hours_out_of_range"}
     assert {str(e["id"]) for e in entries if not 0 < e["hours"] <= 24} == bad_hours

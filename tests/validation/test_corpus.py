@@ -1,6 +1,7 @@
 """The bad-input corpus end to end: planted into the sandbox, served by the emulators over HTTP (with
 a truncated page and an HTML error page thrown in), extracted and validated through `materialize`.
-No crash; every bad record quarantined with its rule; every good record still in the valid layer."""
+No crash; every bad record quarantined with its rule (or, for a warning rule, kept and reported); every
+good record still in the valid layer."""
 
 from collections import Counter
 from datetime import date
@@ -8,6 +9,7 @@ from datetime import date
 import duckdb
 import pytest
 
+from checks.rules import WARNING_RULES
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
 from tests.conftest import SNAPSHOT_DATE
@@ -31,8 +33,10 @@ def test_every_bad_record_is_quarantined_and_every_good_one_flows(tieout_env, sm
     result = run_night()
 
     assert result.success
-    expected = planted(small_firm) + Counter(p.quarantine_row for p in corpus)
+    expected = planted(small_firm) + Counter(p.quarantine_row for p in corpus if p.rule not in WARNING_RULES)
     assert quarantined(tieout_env) == expected
+    assert quarantined(tieout_env, table="quality.warnings") == planted(small_firm, "warnings") + Counter(
+        p.quarantine_row for p in corpus if p.rule in WARNING_RULES)
     for system, object_name in OBJECTS:
         raw = record_ids(tieout_env, "raw", system, object_name)
         bad = Counter({(e, r): n for (s, e, o, r, _, _), n in expected.items() if (s, o) == (system, object_name)})

@@ -1,5 +1,6 @@
-"""The sandbox firm's night: exactly the malformed records its manifest lists are quarantined, with
-their rule and field; every object's counts balance; the checks show with their metadata."""
+"""The sandbox firm's night: exactly the malformed records its manifest lists are quarantined, and
+exactly its warnings kept and reported, with their rule and field; every object's counts balance; the
+checks show with their metadata."""
 
 import json
 from collections import Counter
@@ -8,13 +9,13 @@ from tests.validation.night import OBJECTS, check_results, quarantined, record_i
     write_quality_config
 
 
-def planted(small_firm) -> Counter:
+def planted(small_firm, kind: str = "malformed") -> Counter:
     manifest = json.loads((small_firm / "manifest.json").read_text())
     entity_of = {e["realm_id"]: e["code"] for e in manifest["legal_entities"]}
     return Counter(
         (m["system"], entity_of.get(m["tenant"], ""), m["object"],
          None if str(m["record_id"]).startswith("store:") else m["record_id"], m["rule"], m["field"])
-        for m in manifest["malformed"])
+        for m in manifest[kind])
 
 
 def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_show(tieout_env, small_firm, tmp_path,
@@ -23,6 +24,7 @@ def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_sh
     result = run_night()
     assert result.success
     assert quarantined(tieout_env) == planted(small_firm)
+    assert quarantined(tieout_env, table="quality.warnings") == planted(small_firm, "warnings")
     for system, object_name in OBJECTS:
         metadata = valid_metadata(result, system, object_name)
         assert metadata["extracted"] == metadata["valid"] + metadata["quarantined"] > 0, (system, object_name)
