@@ -20,7 +20,7 @@ FINDING_COLUMNS = [
     Column("owner_queue"), Column("legal_entity"), Column("document_number"), Column("currency"),
     Column("expected_value"), Column("actual_value"), Column("amount_difference", "money"),
     Column("money_at_risk", "money"), Column("event_date", "date"), Column("age_days", "int"),
-    Column("first_seen", "date"), Column("last_seen", "date"), Column("detail", width=80),
+    Column("first_seen", "date"), Column("last_seen", "date"), Column("held_by"), Column("detail", width=80),
     Column("customer_global_id"), Column("project_global_id"), Column("crm_id"), Column("psa_id"), Column("erp_id"),
     Column("correction_id"), Column("confidence", "number"),
 ]

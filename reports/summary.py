@@ -108,6 +108,8 @@ def headline(night: Night) -> list[tuple[str, object]]:
                                                        Decimal("0.00"))))
     lines += [(f"Corrections {state}", states[state]) for state in ("proposed", "approved", "applied", "failed")]
     lines.append(("Quarantined source records", len(night.quarantine)))
+    lines.append(("Open findings held by quarantine (as last seen)",
+                  sum(1 for f in night.open_findings if f.get("held_by") == "quarantine")))
     lines.append(("Legal entities reconciled", ", ".join(e["legal_entity"] for e in night.coverage if e["reconciled"])))
     lines += [(f"Not reconciled tonight: {e['legal_entity']}", e["note"]) for e in night.coverage if not e["reconciled"]]
     if night.missing_tables:

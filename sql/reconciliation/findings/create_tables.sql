@@ -29,8 +29,11 @@ CREATE TABLE IF NOT EXISTS recon.findings (
     subject_key VARCHAR NOT NULL,
     money_at_risk DECIMAL(18, 2),
     event_date DATE,
-    confidence DOUBLE
+    confidence DOUBLE,
+    held_by VARCHAR               -- why an open finding is as last seen: 'quarantine' | 'legal entity not reconciled'
 );
+-- warehouses created before findings could be held
+ALTER TABLE recon.findings ADD COLUMN IF NOT EXISTS held_by VARCHAR;
 
 CREATE TABLE IF NOT EXISTS recon.finding_history (
     snapshot_date DATE NOT NULL,
