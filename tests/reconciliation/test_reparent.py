@@ -1,4 +1,4 @@
-"""A QuickBooks customer with a sub-customer moved under another customer between two nights.
+"""A top-level QuickBooks customer with a sub-customer moved under another one between two nights.
 QuickBooks recomputes the moved customer's Level but not its sub-customer's, which keeps a stale
 Level: the sub-customer is kept (a parent_level_wrong warning, not quarantined), depths come from the
 ParentRef chains, and the hierarchy findings are exactly the one parent mismatch the move made."""
@@ -16,22 +16,22 @@ from tests.reconciliation.test_aging import copy_warehouse
 
 FIRST, SECOND = date.fromisoformat(SNAPSHOT_DATE), date.fromisoformat(NEXT_NIGHT)
 
-# A top-level ERP customer linked to a CRM account without a parent, with a linked sub-customer, none
-# of them named by a finding; and another top-level customer of the same entity to move it under.
-MOVE = """
+HIERARCHY = ("CUSTOMER_PARENT_MISMATCH", "HIERARCHY_CYCLE", "HIERARCHY_ORPHAN")
+
+# A top-level ERP customer with a sub-customer, linked to a CRM account without a parent, and another
+# top-level customer of the same entity to move it under; neither named by a hierarchy finding.
+MOVE = f"""
 WITH erp AS (SELECT * FROM canonical.customer WHERE snapshot_date = $first AND system = 'erp'),
 crm AS (SELECT * FROM canonical.customer WHERE snapshot_date = $first AND system = 'crm'),
 named AS (SELECT customer_global_id AS global_id FROM recon.findings
-          WHERE snapshot_date = $first AND status = 'open' AND customer_global_id IS NOT NULL),
-quiet AS (SELECT erp.* FROM erp JOIN crm USING (global_id)
-          WHERE erp.is_active AND global_id NOT IN (FROM named)),
+          WHERE snapshot_date = $first AND status = 'open' AND code IN {HIERARCHY}),
+top AS (SELECT erp.* FROM erp JOIN crm USING (global_id)
+        WHERE erp.is_active AND erp.parent_source_id IS NULL AND crm.parent_source_id IS NULL
+          AND global_id NOT IN (FROM named)),
 moved AS (SELECT p.source_id, p.legal_entity, min(c.source_id) AS child
-          FROM quiet AS p JOIN quiet AS c ON c.parent_source_id = p.source_id
-          JOIN crm AS p_crm ON p_crm.global_id = p.global_id AND p_crm.parent_source_id IS NULL
-          WHERE p.parent_source_id IS NULL GROUP BY ALL)
+          FROM top AS p JOIN erp AS c ON c.parent_source_id = p.source_id GROUP BY ALL)
 SELECT m.source_id, m.child, min(t.source_id) AS new_parent
-FROM moved AS m JOIN quiet AS t ON t.legal_entity = m.legal_entity AND t.parent_source_id IS NULL
-                                AND t.source_id <> m.source_id
+FROM moved AS m JOIN top AS t ON t.legal_entity = m.legal_entity AND t.source_id <> m.source_id
 GROUP BY ALL ORDER BY ALL LIMIT 1
 """
 
@@ -91,7 +91,7 @@ def test_the_move_makes_one_parent_mismatch_and_nothing_else_in_the_hierarchy(re
     with duckdb.connect(str(warehouse), read_only=True) as db:
         changed = db.execute(
             "SELECT code, erp_id, expected_value, actual_value, status FROM recon.findings AS f "
-            "WHERE snapshot_date = $second AND category = 'customer' AND (status = 'resolved' OR finding_id NOT IN "
+            f"WHERE snapshot_date = $second AND code IN {HIERARCHY} AND (status = 'resolved' OR finding_id NOT IN "
             "(SELECT finding_id FROM recon.findings WHERE snapshot_date = $first AND status = 'open'))",
             {"first": FIRST, "second": SECOND}).fetchall()
     assert changed == [("CUSTOMER_PARENT_MISMATCH", moved, None, new_parent, "open")]
