@@ -47,6 +47,7 @@ def _instance():
 
 def run_nights(snapshot_dates: list[str], mode: str) -> int:
     from pipelines.definitions import defs
+    from pipelines.failed_checks import blocking_failures
     from pipelines.progress import StepProgress
 
     job = defs.resolve_job_def("nightly")
@@ -66,6 +67,8 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: {status}, "
               f"{materialized} assets materialized (run {result.run_id})", flush=True)
         if not result.success:
+            for line in blocking_failures(instance, result.run_id):
+                print(f"stopped by {line}", flush=True)
             return EXIT_RUN_FAILED
     return EXIT_OK
 
@@ -86,7 +89,7 @@ def sandbox_command(args) -> int:
     directory = args.dir or os.environ.get("TIEOUT_SANDBOX_DIR") or str(home() / "sandbox")
     size_for(args.size)  # an unknown size is a usage error (exit 2), before any work
     if args.sandbox_command == "build":
-        manifest = build_sandbox(directory, size=args.size, seed=args.seed)
+        manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean)
         print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
         print(f"planted discrepancies: {len(manifest.findings)}, malformed records: {len(manifest.malformed)}")
         return EXIT_OK
@@ -127,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
                              help="small, demo, large or benchmark, optionally scaled as <size>:<factor>")
         command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
         command.add_argument("--seed", type=int, default=20261120)
+        if name == "build":
+            command.add_argument("--clean", action="store_true",
+                                 help="plant no discrepancy: a night of this firm must find nothing")
 
     from corrections.cli import add_corrections_commands
     from portal.cli import add_portal_commands

@@ -33,10 +33,10 @@ class Malformed:
         return self.rng.randint(*self.counts)
 
     def _add(self, system: str, tenant: str, object: str, record_id: str, payload: dict, updated: str,
-             rule: str, field: str, value, reported_id=None) -> None:
+             rule: str, field: str, value, reported_id=None, warning: bool = False) -> None:
         self.rows.setdefault((system, tenant, object), []).append((record_id, payload, updated))
         self.manifest.bad_record(system, tenant, object, reported_id if reported_id is not None else payload.get(
-            "id", payload.get("Id")), rule, field, value)
+            "id", payload.get("Id")), rule, field, value, warning)
 
     def plant_all(self, customer_rows: dict[str, dict[str, dict]]) -> Rows:
         for rule, field, change in self._time_rules():
@@ -108,7 +108,7 @@ class Malformed:
         if payload["total_cost"] * 100 == int(payload["total_cost"] * 100):
             payload["total_cost"] += 0.005
         self._add("harvest", "", "expenses", str(expense_id), payload, iso_utc(moment), "money_precision",
-                  "total_cost", payload["total_cost"])
+                  "total_cost", payload["total_cost"], warning=True)
 
     # -- Salesforce: lost deals of prospects -----------------------------------------------
     def _deal_rules(self) -> list[tuple[str, str, Callable[[dict], object]]]:

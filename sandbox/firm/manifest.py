@@ -36,8 +36,10 @@ class Manifest:
     seed: int
     as_of: str
     legal_entities: list[dict]
+    clean: bool = False  # nothing planted: a night of this firm must find nothing
     findings: list[dict] = field(default_factory=list)
     malformed: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # usable records a contract warns about (kept, not quarantined)
     edge_cases: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # "system/tenant/object" -> records
 
@@ -57,8 +59,9 @@ class Manifest:
         self.findings.append(record)
         return record
 
-    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value) -> None:
-        self.malformed.append({"system": system, "tenant": tenant, "object": object,
+    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value,
+                   warning: bool = False) -> None:
+        (self.warnings if warning else self.malformed).append({"system": system, "tenant": tenant, "object": object,
                                "record_id": None if record_id is None else str(record_id), "rule": rule,
                                "field": field_name, "value": value})
 
@@ -68,9 +71,9 @@ class Manifest:
 
     def to_json(self) -> dict:
         order = {"findings": sorted(self.findings, key=lambda f: (f["code"], json.dumps(f, sort_keys=True)))}
-        return {"size": self.size, "seed": self.seed, "as_of": self.as_of, "legal_entities": self.legal_entities,
+        return {"size": self.size, "seed": self.seed, "as_of": self.as_of, "clean": self.clean, "legal_entities": self.legal_entities,
                 "conventions": CONVENTIONS, "counts": dict(sorted(self.counts.items())), **order,
-                "malformed": self.malformed, "edge_cases": self.edge_cases}
+                "malformed": self.malformed, "warnings": self.warnings, "edge_cases": self.edge_cases}
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n")

@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,9 @@ def records(small):
     return by_key
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 def planted(manifest, code, key="psa_id"):
     return {f[key] for f in manifest.findings if f["code"] == code}
 
@@ -61,9 +65,16 @@ def test_another_seed_gives_another_firm(small, tmp_path):
     assert store_digest(tmp_path / "state.db") != store_digest(small[0] / "state.db")
 
 
+# Codes of an ERP cutover need a second ERP per legal entity, which tieout does not read yet.
+NEEDS_A_SECOND_ERP = {"INVOICE_POSTED_IN_BOTH_ERPS", "OPEN_ITEM_NOT_MIGRATED"}
+
+
 def test_every_finding_code_is_planted(small, vendor_contracts):
     text = (vendor_contracts.parent / "contracts" / "findings.md").read_text()
-    codes = set(re.findall(r"^- `([A-Z_]+)`", text, re.M))
+    documented = set(re.findall(r"^- `([A-Z_]+)`", text, re.M))
+    reconciled = {path.stem.upper() for path in (REPO / "sql" / "reconciliation").glob("*/*.sql")}
+    assert documented - reconciled == NEEDS_A_SECOND_ERP
+    codes = documented - NEEDS_A_SECOND_ERP
     assert len(codes) >= 30
     counts = defaultdict(int)
     for finding in small[1].findings:
@@ -231,8 +242,8 @@ def test_malformed_records_are_listed_with_their_rule(small, records):
     manifest = small[1]
     rules = {m["rule"] for m in manifest.malformed}
     assert {"id_missing", "id_duplicate", "hours_out_of_range", "date_in_future", "currency_unknown",
-            "reference_unresolved", "parent_level_wrong", "invoice_lines_do_not_sum", "status_not_in_enum",
-            "money_precision"} <= rules
+            "reference_unresolved", "parent_level_wrong", "invoice_lines_do_not_sum", "status_not_in_enum"} <= rules
+    assert {m["rule"] for m in manifest.warnings} == {"money_precision"}
     entries = records[("harvest", "", "time_entries")]
     bad_hours = {m["record_id"] for m in manifest.malformed if m["rule"] == "hours_out_of_range"}
     assert {str(e["id"]) for e in entries if not 0 < e["hours"] <= 24} == bad_hours

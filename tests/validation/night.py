@@ -37,10 +37,11 @@ def write_quality_config(path: Path, monkeypatch, **settings) -> None:
     monkeypatch.setenv("TIEOUT_QUALITY_CONFIG", str(path))
 
 
-def quarantined(warehouse: Path, snapshot_date: str = SNAPSHOT_DATE) -> Counter:
-    """(system, entity, object, record_id, rule, field) of every quarantine row, counted."""
+def quarantined(warehouse: Path, snapshot_date: str = SNAPSHOT_DATE, table: str = "quality.quarantine") -> Counter:
+    """(system, entity, object, record_id, rule, field) of every quarantine row (or, with
+    `table="quality.warnings"`, of every record kept with a warning), counted."""
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        rows = db.execute("SELECT system, entity, object, record_id, rule, field FROM quality.quarantine "
+        rows = db.execute(f"SELECT system, entity, object, record_id, rule, field FROM {table} "
                           "WHERE snapshot_date = ?", [snapshot_date]).fetchall()
     return Counter(rows)
 

@@ -31,8 +31,11 @@ def test_every_bad_record_is_quarantined_and_every_good_one_flows(tieout_env, sm
     result = run_night()
 
     assert result.success
-    expected = planted(small_firm) + Counter(p.quarantine_row for p in corpus)
+    expected = planted(small_firm) + Counter(p.quarantine_row for p in corpus if not p.kept)
     assert quarantined(tieout_env) == expected
+    warned = planted(small_firm, "warnings") + Counter(p.quarantine_row for p in corpus if p.kept)
+    assert quarantined(tieout_env, table="quality.warnings") == warned
+    assert {p.kind for p in corpus if p.kept} == {"spreadsheet formula", "sub-cent money"}
     for system, object_name in OBJECTS:
         raw = record_ids(tieout_env, "raw", system, object_name)
         bad = Counter({(e, r): n for (s, e, o, r, _, _), n in expected.items() if (s, o) == (system, object_name)})

@@ -8,13 +8,15 @@ from tests.validation.night import OBJECTS, check_results, quarantined, record_i
     write_quality_config
 
 
-def planted(small_firm) -> Counter:
+def planted(small_firm, listed: str = "malformed") -> Counter:
+    """The manifest's malformed records (or, with `listed="warnings"`, those kept with a warning) as
+    quality-table rows."""
     manifest = json.loads((small_firm / "manifest.json").read_text())
     entity_of = {e["realm_id"]: e["code"] for e in manifest["legal_entities"]}
     return Counter(
         (m["system"], entity_of.get(m["tenant"], ""), m["object"],
          None if str(m["record_id"]).startswith("store:") else m["record_id"], m["rule"], m["field"])
-        for m in manifest["malformed"])
+        for m in manifest[listed])
 
 
 def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_show(tieout_env, small_firm, tmp_path,
@@ -23,6 +25,7 @@ def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_sh
     result = run_night()
     assert result.success
     assert quarantined(tieout_env) == planted(small_firm)
+    assert quarantined(tieout_env, table="quality.warnings") == planted(small_firm, "warnings")
     for system, object_name in OBJECTS:
         metadata = valid_metadata(result, system, object_name)
         assert metadata["extracted"] == metadata["valid"] + metadata["quarantined"] > 0, (system, object_name)
@@ -50,4 +53,5 @@ def test_checking_in_small_slices_quarantines_exactly_the_same_records(tieout_en
     result = run_night()
     assert result.success
     assert quarantined(tieout_env) == planted(small_firm)
+    assert quarantined(tieout_env, table="quality.warnings") == planted(small_firm, "warnings")
     assert valid_metadata(result, "harvest", "time_entries")["rules_broken"]["id_duplicate"] == 4
