@@ -4,12 +4,12 @@ writeback that writes each correction once, to the system that does not own the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 
 import pytest
 
+from corrections.approval import list_corrections
 from corrections.ownership import load_ownership
 from corrections.proposals import RULE_FIELDS
 from tests.acceptance.conftest import load_scorer
@@ -73,8 +73,7 @@ def test_the_writeback_writes_each_correction_once_and_never_to_the_fields_owner
     before = len(planted.logged())
     drained = planted.tieout("corrections", "writeback")
     assert drained.returncode == 0, drained.stdout + drained.stderr
-    listed = planted.tieout("corrections", "list", "--state", "applied")
-    applied = [json.loads(line) for line in listed.stdout.splitlines() if line.startswith("{")]
+    applied = list_corrections(planted.warehouse, ["applied"])
     assert applied, "the planted firm has corrections tieout applies on its own"
     entity_of_realm = {e["realm_id"]: e["code"] for e in planted.manifest["legal_entities"]}
     writes = [entry for entry in planted.logged()[before:]
