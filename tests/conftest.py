@@ -26,9 +26,10 @@ def store(tmp_path) -> SandboxStore:
     return SandboxStore(tmp_path / "state.db")
 
 
-# The test firms end two days ago, so that their nights are recent, as in production: QuickBooks'
-# CDC looks back only 30 days, and the nightly partitions end yesterday.
-AS_OF = date.today() - timedelta(days=2)
+# The test firms end on a fixed day, the demo firm's, so that every run of the suite sees the same firm
+# whatever the wall clock says (any later day has it among the nightly partitions). A test whose
+# subject is "now" (QuickBooks' 30-day CDC, the schedule) builds its firm at a date relative to now.
+AS_OF = date(2026, 11, 20)
 SNAPSHOT_DATE = AS_OF.isoformat()
 NEXT_NIGHT = (AS_OF + timedelta(days=1)).isoformat()
 
