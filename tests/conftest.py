@@ -69,6 +69,20 @@ def small_firm(small_firm_template, tmp_path) -> Path:
 
 
 @pytest.fixture
+def recent_firm(tmp_path) -> tuple[Path, date]:
+    """A small firm as of two days before today, and that day: for tests whose subject is "now", such
+    as QuickBooks' CDC, which answers only for the last 30 days by the wall clock."""
+    from sandbox.firm import build_sandbox
+    from sandbox.runtime import stop_sandbox
+
+    as_of = date.today() - timedelta(days=2)
+    directory = tmp_path / "recent-firm"
+    build_sandbox(directory, size="small", as_of=as_of)
+    yield directory, as_of
+    stop_sandbox(directory)
+
+
+@pytest.fixture
 def tieout_env(small_firm, tmp_path, monkeypatch) -> Path:
     """The embedded default pointed at a private small firm and a private warehouse."""
     monkeypatch.setenv("TIEOUT_HOME", str(tmp_path / "home"))
