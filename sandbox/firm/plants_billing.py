@@ -101,7 +101,7 @@ class InvoicePlants:
             post = inv.postings[0]
             self.billing.pay(post, inv.issue_date + timedelta(days=30), (post.total * Decimal("0.4")).quantize(CENT))
             self.record("PAYMENT_NOT_REFLECTED", inv, "QuickBooks payment not in Harvest's amount due",
-                        expected=inv.due_amount, actual=post.balance)
+                        expected=post.balance, actual=inv.due_amount)
 
     def credit_not_reflected(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open(25)):
@@ -112,6 +112,6 @@ class InvoicePlants:
             self.manifest.finding("CREDIT_MEMO_NOT_REFLECTED", post.entity.code, psa_id=inv.harvest_id,
                                   erp_id=f"{post.entity.code}:{receipt.credit_memo_id}",
                                   document_number=receipt.credit_memo_number, currency=inv.currency,
-                                  expected=inv.due_amount, actual=post.balance,
+                                  expected=post.balance, actual=inv.due_amount,
                                   note=f"credit memo {receipt.credit_memo_number} on invoice {inv.number} not in "
                                   "Harvest's amount due")
