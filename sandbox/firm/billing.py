@@ -100,10 +100,9 @@ class Billing:
 def _apportion(invoice: Invoice, parts: list[Posting]) -> None:
     """Each part of a split invoice carries its share of the discount and VAT and the last part the rest, so
     the parts add up to the Harvest invoice to the cent."""
-    discount, tax = invoice.discount_amount, invoice.tax_amount
+    discount, tax = whole = invoice.discount_amount, invoice.tax_amount
     for post in parts[:-1]:
-        share = post.subtotal / invoice.subtotal
-        post.discount, post.tax = (invoice.discount_amount * share).quantize(CENT), (invoice.tax_amount * share).quantize(CENT)
+        post.discount, post.tax = ((amount * post.subtotal / invoice.subtotal).quantize(CENT) for amount in whole)
         discount, tax = discount - post.discount, tax - post.tax
     parts[-1].discount, parts[-1].tax = discount, tax
 

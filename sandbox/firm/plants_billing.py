@@ -83,10 +83,7 @@ class InvoicePlants:
     def duplicate(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open()):
             first = inv.postings[0]
-            twin = Posting(self.billing.ids.quickbooks(first.entity.code, "Invoice"), first.entity,
-                           first.customer_qbo_id, first.customer_name, first.doc_number, first.txn_date, first.currency,
-                           [Line(x.kind, x.description, x.quantity, x.unit_price) for x in first.lines],
-                           first.private_note, discount=first.discount, tax=first.tax)
+            twin = self._repost(first)
             inv.postings.append(twin)
             self.record("INVOICE_DUPLICATE", inv, f"Harvest invoice {inv.number} posted twice", post=twin,
                         expected=inv.amount, actual=first.total + twin.total)
@@ -119,6 +116,13 @@ class InvoicePlants:
                                   note=f"credit memo {receipt.credit_memo_number} on invoice {inv.number} not in "
                                   "Harvest's amount due")
 
+    def _repost(self, post: Posting) -> Posting:
+        """The same invoice posted again under a new QuickBooks id."""
+        return Posting(self.billing.ids.quickbooks(post.entity.code, "Invoice"), post.entity, post.customer_qbo_id,
+                       post.customer_name, post.doc_number, post.txn_date, post.currency,
+                       [Line(x.kind, x.description, x.quantity, x.unit_price) for x in post.lines], post.private_note,
+                       discount=post.discount, tax=post.tax)
+
     def voided(self) -> None:
         """The invoice's only posting voided in QuickBooks: a status difference, not also an amount one."""
         for inv in self.picker.pick(self.invoices, where=self._open()):
@@ -130,11 +134,7 @@ class InvoicePlants:
         """A posting voided and the invoice posted again: no finding at all."""
         for inv in self.picker.pick(self.invoices, where=self._open()):
             first = inv.postings[0]
-            inv.postings.append(Posting(self.billing.ids.quickbooks(first.entity.code, "Invoice"), first.entity,
-                                        first.customer_qbo_id, first.customer_name, first.doc_number, first.txn_date,
-                                        first.currency, [Line(x.kind, x.description, x.quantity, x.unit_price)
-                                                         for x in first.lines],
-                                        first.private_note, discount=first.discount, tax=first.tax))
+            inv.postings.append(self._repost(first))
             _void(first)
             self.manifest.edge_cases.append({"kind": "voided_then_reposted", "psa_id": str(inv.harvest_id),
                                              "document_number": inv.number, "note": "the first QuickBooks posting "

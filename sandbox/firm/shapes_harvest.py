@@ -124,7 +124,8 @@ def expense(expense_id, p: Project, m: Member, category: tuple[int, str], day: d
 def _line(p: Project, line: Line) -> dict:
     return {"id": line.harvest_id, "kind": line.kind, "description": line.description,
             "quantity": num(line.quantity), "unit_price": num(line.unit_price), "amount": num(line.amount),
-            "taxed": p.customer.entity.vat > 0, "taxed2": False, "project": {"id": p.harvest_id, "name": p.name, "code": p.code}}
+            "taxed": p.customer.entity.vat > 0, "taxed2": False,
+            "project": {"id": p.harvest_id, "name": p.name, "code": p.code}}
 
 
 def invoice(inv: Invoice, creator: Person, created: datetime, updated: datetime) -> dict:

@@ -106,7 +106,8 @@ def _sales_line(n: int, line: Line, item_ref: dict, tax_code: str, voided: bool)
                                     "Qty": num(line.quantity), "TaxCodeRef": {"value": tax_code}}}
 
 
-def _lines(lines: list[Line], tax_code: str = "NON", discount: Decimal = Decimal("0"), voided: bool = False) -> list[dict]:
+def _lines(lines: list[Line], tax_code: str = "NON", discount: Decimal = Decimal("0"),
+           voided: bool = False) -> list[dict]:
     """Sales lines, the subtotal and any discount line; a voided invoice keeps its lines at zero."""
     rendered = [_sales_line(n, line, EXPENSES if line.kind == "Expense" else SERVICES, tax_code, voided)
                 for n, line in enumerate(lines, start=1)]

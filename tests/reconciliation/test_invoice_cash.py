@@ -31,7 +31,8 @@ def test_a_voided_posting_is_a_status_difference_only(reconciled_small_firm) -> 
     reposted = sorted(e["psa_id"] for e in firm.manifest["edge_cases"] if e["kind"] == "voided_then_reposted")
     assert voided and reposted, "the small firm voids postings"
     codes = firm.query("SELECT psa_id, string_agg(code, ',') FROM recon.findings WHERE snapshot_date = ? "
-                       "AND psa_id IN ? AND category = 'invoice_cash' GROUP BY 1", [firm.snapshot_date, voided + reposted])
+                       "AND psa_id IN ? AND category = 'invoice_cash' GROUP BY 1",
+                       [firm.snapshot_date, voided + reposted])
     assert sorted(codes) == [(psa, "INVOICE_STATUS_MISMATCH") for psa in voided]
 
 
