@@ -12,7 +12,10 @@ FINDING_KEYS = ("code", "legal_entity", "crm_id", "psa_id", "erp_id", "document_
 MALFORMED_KEYS = ("system", "tenant", "object", "record_id", "rule", "field", "value")
 
 CONVENTIONS = {
-    "amount_difference": "actual_value - expected_value, in the document's currency",
+    "amount_difference": "the signed money difference in the document's currency: actual_value - expected_value, "
+                         "a missing side counting as zero (an invoice missing in the ERP is minus its amount, an "
+                         "unbilled item its value); a rate difference times the hours; a billed-status "
+                         "difference the entry's value",
     "expected_value": "what the authoritative system says (CRM for customers and deals, PSA for time and invoices, "
                       "ERP for cash)",
     "erp_id": "<legal entity code>:<QuickBooks Id>",
@@ -45,15 +48,18 @@ class Manifest:
 
     def finding(self, code: str, legal_entity: str | None, *, crm_id: str | None = None, psa_id=None,
                 erp_id: str | None = None, document_number: str | None = None, currency: str | None = None,
-                expected=None, actual=None, note: str, pair: list[str] | None = None) -> dict:
-        """Record one planted finding; money values are Decimals, difference = actual - expected."""
-        is_money = isinstance(expected, Decimal) and isinstance(actual, Decimal)
+                expected=None, actual=None, difference: Decimal | None = None, note: str,
+                pair: list[str] | None = None) -> dict:
+        """Record one planted finding; money values are Decimals. The difference is actual - expected,
+        a missing side counting as zero, unless the code measures other money (a rate's times the hours)."""
+        if difference is None and Decimal in (type(expected), type(actual)):
+            difference = (actual or Decimal("0")) - (expected or Decimal("0"))
         record = {"code": code, "legal_entity": legal_entity, "crm_id": crm_id,
                   "psa_id": None if psa_id is None else str(psa_id), "erp_id": erp_id,
                   "document_number": document_number, "currency": currency,
                   "expected_value": money(expected) if isinstance(expected, Decimal) else expected,
                   "actual_value": money(actual) if isinstance(actual, Decimal) else actual,
-                  "amount_difference": money(actual - expected) if is_money else None, "note": note}
+                  "amount_difference": money(difference), "note": note}
         if pair:
             record["pair"] = pair
         self.findings.append(record)

@@ -116,8 +116,8 @@ def test_posted_invoices_tie_out(small, records):
     manifest = small[1]
     by_note = defaultdict(list)
     for inv in qbo(records, "Invoice"):
-        if inv.get("PrivateNote", "").startswith("harvest_invoice:"):
-            by_note[inv["PrivateNote"].split(":")[1]].append(inv)
+        if reference := re.search(r"harvest_invoice:(\d+)", inv.get("PrivateNote", "")):
+            by_note[reference.group(1)].append(inv)
     touched = set().union(*(planted(manifest, c) for c in (
         "INVOICE_MISSING_IN_ERP", "INVOICE_AMOUNT_MISMATCH", "INVOICE_CURRENCY_MISMATCH", "INVOICE_DATE_MISMATCH",
         "INVOICE_DUPLICATE", "INVOICE_STATUS_MISMATCH", "PAYMENT_NOT_REFLECTED", "CREDIT_MEMO_NOT_REFLECTED")))
@@ -134,8 +134,29 @@ def test_posted_invoices_tie_out(small, records):
         assert round(sum(p["Balance"] for p in postings), 2) == inv["due_amount"]
         assert (inv["state"] == "open") == (inv["due_amount"] > 0)
         for p in postings:
-            sales = [line["Amount"] for line in p["Line"] if line["DetailType"] == "SalesItemLineDetail"]
-            assert round(sum(sales), 2) == p["TotalAmt"]
+            assert round(qbo_lines(p, "SalesItemLineDetail") - qbo_lines(p, "DiscountLineDetail")
+                         + p["TxnTaxDetail"]["TotalTax"], 2) == p["TotalAmt"]
+
+
+def qbo_lines(invoice, detail_type):
+    return sum(line["Amount"] for line in invoice["Line"] if line["DetailType"] == detail_type)
+
+
+def test_uk_and_de_invoices_charge_vat_after_any_discount(records):
+    """VAT at the legal entity's rate (UK 20%, DE 19%, none in the US) on the lines less the discount,
+    which some invoices carry: Harvest's amount and QuickBooks' TotalAmt both include it."""
+    rate = {"USD": None, "GBP": 20.0, "EUR": 19.0}
+    invoices = records[("harvest", "", "invoices")]
+    for inv in invoices:
+        lines = sum(Decimal(str(line["amount"])) for line in inv["line_items"])
+        net = lines - Decimal(str(inv["discount_amount"]))
+        assert inv["tax"] == rate[inv["currency"]]
+        assert Decimal(str(inv["tax_amount"])) == (net * Decimal(str(inv["tax"] or 0)) / 100).quantize(Decimal("0.01"))
+        assert Decimal(str(inv["amount"])) == net + Decimal(str(inv["tax_amount"]))
+    assert {inv["currency"] for inv in invoices if inv["discount"]} == set(rate)
+    country = {tenant: rows[0]["Country"] for (system, tenant, obj), rows in records.items() if obj == "CompanyInfo"}
+    assert {country[tenant] for (system, tenant, obj), rows in records.items() if obj == "Invoice"
+            for p in rows if p["TxnTaxDetail"]["TotalTax"]} == {"GB", "DE"}
 
 
 def test_cash_in_quickbooks_is_reflected_in_harvest(small, records):
