@@ -47,12 +47,11 @@ def test_the_command_line_says_which_object_stopped_the_night(tieout_env, small_
 def test_the_run_failure_alert_says_which_object_stopped_the_night(tieout_env, small_firm, tmp_path, monkeypatch,
                                                                     webhook):  # noqa: F811
     strict_quality(tmp_path, monkeypatch)
-    opportunities = [*[a for a in extraction_assets if a.key.path[1:] == ["salesforce", "opportunity"]],
-                     *[a for a in validation_assets if a.key.path[1:] == ["salesforce", "opportunity"]],
-                     *[c for c in validation_checks
-                       if all(k.asset_key.path[1:] == ["salesforce", "opportunity"] for k in c.check_keys)]]
+    salesforce = [*[a for a in extraction_assets if a.key.path[1] == "salesforce"],
+                  *[a for a in validation_assets if a.key.path[1] == "salesforce"],
+                  *[c for c in validation_checks if all(k.asset_key.path[1] == "salesforce" for k in c.check_keys)]]
     with DagsterInstance.ephemeral() as instance:
-        result = materialize(opportunities, partition_key=SNAPSHOT_DATE, resources=build_resources(),
+        result = materialize(salesforce, partition_key=SNAPSHOT_DATE, resources=build_resources(),
                              instance=instance, raise_on_error=False)
         assert not result.success
         failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0]
