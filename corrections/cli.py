@@ -13,7 +13,7 @@ from corrections.approval import approve_corrections, list_corrections, reject_c
 from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED
 
 SHOWN = ("correction_id", "code", "state", "policy", "target_system", "target_object", "record_id", "field",
-         "value_before", "value_after", "approved_by", "last_error")
+         "value_before", "value_after", "note", "approved_by", "last_error")
 
 
 def warehouse_path() -> str:
