@@ -11,6 +11,7 @@ from corrections.outbox import Correction
 from corrections.writers import MISSING, Outcome, SyncLog, as_text, failed, grouped
 from resources.http import ApiClient, SourceSystemError
 
+PAID_AT_NOON = "T12:00:00Z"  # the ERP payment's day at noon UTC: the same date in the account's time zone
 PAYMENT = "payment:"  # field of a payment correction: `payment:<ERP payment id>`, e.g. `payment:US:204`
 
 
@@ -73,7 +74,7 @@ class HarvestTarget:
             erp_payment_id = c.field.removeprefix(PAYMENT)
             amount, _, paid_date = c.value_after.partition(" paid ")
             method, url = "POST", f"/v2/invoices/{int(c.record_id)}/payments"
-            body = {"amount": float(amount), "paid_date": paid_date,
+            body = {"amount": float(amount), "paid_at": f"{paid_date}{PAID_AT_NOON}",
                     "notes": f"{payment_tag(erp_payment_id)} (tieout correction {c.correction_id})"}
         else:
             method, url = "PATCH", f"/v2/{c.target_object}/{int(c.record_id)}"

@@ -55,9 +55,10 @@ def test_a_payment_reaches_harvest_once_per_erp_payment_with_its_date(firm):
         posted = [json.loads(r.body) for r in sent if r.path == f"/v2/invoices/{finding['psa_id']}/payments"]
         assert posted, finding["psa_id"]
         for body in posted:
-            key = (Decimal(str(body["amount"])).quantize(Decimal("0.01")), body["paid_date"])
+            key = (Decimal(str(body["amount"])).quantize(Decimal("0.01")), body["paid_at"][:10])
             assert key in erp_cash  # the ERP payment's amount and date, never the day of the writeback
             assert f"quickbooks_payment:{finding['legal_entity']}:{erp_cash[key]}" in body["notes"]
+    # verified: read back from Harvest, the recorded payment carries the ERP payment's date too
     assert all(r["state"] == "applied" and r["verified_at"] for r in outbox(firm.warehouse).values())
 
     # a second drain of the same night finds every payment already recorded: nothing is written again
