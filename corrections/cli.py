@@ -15,7 +15,7 @@ from pipelines.cli import calendar_date
 from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
 SHOWN = ("correction_id", "code", "state", "policy", "target_system", "target_object", "record_id", "field",
-         "value_before", "value_after", "approved_by", "last_error")
+         "value_before", "value_after", "note", "approved_by", "last_error")
 
 
 def warehouse_path() -> str:
