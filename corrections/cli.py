@@ -7,13 +7,15 @@ import argparse
 import getpass
 import json
 import os
+import sys
 from datetime import date, timedelta
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
-from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED
+from pipelines.cli import calendar_date
+from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
 SHOWN = ("correction_id", "code", "state", "policy", "target_system", "target_object", "record_id", "field",
-         "value_before", "value_after", "approved_by", "last_error")
+         "value_before", "value_after", "note", "approved_by", "last_error")
 
 
 def warehouse_path() -> str:
@@ -27,7 +29,8 @@ def add_corrections_commands(subparsers) -> None:
     corrections = subparsers.add_parser("corrections", help="corrections pushed back to the source systems")
     commands = corrections.add_subparsers(dest="corrections_command", required=True)
     plan = commands.add_parser("plan", help="propose the night's corrections (a dry run unless --record)")
-    plan.add_argument("--date", default=(date.today() - timedelta(days=1)).isoformat(), help="snapshot date")
+    plan.add_argument("--date", type=calendar_date, default=(date.today() - timedelta(days=1)).isoformat(),
+                      help="snapshot date, YYYY-MM-DD")
     plan.add_argument("--record", action="store_true", help="put the proposals into the outbox")
     listing = commands.add_parser("list", help="the outbox")
     listing.add_argument("--state", action="append", help="only this state (repeatable)")
@@ -50,9 +53,13 @@ def corrections_command(args) -> int:
     warehouse = warehouse_path()
     if args.corrections_command == "list":
         return _print(list_corrections(warehouse, args.state, args.queue))
-    if args.corrections_command == "approve":
-        return _print(approve_corrections(warehouse, args.correction_ids, args.by))
-    if args.corrections_command == "reject":
+    if args.corrections_command in ("approve", "reject"):
+        unknown = set(args.correction_ids) - {row["correction_id"] for row in list_corrections(warehouse)}
+        if unknown:
+            print(f"tieout: no such correction in the outbox: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return EXIT_USAGE
+        if args.corrections_command == "approve":
+            return _print(approve_corrections(warehouse, args.correction_ids, args.by))
         return _print(reject_corrections(warehouse, args.correction_ids, args.by, args.reason))
     from corrections.ownership import load_ownership
     from corrections.targets import targets_from_environment

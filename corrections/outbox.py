@@ -40,6 +40,7 @@ class Correction:
     value_after: str | None
     rule: str
     policy: str = "approval"
+    note: str | None = None  # what a person should check before approving, or do where tieout never writes
     proposed_on: date | None = None
     correction_id: str = ""
     idempotency_key: str = ""

@@ -48,4 +48,4 @@ def listing(corrections: list[Correction]) -> list[dict]:
     """The plan as rows a person reads: what changes where, from what to what, and why."""
     return [{"code": c.code, "policy": c.policy, "target": f"{c.target_system} {c.target_object} {c.record_id}",
              "field": c.field, "before": c.value_before, "after": c.value_after, "rule": c.rule,
-             "finding_id": c.finding_id} for c in corrections]
+             "note": c.note, "finding_id": c.finding_id} for c in corrections]

@@ -29,6 +29,16 @@ def erp_ref(erp_id: str | None) -> tuple[str, str] | None:
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """An ERP payment applied to a PSA invoice's postings."""
+
+    payment_id: str  # `<entity code>:<Payment Id>`
+    day: str  # the payment's TxnDate
+    amount: Decimal
+    credit_memo_id: str | None  # `<entity code>:<CreditMemo Id>` when the payment applies a credit memo
+
+
+@dataclass(frozen=True)
 class CrmFields:
     """The org's names of the custom fields tieout reads and corrects (configuration)."""
 
@@ -92,3 +102,24 @@ class Sources:
         tag = re.compile(rf"\bharvest_invoice:{int(invoice['id'])}\b")
         postings = self.quickbooks.query(entity, f"select * from Invoice where DocNumber in ({numbers}) maxresults 1000")
         return [p for p in postings if tag.search(p.get("PrivateNote") or "")]
+
+    def erp_receipts(self, entity: str, postings: list[dict]) -> list[Receipt]:
+        """What the ERP applied to the postings, one receipt per Payment: cash, or a credit memo when
+        the payment applies one (a payment settling an invoice with a credit is not cash)."""
+        ids = {p["Id"] for p in postings}
+        customers = sorted({(p.get("CustomerRef") or {}).get("value") for p in postings} - {None})
+        receipts = []
+        for customer in customers:
+            for payment in self.quickbooks.query(entity, f"select * from Payment where CustomerRef = '{customer}' "
+                                                         "maxresults 1000"):
+                applied, credit_memo = Decimal("0"), None
+                for line in payment.get("Line") or []:
+                    linked = line.get("LinkedTxn") or []
+                    credit_memo = credit_memo or next((t["TxnId"] for t in linked if t.get("TxnType") == "CreditMemo"),
+                                                      None)
+                    if any(t.get("TxnType") == "Invoice" and t.get("TxnId") in ids for t in linked):
+                        applied += Decimal(str(line.get("Amount") or 0))
+                if applied:
+                    receipts.append(Receipt(f"{entity}:{payment['Id']}", payment.get("TxnDate"), applied,
+                                            credit_memo and f"{entity}:{credit_memo}"))
+        return receipts

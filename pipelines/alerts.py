@@ -16,6 +16,7 @@ from dagster import (
     run_status_sensor,
 )
 
+from pipelines.failed_checks import blocking_failures
 from pipelines.jobs import nightly_job
 
 
@@ -36,7 +37,9 @@ def _sensor_status() -> DefaultSensorStatus:
 def alert_on_run_failure(context: RunFailureSensorContext) -> None:
     run = context.dagster_run
     partition = run.tags.get("dagster/partition", "")
-    post_alert(f":red_circle: tieout run `{run.job_name}` {partition} failed: {context.failure_event.message}")
+    stopped_by = blocking_failures(context.instance, run.run_id)
+    reason = "\n".join(stopped_by) if stopped_by else context.failure_event.message
+    post_alert(f":red_circle: tieout run `{run.job_name}` {partition} failed: {reason}")
 
 
 @run_status_sensor(name="alert_on_failed_checks", run_status=DagsterRunStatus.SUCCESS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import logging
 import os
 import shutil
@@ -14,9 +15,10 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
+from pipelines.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
 
+SYSTEMS = ("salesforce", "harvest", "quickbooks")
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
 
 
@@ -45,8 +47,12 @@ def _instance():
     return instance
 
 
+INTERRUPTED = "DagsterExecutionInterruptedError"  # how Dagster's own SIGINT handler ends the steps it stops
+
+
 def run_nights(snapshot_dates: list[str], mode: str) -> int:
     from pipelines.definitions import defs
+    from pipelines.failed_checks import blocking_failures
     from pipelines.progress import StepProgress
 
     job = defs.resolve_job_def("nightly")
@@ -61,12 +67,23 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
         with StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"):
             result = job.execute_in_process(partition_key=snapshot_date, instance=instance, run_config=run_config,
                                             raise_on_error=False, run_id=run_id)
+        errors = [event.step_failure_data.error for event in result.get_step_failure_events()
+                  if event.step_failure_data.error]
+        if any(error.cls_name == INTERRUPTED for error in errors):  # Ctrl-C
+            print(f"interrupted: night {snapshot_date} not finished; run it again", file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
         materialized = sum(1 for event in result.all_events if event.event_type_value == "ASSET_MATERIALIZATION")
-        status = "succeeded" if result.success else "FAILED"
+        status = f"FAILED ({errors[0].message.strip()})" if errors else "succeeded" if result.success else "FAILED"
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: {status}, "
               f"{materialized} assets materialized (run {result.run_id})", flush=True)
         if not result.success:
+            for line in blocking_failures(instance, result.run_id):
+                print(f"stopped by {line}", flush=True)
             return EXIT_RUN_FAILED
+    from assets.reports.workbook import reports_root
+    from reports.build import report_directory
+
+    print(f"reports: {report_directory(reports_root(), date.fromisoformat(snapshot_dates[-1]))}", flush=True)
     return EXIT_OK
 
 
@@ -86,21 +103,30 @@ def sandbox_command(args) -> int:
     directory = args.dir or os.environ.get("TIEOUT_SANDBOX_DIR") or str(home() / "sandbox")
     size_for(args.size)  # an unknown size is a usage error (exit 2), before any work
     if args.sandbox_command == "build":
-        manifest = build_sandbox(directory, size=args.size, seed=args.seed)
+        manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean)
         print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
         print(f"planted discrepancies: {len(manifest.findings)}, malformed records: {len(manifest.malformed)}")
         return EXIT_OK
     from sandbox.runtime import running_sandbox
 
-    runtime = running_sandbox(directory, args.size)
-    for system in ("salesforce", "harvest", "quickbooks"):
-        print(f"{system}: {runtime.base_url(system)}", flush=True)
-    print("serving; Ctrl-C stops", flush=True)
+    ports = {system: getattr(args, f"{system}_port") for system in SYSTEMS}
+    runtime = running_sandbox(directory, args.size, ports)
+    for system in SYSTEMS:  # what a client needs: the sandbox's own test credentials, never a real one
+        print(f"{system}: {runtime.base_url(system)} {json.dumps(runtime.credentials(system))}", flush=True)
     try:
+        print("serving; Ctrl-C stops", flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("stopped", flush=True)
     return EXIT_OK
+
+
+def calendar_date(text: str) -> str:
+    """A --date, --from or --to value: a real day written YYYY-MM-DD (argparse names the option)."""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day written YYYY-MM-DD ({exc})") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,14 +134,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the nightly pipeline for one snapshot date")
-    run.add_argument("--date", default=(date.today() - timedelta(days=1)).isoformat(),
+    run.add_argument("--date", type=calendar_date, default=(date.today() - timedelta(days=1)).isoformat(),
                      help="snapshot date, YYYY-MM-DD (default yesterday, the day the night closes)")
     run.add_argument("--mode", choices=["auto", "full", "incremental"], default="auto",
                      help="extraction mode (auto: incremental with a periodic full sweep)")
 
     backfill = commands.add_parser("backfill", help="run the nightly pipeline for each date of a range, in order")
-    backfill.add_argument("--from", dest="start", required=True, help="first date, YYYY-MM-DD")
-    backfill.add_argument("--to", dest="end", required=True, help="last date, YYYY-MM-DD")
+    backfill.add_argument("--from", dest="start", type=calendar_date, required=True, help="first date, YYYY-MM-DD")
+    backfill.add_argument("--to", dest="end", type=calendar_date, required=True, help="last date, YYYY-MM-DD")
     backfill.add_argument("--mode", choices=["auto", "full", "incremental"], default="auto")
 
     sandbox = commands.add_parser("sandbox", help="the embedded sandbox firm and its emulators")
@@ -127,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
                              help="small, demo, large or benchmark, optionally scaled as <size>:<factor>")
         command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
         command.add_argument("--seed", type=int, default=20261120)
+    sandbox_commands.choices["build"].add_argument(
+        "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing")
+    serve = sandbox_commands.choices["serve"]
+    for system in SYSTEMS:
+        serve.add_argument(f"--{system}-port", type=int, default=0, help=f"{system} emulator's port (default: a free one)")
 
     from corrections.cli import add_corrections_commands
     from portal.cli import add_portal_commands
@@ -138,14 +169,18 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else EXIT_OK
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # on a terminal a night's progress bar is the output: only warnings may interrupt it
+    quiet = args.command in ("run", "backfill") and sys.stderr.isatty()
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        if args.command == "run":
-            return run_nights([date.fromisoformat(args.date).isoformat()], args.mode)
-        if args.command == "backfill":
-            from pipelines.schedules import backfill_requests
+        if args.command in ("run", "backfill"):
+            from pipelines.schedules import nights
+            from resources.settings import check_sources
 
-            return run_nights([request.partition_key for request in backfill_requests(args.start, args.end)], args.mode)
+            check_sources()
+            first, last = (args.date, args.date) if args.command == "run" else (args.start, args.end)
+            return run_nights(nights(first, last), args.mode)
         if args.command == "sandbox":
             return sandbox_command(args)
         if args.command == "portal":

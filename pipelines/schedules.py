@@ -22,13 +22,20 @@ nightly_schedule = build_schedule_from_partitioned_job(
 )
 
 
-def backfill_requests(first: str, last: str) -> list[RunRequest]:
-    """One run request per night from `first` to `last` (inclusive), oldest first; a date outside
-    the nightly partitions is refused rather than silently skipped."""
-    known = set(nightly_partitions.get_partition_keys())
-    unknown = [key for key in (first, last) if key not in known]
+def nights(first: str, last: str) -> list[str]:
+    """The nights from `first` to `last` (inclusive), oldest first. A date outside the nightly
+    partitions, or a range that ends before it starts, is refused (naming the valid range) rather
+    than silently run as nothing."""
+    known = nightly_partitions.get_partition_keys()
+    unknown = [key for key in dict.fromkeys((first, last)) if key not in set(known)]
     if unknown:
-        raise ValueError(f"not a night that can run yet (or before the first snapshot date): {', '.join(unknown)}")
-    keys = nightly_partitions.get_partition_keys_in_range(PartitionKeyRange(first, last))
+        raise ValueError(f"{', '.join(unknown)}: not a night that can run; nights run from {known[0]} to {known[-1]}")
+    if first > last:
+        raise ValueError(f"the range {first}..{last} ends before it starts")
+    return nightly_partitions.get_partition_keys_in_range(PartitionKeyRange(first, last))
+
+
+def backfill_requests(first: str, last: str) -> list[RunRequest]:
+    """One run request per night from `first` to `last` (inclusive), oldest first."""
     return [RunRequest(run_key=f"backfill-{key}", partition_key=key, tags={"tieout/backfill": f"{first}..{last}"})
-            for key in keys]
+            for key in nights(first, last)]

@@ -66,6 +66,15 @@ class ClientRateLimiter:
             waited += pause
 
 
+def _refused(exc: BaseException | None) -> bool:
+    """Whether the connection was refused, somewhere down the chain requests and urllib3 wrap it in."""
+    for _ in range(8):
+        if exc is None or isinstance(exc, ConnectionRefusedError):
+            return exc is not None
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
+    return False
+
+
 @dataclass
 class ApiClient:
     """A `requests` session for one vendor, with the retry policy tieout applies to all of them."""
@@ -95,6 +104,9 @@ class ApiClient:
                 response = self.session.request(method, url, params=params, json=json_body,
                                                 headers=extra_headers, timeout=self.timeout_seconds)
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if self.stats.requests == 1 and _refused(exc):  # nothing listens there: a wrong URL, not bad luck
+                    raise SourceSystemError(self.system, object_name, page, None,
+                                            f"connection refused at {self.base_url} (check its URL setting)") from None
                 failure, retry_after, status = f"{type(exc).__name__}", None, None
             else:
                 status = response.status_code

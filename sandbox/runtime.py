@@ -49,8 +49,9 @@ def ensure_sandbox(directory: str | Path, size: str = "demo") -> Path:
     return state
 
 
-def running_sandbox(directory: str | Path, size: str = "demo") -> SandboxRuntime:
-    """The sandbox's emulators for `directory`, started on first use and kept for the process."""
+def running_sandbox(directory: str | Path, size: str = "demo", ports: dict[str, int] | None = None) -> SandboxRuntime:
+    """The sandbox's emulators for `directory`, started on first use and kept for the process, each on
+    its port in `ports` (a free one when not given)."""
     from sandbox.emulators.harvest import HarvestEmulator
     from sandbox.emulators.quickbooks import QuickBooksEmulator
     from sandbox.emulators.salesforce import SalesforceEmulator
@@ -61,7 +62,7 @@ def running_sandbox(directory: str | Path, size: str = "demo") -> SandboxRuntime
             store = SandboxStore(ensure_sandbox(directory, size))
             faults = os.environ.get("TIEOUT_SANDBOX_FAULTS")
             emulators = {
-                cls.system: cls(store, faults=Faults.from_json(faults)).serve()
+                cls.system: cls(store, faults=Faults.from_json(faults)).serve(port=(ports or {}).get(cls.system, 0))
                 for cls in (SalesforceEmulator, HarvestEmulator, QuickBooksEmulator)
             }
             log.warning("using the sandbox firm in %s: %s", directory,

@@ -26,9 +26,10 @@ def store(tmp_path) -> SandboxStore:
     return SandboxStore(tmp_path / "state.db")
 
 
-# The test firms end two days ago, so that their nights are recent, as in production: QuickBooks'
-# CDC looks back only 30 days, and the nightly partitions end yesterday.
-AS_OF = date.today() - timedelta(days=2)
+# The test firms end on a fixed day, the demo firm's, so that every run of the suite sees the same firm
+# whatever the wall clock says (any later day has it among the nightly partitions). A test whose
+# subject is "now" (QuickBooks' 30-day CDC, the schedule) builds its firm at a date relative to now.
+AS_OF = date(2026, 11, 20)
 SNAPSHOT_DATE = AS_OF.isoformat()
 NEXT_NIGHT = (AS_OF + timedelta(days=1)).isoformat()
 
@@ -64,6 +65,20 @@ def small_firm(small_firm_template, tmp_path) -> Path:
     directory = tmp_path / "sandbox"
     shutil.copytree(small_firm_template, directory)
     yield directory
+    stop_sandbox(directory)
+
+
+@pytest.fixture
+def recent_firm(tmp_path) -> tuple[Path, date]:
+    """A small firm as of two days before today, and that day: for tests whose subject is "now", such
+    as QuickBooks' CDC, which answers only for the last 30 days by the wall clock."""
+    from sandbox.firm import build_sandbox
+    from sandbox.runtime import stop_sandbox
+
+    as_of = date.today() - timedelta(days=2)
+    directory = tmp_path / "recent-firm"
+    build_sandbox(directory, size="small", as_of=as_of)
+    yield directory, as_of
     stop_sandbox(directory)
 
 

@@ -47,6 +47,7 @@ def test_two_overlapping_nights_both_succeed_and_load_once(small_firm, small_fir
     shutil.copytree(small_firm_template, reference_sandbox)
     reference = tmp_path / "reference.duckdb"
     output = finish(start_night(reference_sandbox, reference, tmp_path / "reference-home"))
+    assert output.splitlines()[-1] == f"reports: {tmp_path / 'reference-home' / 'reports' / SNAPSHOT_DATE}"
     progress = re.findall(rf"night of {SNAPSHOT_DATE} \[(\d+)/(\d+) steps, \d+:\d\d\] done: (\S+)", output)
     assert [int(done) for done, _, _ in progress] == list(range(1, len(progress) + 1))
     assert {int(total) for _, total, _ in progress} == {len(progress)}

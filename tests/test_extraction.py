@@ -1,5 +1,7 @@
 """A night's extraction over real HTTP against the sandbox emulators, through `materialize`."""
 
+from datetime import timedelta
+
 import duckdb
 import pytest
 import requests
@@ -95,26 +97,33 @@ def test_a_failed_night_leaves_the_previous_snapshot_complete(tieout_env, small_
     assert snapshot(tieout_env, "harvest", "time_entries", NEXT_NIGHT)[1] == 0
 
 
-def test_a_second_night_fetches_only_what_changed(tieout_env, small_firm):
-    run_night()
+def test_a_second_night_fetches_only_what_changed(tieout_env, recent_firm, monkeypatch):
+    small_firm, as_of = recent_firm
+    monkeypatch.setenv("TIEOUT_SANDBOX_DIR", str(small_firm))
+    first, second = as_of.isoformat(), (as_of + timedelta(days=1)).isoformat()
+    run_night(first)
     runtime = running_sandbox(small_firm)
+    store = SandboxStore(small_firm / "state.db")
     harvest = runtime.credentials("harvest")
-    client = SandboxStore(small_firm / "state.db").list("harvest", "", "clients", limit=1)[0]
+    client = store.list("harvest", "", "clients", limit=1)[0]
     response = requests.patch(
         f"{runtime.base_url('harvest')}/v2/clients/{client['id']}", json={"name": "Renamed Client Ltd"},
         headers={"Authorization": f"Bearer {harvest['access_token']}", "Harvest-Account-Id": harvest["account_id"]},
     )
     assert response.status_code == 200, response.text
 
-    assert run_night(NEXT_NIGHT).success
-    logged = load_log(tieout_env, NEXT_NIGHT)
+    start = store.last_request_n()
+    assert run_night(second).success
+    logged = load_log(tieout_env, second)
     realms = len(runtime.legal_entities())
     for system, object_name in EXTRACTED:
         entry = logged[(system, object_name)]
         assert entry["mode"] == "incremental", (system, object_name)
         assert entry["requests"] == (realms if system == "quickbooks" else 1), (system, object_name, entry)
-        assert entry["rows"] == snapshot(tieout_env, system, object_name)[1]
-        assert entry["rows"] == snapshot(tieout_env, system, object_name, SNAPSHOT_DATE)[1]
+        assert entry["rows"] == snapshot(tieout_env, system, object_name, first)[1]
+        assert entry["rows"] == snapshot(tieout_env, system, object_name, second)[1]
+    cdc = [r.query for r in store.requests("quickbooks", since_n=start) if r.path.endswith("/cdc")]
+    assert sum("entities=Invoice&" in query for query in cdc) == realms  # transactions by CDC, name lists swept
     assert logged[("harvest", "clients")]["fetched"] >= 1
-    records, _ = snapshot(tieout_env, "harvest", "clients", NEXT_NIGHT)
+    records, _ = snapshot(tieout_env, "harvest", "clients", second)
     assert "Renamed Client Ltd" in records[("", str(client["id"]))]

@@ -1,17 +1,31 @@
 """Harvest: no idempotency of its own, so the drain reads every record before writing (and after);
-one request per record (100 requests per 15 s). A field is PATCHed; an invoice's amount due is
-corrected by recording a payment (Harvest derives `due_amount` and `state` from its payments)."""
+one request per record (100 requests per 15 s). A field is PATCHed; an ERP cash payment Harvest
+lacks is recorded as one Harvest payment on the invoice, dated and tagged from the ERP payment (the
+tag is how a later read finds it, so a payment is never recorded twice)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from corrections.outbox import Correction
 from corrections.writers import MISSING, Outcome, SyncLog, as_text, failed, grouped
 from resources.http import ApiClient, SourceSystemError
 
-AMOUNT_DUE = "due_amount"
+PAID_AT_NOON = "T12:00:00Z"  # the ERP payment's day at noon UTC: the same date in the account's time zone
+PAYMENT = "payment:"  # field of a payment correction: `payment:<ERP payment id>`, e.g. `payment:US:204`
+
+
+def payment_field(erp_payment_id: str) -> str:
+    return f"{PAYMENT}{erp_payment_id}"
+
+
+def payment_text(amount, paid_date: str) -> str:
+    """A Harvest payment as the outbox shows it: `11505.73 paid 2026-11-11`."""
+    return f"{as_text(Decimal(str(amount)))} paid {paid_date}"
+
+
+def payment_tag(erp_payment_id: str) -> str:
+    return f"quickbooks_payment:{erp_payment_id}"
 
 
 class HarvestTarget:
@@ -28,9 +42,25 @@ class HarvestTarget:
                 return None
             raise
 
+    def payments(self, invoice_id: str) -> list[dict] | None:
+        """The invoice's recorded payments (None if the invoice is gone)."""
+        try:
+            body = self.client.request_json("GET", f"/v2/invoices/{int(invoice_id)}/payments",
+                                            object_name="invoice_payments", params={"per_page": 2000})
+        except SourceSystemError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return body.get("invoice_payments", [])
+
     def current(self, corrections: list[Correction]) -> dict[str, str | None]:
         values: dict[str, str | None] = {}
         for (object_name, record_id), group in grouped(corrections, lambda c: (c.target_object, c.record_id)).items():
+            if any(c.field.startswith(PAYMENT) for c in group):
+                payments = self.payments(record_id)
+                for c in group:
+                    values[c.correction_id] = MISSING if payments is None else recorded(payments, c)
+                continue
             record = self.read(object_name, record_id)
             for c in group:
                 values[c.correction_id] = MISSING if record is None else as_text(record.get(c.field))
@@ -40,11 +70,12 @@ class HarvestTarget:
         return [self._send(c, log) for c in corrections]
 
     def _send(self, c: Correction, log: SyncLog) -> Outcome:
-        if c.field == AMOUNT_DUE:
+        if c.field.startswith(PAYMENT):
+            erp_payment_id = c.field.removeprefix(PAYMENT)
+            amount, _, paid_date = c.value_after.partition(" paid ")
             method, url = "POST", f"/v2/invoices/{int(c.record_id)}/payments"
-            amount = Decimal(c.value_before) - Decimal(c.value_after)
-            body = {"amount": float(amount), "paid_date": date.today().isoformat(),
-                    "notes": f"tieout correction {c.correction_id}: {c.rule}"}
+            body = {"amount": float(amount), "paid_at": f"{paid_date}{PAID_AT_NOON}",
+                    "notes": f"{payment_tag(erp_payment_id)} (tieout correction {c.correction_id})"}
         else:
             method, url = "PATCH", f"/v2/{c.target_object}/{int(c.record_id)}"
             body = {c.field: c.value_after}
@@ -55,3 +86,14 @@ class HarvestTarget:
             return failed([c], exc)[0]
         log.add([c], self.system, method, url, body, 201 if method == "POST" else 200, response)
         return Outcome(c.correction_id, True)
+
+
+def recorded(payments: list[dict], c: Correction) -> str | None:
+    """The Harvest payment recording the correction's ERP payment, as text (None while there is none):
+    one tieout tagged, or one the firm's own sync recorded with the same amount and date."""
+    tag = payment_tag(c.field.removeprefix(PAYMENT))
+    shown = [payment_text(p.get("amount") or 0, p.get("paid_date") or "") for p in payments]
+    for payment, text in zip(payments, shown):
+        if tag in (payment.get("notes") or ""):
+            return text
+    return c.value_after if c.value_after in shown else None

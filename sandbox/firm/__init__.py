@@ -14,8 +14,11 @@ __all__ = ["build_sandbox", "Manifest", "SIZES", "Size", "size_for"]
 
 
 def build_sandbox(directory: Path, size: str = "demo", seed: int = 20261120,
-                  as_of: date = date(2026, 11, 20)) -> Manifest:
+                  as_of: date = date(2026, 11, 20), clean: bool = False) -> Manifest:
     """Create `directory/state.db` (replacing any old one) and `directory/manifest.json`.
+
+    A `clean` firm is the same firm with no discrepancy planted (its malformed records stay: the
+    quarantine must not make findings either), so a night of it must find nothing at all.
 
     The same (size, seed, as_of) always gives byte-identical state and manifest. The cyclic garbage
     collector is off meanwhile: the firm's objects live until the end and form no garbage cycles, and
@@ -28,7 +31,7 @@ def build_sandbox(directory: Path, size: str = "demo", seed: int = 20261120,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return build(directory, size, seed, as_of)
+        return build(directory, size, seed, as_of, clean)
     finally:
         if collecting:
             gc.enable()

@@ -1,7 +1,8 @@
 """Settlement of the firm's invoices: postings to QuickBooks, customer payments and credit memos.
 
 The clean firm's PSA mirrors the ERP exactly (payments and applied credits reduce Harvest's amount due);
-invoice plants then make the two sides disagree on purpose.
+invoice plants then make the two sides disagree on purpose. UK and DE invoices carry VAT (their entity's
+rate) and some invoices a discount, in both systems, so every comparison meets totals with tax.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from decimal import Decimal
 
 from .clock import months_between
 from .ids import Ids
-from .model import Customer, Firm, Invoice, Line, Posting, PsaPayment, Receipt
+from .model import CENT, Customer, Firm, Invoice, Line, Posting, PsaPayment, Receipt, charges
 
-CENT = Decimal("0.01")
+DISCOUNT_SHARE = 0.08  # of invoices carry a discount: a percentage off the lines, before VAT
 
 
 class Billing:
@@ -30,12 +31,21 @@ class Billing:
         groups = [invoice.lines]
         if len(invoice.lines) >= 2 and rng.random() < 0.04:
             groups = [invoice.lines[:1], invoice.lines[1:]]
-        for k, group in enumerate(groups, start=1):
-            number = invoice.number if len(groups) == 1 else f"{invoice.number}-{k}"
-            invoice.postings.append(Posting(
-                self.ids.quickbooks(customer.entity.code, "Invoice"), customer.entity, project.qbo_id, project.name,
-                number, invoice.issue_date, invoice.currency, [_copy(line) for line in group],
-                f"harvest_invoice:{invoice.harvest_id}"))
+        discount = self._rng("discount", invoice.harvest_id)
+        if discount.random() < DISCOUNT_SHARE:
+            invoice.discount = Decimal(discount.choice([5, 10]))
+        parts = [Posting(self.ids.quickbooks(customer.entity.code, "Invoice"), customer.entity, project.qbo_id,
+                         project.name, invoice.number if len(groups) == 1 else f"{invoice.number}-{k}",
+                         invoice.issue_date, invoice.currency, [_copy(line) for line in group],
+                         f"harvest_invoice:{invoice.harvest_id}")
+                 for k, group in enumerate(groups, start=1)]
+        _apportion(invoice, parts)
+        invoice.postings.extend(parts)
+
+    @staticmethod
+    def charge(post: Posting, discount: Decimal = Decimal("0")) -> None:
+        """QuickBooks' discount and VAT on a posting's own lines, at its entity's rate."""
+        post.discount, post.tax = charges(post.subtotal, post.entity.vat, discount)
 
     def settle(self, invoice: Invoice) -> None:
         """Most invoices are paid 30-75 days after issue; some get a credit memo first, a few stay overdue."""
@@ -77,6 +87,7 @@ class Billing:
                            customer.erp_name, f"S-{next(self._direct_numbers[customer.entity.code])}", month,
                            customer.entity.currency, [Line("Service", f"Managed support {month:%B %Y}", Decimal("1"),
                                                            fee)], None)
+            self.charge(post)
             paid_on = month + timedelta(days=rng.randint(20, 40))
             if paid_on <= self.as_of:
                 self.pay(post, paid_on, post.total)
@@ -84,6 +95,16 @@ class Billing:
 
     def _rng(self, *key) -> random.Random:
         return random.Random(":".join(map(str, (self.seed, *key))))
+
+
+def _apportion(invoice: Invoice, parts: list[Posting]) -> None:
+    """Each part of a split invoice carries its share of the discount and VAT and the last part the rest, so
+    the parts add up to the Harvest invoice to the cent."""
+    discount, tax = whole = invoice.discount_amount, invoice.tax_amount
+    for post in parts[:-1]:
+        post.discount, post.tax = ((amount * post.subtotal / invoice.subtotal).quantize(CENT) for amount in whole)
+        discount, tax = discount - post.discount, tax - post.tax
+    parts[-1].discount, parts[-1].tax = discount, tax
 
 
 def _copy(line: Line) -> Line:

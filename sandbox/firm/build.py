@@ -60,11 +60,11 @@ def fresh_store(path: Path) -> SandboxStore:
     return SandboxStore(path)
 
 
-def build(directory: Path, size_name: str, seed: int, as_of: date) -> Manifest:
+def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool = False) -> Manifest:
     size, rng, ids = size_for(size_name), random.Random(seed), Ids()
     entities = make_entities()
     legal = [{"code": e.code, "realm_id": e.realm_id, "currency": e.currency, "name": e.name} for e in entities]
-    manifest = Manifest(size_name, seed, as_of.isoformat(), legal)
+    manifest = Manifest(size_name, seed, as_of.isoformat(), legal, clean=clean)
     store = fresh_store(directory / "state.db")
     for key, value in (("credentials", credentials()), ("legal_entities", legal), ("as_of", as_of.isoformat()),
                        ("seed", seed), ("size", size_name)):
@@ -78,7 +78,7 @@ def build(directory: Path, size_name: str, seed: int, as_of: date) -> Manifest:
     firm = Firm(as_of, entities, customers, people, tasks, factory.opportunities, factory.projects)
     internal = _internal_project(firm, ids)
 
-    picker = Picker(random.Random(f"{seed}:plants"), size.plants)
+    picker = Picker(random.Random(f"{seed}:plants"), (0, 0) if clean else size.plants)
     CustomerPlants(firm, picker, ids, manifest).plant_all()
     EngagementPlants(firm, picker, manifest, factory).plant_all()
     firm.projects.append(internal)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from .ids import Ids
 from .model import Customer, Entity
 from .names import BrandNames, benign_spelling
 from .sizes import Size
 
-ENTITIES = [("US", "9130357412345001", "USD", "Meridian Advisory Inc", "US"),
-            ("UK", "9130357412345002", "GBP", "Meridian Advisory Ltd", "GB"),
-            ("DE", "9130357412345003", "EUR", "Meridian Advisory GmbH", "DE")]
+ENTITIES = [("US", "9130357412345001", "USD", "Meridian Advisory Inc", "US", Decimal("0")),
+            ("UK", "9130357412345002", "GBP", "Meridian Advisory Ltd", "GB", Decimal("20")),
+            ("DE", "9130357412345003", "EUR", "Meridian Advisory GmbH", "DE", Decimal("19"))]
 TLDS = {"US": "com", "UK": "co.uk", "DE": "de"}
 
 

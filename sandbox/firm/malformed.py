@@ -33,10 +33,10 @@ class Malformed:
         return self.rng.randint(*self.counts)
 
     def _add(self, system: str, tenant: str, object: str, record_id: str, payload: dict, updated: str,
-             rule: str, field: str, value, reported_id=None, kept: bool = False) -> None:
+             rule: str, field: str, value, reported_id=None, warning: bool = False) -> None:
         self.rows.setdefault((system, tenant, object), []).append((record_id, payload, updated))
         self.manifest.bad_record(system, tenant, object, reported_id if reported_id is not None else payload.get(
-            "id", payload.get("Id")), rule, field, value, kept=kept)
+            "id", payload.get("Id")), rule, field, value, warning)
 
     def plant_all(self, customer_rows: dict[str, dict[str, dict]]) -> Rows:
         for rule, field, change in self._time_rules():
@@ -108,7 +108,7 @@ class Malformed:
         if payload["total_cost"] * 100 == int(payload["total_cost"] * 100):
             payload["total_cost"] += 0.005
         self._add("harvest", "", "expenses", str(expense_id), payload, iso_utc(moment), "money_precision",
-                  "total_cost", payload["total_cost"], kept=True)
+                  "total_cost", payload["total_cost"], warning=True)
 
     # -- Salesforce: lost deals of prospects -----------------------------------------------
     def _deal_rules(self) -> list[tuple[str, str, Callable[[dict], object]]]:
@@ -158,4 +158,4 @@ class Malformed:
             record = customer_rows[c.entity.realm_id][c.qbo_id]
             record["Level"] += 1
             self.manifest.bad_record("quickbooks", c.entity.realm_id, "Customer", c.qbo_id, "parent_level_wrong",
-                                     "Level", record["Level"], kept=True)
+                                     "Level", record["Level"], warning=True)

@@ -1,5 +1,4 @@
-"""The ground truth: every planted finding, every record that breaks a contract rule (`malformed`:
-quarantined; `warnings`: kept, a warning rule's), and how many records each system holds."""
+"""The ground truth: every planted finding and malformed record, and how many records each system holds."""
 
 from __future__ import annotations
 
@@ -13,7 +12,10 @@ FINDING_KEYS = ("code", "legal_entity", "crm_id", "psa_id", "erp_id", "document_
 MALFORMED_KEYS = ("system", "tenant", "object", "record_id", "rule", "field", "value")
 
 CONVENTIONS = {
-    "amount_difference": "actual_value - expected_value, in the document's currency",
+    "amount_difference": "the signed money difference in the document's currency: actual_value - expected_value, "
+                         "a missing side counting as zero (an invoice missing in the ERP is minus its amount, an "
+                         "unbilled item its value); a rate difference times the hours; a billed-status "
+                         "difference the entry's value",
     "expected_value": "what the authoritative system says (CRM for customers and deals, PSA for time and invoices, "
                       "ERP for cash)",
     "erp_id": "<legal entity code>:<QuickBooks Id>",
@@ -37,33 +39,35 @@ class Manifest:
     seed: int
     as_of: str
     legal_entities: list[dict]
+    clean: bool = False  # nothing planted: a night of this firm must find nothing
     findings: list[dict] = field(default_factory=list)
     malformed: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)  # usable records a contract warns about (kept, not quarantined)
     edge_cases: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # "system/tenant/object" -> records
 
     def finding(self, code: str, legal_entity: str | None, *, crm_id: str | None = None, psa_id=None,
                 erp_id: str | None = None, document_number: str | None = None, currency: str | None = None,
-                expected=None, actual=None, note: str, pair: list[str] | None = None) -> dict:
-        """Record one planted finding; money values are Decimals, difference = actual - expected."""
-        is_money = isinstance(expected, Decimal) and isinstance(actual, Decimal)
+                expected=None, actual=None, difference: Decimal | None = None, note: str,
+                pair: list[str] | None = None) -> dict:
+        """Record one planted finding; money values are Decimals. The difference is actual - expected,
+        a missing side counting as zero, unless the code measures other money (a rate's times the hours)."""
+        if difference is None and Decimal in (type(expected), type(actual)):
+            difference = (actual or Decimal("0")) - (expected or Decimal("0"))
         record = {"code": code, "legal_entity": legal_entity, "crm_id": crm_id,
                   "psa_id": None if psa_id is None else str(psa_id), "erp_id": erp_id,
                   "document_number": document_number, "currency": currency,
                   "expected_value": money(expected) if isinstance(expected, Decimal) else expected,
                   "actual_value": money(actual) if isinstance(actual, Decimal) else actual,
-                  "amount_difference": money(actual - expected) if is_money else None, "note": note}
+                  "amount_difference": money(difference), "note": note}
         if pair:
             record["pair"] = pair
         self.findings.append(record)
         return record
 
-    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value, *,
-                   kept: bool = False) -> None:
-        """Record one record that breaks `rule`: quarantined, or `kept` when it is a warning rule
-        (checks.rules.WARNING_RULES, reported in quality.warnings)."""
-        (self.warnings if kept else self.malformed).append({"system": system, "tenant": tenant, "object": object,
+    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value,
+                   warning: bool = False) -> None:
+        (self.warnings if warning else self.malformed).append({"system": system, "tenant": tenant, "object": object,
                                "record_id": None if record_id is None else str(record_id), "rule": rule,
                                "field": field_name, "value": value})
 
@@ -73,7 +77,7 @@ class Manifest:
 
     def to_json(self) -> dict:
         order = {"findings": sorted(self.findings, key=lambda f: (f["code"], json.dumps(f, sort_keys=True)))}
-        return {"size": self.size, "seed": self.seed, "as_of": self.as_of, "legal_entities": self.legal_entities,
+        return {"size": self.size, "seed": self.seed, "as_of": self.as_of, "clean": self.clean, "legal_entities": self.legal_entities,
                 "conventions": CONVENTIONS, "counts": dict(sorted(self.counts.items())), **order,
                 "malformed": self.malformed, "warnings": self.warnings, "edge_cases": self.edge_cases}
 

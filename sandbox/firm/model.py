@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+CENT = Decimal("0.01")
+
 
 @dataclass(eq=False)
 class Entity:
@@ -19,6 +21,7 @@ class Entity:
     currency: str
     name: str
     country: str
+    vat: Decimal  # percent charged on its invoices
 
 
 @dataclass(eq=False)
@@ -155,7 +158,13 @@ class Line:
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+        return (self.quantity * self.unit_price).quantize(CENT)
+
+
+def charges(subtotal: Decimal, vat: Decimal, discount: Decimal) -> tuple[Decimal, Decimal]:
+    """A document's discount and VAT amounts from their percentages: VAT is charged after the discount."""
+    off = (subtotal * discount / 100).quantize(CENT)
+    return off, ((subtotal - off) * vat / 100).quantize(CENT)
 
 
 @dataclass(eq=False)
@@ -184,10 +193,17 @@ class Posting:
     lines: list[Line]
     private_note: str | None
     receipts: list[Receipt] = field(default_factory=list)
+    discount: Decimal = Decimal("0")  # amounts, apportioned from the Harvest invoice's
+    tax: Decimal = Decimal("0")
+    voided: bool = False  # QuickBooks keeps a voided invoice with every amount zero
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0"))
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0"))
+        return Decimal("0") if self.voided else self.subtotal - self.discount + self.tax
 
     @property
     def balance(self) -> Decimal:
@@ -217,10 +233,24 @@ class Invoice:
     psa_credits: Decimal = Decimal("0")
     postings: list[Posting] = field(default_factory=list)
     plants: set[str] = field(default_factory=set)
+    discount: Decimal = Decimal("0")  # percent of the subtotal
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0"))
+
+    @property
+    def discount_amount(self) -> Decimal:
+        return charges(self.subtotal, self.project.customer.entity.vat, self.discount)[0]
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return charges(self.subtotal, self.project.customer.entity.vat, self.discount)[1]
 
     @property
     def amount(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0"))
+        """Harvest's amount: the lines, less the discount, plus VAT."""
+        return self.subtotal - self.discount_amount + self.tax_amount
 
     @property
     def due_amount(self) -> Decimal:

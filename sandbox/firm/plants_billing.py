@@ -32,7 +32,8 @@ class InvoicePlants:
 
     def plant_all(self) -> None:
         for plant in (self.missing_in_erp, self.missing_in_psa, self.amount, self.currency, self.date,
-                      self.duplicate, self.status, self.payment_not_reflected, self.credit_not_reflected):
+                      self.duplicate, self.status, self.payment_not_reflected, self.credit_not_reflected,
+                      self.voided, self.voided_then_reposted):
             plant()
 
     def missing_in_erp(self) -> None:
@@ -49,6 +50,7 @@ class InvoicePlants:
                            f"Q-{9001 + k}", self.as_of - timedelta(days=self.rng.randint(5, 25)), entity.currency,
                            [Line("Service", "Additional advisory services", Decimal(self.rng.randint(4, 20)),
                                  project.members[0].rate)], None)
+            self.billing.charge(post)
             self.firm.postings.append(post)
             self.manifest.finding("INVOICE_MISSING_IN_PSA", entity.code, erp_id=f"{entity.code}:{post.qbo_id}",
                                   document_number=post.doc_number, currency=post.currency, expected=None,
@@ -60,6 +62,7 @@ class InvoicePlants:
             post = inv.postings[0]
             first = post.lines[0]
             post.lines[0] = Line(first.kind, first.description, first.quantity + 1, first.unit_price)
+            self.billing.charge(post, inv.discount)
             self.record("INVOICE_AMOUNT_MISMATCH", inv, "QuickBooks total differs from Harvest",
                         expected=inv.amount, actual=post.total)
 
@@ -80,10 +83,7 @@ class InvoicePlants:
     def duplicate(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open()):
             first = inv.postings[0]
-            twin = Posting(self.billing.ids.quickbooks(first.entity.code, "Invoice"), first.entity,
-                           first.customer_qbo_id, first.customer_name, first.doc_number, first.txn_date, first.currency,
-                           [Line(x.kind, x.description, x.quantity, x.unit_price) for x in first.lines],
-                           first.private_note)
+            twin = self._repost(first)
             inv.postings.append(twin)
             self.record("INVOICE_DUPLICATE", inv, f"Harvest invoice {inv.number} posted twice", post=twin,
                         expected=inv.amount, actual=first.total + twin.total)
@@ -101,7 +101,7 @@ class InvoicePlants:
             post = inv.postings[0]
             self.billing.pay(post, inv.issue_date + timedelta(days=30), (post.total * Decimal("0.4")).quantize(CENT))
             self.record("PAYMENT_NOT_REFLECTED", inv, "QuickBooks payment not in Harvest's amount due",
-                        expected=inv.due_amount, actual=post.balance)
+                        expected=post.balance, actual=inv.due_amount)
 
     def credit_not_reflected(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open(25)):
@@ -112,6 +112,35 @@ class InvoicePlants:
             self.manifest.finding("CREDIT_MEMO_NOT_REFLECTED", post.entity.code, psa_id=inv.harvest_id,
                                   erp_id=f"{post.entity.code}:{receipt.credit_memo_id}",
                                   document_number=receipt.credit_memo_number, currency=inv.currency,
-                                  expected=inv.due_amount, actual=post.balance,
+                                  expected=post.balance, actual=inv.due_amount,
                                   note=f"credit memo {receipt.credit_memo_number} on invoice {inv.number} not in "
                                   "Harvest's amount due")
+
+    def _repost(self, post: Posting) -> Posting:
+        """The same invoice posted again under a new QuickBooks id."""
+        return Posting(self.billing.ids.quickbooks(post.entity.code, "Invoice"), post.entity, post.customer_qbo_id,
+                       post.customer_name, post.doc_number, post.txn_date, post.currency,
+                       [Line(x.kind, x.description, x.quantity, x.unit_price) for x in post.lines], post.private_note,
+                       discount=post.discount, tax=post.tax)
+
+    def voided(self) -> None:
+        """The invoice's only posting voided in QuickBooks: a status difference, not also an amount one."""
+        for inv in self.picker.pick(self.invoices, where=self._open()):
+            _void(inv.postings[0])
+            self.record("INVOICE_STATUS_MISMATCH", inv, "voided in QuickBooks, open in Harvest", expected="open",
+                        actual="voided")
+
+    def voided_then_reposted(self) -> None:
+        """A posting voided and the invoice posted again: no finding at all."""
+        for inv in self.picker.pick(self.invoices, where=self._open()):
+            first = inv.postings[0]
+            inv.postings.append(self._repost(first))
+            _void(first)
+            self.manifest.edge_cases.append({"kind": "voided_then_reposted", "psa_id": str(inv.harvest_id),
+                                             "document_number": inv.number, "note": "the first QuickBooks posting "
+                                             "was voided and the invoice posted again: not a finding"})
+
+
+def _void(post: Posting) -> None:
+    post.voided = True
+    post.private_note = f"Voided - {post.private_note}"

@@ -124,7 +124,8 @@ def expense(expense_id, p: Project, m: Member, category: tuple[int, str], day: d
 def _line(p: Project, line: Line) -> dict:
     return {"id": line.harvest_id, "kind": line.kind, "description": line.description,
             "quantity": num(line.quantity), "unit_price": num(line.unit_price), "amount": num(line.amount),
-            "taxed": False, "taxed2": False, "project": {"id": p.harvest_id, "name": p.name, "code": p.code}}
+            "taxed": p.customer.entity.vat > 0, "taxed2": False,
+            "project": {"id": p.harvest_id, "name": p.name, "code": p.code}}
 
 
 def invoice(inv: Invoice, creator: Person, created: datetime, updated: datetime) -> dict:
@@ -133,8 +134,9 @@ def invoice(inv: Invoice, creator: Person, created: datetime, updated: datetime)
     state = ("closed" if inv.psa_credits else "paid") if settled else "open"
     last_paid = max((pay.day for pay in inv.psa_payments), default=None)
     return {"id": inv.harvest_id, "client_key": _key("invoice", inv.harvest_id), "number": inv.number,
-            "purchase_order": "", "amount": num(inv.amount), "due_amount": num(due), "tax": None, "tax_amount": 0.0,
-            "tax2": None, "tax2_amount": 0.0, "discount": None, "discount_amount": 0.0,
+            "purchase_order": "", "amount": num(inv.amount), "due_amount": num(due),
+            "tax": num(p.customer.entity.vat) or None, "tax_amount": num(inv.tax_amount), "tax2": None,
+            "tax2_amount": 0.0, "discount": num(inv.discount) or None, "discount_amount": num(inv.discount_amount),
             "subject": f"{p.name}: {inv.month.strftime('%B %Y')}", "notes": "", "state": state,
             "period_start": inv.month.isoformat(), "period_end": (next_month(inv.month) - timedelta(days=1)).isoformat(),
             "issue_date": inv.issue_date.isoformat(), "due_date": (inv.issue_date + timedelta(days=30)).isoformat(),

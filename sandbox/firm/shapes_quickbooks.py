@@ -51,7 +51,7 @@ def preferences(entity: Entity, created: date) -> dict:
     return {"CurrencyPrefs": {"MultiCurrencyEnabled": True, "HomeCurrency": {"value": entity.currency}},
             "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True, "ShowBillRateToAll": False,
                                   "WorkWeekStartDate": "Monday", "MarkTimeEntriesBillable": True},
-            "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDeposit": False, "AllowDiscount": False},
+            "SalesFormsPrefs": {"CustomTxnNumbers": True, "AllowDeposit": False, "AllowDiscount": True},
             **_server(entity, "1", at(created, 485))}
 
 
@@ -99,18 +99,36 @@ def employee(person: Person) -> dict:
             **_server(person.entity, person.qbo_id, at(person.since, 560))}
 
 
-def _sales_line(n: int, line: Line, item_ref: dict) -> dict:
-    return {"Id": str(n), "LineNum": n, "Description": line.description, "Amount": num(line.amount),
+def _sales_line(n: int, line: Line, item_ref: dict, tax_code: str, voided: bool) -> dict:
+    return {"Id": str(n), "LineNum": n, "Description": line.description, "Amount": 0.0 if voided else num(line.amount),
             "DetailType": "SalesItemLineDetail",
             "SalesItemLineDetail": {"ItemRef": item_ref, "UnitPrice": num(line.unit_price),
-                                    "Qty": num(line.quantity), "TaxCodeRef": {"value": "NON"}}}
+                                    "Qty": num(line.quantity), "TaxCodeRef": {"value": tax_code}}}
 
 
-def _lines(lines: list[Line]) -> list[dict]:
-    rendered = [_sales_line(n, line, EXPENSES if line.kind == "Expense" else SERVICES)
+def _lines(lines: list[Line], tax_code: str = "NON", discount: Decimal = Decimal("0"),
+           voided: bool = False) -> list[dict]:
+    """Sales lines, the subtotal and any discount line; a voided invoice keeps its lines at zero."""
+    rendered = [_sales_line(n, line, EXPENSES if line.kind == "Expense" else SERVICES, tax_code, voided)
                 for n, line in enumerate(lines, start=1)]
-    total = sum((line.amount for line in lines), Decimal("0"))
-    return rendered + [{"Amount": num(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}]
+    total = Decimal("0") if voided else sum((line.amount for line in lines), Decimal("0"))
+    rendered.append({"Amount": num(total), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}})
+    if discount and not voided:
+        rendered.append({"Amount": num(discount), "DetailType": "DiscountLineDetail",
+                         "DiscountLineDetail": {"PercentBased": False}})
+    return rendered
+
+
+def _tax(post: Posting) -> dict:
+    """TxnTaxDetail: the VAT charged after any discount, at the entity's rate."""
+    if not post.entity.vat:
+        return {"TotalTax": 0}
+    tax = Decimal("0") if post.voided else post.tax
+    return {"TxnTaxCodeRef": {"value": "3"}, "TotalTax": num(tax),
+            "TaxLine": [{"Amount": num(tax), "DetailType": "TaxLineDetail",
+                         "TaxLineDetail": {"TaxRateRef": {"value": "5"}, "PercentBased": True,
+                                           "TaxPercent": num(post.entity.vat),
+                                           "NetAmountTaxable": num(post.total - tax)}}]}
 
 
 def invoice(post: Posting, due: date, created: datetime, updated: datetime) -> dict:
@@ -119,9 +137,9 @@ def invoice(post: Posting, due: date, created: datetime, updated: datetime) -> d
               "CustomField": [], "DocNumber": post.doc_number, "TxnDate": post.txn_date.isoformat(),
               "CurrencyRef": currency(post.currency), "ExchangeRate": 1,
               "LinkedTxn": [{"TxnId": r.payment_id, "TxnType": "Payment"} for r in post.receipts],
-              "Line": _lines(post.lines), "TxnTaxDetail": {"TotalTax": 0},
-              "CustomerRef": {"value": post.customer_qbo_id, "name": post.customer_name},
-              "DueDate": due.isoformat(), "TotalAmt": num(post.total), "ApplyTaxAfterDiscount": False,
+              "Line": _lines(post.lines, "TAX" if post.entity.vat else "NON", post.discount, post.voided),
+              "TxnTaxDetail": _tax(post), "CustomerRef": {"value": post.customer_qbo_id, "name": post.customer_name},
+              "DueDate": due.isoformat(), "TotalAmt": num(post.total), "ApplyTaxAfterDiscount": True,
               "PrintStatus": "NotSet", "EmailStatus": "EmailSent", "Balance": num(post.balance)}
     if post.private_note is not None:
         record["PrivateNote"] = post.private_note

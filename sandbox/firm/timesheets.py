@@ -239,16 +239,18 @@ class Timesheets:
                  "TIME_BILLED_STATUS_MISMATCH": f"invoiced in Harvest ({e.invoice.number if e.invoice else ''}) but "
                                                 "still Billable in QuickBooks"}
         amount = (e.hours * e.rate).quantize(Decimal("0.01")) if e.rate else None
-        expected = actual = None
+        expected = actual = difference = None
         if e.plant == "TIME_RATE_MISMATCH":
             expected, actual = rate_card(project, e.member), e.rate
+            difference = ((e.rate - expected) * e.hours).quantize(Decimal("0.01"))
         elif e.plant == "UNBILLED_TIME_AGED":
             actual = amount
         elif e.plant == "TIME_BILLED_STATUS_MISMATCH":
-            expected, actual = "HasBeenBilled", "Billable"
+            expected, actual, difference = "HasBeenBilled", "Billable", amount
         self.manifest.finding(e.plant, entity, psa_id=e.id, erp_id=erp_id,
                               document_number=e.invoice.number if e.plant == "TIME_BILLED_STATUS_MISMATCH" else None,
                               currency=currency if amount is not None else None, expected=expected, actual=actual,
+                              difference=difference,
                               note=notes[e.plant])
 
 

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS corrections.outbox (
     value_after VARCHAR,     -- the owner's value
     rule VARCHAR,            -- the proposal rule (corrections/proposals.py) that justifies it
     policy VARCHAR,          -- auto | approval | never
+    note VARCHAR,            -- what a person checks before approving, or does where tieout never writes
     idempotency_key VARCHAR, -- a hash of what the correction changes, never of when
     state VARCHAR,           -- proposed | approved | rejected | sending | applied | failed | superseded
     approved_by VARCHAR,
@@ -25,6 +26,9 @@ CREATE TABLE IF NOT EXISTS corrections.outbox (
     verified_at TIMESTAMP,
     updated_at TIMESTAMP
 );
+
+-- outboxes made before corrections carried a note
+ALTER TABLE corrections.outbox ADD COLUMN IF NOT EXISTS note VARCHAR;
 
 CREATE TABLE IF NOT EXISTS corrections.audit_log (
     "at" TIMESTAMP,           -- quoted: AT is a keyword in DuckDB

@@ -36,6 +36,37 @@ class Firm:
     def planted(self, *codes: str) -> list[dict]:
         return [f for f in self.manifest["findings"] if f["code"] in codes]
 
+    def realm(self, code: str) -> str:
+        return next(e["realm_id"] for e in self.runtime.legal_entities() if e["code"] == code)
+
+    def misnamed_in(self, system: str) -> dict:
+        """The planted name discrepancy whose wrong name is in `system` (harvest or quickbooks)."""
+        return next(f for f in self.planted("CUSTOMER_NAME_MISMATCH") if self.target_of(f)[0] == system)
+
+    def target_of(self, planted: dict) -> tuple[str, str, str, str]:
+        """(system, object, record id, field) that an auto correction of the planted discrepancy changes:
+        for a name, the side that holds the wrong one."""
+        code, entity, erp_record = planted["code"], planted["legal_entity"], (planted["erp_id"] or ":").split(":")[1]
+        if code == "AR_BALANCE_MISMATCH":
+            return "salesforce", "Account", planted["crm_id"], "Open_AR__c"
+        if code == "TIME_BILLED_STATUS_MISMATCH":
+            return "quickbooks", "TimeActivity", erp_record, "BillableStatus"
+        if code == "PAYMENT_NOT_REFLECTED":
+            return "harvest", "invoices", planted["psa_id"], "due_amount"
+        client = self.store.get("harvest", "", "clients", planted["psa_id"])
+        if client and client["name"] == planted["actual_value"]:
+            return "harvest", "clients", planted["psa_id"], "name"
+        return "quickbooks", "Customer", erp_record, "DisplayName"
+
+    def expected_dry_run(self, codes=None) -> dict[tuple, tuple]:
+        """target -> (before, after) of each auto correction, off the manifest: Harvest's amount due is its
+        expected value, lowered to the ERP's; every other target holds the actual value, set to the expected."""
+        shown = {}
+        for planted in self.planted(*(codes or AUTO_CODES)):
+            values = (planted["actual_value"], planted["expected_value"])
+            shown[self.target_of(planted)] = values[::-1] if planted["code"] == "PAYMENT_NOT_REFLECTED" else values
+        return shown
+
 
 def finding_row(planted: dict, snapshot_date: str = SNAPSHOT_DATE) -> dict:
     """A `recon.findings` row (shared/contracts/findings.md columns) for a planted discrepancy."""

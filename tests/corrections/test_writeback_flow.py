@@ -8,7 +8,9 @@ from corrections.ownership import load_ownership
 from corrections.plan import plan_night
 from corrections.writeback import drain, preview
 from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
-from tests.corrections.conftest import AUTO_CODES, outbox, plan_and_record, write_planted_findings, writes
+from corrections.writers import as_text
+from tests.corrections.conftest import (AUTO_CODES, finding_row, outbox, plan_and_record, write_planted_findings,
+                                        writes)
 
 APPROVAL_CODES = ("CUSTOMER_UNLINKED_MATCH", "CUSTOMER_PARENT_MISMATCH", "LEGAL_ENTITY_MISMATCH",
                   "CUSTOMER_CURRENCY_MISMATCH", "CREDIT_MEMO_NOT_REFLECTED")
@@ -19,24 +21,19 @@ def test_the_dry_run_lists_before_and_after_and_changes_nothing(firm):
     start = firm.store.last_request_n()
     planned = plan_night(firm.warehouse, date.fromisoformat(SNAPSHOT_DATE), firm.targets.sources(), load_ownership())
     shown = {(c.target_system, c.target_object, c.record_id, c.field): (c.value_before, c.value_after) for c in planned}
-    assert shown == {
-        ("salesforce", "Account", "0015g000000000tAAA", "Open_AR__c"): ("3750.00", "3000.00"),
-        ("salesforce", "Account", "0015g000000000uAAA", "Open_AR__c"): ("1800.00", "3600.00"),
-        ("quickbooks", "Customer", "11", "DisplayName"): ("Tregrirt Logistics Ltd", "Tregrirt Energy Ltd"),
-        ("harvest", "clients", "5100017", "name"): ("Hidraind Insurance Limited", "Hidraind Travel & Leisure Limited"),
-        ("quickbooks", "TimeActivity", "194", "BillableStatus"): ("Billable", "HasBeenBilled"),
-        ("quickbooks", "TimeActivity", "200", "BillableStatus"): ("Billable", "HasBeenBilled"),
-        ("harvest", "invoices", "13150330", "due_amount"): ("4218.50", "2531.10"),
-        ("harvest", "invoices", "13150314", "due_amount"): ("981.51", "588.91"),
-    }
+    assert shown == firm.expected_dry_run()
     assert writes(firm.store, start) == []
     assert list_corrections(firm.warehouse) == []  # planning alone records nothing
 
 
 def test_auto_corrections_are_written_once_and_approval_ones_wait(firm, monkeypatch, capsys):
+    expected = firm.expected_dry_run()  # before the writes change whose name is wrong
     planned = plan_and_record(firm, AUTO_CODES + APPROVAL_CODES)
     by_policy = {p: {c.correction_id for c in planned if c.policy == p} for p in ("auto", "approval")}
-    assert len(by_policy["auto"]) == 8 and len(by_policy["approval"]) == 13
+    assert {c.correction_id for c in planned if c.code in AUTO_CODES} == by_policy["auto"]
+    assert len(by_policy["auto"]) == len(firm.expected_dry_run())
+    assert {c.finding_id for c in planned if c.policy == "approval"} == {
+        finding_row(p)["finding_id"] for p in firm.planted(*APPROVAL_CODES)}
     assert {row["action"] for row in preview(firm.warehouse, firm.targets.by_system())} == {"write"}
 
     start = firm.store.last_request_n()
@@ -46,14 +43,18 @@ def test_auto_corrections_are_written_once_and_approval_ones_wait(firm, monkeypa
     assert {i for i, r in rows.items() if r["state"] == "proposed"} == by_policy["approval"]
     # one write request per Harvest correction, one batch per QuickBooks company, one collection for Salesforce
     sent = writes(firm.store, start)
-    assert sorted((r.system, r.method, r.path.rsplit("/", 1)[-1]) for r in sent) == sorted([
-        ("harvest", "PATCH", "5100017"), ("harvest", "POST", "payments"), ("harvest", "POST", "payments"),
-        ("quickbooks", "POST", "batch"), ("quickbooks", "POST", "batch"), ("salesforce", "PATCH", "sobjects")])
+    harvest = sorted(("PATCH", record_id) if obj == "clients" else ("POST", "payments")
+                     for system, obj, record_id, _ in expected if system == "harvest")
+    qbo_companies = {c.legal_entity for c in planned if c.policy == "auto" and c.target_system == "quickbooks"}
+    assert sorted((r.system, r.method, r.path.rsplit("/", 1)[-1]) for r in sent) == sorted(
+        [("harvest", *h) for h in harvest] + [("quickbooks", "POST", "batch")] * len(qbo_companies)
+        + [("salesforce", "PATCH", "sobjects")])
     assert all(r.status in (200, 201) for r in sent)
-    assert report.total("applied") == 8 and report.total("failed") == 0
-    assert firm.store.get("quickbooks", firm.runtime.legal_entities()[0]["realm_id"], "TimeActivity", "194")[
-        "BillableStatus"] == "HasBeenBilled"
-    assert firm.store.get("harvest", "", "invoices", "13150314")["due_amount"] == 588.91
+    assert report.total("applied") == len(expected) and report.total("failed") == 0
+    for planted in firm.planted("TIME_BILLED_STATUS_MISMATCH", "PAYMENT_NOT_REFLECTED"):
+        system, obj, record_id, field = firm.target_of(planted)
+        tenant = firm.realm(planted["legal_entity"]) if system == "quickbooks" else ""
+        assert as_text(firm.store.get(system, tenant, obj, record_id)[field]) == expected[system, obj, record_id, field][1]
 
     # the next night the same findings propose nothing: the records agree now
     again = plan_night(firm.warehouse, date.fromisoformat(NEXT_NIGHT), firm.targets.sources(), load_ownership())

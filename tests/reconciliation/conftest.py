@@ -56,14 +56,18 @@ class ReconciledFirm:
 def reconciled_small_firm(small_firm_template, tmp_path_factory) -> ReconciledFirm:
     """The small firm's night (2026-11-20) through extraction, validation, canonical model and
     reconciliation, in a private warehouse; tests read it and must not change it."""
-    home = tmp_path_factory.mktemp("reconciled")
+    yield reconcile(small_firm_template, tmp_path_factory.mktemp("reconciled"))
+
+
+def reconcile(firm: Path, home: Path) -> ReconciledFirm:
+    """A private copy of `firm` reconciled for its night into a private warehouse under `home`."""
     with pytest.MonkeyPatch.context() as env:
-        sandbox, warehouse = sandbox_night_environment(small_firm_template, home, env)
+        sandbox, warehouse = sandbox_night_environment(firm, home, env)
         try:
             result = run_night()
         finally:
             stop_sandbox(sandbox)
-    yield ReconciledFirm(warehouse, sandbox, json.loads((sandbox / "manifest.json").read_text()), result)
+    return ReconciledFirm(warehouse, sandbox, json.loads((sandbox / "manifest.json").read_text()), result)
 
 
 def sandbox_night_environment(firm: Path, home: Path, env: pytest.MonkeyPatch) -> tuple[Path, Path]:

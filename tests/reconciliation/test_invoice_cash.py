@@ -22,6 +22,20 @@ def test_findings_equal_the_planted_ones(reconciled_small_firm, code: str) -> No
     assert found(firm, code) == planted(firm.manifest, code)
 
 
+def test_a_voided_posting_is_a_status_difference_only(reconciled_small_firm) -> None:
+    """A PSA invoice whose only ERP posting is voided is INVOICE_STATUS_MISMATCH and no other invoice
+    finding; one voided and posted again is no finding at all."""
+    firm = reconciled_small_firm
+    voided = sorted(f["psa_id"] for f in firm.manifest["findings"]
+                    if f["code"] == "INVOICE_STATUS_MISMATCH" and f["actual_value"] == "voided")
+    reposted = sorted(e["psa_id"] for e in firm.manifest["edge_cases"] if e["kind"] == "voided_then_reposted")
+    assert voided and reposted, "the small firm voids postings"
+    codes = firm.query("SELECT psa_id, string_agg(code, ',') FROM recon.findings WHERE snapshot_date = ? "
+                       "AND psa_id IN ? AND category = 'invoice_cash' GROUP BY 1",
+                       [firm.snapshot_date, voided + reposted])
+    assert sorted(codes) == [(psa, "INVOICE_STATUS_MISMATCH") for psa in voided]
+
+
 def test_split_invoices_match_one_to_many_and_are_no_finding(reconciled_small_firm) -> None:
     firm = reconciled_small_firm
     splits = sorted({e["psa_id"] for e in firm.manifest["edge_cases"] if e["kind"] == "split_invoice"})

@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +36,9 @@ def records(small):
     return by_key
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 def planted(manifest, code, key="psa_id"):
     return {f[key] for f in manifest.findings if f["code"] == code}
 
@@ -61,9 +65,16 @@ def test_another_seed_gives_another_firm(small, tmp_path):
     assert store_digest(tmp_path / "state.db") != store_digest(small[0] / "state.db")
 
 
+# Codes of an ERP cutover need a second ERP per legal entity, which tieout does not read yet.
+NEEDS_A_SECOND_ERP = {"INVOICE_POSTED_IN_BOTH_ERPS", "OPEN_ITEM_NOT_MIGRATED"}
+
+
 def test_every_finding_code_is_planted(small, vendor_contracts):
     text = (vendor_contracts.parent / "contracts" / "findings.md").read_text()
-    codes = set(re.findall(r"^- `([A-Z_]+)`", text, re.M))
+    documented = set(re.findall(r"^- `([A-Z_]+)`", text, re.M))
+    reconciled = {path.stem.upper() for path in (REPO / "sql" / "reconciliation").glob("*/*.sql")}
+    assert documented - reconciled == NEEDS_A_SECOND_ERP
+    codes = documented - NEEDS_A_SECOND_ERP
     assert len(codes) >= 30
     counts = defaultdict(int)
     for finding in small[1].findings:
@@ -105,8 +116,8 @@ def test_posted_invoices_tie_out(small, records):
     manifest = small[1]
     by_note = defaultdict(list)
     for inv in qbo(records, "Invoice"):
-        if inv.get("PrivateNote", "").startswith("harvest_invoice:"):
-            by_note[inv["PrivateNote"].split(":")[1]].append(inv)
+        if reference := re.search(r"harvest_invoice:(\d+)", inv.get("PrivateNote", "")):
+            by_note[reference.group(1)].append(inv)
     touched = set().union(*(planted(manifest, c) for c in (
         "INVOICE_MISSING_IN_ERP", "INVOICE_AMOUNT_MISMATCH", "INVOICE_CURRENCY_MISMATCH", "INVOICE_DATE_MISMATCH",
         "INVOICE_DUPLICATE", "INVOICE_STATUS_MISMATCH", "PAYMENT_NOT_REFLECTED", "CREDIT_MEMO_NOT_REFLECTED")))
@@ -123,8 +134,29 @@ def test_posted_invoices_tie_out(small, records):
         assert round(sum(p["Balance"] for p in postings), 2) == inv["due_amount"]
         assert (inv["state"] == "open") == (inv["due_amount"] > 0)
         for p in postings:
-            sales = [line["Amount"] for line in p["Line"] if line["DetailType"] == "SalesItemLineDetail"]
-            assert round(sum(sales), 2) == p["TotalAmt"]
+            assert round(qbo_lines(p, "SalesItemLineDetail") - qbo_lines(p, "DiscountLineDetail")
+                         + p["TxnTaxDetail"]["TotalTax"], 2) == p["TotalAmt"]
+
+
+def qbo_lines(invoice, detail_type):
+    return sum(line["Amount"] for line in invoice["Line"] if line["DetailType"] == detail_type)
+
+
+def test_uk_and_de_invoices_charge_vat_after_any_discount(records):
+    """VAT at the legal entity's rate (UK 20%, DE 19%, none in the US) on the lines less the discount,
+    which some invoices carry: Harvest's amount and QuickBooks' TotalAmt both include it."""
+    rate = {"USD": None, "GBP": 20.0, "EUR": 19.0}
+    invoices = records[("harvest", "", "invoices")]
+    for inv in invoices:
+        lines = sum(Decimal(str(line["amount"])) for line in inv["line_items"])
+        net = lines - Decimal(str(inv["discount_amount"]))
+        assert inv["tax"] == rate[inv["currency"]]
+        assert Decimal(str(inv["tax_amount"])) == (net * Decimal(str(inv["tax"] or 0)) / 100).quantize(Decimal("0.01"))
+        assert Decimal(str(inv["amount"])) == net + Decimal(str(inv["tax_amount"]))
+    assert {inv["currency"] for inv in invoices if inv["discount"]} == set(rate)
+    country = {tenant: rows[0]["Country"] for (system, tenant, obj), rows in records.items() if obj == "CompanyInfo"}
+    assert {country[tenant] for (system, tenant, obj), rows in records.items() if obj == "Invoice"
+            for p in rows if p["TxnTaxDetail"]["TotalTax"]} == {"GB", "DE"}
 
 
 def test_cash_in_quickbooks_is_reflected_in_harvest(small, records):
@@ -232,7 +264,7 @@ def test_malformed_records_are_listed_with_their_rule(small, records):
     rules = {m["rule"] for m in manifest.malformed}
     assert {"id_missing", "id_duplicate", "hours_out_of_range", "date_in_future", "currency_unknown",
             "reference_unresolved", "invoice_lines_do_not_sum", "status_not_in_enum"} <= rules
-    assert {m["rule"] for m in manifest.warnings} == {"parent_level_wrong", "money_precision"}
+    assert {m["rule"] for m in manifest.warnings} == {"money_precision", "parent_level_wrong"}
     entries = records[("harvest", "", "time_entries")]
     bad_hours = {m["record_id"] for m in manifest.malformed if m["rule"] == "hours_out_of_range"}
     assert {str(e["id"]) for e in entries if not 0 < e["hours"] <= 24} == bad_hours

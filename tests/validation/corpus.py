@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from checks.rules import WARNING_RULES
 from sandbox.firm.ids import salesforce_id
 from sandbox.store import SandboxStore
 
@@ -22,6 +23,11 @@ class Planted:
     record_id: str | None
     rule: str
     field: str
+
+    @property
+    def kept(self) -> bool:
+        """A usable record the contract only warns about (quality.warnings), not quarantined."""
+        return self.rule in WARNING_RULES
 
     @property
     def quarantine_row(self) -> tuple:

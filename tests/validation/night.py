@@ -38,7 +38,8 @@ def write_quality_config(path: Path, monkeypatch, **settings) -> None:
 
 
 def quarantined(warehouse: Path, snapshot_date: str = SNAPSHOT_DATE, table: str = "quality.quarantine") -> Counter:
-    """(system, entity, object, record_id, rule, field) of every quarantine (or warnings) row, counted."""
+    """(system, entity, object, record_id, rule, field) of every quarantine row (or, with
+    `table="quality.warnings"`, of every record kept with a warning), counted."""
     with duckdb.connect(str(warehouse), read_only=True) as db:
         rows = db.execute(f"SELECT system, entity, object, record_id, rule, field FROM {table} "
                           "WHERE snapshot_date = ?", [snapshot_date]).fetchall()

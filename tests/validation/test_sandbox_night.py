@@ -1,6 +1,5 @@
-"""The sandbox firm's night: exactly the malformed records its manifest lists are quarantined, and
-exactly its warnings kept and reported, with their rule and field; every object's counts balance; the
-checks show with their metadata."""
+"""The sandbox firm's night: exactly the malformed records its manifest lists are quarantined, with
+their rule and field; every object's counts balance; the checks show with their metadata."""
 
 import json
 from collections import Counter
@@ -9,13 +8,15 @@ from tests.validation.night import OBJECTS, check_results, quarantined, record_i
     write_quality_config
 
 
-def planted(small_firm, kind: str = "malformed") -> Counter:
+def planted(small_firm, listed: str = "malformed") -> Counter:
+    """The manifest's malformed records (or, with `listed="warnings"`, those kept with a warning) as
+    quality-table rows."""
     manifest = json.loads((small_firm / "manifest.json").read_text())
     entity_of = {e["realm_id"]: e["code"] for e in manifest["legal_entities"]}
     return Counter(
         (m["system"], entity_of.get(m["tenant"], ""), m["object"],
          None if str(m["record_id"]).startswith("store:") else m["record_id"], m["rule"], m["field"])
-        for m in manifest[kind])
+        for m in manifest[listed])
 
 
 def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_show(tieout_env, small_firm, tmp_path,
@@ -52,4 +53,5 @@ def test_checking_in_small_slices_quarantines_exactly_the_same_records(tieout_en
     result = run_night()
     assert result.success
     assert quarantined(tieout_env) == planted(small_firm)
+    assert quarantined(tieout_env, table="quality.warnings") == planted(small_firm, "warnings")
     assert valid_metadata(result, "harvest", "time_entries")["rules_broken"]["id_duplicate"] == 4

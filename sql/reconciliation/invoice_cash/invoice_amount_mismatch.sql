@@ -1,5 +1,6 @@
 -- A PSA invoice whose ERP total (the sum of its parts when split) differs beyond the tolerance:
--- one finding per PSA invoice. A duplicate posting is INVOICE_DUPLICATE, not an amount difference.
+-- one finding per PSA invoice. A duplicate posting is INVOICE_DUPLICATE, and postings that are all
+-- voided are INVOICE_STATUS_MISMATCH, not an amount difference.
 SELECT
     'INVOICE_AMOUNT_MISMATCH' AS code,
     m.psa_invoice_id AS subject_key,
@@ -22,5 +23,6 @@ SELECT
 FROM recon.invoice_match AS m
 WHERE m.snapshot_date = $snapshot_date AND m.posting_number = 1 AND m.erp_invoice_id IS NOT NULL
   AND m.psa_invoice_id IS NOT NULL AND m.whole_postings < 2
+  AND m.erp_invoice_status <> 'voided'
   AND abs(m.erp_total_sum - m.psa_total)
       > $money_tolerance

@@ -13,7 +13,7 @@ SELECT
     m.psa_currency AS currency,
     format('{:.2f}', m.psa_total) AS expected_value,
     NULL AS actual_value,
-    NULL::DECIMAL(18, 2) AS amount_difference,
+    (-m.psa_total)::DECIMAL(18, 2) AS amount_difference,
     m.psa_total AS money_at_risk,
     m.psa_issue_date AS event_date,
     format('PSA invoice {} of {} ({:.2f} {}) was never posted to the ERP.',

@@ -13,7 +13,7 @@ SELECT
     m.erp_currency AS currency,
     NULL AS expected_value,
     format('{:.2f}', m.erp_total) AS actual_value,
-    NULL::DECIMAL(18, 2) AS amount_difference,
+    m.erp_total::DECIMAL(18, 2) AS amount_difference,
     m.erp_total AS money_at_risk,
     m.erp_issue_date AS event_date,
     format('ERP invoice {} of {} ({:.2f} {}) on a PSA project has no PSA invoice.',

@@ -16,13 +16,15 @@ WITH sides AS (
     FROM recon.invoice_match
     WHERE snapshot_date = $snapshot_date AND erp_invoice_id IS NOT NULL
 ),
--- the findings that say why an invoice's PSA and ERP sides differ in amount, currency or month
+-- the findings that say why an invoice's PSA and ERP sides differ in amount, currency or month (a
+-- posting voided in the ERP, its total zero, is a status difference)
 explained AS (
     SELECT DISTINCT coalesce(psa_id, erp_id) AS invoice_group
     FROM recon.findings
     WHERE snapshot_date = $snapshot_date AND status = 'open'
       AND code IN ('INVOICE_MISSING_IN_ERP', 'INVOICE_MISSING_IN_PSA', 'INVOICE_AMOUNT_MISMATCH',
-                   'INVOICE_CURRENCY_MISMATCH', 'INVOICE_DATE_MISMATCH', 'INVOICE_DUPLICATE')
+                   'INVOICE_CURRENCY_MISMATCH', 'INVOICE_DATE_MISMATCH', 'INVOICE_DUPLICATE',
+                   'INVOICE_STATUS_MISMATCH')
 ),
 cells AS (
     SELECT s.legal_entity, s.month, s.currency,

@@ -13,7 +13,7 @@ SELECT
     coalesce(erp.currency, t.currency) AS currency,
     CASE WHEN t.is_billed THEN 'HasBeenBilled' ELSE 'Billable' END AS expected_value,
     erp.billable_status AS actual_value,
-    NULL::DECIMAL(18, 2) AS amount_difference,
+    t.billable_amount::DECIMAL(18, 2) AS amount_difference,
     coalesce(t.billable_amount, 0)::DECIMAL(18, 2) AS money_at_risk,
     t.spent_date AS event_date,
     CASE WHEN t.is_billed

@@ -13,7 +13,7 @@ SELECT
     coalesce(erp.currency, t.currency) AS currency,
     format('{:.2f}', card.hourly_rate) AS expected_value,
     format('{:.2f}', t.billable_rate) AS actual_value,
-    (t.billable_rate - card.hourly_rate)::DECIMAL(18, 2) AS amount_difference,
+    round((t.billable_rate - card.hourly_rate) * t.hours, 2)::DECIMAL(18, 2) AS amount_difference,
     round(abs(t.billable_rate - card.hourly_rate) * t.hours, 2)::DECIMAL(18, 2) AS money_at_risk,
     t.spent_date AS event_date,
     format('{} hours on {} billed at {:.2f} {} an hour; the rate card says {:.2f}.',

@@ -13,7 +13,7 @@ SELECT
     coalesce(erp.currency, x.currency) AS currency,
     NULL AS expected_value,
     format('{:.2f}', x.amount) AS actual_value,
-    NULL::DECIMAL(18, 2) AS amount_difference,
+    x.amount::DECIMAL(18, 2) AS amount_difference,
     x.amount AS money_at_risk,
     x.spent_date AS event_date,
     format('Billable expense of {} ({:.2f} {}) on {} not re-billed after {} days (aging bucket {}).',

@@ -13,7 +13,7 @@ SELECT
     coalesce(erp.currency, t.currency) AS currency,
     NULL AS expected_value,
     format('{:.2f}', t.billable_amount) AS actual_value,
-    NULL::DECIMAL(18, 2) AS amount_difference,
+    t.billable_amount::DECIMAL(18, 2) AS amount_difference,
     t.billable_amount AS money_at_risk,
     t.spent_date AS event_date,
     format('{} hours of {} ({:.2f} {}) approved but not invoiced after {} days (aging bucket {}).',
