@@ -1,9 +1,10 @@
-"""A record quarantined on the second night, and it is involved in a finding: the CRM account of a
-planted CUSTOMER_MISSING_IN_ERP gets a currency no contract knows. Quarantine neither resolves nor
-raises findings: the account's finding stays open as last seen, held by quarantine, its age growing;
-its PSA client, deals and projects raise nothing new; and the report counts the held findings."""
+"""A record quarantined on the second and third nights, and it is involved in a finding: the CRM
+account of a planted CUSTOMER_MISSING_IN_ERP gets a currency no contract knows. Quarantine neither
+resolves nor raises findings: the account's finding stays open as last seen, held by quarantine, its
+age growing; its PSA client, deals and projects raise nothing new; and the report counts the held
+findings."""
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import duckdb
 import pandas as pd
@@ -17,6 +18,7 @@ from tests.reconciliation.conftest import run_night, sandbox_night_environment
 from tests.reconciliation.test_aging import copy_warehouse, planted
 
 FIRST, SECOND = date.fromisoformat(SNAPSHOT_DATE), date.fromisoformat(NEXT_NIGHT)
+THIRD = SECOND + timedelta(days=1)
 ID_COLUMNS = ["crm_id", "psa_id", "erp_id"]
 
 
@@ -31,7 +33,7 @@ def break_currency(store, account_id: str) -> None:
 
 @pytest.fixture(scope="module")
 def quarantine_night(reconciled_small_firm, tmp_path_factory):
-    """(the planted finding's account, the warehouse after the second night)."""
+    """(the planted finding's account, the warehouse after the second and third nights)."""
     home = tmp_path_factory.mktemp("quarantine-holds")
     account = planted(reconciled_small_firm.manifest, "CUSTOMER_MISSING_IN_ERP")["crm_id"]
     with pytest.MonkeyPatch.context() as env:
@@ -39,10 +41,10 @@ def quarantine_night(reconciled_small_firm, tmp_path_factory):
         copy_warehouse(reconciled_small_firm.warehouse, warehouse)
         try:
             break_currency(running_sandbox(sandbox, "small").store, account)
-            result = run_night(NEXT_NIGHT)
+            results = [run_night(night.isoformat()) for night in (SECOND, THIRD)]
         finally:
             stop_sandbox(sandbox)
-    assert result.success
+    assert all(result.success for result in results)
     return account, warehouse
 
 
@@ -65,36 +67,38 @@ def naming(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
     return frame[frame[ID_COLUMNS].isin(ids).any(axis=1)]
 
 
-def test_the_account_is_quarantined_and_its_finding_stays_as_last_seen(quarantine_night):
+@pytest.mark.parametrize("night", [SECOND, THIRD])
+def test_the_account_is_quarantined_and_its_finding_stays_as_last_seen(quarantine_night, night):
     account, warehouse = quarantine_night
     with duckdb.connect(str(warehouse), read_only=True) as db:
         rules = db.execute("SELECT rule FROM quality.quarantine WHERE snapshot_date = ? AND object = 'Account' "
-                           "AND record_id = ?", [SECOND, account]).fetchall()
-        first, second = findings(db, FIRST), findings(db, SECOND)
+                           "AND record_id = ?", [night, account]).fetchall()
+        first, tonight = findings(db, FIRST), findings(db, night)
     assert rules == [("currency_unknown",)]
     (finding_id,) = first[(first["code"] == "CUSTOMER_MISSING_IN_ERP") & (first["crm_id"] == account)].index
-    held = second.loc[finding_id]
+    held = tonight.loc[finding_id]
     assert (held["status"], held["held_by"], held["last_seen"]) == ("open", "quarantine", pd.Timestamp(FIRST))
     assert held["first_seen"] == first.loc[finding_id, "first_seen"]
-    assert held["age_days"] == (SECOND - held["first_seen"].date()).days == first.loc[finding_id, "age_days"] + 1
+    assert held["age_days"] == first.loc[finding_id, "age_days"] + (night - FIRST).days
 
 
-def test_its_linked_records_raise_nothing_new_and_nothing_of_theirs_is_resolved(quarantine_night):
+@pytest.mark.parametrize("night", [SECOND, THIRD])
+def test_its_linked_records_raise_nothing_new_and_nothing_of_theirs_is_resolved(quarantine_night, night):
     account, warehouse = quarantine_night
     with duckdb.connect(str(warehouse), read_only=True) as db:
         ids = linked_ids(db, account)
-        first, second = findings(db, FIRST), findings(db, SECOND)
+        first, tonight = findings(db, FIRST), findings(db, night)
     assert len(ids) > 2  # the account, its PSA client, its deals and projects
     first_open = naming(first[first["status"] == "open"], ids)
-    second_named = naming(second, ids)
-    assert sorted(second_named.index) == sorted(first_open.index)
-    assert (second_named["status"] == "open").all() and (second_named["held_by"] == "quarantine").all()
+    named = naming(tonight, ids)
+    assert sorted(named.index) == sorted(first_open.index)
+    assert (named["status"] == "open").all() and (named["held_by"] == "quarantine").all()
 
 
 def test_the_report_counts_the_findings_held_by_quarantine(quarantine_night):
     _, warehouse = quarantine_night
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        lines = dict(headline(load_night(db, SECOND)))
+        lines = dict(headline(load_night(db, THIRD)))
         (held,) = db.execute("SELECT count(*) FROM recon.findings WHERE snapshot_date = ? AND status = 'open' "
-                             "AND held_by = 'quarantine'", [SECOND]).fetchone()
+                             "AND held_by = 'quarantine'", [THIRD]).fetchone()
     assert held >= 1 and lines["Open findings held by quarantine (as last seen)"] == held

@@ -3,9 +3,9 @@
 -- its linked records would look missing, orphaned or mismatched. A finding that names one of these
 -- ids stays as last seen (recon.findings.held_by = 'quarantine') and tonight's detections that name
 -- one are set aside. Held: the quarantined record's own id; for a customer (with its engagements),
--- an engagement or a document, also its group as last modelled (the last night before tonight): the
--- global id and every record of the group, and the global ids those records have tonight. One row
--- per (id column, value).
+-- an engagement or a document, also its group as last modelled (on the last night before tonight
+-- that the record was valid): the global id and every record of the group, and the global ids those
+-- records have tonight. One row per (id column, value).
 WITH quarantined AS (
     SELECT DISTINCT
         object,
@@ -14,25 +14,24 @@ WITH quarantined AS (
     FROM quality.quarantine
     WHERE snapshot_date = $snapshot_date AND record_id IS NOT NULL
 ),
--- customers and engagements (whose global id findings name as project_global_id), as last modelled
--- before tonight and tonight
+-- customers and engagements (whose global id findings name as project_global_id), every night so far
 modelled AS (
     SELECT 'customer' AS kind, snapshot_date, system, source_id, global_id, global_id AS customer_global_id
-    FROM canonical.customer
-    WHERE snapshot_date = $snapshot_date
-       OR snapshot_date = (SELECT max(snapshot_date) FROM canonical.customer WHERE snapshot_date < $snapshot_date)
+    FROM canonical.customer WHERE snapshot_date <= $snapshot_date
     UNION ALL
-    SELECT 'project', snapshot_date, system, source_id, global_id, customer_global_id FROM canonical.engagement
-    WHERE snapshot_date = $snapshot_date
-       OR snapshot_date = (SELECT max(snapshot_date) FROM canonical.engagement WHERE snapshot_date < $snapshot_date)
+    SELECT 'project', snapshot_date, system, source_id, global_id, customer_global_id
+    FROM canonical.engagement WHERE snapshot_date <= $snapshot_date
 ),
+-- each quarantined customer or engagement record as last modelled (quarantined for several nights,
+-- it was last modelled before the first of them)
 hit AS (
-    SELECT DISTINCT m.kind, m.snapshot_date, m.global_id
+    SELECT m.kind, max(m.snapshot_date) AS snapshot_date, arg_max(m.global_id, m.snapshot_date) AS global_id
     FROM modelled AS m
     JOIN quarantined AS q ON q.system = m.system AND q.source_id = m.source_id
     WHERE m.snapshot_date < $snapshot_date
       AND list_contains(CASE m.kind WHEN 'customer' THEN ['Account', 'clients', 'Customer']
                                     ELSE ['Opportunity', 'projects', 'Customer'] END, q.object)
+    GROUP BY m.kind, m.system, m.source_id
 ),
 -- a customer's engagements go with it
 groups AS (
@@ -60,7 +59,6 @@ held AS (
     SELECT 'document_number', i.document_number
     FROM canonical.invoice AS i
     JOIN quarantined AS q ON q.system = i.system AND q.source_id = i.source_id
-    WHERE q.object IN ('invoices', 'Invoice') AND i.document_number IS NOT NULL
-      AND i.snapshot_date = (SELECT max(snapshot_date) FROM canonical.invoice WHERE snapshot_date < $snapshot_date)
+    WHERE q.object IN ('invoices', 'Invoice') AND i.document_number IS NOT NULL AND i.snapshot_date < $snapshot_date
 )
 SELECT $snapshot_date::DATE AS snapshot_date, id_column, value FROM held
