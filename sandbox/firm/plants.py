@@ -98,7 +98,7 @@ class CustomerPlants:
 
     def orphan(self) -> None:
         n = self.picker.how_many()
-        holdings = self.picker.pick(self.of_role("holding"), 1)
+        holdings = self.picker.pick(self.of_role("holding"), min(n, 1))  # none in a clean firm
         for holding in holdings:
             holding.erp_active = False
             for child in [c for c in self.firm.customers if c.erp_parent is holding]:
@@ -106,7 +106,7 @@ class CustomerPlants:
                 n -= 1
                 self.record("HIERARCHY_ORPHAN", child, f"QuickBooks parent {holding.erp_ref} of {child.erp_name} is "
                             "inactive", erp_id=child.erp_ref)
-        for c in self.picker.pick(self.of_role("prospect"), max(n, 1)):
+        for c in self.picker.pick(self.of_role("prospect"), max(n, 1) if holdings else n):
             c.crm_parent_id = self.ids.account()
             self.record("HIERARCHY_ORPHAN", c, f"Salesforce parent {c.crm_parent_id} of {c.name} does not exist")
 

@@ -51,21 +51,17 @@ class Firm:
             return "salesforce", "Account", planted["crm_id"], "Open_AR__c"
         if code == "TIME_BILLED_STATUS_MISMATCH":
             return "quickbooks", "TimeActivity", erp_record, "BillableStatus"
-        if code == "PAYMENT_NOT_REFLECTED":
-            return "harvest", "invoices", planted["psa_id"], "due_amount"
         client = self.store.get("harvest", "", "clients", planted["psa_id"])
         if client and client["name"] == planted["actual_value"]:
             return "harvest", "clients", planted["psa_id"], "name"
         return "quickbooks", "Customer", erp_record, "DisplayName"
 
     def expected_dry_run(self, codes=None) -> dict[tuple, tuple]:
-        """target -> (before, after) of each auto correction, off the manifest: Harvest's amount due is its
-        expected value, lowered to the ERP's; every other target holds the actual value, set to the expected."""
-        shown = {}
-        for planted in self.planted(*(codes or AUTO_CODES)):
-            values = (planted["actual_value"], planted["expected_value"])
-            shown[self.target_of(planted)] = values[::-1] if planted["code"] == "PAYMENT_NOT_REFLECTED" else values
-        return shown
+        """target -> (before, after) of each auto correction that sets a field, off the manifest: the target
+        holds the actual value, set to the expected. (A missing payment is a new Harvest payment per ERP
+        payment, not a field: tests/corrections/test_controller_rules.py checks those off the store.)"""
+        return {self.target_of(planted): (planted["actual_value"], planted["expected_value"])
+                for planted in self.planted(*(codes or SETTING_CODES))}
 
 
 def finding_row(planted: dict, snapshot_date: str = SNAPSHOT_DATE) -> dict:
@@ -119,7 +115,8 @@ def firm(small_firm, tmp_path) -> Firm:
                 tmp_path / "warehouse.duckdb", targets)
 
 
-AUTO_CODES = ("AR_BALANCE_MISMATCH", "CUSTOMER_NAME_MISMATCH", "TIME_BILLED_STATUS_MISMATCH", "PAYMENT_NOT_REFLECTED")
+SETTING_CODES = ("AR_BALANCE_MISMATCH", "CUSTOMER_NAME_MISMATCH", "TIME_BILLED_STATUS_MISMATCH")
+AUTO_CODES = (*SETTING_CODES, "PAYMENT_NOT_REFLECTED")
 
 
 def writes(store: SandboxStore, since_n: int = 0) -> list:

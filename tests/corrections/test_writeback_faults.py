@@ -84,8 +84,8 @@ def rows_of_sync_log(firm, marker: str) -> list[str]:
 
 def test_a_429_storm_mid_batch_is_waited_out_and_nothing_is_written_twice(firm):
     misnamed = firm.misnamed_in("harvest")["psa_id"]
-    unpaid = [p["psa_id"] for p in firm.planted("PAYMENT_NOT_REFLECTED")]
     planned = plan_and_record(firm, ["PAYMENT_NOT_REFLECTED", "CUSTOMER_NAME_MISMATCH"])
+    unpaid = [c.record_id for c in planned if c.code == "PAYMENT_NOT_REFLECTED"]  # one per ERP cash payment
     harvest = firm.targets.harvest
     send = harvest.client.request_json
 
