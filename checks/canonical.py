@@ -168,6 +168,8 @@ class Invoice(Identified):
     amount_due: Series[float] = money()
     status: Series[str] = pa.Field(isin=["draft", "open", "paid", "closed", "voided"])
     lines_total: Series[float] = money(nullable=False)
+    discount_total: Series[float] = money(nullable=False)
+    tax_total: Series[float] = money(nullable=False)
     exchange_rate: Series[float] = pa.Field(nullable=True, gt=0)
     home_currency_total: Series[float] = money()
 

@@ -9,9 +9,13 @@ WITH psa_lines AS (
     GROUP BY 1
 ),
 erp_lines AS (
-    SELECT i.entity, i.record_id, sum((line.value ->> '$.Amount')::DECIMAL(18, 2)) AS lines_total
+    SELECT i.entity, i.record_id,
+           sum((line.value ->> '$.Amount')::DECIMAL(18, 2))
+               FILTER (WHERE line.value ->> '$.DetailType' = 'SalesItemLineDetail') AS lines_total,
+           sum((line.value ->> '$.Amount')::DECIMAL(18, 2))
+               FILTER (WHERE line.value ->> '$.DetailType' = 'DiscountLineDetail') AS discount_total
     FROM valid.quickbooks__invoice AS i, json_each(i.payload -> '$.Line') AS line
-    WHERE i.snapshot_date = $snapshot_date AND line.value ->> '$.DetailType' = 'SalesItemLineDetail'
+    WHERE i.snapshot_date = $snapshot_date
     GROUP BY 1, 2
 ),
 psa AS (
@@ -30,6 +34,9 @@ psa AS (
         (i.payload ->> '$.due_amount')::DECIMAL(18, 2) AS amount_due,
         i.payload ->> '$.state' AS status,
         coalesce(l.lines_total, 0) AS lines_total,
+        coalesce((i.payload ->> '$.discount_amount')::DECIMAL(18, 2), 0) AS discount_total,
+        (coalesce((i.payload ->> '$.tax_amount')::DECIMAL(18, 2), 0)
+         + coalesce((i.payload ->> '$.tax2_amount')::DECIMAL(18, 2), 0))::DECIMAL(18, 2) AS tax_total,
         NULL::DECIMAL(18, 6) AS exchange_rate
     FROM valid.harvest__invoices AS i
     LEFT JOIN psa_lines AS l USING (record_id)
@@ -53,6 +60,8 @@ erp AS (
              WHEN (i.payload ->> '$.Balance')::DECIMAL(18, 2) = 0 THEN 'paid'
              ELSE 'open' END AS status,
         coalesce(l.lines_total, 0) AS lines_total,
+        coalesce(l.discount_total, 0) AS discount_total,
+        coalesce((i.payload ->> '$.TxnTaxDetail.TotalTax')::DECIMAL(18, 2), 0) AS tax_total,
         (i.payload ->> '$.ExchangeRate')::DECIMAL(18, 6) AS exchange_rate
     FROM valid.quickbooks__invoice AS i
     LEFT JOIN erp_lines AS l USING (entity, record_id)
@@ -114,6 +123,8 @@ SELECT
     amount_due,
     status,
     lines_total,
+    discount_total,
+    tax_total,
     exchange_rate,
     round(total * exchange_rate, 2)::DECIMAL(18, 2) AS home_currency_total
 FROM rated

@@ -179,11 +179,14 @@ def test_split_invoices_share_the_psa_invoice_and_money_ties(night):
         assert erp_total == psa_total
     untied = night.query("""
         SELECT system, source_id FROM canonical.invoice
-        WHERE snapshot_date = ? AND (lines_total <> total AND status <> 'voided'
+        WHERE snapshot_date = ? AND (lines_total - discount_total + tax_total <> total AND status <> 'voided'
                                      OR home_currency_total <> round(total * exchange_rate, 2))""", [NIGHT])
     planted = {f["erp_id"] for f in night.firm.findings("INVOICE_AMOUNT_MISMATCH")}
     assert untied == []
     assert planted
+    taxed = night.query("SELECT DISTINCT system FROM canonical.invoice WHERE snapshot_date = ? AND tax_total > 0 "
+                        "AND discount_total > 0", [NIGHT])
+    assert sorted(taxed) == [("erp",), ("psa",)]  # the sandbox charges VAT and gives discounts in both systems
 
 
 def test_the_functional_currency_view_uses_the_erps_rate_or_one_at_home(night):
