@@ -57,9 +57,10 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
 
     job = defs.resolve_job_def("nightly")
     instance = _instance()
-    # On a terminal the progress bar is the output and only warnings are logged; in a log file
-    # (cron, CI) each asset's INFO line is kept, not Dagster's DEBUG event stream.
-    level = "WARNING" if sys.stderr.isatty() else "INFO"
+    # On a terminal the progress bar and the closing lines below (the first error, what stopped the
+    # night) are the output: Dagster's step tracebacks would break the bar. In a log file (cron, CI)
+    # each asset's INFO line and every traceback are kept, not Dagster's DEBUG event stream.
+    level = "CRITICAL" if sys.stderr.isatty() else "INFO"
     run_config = {**_extraction_config(mode), "loggers": {"console": {"config": {"log_level": level}}}}
     for position, snapshot_date in enumerate(snapshot_dates, start=1):
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: running", flush=True)

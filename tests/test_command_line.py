@@ -91,6 +91,7 @@ def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(sma
     os.close(controller)
     text = output.decode("utf-8", "replace")
     assert " INFO " not in text, [line for line in text.splitlines() if " INFO " in line][:5]
+    assert "Traceback" not in text, text[-3000:]
     lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
     assert lines[-1] == f"interrupted: night {SNAPSHOT_DATE} not finished; run it again"
 
