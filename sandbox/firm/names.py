@@ -13,11 +13,16 @@ VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io"]
 CODAS = ["", "l", "n", "r", "s", "x", "nd", "rt", "v", "th"]
 INDUSTRIES = ["Logistics", "Analytics", "Health", "Foods", "Energy", "Retail", "Capital", "Software", "Media",
               "Pharma", "Insurance", "Telecom", "Mobility", "Materials", "Oil & Gas", "Food & Beverage",
-              "Travel & Leisure", "Engineering", "Biotech", "Robotics"]
+              "Travel & Leisure", "Engineering", "Biotech", "Robotics", "Manufacturing", "Technology"]
 # Only the legal suffixes findings.md names, so a clean firm's spellings always normalise equal.
 SUFFIXES = {"US": ["Inc", "LLC", "Corp"], "UK": ["Ltd", "Limited"], "DE": ["GmbH"]}
 SUFFIX_SPELLINGS = {"Inc": ["Inc."], "LLC": ["L.L.C."], "Corp": ["Corp."], "Ltd": ["Ltd.", "Limited"],
                     "Limited": ["Ltd"], "GmbH": ["G.m.b.H."]}
+# Abbreviations and other legal-form spellings that customer_name_key spells out, so they normalise equal.
+ABBREVIATIONS = {"Engineering": "Eng.", "Manufacturing": "Mfg", "Technology": "Tech", "Holdings": "Hldgs",
+                 "Group": "Grp"}
+LEGAL_FORMS = {"Inc": "Incorporated", "Corp": "Corporation", "LLC": "L.L.C.", "Ltd": "Limited", "Limited": "Ltd.",
+               "GmbH": "G.m.b.H."}
 FIRST = ["Ava", "Ben", "Chloe", "Daniel", "Elena", "Felix", "Grace", "Hugo", "Isla", "Jonas", "Kara", "Liam",
          "Mia", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wren", "Xavier",
          "Yara", "Zoe", "Anton", "Bianca", "Carl", "Dana", "Emil", "Freya", "Georg", "Hanna", "Ivan", "Julia"]
@@ -58,10 +63,17 @@ class BrandNames:
 def benign_spelling(name: str, rng: random.Random) -> str:
     """A spelling equal to `name` after normalisation (case, punctuation, &/and, legal suffixes)."""
     head, _, suffix = name.rpartition(" ")
-    choices = [head, f"{head}, {rng.choice(SUFFIX_SPELLINGS.get(suffix, [suffix]))}", name.upper()]
+    choices = [head, f"{head}, {rng.choice(SUFFIX_SPELLINGS.get(suffix, [suffix]))}", name.upper(), abbreviated(name)]
     if "&" in name:
         choices.append(name.replace("&", "and"))
     return rng.choice(choices)
+
+
+def abbreviated(name: str) -> str:
+    """The same name with its business words abbreviated and its legal form spelled another way, as
+    records typed by different people are: equal only after normalisation."""
+    *words, suffix = name.split(" ")
+    return " ".join([*(ABBREVIATIONS.get(w, w) for w in words), LEGAL_FORMS.get(suffix, suffix)])
 
 
 def typo(word: str, rng: random.Random) -> str:
