@@ -117,7 +117,11 @@ def main() -> None:
     print(f"{'matcher':15} {'pairs':>5} {'true':>5} {'precision':>9} {'recall':>6} {'F1':>5} {'seconds':>7}")
     for name, matcher in matchers:
         started = time.monotonic()
-        found = matcher(connection, night)
+        try:
+            found = matcher(connection, night)
+        except ValueError as error:  # splink's EM can drive an m probability to 0 on a small firm
+            print(f"{name:15} failed: {str(error).splitlines()[0]}")
+            continue
         seconds = time.monotonic() - started
         precision, recall, f1 = scores(found, truth)
         print(f"{name:15} {len(found):5} {len(truth):5} {precision:9.3f} {recall:6.3f} {f1:5.3f} {seconds:7.2f}")
