@@ -13,16 +13,15 @@ VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io"]
 CODAS = ["", "l", "n", "r", "s", "x", "nd", "rt", "v", "th"]
 INDUSTRIES = ["Logistics", "Analytics", "Health", "Foods", "Energy", "Retail", "Capital", "Software", "Media",
               "Pharma", "Insurance", "Telecom", "Mobility", "Materials", "Oil & Gas", "Food & Beverage",
-              "Travel & Leisure", "Engineering", "Biotech", "Robotics", "Manufacturing", "Technology"]
+              "Travel & Leisure", "Engineering", "Biotech", "Robotics"]
 # Only the legal suffixes findings.md names, so a clean firm's spellings always normalise equal.
 SUFFIXES = {"US": ["Inc", "LLC", "Corp"], "UK": ["Ltd", "Limited"], "DE": ["GmbH"]}
 SUFFIX_SPELLINGS = {"Inc": ["Inc."], "LLC": ["L.L.C."], "Corp": ["Corp."], "Ltd": ["Ltd.", "Limited"],
                     "Limited": ["Ltd"], "GmbH": ["G.m.b.H."]}
-# Abbreviations and other legal-form spellings that customer_name_key spells out, so they normalise equal.
-ABBREVIATIONS = {"Engineering": "Eng.", "Manufacturing": "Mfg", "Technology": "Tech", "Holdings": "Hldgs",
-                 "Group": "Grp"}
-LEGAL_FORMS = {"Inc": "Incorporated", "Corp": "Corporation", "LLC": "L.L.C.", "Ltd": "Limited", "Limited": "Ltd.",
-               "GmbH": "G.m.b.H."}
+# Abbreviated business words and legal forms written out, which customer_name_key equates.
+ABBREVIATIONS = {"Engineering": "Eng.", "Holdings": "Hldgs", "Group": "Grp"}
+LEGAL_FORMS = {"Inc": "Incorporated", "Corp": "Corporation", "LLC": "Limited Liability Company", "Ltd": "Limited",
+               "Limited": "Ltd.", "GmbH": "Gesellschaft mit beschränkter Haftung"}
 FIRST = ["Ava", "Ben", "Chloe", "Daniel", "Elena", "Felix", "Grace", "Hugo", "Isla", "Jonas", "Kara", "Liam",
          "Mia", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wren", "Xavier",
          "Yara", "Zoe", "Anton", "Bianca", "Carl", "Dana", "Emil", "Freya", "Georg", "Hanna", "Ivan", "Julia"]
@@ -63,7 +62,7 @@ class BrandNames:
 def benign_spelling(name: str, rng: random.Random) -> str:
     """A spelling equal to `name` after normalisation (case, punctuation, &/and, legal suffixes)."""
     head, _, suffix = name.rpartition(" ")
-    choices = [head, f"{head}, {rng.choice(SUFFIX_SPELLINGS.get(suffix, [suffix]))}", name.upper(), abbreviated(name)]
+    choices = [head, f"{head}, {rng.choice(SUFFIX_SPELLINGS.get(suffix, [suffix]))}", name.upper()]
     if "&" in name:
         choices.append(name.replace("&", "and"))
     return rng.choice(choices)

@@ -85,9 +85,10 @@ class CustomerPlants:
     def duplicate(self) -> None:
         for k, c in enumerate(self.picker.pick(self.of_role("billing"))):
             system = ("salesforce", "harvest", "quickbooks")[k % 3]
+            variant = _variant(c, self.rng)
             # the first one only abbreviations and legal forms tell apart, so normalisation must equate them
-            twin = _clone(c, abbreviated(c.name) if k == 0 else _variant(c, self.rng), self.ids,
-                          crm=system == "salesforce", psa=system == "harvest", erp=system == "quickbooks")
+            twin = _clone(c, abbreviated(c.name) if k == 0 else variant, self.ids, crm=system == "salesforce",
+                          psa=system == "harvest", erp=system == "quickbooks")
             self.firm.customers.append(twin)
             own, dup = {"salesforce": (c.sf_id, twin.sf_id), "harvest": (c.harvest_id, twin.harvest_id),
                         "quickbooks": (c.erp_ref, twin.erp_ref)}[system]

@@ -24,7 +24,7 @@ CREATE OR REPLACE TEMP MACRO customer_name_key(name) AS nullif(regexp_replace(
             'labs': 'laboratories'}, word), word)),
         ' '),
     ' (gmbh and co kgaa|gmbh and co kg|gmbh and co ohg|ag and co kg|se and co kg|ltd and co kg|co ltd|pty ltd|'
-    'pty|proprietary limited|incorporated|inc|corporation|corp|llc|llp|lllp|lp|limited|ltd|plc|cic|gmbh|mbh|ggmbh|'
+    'pty|proprietary limited|limited liability company|gesellschaft mit beschrankter haftung|incorporated|inc|corporation|corp|llc|llp|lllp|lp|limited|ltd|plc|cic|gmbh|mbh|ggmbh|'
     'ug|ag|kgaa|kg|ohg|ev|se|sa|sas|sasu|sarl|sca|scs|snc|srl|srls|spa|sapa|bv|nv|cv|vof|ab|as|asa|aps|oy|oyj|'
     'sl|slu|sro|kk|kft|zrt|nyrt|sp z oo|spzoo|doo|dd|ad|ead|ltda|sab de cv|sa de cv|bhd|sdn bhd|pte ltd|pvt ltd)+$',
     ''), '');

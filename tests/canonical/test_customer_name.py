@@ -16,6 +16,8 @@ KEYS = {
     "Vega Hldgs SE": "vega holdings",
     "Nova Tech Sys B.V.": "nova technology systems",
     "Lumen SAS": "lumen",
+    "Aurel Gesellschaft mit beschränkter Haftung": "aurel",
+    "Cobalt Limited Liability Company": "cobalt",
     "Helios Energy Group": "helios energy group",
     "SE": "se",
 }
