@@ -17,7 +17,7 @@ CREATE OR REPLACE TEMP MACRO customer_name_key(name) AS nullif(regexp_replace(
             'tech': 'technology', 'techs': 'technologies', 'sys': 'systems', 'mgmt': 'management',
             'mgt': 'management', 'cnsltg': 'consulting', 'consltg': 'consulting', 'natl': 'national',
             'mktg': 'marketing', 'devel': 'development', 'distr': 'distribution', 'inds': 'industries',
-            'pharm': 'pharmaceuticals', 'pharma': 'pharmaceuticals', 'comms': 'communications',
+            'pharm': 'pharmaceuticals', 'comms': 'communications',
             'finl': 'financial', 'govt': 'government', 'ctr': 'center', 'assn': 'association',
             'univ': 'university', 'invts': 'investments', 'prods': 'products', 'solns': 'solutions',
             'sols': 'solutions', 'transp': 'transportation', 'constr': 'construction', 'eqpt': 'equipment',
