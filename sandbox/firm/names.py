@@ -19,7 +19,7 @@ SUFFIXES = {"US": ["Inc", "LLC", "Corp"], "UK": ["Ltd", "Limited"], "DE": ["GmbH
 SUFFIX_SPELLINGS = {"Inc": ["Inc."], "LLC": ["L.L.C."], "Corp": ["Corp."], "Ltd": ["Ltd.", "Limited"],
                     "Limited": ["Ltd"], "GmbH": ["G.m.b.H."]}
 # Abbreviated business words and legal forms written out, which customer_name_key equates.
-ABBREVIATIONS = {"Engineering": "Eng.", "Holdings": "Hldgs", "Group": "Grp"}
+ABBREVIATIONS = {"Engineering": "Eng."}  # the only industry word with a common abbreviation
 LEGAL_FORMS = {"Inc": "Incorporated", "Corp": "Corporation", "LLC": "Limited Liability Company", "Ltd": "Limited",
                "Limited": "Ltd.", "GmbH": "Gesellschaft mit beschränkter Haftung"}
 FIRST = ["Ava", "Ben", "Chloe", "Daniel", "Elena", "Felix", "Grace", "Hugo", "Isla", "Jonas", "Kara", "Liam",
