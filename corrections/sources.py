@@ -9,16 +9,7 @@ from decimal import Decimal
 from corrections.writers.harvest import HarvestTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
-
-LEGAL_SUFFIXES = re.compile(r"\b(inc|incorporated|ltd|limited|gmbh|llc|corp|corporation|co|plc|ag|sa)\b")
-
-
-def normalized(name: str | None) -> str:
-    """A customer name as findings.md compares it: case, punctuation, `&`/`and`, legal suffixes."""
-    text = (name or "").casefold().replace("&", " and ")
-    text = LEGAL_SUFFIXES.sub(" ", re.sub(r"[^\w\s]", " ", text))
-    return " ".join(text.split())
-
+from sql.customer_name import normalized
 
 def erp_ref(erp_id: str | None) -> tuple[str, str] | None:
     """`UK:58` -> ("UK", "58")."""

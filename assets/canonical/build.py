@@ -9,6 +9,7 @@ from datetime import date
 from assets.canonical.tables import IDENTIFIED, CanonicalTable
 from assets.warehouse_io import replace_night_from_query
 from sql import PARAMETER, load
+from sql.customer_name import install as install_customer_name_key
 
 # The SalesforceResource settings naming the CRM's custom fields, passed to the SQL as parameters.
 CRM_FIELDS = ("legal_entity_field", "psa_client_id_field", "erp_customer_id_field", "open_ar_field",
@@ -41,6 +42,7 @@ def build_table(connection, table: CanonicalTable, snapshot_date: date, settings
     if missing:
         raise ValueError(f"{table.table} needs settings {sorted(missing)}")
     used = {name: available[name] for name in set(PARAMETER.findall(query))}
+    install_customer_name_key(connection)
     return replace_night_from_query(connection, table.table, snapshot_date, query, used)
 
 

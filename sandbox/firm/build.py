@@ -101,6 +101,10 @@ def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool =
                              "note": f"posted as {len(inv.postings)} QuickBooks invoices <number>-<k>: not a finding"}
                             for inv in firm.invoices if len(inv.postings) > 1 and not inv.plants]
 
+    manifest.edge_cases += [{"kind": "group_shared_domain", "crm_id": c.sf_id,
+                             "note": f"{c.name} uses its group's domain {c.website} with its own tax id: not a "
+                                     "duplicate of its siblings"}
+                            for c in customers if c.role == "billing" and c.parent and c.sf_id]
     writer.put_all(harvest_master(firm))
     writer.put_all(billing_records(firm, next(p for p in people if p.is_admin)))
     balances = Balances(firm)

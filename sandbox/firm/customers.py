@@ -38,8 +38,9 @@ class CustomerFactory:
             since_days: tuple[int, int] = (560, 700)) -> Customer:
         name, brand = self.names.company(entity.code, holding=role == "holding")
         since = self.as_of - timedelta(days=self.rng.randint(*since_days))
-        customer = Customer(name, brand, role, entity, parent, f"https://www.{brand.lower()}.{TLDS[entity.code]}",
-                            _tax_id(entity, self.rng), since)
+        # a group's subsidiaries keep the parent's web domain but have their own tax ids
+        website = parent.website if role == "billing" and parent else f"https://www.{brand.lower()}.{TLDS[entity.code]}"
+        customer = Customer(name, brand, role, entity, parent, website, _tax_id(entity, self.rng), since)
         customer.sf_id = self.ids.account()
         customer.crm_parent_id = parent.sf_id if parent else None
         if in_psa:

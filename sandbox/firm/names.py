@@ -18,6 +18,10 @@ INDUSTRIES = ["Logistics", "Analytics", "Health", "Foods", "Energy", "Retail", "
 SUFFIXES = {"US": ["Inc", "LLC", "Corp"], "UK": ["Ltd", "Limited"], "DE": ["GmbH"]}
 SUFFIX_SPELLINGS = {"Inc": ["Inc."], "LLC": ["L.L.C."], "Corp": ["Corp."], "Ltd": ["Ltd.", "Limited"],
                     "Limited": ["Ltd"], "GmbH": ["G.m.b.H."]}
+# Abbreviated business words and legal forms written out, which customer_name_key equates.
+ABBREVIATIONS = {"Engineering": "Eng."}  # the only industry word with a common abbreviation
+LEGAL_FORMS = {"Inc": "Incorporated", "Corp": "Corporation", "LLC": "Limited Liability Company", "Ltd": "Limited",
+               "Limited": "Ltd.", "GmbH": "Gesellschaft mit beschränkter Haftung"}
 FIRST = ["Ava", "Ben", "Chloe", "Daniel", "Elena", "Felix", "Grace", "Hugo", "Isla", "Jonas", "Kara", "Liam",
          "Mia", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wren", "Xavier",
          "Yara", "Zoe", "Anton", "Bianca", "Carl", "Dana", "Emil", "Freya", "Georg", "Hanna", "Ivan", "Julia"]
@@ -62,6 +66,13 @@ def benign_spelling(name: str, rng: random.Random) -> str:
     if "&" in name:
         choices.append(name.replace("&", "and"))
     return rng.choice(choices)
+
+
+def abbreviated(name: str) -> str:
+    """The same name with its business words abbreviated and its legal form spelled another way, as
+    records typed by different people are: equal only after normalisation."""
+    *words, suffix = name.split(" ")
+    return " ".join([*(ABBREVIATIONS.get(w, w) for w in words), LEGAL_FORMS.get(suffix, suffix)])
 
 
 def typo(word: str, rng: random.Random) -> str:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from .ids import Ids
 from .manifest import Manifest
 from .model import Customer, Firm
-from .names import INDUSTRIES, benign_spelling, near_spelling
+from .names import INDUSTRIES, abbreviated, benign_spelling, near_spelling
 from .picking import Picker
 
 
@@ -85,15 +85,18 @@ class CustomerPlants:
     def duplicate(self) -> None:
         for k, c in enumerate(self.picker.pick(self.of_role("billing"))):
             system = ("salesforce", "harvest", "quickbooks")[k % 3]
-            twin = _clone(c, _variant(c, self.rng), self.ids, crm=system == "salesforce", psa=system == "harvest",
-                          erp=system == "quickbooks")
+            variant = _variant(c, self.rng)
+            # the first one only abbreviations and legal forms tell apart, so normalisation must equate them
+            twin = _clone(c, abbreviated(c.name) if k == 0 else variant, self.ids, crm=system == "salesforce",
+                          psa=system == "harvest", erp=system == "quickbooks")
             self.firm.customers.append(twin)
             own, dup = {"salesforce": (c.sf_id, twin.sf_id), "harvest": (c.harvest_id, twin.harvest_id),
                         "quickbooks": (c.erp_ref, twin.erp_ref)}[system]
             ids = {"salesforce": {"crm_id": c.sf_id}, "harvest": {"psa_id": c.harvest_id},
                    "quickbooks": {"erp_id": c.erp_ref}}[system]
             c.plants.add("CUSTOMER_DUPLICATE")
-            self.manifest.finding("CUSTOMER_DUPLICATE", c.entity.code, **ids, expected=c.name, actual=twin.name,
+            kept = {"salesforce": c.name, "harvest": c.psa_name, "quickbooks": c.erp_name}[system]
+            self.manifest.finding("CUSTOMER_DUPLICATE", c.entity.code, **ids, expected=kept, actual=twin.name,
                                   note=f"{system} holds {c.name} twice", pair=[f"{system}:{own}", f"{system}:{dup}"])
 
     def orphan(self) -> None:

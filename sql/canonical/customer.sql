@@ -106,10 +106,7 @@ SELECT
     r.legal_entity,
     r.link,
     r.name,
-    -- case, punctuation, &/and and a trailing legal suffix do not tell companies apart
-    nullif(regexp_replace(trim(regexp_replace(regexp_replace(
-        regexp_replace(lower(r.name), '&', ' and ', 'g'), '[^a-z0-9 ]', '', 'g'), '\s+', ' ', 'g')),
-        ' (inc|incorporated|llc|corp|corporation|ltd|limited|plc|gmbh|ag)$', ''), '') AS normalized_name,
+    customer_name_key(r.name) AS normalized_name,
     r.parent_source_id,
     parent.global_id AS parent_global_id,
     r.currency,

@@ -56,6 +56,16 @@ def test_edge_cases_are_not_findings(reconciled_small_firm):
     assert not reconciled_small_firm.findings()["crm_id"].isin(within_grace).any()
 
 
+def test_a_groups_subsidiaries_sharing_its_domain_are_not_one_company(reconciled_small_firm):
+    """Subsidiaries keep their group's web domain but have their own tax ids: never matched together."""
+    subsidiaries = {f"crm:{e['crm_id']}" for e in reconciled_small_firm.manifest["edge_cases"]
+                    if e["kind"] == "group_shared_domain"}
+    findings = reconciled_small_firm.findings()
+    matched = findings[findings["code"].isin(MATCHED_CODES)]
+    assert len(subsidiaries) > 2
+    assert [key for key in matched["subject_key"] if set(key.split("|")) <= subsidiaries] == []
+
+
 def test_every_finding_carries_the_contract_columns(reconciled_small_firm):
     findings = reconciled_small_firm.findings()
     ours = findings[findings["category"].isin(["customer", "engagement"])]

@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.firm import build_sandbox
 from sandbox.store import SandboxStore
+from sql.customer_name import normalized
 
 AS_OF = date(2026, 11, 20)
 
@@ -271,12 +272,6 @@ def test_malformed_records_are_listed_with_their_rule(small, records):
     assert sum(1 for e in entries if e["id"] is None) == sum(1 for m in manifest.malformed if m["rule"] == "id_missing")
 
 
-def normalised(name):
-    name = re.sub(r"[^\w\s&]", "", name.lower()).replace("&", "and")
-    words = [w for w in name.split() if w not in {"inc", "ltd", "limited", "gmbh", "llc", "corp"}]
-    return " ".join(words)
-
-
 def test_clean_customers_agree_across_systems(small, records):
     manifest = small[1]
     realms = {e["code"]: e["realm_id"] for e in manifest.legal_entities}
@@ -288,11 +283,11 @@ def test_clean_customers_agree_across_systems(small, records):
             continue
         if account["PSA_Client_Id__c"]:
             client = clients[account["PSA_Client_Id__c"]]
-            assert normalised(client["name"]) == normalised(account["Name"]) and client["is_active"]
+            assert normalized(client["name"]) == normalized(account["Name"]) and client["is_active"]
         if account["ERP_Customer_Id__c"]:
             entity, qbo_id = account["ERP_Customer_Id__c"].split(":")
             erp = customers[(realms[entity], qbo_id)]
-            assert normalised(erp["DisplayName"]) == normalised(account["Name"])
+            assert normalized(erp["DisplayName"]) == normalized(account["Name"])
             projects = [c for (t, _), c in customers.items() if t == realms[entity] and c["IsProject"]
                         and c["ParentRef"]["value"] == qbo_id]
             assert erp["Active"] or (not projects and erp["Balance"] == 0)  # an idle holding may be archived
@@ -348,7 +343,7 @@ def test_only_planted_pairs_look_alike(small, records):
     for i, (a, name_a) in enumerate(names):
         for b, name_b in names[i + 1:]:
             if a.split(":")[0] == b.split(":")[0] and SequenceMatcher(
-                    None, normalised(name_a), normalised(name_b)).ratio() >= 0.85:
+                    None, normalized(name_a), normalized(name_b)).ratio() >= 0.85:
                 assert {a, b} in pairs, (name_a, name_b)
 
 

@@ -1,9 +1,15 @@
 -- Customer matching: pairs of customer records that no deterministic cross-reference ties but that
 -- are very likely the same company: across systems (where neither record's customer has a record in
 -- the other's system) or inside one system. Tiers, the first that holds decides: tax id, web domain,
--- normalised legal name (deterministic keys), then fuzzy evidence: the edit similarity of the
--- normalised names (1 - Damerau-Levenshtein distance / longer length, so one typo in a 16-letter
--- name scores 0.94), weighted with currency and legal entity agreement. Pairs are only compared
+-- normalised legal name (deterministic keys: customer_name_key spells out abbreviations and drops
+-- legal forms), then fuzzy evidence: the similarity of the normalised names, weighted with currency
+-- and legal entity agreement. Name similarity goes word by word: each word scores its best edit
+-- similarity (1 - Damerau-Levenshtein distance / longer length) with a word of the other name, and
+-- counts by how rare it is among the night's names (log(1 + records / records holding it)), so a
+-- shared industry word ("Energy", "Group") weighs less than a shared brand, and a different brand
+-- is not outvoted by them; the two names' scores are averaged. Two tax ids that disagree are strong
+-- evidence of two companies (a group's subsidiaries share the parent's web domain, never its tax
+-- id): they take a penalty off the confidence whatever the tier. Pairs are only compared
 -- inside a block: the same first four letters of the normalised name (a typo further on), the same
 -- letters of its first word in any order (two letters swapped anywhere in it, the commonest typo),
 -- the same tax id or the same web domain. A block must stay small: the first letter alone put
@@ -19,6 +25,11 @@ WITH records AS (
         CASE system WHEN 'crm' THEN 1 WHEN 'erp' THEN 2 ELSE 3 END AS authority
     FROM canonical.customer
     WHERE snapshot_date = $snapshot_date
+),
+word_weights AS (
+    SELECT word, ln(1 + (SELECT count(*) FROM records) / count(*)) AS weight
+    FROM (SELECT DISTINCT system, source_id, unnest(string_split(normalized_name, ' ')) AS word FROM records)
+    GROUP BY word
 ),
 blocks AS (
     SELECT system, source_id, block
@@ -51,10 +62,29 @@ pairs AS (
            OR (NOT list_contains(a.linked_systems, b.system) AND NOT list_contains(b.linked_systems, a.system)))
 ),
 ordered AS (
-    SELECT kind,
+    SELECT row_number() OVER () AS pair_id, kind,
            CASE WHEN a_keeps THEN a ELSE b END AS keep,
            CASE WHEN a_keeps THEN b ELSE a END AS other
     FROM pairs
+),
+pair_words AS (
+    SELECT pair_id, 'keep' AS side, unnest(string_split(keep.normalized_name, ' ')) AS word,
+           string_split(other.normalized_name, ' ') AS other_words
+    FROM ordered
+    UNION ALL
+    SELECT pair_id, 'other', unnest(string_split(other.normalized_name, ' ')), string_split(keep.normalized_name, ' ')
+    FROM ordered
+),
+name_scores AS (
+    SELECT pair_id, avg(side_score) AS name_similarity
+    FROM (SELECT pair_id, side, sum(w.weight * best) / sum(w.weight) AS side_score
+          FROM (SELECT pair_id, side, word,
+                       list_max(list_transform(other_words, lambda o: 1 - damerau_levenshtein(word, o)
+                                                                  / greatest(length(word), length(o)))) AS best
+                FROM pair_words)
+          JOIN word_weights AS w USING (word)
+          GROUP BY pair_id, side)
+    GROUP BY pair_id
 ),
 scored AS (
     SELECT
@@ -63,13 +93,14 @@ scored AS (
              WHEN keep.web_domain = other.web_domain THEN 'web_domain'
              WHEN keep.normalized_name = other.normalized_name THEN 'normalized_name'
              ELSE 'fuzzy_name' END AS method,
-        1 - damerau_levenshtein(keep.normalized_name, other.normalized_name)
-            / greatest(length(keep.normalized_name), length(other.normalized_name)) AS name_similarity,
+        coalesce(n.name_similarity, 0) AS name_similarity,
+        keep.tax_key <> other.tax_key AS tax_ids_conflict,
         CASE WHEN keep.currency IS NULL OR other.currency IS NULL THEN 0.5
              WHEN keep.currency = other.currency THEN 1.0 ELSE 0.0 END AS currency_agreement,
         CASE WHEN keep.legal_entity IS NULL OR other.legal_entity IS NULL THEN 0.5
              WHEN keep.legal_entity = other.legal_entity THEN 1.0 ELSE 0.0 END AS entity_agreement
     FROM ordered
+    LEFT JOIN name_scores AS n USING (pair_id)
 ),
 confident AS (
     SELECT *,
@@ -78,7 +109,9 @@ confident AS (
                      WHEN 'web_domain' THEN $match_web_domain_confidence
                      WHEN 'normalized_name' THEN $match_name_confidence
                      ELSE $match_name_weight * name_similarity + $match_currency_weight * currency_agreement
-                          + $match_entity_weight * entity_agreement END, 4)::DOUBLE AS confidence
+                          + $match_entity_weight * entity_agreement END
+                 - CASE WHEN tax_ids_conflict THEN $match_tax_id_conflict_penalty ELSE 0 END, 4)::DOUBLE
+               AS confidence
     FROM scored
 ),
 ranked AS (
