@@ -65,13 +65,18 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
     for position, snapshot_date in enumerate(snapshot_dates, start=1):
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: running", flush=True)
         run_id = str(uuid.uuid4())
-        with StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"):
-            result = job.execute_in_process(partition_key=snapshot_date, instance=instance, run_config=run_config,
-                                            raise_on_error=False, run_id=run_id)
+        interrupted = f"interrupted: night {snapshot_date} not finished; run it again"
+        try:
+            with StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"):
+                result = job.execute_in_process(partition_key=snapshot_date, instance=instance,
+                                                run_config=run_config, raise_on_error=False, run_id=run_id)
+        except KeyboardInterrupt:  # Ctrl-C between two steps, outside Dagster's own handler
+            print(interrupted, file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
         errors = [event.step_failure_data.error for event in result.get_step_failure_events()
                   if event.step_failure_data.error]
-        if any(error.cls_name == INTERRUPTED for error in errors):  # Ctrl-C
-            print(f"interrupted: night {snapshot_date} not finished; run it again", file=sys.stderr, flush=True)
+        if any(error.cls_name == INTERRUPTED for error in errors):  # Ctrl-C during a step
+            print(interrupted, file=sys.stderr, flush=True)
             return EXIT_INTERRUPTED
         materialized = sum(1 for event in result.all_events if event.event_type_value == "ASSET_MATERIALIZATION")
         status = f"FAILED ({errors[0].message.strip()})" if errors else "succeeded" if result.success else "FAILED"
