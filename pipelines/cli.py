@@ -70,8 +70,8 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
             with StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"):
                 result = job.execute_in_process(partition_key=snapshot_date, instance=instance,
                                                 run_config=run_config, raise_on_error=False, run_id=run_id)
-        except KeyboardInterrupt:  # Ctrl-C between two steps, outside Dagster's own handler
-            print(interrupted, file=sys.stderr, flush=True)
+        except KeyboardInterrupt:  # Ctrl-C between two steps, outside Dagster's own handler: the bar's
+            print("\n" + interrupted, file=sys.stderr, flush=True)  # line may not be closed yet
             return EXIT_INTERRUPTED
         errors = [event.step_failure_data.error for event in result.get_step_failure_events()
                   if event.step_failure_data.error]
