@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 import threading
 import time
 from collections import deque
@@ -191,12 +192,20 @@ class Emulator:
         return RunningEmulator(self, host, port)
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that hung up mid-request (a night stopped by Ctrl-C) is not the emulator's error:
+        no traceback for it on the night's terminal. Anything else is reported as usual."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class RunningEmulator:
     """An emulator listening on loopback in a daemon thread; `base_url` says where."""
 
     def __init__(self, emulator: Emulator, host: str, port: int):
         self.emulator = emulator
-        self.server = ThreadingHTTPServer((host, port), _handler_class(emulator))
+        self.server = _Server((host, port), _handler_class(emulator))
         self.server.daemon_threads = True
         self.base_url = f"http://{host}:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
