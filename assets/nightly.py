@@ -13,8 +13,13 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 
 def nightly_asset(*, resources: Iterable[str] = (), kinds: Iterable[str] = ("duckdb",), **spec):
     """`@asset` for a night's step on the warehouse; `resources` are those it needs besides it."""
-    return asset(partitions_def=nightly_partitions, required_resource_keys={"warehouse", *resources},
-                 kinds=set(kinds), pool=WAREHOUSE_POOL, **spec)
+    return asset(
+        partitions_def=nightly_partitions,
+        required_resource_keys={"warehouse", *resources},
+        kinds=set(kinds),
+        pool=WAREHOUSE_POOL,
+        **spec,
+    )
 
 
 def nightly_check(name: str, asset_key: AssetKey, description: str, blocking: bool = False) -> AssetCheckSpec:
@@ -22,8 +27,9 @@ def nightly_check(name: str, asset_key: AssetKey, description: str, blocking: bo
     what files a result under its night in the UI, so the preview warning is silenced here, once."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=PreviewWarning)
-        return AssetCheckSpec(name, asset=asset_key, partitions_def=nightly_partitions, blocking=blocking,
-                              description=description)
+        return AssetCheckSpec(
+            name, asset=asset_key, partitions_def=nightly_partitions, blocking=blocking, description=description
+        )
 
 
 def nightly_checks(name: str, specs: list[AssetCheckSpec]):

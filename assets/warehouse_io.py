@@ -15,8 +15,9 @@ def _checked(table: str) -> str:
     return table
 
 
-def replace_night_from_query(connection, table: str, snapshot_date: date, select_sql: str,
-                             parameters: dict | None = None) -> int:
+def replace_night_from_query(
+    connection, table: str, snapshot_date: date, select_sql: str, parameters: dict | None = None
+) -> int:
     """Replace `table`'s rows of `snapshot_date` by the rows of `select_sql` (which must yield the
     table's columns, `snapshot_date` first); the table is created from the query the first time.
     Returns the night's row count."""
@@ -30,7 +31,9 @@ def replace_night_from_query(connection, table: str, snapshot_date: date, select
     try:
         connection.execute(f"DELETE FROM {table} WHERE snapshot_date = ?", [snapshot_date])
         connection.execute(f"INSERT INTO {table} BY NAME {select_sql}", parameters)
-        (rows,) = connection.execute(f"SELECT count(*) FROM {table} WHERE snapshot_date = ?", [snapshot_date]).fetchone()
+        (rows,) = connection.execute(
+            f"SELECT count(*) FROM {table} WHERE snapshot_date = ?", [snapshot_date]
+        ).fetchone()
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

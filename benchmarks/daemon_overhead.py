@@ -32,9 +32,13 @@ def _workspace(root: Path, sandbox: Path, name: str) -> dict[str, str]:
     (base / "dagster").mkdir()
     shutil.copy(REPO / "deploy" / "local" / "dagster.yaml", base / "dagster")
     manifest = json.loads((sandbox / "manifest.json").read_text())
-    return {"TIEOUT_HOME": str(base / "home"), "TIEOUT_SANDBOX_DIR": str(base / "sandbox"),
-            "TIEOUT_SANDBOX_SIZE": manifest["size"], "TIEOUT_WAREHOUSE": str(base / "warehouse.duckdb"),
-            "DAGSTER_HOME": str(base / "dagster")}
+    return {
+        "TIEOUT_HOME": str(base / "home"),
+        "TIEOUT_SANDBOX_DIR": str(base / "sandbox"),
+        "TIEOUT_SANDBOX_SIZE": manifest["size"],
+        "TIEOUT_WAREHOUSE": str(base / "warehouse.duckdb"),
+        "DAGSTER_HOME": str(base / "dagster"),
+    }
 
 
 def through_dagster_dev(env: dict[str, str], snapshot_date: str, log: Path) -> tuple[float, float]:
@@ -83,13 +87,17 @@ def main() -> None:
     root = args.workdir or Path(tempfile.mkdtemp(prefix="tieout-daemon-overhead-"))
     root.mkdir(parents=True, exist_ok=True)
 
-    startup, ui_run = through_dagster_dev(_workspace(root, sandbox, "dagster-dev"), snapshot_date,
-                                          root / "dagster-dev.log")
+    startup, ui_run = through_dagster_dev(
+        _workspace(root, sandbox, "dagster-dev"), snapshot_date, root / "dagster-dev.log"
+    )
     print(f"dagster dev: start-up {startup:.1f} s, night of {snapshot_date} {ui_run:.1f} s", flush=True)
     direct = in_process(_workspace(root, sandbox, "in-process"), snapshot_date)
     print(f"in-process:  night of {snapshot_date} {direct:.1f} s", flush=True)
-    print(f"overhead of the daemon path: {ui_run - direct:+.1f} s per night "
-          f"({ui_run / direct:.2f}x), plus {startup:.1f} s start-up once", flush=True)
+    print(
+        f"overhead of the daemon path: {ui_run - direct:+.1f} s per night "
+        f"({ui_run / direct:.2f}x), plus {startup:.1f} s start-up once",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,9 @@ def tieout_pairs(connection, night: date) -> set[frozenset]:
     rows = connection.execute(query, parameters).fetchall()
     columns = [d[0] for d in connection.description]
     found = [dict(zip(columns, row)) for row in rows]
-    return {frozenset([(r["keep_system"], r["keep_source_id"]), (r["other_system"], r["other_source_id"])])
-            for r in found}
+    return {
+        frozenset([(r["keep_system"], r["keep_source_id"]), (r["other_system"], r["other_source_id"])]) for r in found
+    }
 
 
 def splink_pairs(connection, night: date, threshold: float) -> set[frozenset]:
@@ -61,23 +62,38 @@ def splink_pairs(connection, night: date, threshold: float) -> set[frozenset]:
     from splink import Linker, SettingsCreator, block_on
     from splink.backends.duckdb import DuckDBAPI
 
-    records = connection.execute("""
+    records = connection.execute(
+        """
         SELECT system || ':' || source_id AS unique_id, system, source_id, global_id, normalized_name,
                nullif(regexp_replace(upper(tax_id), '[^A-Z0-9]', '', 'g'), '') AS tax_key, web_domain, currency,
                legal_entity, list(system) OVER (PARTITION BY global_id) AS linked_systems
-        FROM canonical.customer WHERE snapshot_date = ?""", [night]).df()
+        FROM canonical.customer WHERE snapshot_date = ?""",
+        [night],
+    ).df()
     settings = SettingsCreator(
         link_type="dedupe_only",
-        blocking_rules_to_generate_predictions=[block_on("substr(normalized_name, 1, 4)"), block_on("tax_key"),
-                                                block_on("web_domain")],
-        comparisons=[cl.JaroWinklerAtThresholds("normalized_name", [0.95, 0.88]).configure(
-                         term_frequency_adjustments=True),
-                     cl.ExactMatch("tax_key"), cl.ExactMatch("web_domain"), cl.ExactMatch("currency"),
-                     cl.ExactMatch("legal_entity")])
-    linker = Linker(DuckDBAPI().register(records[["unique_id", "normalized_name", "tax_key", "web_domain",
-                                                    "currency", "legal_entity"]]), settings)
+        blocking_rules_to_generate_predictions=[
+            block_on("substr(normalized_name, 1, 4)"),
+            block_on("tax_key"),
+            block_on("web_domain"),
+        ],
+        comparisons=[
+            cl.JaroWinklerAtThresholds("normalized_name", [0.95, 0.88]).configure(term_frequency_adjustments=True),
+            cl.ExactMatch("tax_key"),
+            cl.ExactMatch("web_domain"),
+            cl.ExactMatch("currency"),
+            cl.ExactMatch("legal_entity"),
+        ],
+    )
+    linker = Linker(
+        DuckDBAPI().register(
+            records[["unique_id", "normalized_name", "tax_key", "web_domain", "currency", "legal_entity"]]
+        ),
+        settings,
+    )
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("tax_key"), block_on("web_domain"), block_on("normalized_name")], recall=0.8)
+        [block_on("tax_key"), block_on("web_domain"), block_on("normalized_name")], recall=0.8
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("substr(normalized_name, 1, 4)"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("tax_key"))
@@ -86,8 +102,9 @@ def splink_pairs(connection, night: date, threshold: float) -> set[frozenset]:
     pairs = set()
     for left, right in zip(predicted["unique_id_l"], predicted["unique_id_r"]):
         a, b = by_id.loc[left], by_id.loc[right]
-        linked = a.global_id == b.global_id or (a.system != b.system and (
-            b.system in list(a.linked_systems) or a.system in list(b.linked_systems)))
+        linked = a.global_id == b.global_id or (
+            a.system != b.system and (b.system in list(a.linked_systems) or a.system in list(b.linked_systems))
+        )
         if not linked:
             pairs.add(frozenset([(a.system, a.source_id), (b.system, b.source_id)]))
     return pairs
@@ -111,6 +128,7 @@ def main() -> None:
     matchers = [("tieout", tieout_pairs)]
     try:
         import splink  # noqa: F401
+
         matchers += [(f"splink p>={threshold}", partial(splink_pairs, threshold=threshold)) for threshold in (0.5, 0.9)]
     except ImportError:
         print("splink not installed: tieout only")

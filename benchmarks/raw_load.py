@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -39,21 +39,27 @@ def load_store_into_raw(connection, state_db: Path, snapshot_date: date) -> dict
         store.close()
 
 
-def _copy(store, connection, table: str, system: str, object_name: str, codes: dict[str, str],
-          snapshot_date: date) -> int:
-    cursor = store.execute("SELECT tenant, updated_at, payload FROM records WHERE system = ? AND object = ? "
-                           "ORDER BY tenant, seq", (system, object_name))
-    extracted_at, rows = datetime.now(timezone.utc), 0
+def _copy(
+    store, connection, table: str, system: str, object_name: str, codes: dict[str, str], snapshot_date: date
+) -> int:
+    cursor = store.execute(
+        "SELECT tenant, updated_at, payload FROM records WHERE system = ? AND object = ? ORDER BY tenant, seq",
+        (system, object_name),
+    )
+    extracted_at, rows = datetime.now(UTC), 0
     while batch := cursor.fetchmany(CHUNK):
         frame = pd.DataFrame(batch, columns=["tenant", "updated_at", "payload"])
         frame["entity"] = frame["tenant"].map(codes)
         connection.register("store_batch", frame)
         try:
-            connection.execute(f"""
+            connection.execute(
+                f"""
                 INSERT INTO {table}
                 SELECT ?::DATE, entity, payload::JSON ->> '{ID_FIELD[system]}', updated_at::TIMESTAMPTZ,
                        payload::JSON, 1, 'benchmark', ?::TIMESTAMPTZ
-                FROM store_batch""", [snapshot_date, extracted_at])
+                FROM store_batch""",
+                [snapshot_date, extracted_at],
+            )
         finally:
             connection.unregister("store_batch")
         rows += len(batch)

@@ -55,12 +55,18 @@ def _generate(directory: str, size: str, queue) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="benchmark",
-                        help="sandbox size: issue 4's shape; <size>:<factor> scales a size (benchmark:0.1, large:3)")
+    parser.add_argument(
+        "--size",
+        default="benchmark",
+        help="sandbox size: issue 4's shape; <size>:<factor> scales a size (benchmark:0.1, large:3)",
+    )
     parser.add_argument("--directory", default=".tieout/benchmark", type=Path)
     parser.add_argument("--reuse", action="store_true", help="keep an already generated firm")
-    parser.add_argument("--memory-limit", default=WarehouseResource.model_fields["memory_limit"].default,
-                        help="DuckDB memory_limit of each stage's warehouse connection (the product's default)")
+    parser.add_argument(
+        "--memory-limit",
+        default=WarehouseResource.model_fields["memory_limit"].default,
+        help="DuckDB memory_limit of each stage's warehouse connection (the product's default)",
+    )
     options = parser.parse_args()
     firm, warehouse = options.directory / "firm", options.directory / "warehouse.duckdb"
     firm.mkdir(parents=True, exist_ok=True)
@@ -72,8 +78,10 @@ def main() -> None:
     for name in STAGES:
         rows.append((name, *measure(_stage, name, str(firm / "state.db"), str(warehouse), options.memory_limit)))
         print(f"{rows[-1][0]:<16} {rows[-1][1]:8.1f} s {rows[-1][2] / 2**30:7.2f} GiB", flush=True)
-    totals = {obj: sum(n for key, n in counts.items() if key.split("/")[-1] == obj)
-              for obj in ("time_entries", "TimeActivity", "Invoice", "invoices", "Customer", "clients", "Account")}
+    totals = {
+        obj: sum(n for key, n in counts.items() if key.split("/")[-1] == obj)
+        for obj in ("time_entries", "TimeActivity", "Invoice", "invoices", "Customer", "clients", "Account")
+    }
     print(f"\nfirm {options.size}, DuckDB memory_limit {options.memory_limit}: {json.dumps(totals)}")
     print(f"{'stage':<16} {'seconds':>10} {'peak RSS':>11}")
     for name, seconds, peak in rows:
@@ -88,19 +96,26 @@ def print_against_manifest(warehouse: Path, manifest: dict) -> None:
     from sandbox.firm.score import findings_vs_manifest, precision_recall
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        findings = connection.execute("SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'",
-                                      [SNAPSHOT]).df()
-        (unexplained,) = connection.execute("SELECT coalesce(sum(abs(unexplained)), 0) FROM recon.tieout "
-                                            "WHERE snapshot_date = ?", [SNAPSHOT]).fetchone()
+        findings = connection.execute(
+            "SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'", [SNAPSHOT]
+        ).df()
+        (unexplained,) = connection.execute(
+            "SELECT coalesce(sum(abs(unexplained)), 0) FROM recon.tieout WHERE snapshot_date = ?", [SNAPSHOT]
+        ).fetchone()
     codes = sorted({f["code"] for f in manifest["findings"]})
-    differing = {code: r for code, r in findings_vs_manifest(findings, manifest, codes).items()
-                 if r["missing"] or r["extra"]}
-    print(f"\nfindings: {len(codes) - len(differing)} of {len(codes)} codes equal the manifest exactly; "
-          f"tie-out unexplained remainder {unexplained}")
+    differing = {
+        code: r for code, r in findings_vs_manifest(findings, manifest, codes).items() if r["missing"] or r["extra"]
+    }
+    print(
+        f"\nfindings: {len(codes) - len(differing)} of {len(codes)} codes equal the manifest exactly; "
+        f"tie-out unexplained remainder {unexplained}"
+    )
     for code, result in differing.items():
         precision, recall = precision_recall(findings, manifest, code)
-        print(f"  {code}: {len(result['missing'])} missing, {len(result['extra'])} extra "
-              f"(precision {precision:.2f}, recall {recall:.2f})")
+        print(
+            f"  {code}: {len(result['missing'])} missing, {len(result['extra'])} extra "
+            f"(precision {precision:.2f}, recall {recall:.2f})"
+        )
 
 
 if __name__ == "__main__":

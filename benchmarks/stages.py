@@ -40,8 +40,10 @@ def raw(state_db: Path) -> Stage:
 
 def contracts(connection, snapshot_date: date) -> dict:
     settings = quality_settings()
-    results = {f"{system}/{name}": validate_night(connection, contract, snapshot_date, settings)
-               for (system, name), contract in CONTRACTS.items()}
+    results = {
+        f"{system}/{name}": validate_night(connection, contract, snapshot_date, settings)
+        for (system, name), contract in CONTRACTS.items()
+    }
     return {key: {"valid": r.valid, "quarantined": r.quarantined} for key, r in results.items()}
 
 
@@ -49,8 +51,9 @@ def canonical(state_db: Path) -> Stage:
     """The canonical model with the connectors' default CRM field names and the firm's realms."""
     settings = {name: SalesforceResource.model_fields[name].default for name in CRM_FIELDS}
     settings["realms"] = json.dumps(_realms(state_db))
-    return lambda connection, snapshot_date: {table.table: build_table(connection, table, snapshot_date, settings)
-                                              for table in (*TABLES, XREF)}
+    return lambda connection, snapshot_date: {
+        table.table: build_table(connection, table, snapshot_date, settings) for table in (*TABLES, XREF)
+    }
 
 
 def reconciliation(connection, snapshot_date: date) -> dict:
@@ -59,11 +62,18 @@ def reconciliation(connection, snapshot_date: date) -> dict:
     matched = build_invoice_match(connection, snapshot_date, settings)
     build_coverage(connection, snapshot_date)
     findings = build_findings(connection, snapshot_date, settings)
-    return {**matched, "findings": sum(findings.values()), "tieout_cells": build_tieout(connection, snapshot_date,
-                                                                                        settings)}
+    return {
+        **matched,
+        "findings": sum(findings.values()),
+        "tieout_cells": build_tieout(connection, snapshot_date, settings),
+    }
 
 
 def night(state_db: Path) -> dict[str, Stage]:
     """The stages in order, by name."""
-    return {"raw": raw(state_db), "contracts": contracts, "canonical": canonical(state_db),
-            "reconciliation": reconciliation}
+    return {
+        "raw": raw(state_db),
+        "contracts": contracts,
+        "canonical": canonical(state_db),
+        "reconciliation": reconciliation,
+    }

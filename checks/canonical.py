@@ -220,10 +220,19 @@ class Xref(Identified):
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "legal_entity": LegalEntity, "customer": Customer, "engagement": Engagement, "resource": Resource,
-    "rate_card": RateCard, "time_entry": TimeEntry, "expense": Expense, "invoice": Invoice,
-    "invoice_line": InvoiceLine, "credit_memo": CreditMemo, "payment": Payment,
-    "payment_application": PaymentApplication, "xref": Xref,
+    "legal_entity": LegalEntity,
+    "customer": Customer,
+    "engagement": Engagement,
+    "resource": Resource,
+    "rate_card": RateCard,
+    "time_entry": TimeEntry,
+    "expense": Expense,
+    "invoice": Invoice,
+    "invoice_line": InvoiceLine,
+    "credit_memo": CreditMemo,
+    "payment": Payment,
+    "payment_application": PaymentApplication,
+    "xref": Xref,
 }
 
 
@@ -249,9 +258,15 @@ def contract_result(connection, table: CanonicalTable, snapshot_date: date) -> A
     frame = night(connection, table, snapshot_date)
     failures = contract_failures(frame, MODELS[table.name])
     return AssetCheckResult(
-        asset_key=canonical_key(table.name), check_name="contract_holds", passed=failures.empty,
-        metadata={"rows": MetadataValue.int(len(frame)), "failures": MetadataValue.int(len(failures)),
-                  "sample": MetadataValue.md(failures.head(FAILURE_SAMPLE).to_string() if len(failures) else "")})
+        asset_key=canonical_key(table.name),
+        check_name="contract_holds",
+        passed=failures.empty,
+        metadata={
+            "rows": MetadataValue.int(len(frame)),
+            "failures": MetadataValue.int(len(failures)),
+            "sample": MetadataValue.md(failures.head(FAILURE_SAMPLE).to_string() if len(failures) else ""),
+        },
+    )
 
 
 def unique_result(connection, table: CanonicalTable, snapshot_date: date) -> AssetCheckResult:
@@ -259,42 +274,62 @@ def unique_result(connection, table: CanonicalTable, snapshot_date: date) -> Ass
     repeated = connection.execute(
         f"SELECT system, source_id, count(*) AS copies, count(DISTINCT global_id) AS global_ids "
         f"FROM {table.table} WHERE snapshot_date = ? GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2",
-        [snapshot_date]).df()
+        [snapshot_date],
+    ).df()
     return AssetCheckResult(
-        asset_key=canonical_key(table.name), check_name="one_global_id_per_record", passed=repeated.empty,
-        metadata={"repeated_records": MetadataValue.int(len(repeated)),
-                  "sample": MetadataValue.md(repeated.head(FAILURE_SAMPLE).to_string())})
+        asset_key=canonical_key(table.name),
+        check_name="one_global_id_per_record",
+        passed=repeated.empty,
+        metadata={
+            "repeated_records": MetadataValue.int(len(repeated)),
+            "sample": MetadataValue.md(repeated.head(FAILURE_SAMPLE).to_string()),
+        },
+    )
 
 
 def xref_result(connection, snapshot_date: date) -> AssetCheckResult:
     """The cross-reference lists exactly the records of the tables with a global id."""
     records = "\nUNION ALL\n".join(
         f"SELECT '{t.name}' AS entity_type, global_id, system, source_id FROM {t.table} "
-        f"WHERE snapshot_date = $snapshot_date" for t in IDENTIFIED)
-    missing, extra = connection.execute(f"""
+        f"WHERE snapshot_date = $snapshot_date"
+        for t in IDENTIFIED
+    )
+    missing, extra = connection.execute(
+        f"""
         WITH records AS ({records}),
              listed AS (SELECT entity_type, global_id, system, source_id FROM {XREF.table}
                         WHERE snapshot_date = $snapshot_date)
         SELECT (SELECT count(*) FROM (FROM records EXCEPT ALL FROM listed)),
                (SELECT count(*) FROM (FROM listed EXCEPT ALL FROM records))""",
-        {"snapshot_date": snapshot_date}).fetchone()
+        {"snapshot_date": snapshot_date},
+    ).fetchone()
     return AssetCheckResult(
-        asset_key=canonical_key(XREF.name), check_name="every_record_in_xref", passed=missing == extra == 0,
-        metadata={"records_missing_from_xref": MetadataValue.int(missing),
-                  "xref_rows_without_record": MetadataValue.int(extra)})
+        asset_key=canonical_key(XREF.name),
+        check_name="every_record_in_xref",
+        passed=missing == extra == 0,
+        metadata={
+            "records_missing_from_xref": MetadataValue.int(missing),
+            "xref_rows_without_record": MetadataValue.int(extra),
+        },
+    )
 
 
 CHECKS = {
     "contract_holds": (contract_result, "every row satisfies the table's pandera contract"),
     "one_global_id_per_record": (unique_result, "each (system, source_id) is one row, with one global id"),
-    "every_record_in_xref": (lambda connection, _, snapshot_date: xref_result(connection, snapshot_date),
-                             "the cross-reference lists exactly the records of the tables with a global id"),
+    "every_record_in_xref": (
+        lambda connection, _, snapshot_date: xref_result(connection, snapshot_date),
+        "the cross-reference lists exactly the records of the tables with a global id",
+    ),
 }
 
 
 def checks_of(table: CanonicalTable) -> list[str]:
-    return ["contract_holds", *(["one_global_id_per_record"] if table.prefix else []),
-            *(["every_record_in_xref"] if table is XREF else [])]
+    return [
+        "contract_holds",
+        *(["one_global_id_per_record"] if table.prefix else []),
+        *(["every_record_in_xref"] if table is XREF else []),
+    ]
 
 
 def table_checks(table: CanonicalTable) -> AssetChecksDefinition:
@@ -303,7 +338,8 @@ def table_checks(table: CanonicalTable) -> AssetChecksDefinition:
 
     @nightly_checks(
         name=f"canonical__{table.name}__checks",
-        specs=[nightly_check(name, canonical_key(table.name), CHECKS[name][1], blocking=True) for name in names])
+        specs=[nightly_check(name, canonical_key(table.name), CHECKS[name][1], blocking=True) for name in names],
+    )
     def evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
         snapshot_date = _snapshot_date(context)
         with context.resources.warehouse.get_connection() as connection:

@@ -22,15 +22,33 @@ from checks import rules
 
 KINDS = ("text", "name", "number", "money", "integer", "boolean", "date", "timestamp", "ref", "currency")
 JSON_TYPES = {
-    "text": ("VARCHAR",), "name": ("VARCHAR",), "currency": ("VARCHAR",), "date": ("VARCHAR",),
-    "timestamp": ("VARCHAR",), "boolean": ("BOOLEAN",), "integer": ("BIGINT", "UBIGINT"),
-    "number": ("BIGINT", "UBIGINT", "DOUBLE"), "money": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "text": ("VARCHAR",),
+    "name": ("VARCHAR",),
+    "currency": ("VARCHAR",),
+    "date": ("VARCHAR",),
+    "timestamp": ("VARCHAR",),
+    "boolean": ("BOOLEAN",),
+    "integer": ("BIGINT", "UBIGINT"),
+    "number": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "money": ("BIGINT", "UBIGINT", "DOUBLE"),
     "ref": ("VARCHAR", "BIGINT", "UBIGINT"),
 }
-SQL_TYPES = {"number": "DOUBLE", "money": "DOUBLE", "integer": "BIGINT", "boolean": "BOOLEAN", "date": "DATE",
-             "timestamp": "TIMESTAMPTZ"}
-PANDAS_TYPES = {"number": "float64", "money": "float64", "integer": "Int64", "boolean": "boolean",
-                "date": "datetime64[ns]", "timestamp": "datetime64[ns]"}
+SQL_TYPES = {
+    "number": "DOUBLE",
+    "money": "DOUBLE",
+    "integer": "BIGINT",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMPTZ",
+}
+PANDAS_TYPES = {
+    "number": "float64",
+    "money": "float64",
+    "integer": "Int64",
+    "boolean": "boolean",
+    "date": "datetime64[ns]",
+    "timestamp": "datetime64[ns]",
+}
 UNPARSEABLE, ABSENT = "UNPARSEABLE", "ABSENT"
 JSON_TYPE_NAMES = ("NULL", "BOOLEAN", "BIGINT", "UBIGINT", "DOUBLE", "VARCHAR", "ARRAY", "OBJECT", UNPARSEABLE, ABSENT)
 
@@ -96,8 +114,12 @@ class Contract:
         schema = self.model.to_schema()
         checks = {f"{f.name}__type": structural_checks(f) for f in self.fields}
         checks.update({f.name: value_checks(f) for f in self.fields if f.kind in ("currency", "name")})
-        checks.update({f"{r.field}__resolves": [pa.Check(lambda s: s.astype(bool), name=rules.REFERENCE_UNRESOLVED)]
-                       for r in self.references})
+        checks.update(
+            {
+                f"{r.field}__resolves": [pa.Check(lambda s: s.astype(bool), name=rules.REFERENCE_UNRESOLVED)]
+                for r in self.references
+            }
+        )
         for column, added in checks.items():
             if column in schema.columns:
                 schema = schema.update_column(column, checks=[*schema.columns[column].checks, *added])
@@ -110,8 +132,14 @@ class Contract:
 def structural_checks(f: Field) -> list[pa.Check]:
     """Checks on one field's JSON type as sent: present, not null, of its kind, a date if one."""
     allowed = (*JSON_TYPES[f.kind], "NULL", UNPARSEABLE, ABSENT)
-    checks = [pa.Check(lambda s: s.ne(ABSENT), name=rules.FIELD_MISSING),
-              pa.Check(lambda s: s.ne("NULL"), name=rules.VALUE_MISSING)] if f.required else []
+    checks = (
+        [
+            pa.Check(lambda s: s.ne(ABSENT), name=rules.FIELD_MISSING),
+            pa.Check(lambda s: s.ne("NULL"), name=rules.VALUE_MISSING),
+        ]
+        if f.required
+        else []
+    )
     checks.append(pa.Check(lambda s: s.isin(allowed), name=rules.WRONG_TYPE))
     if f.kind in ("date", "timestamp"):
         checks.append(pa.Check(lambda s: s.ne(UNPARSEABLE), name=rules.DATE_UNPARSEABLE))
@@ -140,14 +168,25 @@ def frame_checks_of(f: Field) -> list[pa.Check]:
     """Row checks that compare a field with another column; named `<rule>:<column>`."""
     checks = []
     if f.past:
-        checks.append(pa.Check(lambda df, c=f.name: ~(df[c] > df["horizon"]).fillna(False),
-                               name=f"{rules.DATE_IN_FUTURE}:{f.name}"))
+        checks.append(
+            pa.Check(
+                lambda df, c=f.name: ~(df[c] > df["horizon"]).fillna(False), name=f"{rules.DATE_IN_FUTURE}:{f.name}"
+            )
+        )
     if f.kind in ("date", "timestamp"):
-        checks.append(pa.Check(lambda df, c=f.name: ~(df[c] < df["earliest"]).fillna(False),
-                               name=f"{rules.DATE_OUT_OF_WINDOW}:{f.name}"))
+        checks.append(
+            pa.Check(
+                lambda df, c=f.name: ~(df[c] < df["earliest"]).fillna(False),
+                name=f"{rules.DATE_OUT_OF_WINDOW}:{f.name}",
+            )
+        )
     if f.kind == "money" and f.currency:
-        checks.append(pa.Check(lambda df, c=f.name, cur=f.currency: money_precision_ok(df, c, cur),
-                               name=f"{rules.MONEY_PRECISION}:{f.name}"))
+        checks.append(
+            pa.Check(
+                lambda df, c=f.name, cur=f.currency: money_precision_ok(df, c, cur),
+                name=f"{rules.MONEY_PRECISION}:{f.name}",
+            )
+        )
     return checks
 
 

@@ -27,19 +27,26 @@ def failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
 def _rows(contract: Contract, frame: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     unplaced = cases[cases["index"].isna()]
     if not unplaced.empty:  # a column missing or mistyped in the frame itself: a bug in the contract, not data
-        raise ValueError(f"the {contract.system} {contract.object} contract does not fit its typed frame: "
-                         + "; ".join(f"{c.check} on {c.column}: {c.failure_case}" for c in unplaced.itertuples()))
+        raise ValueError(
+            f"the {contract.system} {contract.object} contract does not fit its typed frame: "
+            + "; ".join(f"{c.check} on {c.column}: {c.failure_case}" for c in unplaced.itertuples())
+        )
     rule_and_column = cases["check"].astype(str).str.split(":", n=1, expand=True).reindex(columns=[0, 1])
     cases = cases.assign(rule=rule_and_column[0], column=rule_and_column[1].fillna(cases["column"]))
     cases = cases.drop_duplicates(["index", "rule", "column"])
-    base = cases["column"].astype(str).str.replace("|".join(SUFFIXES), "", regex=True).replace("record_key", "record_id")
-    return pd.DataFrame({
-        "raw_row": cases["index"].astype("int64").to_numpy(),
-        "rule": cases["rule"].to_numpy(),
-        "field": [contract.path_of(column) for column in base],
-        "value": [_value_sent(frame, row, column) for row, column in zip(cases["index"], base)],
-        "detail": cases["rule"].map(rules.DETAILS).fillna("").to_numpy(),
-    }, columns=COLUMNS)
+    base = (
+        cases["column"].astype(str).str.replace("|".join(SUFFIXES), "", regex=True).replace("record_key", "record_id")
+    )
+    return pd.DataFrame(
+        {
+            "raw_row": cases["index"].astype("int64").to_numpy(),
+            "rule": cases["rule"].to_numpy(),
+            "field": [contract.path_of(column) for column in base],
+            "value": [_value_sent(frame, row, column) for row, column in zip(cases["index"], base)],
+            "detail": cases["rule"].map(rules.DETAILS).fillna("").to_numpy(),
+        },
+        columns=COLUMNS,
+    )
 
 
 def _value_sent(frame: pd.DataFrame, row, column: str) -> str | None:

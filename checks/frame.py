@@ -27,8 +27,10 @@ def _typed(f: Field) -> str:
     types = ", ".join(f"'{t}'" for t in JSON_TYPES[f.kind])
     value = text
     if f.kind == "date":
-        value = (f"CASE WHEN regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') "
-                 f"AND TRY_CAST({text} AS DATE) BETWEEN {PANDAS_DATES} THEN TRY_CAST({text} AS DATE) END")
+        value = (
+            f"CASE WHEN regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') "
+            f"AND TRY_CAST({text} AS DATE) BETWEEN {PANDAS_DATES} THEN TRY_CAST({text} AS DATE) END"
+        )
     elif f.kind == "timestamp":
         moment = f"TRY_CAST({text} AS TIMESTAMPTZ)"
         value = f"CASE WHEN {moment}::DATE BETWEEN {PANDAS_DATES} THEN {moment} AT TIME ZONE 'UTC' END"
@@ -41,7 +43,9 @@ def _json_type(f: Field) -> str:
     """As an enum, which reaches pandas as a categorical: no Python string per row."""
     json_type = f"coalesce(json_type({_fragment(f)}), '{ABSENT}')"
     if f.kind in ("date", "timestamp"):
-        json_type = f"""CASE WHEN {json_type} = 'VARCHAR' AND "{f.name}" IS NULL THEN '{UNPARSEABLE}' ELSE {json_type} END"""
+        json_type = (
+            f"""CASE WHEN {json_type} = 'VARCHAR' AND "{f.name}" IS NULL THEN '{UNPARSEABLE}' ELSE {json_type} END"""
+        )
     return f"CAST({json_type} AS {TYPE_ENUM})"
 
 
@@ -65,48 +69,71 @@ def frame_sql(contract: Contract, source_table: str) -> str:
     paths = ", ".join(f"'{f.json_path}'" for f in contract.fields)
     derived = "".join(f', {expression} AS "{column}"' for column, expression in contract.derived.items())
     fragments = ", ".join(f"fragments[{n}] AS {_fragment(f)}" for n, f in enumerate(contract.fields, start=1))
-    ctes = [f"parsed AS (SELECT rowid AS raw_row, entity, record_id, json_extract(payload, [{paths}]) AS fragments"
-            f"{derived} FROM {source_table} WHERE snapshot_date = $snapshot_date "
-            f"AND hash(entity, record_id) % $slices = $slice)",
-            f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
-            "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields)
-            + " FROM fragmented)"]
+    ctes = [
+        f"parsed AS (SELECT rowid AS raw_row, entity, record_id, json_extract(payload, [{paths}]) AS fragments"
+        f"{derived} FROM {source_table} WHERE snapshot_date = $snapshot_date "
+        f"AND hash(entity, record_id) % $slices = $slice)",
+        f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
+        "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields) + " FROM fragmented)",
+    ]
     joins, looked_up = [], []
     for n, reference in enumerate(contract.references):
-        fetched = "".join(f", any_value(TRY_CAST(json_extract_string(payload, '$.{path}') AS {sql_type})) AS \"{column}\""
-                          for column, (path, sql_type) in reference.fetch.items())
-        ctes.append(f"target_{n} AS (SELECT entity, record_id{fetched} "
-                    f"FROM {raw_table(contract.system, reference.object)} "
-                    f"WHERE snapshot_date = $snapshot_date AND record_id IS NOT NULL GROUP BY entity, record_id)")
+        fetched = "".join(
+            f", any_value(TRY_CAST(json_extract_string(payload, '$.{path}') AS {sql_type})) AS \"{column}\""
+            for column, (path, sql_type) in reference.fetch.items()
+        )
+        ctes.append(
+            f"target_{n} AS (SELECT entity, record_id{fetched} "
+            f"FROM {raw_table(contract.system, reference.object)} "
+            f"WHERE snapshot_date = $snapshot_date AND record_id IS NOT NULL GROUP BY entity, record_id)"
+        )
         value = f'typed."{reference.field}"'
         joins.append(f"LEFT JOIN target_{n} ON target_{n}.entity = typed.entity AND target_{n}.record_id = {value}")
-        looked_up.append(f"CASE WHEN {value} IS NOT NULL THEN target_{n}.record_id IS NOT NULL END "
-                         f'AS "{reference.field}__resolves"')
+        looked_up.append(
+            f'CASE WHEN {value} IS NOT NULL THEN target_{n}.record_id IS NOT NULL END AS "{reference.field}__resolves"'
+        )
         looked_up += [f'target_{n}."{column}"' for column in reference.fetch]
     if contract.parent:
-        ctes.append(load("validation/parent_cycles.sql", raw_table=raw_table(contract.system, contract.object))
-                    .replace("$parent_path", f"'$.{contract.parent}'"))
+        ctes.append(
+            load("validation/parent_cycles.sql", raw_table=raw_table(contract.system, contract.object)).replace(
+                "$parent_path", f"'$.{contract.parent}'"
+            )
+        )
         joins.append("LEFT JOIN cycles ON cycles.entity = typed.entity AND cycles.record_id = typed.record_id")
         looked_up.append("cycles.record_id IS NOT NULL AS in_cycle")
     columns = [
-        "typed.raw_row", "typed.entity", "typed.record_id",
+        "typed.raw_row",
+        "typed.entity",
+        "typed.record_id",
         "CASE WHEN typed.record_id IS NOT NULL THEN typed.entity || ':' || typed.record_id END AS record_key",
-        "$horizon::TIMESTAMP AS horizon", "$earliest::TIMESTAMP AS earliest",
+        "$horizon::TIMESTAMP AS horizon",
+        "$earliest::TIMESTAMP AS earliest",
         *(f'{_sent(f)} AS "{f.name}__json"' for f in contract.fields),
         *(f'{_json_type(f)} AS "{f.name}__type"' for f in contract.fields),
         *(f'typed."{f.name}"' for f in contract.fields),
         *(f'typed."{column}"' for column in contract.derived),
         *looked_up,
     ]
-    return (f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {', '.join(columns)}\nFROM typed {' '.join(joins)}\n"
-            "ORDER BY typed.raw_row")
+    return (
+        f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {', '.join(columns)}\nFROM typed {' '.join(joins)}\n"
+        "ORDER BY typed.raw_row"
+    )
 
 
-def typed_frame(connection, contract: Contract, source_table: str, snapshot_date: date, horizon: date,
-                earliest: date, slice_: int = 0, slices: int = 1) -> pd.DataFrame:
-    frame = connection.execute(frame_sql(contract, source_table), {
-        "snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest,
-        "slice": slice_, "slices": slices}).df()
+def typed_frame(
+    connection,
+    contract: Contract,
+    source_table: str,
+    snapshot_date: date,
+    horizon: date,
+    earliest: date,
+    slice_: int = 0,
+    slices: int = 1,
+) -> pd.DataFrame:
+    frame = connection.execute(
+        frame_sql(contract, source_table),
+        {"snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest, "slice": slice_, "slices": slices},
+    ).df()
     types = {f.name: PANDAS_TYPES[f.kind] for f in contract.fields if f.kind in PANDAS_TYPES}
     types.update({f"{r.field}__resolves": "boolean" for r in contract.references})
     types.update({"horizon": "datetime64[ns]", "earliest": "datetime64[ns]"})

@@ -17,12 +17,27 @@ ITEM_TYPES = ("Inventory", "NonInventory", "Service", "Group", "Category")
 NAME_LIMIT = 500
 
 
-def contract(object_name: str, model: type[pa.DataFrameModel], fields: tuple[Field, ...], known: str,
-             references: tuple[Reference, ...] = (), derived: dict[str, str] | None = None,
-             parent: str | None = None) -> Contract:
+def contract(
+    object_name: str,
+    model: type[pa.DataFrameModel],
+    fields: tuple[Field, ...],
+    known: str,
+    references: tuple[Reference, ...] = (),
+    derived: dict[str, str] | None = None,
+    parent: str | None = None,
+) -> Contract:
     stamps = (Field("MetaData.CreateTime", "timestamp"), Field("MetaData.LastUpdatedTime", "timestamp"))
-    return Contract("quickbooks", object_name, "Id", (Field("Id", "ref", required=False), *fields, *stamps), model,
-                    frozenset(f"{SERVER} {known}".split()), references, derived or {}, parent)
+    return Contract(
+        "quickbooks",
+        object_name,
+        "Id",
+        (Field("Id", "ref", required=False), *fields, *stamps),
+        model,
+        frozenset(f"{SERVER} {known}".split()),
+        references,
+        derived or {},
+        parent,
+    )
 
 
 class Customer(SourceRecord):
@@ -81,72 +96,137 @@ class TimeActivity(SourceRecord):
 
 
 def _lines(detail: str) -> str:
-    return (f"coalesce(list_sum(list_transform(list_filter(json_extract(payload, '$.Line[*]'), "
-            f"lambda l: json_extract_string(l, '$.DetailType') = '{detail}'), "
-            f"lambda l: TRY_CAST(json_extract_string(l, '$.Amount') AS DECIMAL(18, 4)))), 0)")
+    return (
+        f"coalesce(list_sum(list_transform(list_filter(json_extract(payload, '$.Line[*]'), "
+        f"lambda l: json_extract_string(l, '$.DetailType') = '{detail}'), "
+        f"lambda l: TRY_CAST(json_extract_string(l, '$.Amount') AS DECIMAL(18, 4)))), 0)"
+    )
 
 
-LINES_TOTAL = (f"({_lines('SalesItemLineDetail')} - {_lines('DiscountLineDetail')} + coalesce(TRY_CAST("
-               "json_extract_string(payload, '$.TxnTaxDetail.TotalTax') AS DECIMAL(18, 4)), 0))::DOUBLE")
-DOCUMENT = "DocNumber TxnDate CurrencyRef ExchangeRate Line TxnTaxDetail CustomerRef TotalAmt PrivateNote " \
-           "CustomField ApplyTaxAfterDiscount PrintStatus EmailStatus Balance BillAddr ShipAddr BillEmail " \
-           "CustomerMemo SalesTermRef DepartmentRef ClassRef HomeTotalAmt HomeBalance TxnSource"
+LINES_TOTAL = (
+    f"({_lines('SalesItemLineDetail')} - {_lines('DiscountLineDetail')} + coalesce(TRY_CAST("
+    "json_extract_string(payload, '$.TxnTaxDetail.TotalTax') AS DECIMAL(18, 4)), 0))::DOUBLE"
+)
+DOCUMENT = (
+    "DocNumber TxnDate CurrencyRef ExchangeRate Line TxnTaxDetail CustomerRef TotalAmt PrivateNote "
+    "CustomField ApplyTaxAfterDiscount PrintStatus EmailStatus Balance BillAddr ShipAddr BillEmail "
+    "CustomerMemo SalesTermRef DepartmentRef ClassRef HomeTotalAmt HomeBalance TxnSource"
+)
 
 
 def sales_document(object_name: str, known: str) -> Contract:
-    return contract(object_name, Document, (
-        Field("DocNumber", "text", required=False), Field("TxnDate", "date", past=True),
-        Field("CustomerRef.value", "ref"), Field("CurrencyRef.value", "currency"),
-        Field("TotalAmt", "money", currency="CurrencyRef_value"),
-        Field("Balance", "money", required=False, currency="CurrencyRef_value"),
-    ), f"{DOCUMENT} {known}", (Reference("CustomerRef_value", "Customer"),), {"lines_total": LINES_TOTAL})
+    return contract(
+        object_name,
+        Document,
+        (
+            Field("DocNumber", "text", required=False),
+            Field("TxnDate", "date", past=True),
+            Field("CustomerRef.value", "ref"),
+            Field("CurrencyRef.value", "currency"),
+            Field("TotalAmt", "money", currency="CurrencyRef_value"),
+            Field("Balance", "money", required=False, currency="CurrencyRef_value"),
+        ),
+        f"{DOCUMENT} {known}",
+        (Reference("CustomerRef_value", "Customer"),),
+        {"lines_total": LINES_TOTAL},
+    )
 
 
 CONTRACTS = [
-    contract("CompanyInfo", SourceRecord, (Field("CompanyName", "name", max_length=NAME_LIMIT),),
-             "CompanyName LegalName CompanyAddr CustomerCommunicationAddr LegalAddr PrimaryPhone CompanyStartDate "
-             "FiscalYearStartMonth Country Email WebAddr SupportedLanguages NameValue"),
-    contract("Preferences", SourceRecord, (Field("CurrencyPrefs.HomeCurrency.value", "currency"),),
-             "CurrencyPrefs TimeTrackingPrefs SalesFormsPrefs AccountingInfoPrefs ProductAndServicesPrefs "
-             "VendorAndPurchasesPrefs TaxPrefs OtherPrefs EmailMessagesPrefs ReportPrefs"),
-    contract("Customer", Customer, (
-        Field("DisplayName", "name", max_length=NAME_LIMIT), Field("Active", "boolean"),
-        Field("Job", "boolean", required=False), Field("IsProject", "boolean", required=False),
-        Field("ParentRef.value", "ref", required=False), Field("Level", "integer", required=False),
-        Field("CurrencyRef.value", "currency"),
-        Field("Balance", "money", required=False, currency="CurrencyRef_value"),
-        Field("BalanceWithJobs", "money", required=False, currency="CurrencyRef_value"),
-    ), "Taxable Job BillWithParent Balance BalanceWithJobs CurrencyRef PreferredDeliveryMethod IsProject "
-       "FullyQualifiedName CompanyName DisplayName PrintOnCheckName Active WebAddr PrimaryTaxIdentifier BillAddr "
-       "ShipAddr ParentRef Level Notes GivenName FamilyName PrimaryPhone PrimaryEmailAddr Mobile Fax "
-       "ResaleNum SalesTermRef PaymentMethodRef OpenBalanceDate",
-        (Reference("ParentRef_value", "Customer", {"parent_level": ("Level", "BIGINT")}),), parent="ParentRef.value"),
-    contract("Employee", SourceRecord, (
-        Field("DisplayName", "name", max_length=NAME_LIMIT), Field("Active", "boolean"),
-        Field("PrimaryEmailAddr.Address", "text", required=False),
-        Field("BillRate", "number", required=False), Field("CostRate", "number", required=False),
-    ), "BillableTime BillRate CostRate HiredDate ReleasedDate EmployeeNumber GivenName FamilyName MiddleName "
-       "DisplayName PrintOnCheckName Active PrimaryEmailAddr PrimaryPhone Mobile PrimaryAddr SSN Gender BirthDate"),
-    contract("Item", Item, (
-        Field("Name", "name", max_length=NAME_LIMIT), Field("Active", "boolean"), Field("Type", "text"),
-    ), "Name Description Active FullyQualifiedName Taxable UnitPrice Type IncomeAccountRef ExpenseAccountRef "
-       "PurchaseCost PurchaseDesc TrackQtyOnHand QtyOnHand InvStartDate Sku SubItem ParentRef Level"),
-    sales_document("Invoice", "AllowIPNPayment AllowOnlinePayment AllowOnlineCreditCardPayment "
-                              "AllowOnlineACHPayment LinkedTxn DueDate Deposit DeliveryInfo"),
+    contract(
+        "CompanyInfo",
+        SourceRecord,
+        (Field("CompanyName", "name", max_length=NAME_LIMIT),),
+        "CompanyName LegalName CompanyAddr CustomerCommunicationAddr LegalAddr PrimaryPhone CompanyStartDate "
+        "FiscalYearStartMonth Country Email WebAddr SupportedLanguages NameValue",
+    ),
+    contract(
+        "Preferences",
+        SourceRecord,
+        (Field("CurrencyPrefs.HomeCurrency.value", "currency"),),
+        "CurrencyPrefs TimeTrackingPrefs SalesFormsPrefs AccountingInfoPrefs ProductAndServicesPrefs "
+        "VendorAndPurchasesPrefs TaxPrefs OtherPrefs EmailMessagesPrefs ReportPrefs",
+    ),
+    contract(
+        "Customer",
+        Customer,
+        (
+            Field("DisplayName", "name", max_length=NAME_LIMIT),
+            Field("Active", "boolean"),
+            Field("Job", "boolean", required=False),
+            Field("IsProject", "boolean", required=False),
+            Field("ParentRef.value", "ref", required=False),
+            Field("Level", "integer", required=False),
+            Field("CurrencyRef.value", "currency"),
+            Field("Balance", "money", required=False, currency="CurrencyRef_value"),
+            Field("BalanceWithJobs", "money", required=False, currency="CurrencyRef_value"),
+        ),
+        "Taxable Job BillWithParent Balance BalanceWithJobs CurrencyRef PreferredDeliveryMethod IsProject "
+        "FullyQualifiedName CompanyName DisplayName PrintOnCheckName Active WebAddr PrimaryTaxIdentifier BillAddr "
+        "ShipAddr ParentRef Level Notes GivenName FamilyName PrimaryPhone PrimaryEmailAddr Mobile Fax "
+        "ResaleNum SalesTermRef PaymentMethodRef OpenBalanceDate",
+        (Reference("ParentRef_value", "Customer", {"parent_level": ("Level", "BIGINT")}),),
+        parent="ParentRef.value",
+    ),
+    contract(
+        "Employee",
+        SourceRecord,
+        (
+            Field("DisplayName", "name", max_length=NAME_LIMIT),
+            Field("Active", "boolean"),
+            Field("PrimaryEmailAddr.Address", "text", required=False),
+            Field("BillRate", "number", required=False),
+            Field("CostRate", "number", required=False),
+        ),
+        "BillableTime BillRate CostRate HiredDate ReleasedDate EmployeeNumber GivenName FamilyName MiddleName "
+        "DisplayName PrintOnCheckName Active PrimaryEmailAddr PrimaryPhone Mobile PrimaryAddr SSN Gender BirthDate",
+    ),
+    contract(
+        "Item",
+        Item,
+        (
+            Field("Name", "name", max_length=NAME_LIMIT),
+            Field("Active", "boolean"),
+            Field("Type", "text"),
+        ),
+        "Name Description Active FullyQualifiedName Taxable UnitPrice Type IncomeAccountRef ExpenseAccountRef "
+        "PurchaseCost PurchaseDesc TrackQtyOnHand QtyOnHand InvStartDate Sku SubItem ParentRef Level",
+    ),
+    sales_document(
+        "Invoice",
+        "AllowIPNPayment AllowOnlinePayment AllowOnlineCreditCardPayment "
+        "AllowOnlineACHPayment LinkedTxn DueDate Deposit DeliveryInfo",
+    ),
     sales_document("CreditMemo", "RemainingCredit"),
-    contract("Payment", SourceRecord, (
-        Field("TxnDate", "date", past=True), Field("CustomerRef.value", "ref"), Field("CurrencyRef.value", "currency"),
-        Field("TotalAmt", "money", currency="CurrencyRef_value"),
-        Field("UnappliedAmt", "money", required=False, currency="CurrencyRef_value"),
-    ), "CustomerRef DepositToAccountRef TotalAmt UnappliedAmt ProcessPayment TxnDate CurrencyRef ExchangeRate "
-       "PrivateNote Line PaymentMethodRef PaymentRefNum ARAccountRef TxnSource",
-        (Reference("CustomerRef_value", "Customer"),)),
-    contract("TimeActivity", TimeActivity, (
-        Field("TxnDate", "date", past=True), Field("NameOf", "text"), Field("EmployeeRef.value", "ref", required=False),
-        Field("CustomerRef.value", "ref", required=False), Field("BillableStatus", "text", required=False),
-        Field("HourlyRate", "number", required=False), Field("Hours", "integer", required=False),
-        Field("Minutes", "integer", required=False),
-    ), "TxnDate NameOf EmployeeRef VendorRef CustomerRef ItemRef ClassRef PayrollItemRef BillableStatus Taxable "
-       "HourlyRate CostRate Hours Minutes BreakHours BreakMinutes StartTime EndTime Description",
-        (Reference("EmployeeRef_value", "Employee"), Reference("CustomerRef_value", "Customer"))),
+    contract(
+        "Payment",
+        SourceRecord,
+        (
+            Field("TxnDate", "date", past=True),
+            Field("CustomerRef.value", "ref"),
+            Field("CurrencyRef.value", "currency"),
+            Field("TotalAmt", "money", currency="CurrencyRef_value"),
+            Field("UnappliedAmt", "money", required=False, currency="CurrencyRef_value"),
+        ),
+        "CustomerRef DepositToAccountRef TotalAmt UnappliedAmt ProcessPayment TxnDate CurrencyRef ExchangeRate "
+        "PrivateNote Line PaymentMethodRef PaymentRefNum ARAccountRef TxnSource",
+        (Reference("CustomerRef_value", "Customer"),),
+    ),
+    contract(
+        "TimeActivity",
+        TimeActivity,
+        (
+            Field("TxnDate", "date", past=True),
+            Field("NameOf", "text"),
+            Field("EmployeeRef.value", "ref", required=False),
+            Field("CustomerRef.value", "ref", required=False),
+            Field("BillableStatus", "text", required=False),
+            Field("HourlyRate", "number", required=False),
+            Field("Hours", "integer", required=False),
+            Field("Minutes", "integer", required=False),
+        ),
+        "TxnDate NameOf EmployeeRef VendorRef CustomerRef ItemRef ClassRef PayrollItemRef BillableStatus Taxable "
+        "HourlyRate CostRate Hours Minutes BreakHours BreakMinutes StartTime EndTime Description",
+        (Reference("EmployeeRef_value", "Employee"), Reference("CustomerRef_value", "Customer")),
+    ),
 ]

@@ -99,6 +99,7 @@ def decimals_sent(json_numbers: pd.Series) -> pd.Series:
 # -- text safety -----------------------------------------------------------------------------------
 UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")
 FORMULA = re.compile(r"^\s*(?:=|\+|@|-[^\s\d])")
-SQL = re.compile(r";\s*(?:drop|delete|insert|update|alter|truncate|create|exec)\s|'\s*or\s+'?1'?\s*=\s*'?1|union\s+select",
-                 re.IGNORECASE)
-
+SQL = re.compile(
+    r";\s*(?:drop|delete|insert|update|alter|truncate|create|exec)\s|'\s*or\s+'?1'?\s*=\s*'?1|union\s+select",
+    re.IGNORECASE,
+)

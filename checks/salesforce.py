@@ -14,18 +14,44 @@ from checks import rules
 from checks.contract import Contract, Field, Reference, SourceRecord
 
 # Salesforce's standard Opportunity stage picklist
-STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
-          "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost")
+STAGES = (
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Id. Decision Makers",
+    "Perception Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+    "Closed Won",
+    "Closed Lost",
+)
 BILLING_MODELS = ("Fixed Fee", "Time and Materials")
-STAMPS = (Field("CreatedDate", "timestamp"), Field("LastModifiedDate", "timestamp"),
-          Field("SystemModstamp", "timestamp"), Field("IsDeleted", "boolean"))
+STAMPS = (
+    Field("CreatedDate", "timestamp"),
+    Field("LastModifiedDate", "timestamp"),
+    Field("SystemModstamp", "timestamp"),
+    Field("IsDeleted", "boolean"),
+)
 COMMON = "attributes Id IsDeleted CreatedDate LastModifiedDate SystemModstamp CurrencyIsoCode Legal_Entity__c Name"
 
 
-def contract(object_name: str, model: type[pa.DataFrameModel], fields: tuple[Field, ...], known: str,
-             references: tuple[Reference, ...] = ()) -> Contract:
-    return Contract("salesforce", object_name, "Id", (Field("Id", "ref", required=False), *fields, *STAMPS), model,
-                    frozenset(f"{COMMON} {known}".split()), references)
+def contract(
+    object_name: str,
+    model: type[pa.DataFrameModel],
+    fields: tuple[Field, ...],
+    known: str,
+    references: tuple[Reference, ...] = (),
+) -> Contract:
+    return Contract(
+        "salesforce",
+        object_name,
+        "Id",
+        (Field("Id", "ref", required=False), *fields, *STAMPS),
+        model,
+        frozenset(f"{COMMON} {known}".split()),
+        references,
+    )
 
 
 class Opportunity(SourceRecord):
@@ -42,17 +68,34 @@ class Opportunity(SourceRecord):
 
 
 CONTRACTS = [
-    contract("Account", SourceRecord, (
-        Field("Name", "name", max_length=255), Field("CurrencyIsoCode", "currency"),
-        Field("ParentId", "ref", required=False), Field("Legal_Entity__c", "text", required=False),
-        Field("Open_AR__c", "money", required=False, currency="CurrencyIsoCode"),
-    ), "ParentId Website Type Industry Phone BillingCity BillingCountry PSA_Client_Id__c ERP_Customer_Id__c "
-       "Open_AR__c Tax_Id__c"),
-    contract("Opportunity", Opportunity, (
-        Field("AccountId", "ref"), Field("Name", "name", max_length=120), Field("StageName", "text"),
-        Field("IsWon", "boolean"), Field("IsClosed", "boolean"), Field("CloseDate", "date"),
-        Field("CurrencyIsoCode", "currency"), Field("Amount", "money", required=False, currency="CurrencyIsoCode"),
-        Field("Billing_Model__c", "text", required=False),
-    ), "AccountId StageName IsWon IsClosed Amount CloseDate Type Billing_Model__c PSA_Project_Id__c Description",
-        (Reference("AccountId", "Account"),)),
+    contract(
+        "Account",
+        SourceRecord,
+        (
+            Field("Name", "name", max_length=255),
+            Field("CurrencyIsoCode", "currency"),
+            Field("ParentId", "ref", required=False),
+            Field("Legal_Entity__c", "text", required=False),
+            Field("Open_AR__c", "money", required=False, currency="CurrencyIsoCode"),
+        ),
+        "ParentId Website Type Industry Phone BillingCity BillingCountry PSA_Client_Id__c ERP_Customer_Id__c "
+        "Open_AR__c Tax_Id__c",
+    ),
+    contract(
+        "Opportunity",
+        Opportunity,
+        (
+            Field("AccountId", "ref"),
+            Field("Name", "name", max_length=120),
+            Field("StageName", "text"),
+            Field("IsWon", "boolean"),
+            Field("IsClosed", "boolean"),
+            Field("CloseDate", "date"),
+            Field("CurrencyIsoCode", "currency"),
+            Field("Amount", "money", required=False, currency="CurrencyIsoCode"),
+            Field("Billing_Model__c", "text", required=False),
+        ),
+        "AccountId StageName IsWon IsClosed Amount CloseDate Type Billing_Model__c PSA_Project_Id__c Description",
+        (Reference("AccountId", "Account"),),
+    ),
 ]

@@ -11,15 +11,23 @@ from corrections.outbox import now, transition
 from corrections.warehouse import rows, transaction
 
 QUEUES = {  # a correction's owner queue is its finding's (recon.findings), else by code category
-    "finance": ("AR_BALANCE_MISMATCH", "PAYMENT_NOT_REFLECTED", "INVOICE_STATUS_MISMATCH", "CREDIT_MEMO_NOT_REFLECTED",
-                "TIME_BILLED_STATUS_MISMATCH", "CUSTOMER_PARENT_MISMATCH", "LEGAL_ENTITY_MISMATCH",
-                "CUSTOMER_CURRENCY_MISMATCH"),
+    "finance": (
+        "AR_BALANCE_MISMATCH",
+        "PAYMENT_NOT_REFLECTED",
+        "INVOICE_STATUS_MISMATCH",
+        "CREDIT_MEMO_NOT_REFLECTED",
+        "TIME_BILLED_STATUS_MISMATCH",
+        "CUSTOMER_PARENT_MISMATCH",
+        "LEGAL_ENTITY_MISMATCH",
+        "CUSTOMER_CURRENCY_MISMATCH",
+    ),
     "sales_ops": ("CUSTOMER_NAME_MISMATCH", "CUSTOMER_UNLINKED_MATCH"),
 }
 
 
-def list_corrections(warehouse_path: str | Path, states: list[str] | None = None,
-                     queues: list[str] | None = None) -> list[dict]:
+def list_corrections(
+    warehouse_path: str | Path, states: list[str] | None = None, queues: list[str] | None = None
+) -> list[dict]:
     """The outbox's rows (newest night first), optionally only some states and owner queues."""
     with transaction(warehouse_path) as connection:
         found = rows(connection, "SELECT * FROM corrections.outbox ORDER BY proposed_on DESC, correction_id")
@@ -31,8 +39,9 @@ def list_corrections(warehouse_path: str | Path, states: list[str] | None = None
 
 def approve_corrections(warehouse_path: str | Path, correction_ids: list[str], actor: str) -> list[dict]:
     """Approve proposed corrections (never those whose policy is `never`) on behalf of `actor`."""
-    return _decide(warehouse_path, correction_ids, actor, "approved", "approved by a person",
-                   approved_by=actor, approved_at=now())
+    return _decide(
+        warehouse_path, correction_ids, actor, "approved", "approved by a person", approved_by=actor, approved_at=now()
+    )
 
 
 def reject_corrections(warehouse_path: str | Path, correction_ids: list[str], actor: str, reason: str) -> list[dict]:
@@ -50,20 +59,31 @@ def _decide(warehouse_path, correction_ids: list[str], actor: str, to_state: str
         return []
     with transaction(warehouse_path) as connection:
         marks = ", ".join("?" * len(ids))
-        eligible = [r["correction_id"] for r in rows(
-            connection, f"SELECT correction_id FROM corrections.outbox WHERE correction_id IN ({marks}) "
-                        "AND state = 'proposed' AND (policy <> 'never' OR ? = 'rejected')", [*ids, to_state])]
+        eligible = [
+            r["correction_id"]
+            for r in rows(
+                connection,
+                f"SELECT correction_id FROM corrections.outbox WHERE correction_id IN ({marks}) "
+                "AND state = 'proposed' AND (policy <> 'never' OR ? = 'rejected')",
+                [*ids, to_state],
+            )
+        ]
         moved = transition(connection, eligible, to_state, actor, detail, **columns)
         if not moved:
             return []
-        return rows(connection, f"SELECT * FROM corrections.outbox WHERE correction_id IN "
-                                f"({', '.join('?' * len(moved))}) ORDER BY correction_id", moved)
+        return rows(
+            connection,
+            f"SELECT * FROM corrections.outbox WHERE correction_id IN "
+            f"({', '.join('?' * len(moved))}) ORDER BY correction_id",
+            moved,
+        )
 
 
 def _queues(connection, finding_ids: set) -> dict:
     """Owner queue per finding id, from recon.findings when that table exists."""
-    exists = connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' "
-                                "AND table_name = 'findings'").fetchone()[0]
+    exists = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' AND table_name = 'findings'"
+    ).fetchone()[0]
     if not exists or not finding_ids:
         return {}
     return dict(connection.execute("SELECT DISTINCT finding_id, owner_queue FROM recon.findings").fetchall())

@@ -3,7 +3,6 @@ Added to the `tieout` command by pipelines/cli.py."""
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import json
 import os
@@ -14,8 +13,21 @@ from corrections.approval import approve_corrections, list_corrections, reject_c
 from pipelines.cli import calendar_date
 from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
-SHOWN = ("correction_id", "code", "state", "policy", "target_system", "target_object", "record_id", "field",
-         "value_before", "value_after", "note", "approved_by", "last_error")
+SHOWN = (
+    "correction_id",
+    "code",
+    "state",
+    "policy",
+    "target_system",
+    "target_object",
+    "record_id",
+    "field",
+    "value_before",
+    "value_after",
+    "note",
+    "approved_by",
+    "last_error",
+)
 
 
 def warehouse_path() -> str:
@@ -29,8 +41,12 @@ def add_corrections_commands(subparsers) -> None:
     corrections = subparsers.add_parser("corrections", help="corrections pushed back to the source systems")
     commands = corrections.add_subparsers(dest="corrections_command", required=True)
     plan = commands.add_parser("plan", help="propose the night's corrections (a dry run unless --record)")
-    plan.add_argument("--date", type=calendar_date, default=(date.today() - timedelta(days=1)).isoformat(),
-                      help="snapshot date, YYYY-MM-DD")
+    plan.add_argument(
+        "--date",
+        type=calendar_date,
+        default=(date.today() - timedelta(days=1)).isoformat(),
+        help="snapshot date, YYYY-MM-DD",
+    )
     plan.add_argument("--record", action="store_true", help="put the proposals into the outbox")
     listing = commands.add_parser("list", help="the outbox")
     listing.add_argument("--state", action="append", help="only this state (repeatable)")
@@ -43,8 +59,12 @@ def add_corrections_commands(subparsers) -> None:
             command.add_argument("--reason", required=True)
     writeback = commands.add_parser("writeback", help="send approved corrections to their systems")
     writeback.add_argument("--dry-run", action="store_true", help="list what would be written; write nothing")
-    writeback.add_argument("--system", action="append", choices=["salesforce", "harvest", "quickbooks"],
-                           help="only this target system (repeatable; default all)")
+    writeback.add_argument(
+        "--system",
+        action="append",
+        choices=["salesforce", "harvest", "quickbooks"],
+        help="only this target system (repeatable; default all)",
+    )
     corrections.set_defaults(handler=corrections_command)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from corrections.warehouse import rows
 
@@ -55,8 +55,9 @@ class Correction:
 
     def __post_init__(self):
         if not self.idempotency_key:
-            self.idempotency_key = content_key(self.target_system, self.target_object, self.legal_entity,
-                                               self.record_id, self.field, self.value_after)
+            self.idempotency_key = content_key(
+                self.target_system, self.target_object, self.legal_entity, self.record_id, self.field, self.value_after
+            )
 
     @property
     def target(self) -> tuple:
@@ -73,12 +74,13 @@ def content_key(*parts) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def audit(connection, actor: str, action: str, correction_id: str, detail: str = "") -> None:
-    connection.execute("INSERT INTO corrections.audit_log VALUES (?, ?, ?, ?, ?)",
-                       [now(), actor, action, correction_id, detail])
+    connection.execute(
+        "INSERT INTO corrections.audit_log VALUES (?, ?, ?, ?, ?)", [now(), actor, action, correction_id, detail]
+    )
 
 
 def load_corrections(connection, where: str = "TRUE", parameters=None, limit: int | None = None) -> list[Correction]:
@@ -93,18 +95,29 @@ def insert_proposals(connection, corrections: list[Correction], proposed_on: dat
     Auto corrections enter approved by `policy`. Returns counts by outcome."""
     counts = {"new": 0, "known": 0, "superseded": 0}
     for correction in corrections:
-        known = rows(connection, "SELECT correction_id FROM corrections.outbox WHERE idempotency_key = ? AND "
-                     "(state IN ('proposed', 'approved', 'sending', 'applied', 'rejected') OR proposed_on = ?)",
-                     [correction.idempotency_key, proposed_on])
+        known = rows(
+            connection,
+            "SELECT correction_id FROM corrections.outbox WHERE idempotency_key = ? AND "
+            "(state IN ('proposed', 'approved', 'sending', 'applied', 'rejected') OR proposed_on = ?)",
+            [correction.idempotency_key, proposed_on],
+        )
         if known:
             counts["known"] += 1
             continue
-        stale = load_corrections(connection, "target_system = ? AND target_object = ? AND legal_entity IS NOT "
-                                 "DISTINCT FROM ? AND record_id = ? AND field = ? AND state IN ('proposed', 'approved')",
-                                 list(correction.target))
+        stale = load_corrections(
+            connection,
+            "target_system = ? AND target_object = ? AND legal_entity IS NOT "
+            "DISTINCT FROM ? AND record_id = ? AND field = ? AND state IN ('proposed', 'approved')",
+            list(correction.target),
+        )
         for old in stale:
-            transition(connection, [old.correction_id], "superseded", actor,
-                       f"superseded by a proposal of {correction.value_after!r}")
+            transition(
+                connection,
+                [old.correction_id],
+                "superseded",
+                actor,
+                f"superseded by a proposal of {correction.value_after!r}",
+            )
             counts["superseded"] += 1
         correction.proposed_on = proposed_on
         correction.correction_id = "cor_" + content_key(correction.idempotency_key, proposed_on)[:16]
@@ -112,33 +125,55 @@ def insert_proposals(connection, corrections: list[Correction], proposed_on: dat
         if correction.policy == "auto":
             correction.state, correction.approved_by, correction.approved_at = "approved", POLICY_ACTOR, now()
         values = correction.columns()
-        connection.execute(f"INSERT INTO corrections.outbox ({', '.join(values)}) VALUES "
-                           f"({', '.join('?' * len(values))})", list(values.values()))
-        audit(connection, actor, "proposed", correction.correction_id,
-              f"{correction.rule}: {correction.value_before!r} -> {correction.value_after!r}")
+        connection.execute(
+            f"INSERT INTO corrections.outbox ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+            list(values.values()),
+        )
+        audit(
+            connection,
+            actor,
+            "proposed",
+            correction.correction_id,
+            f"{correction.rule}: {correction.value_before!r} -> {correction.value_after!r}",
+        )
         if correction.state == "approved":
             audit(connection, POLICY_ACTOR, "approved", correction.correction_id, f"{correction.code} is auto")
         counts["new"] += 1
     return counts
 
 
-def transition(connection, correction_ids: list[str], to_state: str, actor: str, detail: str = "",
-               count_attempt: bool = False, **columns) -> list[str]:
+def transition(
+    connection,
+    correction_ids: list[str],
+    to_state: str,
+    actor: str,
+    detail: str = "",
+    count_attempt: bool = False,
+    **columns,
+) -> list[str]:
     """Move the corrections that are in a state allowed to reach `to_state` (others are left as they
     are); return the ids moved. `columns` are set too (last_error, applied_at...)."""
     if not correction_ids:
         return []
     allowed = TRANSITIONS[to_state]
     marks = ", ".join("?" * len(correction_ids))
-    moving = [r["correction_id"] for r in rows(
-        connection, f"SELECT correction_id FROM corrections.outbox WHERE correction_id IN ({marks}) AND state IN "
-                    f"({', '.join('?' * len(allowed))})", [*correction_ids, *allowed])]
+    moving = [
+        r["correction_id"]
+        for r in rows(
+            connection,
+            f"SELECT correction_id FROM corrections.outbox WHERE correction_id IN ({marks}) AND state IN "
+            f"({', '.join('?' * len(allowed))})",
+            [*correction_ids, *allowed],
+        )
+    ]
     if not moving:
         return []
     assignments = {"state": to_state, "updated_at": now(), **columns}
     setters = ", ".join(f"{name} = ?" for name in assignments) + (", attempts = attempts + 1" if count_attempt else "")
-    connection.execute(f"UPDATE corrections.outbox SET {setters} WHERE correction_id IN ({', '.join('?' * len(moving))})",
-                       [*assignments.values(), *moving])
+    connection.execute(
+        f"UPDATE corrections.outbox SET {setters} WHERE correction_id IN ({', '.join('?' * len(moving))})",
+        [*assignments.values(), *moving],
+    )
     for correction_id in moving:
         audit(connection, actor, to_state, correction_id, detail)
     return moving

@@ -20,11 +20,12 @@ def open_findings(warehouse_path: str | Path, snapshot_date: date, ownership: Ow
     with transaction(warehouse_path) as connection:
         if not _findings_present(connection):
             return []
-        return rows(connection, load("corrections/open_findings.sql"),
-                    {"snapshot_date": snapshot_date, "codes": codes})
+        return rows(connection, load("corrections/open_findings.sql"), {"snapshot_date": snapshot_date, "codes": codes})
 
 
-def plan_night(warehouse_path: str | Path, snapshot_date: date, sources: Sources, ownership: Ownership) -> list[Correction]:
+def plan_night(
+    warehouse_path: str | Path, snapshot_date: date, sources: Sources, ownership: Ownership
+) -> list[Correction]:
     """What the night's findings would change (a dry run: nothing is written anywhere)."""
     return propose(open_findings(warehouse_path, snapshot_date, ownership), sources, ownership)
 
@@ -40,12 +41,26 @@ def record_plan(warehouse_path: str | Path, snapshot_date: date, corrections: li
 
 
 def _findings_present(connection) -> bool:
-    return bool(connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' "
-                                   "AND table_name = 'findings'").fetchone()[0])
+    return bool(
+        connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' AND table_name = 'findings'"
+        ).fetchone()[0]
+    )
 
 
 def listing(corrections: list[Correction]) -> list[dict]:
     """The plan as rows a person reads: what changes where, from what to what, and why."""
-    return [{"code": c.code, "policy": c.policy, "target": f"{c.target_system} {c.target_object} {c.record_id}",
-             "field": c.field, "before": c.value_before, "after": c.value_after, "rule": c.rule,
-             "note": c.note, "finding_id": c.finding_id} for c in corrections]
+    return [
+        {
+            "code": c.code,
+            "policy": c.policy,
+            "target": f"{c.target_system} {c.target_object} {c.record_id}",
+            "field": c.field,
+            "before": c.value_before,
+            "after": c.value_after,
+            "rule": c.rule,
+            "note": c.note,
+            "finding_id": c.finding_id,
+        }
+        for c in corrections
+    ]

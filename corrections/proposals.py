@@ -16,9 +16,10 @@ from decimal import Decimal
 
 from corrections.outbox import Correction
 from corrections.ownership import Ownership, OwnershipError
-from corrections.sources import Receipt, Sources, erp_ref, normalized
+from corrections.sources import Receipt, Sources, erp_ref
 from corrections.writers import as_text
 from corrections.writers.harvest import payment_field, payment_text
+from sql.customer_name import normalized
 
 log = logging.getLogger("tieout.corrections")
 CENT = Decimal("0.005")
@@ -38,14 +39,37 @@ class Rule:
     copies_text: bool = False  # free text from the owner: checked before it may be written unattended
 
 
-def _change(finding: dict, rule: str, system: str, object_name: str, entity: str | None, record_id, field: str,
-            before, after, note: str | None = None) -> list[Correction]:
+def _change(
+    finding: dict,
+    rule: str,
+    system: str,
+    object_name: str,
+    entity: str | None,
+    record_id,
+    field: str,
+    before,
+    after,
+    note: str | None = None,
+) -> list[Correction]:
     """A one-correction list, or none when the target already holds the owner's value."""
     before, after = as_text(before), as_text(after)
     if before == after:
         return []
-    return [Correction(finding["finding_id"], finding["code"], system, object_name, entity or finding.get("legal_entity"),
-                       str(record_id), field, before, after, rule, note=note)]
+    return [
+        Correction(
+            finding["finding_id"],
+            finding["code"],
+            system,
+            object_name,
+            entity or finding.get("legal_entity"),
+            str(record_id),
+            field,
+            before,
+            after,
+            rule,
+            note=note,
+        )
+    ]
 
 
 def unsafe_text(text: str | None) -> str | None:
@@ -68,24 +92,43 @@ def open_ar_to_crm(finding: dict, sources: Sources) -> list[Correction]:
     balance = sources.erp_open_ar(erp_id) if account and erp_id else None
     if balance is None:
         return []
-    return _change(finding, "open_ar_to_crm", "salesforce", "Account", None, account["Id"], sources.crm.open_ar,
-                   account.get(sources.crm.open_ar), balance)
+    return _change(
+        finding,
+        "open_ar_to_crm",
+        "salesforce",
+        "Account",
+        None,
+        account["Id"],
+        sources.crm.open_ar,
+        account.get(sources.crm.open_ar),
+        balance,
+    )
 
 
 def name_to_psa(finding: dict, sources: Sources) -> list[Correction]:
     account, client = sources.account(finding.get("crm_id")), sources.psa("clients", finding.get("psa_id"))
     if not account or not client or normalized(client.get("name")) == normalized(account["Name"]):
         return []
-    return _change(finding, "name_to_psa", "harvest", "clients", None, client["id"], "name", client.get("name"),
-                   account["Name"])
+    return _change(
+        finding, "name_to_psa", "harvest", "clients", None, client["id"], "name", client.get("name"), account["Name"]
+    )
 
 
 def name_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     account, customer = sources.account(finding.get("crm_id")), sources.erp("Customer", finding.get("erp_id"))
     if not account or not customer or normalized(customer.get("DisplayName")) == normalized(account["Name"]):
         return []
-    return _change(finding, "name_to_erp", "quickbooks", "Customer", erp_ref(finding["erp_id"])[0], customer["Id"],
-                   "DisplayName", customer.get("DisplayName"), account["Name"])
+    return _change(
+        finding,
+        "name_to_erp",
+        "quickbooks",
+        "Customer",
+        erp_ref(finding["erp_id"])[0],
+        customer["Id"],
+        "DisplayName",
+        customer.get("DisplayName"),
+        account["Name"],
+    )
 
 
 def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
@@ -101,18 +144,29 @@ def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
         if parent_ref is None or parent_ref[0] != entity:
             return []  # the CRM parent has no customer in this company: a person links it first
     before = (customer.get("ParentRef") or {}).get("value")
-    return _change(finding, "parent_to_erp", "quickbooks", "Customer", entity, customer["Id"], "ParentRef", before,
-                   parent_ref[1] if parent_ref else None)
+    return _change(
+        finding,
+        "parent_to_erp",
+        "quickbooks",
+        "Customer",
+        entity,
+        customer["Id"],
+        "ParentRef",
+        before,
+        parent_ref[1] if parent_ref else None,
+    )
 
 
 def _stamp(rule: str, field_of: Callable[[Sources], str], id_key: str) -> Propose:
     """Write the other system's id into the CRM account's cross-reference field, if it has none."""
+
     def propose(finding: dict, sources: Sources) -> list[Correction]:
         account, other = sources.account(finding.get("crm_id")), finding.get(id_key)
         field = field_of(sources)
         if not account or not other or account.get(field):
             return []
         return _change(finding, rule, "salesforce", "Account", None, account["Id"], field, None, other)
+
     return propose
 
 
@@ -120,39 +174,81 @@ def legal_entity_to_crm(finding: dict, sources: Sources) -> list[Correction]:
     account, ref = sources.account(finding.get("crm_id")), erp_ref(finding.get("erp_id"))
     if not account or ref is None or sources.erp("Customer", finding["erp_id"]) is None:
         return []
-    return _change(finding, "legal_entity_to_crm", "salesforce", "Account", None, account["Id"],
-                   sources.crm.legal_entity, account.get(sources.crm.legal_entity), ref[0])
+    return _change(
+        finding,
+        "legal_entity_to_crm",
+        "salesforce",
+        "Account",
+        None,
+        account["Id"],
+        sources.crm.legal_entity,
+        account.get(sources.crm.legal_entity),
+        ref[0],
+    )
 
 
 def currency_to_psa(finding: dict, sources: Sources) -> list[Correction]:
     client, customer = sources.psa("clients", finding.get("psa_id")), sources.erp("Customer", finding.get("erp_id"))
     if not client or not customer:
         return []
-    return _change(finding, "currency_to_psa", "harvest", "clients", None, client["id"], "currency",
-                   client.get("currency"), (customer.get("CurrencyRef") or {}).get("value"))
+    return _change(
+        finding,
+        "currency_to_psa",
+        "harvest",
+        "clients",
+        None,
+        client["id"],
+        "currency",
+        client.get("currency"),
+        (customer.get("CurrencyRef") or {}).get("value"),
+    )
 
 
 # -- time and invoices ------------------------------------------------------------------------------
 def billed_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     """Time Harvest invoiced is HasBeenBilled in QuickBooks (never the reverse: Harvest owns time)."""
-    entry, activity = sources.psa("time_entries", finding.get("psa_id")), sources.erp("TimeActivity", finding.get("erp_id"))
+    entry, activity = (
+        sources.psa("time_entries", finding.get("psa_id")),
+        sources.erp("TimeActivity", finding.get("erp_id")),
+    )
     if not entry or not activity or not entry.get("is_billed") or activity.get("BillableStatus") != "Billable":
         return []
-    return _change(finding, "billed_to_erp", "quickbooks", "TimeActivity", erp_ref(finding["erp_id"])[0],
-                   activity["Id"], "BillableStatus", "Billable", "HasBeenBilled")
+    return _change(
+        finding,
+        "billed_to_erp",
+        "quickbooks",
+        "TimeActivity",
+        erp_ref(finding["erp_id"])[0],
+        activity["Id"],
+        "BillableStatus",
+        "Billable",
+        "HasBeenBilled",
+    )
 
 
 def unbilled_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     """Time QuickBooks marks billed that Harvest has not invoiced is Billable again in QuickBooks, once
     a person confirms no QuickBooks invoice billed it outside Harvest."""
-    entry, activity = sources.psa("time_entries", finding.get("psa_id")), sources.erp("TimeActivity", finding.get("erp_id"))
+    entry, activity = (
+        sources.psa("time_entries", finding.get("psa_id")),
+        sources.erp("TimeActivity", finding.get("erp_id")),
+    )
     if not entry or not activity or entry.get("is_billed") or activity.get("BillableStatus") != "HasBeenBilled":
         return []
-    return _change(finding, "unbilled_to_erp", "quickbooks", "TimeActivity", erp_ref(finding["erp_id"])[0],
-                   activity["Id"], "BillableStatus", "HasBeenBilled", "Billable",
-                   note=f"Harvest time entry {entry['id']} is not invoiced, but QuickBooks TimeActivity "
-                        f"{finding['erp_id']} is HasBeenBilled. Approve to make it Billable again; if a QuickBooks "
-                        "invoice billed this time, reject this and invoice the time in Harvest instead.")
+    return _change(
+        finding,
+        "unbilled_to_erp",
+        "quickbooks",
+        "TimeActivity",
+        erp_ref(finding["erp_id"])[0],
+        activity["Id"],
+        "BillableStatus",
+        "HasBeenBilled",
+        "Billable",
+        note=f"Harvest time entry {entry['id']} is not invoiced, but QuickBooks TimeActivity "
+        f"{finding['erp_id']} is HasBeenBilled. Approve to make it Billable again; if a QuickBooks "
+        "invoice billed this time, reject this and invoice the time in Harvest instead.",
+    )
 
 
 def _unreflected(finding: dict, sources: Sources) -> tuple[dict | None, list[Receipt]]:
@@ -182,8 +278,17 @@ def cash_to_psa(finding: dict, sources: Sources) -> list[Correction]:
     corrections = []
     for receipt in receipts:
         if receipt.credit_memo_id is None and receipt.amount <= due + CENT:
-            corrections += _change(finding, "cash_to_psa", "harvest", "invoices", None, invoice["id"],
-                                   payment_field(receipt.payment_id), None, payment_text(receipt.amount, receipt.day))
+            corrections += _change(
+                finding,
+                "cash_to_psa",
+                "harvest",
+                "invoices",
+                None,
+                invoice["id"],
+                payment_field(receipt.payment_id),
+                None,
+                payment_text(receipt.amount, receipt.day),
+            )
             due -= receipt.amount
     return corrections
 
@@ -200,31 +305,52 @@ def credit_to_finance(finding: dict, sources: Sources) -> list[Correction]:
         name = memo.get("DocNumber") or receipt.credit_memo_id
         credited = f"{as_text(receipt.amount)} {finding.get('currency') or ''}".strip()
         corrections += _change(
-            finding, "credit_to_finance", "harvest", "invoices", None, invoice["id"],
-            f"credit_memo:{receipt.credit_memo_id}", None, f"{as_text(receipt.amount)} credited {receipt.day}",
+            finding,
+            "credit_to_finance",
+            "harvest",
+            "invoices",
+            None,
+            invoice["id"],
+            f"credit_memo:{receipt.credit_memo_id}",
+            None,
+            f"{as_text(receipt.amount)} credited {receipt.day}",
             note=f"Credit memo {name} ({credited}, applied {receipt.day} in QuickBooks) reduces Harvest invoice "
-                 f"{invoice.get('number')}. It is not cash: do not record it as a Harvest payment. Harvest has no "
-                 "credit memo, so once the invoice's cash payments are in Harvest, close the invoice there (closed = "
-                 f"settled with a credit) and note {name} on it.")
+            f"{invoice.get('number')}. It is not cash: do not record it as a Harvest payment. Harvest has no "
+            "credit memo, so once the invoice's cash payments are in Harvest, close the invoice there (closed = "
+            f"settled with a credit) and note {name} on it.",
+        )
     return corrections
 
 
 RULES: dict[str, list[Rule]] = {
     "AR_BALANCE_MISMATCH": [Rule("open_ar_to_crm", "customer.open_ar", open_ar_to_crm)],
-    "CUSTOMER_NAME_MISMATCH": [Rule("name_to_psa", "customer.name", name_to_psa, copies_text=True),
-                               Rule("name_to_erp", "customer.name", name_to_erp, copies_text=True)],
+    "CUSTOMER_NAME_MISMATCH": [
+        Rule("name_to_psa", "customer.name", name_to_psa, copies_text=True),
+        Rule("name_to_erp", "customer.name", name_to_erp, copies_text=True),
+    ],
     "CUSTOMER_PARENT_MISMATCH": [Rule("parent_to_erp", "customer.parent", parent_to_erp)],
     "CUSTOMER_UNLINKED_MATCH": [
-        Rule("psa_client_id_to_crm", "customer.psa_client_id",
-             _stamp("psa_client_id_to_crm", lambda s: s.crm.psa_client_id, "psa_id")),
-        Rule("erp_customer_id_to_crm", "customer.erp_customer_id",
-             _stamp("erp_customer_id_to_crm", lambda s: s.crm.erp_customer_id, "erp_id"))],
+        Rule(
+            "psa_client_id_to_crm",
+            "customer.psa_client_id",
+            _stamp("psa_client_id_to_crm", lambda s: s.crm.psa_client_id, "psa_id"),
+        ),
+        Rule(
+            "erp_customer_id_to_crm",
+            "customer.erp_customer_id",
+            _stamp("erp_customer_id_to_crm", lambda s: s.crm.erp_customer_id, "erp_id"),
+        ),
+    ],
     "LEGAL_ENTITY_MISMATCH": [Rule("legal_entity_to_crm", "customer.legal_entity", legal_entity_to_crm)],
     "CUSTOMER_CURRENCY_MISMATCH": [Rule("currency_to_psa", "customer.currency", currency_to_psa)],
-    "TIME_BILLED_STATUS_MISMATCH": [Rule("billed_to_erp", "time_entry.is_billed", billed_to_erp),
-                                    Rule("unbilled_to_erp", "time_entry.is_billed", unbilled_to_erp, "approval")],
-    **{code: [Rule("cash_to_psa", "invoice.amount_due", cash_to_psa)]
-       for code in ("PAYMENT_NOT_REFLECTED", "INVOICE_STATUS_MISMATCH")},
+    "TIME_BILLED_STATUS_MISMATCH": [
+        Rule("billed_to_erp", "time_entry.is_billed", billed_to_erp),
+        Rule("unbilled_to_erp", "time_entry.is_billed", unbilled_to_erp, "approval"),
+    ],
+    **{
+        code: [Rule("cash_to_psa", "invoice.amount_due", cash_to_psa)]
+        for code in ("PAYMENT_NOT_REFLECTED", "INVOICE_STATUS_MISMATCH")
+    },
     "CREDIT_MEMO_NOT_REFLECTED": [Rule("credit_to_finance", "invoice.amount_due", credit_to_finance, "never")],
 }
 RULE_FIELDS = {rule.name: rule.canonical_field for rules in RULES.values() for rule in rules}
@@ -260,8 +386,10 @@ def propose(findings: list[dict], sources: Sources, ownership: Ownership) -> lis
                 unsafe = unsafe_text(correction.value_after) if rule.copies_text else None
                 if unsafe:
                     correction.policy = _stricter(correction.policy, "approval")
-                    correction.note = (f"The {correction.field} to copy, {correction.value_after!r}, contains "
-                                       f"{unsafe}: check it in the owner system before approving.")
+                    correction.note = (
+                        f"The {correction.field} to copy, {correction.value_after!r}, contains "
+                        f"{unsafe}: check it in the owner system before approving."
+                    )
                 known = proposed.get(correction.idempotency_key)
                 if known is None or STRICTNESS[policy] > STRICTNESS[known.policy]:
                     proposed[correction.idempotency_key] = correction

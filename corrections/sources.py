@@ -9,7 +9,7 @@ from decimal import Decimal
 from corrections.writers.harvest import HarvestTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
-from sql.customer_name import normalized
+
 
 def erp_ref(erp_id: str | None) -> tuple[str, str] | None:
     """`UK:58` -> ("UK", "58")."""
@@ -58,8 +58,10 @@ class Sources:
     def account(self, account_id: str | None) -> dict | None:
         if not account_id:
             return None
-        return self._once(("Account", account_id), lambda: self.salesforce.read(
-            "Account", [account_id], self.crm.account_fields()).get(account_id))
+        return self._once(
+            ("Account", account_id),
+            lambda: self.salesforce.read("Account", [account_id], self.crm.account_fields()).get(account_id),
+        )
 
     def psa(self, object_name: str, record_id: str | None) -> dict | None:
         if not record_id or not str(record_id).isdigit():
@@ -70,7 +72,9 @@ class Sources:
         ref = erp_ref(erp_id)
         if ref is None or ref[0] not in self.quickbooks.realms:
             return None
-        return self._once((object_name, erp_id), lambda: self.quickbooks.read(ref[0], object_name, [ref[1]]).get(ref[1]))
+        return self._once(
+            (object_name, erp_id), lambda: self.quickbooks.read(ref[0], object_name, [ref[1]]).get(ref[1])
+        )
 
     def erp_open_ar(self, erp_id: str) -> Decimal | None:
         """The open receivable of the customer and its project sub-customers (not its subsidiaries)."""
@@ -78,8 +82,10 @@ class Sources:
         if customer is None:
             return None
         entity, customer_id = erp_ref(erp_id)
-        children = self.quickbooks.query(entity, f"select * from Customer where ParentRef = '{customer_id}' "
-                                                 "and Active in (true, false) maxresults 1000")
+        children = self.quickbooks.query(
+            entity,
+            f"select * from Customer where ParentRef = '{customer_id}' and Active in (true, false) maxresults 1000",
+        )
         projects = [c for c in children if c.get("IsProject")]
         return sum((Decimal(str(r.get("Balance") or 0)) for r in [customer, *projects]), Decimal("0"))
 
@@ -91,7 +97,9 @@ class Sources:
         number = str(invoice["number"]).replace("'", "")
         numbers = ", ".join(f"'{n}'" for n in [number, *(f"{number}-{k}" for k in range(1, 10))])
         tag = re.compile(rf"\bharvest_invoice:{int(invoice['id'])}\b")
-        postings = self.quickbooks.query(entity, f"select * from Invoice where DocNumber in ({numbers}) maxresults 1000")
+        postings = self.quickbooks.query(
+            entity, f"select * from Invoice where DocNumber in ({numbers}) maxresults 1000"
+        )
         return [p for p in postings if tag.search(p.get("PrivateNote") or "")]
 
     def erp_receipts(self, entity: str, postings: list[dict]) -> list[Receipt]:
@@ -101,16 +109,24 @@ class Sources:
         customers = sorted({(p.get("CustomerRef") or {}).get("value") for p in postings} - {None})
         receipts = []
         for customer in customers:
-            for payment in self.quickbooks.query(entity, f"select * from Payment where CustomerRef = '{customer}' "
-                                                         "maxresults 1000"):
+            for payment in self.quickbooks.query(
+                entity, f"select * from Payment where CustomerRef = '{customer}' maxresults 1000"
+            ):
                 applied, credit_memo = Decimal("0"), None
                 for line in payment.get("Line") or []:
                     linked = line.get("LinkedTxn") or []
-                    credit_memo = credit_memo or next((t["TxnId"] for t in linked if t.get("TxnType") == "CreditMemo"),
-                                                      None)
+                    credit_memo = credit_memo or next(
+                        (t["TxnId"] for t in linked if t.get("TxnType") == "CreditMemo"), None
+                    )
                     if any(t.get("TxnType") == "Invoice" and t.get("TxnId") in ids for t in linked):
                         applied += Decimal(str(line.get("Amount") or 0))
                 if applied:
-                    receipts.append(Receipt(f"{entity}:{payment['Id']}", payment.get("TxnDate"), applied,
-                                            credit_memo and f"{entity}:{credit_memo}"))
+                    receipts.append(
+                        Receipt(
+                            f"{entity}:{payment['Id']}",
+                            payment.get("TxnDate"),
+                            applied,
+                            credit_memo and f"{entity}:{credit_memo}",
+                        )
+                    )
         return receipts

@@ -31,8 +31,12 @@ class Targets:
 def targets_from_resources(salesforce, harvest, quickbooks, ownership: Ownership) -> Targets:
     """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes."""
     sizes = ownership.writeback["batch_size"]
-    crm = CrmFields(salesforce.psa_client_id_field, salesforce.erp_customer_id_field, salesforce.open_ar_field,
-                    salesforce.legal_entity_field)
+    crm = CrmFields(
+        salesforce.psa_client_id_field,
+        salesforce.erp_customer_id_field,
+        salesforce.open_ar_field,
+        salesforce.legal_entity_field,
+    )
     return Targets(
         SalesforceTarget(salesforce.client(), salesforce.api_version, {crm.open_ar}, sizes["salesforce"]),
         HarvestTarget(harvest.client(), sizes["harvest"]),
@@ -46,8 +50,9 @@ def targets_from_environment(ownership: Ownership) -> Targets:
     from pipelines.resources import build_resources
 
     resources = build_resources()
-    return targets_from_resources(*(_resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks")),
-                                  ownership)
+    return targets_from_resources(
+        *(_resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks")), ownership
+    )
 
 
 def _resolved(resource: ConfigurableResource) -> ConfigurableResource:

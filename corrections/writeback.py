@@ -60,7 +60,7 @@ def drain(warehouse_path: str | Path, targets: dict[str, Target], ownership: Own
     """Send every approved correction of each target system; return what happened."""
     ownership = ownership or load_ownership()
     report, started = DrainReport(), time.monotonic()
-    for system, target in targets.items():
+    for target in targets.values():
         _drain_system(Path(warehouse_path), target, ownership, report)
     report.seconds = round(time.monotonic() - started, 3)
     return report
@@ -71,16 +71,24 @@ def _drain_system(warehouse: Path, target: Target, ownership: Ownership, report:
     batch_size = min(target.batch_size, limits["batch_size"].get(target.system, target.batch_size))
     drain_started, processed, failures = now(), 0, 0
     with transaction(warehouse) as connection:  # written by a run that died before reading them back
-        unverified = load_corrections(connection, "target_system = ? AND state = 'applied' AND verified_at IS NULL",
-                                      [target.system])
+        unverified = load_corrections(
+            connection, "target_system = ? AND state = 'applied' AND verified_at IS NULL", [target.system]
+        )
     _verify(warehouse, target, unverified, report)
     while batch := _claim(warehouse, target.system, batch_size, drain_started):
         checkpoint("after_sending", target.system)
         try:
             outcomes = _send(warehouse, target, ownership, batch, report)
         except SourceSystemError as exc:  # the vendor cannot even be read: try the batch again later
-            _settle(warehouse, batch, [Outcome(c.correction_id, False, str(exc), retryable=True) for c in batch],
-                    SyncLog(), limits["max_attempts"], report, target.system)
+            _settle(
+                warehouse,
+                batch,
+                [Outcome(c.correction_id, False, str(exc), retryable=True) for c in batch],
+                SyncLog(),
+                limits["max_attempts"],
+                report,
+                target.system,
+            )
             report.stopped[target.system] = f"unavailable: {exc}"
             return
         processed += len(batch)
@@ -89,8 +97,10 @@ def _drain_system(warehouse: Path, target: Target, ownership: Ownership, report:
             report.stopped[target.system] = f"{failures} of {processed} corrections failed: drain stopped"
             log.error("%s: %s", target.system, report.stopped[target.system])
             with transaction(warehouse) as connection:
-                connection.execute("INSERT INTO corrections.audit_log VALUES (?, ?, 'stopped', '', ?)",
-                                   [now(), ACTOR, f"{target.system}: {report.stopped[target.system]}"])
+                connection.execute(
+                    "INSERT INTO corrections.audit_log VALUES (?, ?, 'stopped', '', ?)",
+                    [now(), ACTOR, f"{target.system}: {report.stopped[target.system]}"],
+                )
             return
 
 
@@ -98,15 +108,26 @@ def _claim(warehouse: Path, system: str, batch_size: int, drain_started) -> list
     """The next batch of this system's approved corrections (and any a crashed run left sending),
     moved to `sending` before anything is sent."""
     with transaction(warehouse) as connection:
-        batch = load_corrections(connection, "target_system = ? AND state IN ('approved', 'sending') AND policy <> "
-                                 "'never' AND updated_at < ?", [system, drain_started], limit=batch_size)
-        transition(connection, [c.correction_id for c in batch], "sending", ACTOR, "claimed by the writeback",
-                   count_attempt=True)
+        batch = load_corrections(
+            connection,
+            "target_system = ? AND state IN ('approved', 'sending') AND policy <> 'never' AND updated_at < ?",
+            [system, drain_started],
+            limit=batch_size,
+        )
+        transition(
+            connection,
+            [c.correction_id for c in batch],
+            "sending",
+            ACTOR,
+            "claimed by the writeback",
+            count_attempt=True,
+        )
     return batch
 
 
-def _send(warehouse: Path, target: Target, ownership: Ownership, batch: list[Correction],
-          report: DrainReport) -> list[Outcome]:
+def _send(
+    warehouse: Path, target: Target, ownership: Ownership, batch: list[Correction], report: DrainReport
+) -> list[Outcome]:
     outcomes, allowed = [], []
     for c in batch:
         try:
@@ -119,8 +140,15 @@ def _send(warehouse: Path, target: Target, ownership: Ownership, batch: list[Cor
     changed = [c for c in allowed if current[c.correction_id] not in (c.value_before, c.value_after)]
     to_send = [c for c in allowed if c not in done and c not in changed]
     outcomes += [Outcome(c.correction_id, True, "already at the new value: not written again") for c in done]
-    outcomes += [Outcome(c.correction_id, False, f"changed since the finding: now {_shown(current[c.correction_id])}",
-                         superseded=True) for c in changed]
+    outcomes += [
+        Outcome(
+            c.correction_id,
+            False,
+            f"changed since the finding: now {_shown(current[c.correction_id])}",
+            superseded=True,
+        )
+        for c in changed
+    ]
     sync = SyncLog()
     outcomes += target.write(to_send, sync) if to_send else []
     checkpoint("after_vendor_call", target.system)
@@ -132,19 +160,29 @@ def _send(warehouse: Path, target: Target, ownership: Ownership, batch: list[Cor
     return outcomes
 
 
-def _settle(warehouse: Path, batch: list[Correction], outcomes: list[Outcome], sync: SyncLog, max_attempts: int,
-            report: DrainReport, system: str) -> None:
+def _settle(
+    warehouse: Path,
+    batch: list[Correction],
+    outcomes: list[Outcome],
+    sync: SyncLog,
+    max_attempts: int,
+    report: DrainReport,
+    system: str,
+) -> None:
     """Record each outcome and the sync log in one transaction."""
     attempts = {c.correction_id: c.attempts + 1 for c in batch}
     with transaction(warehouse) as connection:
         if sync:
-            connection.executemany("INSERT INTO corrections.sync_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   [entry.values() for entry in sync])
+            connection.executemany(
+                "INSERT INTO corrections.sync_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [entry.values() for entry in sync],
+            )
         for o in outcomes:
             if o.ok:
                 state = "applied"
-                moved = transition(connection, [o.correction_id], state, ACTOR, o.error or "written",
-                                   applied_at=now(), last_error=None)
+                moved = transition(
+                    connection, [o.correction_id], state, ACTOR, o.error or "written", applied_at=now(), last_error=None
+                )
             elif o.superseded:
                 state = "superseded"
                 moved = transition(connection, [o.correction_id], state, ACTOR, o.error, last_error=o.error)
@@ -166,15 +204,21 @@ def _verify(warehouse: Path, target: Target, applied: list[Correction], report: 
     with transaction(warehouse) as connection:
         for c in applied:
             if current[c.correction_id] == c.value_after:
-                connection.execute("UPDATE corrections.outbox SET verified_at = ? WHERE correction_id = ?",
-                                   [now(), c.correction_id])
-                connection.execute("INSERT INTO corrections.audit_log VALUES (?, ?, 'verified', ?, 'read back')",
-                                   [now(), ACTOR, c.correction_id])
+                connection.execute(
+                    "UPDATE corrections.outbox SET verified_at = ? WHERE correction_id = ?", [now(), c.correction_id]
+                )
+                connection.execute(
+                    "INSERT INTO corrections.audit_log VALUES (?, ?, 'verified', ?, 'read back')",
+                    [now(), ACTOR, c.correction_id],
+                )
                 report.count(target.system, "verified")
             else:
                 error = f"read back {_shown(current[c.correction_id])}, not {c.value_after!r}"
-                report.count(target.system, "unverified",
-                             len(transition(connection, [c.correction_id], "failed", ACTOR, error, last_error=error)))
+                report.count(
+                    target.system,
+                    "unverified",
+                    len(transition(connection, [c.correction_id], "failed", ACTOR, error, last_error=error)),
+                )
 
 
 def _shown(value: str | None) -> str:
@@ -191,10 +235,23 @@ def preview(warehouse_path: str | Path, targets: dict[str, Target]) -> list[dict
         current = targets[system].current(group)
         for c in group:
             now_value = current[c.correction_id]
-            action = ("already applied" if now_value == c.value_after else
-                      "write" if now_value == c.value_before else "supersede (changed since the finding)")
-            listed.append({"correction_id": c.correction_id, "code": c.code,
-                           "target": f"{system} {c.target_object} {c.record_id}", "field": c.field,
-                           "before": c.value_before, "now": None if now_value == MISSING else now_value,
-                           "after": c.value_after, "action": action})
+            action = (
+                "already applied"
+                if now_value == c.value_after
+                else "write"
+                if now_value == c.value_before
+                else "supersede (changed since the finding)"
+            )
+            listed.append(
+                {
+                    "correction_id": c.correction_id,
+                    "code": c.code,
+                    "target": f"{system} {c.target_object} {c.record_id}",
+                    "field": c.field,
+                    "before": c.value_before,
+                    "now": None if now_value == MISSING else now_value,
+                    "after": c.value_after,
+                    "action": action,
+                }
+            )
     return listed

@@ -42,8 +42,12 @@ def alert_on_run_failure(context: RunFailureSensorContext) -> None:
     post_alert(f":red_circle: tieout run `{run.job_name}` {partition} failed: {reason}")
 
 
-@run_status_sensor(name="alert_on_failed_checks", run_status=DagsterRunStatus.SUCCESS,
-                   monitored_jobs=[nightly_job], default_status=_sensor_status())
+@run_status_sensor(
+    name="alert_on_failed_checks",
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[nightly_job],
+    default_status=_sensor_status(),
+)
 def alert_on_failed_checks(context: RunStatusSensorContext) -> None:
     """A run can succeed while a non-blocking check fails; finance still needs to know."""
     entries = context.instance.all_logs(context.dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from pipelines.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
-
 SYSTEMS = ("salesforce", "harvest", "quickbooks")
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
 
@@ -68,20 +67,29 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
         interrupted = f"interrupted: night {snapshot_date} not finished; run it again"
         try:
             with StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"):
-                result = job.execute_in_process(partition_key=snapshot_date, instance=instance,
-                                                run_config=run_config, raise_on_error=False, run_id=run_id)
+                result = job.execute_in_process(
+                    partition_key=snapshot_date,
+                    instance=instance,
+                    run_config=run_config,
+                    raise_on_error=False,
+                    run_id=run_id,
+                )
         except KeyboardInterrupt:  # Ctrl-C between two steps, outside Dagster's own handler: the bar's
             print("\n" + interrupted, file=sys.stderr, flush=True)  # line may not be closed yet
             return EXIT_INTERRUPTED
-        errors = [event.step_failure_data.error for event in result.get_step_failure_events()
-                  if event.step_failure_data.error]
+        errors = [
+            event.step_failure_data.error for event in result.get_step_failure_events() if event.step_failure_data.error
+        ]
         if any(error.cls_name == INTERRUPTED for error in errors):  # Ctrl-C during a step
             print(interrupted, file=sys.stderr, flush=True)
             return EXIT_INTERRUPTED
         materialized = sum(1 for event in result.all_events if event.event_type_value == "ASSET_MATERIALIZATION")
         status = f"FAILED ({errors[0].message.strip()})" if errors else "succeeded" if result.success else "FAILED"
-        print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: {status}, "
-              f"{materialized} assets materialized (run {result.run_id})", flush=True)
+        print(
+            f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: {status}, "
+            f"{materialized} assets materialized (run {result.run_id})",
+            flush=True,
+        )
         if not result.success:
             for line in blocking_failures(instance, result.run_id):
                 print(f"stopped by {line}", flush=True)
@@ -140,10 +148,18 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the nightly pipeline for one snapshot date")
-    run.add_argument("--date", type=calendar_date, default=(date.today() - timedelta(days=1)).isoformat(),
-                     help="snapshot date, YYYY-MM-DD (default yesterday, the day the night closes)")
-    run.add_argument("--mode", choices=["auto", "full", "incremental"], default="auto",
-                     help="extraction mode (auto: incremental with a periodic full sweep)")
+    run.add_argument(
+        "--date",
+        type=calendar_date,
+        default=(date.today() - timedelta(days=1)).isoformat(),
+        help="snapshot date, YYYY-MM-DD (default yesterday, the day the night closes)",
+    )
+    run.add_argument(
+        "--mode",
+        choices=["auto", "full", "incremental"],
+        default="auto",
+        help="extraction mode (auto: incremental with a periodic full sweep)",
+    )
 
     backfill = commands.add_parser("backfill", help="run the nightly pipeline for each date of a range, in order")
     backfill.add_argument("--from", dest="start", type=calendar_date, required=True, help="first date, YYYY-MM-DD")
@@ -152,18 +168,24 @@ def main(argv: list[str] | None = None) -> int:
 
     sandbox = commands.add_parser("sandbox", help="the embedded sandbox firm and its emulators")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
-    for name, text in (("build", "generate the sandbox firm (replacing any)"),
-                       ("serve", "serve the sandbox's three vendor emulators on loopback")):
+    for name, text in (
+        ("build", "generate the sandbox firm (replacing any)"),
+        ("serve", "serve the sandbox's three vendor emulators on loopback"),
+    ):
         command = sandbox_commands.add_parser(name, help=text)
-        command.add_argument("--size", default="demo",
-                             help="small, demo, large or benchmark, optionally scaled as <size>:<factor>")
+        command.add_argument(
+            "--size", default="demo", help="small, demo, large or benchmark, optionally scaled as <size>:<factor>"
+        )
         command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
         command.add_argument("--seed", type=int, default=20261120)
     sandbox_commands.choices["build"].add_argument(
-        "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing")
+        "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing"
+    )
     serve = sandbox_commands.choices["serve"]
     for system in SYSTEMS:
-        serve.add_argument(f"--{system}-port", type=int, default=0, help=f"{system} emulator's port (default: a free one)")
+        serve.add_argument(
+            f"--{system}-port", type=int, default=0, help=f"{system} emulator's port (default: a free one)"
+        )
 
     from corrections.cli import add_corrections_commands
     from portal.cli import add_portal_commands
@@ -177,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE if exit_.code else EXIT_OK
     # on a terminal a night's progress bar is the output: only warnings may interrupt it
     quiet = args.command in ("run", "backfill") and sys.stderr.isatty()
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
     try:
         if args.command in ("run", "backfill"):
             from pipelines.schedules import nights

@@ -14,8 +14,14 @@ from pipelines.resources import build_resources
 from pipelines.schedules import nightly_schedule
 
 defs = Definitions(
-    assets=[*extraction_assets, *validation_assets, *build_canonical_assets(valid_source_keys()),
-            *reconciliation_assets, *correction_assets, *report_assets],
+    assets=[
+        *extraction_assets,
+        *validation_assets,
+        *build_canonical_assets(valid_source_keys()),
+        *reconciliation_assets,
+        *correction_assets,
+        *report_assets,
+    ],
     asset_checks=[*validation_checks, *canonical_checks, *reconciliation_checks, *report_checks],
     jobs=[nightly_job, *correction_jobs],
     schedules=[nightly_schedule, *correction_schedules],

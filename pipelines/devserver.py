@@ -53,7 +53,11 @@ def supervised(command: list[str], env: dict[str, str], log: Path) -> Iterator[s
     with open(log, "w") as output:
         process = subprocess.Popen(
             [str(REPO / ".venv" / "bin" / command[0]), *command[1:], "-w", str(REPO / "workspace.yaml")],
-            cwd=REPO, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             yield process
@@ -83,6 +87,9 @@ def run_night(port: int, snapshot_date: str, timeout: float = 7200) -> tuple[str
 
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     run_id = client.submit_job_execution("nightly", tags={"dagster/partition": snapshot_date})
-    status = wait_for(lambda: (s := client.get_run_status(run_id).value) in ("SUCCESS", "FAILURE", "CANCELED") and s,
-                      timeout, "the night's run")
+    status = wait_for(
+        lambda: (s := client.get_run_status(run_id).value) in ("SUCCESS", "FAILURE", "CANCELED") and s,
+        timeout,
+        "the night's run",
+    )
     return run_id, status

@@ -11,5 +11,8 @@ def blocking_failures(instance, run_id: str) -> list[str]:
     """One line per blocking check that failed in the run: `asset:check: description`."""
     entries = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
     evaluations = [entry.dagster_event.event_specific_data for entry in entries]
-    return [f"{e.asset_key.to_user_string()}:{e.check_name}: {e.description}"
-            for e in evaluations if e.blocking and not e.passed]
+    return [
+        f"{e.asset_key.to_user_string()}:{e.check_name}: {e.description}"
+        for e in evaluations
+        if e.blocking and not e.passed
+    ]

@@ -10,8 +10,11 @@ import time
 
 from dagster import DagsterEventType
 
-FINISHED = {DagsterEventType.STEP_SUCCESS: "done", DagsterEventType.STEP_FAILURE: "FAILED",
-            DagsterEventType.STEP_SKIPPED: "skipped"}
+FINISHED = {
+    DagsterEventType.STEP_SUCCESS: "done",
+    DagsterEventType.STEP_FAILURE: "FAILED",
+    DagsterEventType.STEP_SKIPPED: "skipped",
+}
 BAR_WIDTH = 30
 
 
@@ -26,7 +29,7 @@ class StepProgress:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, daemon=True, name="tieout-progress")
 
-    def __enter__(self) -> "StepProgress":
+    def __enter__(self) -> StepProgress:
         self._thread.start()
         return self
 

@@ -9,7 +9,9 @@ from pipelines.jobs import nightly_job
 
 
 def _status() -> DefaultScheduleStatus:
-    return DefaultScheduleStatus.RUNNING if os.environ.get("TIEOUT_SCHEDULES") == "on" else DefaultScheduleStatus.STOPPED
+    return (
+        DefaultScheduleStatus.RUNNING if os.environ.get("TIEOUT_SCHEDULES") == "on" else DefaultScheduleStatus.STOPPED
+    )
 
 
 nightly_schedule = build_schedule_from_partitioned_job(
@@ -37,5 +39,7 @@ def nights(first: str, last: str) -> list[str]:
 
 def backfill_requests(first: str, last: str) -> list[RunRequest]:
     """One run request per night from `first` to `last` (inclusive), oldest first."""
-    return [RunRequest(run_key=f"backfill-{key}", partition_key=key, tags={"tieout/backfill": f"{first}..{last}"})
-            for key in nights(first, last)]
+    return [
+        RunRequest(run_key=f"backfill-{key}", partition_key=key, tags={"tieout/backfill": f"{first}..{last}"})
+        for key in nights(first, last)
+    ]

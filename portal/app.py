@@ -21,11 +21,15 @@ from portal.security import Session, SessionStore, authenticate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COOKIE = "tieout_session"
-MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               ".csv": "text/csv; charset=utf-8"}
+MEDIA_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv; charset=utf-8",
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
 OUTBOX_ROWS = 200
@@ -48,13 +52,21 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     def page(session: Session, template: str, status: int = 200, **values) -> HTMLResponse:
         messages, session.flash = session.flash, []
-        html = templates.get_template(template).render(user=session.user, csrf_token=session.csrf_token,
-                                                       messages=messages, **values)
+        html = templates.get_template(template).render(
+            user=session.user, csrf_token=session.csrf_token, messages=messages, **values
+        )
         return keep(HTMLResponse(html, status_code=status), session)
 
     def keep(response: Response, session: Session) -> Response:
-        response.set_cookie(COOKIE, session.token, max_age=int(config.session_minutes * 60), httponly=True,
-                            samesite="strict", secure=config.secure_cookies, path="/")
+        response.set_cookie(
+            COOKIE,
+            session.token,
+            max_age=int(config.session_minutes * 60),
+            httponly=True,
+            samesite="strict",
+            secure=config.secure_cookies,
+            path="/",
+        )
         return response
 
     def signed_in(request: Request) -> tuple[Session | None, Response | None]:
@@ -74,9 +86,14 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         return page(session, "refused.html", status=status, heading=heading, error=message)
 
     def forged(request: Request, session: Session | None, form: str) -> Response:
-        return refused(request, session, 403, "csrf_refused",
-                       "This form was not issued to your session (or it expired): reload the page and try again.",
-                       form=form)
+        return refused(
+            request,
+            session,
+            403,
+            "csrf_refused",
+            "This form was not issued to your session (or it expired): reload the page and try again.",
+            form=form,
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> PlainTextResponse:
@@ -99,8 +116,9 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         return page(session, "login.html", error="Your session expired: sign in again." if expired else None)
 
     @app.post("/login")
-    def login(request: Request, username: str = Form(""), password: str = Form(""),
-              csrf_token: str = Form("")) -> Response:
+    def login(
+        request: Request, username: str = Form(""), password: str = Form(""), csrf_token: str = Form("")
+    ) -> Response:
         session, _ = sessions.get(request.cookies.get(COOKIE))
         if session is None or not session.csrf_ok(csrf_token):
             return forged(request, session, "login")
@@ -131,8 +149,10 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         session, denied = signed_in(request)
         if denied:
             return denied
-        listing = [(night, len(files.visible(files.read_manifest(directory), session.user.role.queues)))
-                   for night, directory in files.nights(config.reports_dir).items()]
+        listing = [
+            (night, len(files.visible(files.read_manifest(directory), session.user.role.queues)))
+            for night, directory in files.nights(config.reports_dir).items()
+        ]
         return page(session, "nights.html", nights=listing)
 
     @app.get("/reports/{night}")
@@ -143,8 +163,12 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         directory = files.nights(config.reports_dir).get(night)
         if directory is None:
             return refused(request, session, 404, "night_not_found", "No report for that night.", night=night[:100])
-        return page(session, "night.html", night=night,
-                    files=files.visible(files.read_manifest(directory), session.user.role.queues))
+        return page(
+            session,
+            "night.html",
+            night=night,
+            files=files.visible(files.read_manifest(directory), session.user.role.queues),
+        )
 
     @app.get("/reports/{night}/{name}")
     def download(request: Request, night: str, name: str) -> Response:
@@ -153,16 +177,34 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             return denied
         served = files.find(config.reports_dir, night, name)
         if served is None:
-            return refused(request, session, 404, "download_not_found", "No such file.", night=night[:100],
-                           file=name[:200])
+            return refused(
+                request, session, 404, "download_not_found", "No such file.", night=night[:100], file=name[:200]
+            )
         if served.entry.queue not in session.user.role.queues:
-            return refused(request, session, 403, "download_refused",
-                           f"{served.entry.name} is for the {served.entry.queue} queue, not yours.",
-                           night=night, file=served.entry.name, queue=served.entry.queue)
-        audit.record(session.user.name, "download", client(request), night=night, file=served.entry.name,
-                     queue=served.entry.queue, sha256=served.entry.sha256)
-        return FileResponse(served.path, media_type=MEDIA_TYPES.get(served.path.suffix, "application/octet-stream"),
-                            headers={"Content-Disposition": files.attachment(served.entry.name)})
+            return refused(
+                request,
+                session,
+                403,
+                "download_refused",
+                f"{served.entry.name} is for the {served.entry.queue} queue, not yours.",
+                night=night,
+                file=served.entry.name,
+                queue=served.entry.queue,
+            )
+        audit.record(
+            session.user.name,
+            "download",
+            client(request),
+            night=night,
+            file=served.entry.name,
+            queue=served.entry.queue,
+            sha256=served.entry.sha256,
+        )
+        return FileResponse(
+            served.path,
+            media_type=MEDIA_TYPES.get(served.path.suffix, "application/octet-stream"),
+            headers={"Content-Disposition": files.attachment(served.entry.name)},
+        )
 
     def queues_of(session: Session) -> list[str]:
         return sorted(session.user.role.queues - {ALL})
@@ -175,39 +217,72 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         if not session.user.role.approve:
             return refused(request, session, 403, "corrections_refused", "Your role does not decide corrections.")
         listed = list_corrections(config.warehouse, queues=queues_of(session))
-        return page(session, "corrections.html", proposed=[c for c in listed if c["state"] == "proposed"],
-                    outbox=listed[:OUTBOX_ROWS])
+        return page(
+            session,
+            "corrections.html",
+            proposed=[c for c in listed if c["state"] == "proposed"],
+            outbox=listed[:OUTBOX_ROWS],
+        )
 
     @app.post("/corrections")
-    def decide(request: Request, action: str = Form(""), correction_id: list[str] = Form(default=[]),
-               reason: str = Form(""), csrf_token: str = Form("")) -> Response:
+    def decide(
+        request: Request,
+        action: str = Form(""),
+        correction_id: list[str] = Form(default=[]),
+        reason: str = Form(""),
+        csrf_token: str = Form(""),
+    ) -> Response:
         session, denied = signed_in(request)
         if denied:
             return denied
         if not session.csrf_ok(csrf_token):
             return forged(request, session, "corrections")
         if not session.user.role.approve or action not in ("approve", "reject"):
-            return refused(request, session, 403, "decision_refused", "Your role does not decide corrections.",
-                           requested=action[:20])
-        waiting = {c["correction_id"] for c in list_corrections(config.warehouse, states=["proposed"],
-                                                                queues=queues_of(session))}
+            return refused(
+                request,
+                session,
+                403,
+                "decision_refused",
+                "Your role does not decide corrections.",
+                requested=action[:20],
+            )
+        waiting = {
+            c["correction_id"]
+            for c in list_corrections(config.warehouse, states=["proposed"], queues=queues_of(session))
+        }
         foreign = [c for c in correction_id if c not in waiting]
         if foreign:
-            return refused(request, session, 403, "decision_refused",
-                           "Some of those corrections are not waiting in your queues.", requested=action,
-                           corrections=[c[:40] for c in foreign[:20]])
+            return refused(
+                request,
+                session,
+                403,
+                "decision_refused",
+                "Some of those corrections are not waiting in your queues.",
+                requested=action,
+                corrections=[c[:40] for c in foreign[:20]],
+            )
         if not correction_id:
             session.flash.append("Select at least one correction.")
         elif action == "reject" and not reason.strip():
             session.flash.append("A rejection needs a reason.")
         else:
-            changed = (approve_corrections(config.warehouse, correction_id, session.user.name) if action == "approve"
-                       else reject_corrections(config.warehouse, correction_id, session.user.name, reason))
+            changed = (
+                approve_corrections(config.warehouse, correction_id, session.user.name)
+                if action == "approve"
+                else reject_corrections(config.warehouse, correction_id, session.user.name, reason)
+            )
             ids = [c["correction_id"] for c in changed]
-            audit.record(session.user.name, action, client(request), corrections=ids,
-                         **({"reason": reason[:500]} if action == "reject" else {}))
-            session.flash.append(f"{'Approved' if action == 'approve' else 'Rejected'} {len(ids)} "
-                                 f"correction{'s' if len(ids) != 1 else ''}: {', '.join(ids)}")
+            audit.record(
+                session.user.name,
+                action,
+                client(request),
+                corrections=ids,
+                **({"reason": reason[:500]} if action == "reject" else {}),
+            )
+            session.flash.append(
+                f"{'Approved' if action == 'approve' else 'Rejected'} {len(ids)} "
+                f"correction{'s' if len(ids) != 1 else ''}: {', '.join(ids)}"
+            )
         return keep(RedirectResponse("/corrections", status_code=303), session)
 
     return app

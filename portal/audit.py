@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -17,8 +17,13 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def record(self, actor: str | None, action: str, client: str | None = None, **detail) -> None:
-        entry = {"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), "actor": actor,
-                 "action": action, "client": client, **detail}
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "actor": actor,
+            "action": action,
+            "client": client,
+            **detail,
+        }
         with self._lock, open(self.path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
             handle.flush()

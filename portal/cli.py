@@ -36,7 +36,9 @@ def portal_main(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     host, port = args.host or config.host, config.port if args.port is None else args.port
-    print(f"tieout portal on http://{host}:{port} (reports {config.reports_dir}, audit log {config.audit_log})",
-          flush=True)
+    print(
+        f"tieout portal on http://{host}:{port} (reports {config.reports_dir}, audit log {config.audit_log})",
+        flush=True,
+    )
     serve(config, host, port)
     return 0

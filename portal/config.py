@@ -46,8 +46,17 @@ def load_config(path: str | Path | None = None) -> PortalConfig:
     """The configuration at `path`, else $TIEOUT_PORTAL_CONFIG, else config/portal.yaml."""
     path = Path(path or os.environ.get("TIEOUT_PORTAL_CONFIG") or DEFAULT_FILE)
     values = yaml.safe_load(path.read_text()) or {}
-    known = {"host", "port", "session_minutes", "secure_cookies", "reports_dir", "warehouse", "audit_log",
-             "roles", "users"}
+    known = {
+        "host",
+        "port",
+        "session_minutes",
+        "secure_cookies",
+        "reports_dir",
+        "warehouse",
+        "audit_log",
+        "roles",
+        "users",
+    }
     if set(values) - known:
         raise ValueError(f"{path}: unknown portal settings {sorted(set(values) - known)}")
     roles = {}

@@ -21,8 +21,9 @@ def serve(config: PortalConfig, host: str, port: int) -> None:
 @contextmanager
 def running_portal(config: PortalConfig, clock: Callable[[], float] = time.time) -> Iterator[str]:
     """The portal on 127.0.0.1 and a free port, in a thread; yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(config, clock), host="127.0.0.1", port=0, log_level="warning",
-                                           server_header=False))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config, clock), host="127.0.0.1", port=0, log_level="warning", server_header=False)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

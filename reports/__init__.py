@@ -7,5 +7,16 @@ from reports.build import ALL, MANIFEST, Report, ReportFile, build_report, read_
 from reports.night import Night, freeze_corrections, load_night
 from reports.summary import AgingBuckets
 
-__all__ = ["ALL", "MANIFEST", "AgingBuckets", "Night", "Report", "ReportFile", "build_report", "freeze_corrections",
-           "load_night", "read_manifest", "report_directory"]
+__all__ = [
+    "ALL",
+    "MANIFEST",
+    "AgingBuckets",
+    "Night",
+    "Report",
+    "ReportFile",
+    "build_report",
+    "freeze_corrections",
+    "load_night",
+    "read_manifest",
+    "report_directory",
+]

@@ -60,9 +60,10 @@ def _publish(directory: Path, name: str, write, queue: str, rows: int) -> Report
     return ReportFile(name, queue, sha256_of(directory / name), rows)
 
 
-def build_report(night: Night, reports_root: Path, buckets: AgingBuckets = AgingBuckets()) -> Report:
+def build_report(night: Night, reports_root: Path, buckets: AgingBuckets | None = None) -> Report:
     """Write the night's workbook, queue CSVs, tie-out statement and manifest (the manifest last);
     files of an earlier build that this one does not list are removed."""
+    buckets = buckets or AgingBuckets()
     day = night.snapshot_date.isoformat()
     directory = report_directory(reports_root, night.snapshot_date)
     directory.mkdir(parents=True, exist_ok=True)
@@ -71,17 +72,34 @@ def build_report(night: Night, reports_root: Path, buckets: AgingBuckets = Aging
     categories = category_tables(night)
     statement = tieout_table(night)
     details = [(title, table) for title, table in zip(CATEGORIES.values(), categories)]
-    details += [("Corrections", corrections_table(night)), ("Quarantine", quarantine_table(night)),
-                ("Tie-out", statement)]
+    details += [
+        ("Corrections", corrections_table(night)),
+        ("Quarantine", quarantine_table(night)),
+        ("Tie-out", statement),
+    ]
     title = f"tieout reconciliation, night of {day}"
-    files = [_publish(directory, f"tieout-{day}.xlsx", lambda path: write_workbook(
-        path, night.snapshot_date, title, lines, breakdowns, breakdowns[1], buckets.labels, details),
-        ALL, sum(len(t.rows) for t in categories))]
+    files = [
+        _publish(
+            directory,
+            f"tieout-{day}.xlsx",
+            lambda path: write_workbook(
+                path, night.snapshot_date, title, lines, breakdowns, breakdowns[1], buckets.labels, details
+            ),
+            ALL,
+            sum(len(t.rows) for t in categories),
+        )
+    ]
     for queue, table in queue_tables(night).items():
-        files.append(_publish(directory, f"queue-{queue}-{day}.csv", lambda path, t=table: write_csv(path, t),
-                              queue, len(table.rows)))
-    files.append(_publish(directory, f"tieout-statement-{day}.csv", lambda path: write_csv(path, statement),
-                          ALL, len(statement.rows)))
+        files.append(
+            _publish(
+                directory, f"queue-{queue}-{day}.csv", lambda path, t=table: write_csv(path, t), queue, len(table.rows)
+            )
+        )
+    files.append(
+        _publish(
+            directory, f"tieout-statement-{day}.csv", lambda path: write_csv(path, statement), ALL, len(statement.rows)
+        )
+    )
     manifest = {"snapshot_date": day, "files": [asdict(f) for f in files]}
     _publish(directory, MANIFEST, lambda path: path.write_text(json.dumps(manifest, indent=2) + "\n"), ALL, 0)
     listed = {f.name for f in files} | {MANIFEST}

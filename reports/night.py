@@ -52,8 +52,12 @@ def rows(connection, sql: str, parameters=None) -> list[dict]:
 
 def table_exists(connection, table: str) -> bool:
     schema, name = table.split(".")
-    return connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                              "AND table_name = ?", [schema, name]).fetchone()[0] > 0
+    return (
+        connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def freeze_corrections(connection, snapshot_date: date, refresh: bool = False) -> int:
@@ -64,8 +68,9 @@ def freeze_corrections(connection, snapshot_date: date, refresh: bool = False) -
     connection.execute("CREATE SCHEMA IF NOT EXISTS reports")
     parameters = {"snapshot_date": snapshot_date}
     connection.execute(f"CREATE TABLE IF NOT EXISTS {NIGHT_CORRECTIONS} AS {CORRECTIONS_OF_NIGHT} LIMIT 0", parameters)
-    frozen = connection.execute(f"SELECT count(*) FROM {NIGHT_CORRECTIONS} WHERE snapshot_date = ?",
-                                [snapshot_date]).fetchone()[0]
+    frozen = connection.execute(
+        f"SELECT count(*) FROM {NIGHT_CORRECTIONS} WHERE snapshot_date = ?", [snapshot_date]
+    ).fetchone()[0]
     if frozen and not refresh:
         return frozen
     connection.execute("BEGIN TRANSACTION")
@@ -76,8 +81,9 @@ def freeze_corrections(connection, snapshot_date: date, refresh: bool = False) -
     except BaseException:
         connection.execute("ROLLBACK")
         raise
-    return connection.execute(f"SELECT count(*) FROM {NIGHT_CORRECTIONS} WHERE snapshot_date = ?",
-                              [snapshot_date]).fetchone()[0]
+    return connection.execute(
+        f"SELECT count(*) FROM {NIGHT_CORRECTIONS} WHERE snapshot_date = ?", [snapshot_date]
+    ).fetchone()[0]
 
 
 def load_night(connection, snapshot_date: date) -> Night:
@@ -90,13 +96,22 @@ def load_night(connection, snapshot_date: date) -> Night:
     def night_rows(table: str, order: str) -> list[dict]:
         if table in missing:
             return []
-        return [{k: v for k, v in r.items() if k != "snapshot_date"} for r in rows(
-            connection, f"SELECT * FROM {table} WHERE snapshot_date = ? ORDER BY {order}", [snapshot_date])]
+        return [
+            {k: v for k, v in r.items() if k != "snapshot_date"}
+            for r in rows(
+                connection, f"SELECT * FROM {table} WHERE snapshot_date = ? ORDER BY {order}", [snapshot_date]
+            )
+        ]
 
-    previous_date = connection.execute(f"SELECT max(snapshot_date) FROM {FINDINGS} WHERE snapshot_date < ?",
-                                       [snapshot_date]).fetchone()[0]
-    previous_open = rows(connection, f"SELECT finding_id, code, category, owner_queue, legal_entity FROM {FINDINGS} "
-                                     "WHERE snapshot_date = ? AND status = 'open' ORDER BY finding_id", [previous_date])
+    previous_date = connection.execute(
+        f"SELECT max(snapshot_date) FROM {FINDINGS} WHERE snapshot_date < ?", [snapshot_date]
+    ).fetchone()[0]
+    previous_open = rows(
+        connection,
+        f"SELECT finding_id, code, category, owner_queue, legal_entity FROM {FINDINGS} "
+        "WHERE snapshot_date = ? AND status = 'open' ORDER BY finding_id",
+        [previous_date],
+    )
     return Night(
         snapshot_date=snapshot_date,
         previous_date=previous_date,

@@ -10,30 +10,73 @@ from decimal import Decimal
 from reports.night import Night
 from reports.tables import Column, Table, table_from_rows
 
-CATEGORIES = {"customer": "Customers", "engagement": "Engagements", "time_wip": "Time and WIP",
-              "invoice_cash": "Invoices and cash"}
+CATEGORIES = {
+    "customer": "Customers",
+    "engagement": "Engagements",
+    "time_wip": "Time and WIP",
+    "invoice_cash": "Invoices and cash",
+}
 QUEUES = ("finance", "pmo", "sales_ops")
 UNASSIGNED = "unassigned"
 
 FINDING_COLUMNS = [
-    Column("finding_id", width=22), Column("code", width=28), Column("severity"), Column("status"),
-    Column("owner_queue"), Column("legal_entity"), Column("document_number"), Column("currency"),
-    Column("expected_value"), Column("actual_value"), Column("amount_difference", "money"),
-    Column("money_at_risk", "money"), Column("event_date", "date"), Column("age_days", "int"),
-    Column("first_seen", "date"), Column("last_seen", "date"), Column("held_by"), Column("detail", width=80),
-    Column("customer_global_id"), Column("project_global_id"), Column("crm_id"), Column("psa_id"), Column("erp_id"),
-    Column("correction_id"), Column("confidence", "number"),
+    Column("finding_id", width=22),
+    Column("code", width=28),
+    Column("severity"),
+    Column("status"),
+    Column("owner_queue"),
+    Column("legal_entity"),
+    Column("document_number"),
+    Column("currency"),
+    Column("expected_value"),
+    Column("actual_value"),
+    Column("amount_difference", "money"),
+    Column("money_at_risk", "money"),
+    Column("event_date", "date"),
+    Column("age_days", "int"),
+    Column("first_seen", "date"),
+    Column("last_seen", "date"),
+    Column("held_by"),
+    Column("detail", width=80),
+    Column("customer_global_id"),
+    Column("project_global_id"),
+    Column("crm_id"),
+    Column("psa_id"),
+    Column("erp_id"),
+    Column("correction_id"),
+    Column("confidence", "number"),
 ]
 CORRECTION_COLUMNS = [
-    Column("correction_id", width=22), Column("state"), Column("code", width=28), Column("policy"),
-    Column("target_system"), Column("target_object"), Column("legal_entity"), Column("record_id"), Column("field"),
-    Column("value_before", width=30), Column("value_after", width=30), Column("rule"), Column("proposed_on", "date"),
-    Column("approved_by"), Column("approved_at", "datetime"), Column("attempts", "int"), Column("last_error", width=40),
-    Column("applied_at", "datetime"), Column("verified_at", "datetime"), Column("finding_id", width=22),
+    Column("correction_id", width=22),
+    Column("state"),
+    Column("code", width=28),
+    Column("policy"),
+    Column("target_system"),
+    Column("target_object"),
+    Column("legal_entity"),
+    Column("record_id"),
+    Column("field"),
+    Column("value_before", width=30),
+    Column("value_after", width=30),
+    Column("rule"),
+    Column("proposed_on", "date"),
+    Column("approved_by"),
+    Column("approved_at", "datetime"),
+    Column("attempts", "int"),
+    Column("last_error", width=40),
+    Column("applied_at", "datetime"),
+    Column("verified_at", "datetime"),
+    Column("finding_id", width=22),
 ]
 QUARANTINE_COLUMNS = [
-    Column("system"), Column("entity"), Column("object"), Column("record_id"), Column("rule", width=28),
-    Column("field"), Column("value", width=30), Column("detail", width=80),
+    Column("system"),
+    Column("entity"),
+    Column("object"),
+    Column("record_id"),
+    Column("rule", width=28),
+    Column("field"),
+    Column("value", width=30),
+    Column("detail", width=80),
 ]
 TIEOUT_KEYS = ("legal_entity", "month", "currency")
 TOTAL = "total"
@@ -42,15 +85,23 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 def by_urgency(finding: dict) -> tuple:
     """Open before resolved, then high severity, most money, oldest, stable by id."""
-    return (finding["status"] != "open", SEVERITY_ORDER.get(finding["severity"], 3),
-            -(finding.get("money_at_risk") or 0), -int(finding["age_days"]), finding["finding_id"])
+    return (
+        finding["status"] != "open",
+        SEVERITY_ORDER.get(finding["severity"], 3),
+        -(finding.get("money_at_risk") or 0),
+        -int(finding["age_days"]),
+        finding["finding_id"],
+    )
 
 
 def category_tables(night: Night) -> list[Table]:
     """One table per category, every category present even when it has no finding tonight."""
-    return [table_from_rows(title, FINDING_COLUMNS,
-                            sorted((f for f in night.findings if f["category"] == category), key=by_urgency))
-            for category, title in CATEGORIES.items()]
+    return [
+        table_from_rows(
+            title, FINDING_COLUMNS, sorted((f for f in night.findings if f["category"] == category), key=by_urgency)
+        )
+        for category, title in CATEGORIES.items()
+    ]
 
 
 def queue_of(finding: dict) -> str:
@@ -61,9 +112,12 @@ def queue_tables(night: Night) -> dict[str, Table]:
     """Each owner queue's work list: its open findings (every default queue, and any other that has
     findings tonight)."""
     queues = list(QUEUES) + sorted({queue_of(f) for f in night.open_findings} - set(QUEUES))
-    return {queue: table_from_rows(queue, FINDING_COLUMNS,
-                                   sorted((f for f in night.open_findings if queue_of(f) == queue), key=by_urgency))
-            for queue in queues}
+    return {
+        queue: table_from_rows(
+            queue, FINDING_COLUMNS, sorted((f for f in night.open_findings if queue_of(f) == queue), key=by_urgency)
+        )
+        for queue in queues
+    }
 
 
 def corrections_table(night: Night) -> Table:
@@ -86,8 +140,10 @@ def kind_of(values: list) -> str:
 def tieout_table(night: Night) -> Table:
     """The tie-out statement: the table's rows per legal entity, month and currency (month as
     YYYY-MM), then a total per legal entity and currency of every money column."""
-    records = [{k: v.strftime("%Y-%m") if k == "month" and isinstance(v, date) else v for k, v in r.items()}
-               for r in night.tieout]
+    records = [
+        {k: v.strftime("%Y-%m") if k == "month" and isinstance(v, date) else v for k, v in r.items()}
+        for r in night.tieout
+    ]
     if not records:
         return Table("Tie-out", [Column(k) for k in TIEOUT_KEYS])
     names = list(records[0])

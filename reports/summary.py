@@ -74,8 +74,10 @@ def breakdown(night: Night, title: str, buckets: AgingBuckets) -> Table:
 
     measures = ["open", *SEVERITIES, *buckets.labels, "previous", "new", "resolved"]
     columns = [Column(name) for name in fields]
-    columns += [Column(name, "int") for name in ("open findings", *SEVERITIES, *buckets.labels,
-                                                 "previous night", "change", "new", "resolved")]
+    columns += [
+        Column(name, "int")
+        for name in ("open findings", *SEVERITIES, *buckets.labels, "previous night", "change", "new", "resolved")
+    ]
     columns += [Column(f"money at risk {currency}", "money") for currency in money_columns]
 
     def line(label: tuple, count: Counter, amounts: dict[str, Decimal]) -> tuple:
@@ -98,20 +100,40 @@ def headline(night: Night) -> list[tuple[str, object]]:
         ("Previous night", night.previous_date or "none"),
         ("Open findings", len(night.open_findings)),
         ("High severity", sum(1 for f in night.open_findings if f["severity"] == "high")),
-        ("New since the previous night", sum(1 for f in night.open_findings
-                                             if f["finding_id"] not in {p["finding_id"] for p in night.previous_open})),
+        (
+            "New since the previous night",
+            sum(
+                1 for f in night.open_findings if f["finding_id"] not in {p["finding_id"] for p in night.previous_open}
+            ),
+        ),
         ("Resolved since the previous night", sum(1 for f in night.findings if f["status"] == "resolved")),
     ]
     for currency in currencies(night):
-        lines.append((f"Money at risk {currency}", sum((f["money_at_risk"] for f in night.open_findings
-                                                        if f.get("currency") == currency and f.get("money_at_risk")),
-                                                       Decimal("0.00"))))
+        lines.append(
+            (
+                f"Money at risk {currency}",
+                sum(
+                    (
+                        f["money_at_risk"]
+                        for f in night.open_findings
+                        if f.get("currency") == currency and f.get("money_at_risk")
+                    ),
+                    Decimal("0.00"),
+                ),
+            )
+        )
     lines += [(f"Corrections {state}", states[state]) for state in ("proposed", "approved", "applied", "failed")]
     lines.append(("Quarantined source records", len(night.quarantine)))
-    lines.append(("Open findings held by quarantine (as last seen)",
-                  sum(1 for f in night.open_findings if f.get("held_by") == "quarantine")))
+    lines.append(
+        (
+            "Open findings held by quarantine (as last seen)",
+            sum(1 for f in night.open_findings if f.get("held_by") == "quarantine"),
+        )
+    )
     lines.append(("Legal entities reconciled", ", ".join(e["legal_entity"] for e in night.coverage if e["reconciled"])))
-    lines += [(f"Not reconciled tonight: {e['legal_entity']}", e["note"]) for e in night.coverage if not e["reconciled"]]
+    lines += [
+        (f"Not reconciled tonight: {e['legal_entity']}", e["note"]) for e in night.coverage if not e["reconciled"]
+    ]
     if night.missing_tables:
         lines.append(("Not available tonight", ", ".join(night.missing_tables)))
     return lines

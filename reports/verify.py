@@ -34,8 +34,12 @@ def text_cells(path: Path) -> Iterator[tuple[str, str]]:
 
 def live_cells(directory: Path) -> list[str]:
     """Where a text cell of the night's files would be taken for a formula (should be none)."""
-    return [f"{where}: {text[:40]!r}" for entry in read_manifest(directory)
-            for where, text in text_cells(Path(directory) / entry.name) if is_live(text)]
+    return [
+        f"{where}: {text[:40]!r}"
+        for entry in read_manifest(directory)
+        for where, text in text_cells(Path(directory) / entry.name)
+        if is_live(text)
+    ]
 
 
 def manifest_problems(directory: Path) -> list[str]:

@@ -23,15 +23,25 @@ class Formats:
     def __init__(self, book: xlsxwriter.Workbook):
         self.title = book.add_format({"bold": True, "font_size": 16})
         self.subtitle = book.add_format({"bold": True, "font_size": 12})
-        self.header = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True,
-                                       "valign": "top"})
+        self.header = book.add_format(
+            {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         self.text = book.add_format({})
         self.bold = book.add_format({"bold": True})
-        self.kinds = {kind: book.add_format({"num_format": num_format}) for kind, num_format in
-                      {"money": "#,##0.00", "int": "0", "number": "0.00", "date": "yyyy-mm-dd",
-                       "datetime": "yyyy-mm-dd hh:mm:ss"}.items()}
-        self.total_kinds = {kind: book.add_format({"num_format": fmt.num_format, "bold": True, "top": 1})
-                            for kind, fmt in self.kinds.items()}
+        self.kinds = {
+            kind: book.add_format({"num_format": num_format})
+            for kind, num_format in {
+                "money": "#,##0.00",
+                "int": "0",
+                "number": "0.00",
+                "date": "yyyy-mm-dd",
+                "datetime": "yyyy-mm-dd hh:mm:ss",
+            }.items()
+        }
+        self.total_kinds = {
+            kind: book.add_format({"num_format": fmt.num_format, "bold": True, "top": 1})
+            for kind, fmt in self.kinds.items()
+        }
         self.total_text = book.add_format({"bold": True, "top": 1})
 
 
@@ -43,8 +53,12 @@ def write_value(sheet, row: int, col: int, value, kind: str, formats: Formats, t
     elif isinstance(value, bool):
         sheet.write_string(row, col, str(value).lower(), formats.total_text if total else formats.text)
     elif isinstance(value, (int, float, Decimal)):
-        sheet.write_number(row, col, float(value), kinds["money" if isinstance(value, Decimal) else
-                                                          kind if kind in ("int", "number") else "number"])
+        sheet.write_number(
+            row,
+            col,
+            float(value),
+            kinds["money" if isinstance(value, Decimal) else kind if kind in ("int", "number") else "number"],
+        )
     elif isinstance(value, datetime):
         sheet.write_datetime(row, col, value, kinds["datetime"])
     elif isinstance(value, date):
@@ -65,8 +79,10 @@ def write_table(sheet, table: Table, top: int, formats: Formats, fit: dict[int, 
     """`table` with its header at row `top`; returns the row after it. Column widths grow in `fit`."""
     for col, column in enumerate(table.columns):
         sheet.write_string(top, col, neutralise(column.name), formats.header)
-        fit[col] = max(fit.get(col, 0), column.width or min(MAX_WIDTH, max(
-            [len(column.name)] + [shown_width(r[col]) for r in table.rows[:500]])))
+        fit[col] = max(
+            fit.get(col, 0),
+            column.width or min(MAX_WIDTH, max([len(column.name)] + [shown_width(r[col]) for r in table.rows[:500]])),
+        )
     for offset, row in enumerate(table.rows, start=1):
         for col, column in enumerate(table.columns):
             write_value(sheet, top + offset, col, row[col], column.kind, formats)
@@ -91,8 +107,15 @@ def detail_sheet(book, formats: Formats, name: str, table: Table) -> None:
         sheet.set_column(col, col, width + 2)
 
 
-def summary_sheet(book, formats: Formats, title: str, lines: list[tuple[str, object]], tables: list[Table],
-                  chart_source: Table, bucket_labels: list[str]) -> None:
+def summary_sheet(
+    book,
+    formats: Formats,
+    title: str,
+    lines: list[tuple[str, object]],
+    tables: list[Table],
+    chart_source: Table,
+    bucket_labels: list[str],
+) -> None:
     """The headline figures, then the breakdown tables; the charts beside them read `chart_source`
     (the by-queue table): open findings per aging bucket stacked by queue, and open findings per queue."""
     sheet = book.add_worksheet("Summary")
@@ -130,27 +153,44 @@ def add_charts(book, sheet, source: Table, header_row: int, bucket_labels: list[
     aging = book.add_chart({"type": "column", "subtype": "stacked"})
     first_bucket, last_bucket = names.index(bucket_labels[0]), names.index(bucket_labels[-1])
     for row in range(first_row, last_row + 1):
-        aging.add_series({"name": ["Summary", row, 0], "categories": ["Summary", header_row, first_bucket,
-                                                                      header_row, last_bucket],
-                          "values": ["Summary", row, first_bucket, row, last_bucket]})
+        aging.add_series(
+            {
+                "name": ["Summary", row, 0],
+                "categories": ["Summary", header_row, first_bucket, header_row, last_bucket],
+                "values": ["Summary", row, first_bucket, row, last_bucket],
+            }
+        )
     aging.set_title({"name": "Open findings by age (days)"})
     aging.set_y_axis({"name": "findings"})
     sheet.insert_chart(1, CHART_COLUMN, aging, {"x_scale": 1.1, "y_scale": 1.0})
     queues = book.add_chart({"type": "bar"})
     open_column = names.index("open findings")
-    queues.add_series({"name": "Open findings", "categories": ["Summary", first_row, 0, last_row, 0],
-                       "values": ["Summary", first_row, open_column, last_row, open_column],
-                       "data_labels": {"value": True}})
+    queues.add_series(
+        {
+            "name": "Open findings",
+            "categories": ["Summary", first_row, 0, last_row, 0],
+            "values": ["Summary", first_row, open_column, last_row, open_column],
+            "data_labels": {"value": True},
+        }
+    )
     queues.set_title({"name": "Open findings by owner queue"})
     queues.set_legend({"none": True})
     sheet.insert_chart(1, CHART_COLUMN, queues, {"x_offset": 560, "x_scale": 1.0, "y_scale": 1.0})
 
 
-def write_workbook(path: Path, snapshot_date: date, title: str, lines: list[tuple[str, object]],
-                   breakdowns: list[Table], chart_source: Table, bucket_labels: list[str],
-                   details: list[tuple[str, Table]]) -> None:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
+def write_workbook(
+    path: Path,
+    snapshot_date: date,
+    title: str,
+    lines: list[tuple[str, object]],
+    breakdowns: list[Table],
+    chart_source: Table,
+    bucket_labels: list[str],
+    details: list[tuple[str, Table]],
+) -> None:
+    book = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     book.set_properties({"title": title, "author": "tieout", "created": datetime.combine(snapshot_date, time())})
     formats = Formats(book)
     summary_sheet(book, formats, title, lines, breakdowns, chart_source, bucket_labels)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from resources.http import RequestStats, SourceSystemError
@@ -32,7 +32,7 @@ class Extraction:
     unavailable: dict[str, str] = field(default_factory=dict)  # entity -> why its source failed tonight
     stats: RequestStats = field(default_factory=RequestStats)
 
-    def add(self, other: "Extraction") -> None:
+    def add(self, other: Extraction) -> None:
         """Fold in another entity's records (their request stats are already shared)."""
         self.records += other.records
         self.deleted += other.deleted
@@ -52,12 +52,20 @@ def record_id_of(payload: dict, key: str) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def follow_pages(client: "ApiClient", *, object_name: str, url: str, params: dict, since: str | None,
-                 list_key: str, id_key: str, updated_key: str,
-                 next_url: Callable[[dict], str | None]) -> Extraction:
+def follow_pages(
+    client: ApiClient,
+    *,
+    object_name: str,
+    url: str,
+    params: dict,
+    since: str | None,
+    list_key: str,
+    id_key: str,
+    updated_key: str,
+    next_url: Callable[[dict], str | None],
+) -> Extraction:
     """Fetch every page of a list whose response names its successor (a cursor or link)."""
-    extraction = Extraction(mode="incremental" if since else "full", entities=[] if since else [""],
-                            stats=client.stats)
+    extraction = Extraction(mode="incremental" if since else "full", entities=[] if since else [""], stats=client.stats)
     page, next_page_url, next_params = 1, url, params
     while next_page_url:
         body = client.request_json("GET", next_page_url, object_name=object_name, page=page, params=next_params)

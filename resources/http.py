@@ -36,7 +36,7 @@ class RequestStats:
     pages: int = 0
     waited_seconds: float = 0.0
 
-    def add(self, other: "RequestStats") -> None:
+    def add(self, other: RequestStats) -> None:
         self.requests += other.requests
         self.retries += other.retries
         self.pages += other.pages
@@ -93,20 +93,35 @@ class ApiClient:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": "tieout (reconciliation pipeline)", **self.headers})
 
-    def request_json(self, method: str, path_or_url: str, *, object_name: str, page: int | None = None,
-                     params: dict | None = None, json_body=None, extra_headers: dict | None = None):
+    def request_json(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        object_name: str,
+        page: int | None = None,
+        params: dict | None = None,
+        json_body=None,
+        extra_headers: dict | None = None,
+    ):
         """Send one request, retrying transient failures; return the decoded JSON (None on 204)."""
         url = path_or_url if path_or_url.startswith("http") else self.base_url.rstrip("/") + path_or_url
         for attempt in range(self.max_retries + 1):
             self.stats.waited_seconds += self.limiter.wait_turn()
             self.stats.requests += 1
             try:
-                response = self.session.request(method, url, params=params, json=json_body,
-                                                headers=extra_headers, timeout=self.timeout_seconds)
+                response = self.session.request(
+                    method, url, params=params, json=json_body, headers=extra_headers, timeout=self.timeout_seconds
+                )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if self.stats.requests == 1 and _refused(exc):  # nothing listens there: a wrong URL, not bad luck
-                    raise SourceSystemError(self.system, object_name, page, None,
-                                            f"connection refused at {self.base_url} (check its URL setting)") from None
+                    raise SourceSystemError(
+                        self.system,
+                        object_name,
+                        page,
+                        None,
+                        f"connection refused at {self.base_url} (check its URL setting)",
+                    ) from None
                 failure, retry_after, status = f"{type(exc).__name__}", None, None
             else:
                 status = response.status_code
@@ -120,8 +135,9 @@ class ApiClient:
                 else:
                     raise SourceSystemError(self.system, object_name, page, status, self._vendor_message(response))
             if attempt == self.max_retries:
-                raise SourceSystemError(self.system, object_name, page, status,
-                                        f"{failure} (gave up after {attempt + 1} attempts)")
+                raise SourceSystemError(
+                    self.system, object_name, page, status, f"{failure} (gave up after {attempt + 1} attempts)"
+                )
             pause = self._pause(attempt, retry_after)
             log.warning("%s %s page %s: %s; retrying in %.1fs", self.system, object_name, page, failure, pause)
             self.stats.retries += 1

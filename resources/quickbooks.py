@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from dagster import ConfigurableResource
@@ -30,7 +30,14 @@ class QuickBooksResource(ConfigurableResource):
 
     system: ClassVar[str] = "quickbooks"
     objects: ClassVar[tuple[str, ...]] = (
-        "CompanyInfo", "Preferences", "Customer", "Employee", "Item", "Invoice", "Payment", "CreditMemo",
+        "CompanyInfo",
+        "Preferences",
+        "Customer",
+        "Employee",
+        "Item",
+        "Invoice",
+        "Payment",
+        "CreditMemo",
         "TimeActivity",
     )
 
@@ -86,7 +93,10 @@ class QuickBooksResource(ConfigurableResource):
             page = extraction.stats.pages = extraction.stats.pages + 1
             query = f"select * from {object_name}{where} startposition {start} maxresults {self.page_size}"
             body = client.request_json(
-                "GET", f"/v3/company/{realm}/query", object_name=f"{object_name} ({entity})", page=page,
+                "GET",
+                f"/v3/company/{realm}/query",
+                object_name=f"{object_name} ({entity})",
+                page=page,
                 params={"query": query, "minorversion": self.minor_version},
             )
             if not isinstance(body, dict) or not isinstance(body.get("QueryResponse"), dict):
@@ -98,14 +108,18 @@ class QuickBooksResource(ConfigurableResource):
             start += self.page_size
         extraction.entities.append(entity)
 
-    def _changed_since(self, client: ApiClient, extraction: Extraction, entity: str, realm: str,
-                       object_name: str, since: str) -> bool:
+    def _changed_since(
+        self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, since: str
+    ) -> bool:
         """Fold in the CDC changes; False when CDC cannot answer completely and a sweep is needed."""
-        if datetime.now(timezone.utc) - datetime.fromisoformat(since.replace("Z", "+00:00")) >= CDC_LOOKBACK:
+        if datetime.now(UTC) - datetime.fromisoformat(since.replace("Z", "+00:00")) >= CDC_LOOKBACK:
             return False
         page = extraction.stats.pages = extraction.stats.pages + 1
         body = client.request_json(
-            "GET", f"/v3/company/{realm}/cdc", object_name=f"{object_name} ({entity})", page=page,
+            "GET",
+            f"/v3/company/{realm}/cdc",
+            object_name=f"{object_name} ({entity})",
+            page=page,
             params={"entities": object_name, "changedSince": since, "minorversion": self.minor_version},
         )
         try:

@@ -14,10 +14,32 @@ from resources.http import ApiClient, ClientRateLimiter
 from resources.sandbox import SandboxResource
 
 STANDARD_FIELDS = {
-    "Account": ["Id", "Name", "ParentId", "Website", "CurrencyIsoCode", "IsDeleted", "CreatedDate",
-                "LastModifiedDate", "SystemModstamp"],
-    "Opportunity": ["Id", "AccountId", "Name", "StageName", "IsWon", "IsClosed", "Amount", "CloseDate",
-                    "CurrencyIsoCode", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp"],
+    "Account": [
+        "Id",
+        "Name",
+        "ParentId",
+        "Website",
+        "CurrencyIsoCode",
+        "IsDeleted",
+        "CreatedDate",
+        "LastModifiedDate",
+        "SystemModstamp",
+    ],
+    "Opportunity": [
+        "Id",
+        "AccountId",
+        "Name",
+        "StageName",
+        "IsWon",
+        "IsClosed",
+        "Amount",
+        "CloseDate",
+        "CurrencyIsoCode",
+        "IsDeleted",
+        "CreatedDate",
+        "LastModifiedDate",
+        "SystemModstamp",
+    ],
 }
 
 
@@ -44,8 +66,13 @@ class SalesforceResource(ConfigurableResource):
 
     def fields(self, object_name: str) -> list[str]:
         custom = {
-            "Account": [self.legal_entity_field, self.psa_client_id_field, self.erp_customer_id_field,
-                        self.open_ar_field, self.tax_id_field],
+            "Account": [
+                self.legal_entity_field,
+                self.psa_client_id_field,
+                self.erp_customer_id_field,
+                self.open_ar_field,
+                self.tax_id_field,
+            ],
             "Opportunity": [self.legal_entity_field, self.billing_model_field, self.psa_project_id_field],
         }
         return STANDARD_FIELDS[object_name] + custom[object_name]
@@ -55,8 +82,10 @@ class SalesforceResource(ConfigurableResource):
         return ApiClient(
             system=self.system,
             base_url=base_url,
-            headers={"Authorization": f"Bearer {credentials['access_token']}",
-                     "Sforce-Query-Options": f"batchSize={self.batch_size}"},
+            headers={
+                "Authorization": f"Bearer {credentials['access_token']}",
+                "Sforce-Query-Options": f"batchSize={self.batch_size}",
+            },
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
         )
 
@@ -66,8 +95,13 @@ class SalesforceResource(ConfigurableResource):
 
     def extract(self, object_name: str, since: str | None) -> Extraction:
         return follow_pages(
-            self.client(), object_name=object_name, url=f"/services/data/{self.api_version}/query",
-            params={"q": self.soql(object_name, since)}, since=since,
-            list_key="records", id_key="Id", updated_key="SystemModstamp",
+            self.client(),
+            object_name=object_name,
+            url=f"/services/data/{self.api_version}/query",
+            params={"q": self.soql(object_name, since)},
+            since=since,
+            list_key="records",
+            id_key="Id",
+            updated_key="SystemModstamp",
             next_url=lambda body: None if body.get("done", True) else body.get("nextRecordsUrl"),
         )

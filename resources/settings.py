@@ -34,4 +34,6 @@ def check_sources() -> None:
     for url, needed in SOURCE_CREDENTIALS.items():
         missing = [name for name in needed if not os.environ.get(name)] if os.environ.get(url) else []
         if missing:
-            raise ValueError(f"{url} is set without {' and '.join(missing)}: set them too, or unset it to use the sandbox")
+            raise ValueError(
+                f"{url} is set without {' and '.join(missing)}: set them too, or unset it to use the sandbox"
+            )

@@ -14,7 +14,7 @@ from sandbox.store import SandboxStore
 
 log = logging.getLogger("tieout.sandbox")
 
-_running: dict[Path, "SandboxRuntime"] = {}
+_running: dict[Path, SandboxRuntime] = {}
 _lock = threading.Lock()
 
 
@@ -65,8 +65,11 @@ def running_sandbox(directory: str | Path, size: str = "demo", ports: dict[str, 
                 cls.system: cls(store, faults=Faults.from_json(faults)).serve(port=(ports or {}).get(cls.system, 0))
                 for cls in (SalesforceEmulator, HarvestEmulator, QuickBooksEmulator)
             }
-            log.warning("using the sandbox firm in %s: %s", directory,
-                        ", ".join(f"{name} at {e.base_url}" for name, e in emulators.items()))
+            log.warning(
+                "using the sandbox firm in %s: %s",
+                directory,
+                ", ".join(f"{name} at {e.base_url}" for name, e in emulators.items()),
+            )
             _running[directory] = SandboxRuntime(directory, store, emulators)
         return _running[directory]
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 SCHEMA = """
@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,21 @@ class SandboxStore:
                    VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (system, tenant, object, id) DO UPDATE
                    SET updated_at = excluded.updated_at, payload = excluded.payload""",
-                ((system, tenant, object, str(id), next_seq + offset, updated_at, json.dumps(payload))
-                 for offset, (id, payload, updated_at) in enumerate(rows)),
+                (
+                    (system, tenant, object, str(id), next_seq + offset, updated_at, json.dumps(payload))
+                    for offset, (id, payload, updated_at) in enumerate(rows)
+                ),
             )
 
     def get(self, system: str, tenant: str, object: str, id: str) -> dict | None:
-        row = self._db().execute(
-            "SELECT payload FROM records WHERE system=? AND tenant=? AND object=? AND id=?",
-            (system, tenant, object, str(id)),
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "SELECT payload FROM records WHERE system=? AND tenant=? AND object=? AND id=?",
+                (system, tenant, object, str(id)),
+            )
+            .fetchone()
+        )
         return json.loads(row[0]) if row else None
 
     def delete(self, system: str, tenant: str, object: str, id: str) -> bool:
@@ -149,8 +155,10 @@ class SandboxStore:
         """An expression index, so listing newest-first by a payload field reads one page, not all."""
         if not name.isidentifier():
             raise ValueError(f"not a payload field name: {name!r}")
-        self._db().execute(f"CREATE INDEX IF NOT EXISTS records_by_{name} ON records "
-                           f"(system, tenant, object, json_extract(payload, '$.{name}'), seq)")
+        self._db().execute(
+            f"CREATE INDEX IF NOT EXISTS records_by_{name} ON records "
+            f"(system, tenant, object, json_extract(payload, '$.{name}'), seq)"
+        )
 
     def count(self, system: str, tenant: str, object: str, *, updated_since: str | None = None) -> int:
         sql = "SELECT COUNT(*) FROM records WHERE system=? AND tenant=? AND object=?"
@@ -162,15 +170,20 @@ class SandboxStore:
 
     def next_id(self, system: str, tenant: str, object: str, start: int = 1) -> int:
         """The next free numeric id for a new record (vendors with integer ids)."""
-        row = self._db().execute(
-            "SELECT MAX(CAST(id AS INTEGER)) FROM records WHERE system=? AND tenant=? AND object=?",
-            (system, tenant, object),
-        ).fetchone()
+        row = (
+            self._db()
+            .execute(
+                "SELECT MAX(CAST(id AS INTEGER)) FROM records WHERE system=? AND tenant=? AND object=?",
+                (system, tenant, object),
+            )
+            .fetchone()
+        )
         return max(start, (row[0] or 0) + 1)
 
     # -- request log ---------------------------------------------------------------------
-    def log_request(self, system: str, tenant: str, method: str, path: str, query: str, status: int,
-                    body: str | None = None) -> None:
+    def log_request(
+        self, system: str, tenant: str, method: str, path: str, query: str, status: int, body: str | None = None
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO requests (system, tenant, method, path, query, status, body, at)"

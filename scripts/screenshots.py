@@ -84,8 +84,21 @@ def portal_pages(url: str, night: str, out: Path, downloads: Path) -> list[Path]
 
 
 def workbook_pages(workbook: Path, out: Path, work: Path) -> list[Path]:
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{work}/lo-profile", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(work), str(workbook)], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{work}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     pdf = work / (workbook.stem + ".pdf")
     shutil.copy(pdf, out / pdf.name)
     subprocess.run(["pdftoppm", "-r", "110", "-png", str(pdf), str(out / "workbook-page")], check=True)
@@ -102,13 +115,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         warehouse, reports = prepare(work, args.warehouse, args.night)
-        config = dataclasses.replace(load_config(), reports_dir=reports, warehouse=warehouse,
-                                     audit_log=work / "audit.jsonl")
+        config = dataclasses.replace(
+            load_config(), reports_dir=reports, warehouse=warehouse, audit_log=work / "audit.jsonl"
+        )
         (work / "downloads").mkdir()
         with running_portal(config) as url:
             shots = portal_pages(url, args.night.isoformat(), args.out, work / "downloads")
-        shots += workbook_pages(reports / args.night.isoformat() / f"tieout-{args.night.isoformat()}.xlsx",
-                                args.out, work)
+        shots += workbook_pages(
+            reports / args.night.isoformat() / f"tieout-{args.night.isoformat()}.xlsx", args.out, work
+        )
     print("\n".join(str(p) for p in shots))
     return 0
 

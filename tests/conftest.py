@@ -1,7 +1,10 @@
 """Fixtures shared by the whole suite."""
 
+import json
 import os
+import threading
 from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,31 @@ def tieout_env(small_firm, tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("TIEOUT_SANDBOX_SIZE", "small")
     monkeypatch.setenv("TIEOUT_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     return tmp_path / "warehouse.duckdb"
+
+
+class Receiver:
+    """A local stand-in for a Slack-compatible webhook: it keeps every JSON body posted to it."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/tieout"
+
+
+@pytest.fixture
+def webhook(monkeypatch):
+    receiver = Receiver()
+    monkeypatch.setenv("TIEOUT_ALERT_WEBHOOK_URL", receiver.url)
+    yield receiver
+    receiver.server.shutdown()

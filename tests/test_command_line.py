@@ -30,7 +30,10 @@ def test_a_night_outside_the_partitions_names_the_valid_range(capsys):
     future = (date.today() + timedelta(days=30)).isoformat()
     assert main(["run", "--date", future]) == 2
     yesterday = (date.today() - timedelta(days=1)).isoformat()
-    assert capsys.readouterr().err == f"tieout: {future}: not a night that can run; nights run from 2025-01-01 to {yesterday}\n"
+    assert (
+        capsys.readouterr().err
+        == f"tieout: {future}: not a night that can run; nights run from 2025-01-01 to {yesterday}\n"
+    )
 
 
 def test_a_backfill_that_ends_before_it_starts_is_refused(capsys):
@@ -47,15 +50,18 @@ def test_approving_an_unknown_correction_names_it(tmp_path, monkeypatch, capsys)
 def test_an_impossible_date_names_the_option(capsys):
     assert main(["run", "--date", "2026-13-45"]) == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        "tieout run: error: argument --date: '2026-13-45' is not a day written YYYY-MM-DD (month must be in 1..12)")
+        "tieout run: error: argument --date: '2026-13-45' is not a day written YYYY-MM-DD (month must be in 1..12)"
+    )
 
 
 def test_a_source_url_without_its_token_is_refused_before_anything_runs(monkeypatch, capsys):
     monkeypatch.setenv("TIEOUT_SALESFORCE_INSTANCE_URL", "https://acme.my.salesforce.com")
     monkeypatch.delenv("TIEOUT_SALESFORCE_ACCESS_TOKEN", raising=False)
     assert main(["run", "--date", SNAPSHOT_DATE]) == 2
-    assert capsys.readouterr().err == ("tieout: TIEOUT_SALESFORCE_INSTANCE_URL is set without "
-                                       "TIEOUT_SALESFORCE_ACCESS_TOKEN: set them too, or unset it to use the sandbox\n")
+    assert capsys.readouterr().err == (
+        "tieout: TIEOUT_SALESFORCE_INSTANCE_URL is set without "
+        "TIEOUT_SALESFORCE_ACCESS_TOKEN: set them too, or unset it to use the sandbox\n"
+    )
 
 
 def test_a_refused_first_connection_fails_at_once_naming_system_and_url():
@@ -65,17 +71,31 @@ def test_a_refused_first_connection_fails_at_once_naming_system_and_url():
     with pytest.raises(SourceSystemError) as refused:
         client.request_json("GET", "/v2/clients", object_name="clients", page=1)
     assert time.monotonic() - started < 5 and client.stats.requests == 1 and client.stats.retries == 0
-    assert str(refused.value) == f"harvest: no response on clients page 1: connection refused at {url} (check its URL setting)"
+    assert (
+        str(refused.value)
+        == f"harvest: no response on clients page 1: connection refused at {url} (check its URL setting)"
+    )
     assert "secret-token" not in str(refused.value)
 
 
 def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(small_firm, tmp_path):
-    env = {**os.environ, "TIEOUT_SANDBOX_DIR": str(small_firm), "TIEOUT_SANDBOX_SIZE": "small",
-           "TIEOUT_WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "TIEOUT_HOME": str(tmp_path / "home"),
-           "DAGSTER_HOME": str(tmp_path / "home" / "dagster")}
+    env = {
+        **os.environ,
+        "TIEOUT_SANDBOX_DIR": str(small_firm),
+        "TIEOUT_SANDBOX_SIZE": "small",
+        "TIEOUT_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "TIEOUT_HOME": str(tmp_path / "home"),
+        "DAGSTER_HOME": str(tmp_path / "home" / "dagster"),
+    }
     controller, terminal = pty.openpty()
-    night = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--date", SNAPSHOT_DATE], cwd=REPO, env=env,
-                             stdin=terminal, stdout=terminal, stderr=terminal)
+    night = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", "--date", SNAPSHOT_DATE],
+        cwd=REPO,
+        env=env,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    )
     os.close(terminal)
     output = b""
     while not re.search(rb"night of \S+ \[#*\.*\] [1-9]", output):  # a step has finished: the night is under way
@@ -98,9 +118,24 @@ def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(sma
 
 def test_sandbox_serve_listens_on_the_given_ports_and_prints_what_a_client_needs(small_firm):
     ports = {system: free_port() for system in ("salesforce", "harvest", "quickbooks")}
-    served = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "sandbox", "serve", "--size", "small",
-                               "--dir", str(small_firm), *(f"--{s}-port={p}" for s, p in ports.items())],
-                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    served = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "sandbox",
+            "serve",
+            "--size",
+            "small",
+            "--dir",
+            str(small_firm),
+            *(f"--{s}-port={p}" for s, p in ports.items()),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     lines = [served.stdout.readline().strip() for _ in range(4)]
     served.send_signal(signal.SIGINT)
     assert served.wait(timeout=30) == 0

@@ -14,10 +14,22 @@ from tests.conftest import REPO, SNAPSHOT_DATE
 
 def start_night(sandbox, warehouse, home):
     """`tieout run` for the test night in its own process, output (both streams) captured."""
-    env = {**os.environ, "TIEOUT_SANDBOX_DIR": str(sandbox), "TIEOUT_SANDBOX_SIZE": "small",
-           "TIEOUT_WAREHOUSE": str(warehouse), "TIEOUT_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--date", SNAPSHOT_DATE], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "TIEOUT_SANDBOX_DIR": str(sandbox),
+        "TIEOUT_SANDBOX_SIZE": "small",
+        "TIEOUT_WAREHOUSE": str(warehouse),
+        "TIEOUT_HOME": str(home),
+        "DAGSTER_HOME": str(home / "dagster"),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run", "--date", SNAPSHOT_DATE],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def finish(night) -> str:
@@ -31,8 +43,10 @@ def table_counts(warehouse) -> dict[str, int]:
     """Rows of every warehouse table, by qualified name."""
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         tables = connection.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL").fetchall()
-        return {f"{schema}.{table}": connection.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-                for schema, table in tables}
+        return {
+            f"{schema}.{table}": connection.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+            for schema, table in tables
+        }
 
 
 def test_two_overlapping_nights_both_succeed_and_load_once(small_firm, small_firm_template, tmp_path):
@@ -54,10 +68,13 @@ def test_two_overlapping_nights_both_succeed_and_load_once(small_firm, small_fir
     assert progress[-1][2].startswith("reports__")
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        loads = connection.execute("SELECT system, object, snapshot_date::VARCHAR, count(*) FROM raw.load_log "
-                                   "GROUP BY ALL ORDER BY ALL").fetchall()
-        raw_tables = connection.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
-                                        "AND table_name NOT IN ('load_log', 'unavailable_entities')").fetchone()[0]
+        loads = connection.execute(
+            "SELECT system, object, snapshot_date::VARCHAR, count(*) FROM raw.load_log GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        raw_tables = connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' "
+            "AND table_name NOT IN ('load_log', 'unavailable_entities')"
+        ).fetchone()[0]
     assert len(loads) == raw_tables
     assert {(snapshot_date, count) for _, _, snapshot_date, count in loads} == {(SNAPSHOT_DATE, 1)}
     assert table_counts(warehouse) == table_counts(reference)

@@ -1,5 +1,7 @@
 """The vendor connectors against the emulators over real HTTP: paging boundaries and auth errors."""
 
+import json
+
 import pytest
 
 from resources.harvest import HarvestResource
@@ -40,10 +42,15 @@ def test_salesforce_paging_boundaries(sandbox, store):
 
     def grow_to(count):
         existing = store.count("salesforce", "", "Account")
-        store.put_many("salesforce", "", "Account", [
-            (f"001ZZ{n:013d}", {**template, "Id": f"001ZZ{n:013d}"}, "2026-01-01T00:00:00Z")
-            for n in range(existing, count)
-        ])
+        store.put_many(
+            "salesforce",
+            "",
+            "Account",
+            [
+                (f"001ZZ{n:013d}", {**template, "Id": f"001ZZ{n:013d}"}, "2026-01-01T00:00:00Z")
+                for n in range(existing, count)
+            ],
+        )
 
     connector = SalesforceResource(sandbox=sandbox, batch_size=200)
     grow_to(200)
@@ -79,11 +86,24 @@ def test_a_bad_token_names_the_system_and_hides_the_secret(sandbox, system):
     url = runtime.base_url(system)
     connector, object_name = {
         "salesforce": (SalesforceResource(instance_url=url, access_token=secret, sandbox=sandbox), "Account"),
-        "harvest": (HarvestResource(base_url=url, account_id=runtime.credentials("harvest")["account_id"],
-                                    access_token=secret, sandbox=sandbox), "clients"),
-        "quickbooks": (QuickBooksResource(base_url=url, access_token=secret, sandbox=sandbox,
-                                          realms='{"US": "%s"}' % runtime.legal_entities()[0]["realm_id"]),
-                       "Customer"),
+        "harvest": (
+            HarvestResource(
+                base_url=url,
+                account_id=runtime.credentials("harvest")["account_id"],
+                access_token=secret,
+                sandbox=sandbox,
+            ),
+            "clients",
+        ),
+        "quickbooks": (
+            QuickBooksResource(
+                base_url=url,
+                access_token=secret,
+                sandbox=sandbox,
+                realms=json.dumps({"US": runtime.legal_entities()[0]["realm_id"]}),
+            ),
+            "Customer",
+        ),
     }[system]
     with pytest.raises(SourceSystemError) as failure:
         connector.extract(object_name, None)

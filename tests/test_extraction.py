@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import duckdb
-import pytest
 import requests
 from dagster import materialize
 
@@ -13,6 +12,7 @@ from pipelines.resources import build_resources
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
 from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
+
 EXTRACTED = [(c.system, o) for c in SOURCE_CONNECTORS for o in c.objects]
 
 
@@ -20,22 +20,32 @@ def run_night(snapshot_date=SNAPSHOT_DATE, mode="auto", raise_on_error=True):
     run_config = {}
     if mode != "auto":
         run_config = {"ops": {a.op.name: {"config": {"mode": mode}} for a in extraction_assets}}
-    return materialize(extraction_assets, partition_key=snapshot_date, resources=build_resources(),
-                       run_config=run_config, raise_on_error=raise_on_error)
+    return materialize(
+        extraction_assets,
+        partition_key=snapshot_date,
+        resources=build_resources(),
+        run_config=run_config,
+        raise_on_error=raise_on_error,
+    )
 
 
 def snapshot(warehouse, system, object_name, snapshot_date=SNAPSHOT_DATE):
     """The snapshot's records as {(entity, record_id): payload text}, plus its row count."""
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        rows = db.execute(f"SELECT entity, record_id, payload::VARCHAR FROM {raw_table(system, object_name)} "
-                          "WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+        rows = db.execute(
+            f"SELECT entity, record_id, payload::VARCHAR FROM {raw_table(system, object_name)} WHERE snapshot_date = ?",
+            [snapshot_date],
+        ).fetchall()
     return {(e, r): p for e, r, p in rows}, len(rows)
 
 
 def load_log(warehouse, snapshot_date):
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        rows = db.execute("SELECT system, object, mode, fetched_rows, rows, requests, retries FROM raw.load_log "
-                          "WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+        rows = db.execute(
+            "SELECT system, object, mode, fetched_rows, rows, requests, retries FROM raw.load_log "
+            "WHERE snapshot_date = ?",
+            [snapshot_date],
+        ).fetchall()
     return {(s, o): dict(mode=m, fetched=f, rows=r, requests=q, retries=t) for s, o, m, f, r, q, t in rows}
 
 
@@ -107,7 +117,8 @@ def test_a_second_night_fetches_only_what_changed(tieout_env, recent_firm, monke
     harvest = runtime.credentials("harvest")
     client = store.list("harvest", "", "clients", limit=1)[0]
     response = requests.patch(
-        f"{runtime.base_url('harvest')}/v2/clients/{client['id']}", json={"name": "Renamed Client Ltd"},
+        f"{runtime.base_url('harvest')}/v2/clients/{client['id']}",
+        json={"name": "Renamed Client Ltd"},
         headers={"Authorization": f"Bearer {harvest['access_token']}", "Harvest-Account-Id": harvest["account_id"]},
     )
     assert response.status_code == 200, response.text

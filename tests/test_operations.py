@@ -3,9 +3,7 @@
 import json
 import logging
 import re
-import threading
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime
 
 import pytest
 from dagster import (
@@ -27,7 +25,7 @@ from tests.conftest import SNAPSHOT_DATE
 
 
 def test_the_2am_tick_runs_the_night_that_just_ended():
-    context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc))
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 21, 2, 0, tzinfo=UTC))
     schedule = defs.resolve_schedule_def(nightly_schedule.name)
     requests = schedule.evaluate_tick(context).run_requests
     assert [r.partition_key for r in requests] == ["2026-11-20"]
@@ -61,46 +59,21 @@ def test_sandbox_build_from_the_command_line_says_how_far_it_is(tmp_path, caplog
     assert [int(step.group(1)) for step in steps] == list(range(total // 10, total + 1, total // 10))
 
 
-class Receiver:
-    """A local stand-in for a Slack-compatible webhook: it keeps every JSON body posted to it."""
-
-    def __init__(self):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/tieout"
-
-
-@pytest.fixture
-def webhook(monkeypatch):
-    receiver = Receiver()
-    monkeypatch.setenv("TIEOUT_ALERT_WEBHOOK_URL", receiver.url)
-    yield receiver
-    receiver.server.shutdown()
-
-
 def test_a_failed_night_posts_an_alert_to_the_webhook(tieout_env, small_firm, webhook):
     faults = running_sandbox(small_firm).faults("harvest")
     faults.server_error_next, faults.retry_after = 100, 0
     with DagsterInstance.ephemeral() as instance:
         harvest = [a for a in extraction_assets if a.key.path[1] == "harvest"]
-        result = materialize(harvest, partition_key=SNAPSHOT_DATE, resources=build_resources(), instance=instance,
-                             raise_on_error=False)
+        result = materialize(
+            harvest, partition_key=SNAPSHOT_DATE, resources=build_resources(), instance=instance, raise_on_error=False
+        )
         assert not result.success
         failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0]
         context = build_run_status_sensor_context(
-            sensor_name=alert_on_run_failure.name, dagster_instance=instance,
-            dagster_run=instance.get_run_by_id(result.run_id), dagster_event=failure.dagster_event,
+            sensor_name=alert_on_run_failure.name,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+            dagster_event=failure.dagster_event,
         ).for_run_failure()
         alert_on_run_failure(context)
     assert len(webhook.received) == 1
@@ -118,22 +91,29 @@ def test_a_night_that_succeeds_with_a_failed_check_posts_an_alert(tieout_env, sm
 
     store = SandboxStore(small_firm / "state.db")
     clients = store.list("harvest", "", "clients")
-    store.put_many("harvest", "", "clients",
-                   [(str(c["id"]), {**c, "billing_contact": "ap@example.com"}, c["updated_at"]) for c in clients])
-    clients_only = [*[a for a in extraction_assets if a.key.path[1:] == ["harvest", "clients"]],
-                    *[a for a in validation_assets if a.key.path[1:] == ["harvest", "clients"]],
-                    *[c for c in validation_checks
-                      if all(k.asset_key.path[1:] == ["harvest", "clients"] for k in c.check_keys)]]
+    store.put_many(
+        "harvest",
+        "",
+        "clients",
+        [(str(c["id"]), {**c, "billing_contact": "ap@example.com"}, c["updated_at"]) for c in clients],
+    )
+    clients_only = [
+        *[a for a in extraction_assets if a.key.path[1:] == ["harvest", "clients"]],
+        *[a for a in validation_assets if a.key.path[1:] == ["harvest", "clients"]],
+        *[c for c in validation_checks if all(k.asset_key.path[1:] == ["harvest", "clients"] for k in c.check_keys)],
+    ]
     with DagsterInstance.ephemeral() as instance:
-        result = materialize(clients_only, partition_key=SNAPSHOT_DATE, resources=build_resources(),
-                             instance=instance)
+        result = materialize(clients_only, partition_key=SNAPSHOT_DATE, resources=build_resources(), instance=instance)
         assert result.success
         success = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_SUCCESS)[0]
         context = build_run_status_sensor_context(
-            sensor_name=alert_on_failed_checks.name, dagster_instance=instance,
-            dagster_run=instance.get_run_by_id(result.run_id), dagster_event=success.dagster_event,
+            sensor_name=alert_on_failed_checks.name,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(result.run_id),
+            dagster_event=success.dagster_event,
         )
         assert context.dagster_run.status == DagsterRunStatus.SUCCESS
         alert_on_failed_checks(context)
     assert [message["text"] for message in webhook.received] == [
-        f":warning: tieout night {SNAPSHOT_DATE}: 1 check(s) failed: valid/harvest/clients:schema_drift"]
+        f":warning: tieout night {SNAPSHOT_DATE}: 1 check(s) failed: valid/harvest/clients:schema_drift"
+    ]

@@ -4,7 +4,7 @@ runs, event logs, asset check results and schedule ticks land there."""
 import os
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -68,12 +68,18 @@ def test_a_night_is_recorded_in_postgres(tieout_env, production_instance):
     engine = sa.create_engine(database_url)
     with engine.connect() as db:
         runs = db.execute(sa.text("SELECT run_id, status FROM runs")).fetchall()
-        materializations = db.execute(sa.text(
-            "SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' AND run_id = :run"
-        ), {"run": result.run_id}).scalar()
-        executions = db.execute(sa.text(
-            "SELECT asset_key, check_name, execution_status, partition FROM asset_check_executions WHERE run_id = :run"
-        ), {"run": result.run_id}).fetchall()
+        materializations = db.execute(
+            sa.text(
+                "SELECT count(*) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' AND run_id = :run"
+            ),
+            {"run": result.run_id},
+        ).scalar()
+        executions = db.execute(
+            sa.text(
+                "SELECT asset_key, check_name, execution_status, partition FROM asset_check_executions WHERE run_id = :run"
+            ),
+            {"run": result.run_id},
+        ).fetchall()
     engine.dispose()
     assert runs == [(result.run_id, "SUCCESS")]
     assert materializations == len(assets)
@@ -84,16 +90,21 @@ def test_a_night_is_recorded_in_postgres(tieout_env, production_instance):
     assert {(status, partition) for _, _, status, partition in executions} == {("SUCCEEDED", SNAPSHOT_DATE)}
 
 
-def test_the_daemon_ticks_the_nightly_schedule_and_runs_the_night_on_postgres(tieout_env, production_instance,
-                                                                              tmp_path):
+def test_the_daemon_ticks_the_nightly_schedule_and_runs_the_night_on_postgres(
+    tieout_env, production_instance, tmp_path
+):
     """The production path end to end, through public entry points only: `dagster-daemon run` on the
     production instance (Postgres storage, the run queue) ticks the nightly schedule at its configured
     minute, queues the night that just ended, launches it, and the run succeeds; the tick and the run
     are stored in PostgreSQL."""
     instance, database_url = production_instance
-    at = datetime.now(timezone.utc) + timedelta(minutes=2)  # leaves the daemon a minute or more to start
-    env = {"DAGSTER_HOME": str(tmp_path), "TIEOUT_SCHEDULES": "on",
-           "TIEOUT_NIGHTLY_HOUR": str(at.hour), "TIEOUT_NIGHTLY_MINUTE": str(at.minute)}
+    at = datetime.now(UTC) + timedelta(minutes=2)  # leaves the daemon a minute or more to start
+    env = {
+        "DAGSTER_HOME": str(tmp_path),
+        "TIEOUT_SCHEDULES": "on",
+        "TIEOUT_NIGHTLY_HOUR": str(at.hour),
+        "TIEOUT_NIGHTLY_MINUTE": str(at.minute),
+    }
     engine = sa.create_engine(database_url)
 
     def stored_ticks() -> list[tuple]:

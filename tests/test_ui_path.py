@@ -40,8 +40,9 @@ def test_a_night_materialized_through_the_webserver(tieout_env, tmp_path):
     materialized = {"/".join(m["assetKey"]["path"]) for m in run["assetMaterializations"]}
     graph = defs.resolve_asset_graph()
     assert materialized == {key.to_user_string() for key in graph.get_all_asset_keys()}
-    evaluations = [e["evaluation"] for e in run["eventConnection"]["events"]
-                   if e["__typename"] == "AssetCheckEvaluationEvent"]
+    evaluations = [
+        e["evaluation"] for e in run["eventConnection"]["events"] if e["__typename"] == "AssetCheckEvaluationEvent"
+    ]
     checked = {("/".join(e["assetKey"]["path"]), e["checkName"]) for e in evaluations}
     assert checked == {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert all(e["success"] for e in evaluations), [e for e in evaluations if not e["success"]]

@@ -12,8 +12,15 @@ from sql import PARAMETER, load
 from sql.customer_name import install as install_customer_name_key
 
 # The SalesforceResource settings naming the CRM's custom fields, passed to the SQL as parameters.
-CRM_FIELDS = ("legal_entity_field", "psa_client_id_field", "erp_customer_id_field", "open_ar_field",
-              "tax_id_field", "billing_model_field", "psa_project_id_field")
+CRM_FIELDS = (
+    "legal_entity_field",
+    "psa_client_id_field",
+    "erp_customer_id_field",
+    "open_ar_field",
+    "tax_id_field",
+    "billing_model_field",
+    "psa_project_id_field",
+)
 PREVIEW_ROWS = 5
 
 
@@ -50,22 +57,33 @@ def summarize(connection, table: CanonicalTable, snapshot_date: date) -> dict:
     """Rows per system; for tables with global ids, rows linked to another system's record or not,
     and rows per cross-reference; a preview."""
     night = [snapshot_date]
-    per_system = dict(connection.execute(
-        f"SELECT system, count(*) FROM {table.table} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1", night).fetchall())
+    per_system = dict(
+        connection.execute(
+            f"SELECT system, count(*) FROM {table.table} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1", night
+        ).fetchall()
+    )
     summary: dict = {"rows_per_system": per_system}
     if table.prefix or table.name == "xref":
-        linked = connection.execute(f"""
+        linked = connection.execute(
+            f"""
             SELECT system, count(*) FILTER (WHERE systems > 1), count(*) FILTER (WHERE systems = 1)
             FROM (SELECT system, count(DISTINCT system) OVER (PARTITION BY global_id) AS systems
                   FROM {table.table} WHERE snapshot_date = ?)
-            GROUP BY 1 ORDER BY 1""", night).fetchall()
+            GROUP BY 1 ORDER BY 1""",
+            night,
+        ).fetchall()
         summary["linked_per_system"] = {system: n for system, n, _ in linked}
         summary["unlinked_per_system"] = {system: n for system, _, n in linked}
-        summary["rows_per_link"] = dict(connection.execute(
-            f"SELECT link, count(*) FROM {table.table} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1", night).fetchall())
+        summary["rows_per_link"] = dict(
+            connection.execute(
+                f"SELECT link, count(*) FROM {table.table} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1", night
+            ).fetchall()
+        )
     summary["preview"] = connection.execute(
         f"SELECT * EXCLUDE (snapshot_date) FROM {table.table} WHERE snapshot_date = ? "
-        f"ORDER BY system, source_id LIMIT {PREVIEW_ROWS}", night).df()
+        f"ORDER BY system, source_id LIMIT {PREVIEW_ROWS}",
+        night,
+    ).df()
     return summary
 
 
@@ -73,6 +91,8 @@ def markdown(frame) -> str:
     """A small frame as a markdown table (without a tabulate dependency)."""
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
     rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join("" if value is None else str(value) for value in row) + " |"
-            for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False)]
+    body = [
+        "| " + " | ".join("" if value is None else str(value) for value in row) + " |"
+        for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False)
+    ]
     return "\n".join([header, rule, *body])

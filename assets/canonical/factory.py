@@ -53,13 +53,15 @@ def canonical_asset(table: CanonicalTable, source_keys: SourceKeys) -> AssetsDef
             "preview": MetadataValue.md(markdown(summary["preview"])),
         }
         if "rows_per_link" in summary:
-            metadata.update({
-                "linked_rows": MetadataValue.int(sum(summary["linked_per_system"].values())),
-                "unlinked_rows": MetadataValue.int(sum(summary["unlinked_per_system"].values())),
-                "linked_per_system": MetadataValue.json(summary["linked_per_system"]),
-                "unlinked_per_system": MetadataValue.json(summary["unlinked_per_system"]),
-                "rows_per_link": MetadataValue.json(summary["rows_per_link"]),
-            })
+            metadata.update(
+                {
+                    "linked_rows": MetadataValue.int(sum(summary["linked_per_system"].values())),
+                    "unlinked_rows": MetadataValue.int(sum(summary["unlinked_per_system"].values())),
+                    "linked_per_system": MetadataValue.json(summary["linked_per_system"]),
+                    "unlinked_per_system": MetadataValue.json(summary["unlinked_per_system"]),
+                    "rows_per_link": MetadataValue.json(summary["rows_per_link"]),
+                }
+            )
         return MaterializeResult(metadata=metadata)
 
     return build

@@ -12,6 +12,7 @@ from corrections.ownership import load_ownership
 from corrections.targets import targets_from_resources
 from corrections.writeback import drain
 
+
 @op(required_resource_keys={"warehouse", "salesforce", "harvest", "quickbooks"}, pool=WAREHOUSE_POOL)
 def drain_outbox(context: OpExecutionContext) -> dict:
     """Send every approved correction; fail the run when a system's drain had to stop."""
@@ -61,8 +62,9 @@ writeback_schedule = ScheduleDefinition(
     name="writeback_schedule",
     job=writeback,
     cron_schedule=f"{int(os.environ.get('TIEOUT_WRITEBACK_MINUTE', '0'))} "
-                  f"{int(os.environ.get('TIEOUT_WRITEBACK_HOUR', '4'))} * * *",
+    f"{int(os.environ.get('TIEOUT_WRITEBACK_HOUR', '4'))} * * *",
     description="After the nightly run (02:00 by default) has proposed the night's corrections.",
-    default_status=DefaultScheduleStatus.RUNNING if os.environ.get("TIEOUT_SCHEDULES") == "on"
+    default_status=DefaultScheduleStatus.RUNNING
+    if os.environ.get("TIEOUT_SCHEDULES") == "on"
     else DefaultScheduleStatus.STOPPED,
 )

@@ -23,7 +23,7 @@ PREVIEW_ROWS = 50
     group_name="corrections",
     resources=["salesforce", "harvest", "quickbooks"],
     description="Corrections proposed from the night's findings (table `corrections.outbox`): auto ones approved by "
-                "policy, the others waiting for a person (config/ownership.yaml).",
+    "policy, the others waiting for a person (config/ownership.yaml).",
 )
 def corrections_proposed(context: AssetExecutionContext) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
@@ -37,11 +37,13 @@ def corrections_proposed(context: AssetExecutionContext) -> MaterializeResult:
     rows = listing(planned)
     context.log.info(f"{snapshot_date}: {len(planned)} corrections proposed, {recorded}")
     preview = pd.DataFrame(rows[:PREVIEW_ROWS])
-    return MaterializeResult(metadata={
-        "proposed": MetadataValue.int(len(planned)),
-        "recorded": MetadataValue.json(recorded),
-        "by_policy": MetadataValue.json(dict(Counter(c.policy for c in planned))),
-        "by_target": MetadataValue.json(dict(Counter(c.target_system for c in planned))),
-        "dry_run": MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_nothing to correct_"),
-        "seconds": MetadataValue.float(round(time.monotonic() - started, 3)),
-    })
+    return MaterializeResult(
+        metadata={
+            "proposed": MetadataValue.int(len(planned)),
+            "recorded": MetadataValue.json(recorded),
+            "by_policy": MetadataValue.json(dict(Counter(c.policy for c in planned))),
+            "by_target": MetadataValue.json(dict(Counter(c.target_system for c in planned))),
+            "dry_run": MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_nothing to correct_"),
+            "seconds": MetadataValue.float(round(time.monotonic() - started, 3)),
+        }
+    )

@@ -10,6 +10,7 @@ from pydantic import Field
 from assets.extraction.snapshots import plan_load, raw_table, write_snapshot
 from assets.nightly import nightly_asset
 
+
 class ExtractionConfig(Config):
     mode: str = Field(default="auto", description="auto | full | incremental")
     full_sweep_every_days: int = Field(default=7, description="a full sweep catches deletions this often")
@@ -25,15 +26,21 @@ def extraction_asset(system: str, object_name: str):
         resources=[system],
         kinds=["duckdb", system],
         description=f"Nightly snapshot of {system} {object_name}, as the vendor's API returned it "
-                    f"(table `{raw_table(system, object_name)}`).",
+        f"(table `{raw_table(system, object_name)}`).",
     )
     def extract(context: AssetExecutionContext, config: ExtractionConfig) -> MaterializeResult:
         warehouse: DuckDBResource = context.resources.warehouse
         snapshot_date = date.fromisoformat(context.partition_key)
         with warehouse.get_connection() as connection:
-            plan = plan_load(connection, system, object_name, snapshot_date, requested_mode=config.mode,
-                             full_sweep_every_days=config.full_sweep_every_days,
-                             overlap=timedelta(minutes=config.watermark_overlap_minutes))
+            plan = plan_load(
+                connection,
+                system,
+                object_name,
+                snapshot_date,
+                requested_mode=config.mode,
+                full_sweep_every_days=config.full_sweep_every_days,
+                overlap=timedelta(minutes=config.watermark_overlap_minutes),
+            )
         started = time.monotonic()
         extraction = getattr(context.resources, system).extract(object_name, plan.since_iso)
         seconds = time.monotonic() - started
@@ -44,20 +51,24 @@ def extraction_asset(system: str, object_name: str):
             f"{logged['rows']} in snapshot, {logged['requests']} requests, {logged['retries']} retries"
         )
         for entity, reason in extraction.unavailable.items():
-            context.log.warning(f"{system} {object_name} {snapshot_date}: legal entity {entity} unavailable, "
-                                f"carried from its last snapshot and not reconciled tonight ({reason})")
-        return MaterializeResult(metadata={
-            "rows": MetadataValue.int(logged["rows"]),
-            "fetched_rows": MetadataValue.int(logged["fetched_rows"]),
-            "deleted_rows": MetadataValue.int(logged["deleted_rows"]),
-            "mode": logged["mode"],
-            "since": str(logged["since"] or ""),
-            "pages": MetadataValue.int(logged["pages"]),
-            "requests": MetadataValue.int(logged["requests"]),
-            "retries": MetadataValue.int(logged["retries"]),
-            "seconds": MetadataValue.float(logged["seconds"]),
-            "table": MetadataValue.text(raw_table(system, object_name)),
-            "unavailable_entities": MetadataValue.json(extraction.unavailable),
-        })
+            context.log.warning(
+                f"{system} {object_name} {snapshot_date}: legal entity {entity} unavailable, "
+                f"carried from its last snapshot and not reconciled tonight ({reason})"
+            )
+        return MaterializeResult(
+            metadata={
+                "rows": MetadataValue.int(logged["rows"]),
+                "fetched_rows": MetadataValue.int(logged["fetched_rows"]),
+                "deleted_rows": MetadataValue.int(logged["deleted_rows"]),
+                "mode": logged["mode"],
+                "since": str(logged["since"] or ""),
+                "pages": MetadataValue.int(logged["pages"]),
+                "requests": MetadataValue.int(logged["requests"]),
+                "retries": MetadataValue.int(logged["retries"]),
+                "seconds": MetadataValue.float(logged["seconds"]),
+                "table": MetadataValue.text(raw_table(system, object_name)),
+                "unavailable_entities": MetadataValue.json(extraction.unavailable),
+            }
+        )
 
     return extract

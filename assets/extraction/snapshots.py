@@ -7,7 +7,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
@@ -46,8 +46,16 @@ def ensure_tables(connection, table: str) -> None:
     run_script(connection, load("raw/create_unavailable_entities.sql"))
 
 
-def plan_load(connection, system: str, object_name: str, snapshot_date: date, *, requested_mode: str,
-              full_sweep_every_days: int, overlap: timedelta) -> LoadPlan:
+def plan_load(
+    connection,
+    system: str,
+    object_name: str,
+    snapshot_date: date,
+    *,
+    requested_mode: str,
+    full_sweep_every_days: int,
+    overlap: timedelta,
+) -> LoadPlan:
     """Incremental when an earlier snapshot exists, the last full sweep is recent enough and no
     legal entity was unavailable in it (an entity's changes since then are unknown)."""
     table = raw_table(system, object_name)
@@ -59,26 +67,29 @@ def plan_load(connection, system: str, object_name: str, snapshot_date: date, *,
     sweep_due = last_full is None or (snapshot_date - last_full).days >= full_sweep_every_days
     if requested_mode == "full" or base is None or base_incomplete or (requested_mode == "auto" and sweep_due):
         return full
-    (watermark,) = connection.execute(load("raw/watermark.sql", raw_table=table),
-                                      {"base_snapshot_date": base}).fetchone()
+    (watermark,) = connection.execute(
+        load("raw/watermark.sql", raw_table=table), {"base_snapshot_date": base}
+    ).fetchone()
     if watermark is None:
         return full
-    since = watermark.astimezone(timezone.utc) - overlap
+    since = watermark.astimezone(UTC) - overlap
     return LoadPlan(snapshot_date, "incremental", base, since, previous_snapshot_date=base)
 
 
-def write_snapshot(connection, system: str, object_name: str, plan: LoadPlan, extraction: Extraction,
-                   seconds: float) -> dict:
+def write_snapshot(
+    connection, system: str, object_name: str, plan: LoadPlan, extraction: Extraction, seconds: float
+) -> dict:
     """Replace the night's snapshot in one transaction and log the load; returns the load row."""
     table = raw_table(system, object_name)
     load_id = uuid.uuid4().hex
-    extracted_at = datetime.now(timezone.utc)
+    extracted_at = datetime.now(UTC)
     fetched = pd.DataFrame(
         {
             "entity": [r.entity for r in extraction.records],
             "record_id": pd.Series([r.record_id for r in extraction.records], dtype="string"),
-            "updated_at": pd.to_datetime([r.updated_at for r in extraction.records], utc=True,
-                                         errors="coerce", format="ISO8601"),
+            "updated_at": pd.to_datetime(
+                [r.updated_at for r in extraction.records], utc=True, errors="coerce", format="ISO8601"
+            ),
             "payload": [readable_json(r.payload) for r in extraction.records],
             "page": pd.Series([r.page for r in extraction.records], dtype="int32"),
             "load_id": load_id,
@@ -88,33 +99,61 @@ def write_snapshot(connection, system: str, object_name: str, plan: LoadPlan, ex
     deleted = pd.DataFrame(extraction.deleted or [], columns=["entity", "record_id"], dtype="string")
     swept = pd.DataFrame({"entity": pd.Series(extraction.entities, dtype="string")})
     unavailable = pd.DataFrame(list(extraction.unavailable.items()), columns=["entity", "reason"], dtype="string")
-    frames = {"fetched_frame": fetched, "deleted_frame": deleted, "swept_frame": swept,
-              "unavailable_frame": unavailable}
+    frames = {
+        "fetched_frame": fetched,
+        "deleted_frame": deleted,
+        "swept_frame": swept,
+        "unavailable_frame": unavailable,
+    }
     for name, frame in frames.items():
         connection.register(name, frame)
-    connection.execute("CREATE OR REPLACE TEMP TABLE fetched_records AS "
-                       "SELECT * REPLACE (payload::JSON AS payload) FROM fetched_frame")
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE fetched_records AS SELECT * REPLACE (payload::JSON AS payload) FROM fetched_frame"
+    )
     connection.execute("CREATE OR REPLACE TEMP TABLE deleted_records AS SELECT * FROM deleted_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE swept_entities AS SELECT * FROM swept_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE unavailable_sources AS SELECT * FROM unavailable_frame")
     connection.execute("BEGIN TRANSACTION")
     try:
-        run_script(connection, load("raw/replace_snapshot.sql", raw_table=table), {
-            "snapshot_date": plan.snapshot_date, "previous_snapshot_date": plan.previous_snapshot_date,
-            "mode": plan.mode, "system": system, "object": object_name})
-        (rows,) = connection.execute(f"SELECT count(*) FROM {table} WHERE snapshot_date = ?",
-                                     [plan.snapshot_date]).fetchone()
+        run_script(
+            connection,
+            load("raw/replace_snapshot.sql", raw_table=table),
+            {
+                "snapshot_date": plan.snapshot_date,
+                "previous_snapshot_date": plan.previous_snapshot_date,
+                "mode": plan.mode,
+                "system": system,
+                "object": object_name,
+            },
+        )
+        (rows,) = connection.execute(
+            f"SELECT count(*) FROM {table} WHERE snapshot_date = ?", [plan.snapshot_date]
+        ).fetchone()
         log_row = {
-            "load_id": load_id, "snapshot_date": plan.snapshot_date, "system": system, "object": object_name,
-            "mode": plan.mode, "base_snapshot_date": plan.base_snapshot_date, "since": plan.since,
-            "rows": rows, "fetched_rows": len(fetched), "deleted_rows": len(deleted),
-            "pages": extraction.stats.pages, "requests": extraction.stats.requests,
-            "retries": extraction.stats.retries, "seconds": round(seconds, 3), "extracted_at": extracted_at,
+            "load_id": load_id,
+            "snapshot_date": plan.snapshot_date,
+            "system": system,
+            "object": object_name,
+            "mode": plan.mode,
+            "base_snapshot_date": plan.base_snapshot_date,
+            "since": plan.since,
+            "rows": rows,
+            "fetched_rows": len(fetched),
+            "deleted_rows": len(deleted),
+            "pages": extraction.stats.pages,
+            "requests": extraction.stats.requests,
+            "retries": extraction.stats.retries,
+            "seconds": round(seconds, 3),
+            "extracted_at": extracted_at,
         }
-        connection.execute("DELETE FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ?",
-                           [system, object_name, plan.snapshot_date])
-        connection.execute(f"INSERT INTO raw.load_log ({', '.join(log_row)}) VALUES ({', '.join(['?'] * len(log_row))})",
-                           list(log_row.values()))
+        connection.execute(
+            "DELETE FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ?",
+            [system, object_name, plan.snapshot_date],
+        )
+        connection.execute(
+            f"INSERT INTO raw.load_log ({', '.join(log_row)}) VALUES ({', '.join(['?'] * len(log_row))})",
+            list(log_row.values()),
+        )
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

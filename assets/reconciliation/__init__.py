@@ -17,12 +17,22 @@ from assets.reconciliation.tieout import tieout_assets, tieout_checks
 def build_reconciliation_assets(canonical_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:
     """Every reconciliation asset; the findings depend on all of `canonical_keys` (the codes read any
     canonical table) and on the matching and coverage assets."""
-    return [customer_match_asset(canonical_keys), invoice_match, coverage_asset(canonical_keys),
-            findings_asset([*canonical_keys, CUSTOMER_MATCH_KEY, INVOICE_MATCH_KEY, COVERAGE_KEY]), *tieout_assets]
+    return [
+        customer_match_asset(canonical_keys),
+        invoice_match,
+        coverage_asset(canonical_keys),
+        findings_asset([*canonical_keys, CUSTOMER_MATCH_KEY, INVOICE_MATCH_KEY, COVERAGE_KEY]),
+        *tieout_assets,
+    ]
 
 
 reconciliation_assets = build_reconciliation_assets([canonical_key(t.name) for t in (*TABLES, XREF)])
 reconciliation_checks = [findings_checks, coverage_checks, *tieout_checks]
 
-__all__ = ["CUSTOMER_MATCH_KEY", "FINDINGS_KEY", "build_reconciliation_assets", "reconciliation_assets",
-           "reconciliation_checks"]
+__all__ = [
+    "CUSTOMER_MATCH_KEY",
+    "FINDINGS_KEY",
+    "build_reconciliation_assets",
+    "reconciliation_assets",
+    "reconciliation_checks",
+]

@@ -25,8 +25,8 @@ def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition
         group_name=GROUP,
         deps=[key for key in canonical_keys if key == canonical_key("customer")],
         description="Customer records that no cross-reference ties but that are very likely the same company, "
-                    "across systems or inside one: tax id, web domain, normalised name, then fuzzy name "
-                    f"similarity with currency and legal entity as evidence (table `{MATCH_TABLE}`).",
+        "across systems or inside one: tax id, web domain, normalised name, then fuzzy name "
+        f"similarity with currency and legal entity as evidence (table `{MATCH_TABLE}`).",
     )
     def customer_match(context: AssetExecutionContext) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
@@ -34,8 +34,13 @@ def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition
             pairs = build_customer_match(connection, snapshot_date, reconciliation_settings())
             summary = match_summary(connection, snapshot_date)
         context.log.info(f"customer matching {snapshot_date}: {pairs} pairs, {summary}")
-        return MaterializeResult(metadata={"pairs": MetadataValue.int(pairs), "by_kind_and_method": summary,
-                                           "table": MetadataValue.text(MATCH_TABLE)})
+        return MaterializeResult(
+            metadata={
+                "pairs": MetadataValue.int(pairs),
+                "by_kind_and_method": summary,
+                "table": MetadataValue.text(MATCH_TABLE),
+            }
+        )
 
     return customer_match
 
@@ -46,8 +51,8 @@ def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         group_name=GROUP,
         deps=list(upstream),
         description="The night's findings (shared/contracts/findings.md): every code's SQL file in "
-                    "sql/reconciliation/<category>/, with stable ids, severity, owner queue and aging across "
-                    f"nights (tables `{FINDINGS}`, `{HISTORY}`).",
+        "sql/reconciliation/<category>/, with stable ids, severity, owner queue and aging across "
+        f"nights (tables `{FINDINGS}`, `{HISTORY}`).",
     )
     def findings(context: AssetExecutionContext) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
@@ -57,13 +62,15 @@ def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
             summary = night_summary(connection, snapshot_date)
         seconds = round(time.monotonic() - started, 3)
         context.log.info(f"findings {snapshot_date}: {sum(detected.values())} open in {seconds} s")
-        return MaterializeResult(metadata={
-            "open": MetadataValue.int(int(summary["open"].sum())),
-            "resolved": MetadataValue.int(int(summary["resolved"].sum())),
-            "open_per_code": MetadataValue.json(detected),
-            "by_code": MetadataValue.md(markdown(summary)),
-            "seconds": MetadataValue.float(seconds),
-            "table": MetadataValue.text(FINDINGS),
-        })
+        return MaterializeResult(
+            metadata={
+                "open": MetadataValue.int(int(summary["open"].sum())),
+                "resolved": MetadataValue.int(int(summary["resolved"].sum())),
+                "open_per_code": MetadataValue.json(detected),
+                "by_code": MetadataValue.md(markdown(summary)),
+                "seconds": MetadataValue.float(seconds),
+                "table": MetadataValue.text(FINDINGS),
+            }
+        )
 
     return findings

@@ -19,11 +19,35 @@ from sql import PARAMETER, SQL_DIR, load, run_script
 
 CATEGORIES = ("customer", "engagement", "time_wip", "invoice_cash")
 FINDINGS, HISTORY = "recon.findings", "recon.finding_history"
-DETECTED_COLUMNS = ("code", "subject_key", "legal_entity", "customer_global_id", "project_global_id", "crm_id",
-                    "psa_id", "erp_id", "document_number", "currency", "expected_value", "actual_value",
-                    "amount_difference", "money_at_risk", "event_date", "detail", "confidence")
-HISTORY_COLUMNS = ("snapshot_date", "finding_id", "code", "subject_key", "first_seen", "last_seen", "age_days",
-                   "status")
+DETECTED_COLUMNS = (
+    "code",
+    "subject_key",
+    "legal_entity",
+    "customer_global_id",
+    "project_global_id",
+    "crm_id",
+    "psa_id",
+    "erp_id",
+    "document_number",
+    "currency",
+    "expected_value",
+    "actual_value",
+    "amount_difference",
+    "money_at_risk",
+    "event_date",
+    "detail",
+    "confidence",
+)
+HISTORY_COLUMNS = (
+    "snapshot_date",
+    "finding_id",
+    "code",
+    "subject_key",
+    "first_seen",
+    "last_seen",
+    "age_days",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -52,13 +76,18 @@ def detect(connection, code_file: CodeFile, snapshot_date: date, settings: Recon
     query = load(code_file.name)
     parameters = settings.bound(set(PARAMETER.findall(query)), snapshot_date, code_file.name)
     connection.execute(f"CREATE OR REPLACE TEMP TABLE one_code AS {query}", parameters)
-    columns = [name for (name,) in connection.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'one_code'").fetchall()]
+    columns = [
+        name
+        for (name,) in connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'one_code'"
+        ).fetchall()
+    ]
     if sorted(columns) != sorted(DETECTED_COLUMNS):
         raise ValueError(f"{code_file.name} yields columns {columns}, expected exactly {list(DETECTED_COLUMNS)}")
     rows, codes, subjects, keyless = connection.execute(
         "SELECT count(*), list(DISTINCT code), count(DISTINCT subject_key), count(*) FILTER (WHERE subject_key IS NULL) "
-        "FROM one_code").fetchone()
+        "FROM one_code"
+    ).fetchone()
     if rows and codes != [code_file.code]:
         raise ValueError(f"{code_file.name} yields codes {codes}, expected only {code_file.code}")
     if keyless or subjects != rows:
@@ -70,13 +99,23 @@ def detect(connection, code_file: CodeFile, snapshot_date: date, settings: Recon
 def code_settings(settings: ReconciliationSettings) -> pd.DataFrame:
     """Owner queue and minimum severity per code (NULL where the configuration names none)."""
     codes = sorted({*settings.owner_queues, *settings.at_least, *(f.code for f in code_files())})
-    return pd.DataFrame({"code": codes, "owner_queue": [settings.owner_queues.get(c) for c in codes],
-                         "minimum_severity": [settings.at_least.get(c) for c in codes]}, dtype="string")
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "owner_queue": [settings.owner_queues.get(c) for c in codes],
+            "minimum_severity": [settings.at_least.get(c) for c in codes],
+        },
+        dtype="string",
+    )
 
 
 def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
-    return {"high_money_at_risk": settings.high.money_at_risk, "high_age_days": settings.high.age_days,
-            "medium_money_at_risk": settings.medium.money_at_risk, "medium_age_days": settings.medium.age_days}
+    return {
+        "high_money_at_risk": settings.high.money_at_risk,
+        "high_age_days": settings.high.age_days,
+        "medium_money_at_risk": settings.medium.money_at_risk,
+        "medium_age_days": settings.medium.age_days,
+    }
 
 
 def build_findings(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
@@ -84,15 +123,19 @@ def build_findings(connection, snapshot_date: date, settings: ReconciliationSett
     run_script(connection, load("reconciliation/findings/create_tables.sql"))
     run_script(connection, load("reconciliation/findings/macros.sql"))
     # the night's detections before ids, severity, owners and aging: the findings' own column types
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "
-                       f"FROM {FINDINGS} LIMIT 0")
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "
+        f"FROM {FINDINGS} LIMIT 0"
+    )
     detected = {f.code: detect(connection, f, snapshot_date, settings) for f in code_files()}
     connection.register("finding_codes", code_settings(settings))
     try:
         aged = load("reconciliation/findings/aged.sql")
         parameters = {"snapshot_date": snapshot_date, **severity_parameters(settings)}
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE aged AS {aged}",
-                           {name: parameters[name] for name in set(PARAMETER.findall(aged))})
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE aged AS {aged}",
+            {name: parameters[name] for name in set(PARAMETER.findall(aged))},
+        )
     finally:
         connection.unregister("finding_codes")
     replace_night_from_query(connection, HISTORY, snapshot_date, f"SELECT {', '.join(HISTORY_COLUMNS)} FROM aged")
@@ -106,4 +149,6 @@ def night_summary(connection, snapshot_date: date) -> pd.DataFrame:
         f"SELECT code, count(*) FILTER (WHERE status = 'open') AS open, "
         f"count(*) FILTER (WHERE status = 'resolved') AS resolved, "
         f"sum(money_at_risk) FILTER (WHERE status = 'open') AS money_at_risk "
-        f"FROM {FINDINGS} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1", [snapshot_date]).df()
+        f"FROM {FINDINGS} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1",
+        [snapshot_date],
+    ).df()

@@ -14,8 +14,10 @@ from sql import PARAMETER, load
 
 INVOICE_MATCH_KEY = AssetKey(["recon", "invoice_match"])
 # table -> the SQL that yields its night, in build order (receipts read the matches)
-TABLES = {"recon.invoice_match": "reconciliation/matching/invoice_match.sql",
-          "recon.invoice_receipt": "reconciliation/matching/invoice_receipt.sql"}
+TABLES = {
+    "recon.invoice_match": "reconciliation/matching/invoice_match.sql",
+    "recon.invoice_receipt": "reconciliation/matching/invoice_receipt.sql",
+}
 
 
 def build_invoice_match(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
@@ -30,12 +32,17 @@ def build_invoice_match(connection, snapshot_date: date, settings: Reconciliatio
 
 def match_summary(connection, snapshot_date: date) -> dict[str, int]:
     """Invoice records per matching method (`unmatched_psa`, `unmatched_erp_on_psa_project`, ...)."""
-    return dict(connection.execute("""
+    return dict(
+        connection.execute(
+            """
         SELECT CASE WHEN method IS NOT NULL THEN method
                     WHEN erp_invoice_id IS NULL THEN 'unmatched_psa'
                     WHEN psa_managed THEN 'unmatched_erp_on_psa_project'
                     ELSE 'erp_outside_psa' END, count(*)
-        FROM recon.invoice_match WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1""", [snapshot_date]).fetchall())
+        FROM recon.invoice_match WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1""",
+            [snapshot_date],
+        ).fetchall()
+    )
 
 
 @nightly_asset(
@@ -43,8 +50,8 @@ def match_summary(connection, snapshot_date: date) -> dict[str, int]:
     group_name="reconciliation",
     deps=[canonical_key(name) for name in ("invoice", "engagement", "payment", "payment_application")],
     description="PSA invoices matched to ERP invoices (reference, number, then customer, amount and date "
-                "window; split invoices one-to-many), with the ERP receipts applied to each "
-                "(tables `recon.invoice_match`, `recon.invoice_receipt`).",
+    "window; split invoices one-to-many), with the ERP receipts applied to each "
+    "(tables `recon.invoice_match`, `recon.invoice_receipt`).",
 )
 def invoice_match(context: AssetExecutionContext) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)

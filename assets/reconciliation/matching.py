@@ -24,7 +24,9 @@ def match_summary(connection, snapshot_date: date) -> dict[str, int]:
     """Pairs per kind and method, and how many cross-system links are accepted."""
     rows = connection.execute(
         f"SELECT kind || ':' || method, count(*) FROM {MATCH_TABLE} WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1",
-        [snapshot_date]).fetchall()
+        [snapshot_date],
+    ).fetchall()
     (accepted,) = connection.execute(
-        f"SELECT count(*) FILTER (WHERE accepted) FROM {MATCH_TABLE} WHERE snapshot_date = ?", [snapshot_date]).fetchone()
+        f"SELECT count(*) FILTER (WHERE accepted) FROM {MATCH_TABLE} WHERE snapshot_date = ?", [snapshot_date]
+    ).fetchone()
     return {**dict(rows), "accepted": accepted}

@@ -36,8 +36,10 @@ class ReconciliationSettings:
         available = {**self.parameters, "snapshot_date": snapshot_date}
         missing = names - set(available)
         if missing:
-            raise ValueError(f"{where} uses ${', $'.join(sorted(missing))}, which config/reconciliation.yaml "
-                             "(parameters) does not define")
+            raise ValueError(
+                f"{where} uses ${', $'.join(sorted(missing))}, which config/reconciliation.yaml "
+                "(parameters) does not define"
+            )
         return {name: available[name] for name in names}
 
 
@@ -57,5 +59,9 @@ def reconciliation_settings() -> ReconciliationSettings:
     checks = values.get("checks") or {}
     return ReconciliationSettings(
         parameters=dict(values.get("parameters") or {}),
-        high=SeverityRule(**severity["high"]), medium=SeverityRule(**severity["medium"]),
-        at_least=dict(at_least), owner_queues=dict(owners), **checks)
+        high=SeverityRule(**severity["high"]),
+        medium=SeverityRule(**severity["medium"]),
+        at_least=dict(at_least),
+        owner_queues=dict(owners),
+        **checks,
+    )

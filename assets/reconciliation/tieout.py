@@ -8,8 +8,14 @@ from collections.abc import Iterator
 from datetime import date
 
 import pandas as pd
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetExecutionContext, AssetKey, MaterializeResult, \
-    MetadataValue
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+)
 
 from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
@@ -36,8 +42,11 @@ def build_tieout(connection, snapshot_date: date, settings: ReconciliationSettin
 
 def statement(connection, snapshot_date: date) -> pd.DataFrame:
     """The night's statement, one row per legal entity, month and currency."""
-    return connection.execute(f"SELECT * EXCLUDE (snapshot_date) FROM {TIEOUT_TABLE} WHERE snapshot_date = ? "
-                              "ORDER BY legal_entity, month, currency", [snapshot_date]).df()
+    return connection.execute(
+        f"SELECT * EXCLUDE (snapshot_date) FROM {TIEOUT_TABLE} WHERE snapshot_date = ? "
+        "ORDER BY legal_entity, month, currency",
+        [snapshot_date],
+    ).df()
 
 
 def unexplained_cells(connection, snapshot_date: date, settings: ReconciliationSettings) -> pd.DataFrame:
@@ -49,8 +58,9 @@ def unexplained_cells(connection, snapshot_date: date, settings: ReconciliationS
 def totals(frame: pd.DataFrame) -> dict[str, float]:
     """Column sums across the statement's cells, by currency (money of different currencies never adds)."""
     money = ["psa_billed", "erp_invoiced", "difference", "explained_by_findings", "unexplained", "erp_outside_psa"]
-    return {currency: {name: float(group[name].sum()) for name in money}
-            for currency, group in frame.groupby("currency")}
+    return {
+        currency: {name: float(group[name].sum()) for name in money} for currency, group in frame.groupby("currency")
+    }
 
 
 @nightly_asset(
@@ -58,7 +68,7 @@ def totals(frame: pd.DataFrame) -> dict[str, float]:
     group_name="reconciliation",
     deps=[FINDINGS_KEY, INVOICE_MATCH_KEY],
     description="Per legal entity, month and currency: PSA billed, ERP invoiced, the difference, the part "
-                "explained by the night's invoice findings and the unexplained remainder (table `recon.tieout`).",
+    "explained by the night's invoice findings and the unexplained remainder (table `recon.tieout`).",
 )
 def tieout(context: AssetExecutionContext) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
@@ -66,27 +76,41 @@ def tieout(context: AssetExecutionContext) -> MaterializeResult:
         cells = build_tieout(connection, snapshot_date, reconciliation_settings())
         frame = statement(connection, snapshot_date)
     context.log.info(f"tie-out {snapshot_date}: {cells} cells, totals {totals(frame)}")
-    return MaterializeResult(metadata={
-        "cells": MetadataValue.int(cells),
-        "totals_by_currency": MetadataValue.json(totals(frame)),
-        "statement": MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no invoices_"),
-    })
+    return MaterializeResult(
+        metadata={
+            "cells": MetadataValue.int(cells),
+            "totals_by_currency": MetadataValue.json(totals(frame)),
+            "statement": MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "_no invoices_"),
+        }
+    )
 
 
 @nightly_checks(
     name="recon__tieout__checks",
-    specs=[nightly_check("no_unexplained_remainder", TIEOUT_KEY,
-                         "Every cell's difference between PSA billed and ERP invoiced is explained by the night's "
-                         "findings, to within the money tolerance.", blocking=True)])
+    specs=[
+        nightly_check(
+            "no_unexplained_remainder",
+            TIEOUT_KEY,
+            "Every cell's difference between PSA billed and ERP invoiced is explained by the night's "
+            "findings, to within the money tolerance.",
+            blocking=True,
+        )
+    ],
+)
 def tieout_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
     with context.resources.warehouse.get_connection() as connection:
         cells = unexplained_cells(connection, snapshot_date, reconciliation_settings())
     yield AssetCheckResult(
-        asset_key=TIEOUT_KEY, check_name="no_unexplained_remainder", passed=cells.empty,
-        metadata={"cells_unexplained": MetadataValue.int(len(cells)),
-                  "unexplained_total": MetadataValue.float(float(cells["unexplained"].abs().sum())),
-                  "cells": MetadataValue.md(cells.to_markdown(index=False) if len(cells) else "_none_")})
+        asset_key=TIEOUT_KEY,
+        check_name="no_unexplained_remainder",
+        passed=cells.empty,
+        metadata={
+            "cells_unexplained": MetadataValue.int(len(cells)),
+            "unexplained_total": MetadataValue.float(float(cells["unexplained"].abs().sum())),
+            "cells": MetadataValue.md(cells.to_markdown(index=False) if len(cells) else "_none_"),
+        },
+    )
 
 
 tieout_assets = [tieout]

@@ -5,8 +5,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, Config, FreshnessPolicy, MaterializeResult, MetadataValue, \
-    TableColumn, TableRecord, TableSchema
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    FreshnessPolicy,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableRecord,
+    TableSchema,
+)
 from pydantic import Field
 
 from assets.nightly import nightly_asset
@@ -23,8 +32,10 @@ FRESH_WITHIN, WARN_AFTER = timedelta(hours=30), timedelta(hours=26)
 
 class ReportConfig(Config):
     refresh_corrections: bool = Field(
-        default=False, description="re-read the corrections from the live outbox instead of the copy frozen by the "
-                                   "night's first report (a regenerated past report then differs)")
+        default=False,
+        description="re-read the corrections from the live outbox instead of the copy frozen by the "
+        "night's first report (a regenerated past report then differs)",
+    )
 
 
 def reports_root() -> Path:
@@ -44,8 +55,9 @@ def table_metadata(table: Table) -> MetadataValue:
     kinds = {"int": "int", "money": "float", "number": "float"}
     schema = TableSchema(columns=[TableColumn(c.name, kinds.get(c.kind, "string")) for c in table.columns])
     rows = [*table.rows, *([table.total_row] if table.total_row else [])]
-    return MetadataValue.table(records=[TableRecord(dict(zip(table.names, map(plain, row)))) for row in rows],
-                               schema=schema)
+    return MetadataValue.table(
+        records=[TableRecord(dict(zip(table.names, map(plain, row)))) for row in rows], schema=schema
+    )
 
 
 def report_metadata(report: Report) -> dict:
@@ -56,11 +68,13 @@ def report_metadata(report: Report) -> dict:
         "summary_by_legal_entity": table_metadata(by_entity),
         "headline": MetadataValue.json({label: plain(value) for label, value in report.summary}),
         "directory": MetadataValue.path(str(report.directory)),
-        "files": MetadataValue.json([{"name": f.name, "queue": f.queue, "rows": f.rows, "sha256": f.sha256}
-                                     for f in report.files]),
+        "files": MetadataValue.json(
+            [{"name": f.name, "queue": f.queue, "rows": f.rows, "sha256": f.sha256} for f in report.files]
+        ),
     }
-    metadata.update({f"path {f.name.rsplit('-', 3)[0]}": MetadataValue.path(str(report.path(f.name)))
-                     for f in report.files})
+    metadata.update(
+        {f"path {f.name.rsplit('-', 3)[0]}": MetadataValue.path(str(report.path(f.name))) for f in report.files}
+    )
     return metadata
 
 
@@ -71,8 +85,8 @@ def report_metadata(report: Report) -> dict:
     kinds=["excel", "csv"],
     freshness_policy=FreshnessPolicy.time_window(fail_window=FRESH_WITHIN, warn_window=WARN_AFTER),
     description="The night's finance workbook (summary with charts, a sheet per category, corrections, quarantine, "
-                "tie-out), a CSV per owner queue and the tie-out statement, under $TIEOUT_HOME/reports/<night>/; "
-                "text neutralised against formula injection. The portal serves these files.",
+    "tie-out), a CSV per owner queue and the tie-out statement, under $TIEOUT_HOME/reports/<night>/; "
+    "text neutralised against formula injection. The portal serves these files.",
 )
 def workbook(context: AssetExecutionContext, config: ReportConfig) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
@@ -81,8 +95,10 @@ def workbook(context: AssetExecutionContext, config: ReportConfig) -> Materializ
         frozen = freeze_corrections(connection, snapshot_date, refresh=config.refresh_corrections)
         night = load_night(connection, snapshot_date)
     report = build_report(night, reports_root(), AgingBuckets(tuple(bounds)))
-    context.log.info(f"report {snapshot_date}: {len(night.open_findings)} open findings, {frozen} corrections, "
-                     f"{len(report.files)} files in {report.directory}")
+    context.log.info(
+        f"report {snapshot_date}: {len(night.open_findings)} open findings, {frozen} corrections, "
+        f"{len(report.files)} files in {report.directory}"
+    )
     if night.missing_tables:
         context.log.warning(f"report {snapshot_date}: no {', '.join(night.missing_tables)} in the warehouse")
     return MaterializeResult(metadata=report_metadata(report))

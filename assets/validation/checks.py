@@ -11,8 +11,14 @@ together in one step per asset (one warehouse connection, not three steps' overh
 from datetime import date
 
 import pandas as pd
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, \
-    AssetChecksDefinition, MetadataValue
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    MetadataValue,
+)
 
 from assets.extraction.snapshots import raw_table
 from assets.nightly import nightly_check, nightly_checks
@@ -27,8 +33,11 @@ def markdown(frame: pd.DataFrame) -> str:
     """Failure cases as a markdown table; values cannot break the table (pipes, newlines)."""
     if frame.empty:
         return "_none_"
-    cells = frame.astype(object).where(frame.notna(), "").map(
-        lambda v: str(v).replace("|", "\\|").replace("\n", " ").replace("\r", " ")[:120])
+    cells = (
+        frame.astype(object)
+        .where(frame.notna(), "")
+        .map(lambda v: str(v).replace("|", "\\|").replace("\n", " ").replace("\r", " ")[:120])
+    )
     return cells.to_markdown(index=False)
 
 
@@ -41,14 +50,25 @@ def validation_checks_of(system: str, object_name: str) -> AssetChecksDefinition
     @nightly_checks(
         name=f"check_{system}__{object_name.lower()}",
         specs=[
-            spec("quarantine_share", f"At most the configured share (config/quality.yaml) of the night's {system} "
-                 f"{object_name} records is quarantined, and extracted = valid + quarantined. Blocking: the stages "
-                 "downstream do not run on a night that fails it.", blocking=True),
-            spec("contract", f"The valid {system} {object_name} records pass every rule of their pandera contract "
-                 f"(checks/{system}.py), re-checked from the warehouse."),
-            spec("schema_drift", f"The {system} {object_name} payloads carry no field the contract does not know "
-                 "(kept and reported) and lack no required field (those records are quarantined)."),
-        ])
+            spec(
+                "quarantine_share",
+                f"At most the configured share (config/quality.yaml) of the night's {system} "
+                f"{object_name} records is quarantined, and extracted = valid + quarantined. Blocking: the stages "
+                "downstream do not run on a night that fails it.",
+                blocking=True,
+            ),
+            spec(
+                "contract",
+                f"The valid {system} {object_name} records pass every rule of their pandera contract "
+                f"(checks/{system}.py), re-checked from the warehouse.",
+            ),
+            spec(
+                "schema_drift",
+                f"The {system} {object_name} payloads carry no field the contract does not know "
+                "(kept and reported) and lack no required field (those records are quarantined).",
+            ),
+        ],
+    )
     def validation_checks(context: AssetCheckExecutionContext):
         settings, snapshot_date = quality_settings(), date.fromisoformat(context.partition_key)
         with context.resources.warehouse.get_connection() as connection:
@@ -59,29 +79,44 @@ def validation_checks_of(system: str, object_name: str) -> AssetChecksDefinition
     return validation_checks
 
 
-def quarantine_share(connection, system: str, object_name: str, snapshot_date: date,
-                     settings: QualitySettings) -> AssetCheckResult:
+def quarantine_share(
+    connection, system: str, object_name: str, snapshot_date: date, settings: QualitySettings
+) -> AssetCheckResult:
     threshold = settings.threshold(system, object_name)
     extracted, valid = connection.execute(
-        load("validation/night_counts.sql", raw_table=raw_table(system, object_name),
-             valid_table=valid_table(system, object_name)), {"snapshot_date": snapshot_date}).fetchone()
+        load(
+            "validation/night_counts.sql",
+            raw_table=raw_table(system, object_name),
+            valid_table=valid_table(system, object_name),
+        ),
+        {"snapshot_date": snapshot_date},
+    ).fetchone()
     quarantine = connection.execute(
         f"SELECT entity, record_id, rule, field, value, detail FROM {QUARANTINE} "
         "WHERE snapshot_date = ? AND system = ? AND object = ? ORDER BY rule, entity, record_id",
-        [snapshot_date, system, object_name]).df()
+        [snapshot_date, system, object_name],
+    ).df()
     quarantined = extracted - valid
     share = quarantined / extracted if extracted else 0.0
     rules = quarantine["rule"].value_counts().to_dict()
     passed = share <= threshold
     worst = ", ".join(f"{rule} ({n})" for rule, n in list(rules.items())[:3])
-    message = (f"{quarantined} of {extracted} {system} {object_name} records quarantined ({share:.1%}, "
-               f"threshold {threshold:.1%})" + (f": {worst}" if worst else ""))
+    message = (
+        f"{quarantined} of {extracted} {system} {object_name} records quarantined ({share:.1%}, "
+        f"threshold {threshold:.1%})" + (f": {worst}" if worst else "")
+    )
     if not passed:
-        message += (f". Above the threshold: the stages downstream of {system} {object_name} do not run on "
-                    f"{snapshot_date}; see quality.quarantine.")
+        message += (
+            f". Above the threshold: the stages downstream of {system} {object_name} do not run on "
+            f"{snapshot_date}; see quality.quarantine."
+        )
     return AssetCheckResult(
-        check_name="quarantine_share", asset_key=valid_key(system, object_name), passed=passed,
-        severity=AssetCheckSeverity.ERROR, description=message, metadata={
+        check_name="quarantine_share",
+        asset_key=valid_key(system, object_name),
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR,
+        description=message,
+        metadata={
             "extracted": MetadataValue.int(extracted),
             "valid": MetadataValue.int(valid),
             "quarantined": MetadataValue.int(quarantined),
@@ -89,38 +124,57 @@ def quarantine_share(connection, system: str, object_name: str, snapshot_date: d
             "threshold": MetadataValue.float(threshold),
             "rules_broken": MetadataValue.json(rules),
             "failure_cases": MetadataValue.md(markdown(quarantine.head(settings.failure_sample_rows))),
-        })
+        },
+    )
 
 
-def contract_holds(connection, system: str, object_name: str, snapshot_date: date,
-                   settings: QualitySettings) -> AssetCheckResult:
+def contract_holds(
+    connection, system: str, object_name: str, snapshot_date: date, settings: QualitySettings
+) -> AssetCheckResult:
     contract = contract_for(system, object_name)
     outcome = contract_failures(connection, contract, valid_table(system, object_name), snapshot_date, settings)
     cases = outcome.cases
     schema = contract.schema()
-    rules_checked = sorted({check.name.split(":")[0] for check in schema.checks}
-                           | {check.name for column in schema.columns.values() for check in column.checks})
+    rules_checked = sorted(
+        {check.name.split(":")[0] for check in schema.checks}
+        | {check.name for column in schema.columns.values() for check in column.checks}
+    )
     return AssetCheckResult(
-        check_name="contract", asset_key=valid_key(system, object_name), passed=cases.empty,
+        check_name="contract",
+        asset_key=valid_key(system, object_name),
+        passed=cases.empty,
         severity=AssetCheckSeverity.ERROR,
-        description=(f"{outcome.records} valid records pass all {len(rules_checked)} rules" if cases.empty else
-                     f"{cases['raw_row'].nunique()} valid records break the contract"),
+        description=(
+            f"{outcome.records} valid records pass all {len(rules_checked)} rules"
+            if cases.empty
+            else f"{cases['raw_row'].nunique()} valid records break the contract"
+        ),
         metadata={
             "records": MetadataValue.int(outcome.records),
             "rules_checked": MetadataValue.json(rules_checked),
-            "failure_cases": MetadataValue.md(markdown(
-                cases[["entity", "record_id", "rule", "field", "value"]].head(settings.failure_sample_rows))),
-        })
+            "failure_cases": MetadataValue.md(
+                markdown(cases[["entity", "record_id", "rule", "field", "value"]].head(settings.failure_sample_rows))
+            ),
+        },
+    )
 
 
 def schema_drift(connection, system: str, object_name: str, snapshot_date: date) -> AssetCheckResult:
     drift = connection.execute(
         f"SELECT field, change, records FROM {SCHEMA_DRIFT} WHERE snapshot_date = ? AND system = ? "
-        "AND object = ? ORDER BY change, field", [snapshot_date, system, object_name]).df()
-    said = {"new": "new field '{field}' in {records} records (kept in the payload)",
-            "missing": "required field '{field}' missing from {records} records (quarantined)"}
+        "AND object = ? ORDER BY change, field",
+        [snapshot_date, system, object_name],
+    ).df()
+    said = {
+        "new": "new field '{field}' in {records} records (kept in the payload)",
+        "missing": "required field '{field}' missing from {records} records (quarantined)",
+    }
     lines = [said[row.change].format(field=row.field, records=row.records) for row in drift.itertuples()]
     return AssetCheckResult(
-        check_name="schema_drift", asset_key=valid_key(system, object_name), passed=drift.empty,
-        severity=AssetCheckSeverity.WARN, description="; ".join(lines) or "the payloads match the contract's fields",
-        metadata={"drift": MetadataValue.md(markdown(drift))})
+        check_name="schema_drift",
+        asset_key=valid_key(system, object_name),
+        passed=drift.empty,
+        severity=AssetCheckSeverity.WARN,
+        description="; ".join(lines) or "the payloads match the contract's fields",
+        metadata={"drift": MetadataValue.md(markdown(drift))},
+    )

@@ -35,7 +35,7 @@ def validation_asset(system: str, object_name: str):
         group_name=f"valid_{system}",
         kinds=["duckdb", "pandera"],
         description=f"The night's {system} {object_name} records that pass every rule of their contract "
-                    f"(table `{valid_table(system, object_name)}`); the others go to `quality.quarantine`.",
+        f"(table `{valid_table(system, object_name)}`); the others go to `quality.quarantine`.",
     )
     def validate(context: AssetExecutionContext) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
@@ -43,12 +43,16 @@ def validation_asset(system: str, object_name: str):
         with context.resources.warehouse.get_connection() as connection:
             result = validate_night(connection, contract, snapshot_date, quality_settings())
         seconds = time.monotonic() - started
-        context.log.info(f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "
-                         f"{result.quarantined} quarantined, {result.warnings['raw_row'].nunique()} kept with a warning "
-                         f"in {seconds:.2f}s")
+        context.log.info(
+            f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "
+            f"{result.quarantined} quarantined, {result.warnings['raw_row'].nunique()} kept with a warning "
+            f"in {seconds:.2f}s"
+        )
         if not result.balanced:
-            raise RuntimeError(f"{system} {object_name} {snapshot_date}: counts do not balance: {result.extracted} "
-                               f"extracted != {result.valid} valid + {result.quarantined} quarantined")
+            raise RuntimeError(
+                f"{system} {object_name} {snapshot_date}: counts do not balance: {result.extracted} "
+                f"extracted != {result.valid} valid + {result.quarantined} quarantined"
+            )
         return MaterializeResult(metadata=night_metadata(result, seconds, valid_table(system, object_name)))
 
     return validate

@@ -50,18 +50,21 @@ class ContractOutcome:
     warnings: pd.DataFrame  # the same for the rules that keep their records (checks.rules.WARNING_RULES)
 
 
-def contract_failures(connection, contract: Contract, source_table: str, snapshot_date: date,
-                      settings: QualitySettings) -> ContractOutcome:
+def contract_failures(
+    connection, contract: Contract, source_table: str, snapshot_date: date, settings: QualitySettings
+) -> ContractOutcome:
     """Every rule the night's records of `source_table` break, checked one slice at a time so that
     only one slice's typed frame is ever in memory (millions of time entries otherwise need GiBs)."""
     horizon = snapshot_date + timedelta(days=settings.future_grace_days)
-    (total,) = connection.execute(f"SELECT count(*) FROM {source_table} WHERE snapshot_date = ?",
-                                  [snapshot_date]).fetchone()
+    (total,) = connection.execute(
+        f"SELECT count(*) FROM {source_table} WHERE snapshot_date = ?", [snapshot_date]
+    ).fetchone()
     slices = max(1, -(-total // settings.slice_records))
     records, cases = 0, []
     for slice_ in range(slices):
-        frame = typed_frame(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date,
-                            slice_, slices)
+        frame = typed_frame(
+            connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slice_, slices
+        )
         broken = failures(contract, frame)
         cases.append(broken.merge(frame[["raw_row", "entity", "record_id"]].reset_index(drop=True), on="raw_row"))
         records += len(frame)
@@ -76,35 +79,61 @@ def validate_night(connection, contract: Contract, snapshot_date: date, settings
     source = raw_table(system, object_name)
     outcome = contract_failures(connection, contract, source, snapshot_date, settings)
     quarantine = outcome.cases.assign(snapshot_date=snapshot_date, system=system, object=object_name)
-    drift = connection.execute(load("validation/schema_drift.sql", source_table=source), {
-        "snapshot_date": snapshot_date, "system": system, "object": object_name,
-        "known": sorted(contract.known), "required": contract.required_keys}).df()
+    drift = connection.execute(
+        load("validation/schema_drift.sql", source_table=source),
+        {
+            "snapshot_date": snapshot_date,
+            "system": system,
+            "object": object_name,
+            "known": sorted(contract.known),
+            "required": contract.required_keys,
+        },
+    ).df()
 
     connection.register("quarantined_rows", pd.DataFrame({"raw_row": quarantine["raw_row"].unique().astype("int64")}))
     try:
-        valid = replace_night_from_query(connection, valid_table(system, object_name), snapshot_date,
-                                         load("validation/valid_rows.sql", raw_table=source),
-                                         {"snapshot_date": snapshot_date})
+        valid = replace_night_from_query(
+            connection,
+            valid_table(system, object_name),
+            snapshot_date,
+            load("validation/valid_rows.sql", raw_table=source),
+            {"snapshot_date": snapshot_date},
+        )
     finally:
         connection.unregister("quarantined_rows")
-    replace_object_night(connection, QUARANTINE, snapshot_date, system, object_name, quarantine[[
-        "snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]])
+    replace_object_night(
+        connection,
+        QUARANTINE,
+        snapshot_date,
+        system,
+        object_name,
+        quarantine[["snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]],
+    )
     warnings = outcome.warnings.assign(snapshot_date=snapshot_date, system=system, object=object_name)
-    replace_object_night(connection, WARNINGS, snapshot_date, system, object_name, warnings[[
-        "snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]])
+    replace_object_night(
+        connection,
+        WARNINGS,
+        snapshot_date,
+        system,
+        object_name,
+        warnings[["snapshot_date", "system", "entity", "object", "record_id", "rule", "field", "value", "detail"]],
+    )
     replace_object_night(connection, SCHEMA_DRIFT, snapshot_date, system, object_name, drift)
     return NightResult(outcome.records, valid, quarantine["raw_row"].nunique(), quarantine, warnings, drift)
 
 
-def replace_object_night(connection, table: str, snapshot_date: date, system: str, object_name: str,
-                         frame: pd.DataFrame) -> None:
+def replace_object_night(
+    connection, table: str, snapshot_date: date, system: str, object_name: str, frame: pd.DataFrame
+) -> None:
     """Replace one object's rows of the night in a quality table that every object shares (the
     warehouse_io helpers replace a whole night, which here would drop the other objects' rows)."""
     connection.register("object_night", frame)
     connection.execute("BEGIN TRANSACTION")
     try:
-        connection.execute(f"DELETE FROM {table} WHERE snapshot_date = ? AND system = ? AND object = ?",
-                           [snapshot_date, system, object_name])
+        connection.execute(
+            f"DELETE FROM {table} WHERE snapshot_date = ? AND system = ? AND object = ?",
+            [snapshot_date, system, object_name],
+        )
         connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM object_night")
         connection.execute("COMMIT")
     except BaseException:

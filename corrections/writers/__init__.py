@@ -53,19 +53,39 @@ class SyncEntry:
     at: datetime = field(default_factory=now)
 
     def values(self) -> list:
-        return [self.at, self.correction_id, self.target_system, self.method, self.url, self.request_body,
-                self.status, self.response_body, self.error]
+        return [
+            self.at,
+            self.correction_id,
+            self.target_system,
+            self.method,
+            self.url,
+            self.request_body,
+            self.status,
+            self.response_body,
+            self.error,
+        ]
 
 
 class SyncLog(list):
     """The sync log rows of one send, kept until the send's outcome is committed with them."""
 
-    def add(self, corrections: list[Correction], system: str, method: str, url: str, body, status: int | None,
-            response, error: str | None = None) -> None:
+    def add(
+        self,
+        corrections: list[Correction],
+        system: str,
+        method: str,
+        url: str,
+        body,
+        status: int | None,
+        response,
+        error: str | None = None,
+    ) -> None:
         request_text = None if body is None else json.dumps(body)
         response_text = None if response is None else json.dumps(response)[:4000]
-        self.extend(SyncEntry(c.correction_id, system, method, url, request_text, status, response_text, error)
-                    for c in corrections)
+        self.extend(
+            SyncEntry(c.correction_id, system, method, url, request_text, status, response_text, error)
+            for c in corrections
+        )
 
 
 def failed(corrections: list[Correction], exc: SourceSystemError) -> list[Outcome]:

@@ -45,8 +45,12 @@ class HarvestTarget:
     def payments(self, invoice_id: str) -> list[dict] | None:
         """The invoice's recorded payments (None if the invoice is gone)."""
         try:
-            body = self.client.request_json("GET", f"/v2/invoices/{int(invoice_id)}/payments",
-                                            object_name="invoice_payments", params={"per_page": 2000})
+            body = self.client.request_json(
+                "GET",
+                f"/v2/invoices/{int(invoice_id)}/payments",
+                object_name="invoice_payments",
+                params={"per_page": 2000},
+            )
         except SourceSystemError as exc:
             if exc.status == 404:
                 return None
@@ -74,8 +78,11 @@ class HarvestTarget:
             erp_payment_id = c.field.removeprefix(PAYMENT)
             amount, _, paid_date = c.value_after.partition(" paid ")
             method, url = "POST", f"/v2/invoices/{int(c.record_id)}/payments"
-            body = {"amount": float(amount), "paid_at": f"{paid_date}{PAID_AT_NOON}",
-                    "notes": f"{payment_tag(erp_payment_id)} (tieout correction {c.correction_id})"}
+            body = {
+                "amount": float(amount),
+                "paid_at": f"{paid_date}{PAID_AT_NOON}",
+                "notes": f"{payment_tag(erp_payment_id)} (tieout correction {c.correction_id})",
+            }
         else:
             method, url = "PATCH", f"/v2/{c.target_object}/{int(c.record_id)}"
             body = {c.field: c.value_after}

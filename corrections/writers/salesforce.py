@@ -23,10 +23,11 @@ class SalesforceTarget:
         found: dict[str, dict] = {}
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), MAX_COLLECTION):
-            chunk = ", ".join(f"'{i}'" for i in wanted[start:start + MAX_COLLECTION] if i.isalnum())
+            chunk = ", ".join(f"'{i}'" for i in wanted[start : start + MAX_COLLECTION] if i.isalnum())
             soql = f"SELECT {', '.join(dict.fromkeys(['Id', *fields]))} FROM {object_name} WHERE Id IN ({chunk})"
-            body = self.client.request_json("GET", f"/services/data/{self.api_version}/query",
-                                            object_name=object_name, params={"q": soql})
+            body = self.client.request_json(
+                "GET", f"/services/data/{self.api_version}/query", object_name=object_name, params={"q": soql}
+            )
             found.update({r["Id"]: r for r in body["records"]})
         return found
 
@@ -41,12 +42,20 @@ class SalesforceTarget:
 
     def write(self, corrections: list[Correction], log: SyncLog) -> list[Outcome]:
         by_record = grouped(corrections, lambda c: (c.target_object, c.record_id))
-        items = [({"attributes": {"type": obj}, "Id": record_id,
-                   **{c.field: self._typed(c.field, c.value_after) for c in group}}, group)
-                 for (obj, record_id), group in by_record.items()]
+        items = [
+            (
+                {
+                    "attributes": {"type": obj},
+                    "Id": record_id,
+                    **{c.field: self._typed(c.field, c.value_after) for c in group},
+                },
+                group,
+            )
+            for (obj, record_id), group in by_record.items()
+        ]
         outcomes: list[Outcome] = []
         for start in range(0, len(items), MAX_COLLECTION):
-            outcomes += self._send(items[start:start + MAX_COLLECTION], log)
+            outcomes += self._send(items[start : start + MAX_COLLECTION], log)
         return outcomes
 
     def _send(self, items: list[tuple[dict, list[Correction]]], log: SyncLog) -> list[Outcome]:
@@ -60,12 +69,14 @@ class SalesforceTarget:
             return failed(group, exc)
         outcomes = []
         for (record, group), result in zip(items, results):
-            error = None if result.get("success") else "; ".join(
-                f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors", []))
+            error = (
+                None
+                if result.get("success")
+                else "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in result.get("errors", []))
+            )
             log.add(group, self.system, "PATCH", url, record, 200, result, error)
             outcomes += [Outcome(c.correction_id, error is None, error) for c in group]
         return outcomes
 
     def _typed(self, field: str, text: str | None):
         return None if text is None else float(text) if field in self.number_fields else text
-

@@ -90,7 +90,7 @@ class Faults:
             return self.error_rate > 0 and self._random.random() < self.error_rate
 
     @classmethod
-    def from_json(cls, text: str | None) -> "Faults":
+    def from_json(cls, text: str | None) -> Faults:
         return cls(**json.loads(text)) if text else cls()
 
 
@@ -120,8 +120,7 @@ class Emulator:
 
     system = "vendor"
 
-    def __init__(self, store: SandboxStore, faults: Faults | None = None,
-                 limiter: SlidingWindowLimiter | None = None):
+    def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         self.store = store
         self.faults = faults or Faults()
         self.limiter = limiter
@@ -144,8 +143,11 @@ class Emulator:
         return Response(status, {"error": code or str(status), "error_description": message})
 
     def rate_limited(self, retry_after: float) -> Response:
-        return Response(429, {"error": "rate_limited", "error_description": "Too many requests"},
-                        {"Retry-After": str(max(1, round(retry_after)))})
+        return Response(
+            429,
+            {"error": "rate_limited", "error_description": "Too many requests"},
+            {"Retry-After": str(max(1, round(retry_after)))},
+        )
 
     # -- dispatch --------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -178,17 +180,24 @@ class Emulator:
     def _injected_fault(self, request: Request) -> Response | None:
         if self.faults.take("rate_limit_next"):
             return self.rate_limited(self.faults.retry_after)
-        if (self.faults.take("server_error_next") or self.faults.roll_error()
-                or request.path.startswith(tuple(self.faults.outage_paths))):
-            return Response(503, {"error": "service_unavailable", "error_description": "Injected fault"},
-                            {"Retry-After": str(self.faults.retry_after)})
+        if (
+            self.faults.take("server_error_next")
+            or self.faults.roll_error()
+            or request.path.startswith(tuple(self.faults.outage_paths))
+        ):
+            return Response(
+                503,
+                {"error": "service_unavailable", "error_description": "Injected fault"},
+                {"Retry-After": str(self.faults.retry_after)},
+            )
         if self.faults.take("html_error_next"):
-            return Response(200, "<html><body><h1>Bad Gateway</h1></body></html>",
-                            content_type="text/html; charset=utf-8")
+            return Response(
+                200, "<html><body><h1>Bad Gateway</h1></body></html>", content_type="text/html; charset=utf-8"
+            )
         return None
 
     # -- serving ---------------------------------------------------------------------------
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> "RunningEmulator":
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
         return RunningEmulator(self, host, port)
 
 
@@ -208,15 +217,19 @@ class RunningEmulator:
         self.server = _Server((host, port), _handler_class(emulator))
         self.server.daemon_threads = True
         self.base_url = f"http://{host}:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                                        name=f"{emulator.system}-emulator")
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name=f"{emulator.system}-emulator",
+        )
         self._thread.start()
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "RunningEmulator":
+    def __enter__(self) -> RunningEmulator:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -246,8 +259,12 @@ def _handler_class(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 time.sleep(emulator.faults.slow_seconds)
             body = response.encoded()
             emulator.store.log_request(
-                emulator.system, emulator.tenant_of(request), request.method, request.path,
-                request.raw_query, response.status,
+                emulator.system,
+                emulator.tenant_of(request),
+                request.method,
+                request.path,
+                request.raw_query,
+                response.status,
                 request.body.decode("utf-8", "replace") if request.body else None,
             )
             self.send_response(response.status)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import partial
 from urllib.parse import urlencode
 
@@ -66,8 +66,8 @@ def _parses(parse: Callable[[str], object], value) -> bool:
 def _to_utc(moment: datetime) -> str:
     """An ISO moment as the store keeps it; a moment without an offset is taken as UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 VALUE_CHECKS: dict[str, Callable[[object], bool]] = {
@@ -110,6 +110,7 @@ def _flag(field: str) -> Filter:
     def build(name: str, raw: str) -> Predicate:
         wanted = _query_boolean(name, raw)
         return lambda record: record.get(field) is wanted
+
     return build
 
 
@@ -117,6 +118,7 @@ def _refers_to(field: str) -> Filter:
     def build(name: str, raw: str) -> Predicate:
         wanted = _query_integer(name, raw)
         return lambda record: (record.get(field) or {}).get("id") == wanted
+
     return build
 
 
@@ -124,6 +126,7 @@ def _on_or_after(field: str) -> Filter:
     def build(name: str, raw: str) -> Predicate:
         wanted = _query_date(name, raw)
         return lambda record: record.get(field) is not None and record[field] >= wanted
+
     return build
 
 
@@ -131,6 +134,7 @@ def _on_or_before(field: str) -> Filter:
     def build(name: str, raw: str) -> Predicate:
         wanted = _query_date(name, raw)
         return lambda record: record.get(field) is not None and record[field] <= wanted
+
     return build
 
 
@@ -141,8 +145,9 @@ def _equal(field: str) -> Filter:
 def _invoiced_project(name: str, raw: str) -> Predicate:
     """An invoice names its projects on its line items only."""
     wanted = _query_integer(name, raw)
-    return lambda record: any((item.get("project") or {}).get("id") == wanted
-                              for item in record.get("line_items") or [])
+    return lambda record: any(
+        (item.get("project") or {}).get("id") == wanted for item in record.get("line_items") or []
+    )
 
 
 @dataclass(frozen=True)
@@ -154,8 +159,14 @@ class Listing:
 
 
 ACTIVE = {"is_active": _flag("is_active")}
-SPENT = {"user_id": _refers_to("user"), "client_id": _refers_to("client"), "project_id": _refers_to("project"),
-         "is_billed": _flag("is_billed"), "from": _on_or_after("spent_date"), "to": _on_or_before("spent_date")}
+SPENT = {
+    "user_id": _refers_to("user"),
+    "client_id": _refers_to("client"),
+    "project_id": _refers_to("project"),
+    "is_billed": _flag("is_billed"),
+    "from": _on_or_after("spent_date"),
+    "to": _on_or_before("spent_date"),
+}
 LISTINGS: dict[str, Listing] = {
     "clients": Listing(ACTIVE),
     "projects": Listing({**ACTIVE, "client_id": _refers_to("client")}),
@@ -163,12 +174,20 @@ LISTINGS: dict[str, Listing] = {
     "tasks": Listing(ACTIVE),
     "task_assignments": Listing(ACTIVE),
     "user_assignments": Listing({**ACTIVE, "user_id": _refers_to("user")}),
-    "time_entries": Listing({**SPENT, "task_id": _refers_to("task"), "is_running": _flag("is_running")},
-                            newest_by="spent_date"),
+    "time_entries": Listing(
+        {**SPENT, "task_id": _refers_to("task"), "is_running": _flag("is_running")}, newest_by="spent_date"
+    ),
     "expenses": Listing(SPENT, newest_by="spent_date"),
-    "invoices": Listing({"client_id": _refers_to("client"), "project_id": _invoiced_project,
-                         "state": _equal("state"), "from": _on_or_after("issue_date"),
-                         "to": _on_or_before("issue_date")}, newest_by="issue_date"),
+    "invoices": Listing(
+        {
+            "client_id": _refers_to("client"),
+            "project_id": _invoiced_project,
+            "state": _equal("state"),
+            "from": _on_or_after("issue_date"),
+            "to": _on_or_before("issue_date"),
+        },
+        newest_by="issue_date",
+    ),
 }
 PAYMENTS = Listing({})  # newest first by creation, of one invoice
 
@@ -187,21 +206,47 @@ CLIENT = Reference("clients", "client")
 WRITABLE: dict[str, dict[str, str | Reference]] = {
     "clients": {"name": "string", "is_active": "boolean", "address": "string", "currency": "string"},
     "projects": {
-        "client_id": CLIENT, "name": "string", "code": "string", "is_active": "boolean", "is_billable": "boolean",
-        "is_fixed_fee": "boolean", "bill_by": "string", "hourly_rate": "number", "budget": "number",
-        "budget_by": "string", "budget_is_monthly": "boolean", "notify_when_over_budget": "boolean",
-        "over_budget_notification_percentage": "number", "show_budget_to_all": "boolean", "cost_budget": "number",
-        "cost_budget_include_expenses": "boolean", "fee": "number", "notes": "string", "starts_on": "date",
+        "client_id": CLIENT,
+        "name": "string",
+        "code": "string",
+        "is_active": "boolean",
+        "is_billable": "boolean",
+        "is_fixed_fee": "boolean",
+        "bill_by": "string",
+        "hourly_rate": "number",
+        "budget": "number",
+        "budget_by": "string",
+        "budget_is_monthly": "boolean",
+        "notify_when_over_budget": "boolean",
+        "over_budget_notification_percentage": "number",
+        "show_budget_to_all": "boolean",
+        "cost_budget": "number",
+        "cost_budget_include_expenses": "boolean",
+        "fee": "number",
+        "notes": "string",
+        "starts_on": "date",
         "ends_on": "date",
     },
     "time_entries": {
-        "project_id": Reference("projects", "project", carries=("client",)), "task_id": Reference("tasks", "task"),
-        "spent_date": "date", "started_time": "string", "ended_time": "string", "hours": "number",
-        "notes": "string", "external_reference": "object",
+        "project_id": Reference("projects", "project", carries=("client",)),
+        "task_id": Reference("tasks", "task"),
+        "spent_date": "date",
+        "started_time": "string",
+        "ended_time": "string",
+        "hours": "number",
+        "notes": "string",
+        "external_reference": "object",
     },
     "invoices": {
-        "client_id": CLIENT, "number": "string", "purchase_order": "string", "subject": "string", "notes": "string",
-        "currency": "string", "issue_date": "date", "due_date": "date", "payment_term": "string",
+        "client_id": CLIENT,
+        "number": "string",
+        "purchase_order": "string",
+        "subject": "string",
+        "notes": "string",
+        "currency": "string",
+        "issue_date": "date",
+        "due_date": "date",
+        "payment_term": "string",
         "payment_options": "payment_options",
     },
 }
@@ -213,7 +258,11 @@ NOT_BLANK = {  # what Harvest requires on create may not be nulled on update
 }
 MIRRORS = {"time_entries": {"hours": ("hours_without_timer", "rounded_hours")}}  # no timer, no rounding
 PAYMENT_FIELDS: dict[str, str | Reference] = {  # what POST /invoices/{id}/payments accepts
-    "amount": "number", "paid_at": "datetime", "paid_date": "date", "notes": "string", "send_thank_you": "boolean",
+    "amount": "number",
+    "paid_at": "datetime",
+    "paid_date": "date",
+    "notes": "string",
+    "send_thank_you": "boolean",
 }
 
 
@@ -289,10 +338,19 @@ def _envelope(request: Request, key: str, records: list[dict], total: int, page:
     previous_page = page - 1 if page > 1 else None
     link = partial(_page_link, request, per_page=per_page)
     return {
-        key: records, "per_page": per_page, "total_pages": total_pages, "total_entries": total,
-        "next_page": next_page, "previous_page": previous_page, "page": page,
-        "links": {"first": link(1), "next": next_page and link(next_page),
-                  "previous": previous_page and link(previous_page), "last": link(max(total_pages, 1))},
+        key: records,
+        "per_page": per_page,
+        "total_pages": total_pages,
+        "total_entries": total,
+        "next_page": next_page,
+        "previous_page": previous_page,
+        "page": page,
+        "links": {
+            "first": link(1),
+            "next": next_page and link(next_page),
+            "previous": previous_page and link(previous_page),
+            "last": link(max(total_pages, 1)),
+        },
     }
 
 
@@ -301,8 +359,7 @@ class HarvestEmulator(Emulator):
 
     system = SYSTEM
 
-    def __init__(self, store: SandboxStore, faults: Faults | None = None,
-                 limiter: SlidingWindowLimiter | None = None):
+    def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS))
         for object, listing in LISTINGS.items():
             self.route("GET", f"/v2/{object}", partial(self._list, object, listing))
@@ -323,8 +380,11 @@ class HarvestEmulator(Emulator):
         return Response(status, {"code": status, "message": message})
 
     def rate_limited(self, retry_after: float) -> Response:
-        return Response(429, {"code": 429, "message": "Too many requests: retry after the Retry-After seconds"},
-                        {"Retry-After": str(max(1, math.ceil(retry_after)))})
+        return Response(
+            429,
+            {"code": 429, "message": "Too many requests: retry after the Retry-After seconds"},
+            {"Retry-After": str(max(1, math.ceil(retry_after)))},
+        )
 
     def authenticate(self, request: Request) -> Response | None:
         """Harvest wants a User-Agent (400 without), the token (401) and an account it may use (403)."""
@@ -340,8 +400,10 @@ class HarvestEmulator(Emulator):
         if not token or token != expected.get("access_token") or not account:
             return Response(401, {"error": "invalid_token", "error_description": INVALID_TOKEN})
         if account != str(expected.get("account_id")):
-            return Response(403, {"error": "forbidden",
-                                  "error_description": f"The access token has no access to account {account}."})
+            return Response(
+                403,
+                {"error": "forbidden", "error_description": f"The access token has no access to account {account}."},
+            )
         return None
 
     # -- store access --------------------------------------------------------------------------------
@@ -359,8 +421,9 @@ class HarvestEmulator(Emulator):
 
     # -- reads ---------------------------------------------------------------------------------------
     def _list(self, object: str, listing: Listing, request: Request) -> Response:
-        predicates = [listing.filters[name](name, raw) for name, raw in request.query.items()
-                      if name in listing.filters]
+        predicates = [
+            listing.filters[name](name, raw) for name, raw in request.query.items() if name in listing.filters
+        ]
         return self._page(request, object, listing, predicates)
 
     def _page(self, request: Request, object: str, listing: Listing, predicates: list[Predicate]) -> Response:
@@ -370,16 +433,26 @@ class HarvestEmulator(Emulator):
         since = _updated_since(request.query)
         offset = (page - 1) * per_page
         if predicates:
-            matching = [record for record in self.store.list(SYSTEM, TENANT, object, updated_since=since,
-                                                             descending=True)
-                        if all(keeps(record) for keeps in predicates)]
+            matching = [
+                record
+                for record in self.store.list(SYSTEM, TENANT, object, updated_since=since, descending=True)
+                if all(keeps(record) for keeps in predicates)
+            ]
             if listing.newest_by:  # a stable sort: the newest created first within one date
                 matching.sort(key=lambda record: record.get(listing.newest_by) or "", reverse=True)
-            total, records = len(matching), matching[offset:offset + per_page]
+            total, records = len(matching), matching[offset : offset + per_page]
         else:
             total = self.store.count(SYSTEM, TENANT, object, updated_since=since)
-            records = self.store.list(SYSTEM, TENANT, object, updated_since=since, descending=True,
-                                      newest_by=listing.newest_by, offset=offset, limit=per_page)
+            records = self.store.list(
+                SYSTEM,
+                TENANT,
+                object,
+                updated_since=since,
+                descending=True,
+                newest_by=listing.newest_by,
+                offset=offset,
+                limit=per_page,
+            )
         return Response(200, _envelope(request, object, [_public(r) for r in records], total, page, per_page))
 
     def _retrieve(self, object: str, request: Request) -> Response:
@@ -387,8 +460,9 @@ class HarvestEmulator(Emulator):
 
     def _list_payments(self, request: Request) -> Response:
         invoice_id = str(self._existing("invoices", request.params["id"])["id"])
-        return self._page(request, "invoice_payments", PAYMENTS,
-                          [lambda payment: str(payment.get("_invoice_id")) == invoice_id])
+        return self._page(
+            request, "invoice_payments", PAYMENTS, [lambda payment: str(payment.get("_invoice_id")) == invoice_id]
+        )
 
     # -- writes --------------------------------------------------------------------------------------
     def _update(self, object: str, request: Request) -> Response:
@@ -425,10 +499,18 @@ class HarvestEmulator(Emulator):
         paid_at, paid_date = _payment_moment(body)
         now = utc_now_iso()
         payment = {
-            "id": self.store.next_id(SYSTEM, TENANT, "invoice_payments"), "amount": amount,
-            "paid_at": paid_at, "paid_date": paid_date, "recorded_by": None, "recorded_by_email": None,
-            "notes": body.get("notes"), "transaction_id": None, "payment_gateway": {"id": None, "name": None},
-            "created_at": now, "updated_at": now, "_invoice_id": invoice["id"],
+            "id": self.store.next_id(SYSTEM, TENANT, "invoice_payments"),
+            "amount": amount,
+            "paid_at": paid_at,
+            "paid_date": paid_date,
+            "recorded_by": None,
+            "recorded_by_email": None,
+            "notes": body.get("notes"),
+            "transaction_id": None,
+            "payment_gateway": {"id": None, "name": None},
+            "created_at": now,
+            "updated_at": now,
+            "_invoice_id": invoice["id"],
         }
         self.store.put(SYSTEM, TENANT, "invoice_payments", str(payment["id"]), payment, now)
         invoice["due_amount"] = round(due - amount, 2)

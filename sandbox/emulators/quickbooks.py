@@ -10,15 +10,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
 from sandbox.emulators.quickbooks_query import Query, QuerySyntaxError, parse_query, parse_timestamp, utc_iso
 from sandbox.store import SandboxStore
 
 SYSTEM = "quickbooks"
-ENTITIES = ("CompanyInfo", "Preferences", "Customer", "Employee", "Item", "Invoice", "Payment",
-            "CreditMemo", "TimeActivity")
+ENTITIES = (
+    "CompanyInfo",
+    "Preferences",
+    "Customer",
+    "Employee",
+    "Item",
+    "Invoice",
+    "Payment",
+    "CreditMemo",
+    "TimeActivity",
+)
 BY_PATH = {name.lower(): name for name in ENTITIES}
 WRITABLE = set(ENTITIES) - {"CompanyInfo", "Preferences"}
 # On create, each tuple needs at least one of its keys (QBO error 2020 otherwise).
@@ -54,10 +63,9 @@ class Rejected(Exception):
 class QuickBooksEmulator(Emulator):
     system = SYSTEM
 
-    def __init__(self, store: SandboxStore, faults: Faults | None = None,
-                 limiter: SlidingWindowLimiter | None = None):
+    def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(500, 60.0))
-        self.clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._writes = threading.Lock()  # SyncToken checks, id assignment and requestid replay are atomic
         self.route("GET", f"{REALM_PATH}/query", self.query)
         self.route("POST", f"{REALM_PATH}/query", self.query)
@@ -70,7 +78,7 @@ class QuickBooksEmulator(Emulator):
     # -- vendor conventions ------------------------------------------------------------------
     def tenant_of(self, request: Request) -> str:
         prefix = "/v3/company/"
-        return request.path[len(prefix):].split("/", 1)[0] if request.path.startswith(prefix) else ""
+        return request.path[len(prefix) :].split("/", 1)[0] if request.path.startswith(prefix) else ""
 
     def authenticate(self, request: Request) -> Response | None:
         token = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
@@ -78,33 +86,59 @@ class QuickBooksEmulator(Emulator):
             return self._unauthenticated()
         realm = self.tenant_of(request)
         if realm and realm not in {e["realm_id"] for e in self.store.meta("legal_entities") or []}:
-            return self.fault(403, "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
-                              f"Realm {realm} is not connected to this application", "3100", "AuthorizationFault")
+            return self.fault(
+                403,
+                "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
+                f"Realm {realm} is not connected to this application",
+                "3100",
+                "AuthorizationFault",
+            )
         return None
 
     def _unauthenticated(self) -> Response:
         """QBO's gateway answers a bad token in its own lower-case shape with an epoch-millis time."""
-        error = {"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
-                 "detail": "Token revoked or invalid", "code": "3200"}
-        return Response(401, {"fault": {"error": [error], "type": "AUTHENTICATION"}, "time": int(time.time() * 1000)},
-                        {"WWW-Authenticate": 'Bearer realm="Intuit", error="invalid_token"'})
+        error = {
+            "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+            "detail": "Token revoked or invalid",
+            "code": "3200",
+        }
+        return Response(
+            401,
+            {"fault": {"error": [error], "type": "AUTHENTICATION"}, "time": int(time.time() * 1000)},
+            {"WWW-Authenticate": 'Bearer realm="Intuit", error="invalid_token"'},
+        )
 
     def rate_limited(self, retry_after: float) -> Response:
-        response = self.fault(429, "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-                              "The request limit was reached.", "3001", "ServiceFault")
+        response = self.fault(
+            429,
+            "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+            "The request limit was reached.",
+            "3001",
+            "ServiceFault",
+        )
         response.headers["Retry-After"] = str(max(1, round(retry_after)))
         return response
 
     def error(self, status: int, message: str, code: str = "") -> Response:
         """Routing and server errors from the base, in QBO's fault shape (numeric codes, 10000 for system)."""
         if status >= 500:
-            return self.fault(status, "An application error has occurred while processing your request",
-                              message, "10000", "SystemFault")
+            return self.fault(
+                status,
+                "An application error has occurred while processing your request",
+                message,
+                "10000",
+                "SystemFault",
+            )
         return self.fault(status, "Unsupported Operation", message, str(status))
 
     def fault(self, status: int, message: str, detail: str, code: str, kind: str = "ValidationFault") -> Response:
-        return Response(status, {"Fault": {"Error": [{"Message": message, "Detail": detail, "code": code}],
-                                           "type": kind}, "time": self._time()})
+        return Response(
+            status,
+            {
+                "Fault": {"Error": [{"Message": message, "Detail": detail, "code": code}], "type": kind},
+                "time": self._time(),
+            },
+        )
 
     def _time(self) -> str:
         return self.clock().isoformat(timespec="milliseconds")
@@ -128,14 +162,15 @@ class QuickBooksEmulator(Emulator):
         if store_pages and query.count_only:
             return {"totalCount": self.store.count(SYSTEM, realm, query.entity, updated_since=since)}
         if store_pages:
-            page = self.store.list(SYSTEM, realm, query.entity, updated_since=since, offset=offset,
-                                   limit=query.max_results)
+            page = self.store.list(
+                SYSTEM, realm, query.entity, updated_since=since, offset=offset, limit=query.max_results
+            )
         else:
             records = self.store.list(SYSTEM, realm, query.entity, updated_since=since)
             matching = query.sort([r for r in records if query.matches(r)])
             if query.count_only:
                 return {"totalCount": len(matching)}
-            page = matching[offset: offset + query.max_results]
+            page = matching[offset : offset + query.max_results]
         if not page:
             return {}
         return {query.entity: page, "startPosition": query.start_position, "maxResults": len(page)}
@@ -144,23 +179,40 @@ class QuickBooksEmulator(Emulator):
         names = [n.strip() for n in request.query.get("entities", "").split(",") if n.strip()]
         unknown = [n for n in names if n.lower() not in BY_PATH]
         if not names or unknown:
-            return self.fault(400, "Invalid Request Parameter",
-                              f"entities must list supported entities, got {request.query.get('entities')!r}", "2010")
+            return self.fault(
+                400,
+                "Invalid Request Parameter",
+                f"entities must list supported entities, got {request.query.get('entities')!r}",
+                "2010",
+            )
         try:
             since = parse_timestamp(request.query["changedSince"])
         except (KeyError, ValueError):
             return self.fault(400, "Invalid Request Parameter", "changedSince must be an ISO-8601 date-time", "2010")
         if since < self.clock() - CDC_LOOKBACK:
-            return self.fault(400, "Unsupported Operation", f"Operation cdc with changedSince date "
-                              f"{request.query['changedSince']} which is older than fixed days is not supported.", "500")
+            return self.fault(
+                400,
+                "Unsupported Operation",
+                f"Operation cdc with changedSince date "
+                f"{request.query['changedSince']} which is older than fixed days is not supported.",
+                "500",
+            )
         realm, responses = request.params["realm"], []
         for entity in (BY_PATH[n.lower()] for n in names):
-            candidates = [record for name in (entity, DELETED + entity)
-                          for record in self.store.list(SYSTEM, realm, name, updated_since=utc_iso(since))]
-            changed = sorted((r for r in candidates if parse_timestamp(r["MetaData"]["LastUpdatedTime"]) >= since),
-                             key=lambda r: parse_timestamp(r["MetaData"]["LastUpdatedTime"]))[:CDC_CAP]
-            responses.append({entity: changed, "startPosition": 1, "maxResults": len(changed),
-                              "totalCount": len(changed)} if changed else {})
+            candidates = [
+                record
+                for name in (entity, DELETED + entity)
+                for record in self.store.list(SYSTEM, realm, name, updated_since=utc_iso(since))
+            ]
+            changed = sorted(
+                (r for r in candidates if parse_timestamp(r["MetaData"]["LastUpdatedTime"]) >= since),
+                key=lambda r: parse_timestamp(r["MetaData"]["LastUpdatedTime"]),
+            )[:CDC_CAP]
+            responses.append(
+                {entity: changed, "startPosition": 1, "maxResults": len(changed), "totalCount": len(changed)}
+                if changed
+                else {}
+            )
         return Response(200, {"CDCResponse": [{"QueryResponse": responses}], "time": self._time()})
 
     def read(self, request: Request) -> Response:
@@ -177,18 +229,31 @@ class QuickBooksEmulator(Emulator):
         return Response(200, {entity: found, "time": self._time()})
 
     def _not_found(self, entity: str, id: str) -> Response:
-        return self.fault(400, "Object Not Found", f"Object Not Found : Something you're trying to use has been "
-                          f"made inactive. Check the fields with accounts, customers, items, vendors or employees. "
-                          f"({entity} {id})", "610")
+        return self.fault(
+            400,
+            "Object Not Found",
+            f"Object Not Found : Something you're trying to use has been "
+            f"made inactive. Check the fields with accounts, customers, items, vendors or employees. "
+            f"({entity} {id})",
+            "610",
+        )
 
     # -- writes ---------------------------------------------------------------------------------
     def write(self, request: Request) -> Response:
         entity, operation = BY_PATH.get(request.params["entity"]), request.query.get("operation")
         if entity not in WRITABLE or operation not in (None, "update", "delete"):
-            return self.fault(400, "Unsupported Operation", f"Operation {operation or 'create/update'} "
-                              f"on {request.params['entity']} is not supported.", "500")
-        return self._once(request, lambda realm, body: self._save(
-            realm, entity, body, operation or ("update" if isinstance(body, dict) and body.get("Id") else "create")))
+            return self.fault(
+                400,
+                "Unsupported Operation",
+                f"Operation {operation or 'create/update'} on {request.params['entity']} is not supported.",
+                "500",
+            )
+        return self._once(
+            request,
+            lambda realm, body: self._save(
+                realm, entity, body, operation or ("update" if isinstance(body, dict) and body.get("Id") else "create")
+            ),
+        )
 
     def batch(self, request: Request) -> Response:
         return self._once(request, self._batch)
@@ -207,26 +272,41 @@ class QuickBooksEmulator(Emulator):
                     return Response(seen["status"], seen["body"])
             response = apply(realm, body)
             if request_id:
-                self.store.put(SYSTEM, realm, REQUEST_IDS, request_id,
-                               {"status": response.status, "body": response.body}, self._stamp())
+                self.store.put(
+                    SYSTEM,
+                    realm,
+                    REQUEST_IDS,
+                    request_id,
+                    {"status": response.status, "body": response.body},
+                    self._stamp(),
+                )
         return response
 
     def _batch(self, realm: str, body: object) -> Response:
         items = body.get("BatchItemRequest") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items:
-            return self.fault(400, "Request has invalid or unsupported property",
-                              "BatchItemRequest must be a non-empty list", "2010")
+            return self.fault(
+                400, "Request has invalid or unsupported property", "BatchItemRequest must be a non-empty list", "2010"
+            )
         if len(items) > BATCH_LIMIT:
-            return self.fault(400, "Request has invalid or unsupported property",
-                              f"Number of items in the batch request ({len(items)}) exceeds the maximum "
-                              f"of {BATCH_LIMIT}", "2010")
-        return Response(200, {"BatchItemResponse": [self._batch_item(realm, item) for item in items],
-                              "time": self._time()})
+            return self.fault(
+                400,
+                "Request has invalid or unsupported property",
+                f"Number of items in the batch request ({len(items)}) exceeds the maximum of {BATCH_LIMIT}",
+                "2010",
+            )
+        return Response(
+            200, {"BatchItemResponse": [self._batch_item(realm, item) for item in items], "time": self._time()}
+        )
 
     def _batch_item(self, realm: str, item: object) -> dict:
         if not isinstance(item, dict):
-            return {"bId": "", "Fault": self.fault(400, "Request has invalid or unsupported property",
-                                                   "A BatchItemRequest must be an object", "2010").body["Fault"]}
+            return {
+                "bId": "",
+                "Fault": self.fault(
+                    400, "Request has invalid or unsupported property", "A BatchItemRequest must be an object", "2010"
+                ).body["Fault"],
+            }
         bid = str(item.get("bId", ""))
         if "Query" in item:
             try:
@@ -236,8 +316,12 @@ class QuickBooksEmulator(Emulator):
         entity = next((key for key in item if key in WRITABLE), None)
         operation = item.get("operation")
         if not bid or entity is None or operation not in ("create", "update", "delete"):
-            response = self.fault(400, "Unsupported Operation",
-                                  "Each item needs a bId, an entity and a create, update or delete operation", "500")
+            response = self.fault(
+                400,
+                "Unsupported Operation",
+                "Each item needs a bId, an entity and a create, update or delete operation",
+                "500",
+            )
         else:
             response = self._save(realm, entity, item[entity], operation)
         if response.status != 200:
@@ -248,8 +332,11 @@ class QuickBooksEmulator(Emulator):
         """Create, update (full or sparse) or delete one entity: QBO's write semantics."""
         try:
             if not isinstance(body, dict):
-                raise Rejected(self.fault(400, "Request has invalid or unsupported property",
-                                          f"{entity} must be an object", "2010"))
+                raise Rejected(
+                    self.fault(
+                        400, "Request has invalid or unsupported property", f"{entity} must be an object", "2010"
+                    )
+                )
             if operation == "create":
                 return self._store(realm, entity, self._created(realm, entity, body), created=True)
             current = self._current(realm, entity, body)
@@ -282,41 +369,65 @@ class QuickBooksEmulator(Emulator):
         if "SyncToken" not in body:
             raise Rejected(self._required("SyncToken"))
         if str(body["SyncToken"]) != current["SyncToken"]:
-            raise Rejected(self.fault(400, "Stale Object Error", "Stale Object Error : You and root were working on "
-                                      "this at the same time. root finished before you did, so your work was not "
-                                      "saved.", "5010"))
+            raise Rejected(
+                self.fault(
+                    400,
+                    "Stale Object Error",
+                    "Stale Object Error : You and root were working on "
+                    "this at the same time. root finished before you did, so your work was not "
+                    "saved.",
+                    "5010",
+                )
+            )
         return current
 
     def _updated(self, current: dict, body: dict) -> dict:
         """A sparse update keeps what the body omits; a full one drops it, except what QBO computes."""
         fields = {k: v for k, v in body.items() if k not in SERVER_KEYS}
         kept = current if body.get("sparse") is True else {k: current[k] for k in COMPUTED_KEYS if k in current}
-        return {**kept, **fields, "Id": current["Id"], "SyncToken": str(int(current["SyncToken"]) + 1),
-                "MetaData": {**current["MetaData"], "LastUpdatedTime": self._stamp()}}
+        return {
+            **kept,
+            **fields,
+            "Id": current["Id"],
+            "SyncToken": str(int(current["SyncToken"]) + 1),
+            "MetaData": {**current["MetaData"], "LastUpdatedTime": self._stamp()},
+        }
 
     def _store(self, realm: str, entity: str, record: dict, created: bool) -> Response:
         record.update(domain="QBO", sparse=False)
         self._derive(realm, entity, record, created)
         self._check_unique_name(realm, entity, record)
-        self.store.put(SYSTEM, realm, entity, record["Id"], record, utc_iso(parse_timestamp(
-            record["MetaData"]["LastUpdatedTime"])))
+        self.store.put(
+            SYSTEM, realm, entity, record["Id"], record, utc_iso(parse_timestamp(record["MetaData"]["LastUpdatedTime"]))
+        )
         return Response(200, {entity: record, "time": self._time()})
 
     def _delete(self, realm: str, entity: str, current: dict) -> Response:
         """Transactions are deleted for good (CDC reports them); name lists only go inactive in QBO."""
         if entity in NAME_LISTS:
-            raise Rejected(self.fault(400, "Unsupported Operation", f"Operation Delete is not supported for "
-                                      f"{entity}: make it inactive instead.", "500"))
+            raise Rejected(
+                self.fault(
+                    400,
+                    "Unsupported Operation",
+                    f"Operation Delete is not supported for {entity}: make it inactive instead.",
+                    "500",
+                )
+            )
         now = self._stamp()
         tombstone = {"domain": "QBO", "status": "Deleted", "Id": current["Id"], "MetaData": {"LastUpdatedTime": now}}
         self.store.delete(SYSTEM, realm, entity, current["Id"])
         self.store.put(SYSTEM, realm, DELETED + entity, current["Id"], tombstone, now)
-        return Response(200, {entity: {"domain": "QBO", "status": "Deleted", "Id": current["Id"]},
-                              "time": self._time()})
+        return Response(
+            200, {entity: {"domain": "QBO", "status": "Deleted", "Id": current["Id"]}, "time": self._time()}
+        )
 
     def _required(self, key: str) -> Response:
-        return self.fault(400, "Required param missing, need to supply the required value for the API",
-                          f"Required parameter {key} is missing in the request", "2020")
+        return self.fault(
+            400,
+            "Required param missing, need to supply the required value for the API",
+            f"Required parameter {key} is missing in the request",
+            "2020",
+        )
 
     def _check_unique_name(self, realm: str, entity: str, record: dict) -> None:
         name = str(record.get("DisplayName", "")).casefold()
@@ -325,10 +436,19 @@ class QuickBooksEmulator(Emulator):
         for other in UNIQUE_NAMES:
             for existing in self.store.list(SYSTEM, realm, other):
                 if str(existing.get("DisplayName", "")).casefold() == name and (other, existing["Id"]) != (
-                        entity, record["Id"]):
-                    raise Rejected(self.fault(400, "Duplicate Name Exists Error", "The name supplied already exists. "
-                                              ": Another customer, vendor or employee is already using this name. "
-                                              f"Please use a different name. Id={existing['Id']}", "6240"))
+                    entity,
+                    record["Id"],
+                ):
+                    raise Rejected(
+                        self.fault(
+                            400,
+                            "Duplicate Name Exists Error",
+                            "The name supplied already exists. "
+                            ": Another customer, vendor or employee is already using this name. "
+                            f"Please use a different name. Id={existing['Id']}",
+                            "6240",
+                        )
+                    )
 
     def _derive(self, realm: str, entity: str, record: dict, created: bool) -> None:
         """Fields QBO computes rather than accepts: customer hierarchy, line ids, document totals."""
@@ -337,7 +457,8 @@ class QuickBooksEmulator(Emulator):
             record["Job"] = bool(parent)
             record["Level"] = parent.get("Level", 0) + 1 if parent else 0
             name = record.get("DisplayName") or " ".join(
-                str(record[k]) for k in ("GivenName", "FamilyName", "CompanyName") if record.get(k))
+                str(record[k]) for k in ("GivenName", "FamilyName", "CompanyName") if record.get(k)
+            )
             record.setdefault("DisplayName", name)
             parent_name = parent and (parent.get("FullyQualifiedName") or parent.get("DisplayName"))
             record["FullyQualifiedName"] = f"{parent_name}:{name}" if parent else name

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 MAX_RESULTS = 1000
 DEFAULT_MAX_RESULTS = 100
@@ -21,8 +21,19 @@ COMMON_FILTERABLE = {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime"}
 FILTERABLE = {
     "CompanyInfo": set(),
     "Preferences": set(),
-    "Customer": {"Active", "DisplayName", "CompanyName", "GivenName", "FamilyName", "FullyQualifiedName",
-                 "PrimaryEmailAddr", "Balance", "Job", "ParentRef", "IsProject"},
+    "Customer": {
+        "Active",
+        "DisplayName",
+        "CompanyName",
+        "GivenName",
+        "FamilyName",
+        "FullyQualifiedName",
+        "PrimaryEmailAddr",
+        "Balance",
+        "Job",
+        "ParentRef",
+        "IsProject",
+    },
     "Employee": {"Active", "DisplayName", "GivenName", "FamilyName", "PrimaryEmailAddr"},
     "Item": {"Active", "Name", "Type", "FullyQualifiedName", "Sku"},
     "Invoice": {"DocNumber", "TxnDate", "DueDate", "CustomerRef", "Balance", "TotalAmt"},
@@ -33,8 +44,10 @@ FILTERABLE = {
 TIMESTAMP_FIELDS = {"MetaData.CreateTime", "MetaData.LastUpdatedTime"}
 COMPARISONS = {"=": operator.eq, "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 
-TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<op><=|>=|!=|=|<|>)|(?P<punct>[(),*])"
-                   r"|(?P<word>[A-Za-z_][\w.]*)|(?P<number>-?\d+(?:\.\d+)?))")
+TOKEN = re.compile(
+    r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<op><=|>=|!=|=|<|>)|(?P<punct>[(),*])"
+    r"|(?P<word>[A-Za-z_][\w.]*)|(?P<number>-?\d+(?:\.\d+)?))"
+)
 
 
 class QuerySyntaxError(ValueError):
@@ -89,8 +102,13 @@ class Query:
         if not bounds:
             return None, not self.conditions and self.order_by is None and self.entity not in ACTIVE_FILTERED
         bound = max(bounds, key=lambda c: c.value)
-        exact = (len(self.conditions) == 1 and bound.op == ">=" and bound.value.microsecond == 0
-                 and self.order_by is None and self.entity not in ACTIVE_FILTERED)
+        exact = (
+            len(self.conditions) == 1
+            and bound.op == ">="
+            and bound.value.microsecond == 0
+            and self.order_by is None
+            and self.entity not in ACTIVE_FILTERED
+        )
         return utc_iso(bound.value), exact
 
     def sort(self, records: list[dict]) -> list[dict]:
@@ -112,12 +130,12 @@ def field_value(record: dict, path: str):
 def parse_timestamp(text: str) -> datetime:
     """QBO accepts dates and date-times with or without an offset; naive ones are taken as UTC."""
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def utc_iso(moment: datetime) -> str:
     """The store's `updated_at` form."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _like(literal, actual):
@@ -140,7 +158,7 @@ class _Tokens:
         while position < len(text):
             match = TOKEN.match(text, position)
             if not match or match.end() == position:
-                raise QuerySyntaxError(f"QueryParserError: Encountered \" {text[position:position + 10]!r} \"")
+                raise QuerySyntaxError(f'QueryParserError: Encountered " {text[position : position + 10]!r} "')
             self.items.append((match.lastgroup, match.group(match.lastgroup)))
             position = match.end()
         self.index = 0
@@ -154,10 +172,10 @@ class _Tokens:
 
     def take(self, kind: str | None = None) -> str:
         if self.index >= len(self.items):
-            raise QuerySyntaxError("QueryParserError: Encountered \"<EOF>\"")
+            raise QuerySyntaxError('QueryParserError: Encountered "<EOF>"')
         token_kind, token = self.items[self.index]
         if kind is not None and token_kind != kind:
-            raise QuerySyntaxError(f"QueryParserError: Encountered \" {token} \"")
+            raise QuerySyntaxError(f'QueryParserError: Encountered " {token} "')
         self.index += 1
         return token
 
@@ -165,7 +183,7 @@ class _Tokens:
         for word in words:
             token = self.take()
             if token.lower() != word:
-                raise QuerySyntaxError(f"QueryParserError: Encountered \" {token} \" expected \"{word}\"")
+                raise QuerySyntaxError(f'QueryParserError: Encountered " {token} " expected "{word}"')
 
 
 def parse_query(text: str) -> Query:
@@ -201,10 +219,11 @@ def parse_query(text: str) -> Query:
     start_position = _paging(tokens, "startposition", 1)
     max_results = _paging(tokens, "maxresults", DEFAULT_MAX_RESULTS)
     if tokens.peek() is not None:
-        raise QuerySyntaxError(f"QueryParserError: Encountered \" {tokens.peek()} \"")
+        raise QuerySyntaxError(f'QueryParserError: Encountered " {tokens.peek()} "')
     if max_results > MAX_RESULTS:
-        raise QuerySyntaxError(f"QueryValidationError: value {max_results} is too large. "
-                               f"Max allowed value is {MAX_RESULTS}", "4001")
+        raise QuerySyntaxError(
+            f"QueryValidationError: value {max_results} is too large. Max allowed value is {MAX_RESULTS}", "4001"
+        )
     return Query(entity, count_only, tuple(conditions), order_by, descending, start_position, max_results)
 
 
@@ -239,7 +258,7 @@ def _condition(tokens: _Tokens, entity: str) -> Condition:
         return Condition(name, "in", tuple(values))
     op = tokens.take("op")
     if op not in COMPARISONS:
-        raise QuerySyntaxError(f"QueryParserError: Encountered \" {op} \"")
+        raise QuerySyntaxError(f'QueryParserError: Encountered " {op} "')
     return Condition(name, op, _literal(tokens, name))
 
 
@@ -258,4 +277,4 @@ def _literal(tokens: _Tokens, field: str):
         return float(token)
     if kind == "word" and token.lower() in ("true", "false"):
         return token.lower() == "true"
-    raise QuerySyntaxError(f"QueryParserError: Encountered \" {token or '<EOF>'} \"")
+    raise QuerySyntaxError(f'QueryParserError: Encountered " {token or "<EOF>"} "')

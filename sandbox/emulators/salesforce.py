@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sandbox.emulators import soql
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
@@ -60,25 +60,59 @@ def _text(length: int = 255, **options) -> FieldSpec:
     return FieldSpec("string", length=length, **options)
 
 
-STAMPS = {"CreatedDate": FieldSpec("datetime", False), "LastModifiedDate": FieldSpec("datetime", False),
-          "SystemModstamp": FieldSpec("datetime", False)}
+STAMPS = {
+    "CreatedDate": FieldSpec("datetime", False),
+    "LastModifiedDate": FieldSpec("datetime", False),
+    "SystemModstamp": FieldSpec("datetime", False),
+}
 COMMON = {"CurrencyIsoCode": FieldSpec("picklist", length=3), "Legal_Entity__c": FieldSpec("picklist", length=255)}
 SOBJECTS = {
-    "Account": SObject("Account", "001", {
-        "Id": FieldSpec("id", False), "IsDeleted": FieldSpec("boolean", False), "Name": _text(required=True),
-        "ParentId": FieldSpec("reference", reference_to="Account"), "Type": FieldSpec("picklist"),
-        "Industry": FieldSpec("picklist"), "Website": FieldSpec("url", length=255), "Phone": _text(40),
-        "BillingStreet": FieldSpec("textarea", length=255), "BillingCity": _text(40), "BillingState": _text(80),
-        "BillingPostalCode": _text(20), "BillingCountry": _text(80), **COMMON, "PSA_Client_Id__c": _text(),
-        "ERP_Customer_Id__c": _text(), "Open_AR__c": FieldSpec("currency"), "Tax_Id__c": _text(50), **STAMPS}),
-    "Opportunity": SObject("Opportunity", "006", {
-        "Id": FieldSpec("id", False), "IsDeleted": FieldSpec("boolean", False),
-        "AccountId": FieldSpec("reference", reference_to="Account"), "Name": _text(120, required=True),
-        "StageName": FieldSpec("picklist", required=True), "IsWon": FieldSpec("boolean", False),
-        "IsClosed": FieldSpec("boolean", False), "Amount": FieldSpec("currency"),
-        "CloseDate": FieldSpec("date", required=True), "Type": FieldSpec("picklist"), **COMMON,
-        "Billing_Model__c": FieldSpec("picklist"), "PSA_Project_Id__c": _text(),
-        "Description": FieldSpec("textarea", length=32000), **STAMPS}),
+    "Account": SObject(
+        "Account",
+        "001",
+        {
+            "Id": FieldSpec("id", False),
+            "IsDeleted": FieldSpec("boolean", False),
+            "Name": _text(required=True),
+            "ParentId": FieldSpec("reference", reference_to="Account"),
+            "Type": FieldSpec("picklist"),
+            "Industry": FieldSpec("picklist"),
+            "Website": FieldSpec("url", length=255),
+            "Phone": _text(40),
+            "BillingStreet": FieldSpec("textarea", length=255),
+            "BillingCity": _text(40),
+            "BillingState": _text(80),
+            "BillingPostalCode": _text(20),
+            "BillingCountry": _text(80),
+            **COMMON,
+            "PSA_Client_Id__c": _text(),
+            "ERP_Customer_Id__c": _text(),
+            "Open_AR__c": FieldSpec("currency"),
+            "Tax_Id__c": _text(50),
+            **STAMPS,
+        },
+    ),
+    "Opportunity": SObject(
+        "Opportunity",
+        "006",
+        {
+            "Id": FieldSpec("id", False),
+            "IsDeleted": FieldSpec("boolean", False),
+            "AccountId": FieldSpec("reference", reference_to="Account"),
+            "Name": _text(120, required=True),
+            "StageName": FieldSpec("picklist", required=True),
+            "IsWon": FieldSpec("boolean", False),
+            "IsClosed": FieldSpec("boolean", False),
+            "Amount": FieldSpec("currency"),
+            "CloseDate": FieldSpec("date", required=True),
+            "Type": FieldSpec("picklist"),
+            **COMMON,
+            "Billing_Model__c": FieldSpec("picklist"),
+            "PSA_Project_Id__c": _text(),
+            "Description": FieldSpec("textarea", length=32000),
+            **STAMPS,
+        },
+    ),
 }
 
 
@@ -98,8 +132,10 @@ class Problem:
         return {"statusCode": self.code, "message": self.message, "fields": list(self.fields)}
 
 
-ROLLED_BACK = Problem("ALL_OR_NONE_OPERATION_ROLLED_BACK", "Record rolled back because not all records were "
-                      "valid and the request was using AllOrNone header")
+ROLLED_BACK = Problem(
+    "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+    "Record rolled back because not all records were valid and the request was using AllOrNone header",
+)
 
 
 class ApiError(Exception):
@@ -156,8 +192,7 @@ class QueryCursors:
 class SalesforceEmulator(Emulator):
     system = SYSTEM
 
-    def __init__(self, store: SandboxStore, faults: Faults | None = None,
-                 limiter: SlidingWindowLimiter | None = None):
+    def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(DAILY_API_REQUESTS, 24 * 3600))
         self.cursors = QueryCursors()
         self._writes = threading.Lock()  # validate-then-save must not interleave with another write
@@ -201,12 +236,16 @@ class SalesforceEmulator(Emulator):
             query = soql.parse(text)
             sobject = self._sobject(query.object.text)
             if sobject is None:
-                raise soql.SoqlError("INVALID_TYPE", f"ERROR at Row:1:Column:{query.object.column}\nsObject type "
-                                     f"'{query.object.text}' is not supported.")
+                raise soql.SoqlError(
+                    "INVALID_TYPE",
+                    f"ERROR at Row:1:Column:{query.object.column}\nsObject type "
+                    f"'{query.object.text}' is not supported.",
+                )
             fields = [soql.resolve(f, sobject.name, sobject.field_types) for f in query.fields]
             stored = self.store.list(SYSTEM, "", sobject.name)
-            matched = soql.run(query, [r for r in stored if include_deleted or not r.get("IsDeleted")],
-                               sobject.field_types)
+            matched = soql.run(
+                query, [r for r in stored if include_deleted or not r.get("IsDeleted")], sobject.field_types
+            )
         except soql.SoqlError as refused:
             raise ApiError(400, Problem(refused.code, refused.message)) from refused
         if query.count_only:
@@ -247,8 +286,14 @@ class SalesforceEmulator(Emulator):
         sobject = self._sobject_in_path(request)
         key = sobject.canonical(request.params["field"])
         if key not in self._external_ids(sobject):
-            raise ApiError(400, Problem("INVALID_FIELD", f"Field name provided, {request.params['field']} is not "
-                                        f"an External ID or indexed field for {sobject.name}"))
+            raise ApiError(
+                400,
+                Problem(
+                    "INVALID_FIELD",
+                    f"Field name provided, {request.params['field']} is not "
+                    f"an External ID or indexed field for {sobject.name}",
+                ),
+            )
         all_or_none, items = self._collection(request, sobject)
         keys = Counter(v for _, changes in items if isinstance(v := changes.get(key), str))
         with self._writes:
@@ -260,11 +305,18 @@ class SalesforceEmulator(Emulator):
                 if value in (None, ""):
                     outcomes.append([Problem("MISSING_ARGUMENT", f"{key} not specified")])
                 elif isinstance(value, str) and keys[value] > 1:
-                    outcomes.append([Problem("DUPLICATE_VALUE", f"Duplicate external id specified: {value}",
-                                             (key,))])
+                    outcomes.append([Problem("DUPLICATE_VALUE", f"Duplicate external id specified: {value}", (key,))])
                 elif len(matches) > 1:
-                    outcomes.append([Problem("DUPLICATE_EXTERNAL_ID", f"{key}: more than one record found for "
-                                             f"external id field: [{', '.join(r['Id'] for r in matches)}]", (key,))])
+                    outcomes.append(
+                        [
+                            Problem(
+                                "DUPLICATE_EXTERNAL_ID",
+                                f"{key}: more than one record found for "
+                                f"external id field: [{', '.join(r['Id'] for r in matches)}]",
+                                (key,),
+                            )
+                        ]
+                    )
                 else:
                     outcomes.append(self._apply(sobject, matches[0] if matches else None, changes))
             return Response(200, self._commit(outcomes, all_or_none, upsert=True))
@@ -291,14 +343,25 @@ class SalesforceEmulator(Emulator):
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise ApiError(400, Problem("JSON_PARSER_ERROR", "records must be a list of sObjects"))
         if len(records) > MAX_COLLECTION:
-            raise ApiError(400, Problem("EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than "
-                                        f"{MAX_COLLECTION} records into this call"))
+            raise ApiError(
+                400,
+                Problem(
+                    "EXCEEDED_ID_LIMIT",
+                    f"record limit reached. cannot submit more than {MAX_COLLECTION} records into this call",
+                ),
+            )
         items = []
         for record in records:
             sobject = self._sobject(str((record.get("attributes") or {}).get("type", "")))
             if sobject is None or (only is not None and sobject.name != only.name):
-                raise ApiError(400, Problem("INVALID_TYPE", "Must send a concrete entity type of "
-                                            f"{only.name if only else 'a supported sObject'} in attributes."))
+                raise ApiError(
+                    400,
+                    Problem(
+                        "INVALID_TYPE",
+                        "Must send a concrete entity type of "
+                        f"{only.name if only else 'a supported sObject'} in attributes.",
+                    ),
+                )
             items.append((sobject, self._known_fields(sobject, record)))
         return body.get("allOrNone") is True, items
 
@@ -307,9 +370,12 @@ class SalesforceEmulator(Emulator):
         if all_or_none and any(isinstance(o, list) for o in outcomes):
             outcomes = [o if isinstance(o, list) else [ROLLED_BACK] for o in outcomes]
         self._save([o for o in outcomes if isinstance(o, Change)])
-        return [{"success": False, "errors": [p.in_result() for p in o]} if isinstance(o, list) else
-                {"id": o.record["Id"], "success": True, "errors": [], **({"created": o.created} if upsert else {})}
-                for o in outcomes]
+        return [
+            {"success": False, "errors": [p.in_result() for p in o]}
+            if isinstance(o, list)
+            else {"id": o.record["Id"], "success": True, "errors": [], **({"created": o.created} if upsert else {})}
+            for o in outcomes
+        ]
 
     # -- validation and saving -------------------------------------------------------------
     def _apply(self, sobject: SObject, existing: dict | None, changes: dict) -> Outcome:
@@ -318,14 +384,24 @@ class SalesforceEmulator(Emulator):
         merged = {**(existing or {}), **changes}
         missing = [n for n, spec in sobject.fields.items() if spec.required and merged.get(n) in (None, "")]
         if missing:
-            problems.append(Problem("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]",
-                                    tuple(missing)))
+            problems.append(
+                Problem(
+                    "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", tuple(missing)
+                )
+            )
         if problems:
             return problems
         now = _salesforce_now()
-        record = dict(existing) if existing else {
-            **dict.fromkeys(sobject.fields), "IsDeleted": False, "CreatedDate": now,
-            "CurrencyIsoCode": (self._currencies() or ["USD"])[0]}
+        record = (
+            dict(existing)
+            if existing
+            else {
+                **dict.fromkeys(sobject.fields),
+                "IsDeleted": False,
+                "CreatedDate": now,
+                "CurrencyIsoCode": (self._currencies() or ["USD"])[0],
+            }
+        )
         record.update(changes, LastModifiedDate=now, SystemModstamp=now)
         if sobject.name == "Opportunity" and ("StageName" in changes or existing is None):
             stage = record["StageName"]
@@ -335,17 +411,23 @@ class SalesforceEmulator(Emulator):
     def _check(self, sobject: SObject, name: str, value: object) -> list[Problem]:
         spec = sobject.fields[name]
         if not spec.writable:
-            return [Problem("INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {name}. Please "
-                            "check the security settings of this field and verify that it is read/write for your "
-                            "profile or permission set.", (name,))]
+            return [
+                Problem(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    f"Unable to create/update fields: {name}. Please "
+                    "check the security settings of this field and verify that it is read/write for your "
+                    "profile or permission set.",
+                    (name,),
+                )
+            ]
         if value is None:
             return []
         if not _has_type(spec.type, value):
-            return [Problem("INVALID_TYPE_ON_FIELD_IN_RECORD", f"{name}: value not of required type: {value}",
-                            (name,))]
+            return [Problem("INVALID_TYPE_ON_FIELD_IN_RECORD", f"{name}: value not of required type: {value}", (name,))]
         if spec.length is not None and len(value) > spec.length:
-            return [Problem("STRING_TOO_LONG", f"{name}: data value too large: {value} (max length={spec.length})",
-                            (name,))]
+            return [
+                Problem("STRING_TOO_LONG", f"{name}: data value too large: {value} (max length={spec.length})", (name,))
+            ]
         if spec.reference_to:
             if not ID_SHAPE.fullmatch(value):
                 return [Problem("MALFORMED_ID", f"{name}: id value of incorrect type: {value}", (name,))]
@@ -363,8 +445,16 @@ class SalesforceEmulator(Emulator):
             if change.created:
                 change.record["Id"] = self._new_id(change.sobject, taken)
         for name in dict.fromkeys(c.sobject.name for c in changes):
-            self.store.put_many(SYSTEM, "", name, [(c.record["Id"], c.record, _iso_utc(c.record["SystemModstamp"]))
-                                                   for c in changes if c.sobject.name == name])
+            self.store.put_many(
+                SYSTEM,
+                "",
+                name,
+                [
+                    (c.record["Id"], c.record, _iso_utc(c.record["SystemModstamp"]))
+                    for c in changes
+                    if c.sobject.name == name
+                ],
+            )
 
     def _new_id(self, sobject: SObject, taken: set[str]) -> str:
         for n in itertools.count(self.store.count(SYSTEM, "", sobject.name) + 1):
@@ -418,8 +508,9 @@ class SalesforceEmulator(Emulator):
                 continue
             canonical = sobject.canonical(name)
             if canonical is None:
-                raise ApiError(400, Problem("INVALID_FIELD",
-                                            f"No such column '{name}' on sobject of type {sobject.name}"))
+                raise ApiError(
+                    400, Problem("INVALID_FIELD", f"No such column '{name}' on sobject of type {sobject.name}")
+                )
             known[canonical] = value
         return known
 
@@ -469,10 +560,10 @@ def _has_type(field_type: str, value: object) -> bool:
 
 
 def _salesforce_now() -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
 
 
 def _iso_utc(stamp: str) -> str:
     """The store's `updated_at` form of a Salesforce timestamp."""
-    return datetime.fromisoformat(stamp).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromisoformat(stamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

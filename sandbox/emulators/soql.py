@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
 
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<space>\s+)
   | (?P<string>'(?:[^'\\]|\\.)*')
   | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))
@@ -25,15 +26,26 @@ TOKEN = re.compile(r"""
   | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
   | (?P<op>!=|<>|<=|>=|=|<|>)
   | (?P<punct>[,()])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 RANGE_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 # The literal kind each Salesforce field type accepts in a filter, and the type name its errors use.
-LITERAL_KIND = {"id": "string", "string": "string", "reference": "string", "url": "string",
-                "picklist": "string", "textarea": "string", "boolean": "boolean", "double": "number",
-                "currency": "number", "date": "date", "datetime": "datetime"}
-KIND_LABEL = {"string": "string", "boolean": "boolean", "number": "double", "date": "date",
-              "datetime": "dateTime"}
+LITERAL_KIND = {
+    "id": "string",
+    "string": "string",
+    "reference": "string",
+    "url": "string",
+    "picklist": "string",
+    "textarea": "string",
+    "boolean": "boolean",
+    "double": "number",
+    "currency": "number",
+    "date": "date",
+    "datetime": "datetime",
+}
+KIND_LABEL = {"string": "string", "boolean": "boolean", "number": "double", "date": "date", "datetime": "dateTime"}
 
 
 class SoqlError(ValueError):
@@ -207,8 +219,11 @@ class _Parser:
         return token
 
     def peek_keyword(self, word: str) -> bool:
-        return (self.at < len(self.tokens) and self.tokens[self.at].kind == "name"
-                and self.tokens[self.at].text.upper() == word)
+        return (
+            self.at < len(self.tokens)
+            and self.tokens[self.at].kind == "name"
+            and self.tokens[self.at].text.upper() == word
+        )
 
     def accept(self, word: str) -> bool:
         if self.peek_keyword(word):
@@ -232,8 +247,7 @@ class _Parser:
 
     def fail(self, token: Token | None = None) -> NoReturn:
         token = token or self.tokens[self.at]
-        raise SoqlError("MALFORMED_QUERY",
-                        f"ERROR at Row:1:Column:{token.column}\nunexpected token: '{token.text}'")
+        raise SoqlError("MALFORMED_QUERY", f"ERROR at Row:1:Column:{token.column}\nunexpected token: '{token.text}'")
 
 
 # -- running a parsed query ---------------------------------------------------------------
@@ -247,12 +261,14 @@ def run(query: Query, records: list[dict], field_types: Mapping[str, str]) -> li
     conditions = [(resolve(c.field, entity, field_types), c) for c in query.where]
     for name, condition in conditions:
         _check_literals(name, field_types[name], condition)
-    matched = [r for r in records
-               if all(_holds(r.get(name), field_types[name], c) for name, c in conditions)]
+    matched = [r for r in records if all(_holds(r.get(name), field_types[name], c) for name, c in conditions)]
     for ordering in reversed(query.order_by):  # stable sorts, last key first
         name = resolve(ordering.field, entity, field_types)
-        present = sorted((r for r in matched if r.get(name) is not None),
-                         key=lambda r: _comparable(r[name], field_types[name]), reverse=ordering.descending)
+        present = sorted(
+            (r for r in matched if r.get(name) is not None),
+            key=lambda r: _comparable(r[name], field_types[name]),
+            reverse=ordering.descending,
+        )
         missing = [r for r in matched if r.get(name) is None]
         matched = present + missing if ordering.nulls_last else missing + present
     return matched if query.limit is None else matched[: query.limit]
@@ -263,10 +279,13 @@ def resolve(field: Token, entity: str, field_types: Mapping[str, str]) -> str:
     for name in field_types:
         if name.lower() == field.text.lower():
             return name
-    raise SoqlError("INVALID_FIELD", f"ERROR at Row:1:Column:{field.column}\nNo such column '{field.text}' on "
-                    f"entity '{entity}'. If you are attempting to use a custom field, be sure to append the "
-                    "'__c' after the custom field name. Please reference your WSDL or the describe call for "
-                    "the appropriate names.")
+    raise SoqlError(
+        "INVALID_FIELD",
+        f"ERROR at Row:1:Column:{field.column}\nNo such column '{field.text}' on "
+        f"entity '{entity}'. If you are attempting to use a custom field, be sure to append the "
+        "'__c' after the custom field name. Please reference your WSDL or the describe call for "
+        "the appropriate names.",
+    )
 
 
 def _check_literals(name: str, field_type: str, condition: Condition) -> None:
@@ -274,8 +293,11 @@ def _check_literals(name: str, field_type: str, condition: Condition) -> None:
     for literal in condition.values:
         if literal.kind not in (kind, "null"):
             quoting = "be enclosed in quotes" if kind == "string" else "not be enclosed in quotes"
-            raise SoqlError("INVALID_FIELD", f"ERROR at Row:1:Column:{condition.field.column}\nvalue of filter "
-                            f"criterion for field '{name}' must be of type {KIND_LABEL[kind]} and should {quoting}")
+            raise SoqlError(
+                "INVALID_FIELD",
+                f"ERROR at Row:1:Column:{condition.field.column}\nvalue of filter "
+                f"criterion for field '{name}' must be of type {KIND_LABEL[kind]} and should {quoting}",
+            )
 
 
 def _holds(value: object, field_type: str, condition: Condition) -> bool:

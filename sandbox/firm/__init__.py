@@ -13,8 +13,9 @@ from .sizes import SIZES, Size, size_for
 __all__ = ["build_sandbox", "Manifest", "SIZES", "Size", "size_for"]
 
 
-def build_sandbox(directory: Path, size: str = "demo", seed: int = 20261120,
-                  as_of: date = date(2026, 11, 20), clean: bool = False) -> Manifest:
+def build_sandbox(
+    directory: Path, size: str = "demo", seed: int = 20261120, as_of: date = date(2026, 11, 20), clean: bool = False
+) -> Manifest:
     """Create `directory/state.db` (replacing any old one) and `directory/manifest.json`.
 
     A `clean` firm is the same firm with no discrepancy planted (its malformed records stay: the

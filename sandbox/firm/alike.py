@@ -23,8 +23,9 @@ LOW_BITS = np.array([2**k - 1 for k in range(WORD + 1)], dtype=np.uint64)
 
 def alike(a: str, b: str) -> bool:
     matcher = SequenceMatcher(None, a, b)
-    return matcher.real_quick_ratio() >= THRESHOLD and matcher.quick_ratio() >= THRESHOLD and \
-        matcher.ratio() >= THRESHOLD
+    return (
+        matcher.real_quick_ratio() >= THRESHOLD and matcher.quick_ratio() >= THRESHOLD and matcher.ratio() >= THRESHOLD
+    )
 
 
 class NamesInUse:
@@ -55,7 +56,7 @@ class NamesInUse:
 
     def _grow(self, characters: int, capacity: int) -> None:
         positions = np.zeros((characters, capacity), dtype=np.uint64)
-        positions[:self._positions.shape[0], :self._positions.shape[1]] = self._positions
+        positions[: self._positions.shape[0], : self._positions.shape[1]] = self._positions
         self._positions = positions
         self._lengths = np.resize(self._lengths, capacity)
 
@@ -73,7 +74,7 @@ class NamesInUse:
         """Length of the longest common subsequence of `name` with each of the first `n` names."""
         shared = len(_common_suffix(self._suffix, name))
         v, u, w = np.full(n, ALL_ONES), np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
-        for char in name[:len(name) - shared]:
+        for char in name[: len(name) - shared]:
             row = self._rows.get(char)
             if row is not None:
                 np.bitwise_and(v, self._positions[row, :n], out=u)

@@ -34,11 +34,20 @@ class Billing:
         discount = self._rng("discount", invoice.harvest_id)
         if discount.random() < DISCOUNT_SHARE:
             invoice.discount = Decimal(discount.choice([5, 10]))
-        parts = [Posting(self.ids.quickbooks(customer.entity.code, "Invoice"), customer.entity, project.qbo_id,
-                         project.name, invoice.number if len(groups) == 1 else f"{invoice.number}-{k}",
-                         invoice.issue_date, invoice.currency, [_copy(line) for line in group],
-                         f"harvest_invoice:{invoice.harvest_id}")
-                 for k, group in enumerate(groups, start=1)]
+        parts = [
+            Posting(
+                self.ids.quickbooks(customer.entity.code, "Invoice"),
+                customer.entity,
+                project.qbo_id,
+                project.name,
+                invoice.number if len(groups) == 1 else f"{invoice.number}-{k}",
+                invoice.issue_date,
+                invoice.currency,
+                [_copy(line) for line in group],
+                f"harvest_invoice:{invoice.harvest_id}",
+            )
+            for k, group in enumerate(groups, start=1)
+        ]
         _apportion(invoice, parts)
         invoice.postings.extend(parts)
 
@@ -66,16 +75,25 @@ class Billing:
 
     def credit(self, post: Posting, day: date, amount: Decimal) -> Receipt:
         code = post.entity.code
-        receipt = Receipt("credit", day, amount, self.ids.quickbooks(code, "Payment"),
-                          self.ids.quickbooks(code, "CreditMemo"), f"CM-{next(self._credit_numbers[code])}")
+        receipt = Receipt(
+            "credit",
+            day,
+            amount,
+            self.ids.quickbooks(code, "Payment"),
+            self.ids.quickbooks(code, "CreditMemo"),
+            f"CM-{next(self._credit_numbers[code])}",
+        )
         post.receipts.append(receipt)
         return receipt
 
     def mirror(self, invoice: Invoice) -> None:
         """What Harvest records: every cash payment, and the credits applied."""
         receipts = sorted((r for post in invoice.postings for r in post.receipts), key=lambda r: r.payment_id)
-        invoice.psa_payments = [PsaPayment(self.ids.harvest("invoice_payments"), r.day, r.amount,
-                                           f"QuickBooks payment {r.payment_id}") for r in receipts if r.kind == "cash"]
+        invoice.psa_payments = [
+            PsaPayment(self.ids.harvest("invoice_payments"), r.day, r.amount, f"QuickBooks payment {r.payment_id}")
+            for r in receipts
+            if r.kind == "cash"
+        ]
         invoice.psa_credits = sum((r.amount for r in receipts if r.kind == "credit"), Decimal("0"))
 
     def direct_invoices(self, customer: Customer) -> None:
@@ -83,10 +101,17 @@ class Billing:
         rng = self._rng("direct", customer.qbo_id, customer.entity.code)
         fee = Decimal(rng.randrange(15, 80) * 100)
         for month in months_between(self.as_of - timedelta(days=540), self.as_of):
-            post = Posting(self.ids.quickbooks(customer.entity.code, "Invoice"), customer.entity, customer.qbo_id,
-                           customer.erp_name, f"S-{next(self._direct_numbers[customer.entity.code])}", month,
-                           customer.entity.currency, [Line("Service", f"Managed support {month:%B %Y}", Decimal("1"),
-                                                           fee)], None)
+            post = Posting(
+                self.ids.quickbooks(customer.entity.code, "Invoice"),
+                customer.entity,
+                customer.qbo_id,
+                customer.erp_name,
+                f"S-{next(self._direct_numbers[customer.entity.code])}",
+                month,
+                customer.entity.currency,
+                [Line("Service", f"Managed support {month:%B %Y}", Decimal("1"), fee)],
+                None,
+            )
             self.charge(post)
             paid_on = month + timedelta(days=rng.randint(20, 40))
             if paid_on <= self.as_of:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -49,9 +48,11 @@ class Writer:
 
 
 def credentials() -> dict:
-    return {"salesforce": {"access_token": "sandbox-salesforce-token"},
-            "harvest": {"account_id": "1000001", "access_token": "sandbox-harvest-token"},
-            "quickbooks": {"access_token": "sandbox-quickbooks-token"}}
+    return {
+        "salesforce": {"access_token": "sandbox-salesforce-token"},
+        "harvest": {"account_id": "1000001", "access_token": "sandbox-harvest-token"},
+        "quickbooks": {"access_token": "sandbox-quickbooks-token"},
+    }
 
 
 def fresh_store(path: Path) -> SandboxStore:
@@ -66,8 +67,13 @@ def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool =
     legal = [{"code": e.code, "realm_id": e.realm_id, "currency": e.currency, "name": e.name} for e in entities]
     manifest = Manifest(size_name, seed, as_of.isoformat(), legal, clean=clean)
     store = fresh_store(directory / "state.db")
-    for key, value in (("credentials", credentials()), ("legal_entities", legal), ("as_of", as_of.isoformat()),
-                       ("seed", seed), ("size", size_name)):
+    for key, value in (
+        ("credentials", credentials()),
+        ("legal_entities", legal),
+        ("as_of", as_of.isoformat()),
+        ("seed", seed),
+        ("size", size_name),
+    ):
         store.set_meta(key, value)
     writer = Writer(store, manifest)
 
@@ -83,8 +89,12 @@ def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool =
     EngagementPlants(firm, picker, manifest, factory).plant_all()
     firm.projects.append(internal)
     plan_invoices(firm.projects, ids, as_of)
-    log.info("sandbox %s: %d customers, %d projects planned; logging their time", size_name, len(customers),
-             len(firm.projects))
+    log.info(
+        "sandbox %s: %d customers, %d projects planned; logging their time",
+        size_name,
+        len(customers),
+        len(firm.projects),
+    )
 
     _stream_time(firm, Timesheets(seed, size.daily_log_chance, ids, as_of, manifest), writer, manifest)
     billing = Billing(firm, ids, seed)
@@ -95,16 +105,32 @@ def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool =
         if c.role == "direct" and c.qbo_id:
             billing.direct_invoices(c)
     InvoicePlants(firm, picker, manifest, billing).plant_all()
-    log.info("sandbox %s: %d PSA invoices posted and settled; writing the master and billing records", size_name,
-             len(firm.invoices))
-    manifest.edge_cases += [{"kind": "split_invoice", "psa_id": str(inv.harvest_id), "document_number": inv.number,
-                             "note": f"posted as {len(inv.postings)} QuickBooks invoices <number>-<k>: not a finding"}
-                            for inv in firm.invoices if len(inv.postings) > 1 and not inv.plants]
+    log.info(
+        "sandbox %s: %d PSA invoices posted and settled; writing the master and billing records",
+        size_name,
+        len(firm.invoices),
+    )
+    manifest.edge_cases += [
+        {
+            "kind": "split_invoice",
+            "psa_id": str(inv.harvest_id),
+            "document_number": inv.number,
+            "note": f"posted as {len(inv.postings)} QuickBooks invoices <number>-<k>: not a finding",
+        }
+        for inv in firm.invoices
+        if len(inv.postings) > 1 and not inv.plants
+    ]
 
-    manifest.edge_cases += [{"kind": "group_shared_domain", "crm_id": c.sf_id,
-                             "note": f"{c.name} uses its group's domain {c.website} with its own tax id: not a "
-                                     "duplicate of its siblings"}
-                            for c in customers if c.role == "billing" and c.parent and c.sf_id]
+    manifest.edge_cases += [
+        {
+            "kind": "group_shared_domain",
+            "crm_id": c.sf_id,
+            "note": f"{c.name} uses its group's domain {c.website} with its own tax id: not a "
+            "duplicate of its siblings",
+        }
+        for c in customers
+        if c.role == "billing" and c.parent and c.sf_id
+    ]
     writer.put_all(harvest_master(firm))
     writer.put_all(billing_records(firm, next(p for p in people if p.is_admin)))
     balances = Balances(firm)
@@ -125,14 +151,29 @@ def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool =
 def _internal_project(firm: Firm, ids: Ids) -> Project:
     """Bench and training time of everyone, on the firm's own non-billable Harvest client."""
     us = firm.entities[0]
-    client = Customer("Meridian Advisory (Internal)", "Meridian", "internal", us, None, "", "",
-                      firm.as_of - timedelta(days=1200))
+    client = Customer(
+        "Meridian Advisory (Internal)", "Meridian", "internal", us, None, "", "", firm.as_of - timedelta(days=1200)
+    )
     client.harvest_id = ids.harvest("clients")
     start = firm.as_of - timedelta(days=540)
-    project = Project(ids.harvest("projects"), client, None, "Internal - Training & Bench", False, Decimal("0"),
-                      "none", None, start, None, True, False, start - timedelta(days=2))
-    project.members = [Member(p, ids.harvest("user_assignments"), Decimal("0"), True) for p in firm.people
-                       if not p.is_admin]
+    project = Project(
+        ids.harvest("projects"),
+        client,
+        None,
+        "Internal - Training & Bench",
+        False,
+        Decimal("0"),
+        "none",
+        None,
+        start,
+        None,
+        True,
+        False,
+        start - timedelta(days=2),
+    )
+    project.members = [
+        Member(p, ids.harvest("user_assignments"), Decimal("0"), True) for p in firm.people if not p.is_admin
+    ]
     project.tasks = [(t, ids.harvest("task_assignments")) for t in firm.tasks if not t.billable]
     project.last_work_day = firm.as_of
     return project
@@ -148,9 +189,11 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
             log.info("time and expenses: %d of %d projects", done, len(projects))
         out = timesheets.run(project)
         realm = project.customer.entity.realm_id
-        for key, rows in ((("harvest", "", "time_entries"), out.time_entries),
-                          (("harvest", "", "expenses"), out.expenses),
-                          (("quickbooks", realm, "TimeActivity"), out.time_activities)):
+        for key, rows in (
+            (("harvest", "", "time_entries"), out.time_entries),
+            (("harvest", "", "expenses"), out.expenses),
+            (("quickbooks", realm, "TimeActivity"), out.time_activities),
+        ):
             buffer = buffers.setdefault(key, [])
             buffer.extend(rows)
             if len(buffer) >= CHUNK:
@@ -158,10 +201,16 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
                 buffers[key] = []
         if out.psa_wip != out.erp_wip:
             c = project.customer
-            manifest.finding("WIP_VARIANCE", c.entity.code, psa_id=project.harvest_id,
-                             erp_id=f"{c.entity.code}:{project.qbo_id}", currency=c.entity.currency,
-                             expected=out.psa_wip, actual=out.erp_wip,
-                             note=f"unbilled WIP of {project.name} differs between Harvest and QuickBooks")
+            manifest.finding(
+                "WIP_VARIANCE",
+                c.entity.code,
+                psa_id=project.harvest_id,
+                erp_id=f"{c.entity.code}:{project.qbo_id}",
+                currency=c.entity.currency,
+                expected=out.psa_wip,
+                actual=out.erp_wip,
+                note=f"unbilled WIP of {project.name} differs between Harvest and QuickBooks",
+            )
     for key, rows in buffers.items():
         writer.put(key, rows)
 
@@ -173,7 +222,14 @@ def _open_ar(firm: Firm, balances: Balances, picker: Picker, manifest: Manifest)
     for c in picker.pick(linked, where=lambda c: open_ar[id(c)] > 0):
         erp = open_ar[id(c)]
         open_ar[id(c)] = (erp * Decimal(picker.rng.choice(["0.5", "1.25", "0"]))).quantize(Decimal("0.01"))
-        manifest.finding("AR_BALANCE_MISMATCH", c.entity.code, crm_id=c.sf_id, erp_id=c.erp_ref,
-                         currency=c.entity.currency, expected=erp, actual=open_ar[id(c)],
-                         note=f"Salesforce open AR of {c.name} differs from QuickBooks")
+        manifest.finding(
+            "AR_BALANCE_MISMATCH",
+            c.entity.code,
+            crm_id=c.sf_id,
+            erp_id=c.erp_ref,
+            currency=c.entity.currency,
+            expected=erp,
+            actual=open_ar[id(c)],
+            note=f"Salesforce open AR of {c.name} differs from QuickBooks",
+        )
     return open_ar

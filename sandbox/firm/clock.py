@@ -6,7 +6,7 @@ conversions are cached.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
 QBO_OFFSETS = {"US": -8, "UK": 0, "DE": 1}  # each company's local time, as QuickBooks reports it
@@ -15,19 +15,19 @@ QBO_OFFSETS = {"US": -8, "UK": 0, "DE": 1}  # each company's local time, as Quic
 @lru_cache(maxsize=1 << 18)
 def at(day: date, minutes: int) -> datetime:
     """A UTC moment `minutes` after midnight of `day`."""
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(minutes=minutes)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(minutes=minutes)
 
 
 @lru_cache(maxsize=1 << 18)
 def iso_utc(moment: datetime) -> str:
     """The store's `updated_at` form, and Harvest's own."""
-    m = moment if moment.tzinfo is timezone.utc else moment.astimezone(timezone.utc)
+    m = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 @lru_cache(maxsize=1 << 18)
 def salesforce(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
 @lru_cache(maxsize=1 << 18)

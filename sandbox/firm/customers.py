@@ -11,9 +11,11 @@ from .model import Customer, Entity
 from .names import BrandNames, benign_spelling
 from .sizes import Size
 
-ENTITIES = [("US", "9130357412345001", "USD", "Meridian Advisory Inc", "US", Decimal("0")),
-            ("UK", "9130357412345002", "GBP", "Meridian Advisory Ltd", "GB", Decimal("20")),
-            ("DE", "9130357412345003", "EUR", "Meridian Advisory GmbH", "DE", Decimal("19"))]
+ENTITIES = [
+    ("US", "9130357412345001", "USD", "Meridian Advisory Inc", "US", Decimal("0")),
+    ("UK", "9130357412345002", "GBP", "Meridian Advisory Ltd", "GB", Decimal("20")),
+    ("DE", "9130357412345003", "EUR", "Meridian Advisory GmbH", "DE", Decimal("19")),
+]
 TLDS = {"US": "com", "UK": "co.uk", "DE": "de"}
 
 
@@ -34,8 +36,16 @@ class CustomerFactory:
         self.names = BrandNames(rng)
         self.customers: list[Customer] = []
 
-    def new(self, entity: Entity, role: str, parent: Customer | None = None, *, in_psa: bool, in_erp: bool,
-            since_days: tuple[int, int] = (560, 700)) -> Customer:
+    def new(
+        self,
+        entity: Entity,
+        role: str,
+        parent: Customer | None = None,
+        *,
+        in_psa: bool,
+        in_erp: bool,
+        since_days: tuple[int, int] = (560, 700),
+    ) -> Customer:
         name, brand = self.names.company(entity.code, holding=role == "holding")
         since = self.as_of - timedelta(days=self.rng.randint(*since_days))
         # a group's subsidiaries keep the parent's web domain but have their own tax ids
@@ -76,4 +86,3 @@ def build_customers(rng: random.Random, size: Size, entities: list[Entity], ids:
         for _ in range(size.prospects):
             make.new(entity, "prospect", in_psa=False, in_erp=False, since_days=(20, 500))
     return make.customers
-

@@ -11,8 +11,18 @@ from .ids import Ids
 from .model import Customer, Invoice, Member, Opportunity, Person, Project, Task
 from .people import CURRENCY_FACTOR
 
-SERVICES = ["Data Platform", "Cloud Migration", "ERP Rollout", "Pricing Strategy", "Supply Chain Review",
-            "Cyber Assessment", "Operating Model", "Analytics Enablement", "Finance Transformation", "CRM Redesign"]
+SERVICES = [
+    "Data Platform",
+    "Cloud Migration",
+    "ERP Rollout",
+    "Pricing Strategy",
+    "Supply Chain Review",
+    "Cyber Assessment",
+    "Operating Model",
+    "Analytics Enablement",
+    "Finance Transformation",
+    "CRM Redesign",
+]
 OPEN_STAGES = ["Prospecting", "Qualification", "Proposal/Price Quote", "Negotiation/Review"]
 
 
@@ -33,24 +43,40 @@ class EngagementFactory:
     def opportunity(self, customer: Customer, stage: str, close: date, model: str | None = None) -> Opportunity:
         model = model or ("Fixed Fee" if self.rng.random() < 0.3 else "Time and Materials")
         name = f"{customer.brand} {self.rng.choice(SERVICES)}"
-        opp = Opportunity(self.ids.opportunity(), customer, name, stage, self.amount(customer).quantize(Decimal("1")),
-                          close, model)
+        opp = Opportunity(
+            self.ids.opportunity(), customer, name, stage, self.amount(customer).quantize(Decimal("1")), close, model
+        )
         self.opportunities.append(opp)
         return opp
 
-    def project(self, customer: Customer, opp: Opportunity | None, starts: date, days: int, *,
-                fixed_fee: bool, name: str) -> Project:
+    def project(
+        self, customer: Customer, opp: Opportunity | None, starts: date, days: int, *, fixed_fee: bool, name: str
+    ) -> Project:
         ends = starts + timedelta(days=days)
         archived = ends < self.as_of - timedelta(days=3)
         bill_by = "none" if fixed_fee else self.rng.choice(["People", "People", "Project"])
         value = opp.amount if opp else self.amount(customer)
-        members = self.rng.sample(self.staff[customer.entity.code], k=min(len(self.staff[customer.entity.code]),
-                                                                          self.rng.randint(2, 4)))
+        members = self.rng.sample(
+            self.staff[customer.entity.code], k=min(len(self.staff[customer.entity.code]), self.rng.randint(2, 4))
+        )
         hourly = None
         if bill_by == "Project":
             hourly = (sum(p.rate for p in members) / len(members)).quantize(Decimal("1"))
-        project = Project(self.ids.harvest("projects"), customer, opp, self._unique(name), fixed_fee, value, bill_by,
-                          hourly, starts, ends, not archived, True, starts - timedelta(days=2))
+        project = Project(
+            self.ids.harvest("projects"),
+            customer,
+            opp,
+            self._unique(name),
+            fixed_fee,
+            value,
+            bill_by,
+            hourly,
+            starts,
+            ends,
+            not archived,
+            True,
+            starts - timedelta(days=2),
+        )
         for person in members:
             discount = self.rng.choice([Decimal("1"), Decimal("1"), Decimal("0.9"), Decimal("0.95")])
             rate = (person.rate * discount).quantize(Decimal("1")) if bill_by == "People" else person.rate
@@ -77,8 +103,9 @@ class EngagementFactory:
 
     def won_engagement(self, customer: Customer, close: date, starts: date, days: int) -> Project:
         opp = self.opportunity(customer, "Closed Won", close)
-        return self.project(customer, opp, starts, days, fixed_fee=opp.billing_model == "Fixed Fee",
-                            name=f"{opp.name} ({close.year})")
+        return self.project(
+            customer, opp, starts, days, fixed_fee=opp.billing_model == "Fixed Fee", name=f"{opp.name} ({close.year})"
+        )
 
 
 def build_engagements(factory: EngagementFactory, customers: list[Customer]) -> None:
@@ -88,8 +115,9 @@ def build_engagements(factory: EngagementFactory, customers: list[Customer]) -> 
         if customer.role == "billing":
             for _ in range(rng.randint(1, 3)):
                 close = as_of - timedelta(days=rng.randint(45, 520))
-                factory.won_engagement(customer, close, close + timedelta(days=rng.randint(3, 14)),
-                                       rng.randint(60, 320))
+                factory.won_engagement(
+                    customer, close, close + timedelta(days=rng.randint(3, 14)), rng.randint(60, 320)
+                )
         elif customer.role == "onboarding":
             close = as_of - timedelta(days=rng.randint(20, 35))
             factory.won_engagement(customer, close, as_of - timedelta(days=rng.randint(2, 5)), rng.randint(90, 200))
@@ -114,5 +142,6 @@ def plan_invoices(projects: list[Project], ids: Ids, as_of: date) -> None:
             if next_month(month) <= as_of:
                 planned.append((next_month(month), project.harvest_id, month, project))
     for number, (issue, _, month, project) in enumerate(sorted(planned, key=lambda p: p[:2]), start=1001):
-        project.invoices[month] = Invoice(ids.harvest("invoices"), str(number), project, month, issue,
-                                          project.customer.entity.currency)
+        project.invoices[month] = Invoice(
+            ids.harvest("invoices"), str(number), project, month, issue, project.customer.entity.currency
+        )

@@ -8,10 +8,19 @@ from collections import defaultdict
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 # Harvest ids live in distinct ranges per object, as in a real account.
-HARVEST_STARTS = {"clients": 5_100_001, "projects": 14_300_001, "users": 1_780_001, "tasks": 8_080_001,
-                  "task_assignments": 155_500_001, "user_assignments": 125_060_001, "time_entries": 636_700_001,
-                  "expenses": 15_290_001, "invoices": 13_150_001, "invoice_payments": 10_110_001,
-                  "line_items": 53_340_001}
+HARVEST_STARTS = {
+    "clients": 5_100_001,
+    "projects": 14_300_001,
+    "users": 1_780_001,
+    "tasks": 8_080_001,
+    "task_assignments": 155_500_001,
+    "user_assignments": 125_060_001,
+    "time_entries": 636_700_001,
+    "expenses": 15_290_001,
+    "invoices": 13_150_001,
+    "invoice_payments": 10_110_001,
+    "line_items": 53_340_001,
+}
 
 
 def salesforce_id(prefix: str, n: int) -> str:
@@ -21,8 +30,10 @@ def salesforce_id(prefix: str, n: int) -> str:
         n, rest = divmod(n, 62)
         digits = BASE62[rest] + digits
     base = prefix + "5g0" + digits.rjust(9, "0")
-    suffix = "".join("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[sum(1 << i for i, c in enumerate(base[k:k + 5]) if c.isupper())]
-                     for k in (0, 5, 10))
+    suffix = "".join(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[sum(1 << i for i, c in enumerate(base[k : k + 5]) if c.isupper())]
+        for k in (0, 5, 10)
+    )
     return base + suffix
 
 

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-from . import shapes_harvest as harvest, shapes_quickbooks as qbo, shapes_salesforce as sf
+from . import shapes_harvest as harvest
+from . import shapes_quickbooks as qbo
+from . import shapes_salesforce as sf
 from .clock import at, iso_utc
 from .engagements import EngagementFactory
 from .ids import Ids
@@ -23,8 +25,9 @@ Rows = dict[tuple[str, str, str], list[Row]]
 
 
 class Malformed:
-    def __init__(self, firm: Firm, ids: Ids, manifest: Manifest, rng: random.Random, counts: tuple[int, int],
-                 internal: Project):
+    def __init__(
+        self, firm: Firm, ids: Ids, manifest: Manifest, rng: random.Random, counts: tuple[int, int], internal: Project
+    ):
         self.firm, self.ids, self.manifest, self.rng, self.counts = firm, ids, manifest, rng, counts
         self.internal, self.as_of = internal, firm.as_of
         self.rows: Rows = {}
@@ -32,11 +35,31 @@ class Malformed:
     def _n(self) -> int:
         return self.rng.randint(*self.counts)
 
-    def _add(self, system: str, tenant: str, object: str, record_id: str, payload: dict, updated: str,
-             rule: str, field: str, value, reported_id=None, warning: bool = False) -> None:
+    def _add(
+        self,
+        system: str,
+        tenant: str,
+        object: str,
+        record_id: str,
+        payload: dict,
+        updated: str,
+        rule: str,
+        field: str,
+        value,
+        reported_id=None,
+        warning: bool = False,
+    ) -> None:
         self.rows.setdefault((system, tenant, object), []).append((record_id, payload, updated))
-        self.manifest.bad_record(system, tenant, object, reported_id if reported_id is not None else payload.get(
-            "id", payload.get("Id")), rule, field, value, warning)
+        self.manifest.bad_record(
+            system,
+            tenant,
+            object,
+            reported_id if reported_id is not None else payload.get("id", payload.get("Id")),
+            rule,
+            field,
+            value,
+            warning,
+        )
 
     def plant_all(self, customer_rows: dict[str, dict[str, dict]]) -> Rows:
         for rule, field, change in self._time_rules():
@@ -71,8 +94,12 @@ class Malformed:
         def no_id(entry: dict) -> None:
             entry["id"] = None
 
-        return [("hours_out_of_range", "hours", hours), ("date_in_future", "spent_date", future),
-                ("reference_unresolved", "user.id", user), ("id_missing", "id", no_id)]
+        return [
+            ("hours_out_of_range", "hours", hours),
+            ("date_in_future", "spent_date", future),
+            ("reference_unresolved", "user.id", user),
+            ("id_missing", "id", no_id),
+        ]
 
     def _time_entry(self, rule: str, field: str, change: Callable[[dict], object]) -> int:
         p = self.internal
@@ -81,15 +108,40 @@ class Malformed:
         entry_id = self.ids.harvest("time_entries")
         day = self.as_of - timedelta(days=self.rng.randint(8, 200))
         moment = at(day, 1000)
-        payload = harvest.time_entry(entry_id, p, member, task, assignment, day, Decimal("2"), False, None, False,
-                                     None, moment, moment, "Bench training")
+        payload = harvest.time_entry(
+            entry_id,
+            p,
+            member,
+            task,
+            assignment,
+            day,
+            Decimal("2"),
+            False,
+            None,
+            False,
+            None,
+            moment,
+            moment,
+            "Bench training",
+        )
         value = change(payload)
-        self._add("harvest", "", "time_entries", str(entry_id), payload, iso_utc(moment), rule, field, value,
-                  reported_id=payload["id"] if payload["id"] is not None else f"store:{entry_id}")
+        self._add(
+            "harvest",
+            "",
+            "time_entries",
+            str(entry_id),
+            payload,
+            iso_utc(moment),
+            rule,
+            field,
+            value,
+            reported_id=payload["id"] if payload["id"] is not None else f"store:{entry_id}",
+        )
         return entry_id
 
     def _duplicate_ids(self) -> None:
         """Two entries under one id: both are listed, since neither can be told apart as the real one."""
+
         def same(entry: dict) -> int:
             entry["id"] = first
             return first
@@ -102,13 +154,35 @@ class Malformed:
         expense_id = self.ids.harvest("expenses")
         day = self.as_of - timedelta(days=self.rng.randint(8, 200))
         moment = at(day, 1010)
-        payload = harvest.expense(expense_id, p, p.members[0], (4195902, "Meals"), day, Decimal("12"), False, False,
-                                  None, moment, moment, "Team lunch")
+        payload = harvest.expense(
+            expense_id,
+            p,
+            p.members[0],
+            (4195902, "Meals"),
+            day,
+            Decimal("12"),
+            False,
+            False,
+            None,
+            moment,
+            moment,
+            "Team lunch",
+        )
         payload["total_cost"] = round(12 + self.rng.randrange(1, 999) / 1000, 3)
         if payload["total_cost"] * 100 == int(payload["total_cost"] * 100):
             payload["total_cost"] += 0.005
-        self._add("harvest", "", "expenses", str(expense_id), payload, iso_utc(moment), "money_precision",
-                  "total_cost", payload["total_cost"], warning=True)
+        self._add(
+            "harvest",
+            "",
+            "expenses",
+            str(expense_id),
+            payload,
+            iso_utc(moment),
+            "money_precision",
+            "total_cost",
+            payload["total_cost"],
+            warning=True,
+        )
 
     # -- Salesforce: lost deals of prospects -----------------------------------------------
     def _deal_rules(self) -> list[tuple[str, str, Callable[[dict], object]]]:
@@ -124,8 +198,11 @@ class Malformed:
             deal["AccountId"] = self.ids.account()
             return deal["AccountId"]
 
-        return [("currency_unknown", "CurrencyIsoCode", currency), ("status_not_in_enum", "StageName", stage),
-                ("reference_unresolved", "AccountId", account)]
+        return [
+            ("currency_unknown", "CurrencyIsoCode", currency),
+            ("status_not_in_enum", "StageName", stage),
+            ("reference_unresolved", "AccountId", account),
+        ]
 
     def _deal(self, rule: str, field: str, change: Callable[[dict], object]) -> None:
         prospects = [c for c in self.firm.customers if c.role == "prospect" and not c.plants and c.sf_id]
@@ -142,20 +219,45 @@ class Malformed:
         direct = [c for c in self.firm.customers if c.role == "direct" and c.sf_id and c.qbo_id and not c.plants]
         c: Customer = self.rng.choice(direct)
         day = self.as_of - timedelta(days=self.rng.randint(40, 300))
-        post = Posting(self.ids.quickbooks(c.entity.code, "Invoice"), c.entity, c.qbo_id, c.erp_name,
-                       f"S-{8000 + self.rng.randrange(1000)}", day, c.entity.currency,
-                       [Line("Service", "Support true-up", Decimal("1"), Decimal(self.rng.randrange(200, 900)))], None)
+        post = Posting(
+            self.ids.quickbooks(c.entity.code, "Invoice"),
+            c.entity,
+            c.qbo_id,
+            c.erp_name,
+            f"S-{8000 + self.rng.randrange(1000)}",
+            day,
+            c.entity.currency,
+            [Line("Service", "Support true-up", Decimal("1"), Decimal(self.rng.randrange(200, 900)))],
+            None,
+        )
         moment = at(day, 560)
         payload = qbo.invoice(post, day + timedelta(days=30), moment, moment)
         payload["TotalAmt"] = float(post.total + 10)
         payload["Balance"] = 0
-        self._add("quickbooks", c.entity.realm_id, "Invoice", post.qbo_id, payload,
-                  iso_utc(moment), "invoice_lines_do_not_sum", "TotalAmt", payload["TotalAmt"])
+        self._add(
+            "quickbooks",
+            c.entity.realm_id,
+            "Invoice",
+            post.qbo_id,
+            payload,
+            iso_utc(moment),
+            "invoice_lines_do_not_sum",
+            "TotalAmt",
+            payload["TotalAmt"],
+        )
 
     def _level(self, customer_rows: dict[str, dict[str, dict]]) -> None:
         dormant = [c for c in self.firm.customers if c.role == "dormant" and c.qbo_id and not c.plants]
         for c in self.rng.sample(dormant, min(len(dormant), self._n())):
             record = customer_rows[c.entity.realm_id][c.qbo_id]
             record["Level"] += 1
-            self.manifest.bad_record("quickbooks", c.entity.realm_id, "Customer", c.qbo_id, "parent_level_wrong",
-                                     "Level", record["Level"], warning=True)
+            self.manifest.bad_record(
+                "quickbooks",
+                c.entity.realm_id,
+                "Customer",
+                c.qbo_id,
+                "parent_level_wrong",
+                "Level",
+                record["Level"],
+                warning=True,
+            )

@@ -7,23 +7,34 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-FINDING_KEYS = ("code", "legal_entity", "crm_id", "psa_id", "erp_id", "document_number", "currency",
-                "expected_value", "actual_value", "amount_difference", "note")
+FINDING_KEYS = (
+    "code",
+    "legal_entity",
+    "crm_id",
+    "psa_id",
+    "erp_id",
+    "document_number",
+    "currency",
+    "expected_value",
+    "actual_value",
+    "amount_difference",
+    "note",
+)
 MALFORMED_KEYS = ("system", "tenant", "object", "record_id", "rule", "field", "value")
 
 CONVENTIONS = {
     "amount_difference": "the signed money difference in the document's currency: actual_value - expected_value, "
-                         "a missing side counting as zero (an invoice missing in the ERP is minus its amount, an "
-                         "unbilled item its value); a rate difference times the hours; a billed-status "
-                         "difference the entry's value",
+    "a missing side counting as zero (an invoice missing in the ERP is minus its amount, an "
+    "unbilled item its value); a rate difference times the hours; a billed-status "
+    "difference the entry's value",
     "expected_value": "what the authoritative system says (CRM for customers and deals, PSA for time and invoices, "
-                      "ERP for cash)",
+    "ERP for cash)",
     "erp_id": "<legal entity code>:<QuickBooks Id>",
     "pair": "CUSTOMER_DUPLICATE and CUSTOMER_UNLINKED_MATCH list both records' ids (system-prefixed)",
     "unlinked_match_scope": "only records that no record of the other system links to are candidates",
     "project_value": "a project's value is its fee when is_fixed_fee, else its budget",
     "implied": "CUSTOMER_MISSING_IN_PSA brings OPPORTUNITY_WITHOUT_PROJECT for its won deal, and "
-               "TIME_BILLED_STATUS_MISMATCH brings WIP_VARIANCE on its project: both are listed",
+    "TIME_BILLED_STATUS_MISMATCH brings WIP_VARIANCE on its project: both are listed",
     "id_duplicate": "both records sharing the id are listed",
     "edge_cases": "look like discrepancies but are not findings (split invoices, deals inside the grace period)",
 }
@@ -46,30 +57,58 @@ class Manifest:
     edge_cases: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # "system/tenant/object" -> records
 
-    def finding(self, code: str, legal_entity: str | None, *, crm_id: str | None = None, psa_id=None,
-                erp_id: str | None = None, document_number: str | None = None, currency: str | None = None,
-                expected=None, actual=None, difference: Decimal | None = None, note: str,
-                pair: list[str] | None = None) -> dict:
+    def finding(
+        self,
+        code: str,
+        legal_entity: str | None,
+        *,
+        crm_id: str | None = None,
+        psa_id=None,
+        erp_id: str | None = None,
+        document_number: str | None = None,
+        currency: str | None = None,
+        expected=None,
+        actual=None,
+        difference: Decimal | None = None,
+        note: str,
+        pair: list[str] | None = None,
+    ) -> dict:
         """Record one planted finding; money values are Decimals. The difference is actual - expected,
         a missing side counting as zero, unless the code measures other money (a rate's times the hours)."""
         if difference is None and Decimal in (type(expected), type(actual)):
             difference = (actual or Decimal("0")) - (expected or Decimal("0"))
-        record = {"code": code, "legal_entity": legal_entity, "crm_id": crm_id,
-                  "psa_id": None if psa_id is None else str(psa_id), "erp_id": erp_id,
-                  "document_number": document_number, "currency": currency,
-                  "expected_value": money(expected) if isinstance(expected, Decimal) else expected,
-                  "actual_value": money(actual) if isinstance(actual, Decimal) else actual,
-                  "amount_difference": money(difference), "note": note}
+        record = {
+            "code": code,
+            "legal_entity": legal_entity,
+            "crm_id": crm_id,
+            "psa_id": None if psa_id is None else str(psa_id),
+            "erp_id": erp_id,
+            "document_number": document_number,
+            "currency": currency,
+            "expected_value": money(expected) if isinstance(expected, Decimal) else expected,
+            "actual_value": money(actual) if isinstance(actual, Decimal) else actual,
+            "amount_difference": money(difference),
+            "note": note,
+        }
         if pair:
             record["pair"] = pair
         self.findings.append(record)
         return record
 
-    def bad_record(self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value,
-                   warning: bool = False) -> None:
-        (self.warnings if warning else self.malformed).append({"system": system, "tenant": tenant, "object": object,
-                               "record_id": None if record_id is None else str(record_id), "rule": rule,
-                               "field": field_name, "value": value})
+    def bad_record(
+        self, system: str, tenant: str, object: str, record_id, rule: str, field_name: str, value, warning: bool = False
+    ) -> None:
+        (self.warnings if warning else self.malformed).append(
+            {
+                "system": system,
+                "tenant": tenant,
+                "object": object,
+                "record_id": None if record_id is None else str(record_id),
+                "rule": rule,
+                "field": field_name,
+                "value": value,
+            }
+        )
 
     def count(self, system: str, tenant: str, object: str, n: int) -> None:
         key = f"{system}/{tenant}/{object}"
@@ -77,9 +116,19 @@ class Manifest:
 
     def to_json(self) -> dict:
         order = {"findings": sorted(self.findings, key=lambda f: (f["code"], json.dumps(f, sort_keys=True)))}
-        return {"size": self.size, "seed": self.seed, "as_of": self.as_of, "clean": self.clean, "legal_entities": self.legal_entities,
-                "conventions": CONVENTIONS, "counts": dict(sorted(self.counts.items())), **order,
-                "malformed": self.malformed, "warnings": self.warnings, "edge_cases": self.edge_cases}
+        return {
+            "size": self.size,
+            "seed": self.seed,
+            "as_of": self.as_of,
+            "clean": self.clean,
+            "legal_entities": self.legal_entities,
+            "conventions": CONVENTIONS,
+            "counts": dict(sorted(self.counts.items())),
+            **order,
+            "malformed": self.malformed,
+            "warnings": self.warnings,
+            "edge_cases": self.edge_cases,
+        }
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n")

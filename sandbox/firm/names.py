@@ -7,27 +7,147 @@ from collections import defaultdict
 
 from .alike import NamesInUse
 
-ONSETS = ["b", "br", "c", "d", "dr", "f", "g", "gr", "h", "k", "kr", "l", "m", "n", "p", "pr", "qu", "r", "s",
-          "st", "t", "tr", "v", "w", "z"]
+ONSETS = [
+    "b",
+    "br",
+    "c",
+    "d",
+    "dr",
+    "f",
+    "g",
+    "gr",
+    "h",
+    "k",
+    "kr",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pr",
+    "qu",
+    "r",
+    "s",
+    "st",
+    "t",
+    "tr",
+    "v",
+    "w",
+    "z",
+]
 VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io"]
 CODAS = ["", "l", "n", "r", "s", "x", "nd", "rt", "v", "th"]
-INDUSTRIES = ["Logistics", "Analytics", "Health", "Foods", "Energy", "Retail", "Capital", "Software", "Media",
-              "Pharma", "Insurance", "Telecom", "Mobility", "Materials", "Oil & Gas", "Food & Beverage",
-              "Travel & Leisure", "Engineering", "Biotech", "Robotics"]
+INDUSTRIES = [
+    "Logistics",
+    "Analytics",
+    "Health",
+    "Foods",
+    "Energy",
+    "Retail",
+    "Capital",
+    "Software",
+    "Media",
+    "Pharma",
+    "Insurance",
+    "Telecom",
+    "Mobility",
+    "Materials",
+    "Oil & Gas",
+    "Food & Beverage",
+    "Travel & Leisure",
+    "Engineering",
+    "Biotech",
+    "Robotics",
+]
 # Only the legal suffixes findings.md names, so a clean firm's spellings always normalise equal.
 SUFFIXES = {"US": ["Inc", "LLC", "Corp"], "UK": ["Ltd", "Limited"], "DE": ["GmbH"]}
-SUFFIX_SPELLINGS = {"Inc": ["Inc."], "LLC": ["L.L.C."], "Corp": ["Corp."], "Ltd": ["Ltd.", "Limited"],
-                    "Limited": ["Ltd"], "GmbH": ["G.m.b.H."]}
+SUFFIX_SPELLINGS = {
+    "Inc": ["Inc."],
+    "LLC": ["L.L.C."],
+    "Corp": ["Corp."],
+    "Ltd": ["Ltd.", "Limited"],
+    "Limited": ["Ltd"],
+    "GmbH": ["G.m.b.H."],
+}
 # Abbreviated business words and legal forms written out, which customer_name_key equates.
 ABBREVIATIONS = {"Engineering": "Eng."}  # the only industry word with a common abbreviation
-LEGAL_FORMS = {"Inc": "Incorporated", "Corp": "Corporation", "LLC": "Limited Liability Company", "Ltd": "Limited",
-               "Limited": "Ltd.", "GmbH": "Gesellschaft mit beschränkter Haftung"}
-FIRST = ["Ava", "Ben", "Chloe", "Daniel", "Elena", "Felix", "Grace", "Hugo", "Isla", "Jonas", "Kara", "Liam",
-         "Mia", "Noah", "Olivia", "Paul", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Victor", "Wren", "Xavier",
-         "Yara", "Zoe", "Anton", "Bianca", "Carl", "Dana", "Emil", "Freya", "Georg", "Hanna", "Ivan", "Julia"]
-LAST = ["Adler", "Brooks", "Carter", "Dietz", "Ellis", "Fischer", "Gray", "Hoffmann", "Irving", "Jansen",
-        "Keller", "Lang", "Morgan", "Neumann", "Owens", "Price", "Quint", "Reed", "Schmidt", "Turner", "Ulrich",
-        "Vogel", "Walsh", "Young", "Ziegler", "Baker", "Cole", "Dunn", "Evans", "Frost"]
+LEGAL_FORMS = {
+    "Inc": "Incorporated",
+    "Corp": "Corporation",
+    "LLC": "Limited Liability Company",
+    "Ltd": "Limited",
+    "Limited": "Ltd.",
+    "GmbH": "Gesellschaft mit beschränkter Haftung",
+}
+FIRST = [
+    "Ava",
+    "Ben",
+    "Chloe",
+    "Daniel",
+    "Elena",
+    "Felix",
+    "Grace",
+    "Hugo",
+    "Isla",
+    "Jonas",
+    "Kara",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Paul",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wren",
+    "Xavier",
+    "Yara",
+    "Zoe",
+    "Anton",
+    "Bianca",
+    "Carl",
+    "Dana",
+    "Emil",
+    "Freya",
+    "Georg",
+    "Hanna",
+    "Ivan",
+    "Julia",
+]
+LAST = [
+    "Adler",
+    "Brooks",
+    "Carter",
+    "Dietz",
+    "Ellis",
+    "Fischer",
+    "Gray",
+    "Hoffmann",
+    "Irving",
+    "Jansen",
+    "Keller",
+    "Lang",
+    "Morgan",
+    "Neumann",
+    "Owens",
+    "Price",
+    "Quint",
+    "Reed",
+    "Schmidt",
+    "Turner",
+    "Ulrich",
+    "Vogel",
+    "Walsh",
+    "Young",
+    "Ziegler",
+    "Baker",
+    "Cole",
+    "Dunn",
+    "Evans",
+    "Frost",
+]
 
 
 class BrandNames:
@@ -81,13 +201,15 @@ def typo(word: str, rng: random.Random) -> str:
     if not spots:
         return word[:-1]
     i = rng.choice(spots)
-    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
 def near_spelling(name: str, brand: str, rng: random.Random) -> str:
     """A variant a person would recognise as the same company but normalisation does not equate."""
-    kinds = [lambda: name.replace(brand, typo(brand, rng)),
-             lambda: benign_spelling(name.replace(brand, typo(brand, rng)), rng)]
+    kinds = [
+        lambda: name.replace(brand, typo(brand, rng)),
+        lambda: benign_spelling(name.replace(brand, typo(brand, rng)), rng),
+    ]
     if "&" in name:
         kinds.append(lambda: name.replace(brand, typo(brand, rng)).replace("&", "and"))
     return rng.choice(kinds)()

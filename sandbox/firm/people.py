@@ -11,14 +11,22 @@ from .model import Entity, Person, Task
 from .names import FIRST, LAST
 
 # role -> (default hourly rate in USD, cost rate share)
-ROLES = {"Partner": (Decimal("350"), Decimal("0.45")), "Principal": (Decimal("275"), Decimal("0.45")),
-         "Senior Consultant": (Decimal("210"), Decimal("0.5")), "Consultant": (Decimal("165"), Decimal("0.5")),
-         "Analyst": (Decimal("120"), Decimal("0.55"))}
+ROLES = {
+    "Partner": (Decimal("350"), Decimal("0.45")),
+    "Principal": (Decimal("275"), Decimal("0.45")),
+    "Senior Consultant": (Decimal("210"), Decimal("0.5")),
+    "Consultant": (Decimal("165"), Decimal("0.5")),
+    "Analyst": (Decimal("120"), Decimal("0.55")),
+}
 CURRENCY_FACTOR = {"USD": Decimal("1"), "GBP": Decimal("0.8"), "EUR": Decimal("0.92")}
 FIRM_DOMAIN = "meridian-advisory.example"
-TASKS = [("Consulting", True, Decimal("0")), ("Project Management", True, Decimal("0")),
-         ("Analysis", True, Decimal("0")), ("Internal Meeting", False, Decimal("0")),
-         ("Training", False, Decimal("0"))]
+TASKS = [
+    ("Consulting", True, Decimal("0")),
+    ("Project Management", True, Decimal("0")),
+    ("Analysis", True, Decimal("0")),
+    ("Internal Meeting", False, Decimal("0")),
+    ("Training", False, Decimal("0")),
+]
 
 
 def build_people(rng: random.Random, count: int, entities: list[Entity], ids: Ids, as_of: date) -> list[Person]:
@@ -32,9 +40,18 @@ def build_people(rng: random.Random, count: int, entities: list[Entity], ids: Id
             role = "Finance" if is_admin else rng.choice(list(ROLES))
             rate, cost_share = ROLES.get(role, (Decimal("0"), Decimal("0")))
             rate = (rate * CURRENCY_FACTOR[entity.currency]).quantize(Decimal("1"))
-            person = Person(ids.harvest("users"), first, last, f"{first}.{last}@{FIRM_DOMAIN}".lower(), role, entity,
-                            rate, (rate * cost_share).quantize(Decimal("1")),
-                            as_of - timedelta(days=rng.randint(600, 1500)), is_admin=is_admin)
+            person = Person(
+                ids.harvest("users"),
+                first,
+                last,
+                f"{first}.{last}@{FIRM_DOMAIN}".lower(),
+                role,
+                entity,
+                rate,
+                (rate * cost_share).quantize(Decimal("1")),
+                as_of - timedelta(days=rng.randint(600, 1500)),
+                is_admin=is_admin,
+            )
             person.qbo_id = ids.quickbooks(entity.code, "Employee")
             person.erp_email = person.email
             people.append(person)

@@ -17,7 +17,9 @@ class Picker:
     def how_many(self) -> int:
         return self.rng.randint(*self.counts)
 
-    def pick(self, candidates: Sequence[T], n: int | None = None, where: Callable[[T], bool] = lambda _: True) -> list[T]:
+    def pick(
+        self, candidates: Sequence[T], n: int | None = None, where: Callable[[T], bool] = lambda _: True
+    ) -> list[T]:
         """Up to `n` subjects among `candidates` satisfying `where` that no plant touched yet; marks them used."""
         n = self.how_many() if n is None else n
         pool = [c for c in candidates if where(c) and id(c) not in self.used]

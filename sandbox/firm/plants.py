@@ -18,10 +18,21 @@ def _variant(c: Customer, rng: random.Random) -> str:
 
 def _clone(c: Customer, name: str, ids: Ids, *, crm: bool = False, psa: bool = False, erp: bool = False) -> Customer:
     """Another record of the same company, in one system only, linked to nothing."""
-    twin = replace(c, name=name, role="plant", parent=None, sf_id=ids.account() if crm else None,
-                   harvest_id=ids.harvest("clients") if psa else None,
-                   qbo_id=ids.quickbooks(c.entity.code, "Customer") if erp else None, psa_name=name, erp_name=name,
-                   crm_parent_id=None, links_psa=False, links_erp=False, plants=set())
+    twin = replace(
+        c,
+        name=name,
+        role="plant",
+        parent=None,
+        sf_id=ids.account() if crm else None,
+        harvest_id=ids.harvest("clients") if psa else None,
+        qbo_id=ids.quickbooks(c.entity.code, "Customer") if erp else None,
+        psa_name=name,
+        erp_name=name,
+        crm_parent_id=None,
+        links_psa=False,
+        links_erp=False,
+        plants=set(),
+    )
     twin.erp_parent = None
     return twin
 
@@ -40,9 +51,20 @@ class CustomerPlants:
         self.manifest.finding(code, c.entity.code, **{**ids, **values}, note=note)
 
     def plant_all(self) -> None:
-        for plant in (self.missing_in_erp, self.missing_in_psa, self.missing_in_crm, self.unlinked_match,
-                      self.duplicate, self.orphan, self.name_mismatch, self.parent_mismatch, self.cycle,
-                      self.currency_mismatch, self.status_mismatch, self.legal_entity_mismatch):
+        for plant in (
+            self.missing_in_erp,
+            self.missing_in_psa,
+            self.missing_in_crm,
+            self.unlinked_match,
+            self.duplicate,
+            self.orphan,
+            self.name_mismatch,
+            self.parent_mismatch,
+            self.cycle,
+            self.currency_mismatch,
+            self.status_mismatch,
+            self.legal_entity_mismatch,
+        ):
             plant()
 
     def missing_in_erp(self) -> None:
@@ -51,8 +73,11 @@ class CustomerPlants:
             for p in self.firm.projects:
                 if p.customer is c:
                     p.qbo_id = None
-            self.record("CUSTOMER_MISSING_IN_ERP", c, f"won customer {c.name} was never created in QuickBooks "
-                        f"(would have been {erp_ref})")
+            self.record(
+                "CUSTOMER_MISSING_IN_ERP",
+                c,
+                f"won customer {c.name} was never created in QuickBooks (would have been {erp_ref})",
+            )
 
     def missing_in_psa(self) -> None:
         for c in self.picker.pick(self.of_role("onboarding")):
@@ -60,26 +85,42 @@ class CustomerPlants:
             for p in [p for p in self.firm.projects if p.customer is c]:
                 self.firm.projects.remove(p)
                 p.opportunity.project = None
-                self.record("CUSTOMER_MISSING_IN_PSA", c, f"{c.name} won {p.opportunity.name} but has no Harvest client")
-                self.manifest.finding("OPPORTUNITY_WITHOUT_PROJECT", c.entity.code, crm_id=p.opportunity.sf_id,
-                                      note=f"{p.opportunity.name} closed won on {p.opportunity.close_date}; its "
-                                      "customer is missing in Harvest")
+                self.record(
+                    "CUSTOMER_MISSING_IN_PSA", c, f"{c.name} won {p.opportunity.name} but has no Harvest client"
+                )
+                self.manifest.finding(
+                    "OPPORTUNITY_WITHOUT_PROJECT",
+                    c.entity.code,
+                    crm_id=p.opportunity.sf_id,
+                    note=f"{p.opportunity.name} closed won on {p.opportunity.close_date}; its "
+                    "customer is missing in Harvest",
+                )
 
     def missing_in_crm(self) -> None:
         for c in self.picker.pick(self.of_role("direct")):
             crm_id, c.sf_id = c.sf_id, None
-            self.record("CUSTOMER_MISSING_IN_CRM", c, f"{c.erp_name} is invoiced in QuickBooks but has no Salesforce "
-                        f"account (deleted {crm_id})")
+            self.record(
+                "CUSTOMER_MISSING_IN_CRM",
+                c,
+                f"{c.erp_name} is invoiced in QuickBooks but has no Salesforce account (deleted {crm_id})",
+            )
 
     def unlinked_match(self) -> None:
         for k, c in enumerate(self.picker.pick(self.of_role("prospect"))):
             twin = _clone(c, _variant(c, self.rng), self.ids, psa=k % 2 == 0, erp=k % 2 == 1)
             self.firm.customers.append(twin)
             other = f"harvest:{twin.harvest_id}" if twin.harvest_id else f"quickbooks:{twin.erp_ref}"
-            self.manifest.finding("CUSTOMER_UNLINKED_MATCH", c.entity.code, crm_id=c.sf_id, psa_id=twin.harvest_id,
-                                  erp_id=twin.erp_ref, expected=c.name, actual=twin.name,
-                                  note="same company in two systems without a cross-reference",
-                                  pair=[f"salesforce:{c.sf_id}", other])
+            self.manifest.finding(
+                "CUSTOMER_UNLINKED_MATCH",
+                c.entity.code,
+                crm_id=c.sf_id,
+                psa_id=twin.harvest_id,
+                erp_id=twin.erp_ref,
+                expected=c.name,
+                actual=twin.name,
+                note="same company in two systems without a cross-reference",
+                pair=[f"salesforce:{c.sf_id}", other],
+            )
             c.plants.add("CUSTOMER_UNLINKED_MATCH")
 
     def duplicate(self) -> None:
@@ -87,17 +128,36 @@ class CustomerPlants:
             system = ("salesforce", "harvest", "quickbooks")[k % 3]
             variant = _variant(c, self.rng)
             # the first one only abbreviations and legal forms tell apart, so normalisation must equate them
-            twin = _clone(c, abbreviated(c.name) if k == 0 else variant, self.ids, crm=system == "salesforce",
-                          psa=system == "harvest", erp=system == "quickbooks")
+            twin = _clone(
+                c,
+                abbreviated(c.name) if k == 0 else variant,
+                self.ids,
+                crm=system == "salesforce",
+                psa=system == "harvest",
+                erp=system == "quickbooks",
+            )
             self.firm.customers.append(twin)
-            own, dup = {"salesforce": (c.sf_id, twin.sf_id), "harvest": (c.harvest_id, twin.harvest_id),
-                        "quickbooks": (c.erp_ref, twin.erp_ref)}[system]
-            ids = {"salesforce": {"crm_id": c.sf_id}, "harvest": {"psa_id": c.harvest_id},
-                   "quickbooks": {"erp_id": c.erp_ref}}[system]
+            own, dup = {
+                "salesforce": (c.sf_id, twin.sf_id),
+                "harvest": (c.harvest_id, twin.harvest_id),
+                "quickbooks": (c.erp_ref, twin.erp_ref),
+            }[system]
+            ids = {
+                "salesforce": {"crm_id": c.sf_id},
+                "harvest": {"psa_id": c.harvest_id},
+                "quickbooks": {"erp_id": c.erp_ref},
+            }[system]
             c.plants.add("CUSTOMER_DUPLICATE")
             kept = {"salesforce": c.name, "harvest": c.psa_name, "quickbooks": c.erp_name}[system]
-            self.manifest.finding("CUSTOMER_DUPLICATE", c.entity.code, **ids, expected=kept, actual=twin.name,
-                                  note=f"{system} holds {c.name} twice", pair=[f"{system}:{own}", f"{system}:{dup}"])
+            self.manifest.finding(
+                "CUSTOMER_DUPLICATE",
+                c.entity.code,
+                **ids,
+                expected=kept,
+                actual=twin.name,
+                note=f"{system} holds {c.name} twice",
+                pair=[f"{system}:{own}", f"{system}:{dup}"],
+            )
 
     def orphan(self) -> None:
         n = self.picker.how_many()
@@ -107,8 +167,12 @@ class CustomerPlants:
             for child in [c for c in self.firm.customers if c.erp_parent is holding]:
                 self.picker.used.add(id(child))
                 n -= 1
-                self.record("HIERARCHY_ORPHAN", child, f"QuickBooks parent {holding.erp_ref} of {child.erp_name} is "
-                            "inactive", erp_id=child.erp_ref)
+                self.record(
+                    "HIERARCHY_ORPHAN",
+                    child,
+                    f"QuickBooks parent {holding.erp_ref} of {child.erp_name} is inactive",
+                    erp_id=child.erp_ref,
+                )
         for c in self.picker.pick(self.of_role("prospect"), max(n, 1) if holdings else n):
             c.crm_parent_id = self.ids.account()
             self.record("HIERARCHY_ORPHAN", c, f"Salesforce parent {c.crm_parent_id} of {c.name} does not exist")
@@ -121,16 +185,28 @@ class CustomerPlants:
                 c.psa_name = renamed
             else:
                 c.erp_name = renamed
-            self.record("CUSTOMER_NAME_MISMATCH", c, f"{'Harvest' if k % 2 else 'QuickBooks'} calls {c.name} "
-                        f"{renamed}", expected=c.name, actual=renamed)
+            self.record(
+                "CUSTOMER_NAME_MISMATCH",
+                c,
+                f"{'Harvest' if k % 2 else 'QuickBooks'} calls {c.name} {renamed}",
+                expected=c.name,
+                actual=renamed,
+            )
 
     def parent_mismatch(self) -> None:
-        for c in self.picker.pick(self.of_role("billing"), where=lambda c: c.parent is not None and c.parent.erp_active):
+        for c in self.picker.pick(
+            self.of_role("billing"), where=lambda c: c.parent is not None and c.parent.erp_active
+        ):
             others = [h for h in self.of_role("holding") if h.entity is c.entity and h is not c.parent and h.erp_active]
             c.erp_parent = self.rng.choice(others) if others else None
-            self.record("CUSTOMER_PARENT_MISMATCH", c, f"CRM parent of {c.name} is {c.parent.name}, QuickBooks parent "
-                        f"is {c.erp_parent.name if c.erp_parent else 'none'}", expected=c.parent.sf_id,
-                        actual=c.erp_parent.erp_ref if c.erp_parent else None)
+            self.record(
+                "CUSTOMER_PARENT_MISMATCH",
+                c,
+                f"CRM parent of {c.name} is {c.parent.name}, QuickBooks parent "
+                f"is {c.erp_parent.name if c.erp_parent else 'none'}",
+                expected=c.parent.sf_id,
+                actual=c.erp_parent.erp_ref if c.erp_parent else None,
+            )
 
     def cycle(self) -> None:
         for _ in range(self.picker.how_many()):
@@ -140,25 +216,46 @@ class CustomerPlants:
             for child, parent in zip(loop, loop[1:] + loop[:1]):
                 child.crm_parent_id = parent.sf_id
                 child.plants.add("HIERARCHY_CYCLE")
-            self.manifest.finding("HIERARCHY_CYCLE", loop[0].entity.code, crm_id=loop[0].sf_id,
-                                  note=f"Salesforce parent chain loops through {len(loop)} accounts",
-                                  pair=[f"salesforce:{c.sf_id}" for c in loop])
+            self.manifest.finding(
+                "HIERARCHY_CYCLE",
+                loop[0].entity.code,
+                crm_id=loop[0].sf_id,
+                note=f"Salesforce parent chain loops through {len(loop)} accounts",
+                pair=[f"salesforce:{c.sf_id}" for c in loop],
+            )
 
     def currency_mismatch(self) -> None:
         for c in self.picker.pick(self.of_role("billing")):
             c.psa_currency = self.rng.choice([e.currency for e in self.firm.entities if e is not c.entity])
-            self.record("CUSTOMER_CURRENCY_MISMATCH", c, f"Harvest bills {c.name} in {c.psa_currency}, QuickBooks in "
-                        f"{c.entity.currency}", expected=c.entity.currency, actual=c.psa_currency)
+            self.record(
+                "CUSTOMER_CURRENCY_MISMATCH",
+                c,
+                f"Harvest bills {c.name} in {c.psa_currency}, QuickBooks in {c.entity.currency}",
+                expected=c.entity.currency,
+                actual=c.psa_currency,
+            )
 
     def status_mismatch(self) -> None:
-        busy = {id(p.customer) for p in self.firm.projects if p.is_active and p.starts_on < self.firm.as_of.replace(day=1)}
+        busy = {
+            id(p.customer) for p in self.firm.projects if p.is_active and p.starts_on < self.firm.as_of.replace(day=1)
+        }
         for c in self.picker.pick(self.of_role("billing"), where=lambda c: id(c) in busy):
             c.psa_active = False
-            self.record("CUSTOMER_STATUS_MISMATCH", c, f"{c.name} is archived in Harvest but has open invoices and "
-                        "recent work", expected="active", actual="inactive")
+            self.record(
+                "CUSTOMER_STATUS_MISMATCH",
+                c,
+                f"{c.name} is archived in Harvest but has open invoices and recent work",
+                expected="active",
+                actual="inactive",
+            )
 
     def legal_entity_mismatch(self) -> None:
         for c in self.picker.pick(self.of_role("billing"), where=lambda c: c.parent is None):
             c.crm_entity = self.rng.choice([e.code for e in self.firm.entities if e is not c.entity])
-            self.record("LEGAL_ENTITY_MISMATCH", c, f"Salesforce contracts {c.name} through {c.crm_entity}, "
-                        f"QuickBooks bills it in {c.entity.code}", expected=c.entity.code, actual=c.crm_entity)
+            self.record(
+                "LEGAL_ENTITY_MISMATCH",
+                c,
+                f"Salesforce contracts {c.name} through {c.crm_entity}, QuickBooks bills it in {c.entity.code}",
+                expected=c.entity.code,
+                actual=c.crm_entity,
+            )

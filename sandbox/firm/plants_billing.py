@@ -19,43 +19,85 @@ class InvoicePlants:
 
     def _open(self, min_age: int = 0):
         """Invoices posted once and untouched by cash: each plant below then makes exactly one difference."""
-        return lambda inv: (len(inv.postings) == 1 and not inv.postings[0].receipts
-                            and (self.as_of - inv.issue_date).days >= min_age)
+        return lambda inv: (
+            len(inv.postings) == 1 and not inv.postings[0].receipts and (self.as_of - inv.issue_date).days >= min_age
+        )
 
     def record(self, code: str, inv: Invoice, note: str, post: Posting | None = None, **values) -> None:
         inv.plants.add(code)
         post = post or (inv.postings[0] if inv.postings else None)
-        self.manifest.finding(code, inv.project.customer.entity.code, psa_id=inv.harvest_id,
-                              erp_id=f"{post.entity.code}:{post.qbo_id}" if post else None,
-                              document_number=values.pop("document_number", inv.number), currency=inv.currency,
-                              note=note, **values)
+        self.manifest.finding(
+            code,
+            inv.project.customer.entity.code,
+            psa_id=inv.harvest_id,
+            erp_id=f"{post.entity.code}:{post.qbo_id}" if post else None,
+            document_number=values.pop("document_number", inv.number),
+            currency=inv.currency,
+            note=note,
+            **values,
+        )
 
     def plant_all(self) -> None:
-        for plant in (self.missing_in_erp, self.missing_in_psa, self.amount, self.currency, self.date,
-                      self.duplicate, self.status, self.payment_not_reflected, self.credit_not_reflected,
-                      self.voided, self.voided_then_reposted):
+        for plant in (
+            self.missing_in_erp,
+            self.missing_in_psa,
+            self.amount,
+            self.currency,
+            self.date,
+            self.duplicate,
+            self.status,
+            self.payment_not_reflected,
+            self.credit_not_reflected,
+            self.voided,
+            self.voided_then_reposted,
+        ):
             plant()
 
     def missing_in_erp(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open()):
             inv.postings = []
-            self.record("INVOICE_MISSING_IN_ERP", inv, f"Harvest invoice {inv.number} was never posted",
-                        expected=inv.amount, actual=None)
+            self.record(
+                "INVOICE_MISSING_IN_ERP",
+                inv,
+                f"Harvest invoice {inv.number} was never posted",
+                expected=inv.amount,
+                actual=None,
+            )
 
     def missing_in_psa(self) -> None:
         projects = [p for p in self.firm.projects if p.qbo_id and p.customer.role == "billing" and p.invoices]
         for k, project in enumerate(self.picker.pick(projects)):
             entity = project.customer.entity
-            post = Posting(self.billing.ids.quickbooks(entity.code, "Invoice"), entity, project.qbo_id, project.name,
-                           f"Q-{9001 + k}", self.as_of - timedelta(days=self.rng.randint(5, 25)), entity.currency,
-                           [Line("Service", "Additional advisory services", Decimal(self.rng.randint(4, 20)),
-                                 project.members[0].rate)], None)
+            post = Posting(
+                self.billing.ids.quickbooks(entity.code, "Invoice"),
+                entity,
+                project.qbo_id,
+                project.name,
+                f"Q-{9001 + k}",
+                self.as_of - timedelta(days=self.rng.randint(5, 25)),
+                entity.currency,
+                [
+                    Line(
+                        "Service",
+                        "Additional advisory services",
+                        Decimal(self.rng.randint(4, 20)),
+                        project.members[0].rate,
+                    )
+                ],
+                None,
+            )
             self.billing.charge(post)
             self.firm.postings.append(post)
-            self.manifest.finding("INVOICE_MISSING_IN_PSA", entity.code, erp_id=f"{entity.code}:{post.qbo_id}",
-                                  document_number=post.doc_number, currency=post.currency, expected=None,
-                                  actual=post.total, note=f"QuickBooks invoice {post.doc_number} on project "
-                                  f"{project.name} has no Harvest invoice")
+            self.manifest.finding(
+                "INVOICE_MISSING_IN_PSA",
+                entity.code,
+                erp_id=f"{entity.code}:{post.qbo_id}",
+                document_number=post.doc_number,
+                currency=post.currency,
+                expected=None,
+                actual=post.total,
+                note=f"QuickBooks invoice {post.doc_number} on project {project.name} has no Harvest invoice",
+            )
 
     def amount(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open()):
@@ -63,72 +105,122 @@ class InvoicePlants:
             first = post.lines[0]
             post.lines[0] = Line(first.kind, first.description, first.quantity + 1, first.unit_price)
             self.billing.charge(post, inv.discount)
-            self.record("INVOICE_AMOUNT_MISMATCH", inv, "QuickBooks total differs from Harvest",
-                        expected=inv.amount, actual=post.total)
+            self.record(
+                "INVOICE_AMOUNT_MISMATCH",
+                inv,
+                "QuickBooks total differs from Harvest",
+                expected=inv.amount,
+                actual=post.total,
+            )
 
     def currency(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open()):
             post = inv.postings[0]
             post.currency = self.rng.choice([e.currency for e in self.firm.entities if e.currency != inv.currency])
-            self.record("INVOICE_CURRENCY_MISMATCH", inv, "posted in another currency", expected=inv.currency,
-                        actual=post.currency)
+            self.record(
+                "INVOICE_CURRENCY_MISMATCH",
+                inv,
+                "posted in another currency",
+                expected=inv.currency,
+                actual=post.currency,
+            )
 
     def date(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open()):
             post = inv.postings[0]
             post.txn_date = inv.issue_date - timedelta(days=self.rng.randint(8, 20))
-            self.record("INVOICE_DATE_MISMATCH", inv, "posted with another issue date",
-                        expected=inv.issue_date.isoformat(), actual=post.txn_date.isoformat())
+            self.record(
+                "INVOICE_DATE_MISMATCH",
+                inv,
+                "posted with another issue date",
+                expected=inv.issue_date.isoformat(),
+                actual=post.txn_date.isoformat(),
+            )
 
     def duplicate(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open()):
             first = inv.postings[0]
             twin = self._repost(first)
             inv.postings.append(twin)
-            self.record("INVOICE_DUPLICATE", inv, f"Harvest invoice {inv.number} posted twice", post=twin,
-                        expected=inv.amount, actual=first.total + twin.total)
+            self.record(
+                "INVOICE_DUPLICATE",
+                inv,
+                f"Harvest invoice {inv.number} posted twice",
+                post=twin,
+                expected=inv.amount,
+                actual=first.total + twin.total,
+            )
 
     def status(self) -> None:
-        paid = lambda inv: (len(inv.postings) == 1 and inv.due_amount == 0 and not inv.psa_credits
-                            and inv.postings[0].receipts)
+        def paid(inv) -> bool:
+            return bool(
+                len(inv.postings) == 1 and inv.due_amount == 0 and not inv.psa_credits and inv.postings[0].receipts
+            )
+
         for inv in self.picker.pick(self.invoices, where=paid):
             inv.postings[0].receipts = []
-            self.record("INVOICE_STATUS_MISMATCH", inv, "paid in Harvest, open in QuickBooks", expected="paid",
-                        actual="open")
+            self.record(
+                "INVOICE_STATUS_MISMATCH", inv, "paid in Harvest, open in QuickBooks", expected="paid", actual="open"
+            )
 
     def payment_not_reflected(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open(35)):
             post = inv.postings[0]
             self.billing.pay(post, inv.issue_date + timedelta(days=30), (post.total * Decimal("0.4")).quantize(CENT))
-            self.record("PAYMENT_NOT_REFLECTED", inv, "QuickBooks payment not in Harvest's amount due",
-                        expected=post.balance, actual=inv.due_amount)
+            self.record(
+                "PAYMENT_NOT_REFLECTED",
+                inv,
+                "QuickBooks payment not in Harvest's amount due",
+                expected=post.balance,
+                actual=inv.due_amount,
+            )
 
     def credit_not_reflected(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open(25)):
             post = inv.postings[0]
-            receipt = self.billing.credit(post, inv.issue_date + timedelta(days=20),
-                                          (post.total * Decimal("0.15")).quantize(CENT))
+            receipt = self.billing.credit(
+                post, inv.issue_date + timedelta(days=20), (post.total * Decimal("0.15")).quantize(CENT)
+            )
             inv.plants.add("CREDIT_MEMO_NOT_REFLECTED")
-            self.manifest.finding("CREDIT_MEMO_NOT_REFLECTED", post.entity.code, psa_id=inv.harvest_id,
-                                  erp_id=f"{post.entity.code}:{receipt.credit_memo_id}",
-                                  document_number=receipt.credit_memo_number, currency=inv.currency,
-                                  expected=post.balance, actual=inv.due_amount,
-                                  note=f"credit memo {receipt.credit_memo_number} on invoice {inv.number} not in "
-                                  "Harvest's amount due")
+            self.manifest.finding(
+                "CREDIT_MEMO_NOT_REFLECTED",
+                post.entity.code,
+                psa_id=inv.harvest_id,
+                erp_id=f"{post.entity.code}:{receipt.credit_memo_id}",
+                document_number=receipt.credit_memo_number,
+                currency=inv.currency,
+                expected=post.balance,
+                actual=inv.due_amount,
+                note=f"credit memo {receipt.credit_memo_number} on invoice {inv.number} not in Harvest's amount due",
+            )
 
     def _repost(self, post: Posting) -> Posting:
         """The same invoice posted again under a new QuickBooks id."""
-        return Posting(self.billing.ids.quickbooks(post.entity.code, "Invoice"), post.entity, post.customer_qbo_id,
-                       post.customer_name, post.doc_number, post.txn_date, post.currency,
-                       [Line(x.kind, x.description, x.quantity, x.unit_price) for x in post.lines], post.private_note,
-                       discount=post.discount, tax=post.tax)
+        return Posting(
+            self.billing.ids.quickbooks(post.entity.code, "Invoice"),
+            post.entity,
+            post.customer_qbo_id,
+            post.customer_name,
+            post.doc_number,
+            post.txn_date,
+            post.currency,
+            [Line(x.kind, x.description, x.quantity, x.unit_price) for x in post.lines],
+            post.private_note,
+            discount=post.discount,
+            tax=post.tax,
+        )
 
     def voided(self) -> None:
         """The invoice's only posting voided in QuickBooks: a status difference, not also an amount one."""
         for inv in self.picker.pick(self.invoices, where=self._open()):
             _void(inv.postings[0])
-            self.record("INVOICE_STATUS_MISMATCH", inv, "voided in QuickBooks, open in Harvest", expected="open",
-                        actual="voided")
+            self.record(
+                "INVOICE_STATUS_MISMATCH",
+                inv,
+                "voided in QuickBooks, open in Harvest",
+                expected="open",
+                actual="voided",
+            )
 
     def voided_then_reposted(self) -> None:
         """A posting voided and the invoice posted again: no finding at all."""
@@ -136,9 +228,14 @@ class InvoicePlants:
             first = inv.postings[0]
             inv.postings.append(self._repost(first))
             _void(first)
-            self.manifest.edge_cases.append({"kind": "voided_then_reposted", "psa_id": str(inv.harvest_id),
-                                             "document_number": inv.number, "note": "the first QuickBooks posting "
-                                             "was voided and the invoice posted again: not a finding"})
+            self.manifest.edge_cases.append(
+                {
+                    "kind": "voided_then_reposted",
+                    "psa_id": str(inv.harvest_id),
+                    "document_number": inv.number,
+                    "note": "the first QuickBooks posting was voided and the invoice posted again: not a finding",
+                }
+            )
 
 
 def _void(post: Posting) -> None:

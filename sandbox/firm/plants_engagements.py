@@ -22,8 +22,13 @@ TIME_PLANTS = {
 
 
 def _history(p: Project, as_of, days: int) -> bool:
-    return (p.is_billable and p.customer.role == "billing" and p.qbo_id is not None
-            and (p.last_work_day - p.starts_on).days > days and p.starts_on < as_of - timedelta(days=days))
+    return (
+        p.is_billable
+        and p.customer.role == "billing"
+        and p.qbo_id is not None
+        and (p.last_work_day - p.starts_on).days > days
+        and p.starts_on < as_of - timedelta(days=days)
+    )
 
 
 class EngagementPlants:
@@ -32,13 +37,23 @@ class EngagementPlants:
         self.rng, self.as_of = picker.rng, firm.as_of
 
     def plant_all(self) -> None:
-        for plant in (self.opportunity_without_project, self.project_without_opportunity, self.value_mismatch,
-                      self.billing_model_mismatch, self.customer_mismatch, self.unknown_resource, self.time_plans):
+        for plant in (
+            self.opportunity_without_project,
+            self.project_without_opportunity,
+            self.value_mismatch,
+            self.billing_model_mismatch,
+            self.customer_mismatch,
+            self.unknown_resource,
+            self.time_plans,
+        ):
             plant()
 
     def _won(self, where=lambda o: True):
-        return [o for o in self.firm.opportunities if o.is_won and o.project is not None
-                and o.account.role == "billing" and where(o)]
+        return [
+            o
+            for o in self.firm.opportunities
+            if o.is_won and o.project is not None and o.account.role == "billing" and where(o)
+        ]
 
     def _billing(self):
         return [c for c in self.firm.customers if c.role == "billing" and not c.plants]
@@ -46,39 +61,64 @@ class EngagementPlants:
     def opportunity_without_project(self) -> None:
         for c in self.picker.pick(self._billing()):
             opp = self.factory.opportunity(c, "Closed Won", self.as_of - timedelta(days=self.rng.randint(20, 90)))
-            self.manifest.finding("OPPORTUNITY_WITHOUT_PROJECT", c.entity.code, crm_id=opp.sf_id,
-                                  note=f"{opp.name} closed won on {opp.close_date} and has no Harvest project")
+            self.manifest.finding(
+                "OPPORTUNITY_WITHOUT_PROJECT",
+                c.entity.code,
+                crm_id=opp.sf_id,
+                note=f"{opp.name} closed won on {opp.close_date} and has no Harvest project",
+            )
         grace = self.picker.pick(self._billing(), 1)
         for c in grace:
             opp = self.factory.opportunity(c, "Closed Won", self.as_of - timedelta(days=5))
-            self.manifest.edge_cases.append({"kind": "opportunity_within_grace_period", "crm_id": opp.sf_id,
-                                             "note": "won 5 days ago, no project yet: not a finding"})
+            self.manifest.edge_cases.append(
+                {
+                    "kind": "opportunity_within_grace_period",
+                    "crm_id": opp.sf_id,
+                    "note": "won 5 days ago, no project yet: not a finding",
+                }
+            )
 
     def project_without_opportunity(self) -> None:
         for c in self.picker.pick(self._billing()):
             starts = self.as_of - timedelta(days=self.rng.randint(90, 300))
-            p = self.factory.project(c, None, starts, self.rng.randint(120, 400), fixed_fee=False,
-                                     name=f"{c.brand} Change Requests")
-            self.manifest.finding("PROJECT_WITHOUT_OPPORTUNITY", c.entity.code, psa_id=p.harvest_id,
-                                  note=f"billable Harvest project {p.name} has no closed-won opportunity")
+            p = self.factory.project(
+                c, None, starts, self.rng.randint(120, 400), fixed_fee=False, name=f"{c.brand} Change Requests"
+            )
+            self.manifest.finding(
+                "PROJECT_WITHOUT_OPPORTUNITY",
+                c.entity.code,
+                psa_id=p.harvest_id,
+                note=f"billable Harvest project {p.name} has no closed-won opportunity",
+            )
 
     def _engagement_finding(self, code: str, opp, note: str, **values) -> None:
         opp.plants.add(code)
-        self.manifest.finding(code, opp.account.entity.code, crm_id=opp.sf_id, psa_id=opp.project.harvest_id,
-                              note=note, **values)
+        self.manifest.finding(
+            code, opp.account.entity.code, crm_id=opp.sf_id, psa_id=opp.project.harvest_id, note=note, **values
+        )
 
     def value_mismatch(self) -> None:
         for opp in self.picker.pick(self._won()):
             opp.amount = (opp.project.value * Decimal(self.rng.choice(["1.2", "0.8", "1.1"]))).quantize(Decimal("1"))
-            self._engagement_finding("PROJECT_VALUE_MISMATCH", opp, "opportunity amount differs from project value",
-                                     currency=opp.account.entity.currency, expected=opp.amount,
-                                     actual=opp.project.value)
+            self._engagement_finding(
+                "PROJECT_VALUE_MISMATCH",
+                opp,
+                "opportunity amount differs from project value",
+                currency=opp.account.entity.currency,
+                expected=opp.amount,
+                actual=opp.project.value,
+            )
 
     def billing_model_mismatch(self) -> None:
         for opp in self.picker.pick(self._won(lambda o: o.project.is_fixed_fee)):
             opp.billing_model = "Time and Materials"
-            self._engagement_finding("BILLING_MODEL_MISMATCH", opp, "sold as time and materials, run as fixed fee",
-                                     expected="Time and Materials", actual="Fixed Fee")
+            self._engagement_finding(
+                "BILLING_MODEL_MISMATCH",
+                opp,
+                "sold as time and materials, run as fixed fee",
+                expected="Time and Materials",
+                actual="Fixed Fee",
+            )
 
     def customer_mismatch(self) -> None:
         for opp in self.picker.pick(self._won()):
@@ -87,21 +127,34 @@ class EngagementPlants:
                 continue
             client, opp.account = opp.account, self.rng.choice(others)
             self.picker.used.add(id(opp.account))
-            self._engagement_finding("PROJECT_CUSTOMER_MISMATCH", opp, f"opportunity is on {opp.account.name}, its "
-                                     f"project on {client.name}", expected=opp.account.sf_id, actual=client.sf_id)
+            self._engagement_finding(
+                "PROJECT_CUSTOMER_MISMATCH",
+                opp,
+                f"opportunity is on {opp.account.name}, its project on {client.name}",
+                expected=opp.account.sf_id,
+                actual=client.sf_id,
+            )
 
     def unknown_resource(self) -> None:
         working = {id(m.person) for p in self.firm.projects if p.is_billable for m in p.members}
         for person in self.picker.pick(self.firm.people, where=lambda p: id(p) in working):
             person.erp_email = f"{person.first[0]}{person.last}@meridian-legacy.example".lower()
-            self.manifest.finding("TIME_BY_UNKNOWN_RESOURCE", person.entity.code, psa_id=person.harvest_id,
-                                  expected=person.email, actual=None,
-                                  note=f"{person.name} logs time but no QuickBooks employee has {person.email}")
+            self.manifest.finding(
+                "TIME_BY_UNKNOWN_RESOURCE",
+                person.entity.code,
+                psa_id=person.harvest_id,
+                expected=person.email,
+                actual=None,
+                note=f"{person.name} logs time but no QuickBooks employee has {person.email}",
+            )
 
     def time_plans(self) -> None:
         for code, eligible in TIME_PLANTS.items():
             n = self.picker.how_many()
-            projects = self.picker.pick(self.firm.projects, (n + 1) // 2 if code != "WIP_VARIANCE" else n,
-                                        where=lambda p: eligible(p, self.as_of))
+            projects = self.picker.pick(
+                self.firm.projects,
+                (n + 1) // 2 if code != "WIP_VARIANCE" else n,
+                where=lambda p, eligible=eligible: eligible(p, self.as_of),
+            )
             for k, p in enumerate(projects):
                 p.plan[code] = 1 if code == "WIP_VARIANCE" else min(2, n - 2 * k) or 1

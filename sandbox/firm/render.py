@@ -6,7 +6,9 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from . import shapes_harvest as harvest, shapes_quickbooks as qbo, shapes_salesforce as sf
+from . import shapes_harvest as harvest
+from . import shapes_quickbooks as qbo
+from . import shapes_salesforce as sf
 from .clock import at, iso_utc
 from .model import Customer, Firm, Person, Posting
 from .timesheets import Row
@@ -39,7 +41,8 @@ class Balances:
     def with_projects(self, c: Customer) -> Decimal:
         """The customer and its project sub-customers, not its subsidiaries: what Open_AR__c carries."""
         return self.own[(c.entity.code, c.qbo_id)] + sum(
-            (self.own[(c.entity.code, p.qbo_id)] for p in self.projects[id(c)]), ZERO)
+            (self.own[(c.entity.code, p.qbo_id)] for p in self.projects[id(c)]), ZERO
+        )
 
     def with_jobs(self, c: Customer, children: dict[int, list[Customer]]) -> Decimal:
         return self.with_projects(c) + sum((self.with_jobs(k, children) for k in children[id(c)]), ZERO)
@@ -51,8 +54,10 @@ def all_postings(firm: Firm) -> list[Posting]:
 
 def harvest_master(firm: Firm) -> dict[Key, list[Row]]:
     rows: dict[Key, list[Row]] = defaultdict(list)
-    clients = sorted({id(c): c for c in [*firm.customers, *(p.customer for p in firm.projects)]
-                      if c.harvest_id}.values(), key=lambda c: c.harvest_id)
+    clients = sorted(
+        {id(c): c for c in [*firm.customers, *(p.customer for p in firm.projects)] if c.harvest_id}.values(),
+        key=lambda c: c.harvest_id,
+    )
     for c in clients:
         record = harvest.client(c)
         rows[("harvest", "", "clients")].append((str(c.harvest_id), record, record["updated_at"]))
@@ -93,13 +98,26 @@ def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
         for r in post.receipts:
             applied = [(post.qbo_id, "Invoice", r.amount)]
             if r.kind == "credit":
-                memo = qbo.credit_memo(post.entity, r.credit_memo_id, r.credit_memo_number, post, r.day, r.amount,
-                                       f"Credit against invoice {post.doc_number}")
+                memo = qbo.credit_memo(
+                    post.entity,
+                    r.credit_memo_id,
+                    r.credit_memo_number,
+                    post,
+                    r.day,
+                    r.amount,
+                    f"Credit against invoice {post.doc_number}",
+                )
                 rows[("quickbooks", tenant, "CreditMemo")].append((r.credit_memo_id, memo, _qbo_updated(memo)))
                 applied.append((r.credit_memo_id, "CreditMemo", r.amount))
-            payment = qbo.payment(post.entity, r.payment_id, post, r.day, applied,
-                                  r.amount if r.kind == "cash" else ZERO,
-                                  "Payment received" if r.kind == "cash" else f"Applied {r.credit_memo_number}")
+            payment = qbo.payment(
+                post.entity,
+                r.payment_id,
+                post,
+                r.day,
+                applied,
+                r.amount if r.kind == "cash" else ZERO,
+                "Payment received" if r.kind == "cash" else f"Applied {r.credit_memo_number}",
+            )
             rows[("quickbooks", tenant, "Payment")].append((r.payment_id, payment, _qbo_updated(payment)))
     for key in rows:
         if key[0] == "quickbooks" and key[2] != "Invoice":
@@ -119,15 +137,22 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
     def full_name(c: Customer) -> tuple[str, int]:
         if id(c) not in names:
             parent = c.erp_parent
-            names[id(c)] = (c.erp_name, 0) if parent is None else (
-                f"{full_name(parent)[0]}:{c.erp_name}", full_name(parent)[1] + 1)
+            names[id(c)] = (
+                (c.erp_name, 0)
+                if parent is None
+                else (f"{full_name(parent)[0]}:{c.erp_name}", full_name(parent)[1] + 1)
+            )
         return names[id(c)]
 
     started = firm.as_of - timedelta(days=1200)
     for e in firm.entities:
         tenant = e.realm_id
-        for obj, record in (("CompanyInfo", qbo.company_info(e, started)), ("Preferences", qbo.preferences(e, started)),
-                            ("Item", qbo.item(e, qbo.SERVICES, started)), ("Item", qbo.item(e, qbo.EXPENSES, started))):
+        for obj, record in (
+            ("CompanyInfo", qbo.company_info(e, started)),
+            ("Preferences", qbo.preferences(e, started)),
+            ("Item", qbo.item(e, qbo.SERVICES, started)),
+            ("Item", qbo.item(e, qbo.EXPENSES, started)),
+        ):
             rows[("quickbooks", tenant, obj)].append((record["Id"], record, _qbo_updated(record)))
     for c in erp:
         name, level = full_name(c)
@@ -137,12 +162,12 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
         if p.qbo_id:
             name, level = full_name(p.customer)
             record = qbo.project_customer(p, name, level + 1, balances.own[(p.customer.entity.code, p.qbo_id)])
-            rows[("quickbooks", p.customer.entity.realm_id, "Customer")].append((p.qbo_id, record,
-                                                                                  _qbo_updated(record)))
+            rows[("quickbooks", p.customer.entity.realm_id, "Customer")].append(
+                (p.qbo_id, record, _qbo_updated(record))
+            )
     for person in firm.people:
         record = qbo.employee(person)
-        rows[("quickbooks", person.entity.realm_id, "Employee")].append((person.qbo_id, record,
-                                                                          _qbo_updated(record)))
+        rows[("quickbooks", person.entity.realm_id, "Employee")].append((person.qbo_id, record, _qbo_updated(record)))
     for key in rows:
         rows[key].sort(key=lambda row: int(row[0]))
     return rows

@@ -72,5 +72,7 @@ def precision_recall(findings: pd.DataFrame, manifest: dict, code: str) -> tuple
     """Of the code's findings, the share planted; of the planted, the share found (1.0 when none)."""
     result = findings_vs_manifest(findings, manifest, [code])[code]
     found, planted = int((findings["code"] == code).sum()), sum(f["code"] == code for f in manifest["findings"])
-    return ((found - len(result["extra"])) / found if found else 1.0,
-            (planted - len(result["missing"])) / planted if planted else 1.0)
+    return (
+        (found - len(result["extra"])) / found if found else 1.0,
+        (planted - len(result["missing"])) / planted if planted else 1.0,
+    )

@@ -11,17 +11,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from . import shapes_harvest as harvest, shapes_quickbooks as qbo
+from . import shapes_harvest as harvest
+from . import shapes_quickbooks as qbo
 from .clock import at, month_start, months_between
 from .ids import Ids
 from .manifest import Manifest
 from .model import Invoice, Line, Member, Project, Task
 
 CATEGORIES = [(4195901, "Travel"), (4195902, "Meals"), (4195903, "Lodging")]
-NOTES = {"Consulting": ["Client workshop", "Stakeholder interviews", "Solution design"],
-         "Project Management": ["Status meeting", "Planning", "Steering committee prep"],
-         "Analysis": ["Data analysis", "Process mapping", "Requirements review"],
-         "Internal Meeting": ["Team sync"], "Training": ["Certification course", "Bench training"]}
+NOTES = {
+    "Consulting": ["Client workshop", "Stakeholder interviews", "Solution design"],
+    "Project Management": ["Status meeting", "Planning", "Steering committee prep"],
+    "Analysis": ["Data analysis", "Process mapping", "Requirements review"],
+    "Internal Meeting": ["Team sync"],
+    "Training": ["Certification course", "Bench training"],
+}
 APPROVAL_LAG = 7  # days after which logged time is approved
 Row = tuple[str, dict, str]
 
@@ -94,8 +98,16 @@ class Timesheets:
         tasks = [(t, ta) for t, ta in project.tasks if t.billable == billable_task] or project.tasks
         task, assignment = rng.choice(tasks)
         billable = task.billable and project.is_billable and not project.is_fixed_fee
-        return Entry(self.ids.harvest("time_entries"), day, member, task, assignment, Decimal(rng.randint(4, 32)) / 4,
-                     billable, rate_card(project, member) if billable else None)
+        return Entry(
+            self.ids.harvest("time_entries"),
+            day,
+            member,
+            task,
+            assignment,
+            Decimal(rng.randint(4, 32)) / 4,
+            billable,
+            rate_card(project, member) if billable else None,
+        )
 
     def _logged(self, project: Project, rng: random.Random) -> tuple[list[Entry], list[Spend]]:
         entries: list[Entry] = []
@@ -115,8 +127,14 @@ class Timesheets:
         return entries, spends
 
     def _spend(self, rng: random.Random, member: Member, day: date) -> Spend:
-        return Spend(self.ids.harvest("expenses"), day, member, rng.choice(CATEGORIES),
-                     Decimal(rng.randrange(2000, 60000)) / 100, True)
+        return Spend(
+            self.ids.harvest("expenses"),
+            day,
+            member,
+            rng.choice(CATEGORIES),
+            Decimal(rng.randrange(2000, 60000)) / 100,
+            True,
+        )
 
     # -- planted discrepancies -------------------------------------------------------------
     def _plant(self, project: Project, rng: random.Random, entries: list[Entry], spends: list[Spend]) -> None:
@@ -146,7 +164,8 @@ class Timesheets:
         if item.billable and invoice is not None and item.plant not in ("UNBILLED_TIME_AGED", "UNBILLED_EXPENSE_AGED"):
             item.invoice = invoice
         item.approved = item.plant != "TIME_ON_INACTIVE_PROJECT" and (
-            item.invoice is not None or (self.as_of - item.day).days >= APPROVAL_LAG)
+            item.invoice is not None or (self.as_of - item.day).days >= APPROVAL_LAG
+        )
 
     def _invoice_lines(self, project: Project, entries: list[Entry], spends: list[Spend]) -> None:
         hours: dict[tuple[Invoice, Member, Decimal], Decimal] = defaultdict(Decimal)
@@ -157,12 +176,14 @@ class Timesheets:
             invoice.lines.append(Line("Service", f"{member.person.name}: {member.person.role}", total, rate))
         for month, invoice in project.invoices.items():
             if month in project.installments:
-                invoice.lines.append(Line("Service", f"Fixed fee installment {month:%B %Y}", Decimal("1"),
-                                          project.installments[month]))
+                invoice.lines.append(
+                    Line("Service", f"Fixed fee installment {month:%B %Y}", Decimal("1"), project.installments[month])
+                )
         for s in spends:
             if s.invoice is not None:
-                s.invoice.lines.append(Line("Expense", f"{s.category[1]} ({s.member.person.name}, {s.day})",
-                                            Decimal("1"), s.amount))
+                s.invoice.lines.append(
+                    Line("Expense", f"{s.category[1]} ({s.member.person.name}, {s.day})", Decimal("1"), s.amount)
+                )
         for month in [m for m, inv in project.invoices.items() if not inv.lines]:
             del project.invoices[month]
         for invoice in project.invoices.values():
@@ -185,9 +206,28 @@ class Timesheets:
         entity = project.customer.entity
         for e in sorted(entries, key=lambda e: (e.day, e.id)):
             created, approved, updated = self._moments(rng, e)
-            out.time_entries.append((str(e.id), harvest.time_entry(
-                e.id, project, e.member, e.task, e.task_assignment, e.day, e.hours, e.billable, e.rate, e.approved,
-                e.invoice, created, updated, rng.choice(NOTES[e.task.name])), _z(updated)))
+            out.time_entries.append(
+                (
+                    str(e.id),
+                    harvest.time_entry(
+                        e.id,
+                        project,
+                        e.member,
+                        e.task,
+                        e.task_assignment,
+                        e.day,
+                        e.hours,
+                        e.billable,
+                        e.rate,
+                        e.approved,
+                        e.invoice,
+                        created,
+                        updated,
+                        rng.choice(NOTES[e.task.name]),
+                    ),
+                    _z(updated),
+                )
+            )
             if not (e.billable and e.approved):
                 self._record(project, e, None)
                 continue
@@ -198,21 +238,60 @@ class Timesheets:
             ta_id = self.ids.quickbooks(entity.code, "TimeActivity")
             ta_created = approved + timedelta(minutes=30)
             ta_updated = max(ta_created, updated + timedelta(minutes=30)) if status == "HasBeenBilled" else ta_created
-            out.time_activities.append((ta_id, qbo.time_activity(
-                entity, ta_id, e.day, e.member.person, project, e.hours, e.rate, status,
-                f"harvest_time_entry:{e.id}", ta_created, ta_updated), _z(ta_updated)))
+            out.time_activities.append(
+                (
+                    ta_id,
+                    qbo.time_activity(
+                        entity,
+                        ta_id,
+                        e.day,
+                        e.member.person,
+                        project,
+                        e.hours,
+                        e.rate,
+                        status,
+                        f"harvest_time_entry:{e.id}",
+                        ta_created,
+                        ta_updated,
+                    ),
+                    _z(ta_updated),
+                )
+            )
             self._record(project, e, f"{entity.code}:{ta_id}")
         if project.plan.get("WIP_VARIANCE"):
             self._manual_time(project, rng, out)
         for s in sorted(spends, key=lambda s: (s.day, s.id)):
             created, _, updated = self._moments(rng, s)
-            out.expenses.append((str(s.id), harvest.expense(
-                s.id, project, s.member, s.category, s.day, s.amount, s.billable, s.approved, s.invoice, created,
-                updated, f"{s.category[1]} for {project.customer.psa_name}"), _z(updated)))
+            out.expenses.append(
+                (
+                    str(s.id),
+                    harvest.expense(
+                        s.id,
+                        project,
+                        s.member,
+                        s.category,
+                        s.day,
+                        s.amount,
+                        s.billable,
+                        s.approved,
+                        s.invoice,
+                        created,
+                        updated,
+                        f"{s.category[1]} for {project.customer.psa_name}",
+                    ),
+                    _z(updated),
+                )
+            )
             if s.plant:
-                self.manifest.finding(s.plant, entity.code, psa_id=s.id, currency=project.customer.entity.currency,
-                                      actual=s.amount, note=f"billable expense of {s.day} on {project.name} not "
-                                      f"re-billed ({(self.as_of - s.day).days} days old)")
+                self.manifest.finding(
+                    s.plant,
+                    entity.code,
+                    psa_id=s.id,
+                    currency=project.customer.entity.currency,
+                    actual=s.amount,
+                    note=f"billable expense of {s.day} on {project.name} not "
+                    f"re-billed ({(self.as_of - s.day).days} days old)",
+                )
         return out
 
     def _manual_time(self, project: Project, rng: random.Random, out: ProjectTime) -> None:
@@ -222,9 +301,25 @@ class Timesheets:
         rate = rate_card(project, member)
         ta_id = self.ids.quickbooks(project.customer.entity.code, "TimeActivity")
         moment = at(day, 1080)
-        out.time_activities.append((ta_id, qbo.time_activity(
-            project.customer.entity, ta_id, day, member.person, project, hours, rate, "Billable",
-            "Manual entry: workshop follow-up", moment, moment), _z(moment)))
+        out.time_activities.append(
+            (
+                ta_id,
+                qbo.time_activity(
+                    project.customer.entity,
+                    ta_id,
+                    day,
+                    member.person,
+                    project,
+                    hours,
+                    rate,
+                    "Billable",
+                    "Manual entry: workshop follow-up",
+                    moment,
+                    moment,
+                ),
+                _z(moment),
+            )
+        )
         out.erp_wip += (hours * rate).quantize(Decimal("0.01"))
 
     def _record(self, project: Project, e: Entry, erp_id: str | None) -> None:
@@ -232,12 +327,14 @@ class Timesheets:
             return
         entity, currency = project.customer.entity.code, project.customer.entity.currency
         age = (self.as_of - e.day).days
-        notes = {"TIME_ON_INACTIVE_PROJECT": f"time of {e.day} on {project.name}, archived after {project.ends_on}",
-                 "TIME_RATE_MISMATCH": f"billable rate {e.rate} against rate card {rate_card(project, e.member)}",
-                 "UNBILLED_TIME_AGED": f"approved billable time of {e.day} not invoiced ({age} days, bucket "
-                                       f"{aging_bucket(age)})",
-                 "TIME_BILLED_STATUS_MISMATCH": f"invoiced in Harvest ({e.invoice.number if e.invoice else ''}) but "
-                                                "still Billable in QuickBooks"}
+        notes = {
+            "TIME_ON_INACTIVE_PROJECT": f"time of {e.day} on {project.name}, archived after {project.ends_on}",
+            "TIME_RATE_MISMATCH": f"billable rate {e.rate} against rate card {rate_card(project, e.member)}",
+            "UNBILLED_TIME_AGED": f"approved billable time of {e.day} not invoiced ({age} days, bucket "
+            f"{aging_bucket(age)})",
+            "TIME_BILLED_STATUS_MISMATCH": f"invoiced in Harvest ({e.invoice.number if e.invoice else ''}) but "
+            "still Billable in QuickBooks",
+        }
         amount = (e.hours * e.rate).quantize(Decimal("0.01")) if e.rate else None
         expected = actual = difference = None
         if e.plant == "TIME_RATE_MISMATCH":
@@ -247,11 +344,18 @@ class Timesheets:
             actual = amount
         elif e.plant == "TIME_BILLED_STATUS_MISMATCH":
             expected, actual, difference = "HasBeenBilled", "Billable", amount
-        self.manifest.finding(e.plant, entity, psa_id=e.id, erp_id=erp_id,
-                              document_number=e.invoice.number if e.plant == "TIME_BILLED_STATUS_MISMATCH" else None,
-                              currency=currency if amount is not None else None, expected=expected, actual=actual,
-                              difference=difference,
-                              note=notes[e.plant])
+        self.manifest.finding(
+            e.plant,
+            entity,
+            psa_id=e.id,
+            erp_id=erp_id,
+            document_number=e.invoice.number if e.plant == "TIME_BILLED_STATUS_MISMATCH" else None,
+            currency=currency if amount is not None else None,
+            expected=expected,
+            actual=actual,
+            difference=difference,
+            note=notes[e.plant],
+        )
 
 
 def aging_bucket(age: int) -> str:

@@ -46,8 +46,9 @@ class Night:
 
     def findings(self) -> list[dict]:
         with duckdb.connect(str(self.warehouse), read_only=True) as db:
-            cursor = db.execute("SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'",
-                                [self.manifest["as_of"]])
+            cursor = db.execute(
+                "SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'", [self.manifest["as_of"]]
+            )
             columns = [d[0] for d in cursor.description]
             return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
@@ -55,8 +56,14 @@ class Night:
         return [json.loads(line) for line in self.requests.read_text().splitlines() if line.strip()]
 
     def tieout(self, *argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "pipelines.cli", *argv], cwd=REPO, env=self.environment,
-                              capture_output=True, text=True, timeout=900)
+        return subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", *argv],
+            cwd=REPO,
+            env=self.environment,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
 
 
 class Emulators:
@@ -64,9 +71,28 @@ class Emulators:
 
     def __init__(self, kit: Path, world: Path, requests: Path, fault_rate: float):
         self.process = subprocess.Popen(
-            [sys.executable, str(kit / "emulators.py"), "--world", str(world), "--sf-port", "0", "--harvest-port",
-             "0", "--qbo-port", "0", "--log", str(requests), "--fault-rate", str(fault_rate), "--fault-seed", "3"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [
+                sys.executable,
+                str(kit / "emulators.py"),
+                "--world",
+                str(world),
+                "--sf-port",
+                "0",
+                "--harvest-port",
+                "0",
+                "--qbo-port",
+                "0",
+                "--log",
+                str(requests),
+                "--fault-rate",
+                str(fault_rate),
+                "--fault-seed",
+                "3",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"the acceptance emulators did not start (exit {self.process.wait()})")
@@ -84,18 +110,21 @@ def settings(manifest: dict, urls: dict, home: Path) -> dict:
     (home / "reconciliation.yaml").write_text(yaml.safe_dump(config))
     tokens = manifest["tokens"]
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("TIEOUT_", "DAGSTER_"))}
-    return {**inherited,
-            "TIEOUT_HOME": str(home / "home"), "DAGSTER_HOME": str(home / "dagster"),
-            "TIEOUT_WAREHOUSE": str(home / "warehouse.duckdb"),
-            "TIEOUT_RECONCILIATION_CONFIG": str(home / "reconciliation.yaml"),
-            "TIEOUT_SALESFORCE_INSTANCE_URL": urls["salesforce"],
-            "TIEOUT_SALESFORCE_ACCESS_TOKEN": tokens["salesforce"],
-            "TIEOUT_HARVEST_BASE_URL": urls["harvest"],
-            "TIEOUT_HARVEST_ACCOUNT_ID": str(tokens["harvest"]["account_id"]),
-            "TIEOUT_HARVEST_ACCESS_TOKEN": tokens["harvest"]["token"],
-            "TIEOUT_QUICKBOOKS_BASE_URL": urls["qbo"],
-            "TIEOUT_QUICKBOOKS_ACCESS_TOKEN": tokens["qbo"],
-            "TIEOUT_QUICKBOOKS_REALMS": json.dumps({e["code"]: e["realm_id"] for e in manifest["legal_entities"]})}
+    return {
+        **inherited,
+        "TIEOUT_HOME": str(home / "home"),
+        "DAGSTER_HOME": str(home / "dagster"),
+        "TIEOUT_WAREHOUSE": str(home / "warehouse.duckdb"),
+        "TIEOUT_RECONCILIATION_CONFIG": str(home / "reconciliation.yaml"),
+        "TIEOUT_SALESFORCE_INSTANCE_URL": urls["salesforce"],
+        "TIEOUT_SALESFORCE_ACCESS_TOKEN": tokens["salesforce"],
+        "TIEOUT_HARVEST_BASE_URL": urls["harvest"],
+        "TIEOUT_HARVEST_ACCOUNT_ID": str(tokens["harvest"]["account_id"]),
+        "TIEOUT_HARVEST_ACCESS_TOKEN": tokens["harvest"]["token"],
+        "TIEOUT_QUICKBOOKS_BASE_URL": urls["qbo"],
+        "TIEOUT_QUICKBOOKS_ACCESS_TOKEN": tokens["qbo"],
+        "TIEOUT_QUICKBOOKS_REALMS": json.dumps({e["code"]: e["realm_id"] for e in manifest["legal_entities"]}),
+    }
 
 
 @pytest.fixture(scope="session")
@@ -112,10 +141,22 @@ def acceptance_night(kit, tmp_path_factory):
         emulators = Emulators(kit, world, home / "requests.jsonl", fault_rate)
         started.append(emulators)
         environment = settings(manifest, emulators.urls, home)
-        ran = subprocess.run([sys.executable, "-m", "pipelines.cli", "run", "--date", manifest["as_of"]], cwd=REPO,
-                             env=environment, capture_output=True, text=True, timeout=1200)
-        return Night(world, home / "warehouse.duckdb", home / "requests.jsonl", environment, ran.returncode,
-                     ran.stdout + ran.stderr)
+        ran = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "run", "--date", manifest["as_of"]],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+        return Night(
+            world,
+            home / "warehouse.duckdb",
+            home / "requests.jsonl",
+            environment,
+            ran.returncode,
+            ran.stdout + ran.stderr,
+        )
 
     yield night
     for emulators in started:

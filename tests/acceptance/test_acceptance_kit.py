@@ -14,8 +14,19 @@ from corrections.ownership import load_ownership
 from corrections.proposals import RULE_FIELDS
 from tests.acceptance.conftest import load_scorer
 
-COMPARED = ("finding_id", "code", "severity", "crm_id", "psa_id", "erp_id", "document_number", "currency",
-            "expected_value", "actual_value", "amount_difference")
+COMPARED = (
+    "finding_id",
+    "code",
+    "severity",
+    "crm_id",
+    "psa_id",
+    "erp_id",
+    "document_number",
+    "currency",
+    "expected_value",
+    "actual_value",
+    "amount_difference",
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +43,9 @@ def score_table(kit, night) -> list[tuple]:
 
 def test_the_planted_firm_gets_every_planted_finding_and_nothing_else(kit, planted):
     table = score_table(kit, planted)
-    wrong = [(code, expected, found, matched) for code, expected, found, matched in table
-             if not expected == found == matched]
+    wrong = [
+        (code, expected, found, matched) for code, expected, found, matched in table if not expected == found == matched
+    ]
     assert wrong == []
     assert {code for code, *_ in table} == {f["code"] for f in planted.manifest["expected_findings"]}
 
@@ -61,12 +73,22 @@ def written_records(entry: dict, entity_of_realm: dict) -> list[tuple[str, str, 
         return [("harvest", object_name, record_id)]
     if entry["vendor"] == "salesforce":
         records = body.get("records") if "/composite/sobjects" in path else [{**body, "id": path.rsplit("/", 1)[-1]}]
-        return [("salesforce", r["attributes"]["type"] if "attributes" in r else path.split("/")[-2],
-                 r.get("id") or r.get("Id")) for r in records]
+        return [
+            (
+                "salesforce",
+                r["attributes"]["type"] if "attributes" in r else path.split("/")[-2],
+                r.get("id") or r.get("Id"),
+            )
+            for r in records
+        ]
     realm = re.search(r"/company/(\d+)/", path).group(1)
     items = body.get("BatchItemRequest") if path.endswith("/batch") else [{path.rsplit("/", 1)[-1]: body}]
-    return [("quickbooks", name, f"{entity_of_realm[realm]}:{value['Id']}") for item in items
-            for name, value in item.items() if isinstance(value, dict) and "Id" in value]
+    return [
+        ("quickbooks", name, f"{entity_of_realm[realm]}:{value['Id']}")
+        for item in items
+        for name, value in item.items()
+        if isinstance(value, dict) and "Id" in value
+    ]
 
 
 def test_the_writeback_writes_each_correction_once_and_never_to_the_fields_owner(planted):
@@ -76,12 +98,20 @@ def test_the_writeback_writes_each_correction_once_and_never_to_the_fields_owner
     applied = list_corrections(planted.warehouse, ["applied"])
     assert applied, "the planted firm has corrections tieout applies on its own"
     entity_of_realm = {e["realm_id"]: e["code"] for e in planted.manifest["legal_entities"]}
-    writes = [entry for entry in planted.logged()[before:]
-              if entry["method"] != "GET" and not entry["path"].endswith("/query")]
+    writes = [
+        entry
+        for entry in planted.logged()[before:]
+        if entry["method"] != "GET" and not entry["path"].endswith("/query")
+    ]
     written = Counter(record for entry in writes for record in written_records(entry, entity_of_realm))
-    wanted = Counter((c["target_system"], c["target_object"],
-                      f"{c['legal_entity']}:{c['record_id']}" if c["target_system"] == "quickbooks" else c["record_id"])
-                     for c in applied)
+    wanted = Counter(
+        (
+            c["target_system"],
+            c["target_object"],
+            f"{c['legal_entity']}:{c['record_id']}" if c["target_system"] == "quickbooks" else c["record_id"],
+        )
+        for c in applied
+    )
     assert written == wanted
     assert all(entry["status"] in (200, 201) for entry in writes)
     ownership = load_ownership()

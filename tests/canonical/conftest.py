@@ -36,17 +36,26 @@ def night(small_firm_template, tmp_path_factory) -> Night:
     sandbox, warehouse = home / "sandbox", home / "warehouse.duckdb"
     shutil.copytree(small_firm_template, sandbox)
     with pytest.MonkeyPatch.context() as env:
-        for name, value in (("TIEOUT_HOME", home / "home"), ("TIEOUT_SANDBOX_DIR", sandbox),
-                            ("TIEOUT_SANDBOX_SIZE", "small"), ("TIEOUT_WAREHOUSE", warehouse)):
+        for name, value in (
+            ("TIEOUT_HOME", home / "home"),
+            ("TIEOUT_SANDBOX_DIR", sandbox),
+            ("TIEOUT_SANDBOX_SIZE", "small"),
+            ("TIEOUT_WAREHOUSE", warehouse),
+        ):
             env.setenv(name, str(value))
         try:
             assert materialize(extraction_assets, partition_key=SNAPSHOT_DATE, resources=build_resources()).success
             firm = GeneratedFirm(sandbox)
             with duckdb.connect(str(warehouse)) as connection:
                 promote_raw_to_valid(connection, date.fromisoformat(SNAPSHOT_DATE), firm.manifest)
-            yield Night(warehouse, firm, materialize([*build_canonical_assets({}), *canonical_checks],
-                                                    partition_key=SNAPSHOT_DATE, resources=build_resources()))
+            yield Night(
+                warehouse,
+                firm,
+                materialize(
+                    [*build_canonical_assets({}), *canonical_checks],
+                    partition_key=SNAPSHOT_DATE,
+                    resources=build_resources(),
+                ),
+            )
         finally:
             stop_sandbox(sandbox)
-
-

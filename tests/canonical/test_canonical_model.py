@@ -10,7 +10,8 @@ import duckdb
 from dagster import AssetKey, Definitions
 
 from assets.canonical import build_canonical_assets, canonical_checks, canonical_key, valid_source_keys
-from assets.canonical.build import CRM_FIELDS as CRM_FIELD_SETTINGS, build_table
+from assets.canonical.build import CRM_FIELDS as CRM_FIELD_SETTINGS
+from assets.canonical.build import build_table
 from assets.canonical.tables import BY_NAME, IDENTIFIED, TABLES, XREF
 from assets.extraction import SOURCE_CONNECTORS, extraction_assets
 from checks.canonical import contract_result, unique_result, xref_result
@@ -30,8 +31,10 @@ CRM_FIELDS = default_crm_fields()
 
 
 def xref(night, entity_type):
-    rows = night.query("SELECT system, source_id, global_id, link FROM canonical.xref "
-                       "WHERE snapshot_date = ? AND entity_type = ?", [NIGHT, entity_type])
+    rows = night.query(
+        "SELECT system, source_id, global_id, link FROM canonical.xref WHERE snapshot_date = ? AND entity_type = ?",
+        [NIGHT, entity_type],
+    )
     return {(system, source_id): (gid, link) for system, source_id, gid, link in rows}
 
 
@@ -53,13 +56,16 @@ class Links:
     def alone(self, system: str, source_id) -> bool:
         """Nothing links to the record: it anchors a global id of its own."""
         record = (system, str(source_id))
-        return (self.group(*record) == {record}
-                and self.records[record] == (global_id(self.entity_type, record), "anchor"))
+        return self.group(*record) == {record} and self.records[record] == (
+            global_id(self.entity_type, record),
+            "anchor",
+        )
 
 
 def rows_per_system(night, table):
-    return dict(night.query(f"SELECT system, count(*) FROM canonical.{table} WHERE snapshot_date = ? GROUP BY 1",
-                            [NIGHT]))
+    return dict(
+        night.query(f"SELECT system, count(*) FROM canonical.{table} WHERE snapshot_date = ? GROUP BY 1", [NIGHT])
+    )
 
 
 def test_every_table_is_built_and_every_check_passes(night):
@@ -74,23 +80,42 @@ def test_every_table_is_built_and_every_check_passes(night):
 
 def test_each_source_record_is_one_row(night):
     firm = night.firm
-    count = lambda system, obj, keep=lambda p: True: sum(map(keep, firm.records(system, obj).values()))
-    is_project = lambda p: bool(p.get("IsProject"))
-    billed_by_rate = {pid for pid, p in firm.records("harvest", "projects").items() if p["bill_by"] in ("People", "Project")}
+
+    def count(system, obj, keep=lambda p: True):
+        return sum(map(keep, firm.records(system, obj).values()))
+
+    def is_project(p):
+        return bool(p.get("IsProject"))
+
+    billed_by_rate = {
+        pid for pid, p in firm.records("harvest", "projects").items() if p["bill_by"] in ("People", "Project")
+    }
     expected = {
         "legal_entity": {"erp": 3},
-        "customer": {"crm": count("salesforce", "Account"), "psa": count("harvest", "clients"),
-                     "erp": count("quickbooks", "Customer", lambda p: not is_project(p))},
-        "engagement": {"crm": count("salesforce", "Opportunity"), "psa": count("harvest", "projects"),
-                       "erp": count("quickbooks", "Customer", is_project)},
+        "customer": {
+            "crm": count("salesforce", "Account"),
+            "psa": count("harvest", "clients"),
+            "erp": count("quickbooks", "Customer", lambda p: not is_project(p)),
+        },
+        "engagement": {
+            "crm": count("salesforce", "Opportunity"),
+            "psa": count("harvest", "projects"),
+            "erp": count("quickbooks", "Customer", is_project),
+        },
         "resource": {"psa": count("harvest", "users"), "erp": count("quickbooks", "Employee")},
-        "rate_card": {"psa": count("harvest", "user_assignments", lambda ua: str(ua["project"]["id"]) in billed_by_rate)},
+        "rate_card": {
+            "psa": count("harvest", "user_assignments", lambda ua: str(ua["project"]["id"]) in billed_by_rate)
+        },
         "time_entry": {"psa": count("harvest", "time_entries"), "erp": count("quickbooks", "TimeActivity")},
         "expense": {"psa": count("harvest", "expenses")},
         "invoice": {"psa": count("harvest", "invoices"), "erp": count("quickbooks", "Invoice")},
-        "invoice_line": {"psa": sum(len(i["line_items"]) for i in firm.records("harvest", "invoices").values()),
-                         "erp": sum(len([x for x in i["Line"] if x["DetailType"] == "SalesItemLineDetail"])
-                                    for i in firm.records("quickbooks", "Invoice").values())},
+        "invoice_line": {
+            "psa": sum(len(i["line_items"]) for i in firm.records("harvest", "invoices").values()),
+            "erp": sum(
+                len([x for x in i["Line"] if x["DetailType"] == "SalesItemLineDetail"])
+                for i in firm.records("quickbooks", "Invoice").values()
+            ),
+        },
         "payment": {"erp": count("quickbooks", "Payment")},
         "payment_application": {"erp": sum(len(p["Line"]) for p in firm.records("quickbooks", "Payment").values())},
         "credit_memo": {"erp": count("quickbooks", "CreditMemo")},
@@ -103,9 +128,16 @@ def test_deterministic_links_are_complete_and_exact(night):
     for entity_type in PREFIXES:
         assert xref(night, entity_type) == night.firm.expected(entity_type, CRM_FIELDS), entity_type
     links = dict(night.query("SELECT link, count(*) FROM canonical.xref WHERE snapshot_date = ? GROUP BY 1", [NIGHT]))
-    assert set(links) == {"anchor", "crm.PSA_Client_Id__c", "crm.ERP_Customer_Id__c", "crm.PSA_Project_Id__c",
-                          "erp.Notes.harvest_project", "email", "erp.Description.harvest_time_entry",
-                          "erp.PrivateNote.harvest_invoice"}
+    assert set(links) == {
+        "anchor",
+        "crm.PSA_Client_Id__c",
+        "crm.ERP_Customer_Id__c",
+        "crm.PSA_Project_Id__c",
+        "erp.Notes.harvest_project",
+        "email",
+        "erp.Description.harvest_time_entry",
+        "erp.PrivateNote.harvest_invoice",
+    }
 
 
 def planted(firm, code):
@@ -147,8 +179,11 @@ def test_engagements_people_time_and_invoices_the_firm_left_unlinked_stay_unlink
         assert len(invoices.group("psa", finding["psa_id"])) == 3
     for finding in planted(firm, "TIME_BILLED_STATUS_MISMATCH"):
         assert time.group("psa", finding["psa_id"]) == {("psa", finding["psa_id"]), ("erp", finding["erp_id"])}
-    manual = [rid for rid, payload in firm.records("quickbooks", "TimeActivity").items()
-              if tag(payload["Description"], "harvest_time_entry") is None]
+    manual = [
+        rid
+        for rid, payload in firm.records("quickbooks", "TimeActivity").items()
+        if tag(payload["Description"], "harvest_time_entry") is None
+    ]
     assert manual and all(time.alone("erp", rid) for rid in manual)
 
 
@@ -157,61 +192,84 @@ def test_engagements_keep_each_systems_customer(night):
     mismatches = night.firm.findings("PROJECT_CUSTOMER_MISMATCH")
     assert mismatches
     for finding in mismatches:
-        rows = dict(night.query(
-            "SELECT e.system, (e.global_id, e.customer_global_id) FROM canonical.engagement AS e "
-            "WHERE e.snapshot_date = ? AND ((e.system = 'crm' AND e.source_id = ?) OR (e.system = 'psa' AND e.source_id = ?))",
-            [NIGHT, finding["crm_id"], finding["psa_id"]]))
+        rows = dict(
+            night.query(
+                "SELECT e.system, (e.global_id, e.customer_global_id) FROM canonical.engagement AS e "
+                "WHERE e.snapshot_date = ? AND ((e.system = 'crm' AND e.source_id = ?) OR (e.system = 'psa' AND e.source_id = ?))",
+                [NIGHT, finding["crm_id"], finding["psa_id"]],
+            )
+        )
         assert rows["crm"][0] == rows["psa"][0]
         assert rows["crm"][1] != rows["psa"][1]
         assert rows["crm"][1] == global_id("customer", ("crm", finding["expected_value"]))
 
 
 def test_split_invoices_share_the_psa_invoice_and_money_ties(night):
-    parts = night.query("""
+    parts = night.query(
+        """
         SELECT psa.document_number, list(erp.document_number ORDER BY erp.document_number), sum(erp.total), psa.total
         FROM canonical.invoice AS psa JOIN canonical.invoice AS erp USING (snapshot_date, global_id)
         WHERE psa.snapshot_date = ? AND psa.system = 'psa' AND erp.system = 'erp'
         GROUP BY psa.document_number, psa.total HAVING count(*) > 1 AND bool_and(erp.document_number LIKE '%-%')""",
-                        [NIGHT])
+        [NIGHT],
+    )
     assert parts
     for number, documents, erp_total, psa_total in parts:
         assert documents == [f"{number}-{k}" for k in range(1, len(documents) + 1)]
         assert erp_total == psa_total
-    untied = night.query("""
+    untied = night.query(
+        """
         SELECT system, source_id FROM canonical.invoice
         WHERE snapshot_date = ? AND (lines_total - discount_total + tax_total <> total AND status <> 'voided'
-                                     OR home_currency_total <> round(total * exchange_rate, 2))""", [NIGHT])
+                                     OR home_currency_total <> round(total * exchange_rate, 2))""",
+        [NIGHT],
+    )
     planted = {f["erp_id"] for f in night.firm.findings("INVOICE_AMOUNT_MISMATCH")}
     assert untied == []
     assert planted
-    taxed = night.query("SELECT DISTINCT system FROM canonical.invoice WHERE snapshot_date = ? AND tax_total > 0 "
-                        "AND discount_total > 0", [NIGHT])
+    taxed = night.query(
+        "SELECT DISTINCT system FROM canonical.invoice WHERE snapshot_date = ? AND tax_total > 0 "
+        "AND discount_total > 0",
+        [NIGHT],
+    )
     assert sorted(taxed) == [("erp",), ("psa",)]  # the sandbox charges VAT and gives discounts in both systems
 
 
 def test_the_functional_currency_view_uses_the_erps_rate_or_one_at_home(night):
-    rows = night.query("""
+    rows = night.query(
+        """
         SELECT i.system, i.currency = le.home_currency, i.exchange_rate, count(*)
         FROM canonical.invoice AS i LEFT JOIN canonical.legal_entity AS le USING (snapshot_date, legal_entity)
-        WHERE i.snapshot_date = ? GROUP BY ALL ORDER BY ALL""", [NIGHT])
+        WHERE i.snapshot_date = ? GROUP BY ALL ORDER BY ALL""",
+        [NIGHT],
+    )
     assert {(system, at_home, float(rate)) for system, at_home, rate, _ in rows} == {
-        ("erp", True, 1.0), ("erp", False, 1.0), ("psa", True, 1.0)}
+        ("erp", True, 1.0),
+        ("erp", False, 1.0),
+        ("psa", True, 1.0),
+    }
     assert night.query("SELECT legal_entity, realm_id, home_currency FROM canonical.legal_entity ORDER BY 1") == [
-        ("DE", night.firm.entities["DE"], "EUR"), ("UK", night.firm.entities["UK"], "GBP"),
-        ("US", night.firm.entities["US"], "USD")]
+        ("DE", night.firm.entities["DE"], "EUR"),
+        ("UK", night.firm.entities["UK"], "GBP"),
+        ("US", night.firm.entities["US"], "USD"),
+    ]
 
 
 def test_metadata_counts_linked_and_unlinked_records(night):
     metadata = {e.asset_key: e.materialization.metadata for e in night.result.get_asset_materialization_events()}
     customer = metadata[canonical_key("customer")]
-    linked = night.query("""
+    linked = night.query(
+        """
         SELECT count(*) FILTER (WHERE n > 1), count(*) FILTER (WHERE n = 1)
         FROM (SELECT count(DISTINCT system) OVER (PARTITION BY global_id) AS n
-              FROM canonical.customer WHERE snapshot_date = ?)""", [NIGHT])[0]
+              FROM canonical.customer WHERE snapshot_date = ?)""",
+        [NIGHT],
+    )[0]
     assert (customer["linked_rows"].value, customer["unlinked_rows"].value) == linked
     assert customer["rows"].value == sum(customer["rows_per_system"].value.values())
     assert customer["rows_per_link"].value["crm.PSA_Client_Id__c"] == sum(
-        1 for _, link in xref(night, "customer").values() if link == "crm.PSA_Client_Id__c")
+        1 for _, link in xref(night, "customer").values() if link == "crm.PSA_Client_Id__c"
+    )
     assert customer["preview"].value.startswith("| global_id | system | source_id |")
 
 
@@ -219,11 +277,19 @@ def test_crm_field_names_are_configuration(night, tmp_path):
     warehouse = tmp_path / "renamed.duckdb"
     shutil.copy(night.warehouse, warehouse)
     with duckdb.connect(str(warehouse)) as db:
-        db.execute("UPDATE valid.salesforce__account SET payload = "
-                   "replace(payload::VARCHAR, '\"PSA_Client_Id__c\"', '\"Harvest_Client__c\"')::JSON")
-        build_table(db, BY_NAME["customer"], NIGHT, {**default_crm_fields(), "psa_client_id_field": "Harvest_Client__c"})
-        renamed = {(s, r): (g, link) for s, r, g, link in db.execute(
-            "SELECT system, source_id, global_id, link FROM canonical.customer WHERE snapshot_date = ?", [NIGHT]).fetchall()}
+        db.execute(
+            "UPDATE valid.salesforce__account SET payload = "
+            "replace(payload::VARCHAR, '\"PSA_Client_Id__c\"', '\"Harvest_Client__c\"')::JSON"
+        )
+        build_table(
+            db, BY_NAME["customer"], NIGHT, {**default_crm_fields(), "psa_client_id_field": "Harvest_Client__c"}
+        )
+        renamed = {
+            (s, r): (g, link)
+            for s, r, g, link in db.execute(
+                "SELECT system, source_id, global_id, link FROM canonical.customer WHERE snapshot_date = ?", [NIGHT]
+            ).fetchall()
+        }
     before = xref(night, "customer")
     assert {record: gid for record, (gid, _) in renamed.items()} == {record: gid for record, (gid, _) in before.items()}
     assert {link for _, link in renamed.values()} == {"anchor", "crm.Harvest_Client__c", "crm.ERP_Customer_Id__c"}
@@ -244,11 +310,15 @@ def test_rebuilding_a_night_replaces_it(night, tmp_path):
 def test_the_assets_depend_on_whichever_source_assets_exist():
     raw = {(c.system, o.lower()): AssetKey(["raw", c.system, o.lower()]) for c in SOURCE_CONNECTORS for o in c.objects}
     assets = build_canonical_assets(raw)
-    graph = Definitions(assets=[*extraction_assets, *assets], asset_checks=canonical_checks,
-                        resources=build_resources()).resolve_asset_graph()
+    graph = Definitions(
+        assets=[*extraction_assets, *assets], asset_checks=canonical_checks, resources=build_resources()
+    ).resolve_asset_graph()
     customer = graph.get(canonical_key("customer"))
-    assert customer.parent_keys == {AssetKey(["raw", "salesforce", "account"]), AssetKey(["raw", "harvest", "clients"]),
-                                    AssetKey(["raw", "quickbooks", "customer"])}
+    assert customer.parent_keys == {
+        AssetKey(["raw", "salesforce", "account"]),
+        AssetKey(["raw", "harvest", "clients"]),
+        AssetKey(["raw", "quickbooks", "customer"]),
+    }
     assert graph.get(canonical_key("xref")).parent_keys == {canonical_key(t.name) for t in IDENTIFIED}
     valid = {dep for a in build_canonical_assets(valid_source_keys()) for dep in a.dependency_keys}
     assert {k for k in valid if k.path[0] == "valid"} == set(valid_source_keys().values())
@@ -259,10 +329,16 @@ def test_the_checks_catch_a_broken_night(night, tmp_path):
     shutil.copy(night.warehouse, warehouse)
     customer = BY_NAME["customer"]
     with duckdb.connect(str(warehouse)) as db:
-        db.execute("INSERT INTO canonical.customer SELECT * REPLACE ('cus_not-an-md5' AS global_id, 'bank' AS system) "
-                   "FROM canonical.customer WHERE snapshot_date = ? LIMIT 1", [NIGHT])
-        db.execute("INSERT INTO canonical.customer SELECT * FROM canonical.customer "
-                   "WHERE snapshot_date = ? AND system = 'psa' LIMIT 1", [NIGHT])
+        db.execute(
+            "INSERT INTO canonical.customer SELECT * REPLACE ('cus_not-an-md5' AS global_id, 'bank' AS system) "
+            "FROM canonical.customer WHERE snapshot_date = ? LIMIT 1",
+            [NIGHT],
+        )
+        db.execute(
+            "INSERT INTO canonical.customer SELECT * FROM canonical.customer "
+            "WHERE snapshot_date = ? AND system = 'psa' LIMIT 1",
+            [NIGHT],
+        )
         contract = contract_result(db, customer, NIGHT)
         unique = unique_result(db, customer, NIGHT)
         listed = xref_result(db, NIGHT)

@@ -14,8 +14,16 @@ from pathlib import Path
 from sandbox.store import SandboxStore
 
 Record = tuple[str, str]  # (system, source_id)
-PREFIXES = {"customer": "cus", "engagement": "eng", "resource": "res", "time_entry": "tim", "expense": "exp",
-            "invoice": "inv", "payment": "pay", "credit_memo": "crd"}
+PREFIXES = {
+    "customer": "cus",
+    "engagement": "eng",
+    "resource": "res",
+    "time_entry": "tim",
+    "expense": "exp",
+    "invoice": "inv",
+    "payment": "pay",
+    "credit_memo": "crd",
+}
 CANONICAL_SYSTEM = {"salesforce": "crm", "harvest": "psa", "quickbooks": "erp"}
 
 
@@ -34,8 +42,10 @@ class GeneratedFirm:
         self.manifest = json.loads((directory / "manifest.json").read_text())
         self.entities = {e["code"]: e["realm_id"] for e in self.manifest["legal_entities"]}
         realm_code = {realm: code for code, realm in self.entities.items()}
-        self.malformed = {(m["system"], realm_code.get(m["tenant"], m["tenant"]), m["object"], m["record_id"])
-                          for m in self.manifest["malformed"]}
+        self.malformed = {
+            (m["system"], realm_code.get(m["tenant"], m["tenant"]), m["object"], m["record_id"])
+            for m in self.manifest["malformed"]
+        }
 
     def records(self, system: str, object_name: str) -> dict[str, dict]:
         """source_id -> payload of the object's well-formed records."""
@@ -65,9 +75,10 @@ class GeneratedFirm:
     def _customer(self, fields):
         accounts = self.records("salesforce", "Account")
         links = {("crm", a): (("crm", a), "anchor") for a in accounts}
-        for system, object_name, field, own_id in (
-                ("psa", "clients", fields["psa_client_id_field"], None),
-                ("erp", "Customer", fields["erp_customer_id_field"], None)):
+        for system, object_name, field, _own_id in (
+            ("psa", "clients", fields["psa_client_id_field"], None),
+            ("erp", "Customer", fields["erp_customer_id_field"], None),
+        ):
             claims: dict[str, list[str]] = {}
             for a, payload in accounts.items():
                 if payload.get(field):
@@ -96,8 +107,9 @@ class GeneratedFirm:
         for rid, c in self.records("quickbooks", "Customer").items():
             if c.get("IsProject"):
                 project = tag(c.get("Notes"), "harvest_project")
-                links[("erp", rid)] = ((("psa", project), "erp.Notes.harvest_project") if project in projects
-                                       else (("erp", rid), "anchor"))
+                links[("erp", rid)] = (
+                    (("psa", project), "erp.Notes.harvest_project") if project in projects else (("erp", rid), "anchor")
+                )
         return links
 
     def _resource(self, _):
@@ -115,8 +127,9 @@ class GeneratedFirm:
         links = {("psa", r): (("psa", r), "anchor") for r in own}
         for rid, payload in self.records("quickbooks", erp_object).items():
             target = tag(payload.get(erp_field), name)
-            links[("erp", rid)] = ((("psa", target), f"erp.{erp_field}.{name}") if target in own
-                                   else (("erp", rid), "anchor"))
+            links[("erp", rid)] = (
+                (("psa", target), f"erp.{erp_field}.{name}") if target in own else (("erp", rid), "anchor")
+            )
         return links
 
     def _time_entry(self, _):
@@ -126,8 +139,10 @@ class GeneratedFirm:
         return self._tagged("invoices", "Invoice", "PrivateNote", "harvest_invoice")
 
     def _anchored(self, system: str, object_name: str):
-        return {(CANONICAL_SYSTEM[system], r): ((CANONICAL_SYSTEM[system], r), "anchor")
-                for r in self.records(system, object_name)}
+        return {
+            (CANONICAL_SYSTEM[system], r): ((CANONICAL_SYSTEM[system], r), "anchor")
+            for r in self.records(system, object_name)
+        }
 
     def _expense(self, _):
         return self._anchored("harvest", "expenses")

@@ -51,8 +51,7 @@ def _checkable(node, closed: bool):
     return node
 
 
-def response_schema(spec_path: str, path_template: str, method: str, status: int | str,
-                    *, closed: bool = True) -> dict:
+def response_schema(spec_path: str, path_template: str, method: str, status: int | str, *, closed: bool = True) -> dict:
     """The JSON schema of one documented response, with the components its `$ref`s point into."""
     spec = load_spec(spec_path)
     template = path_template.removeprefix(SERVER_PREFIX) or "/"
@@ -72,13 +71,17 @@ def response_schema(spec_path: str, path_template: str, method: str, status: int
 
 @lru_cache(maxsize=256)
 def _validator(spec_path: str, path_template: str, method: str, status: str, closed: bool) -> OAS30Validator:
-    return OAS30Validator(response_schema(spec_path, path_template, method, status, closed=closed),
-                          format_checker=oas30_format_checker)
+    return OAS30Validator(
+        response_schema(spec_path, path_template, method, status, closed=closed), format_checker=oas30_format_checker
+    )
 
 
-def validate_harvest_response(contracts_dir: str | Path, path_template: str, method: str, status: int | str,
-                              body, *, closed: bool = True) -> list[str]:
+def validate_harvest_response(
+    contracts_dir: str | Path, path_template: str, method: str, status: int | str, body, *, closed: bool = True
+) -> list[str]:
     """Every way `body` breaks the contract's schema for that response; empty when it conforms."""
     validator = _validator(str(Path(contracts_dir) / SPEC_FILE), path_template, method.lower(), str(status), closed)
-    return [f"{'/'.join(map(str, error.absolute_path)) or '<body>'}: {error.message}"
-            for error in sorted(validator.iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))]
+    return [
+        f"{'/'.join(map(str, error.absolute_path)) or '<body>'}: {error.message}"
+        for error in sorted(validator.iter_errors(body), key=lambda error: list(map(str, error.absolute_path)))
+    ]

@@ -16,8 +16,19 @@ from pathlib import Path
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 SIMPLE_CONTENT_KEY = "value"
-NUMERIC_BASES = {"decimal", "int", "integer", "long", "short", "positiveInteger", "nonNegativeInteger",
-                 "double", "float", "unsignedInt", "byte"}
+NUMERIC_BASES = {
+    "decimal",
+    "int",
+    "integer",
+    "long",
+    "short",
+    "positiveInteger",
+    "nonNegativeInteger",
+    "double",
+    "float",
+    "unsignedInt",
+    "byte",
+}
 
 
 @dataclass(frozen=True)
@@ -54,10 +65,16 @@ class _Parser:
     def schema(self) -> Schema:
         for name in self.raw_types:
             self.fields_of(name)
-        return Schema(self.resolved, frozenset(self.open_types),
-                      {name: self._builtin_base(name) for name in self.simple_types},
-                      {name: frozenset(e.get("value") for e in node.iter(f"{XS}enumeration"))
-                       for name, node in self.simple_types.items() if node.find(f".//{XS}enumeration") is not None})
+        return Schema(
+            self.resolved,
+            frozenset(self.open_types),
+            {name: self._builtin_base(name) for name in self.simple_types},
+            {
+                name: frozenset(e.get("value") for e in node.iter(f"{XS}enumeration"))
+                for name, node in self.simple_types.items()
+                if node.find(f".//{XS}enumeration") is not None
+            },
+        )
 
     def _builtin_base(self, name: str) -> str:
         seen = set()
@@ -89,8 +106,9 @@ class _Parser:
             elif tag in ("sequence", "choice", "all"):
                 self._collect(child, owner, fields, optional or tag == "choice" or child.get("minOccurs") == "0")
             elif tag == "group" and child.get("ref"):
-                self._collect(self.groups[_local(child.get("ref"))], owner, fields,
-                              optional or child.get("minOccurs") == "0")
+                self._collect(
+                    self.groups[_local(child.get("ref"))], owner, fields, optional or child.get("minOccurs") == "0"
+                )
             elif tag == "group":
                 self._collect(child, owner, fields, optional)
             elif tag == "any":
@@ -137,8 +155,11 @@ def _check_object(schema: Schema, type_name: str, payload: object, path: str) ->
     if not isinstance(payload, dict):
         return [f"{path}: expected an object of {type_name}, got {type(payload).__name__}"]
     fields = schema.complex_types[type_name]
-    errors = [f"{path}: missing required key {key!r} of {type_name}"
-              for key, field in fields.items() if field.required and key not in payload]
+    errors = [
+        f"{path}: missing required key {key!r} of {type_name}"
+        for key, field in fields.items()
+        if field.required and key not in payload
+    ]
     for key, value in payload.items():
         field = fields.get(key)
         if field is None:

@@ -19,9 +19,13 @@ from sandbox.runtime import SandboxRuntime, running_sandbox
 from sandbox.store import SandboxStore
 from tests.conftest import SNAPSHOT_DATE
 
-CATEGORY = {"AR_BALANCE_MISMATCH": "invoice_cash", "PAYMENT_NOT_REFLECTED": "invoice_cash",
-            "INVOICE_STATUS_MISMATCH": "invoice_cash", "CREDIT_MEMO_NOT_REFLECTED": "invoice_cash",
-            "TIME_BILLED_STATUS_MISMATCH": "time_wip"}
+CATEGORY = {
+    "AR_BALANCE_MISMATCH": "invoice_cash",
+    "PAYMENT_NOT_REFLECTED": "invoice_cash",
+    "INVOICE_STATUS_MISMATCH": "invoice_cash",
+    "CREDIT_MEMO_NOT_REFLECTED": "invoice_cash",
+    "TIME_BILLED_STATUS_MISMATCH": "time_wip",
+}
 
 
 @dataclass
@@ -46,7 +50,7 @@ class Firm:
     def target_of(self, planted: dict) -> tuple[str, str, str, str]:
         """(system, object, record id, field) that an auto correction of the planted discrepancy changes:
         for a name, the side that holds the wrong one."""
-        code, entity, erp_record = planted["code"], planted["legal_entity"], (planted["erp_id"] or ":").split(":")[1]
+        code, erp_record = planted["code"], (planted["erp_id"] or ":").split(":")[1]
         if code == "AR_BALANCE_MISMATCH":
             return "salesforce", "Account", planted["crm_id"], "Open_AR__c"
         if code == "TIME_BILLED_STATUS_MISMATCH":
@@ -60,24 +64,41 @@ class Firm:
         """target -> (before, after) of each auto correction that sets a field, off the manifest: the target
         holds the actual value, set to the expected. (A missing payment is a new Harvest payment per ERP
         payment, not a field: tests/corrections/test_controller_rules.py checks those off the store.)"""
-        return {self.target_of(planted): (planted["actual_value"], planted["expected_value"])
-                for planted in self.planted(*(codes or SETTING_CODES))}
+        return {
+            self.target_of(planted): (planted["actual_value"], planted["expected_value"])
+            for planted in self.planted(*(codes or SETTING_CODES))
+        }
 
 
 def finding_row(planted: dict, snapshot_date: str = SNAPSHOT_DATE) -> dict:
     """A `recon.findings` row (shared/contracts/findings.md columns) for a planted discrepancy."""
-    subject = "|".join(sorted(planted.get("pair") or [str(planted[k]) for k in ("crm_id", "psa_id", "erp_id")
-                                                       if planted[k]]))
+    subject = "|".join(
+        sorted(planted.get("pair") or [str(planted[k]) for k in ("crm_id", "psa_id", "erp_id") if planted[k]])
+    )
     return {
         "snapshot_date": snapshot_date,
         "finding_id": "fnd_" + hashlib.md5(f"{planted['code']}|{subject}".encode()).hexdigest()[:16],
-        "code": planted["code"], "category": CATEGORY.get(planted["code"], "customer"), "severity": "medium",
-        "owner_queue": "finance", "legal_entity": planted["legal_entity"], "customer_global_id": None,
-        "project_global_id": None, "crm_id": planted["crm_id"], "psa_id": planted["psa_id"],
-        "erp_id": planted["erp_id"], "document_number": planted["document_number"], "currency": planted["currency"],
-        "expected_value": planted["expected_value"], "actual_value": planted["actual_value"],
-        "amount_difference": planted["amount_difference"], "detail": planted["note"], "first_seen": snapshot_date,
-        "last_seen": snapshot_date, "age_days": 0, "status": "open", "correction_id": None,
+        "code": planted["code"],
+        "category": CATEGORY.get(planted["code"], "customer"),
+        "severity": "medium",
+        "owner_queue": "finance",
+        "legal_entity": planted["legal_entity"],
+        "customer_global_id": None,
+        "project_global_id": None,
+        "crm_id": planted["crm_id"],
+        "psa_id": planted["psa_id"],
+        "erp_id": planted["erp_id"],
+        "document_number": planted["document_number"],
+        "currency": planted["currency"],
+        "expected_value": planted["expected_value"],
+        "actual_value": planted["actual_value"],
+        "amount_difference": planted["amount_difference"],
+        "detail": planted["note"],
+        "first_seen": snapshot_date,
+        "last_seen": snapshot_date,
+        "age_days": 0,
+        "status": "open",
+        "correction_id": None,
     }
 
 
@@ -94,25 +115,37 @@ def write_planted_findings(warehouse: Path, planted: list[dict], snapshot_date: 
             status VARCHAR, correction_id VARCHAR)""")
         db.execute("DELETE FROM recon.findings WHERE snapshot_date = ?", [snapshot_date])
         for row in rows:
-            db.execute(f"INSERT INTO recon.findings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                       list(row.values()))
+            db.execute(
+                f"INSERT INTO recon.findings ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
     return rows
 
 
 def sandbox_resources(directory: Path) -> dict:
     sandbox = SandboxResource(directory=str(directory), size="small")
-    return {"salesforce": SalesforceResource(sandbox=sandbox), "harvest": HarvestResource(sandbox=sandbox),
-            "quickbooks": QuickBooksResource(sandbox=sandbox)}
+    return {
+        "salesforce": SalesforceResource(sandbox=sandbox),
+        "harvest": HarvestResource(sandbox=sandbox),
+        "quickbooks": QuickBooksResource(sandbox=sandbox),
+    }
 
 
 @pytest.fixture
 def firm(small_firm, tmp_path) -> Firm:
     runtime = running_sandbox(small_firm, "small")
     resources = sandbox_resources(small_firm)
-    targets = targets_from_resources(resources["salesforce"], resources["harvest"], resources["quickbooks"],
-                                     load_ownership())
-    return Firm(small_firm, runtime, runtime.store, json.loads((small_firm / "manifest.json").read_text()),
-                tmp_path / "warehouse.duckdb", targets)
+    targets = targets_from_resources(
+        resources["salesforce"], resources["harvest"], resources["quickbooks"], load_ownership()
+    )
+    return Firm(
+        small_firm,
+        runtime,
+        runtime.store,
+        json.loads((small_firm / "manifest.json").read_text()),
+        tmp_path / "warehouse.duckdb",
+        targets,
+    )
 
 
 SETTING_CODES = ("AR_BALANCE_MISMATCH", "CUSTOMER_NAME_MISMATCH", "TIME_BILLED_STATUS_MISMATCH")

@@ -3,7 +3,7 @@ routed and never posted as payments, billing status corrected both ways, copied 
 amounts and dates come from the firm's manifest and store, never from literals."""
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from corrections.approval import approve_corrections
@@ -36,8 +36,14 @@ def _erp_cash(firm, planted: dict) -> dict[tuple[Decimal, str], str]:
 def _touch(firm, system: str, tenant: str, object_name: str, record_id: str, **changes) -> None:
     record = firm.store.get(system, tenant, object_name, record_id)
     record.update(changes)
-    firm.store.put(system, tenant, object_name, record_id, record,
-                   datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"))
+    firm.store.put(
+        system,
+        tenant,
+        object_name,
+        record_id,
+        record,
+        datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    )
 
 
 def test_a_payment_reaches_harvest_once_per_erp_payment_with_its_date(firm):
@@ -72,7 +78,8 @@ def test_a_credit_memo_is_routed_to_finance_never_posted_as_a_payment(firm):
     planted = firm.planted("CREDIT_MEMO_NOT_REFLECTED")
     planned = plan_and_record(firm, ("CREDIT_MEMO_NOT_REFLECTED",))
     assert {(c.target_system, c.record_id, c.field) for c in planned} == {
-        ("harvest", str(p["psa_id"]), f"credit_memo:{p['erp_id']}") for p in planted}
+        ("harvest", str(p["psa_id"]), f"credit_memo:{p['erp_id']}") for p in planted
+    }
     by_invoice = {c.record_id: c for c in planned}
     for p in planted:
         correction = by_invoice[str(p["psa_id"])]
@@ -97,7 +104,8 @@ def test_time_billed_in_quickbooks_but_not_in_harvest_waits_for_a_person_then_is
     planned = plan_and_record(firm, ("TIME_BILLED_STATUS_MISMATCH",))
     reverse = [c for c in planned if c.record_id == activity_id]
     assert [(c.target_system, c.field, c.value_before, c.value_after, c.policy) for c in reverse] == [
-        ("quickbooks", "BillableStatus", "HasBeenBilled", "Billable", "approval")]
+        ("quickbooks", "BillableStatus", "HasBeenBilled", "Billable", "approval")
+    ]
     assert str(finding["psa_id"]) in reverse[0].note
 
     start = firm.store.last_request_n()
@@ -117,7 +125,7 @@ def test_a_name_that_could_act_as_markup_or_a_formula_needs_approval(firm):
     clean = plan_night(firm.warehouse, night, firm.targets.sources(), load_ownership())
     assert clean and {c.policy for c in clean} == {"auto"} and {c.note for c in clean} == {None}
 
-    for name in ("=HYPERLINK(\"http://x.example\")", "<script>alert(1)</script> Ltd", "Acme\x07 Ltd", "@SUM(A1)"):
+    for name in ('=HYPERLINK("http://x.example")', "<script>alert(1)</script> Ltd", "Acme\x07 Ltd", "@SUM(A1)"):
         for p in planted:
             _touch(firm, "salesforce", "", "Account", p["crm_id"], Name=name)
         sources = firm.targets.sources()  # a fresh read of the CRM names

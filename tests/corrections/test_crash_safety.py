@@ -25,23 +25,38 @@ def mentions(request, c) -> bool:
 
 
 def killed_writeback(firm, tmp_path, point: str, system: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TIEOUT_SANDBOX_DIR": str(firm.directory), "TIEOUT_SANDBOX_SIZE": "small",
-           "TIEOUT_WAREHOUSE": str(firm.warehouse), "TIEOUT_HOME": str(tmp_path / "home"), KILL_AT: point}
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", "corrections", "writeback", "--system", system],
-                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "TIEOUT_SANDBOX_DIR": str(firm.directory),
+        "TIEOUT_SANDBOX_SIZE": "small",
+        "TIEOUT_WAREHOUSE": str(firm.warehouse),
+        "TIEOUT_HOME": str(tmp_path / "home"),
+        KILL_AT: point,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "corrections", "writeback", "--system", system],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def assert_each_applied_exactly_once(firm, planned, start) -> None:
     """One successful write per correction at its target; every row applied, verified, audited once."""
     sent = [r for r in writes(firm.store, start) if r.status < 300]
     for c in planned:
-        assert sum(1 for r in sent if mentions(r, c)) == 1, (c.target, point)
+        assert sum(1 for r in sent if mentions(r, c)) == 1, c.target
     rows_now = outbox(firm.warehouse)
     assert {r["state"] for r in rows_now.values()} == {"applied"}
     assert all(r["verified_at"] is not None for r in rows_now.values())
     with transaction(firm.warehouse) as connection:
-        audited = rows(connection, "SELECT correction_id, count(*) AS n FROM corrections.audit_log "
-                                   "WHERE action = 'applied' GROUP BY correction_id")
+        audited = rows(
+            connection,
+            "SELECT correction_id, count(*) AS n FROM corrections.audit_log "
+            "WHERE action = 'applied' GROUP BY correction_id",
+        )
     assert {r["correction_id"]: r["n"] for r in audited} == dict.fromkeys(rows_now, 1)
 
 

@@ -31,6 +31,8 @@ def test_propose_then_approve_then_write_back_through_dagster(firm):
     assert states[waiting[1]] == "proposed"
     assert [r.method for r in firm.store.requests("salesforce", since_n=start) if r.method != "GET"] == ["PATCH"]
     with transaction(firm.warehouse) as connection:
-        approvals = rows(connection, "SELECT actor, correction_id FROM corrections.audit_log WHERE action = 'approved' "
-                                     "AND actor <> 'policy'")
+        approvals = rows(
+            connection,
+            "SELECT actor, correction_id FROM corrections.audit_log WHERE action = 'approved' AND actor <> 'policy'",
+        )
     assert approvals == [{"actor": "ana.finance", "correction_id": waiting[0]}]

@@ -24,8 +24,9 @@ SYSTEMS = ("salesforce", "harvest", "quickbooks")
 
 def run_night(snapshot_date: str) -> None:
     """Every stage of the night up to the proposed corrections, as the nightly job runs them."""
-    assert materialize([*every_stage(), *correction_assets], partition_key=snapshot_date,
-                       resources=build_resources()).success
+    assert materialize(
+        [*every_stage(), *correction_assets], partition_key=snapshot_date, resources=build_resources()
+    ).success
 
 
 def findings(warehouse, snapshot_date: str) -> dict[str, dict]:
@@ -54,15 +55,17 @@ def written_records(store: SandboxStore, since_n: int) -> Counter:
     return written
 
 
-def test_a_night_proposes_the_writeback_applies_and_the_next_night_resolves(tieout_env, small_firm, tmp_path,
-                                                                           monkeypatch):
+def test_a_night_proposes_the_writeback_applies_and_the_next_night_resolves(
+    tieout_env, small_firm, tmp_path, monkeypatch
+):
     (tmp_path / "quality.yaml").write_text("max_quarantine_share: 0.1\n")  # the small firm plants 6 of 111
     monkeypatch.setenv("TIEOUT_QUALITY_CONFIG", str(tmp_path / "quality.yaml"))
     run_night(SNAPSHOT_DATE)
     night_1 = findings(tieout_env, SNAPSHOT_DATE)
     proposed = outbox(tieout_env)
     assert proposed and {r["finding_id"] for r in proposed.values()} <= {
-        i for i, f in night_1.items() if f["status"] == "open"}
+        i for i, f in night_1.items() if f["status"] == "open"
+    }
     # every finding a correction answers names one of its corrections
     assert all(night_1[r["finding_id"]]["correction_id"] in proposed for r in proposed.values())
 
@@ -74,8 +77,12 @@ def test_a_night_proposes_the_writeback_applies_and_the_next_night_resolves(tieo
     waiting = sorted(i for i, r in outbox(tieout_env).items() if r["state"] == "proposed")
     assert waiting, "the small firm plants findings whose corrections need a person"
     by_finding = Counter(proposed[i]["finding_id"] for i in proposed)
-    chosen = next(i for i in waiting if proposed[i]["policy"] == "approval"  # `never` ones are only listed
-                  and by_finding[proposed[i]["finding_id"]] == 1)
+    chosen = next(
+        i
+        for i in waiting
+        if proposed[i]["policy"] == "approval"  # `never` ones are only listed
+        and by_finding[proposed[i]["finding_id"]] == 1
+    )
     assert [r["correction_id"] for r in approve_corrections(tieout_env, [chosen], "ana.finance")] == [chosen]
     drain(tieout_env, targets, ownership)
 

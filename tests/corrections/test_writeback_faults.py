@@ -32,17 +32,30 @@ def uk_customers(firm, count: int) -> list[dict]:
 
 def rename(firm, customer_id: str, name: str) -> Correction:
     current = firm.store.get("quickbooks", firm.realm("UK"), "Customer", customer_id)
-    return Correction("fnd_test", "CUSTOMER_NAME_MISMATCH", "quickbooks", "Customer", "UK", customer_id, "DisplayName",
-                      current["DisplayName"], name, "name_to_erp")
+    return Correction(
+        "fnd_test",
+        "CUSTOMER_NAME_MISMATCH",
+        "quickbooks",
+        "Customer",
+        "UK",
+        customer_id,
+        "DisplayName",
+        current["DisplayName"],
+        name,
+        "name_to_erp",
+    )
 
 
 def qbo_update(firm, entity: str, object_name: str, record_id: str, **changes) -> None:
     """A person's edit in QuickBooks, over HTTP."""
     base, token = firm.runtime.base_url("quickbooks"), firm.runtime.credentials("quickbooks")["access_token"]
     record = firm.store.get("quickbooks", firm.realm(entity), object_name, record_id)
-    response = requests.post(f"{base}/v3/company/{firm.realm(entity)}/{object_name.lower()}",
-                             json={"Id": record_id, "SyncToken": record["SyncToken"], "sparse": True, **changes},
-                             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}, timeout=10)
+    response = requests.post(
+        f"{base}/v3/company/{firm.realm(entity)}/{object_name.lower()}",
+        json={"Id": record_id, "SyncToken": record["SyncToken"], "sparse": True, **changes},
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
 
 
@@ -78,8 +91,14 @@ def test_a_stale_sync_token_is_re_read_and_retried_once(firm, field, outcome):
 
 def rows_of_sync_log(firm, marker: str) -> list[str]:
     with transaction(firm.warehouse) as connection:
-        return [r["response_body"] for r in rows(connection, "SELECT response_body FROM corrections.sync_log WHERE "
-                                                 "request_body LIKE ? ORDER BY \"at\"", [f"%{marker}%"])]
+        return [
+            r["response_body"]
+            for r in rows(
+                connection,
+                'SELECT response_body FROM corrections.sync_log WHERE request_body LIKE ? ORDER BY "at"',
+                [f"%{marker}%"],
+            )
+        ]
 
 
 def test_a_429_storm_mid_batch_is_waited_out_and_nothing_is_written_twice(firm):
@@ -102,8 +121,9 @@ def test_a_429_storm_mid_batch_is_waited_out_and_nothing_is_written_twice(firm):
     logged = firm.store.requests("harvest", since_n=start)
     assert sum(1 for r in logged if r.status == 429) == 3 and harvest.client.stats.retries >= 3
     sent = [r for r in writes(firm.store, start) if r.status < 300]
-    assert sorted(r.path for r in sent) == sorted([f"/v2/clients/{misnamed}"]
-                                                  + [f"/v2/invoices/{i}/payments" for i in unpaid])
+    assert sorted(r.path for r in sent) == sorted(
+        [f"/v2/clients/{misnamed}"] + [f"/v2/invoices/{i}/payments" for i in unpaid]
+    )
     harvest_ids = {c.correction_id for c in planned if c.target_system == "harvest"}
     assert {i for i, r in outbox(firm.warehouse).items() if r["state"] == "applied"} == harvest_ids
 
@@ -137,9 +157,16 @@ def test_a_record_a_person_changed_meanwhile_is_superseded_not_overwritten(firm)
     client, person_says = misnamed["psa_id"], misnamed["expected_value"] + " (as a person typed it)"
     plan_and_record(firm, ["CUSTOMER_NAME_MISMATCH"])
     base, credentials = firm.runtime.base_url("harvest"), firm.runtime.credentials("harvest")
-    edited = requests.patch(f"{base}/v2/clients/{client}", json={"name": person_says}, timeout=10,
-                            headers={"Authorization": f"Bearer {credentials['access_token']}", "User-Agent": "a person",
-                                     "Harvest-Account-Id": credentials["account_id"]})
+    edited = requests.patch(
+        f"{base}/v2/clients/{client}",
+        json={"name": person_says},
+        timeout=10,
+        headers={
+            "Authorization": f"Bearer {credentials['access_token']}",
+            "User-Agent": "a person",
+            "Harvest-Account-Id": credentials["account_id"],
+        },
+    )
     assert edited.status_code == 200
     start = firm.store.last_request_n()
     drain(firm.warehouse, {"harvest": firm.targets.harvest})
@@ -154,9 +181,21 @@ def test_no_correction_ever_writes_to_the_owner_of_its_field(firm):
         load_ownership().check("customer.name", "salesforce")
     misnamed = firm.misnamed_in("harvest")
     account = firm.store.get("salesforce", "", "Account", misnamed["crm_id"])
-    (forged,) = enqueue(firm, Correction("fnd_test", "CUSTOMER_NAME_MISMATCH", "salesforce", "Account", "UK",
-                                         account["Id"], "Name", account["Name"], misnamed["actual_value"],
-                                         "name_to_psa"))
+    (forged,) = enqueue(
+        firm,
+        Correction(
+            "fnd_test",
+            "CUSTOMER_NAME_MISMATCH",
+            "salesforce",
+            "Account",
+            "UK",
+            account["Id"],
+            "Name",
+            account["Name"],
+            misnamed["actual_value"],
+            "name_to_psa",
+        ),
+    )
     start = firm.store.last_request_n()
     drain(firm.warehouse, firm.targets.by_system())
     assert firm.store.requests("salesforce", since_n=start) == []

@@ -3,25 +3,31 @@
 from datetime import date
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
-from pipelines.cli import main as corrections_cli
 from corrections.ownership import load_ownership
 from corrections.plan import plan_night
 from corrections.writeback import drain, preview
-from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
 from corrections.writers import as_text
-from tests.corrections.conftest import (AUTO_CODES, finding_row, outbox, plan_and_record, write_planted_findings,
-                                        writes)
+from pipelines.cli import main as corrections_cli
+from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
+from tests.corrections.conftest import AUTO_CODES, finding_row, outbox, plan_and_record, write_planted_findings, writes
 
-APPROVAL_CODES = ("CUSTOMER_UNLINKED_MATCH", "CUSTOMER_PARENT_MISMATCH", "LEGAL_ENTITY_MISMATCH",
-                  "CUSTOMER_CURRENCY_MISMATCH")
+APPROVAL_CODES = (
+    "CUSTOMER_UNLINKED_MATCH",
+    "CUSTOMER_PARENT_MISMATCH",
+    "LEGAL_ENTITY_MISMATCH",
+    "CUSTOMER_CURRENCY_MISMATCH",
+)
 
 
 def test_the_dry_run_lists_before_and_after_and_changes_nothing(firm):
     write_planted_findings(firm.warehouse, firm.planted(*AUTO_CODES))
     start = firm.store.last_request_n()
     planned = plan_night(firm.warehouse, date.fromisoformat(SNAPSHOT_DATE), firm.targets.sources(), load_ownership())
-    shown = {(c.target_system, c.target_object, c.record_id, c.field): (c.value_before, c.value_after) for c in planned
-             if c.code != "PAYMENT_NOT_REFLECTED"}
+    shown = {
+        (c.target_system, c.target_object, c.record_id, c.field): (c.value_before, c.value_after)
+        for c in planned
+        if c.code != "PAYMENT_NOT_REFLECTED"
+    }
     assert shown == firm.expected_dry_run()
     paid = {c.record_id for c in planned if c.code == "PAYMENT_NOT_REFLECTED"}
     assert paid == {p["psa_id"] for p in firm.planted("PAYMENT_NOT_REFLECTED")}
@@ -37,10 +43,12 @@ def test_auto_corrections_are_written_once_and_approval_ones_wait(firm, monkeypa
     assert {c.correction_id for c in planned if c.code in AUTO_CODES} == by_policy["auto"]
     assert len(by_policy["auto"]) == len(expected) + len(payments)
     assert {c.finding_id for c in planned if c.policy == "approval"} == {
-        finding_row(p)["finding_id"] for p in firm.planted(*APPROVAL_CODES)}
+        finding_row(p)["finding_id"] for p in firm.planted(*APPROVAL_CODES)
+    }
     # a credit memo is not cash: listed for finance, never sent
     assert {c.finding_id for c in planned if c.policy == "never"} == {
-        finding_row(p)["finding_id"] for p in firm.planted("CREDIT_MEMO_NOT_REFLECTED")}
+        finding_row(p)["finding_id"] for p in firm.planted("CREDIT_MEMO_NOT_REFLECTED")
+    }
     assert {row["action"] for row in preview(firm.warehouse, firm.targets.by_system())} == {"write"}
 
     start = firm.store.last_request_n()
@@ -50,18 +58,24 @@ def test_auto_corrections_are_written_once_and_approval_ones_wait(firm, monkeypa
     assert {i for i, r in rows.items() if r["state"] == "proposed"} == by_policy["approval"] | by_policy["never"]
     # one write request per Harvest correction, one batch per QuickBooks company, one collection for Salesforce
     sent = writes(firm.store, start)
-    harvest = sorted([("PATCH", record_id) for system, obj, record_id, _ in expected if system == "harvest"]
-                     + [("POST", "payments")] * len(payments))
+    harvest = sorted(
+        [("PATCH", record_id) for system, obj, record_id, _ in expected if system == "harvest"]
+        + [("POST", "payments")] * len(payments)
+    )
     qbo_companies = {c.legal_entity for c in planned if c.policy == "auto" and c.target_system == "quickbooks"}
     assert sorted((r.system, r.method, r.path.rsplit("/", 1)[-1]) for r in sent) == sorted(
-        [("harvest", *h) for h in harvest] + [("quickbooks", "POST", "batch")] * len(qbo_companies)
-        + [("salesforce", "PATCH", "sobjects")])
+        [("harvest", *h) for h in harvest]
+        + [("quickbooks", "POST", "batch")] * len(qbo_companies)
+        + [("salesforce", "PATCH", "sobjects")]
+    )
     assert all(r.status in (200, 201) for r in sent)
     assert report.total("applied") == len(expected) + len(payments) and report.total("failed") == 0
     for planted in firm.planted("TIME_BILLED_STATUS_MISMATCH"):
         system, obj, record_id, field = firm.target_of(planted)
         tenant = firm.realm(planted["legal_entity"]) if system == "quickbooks" else ""
-        assert as_text(firm.store.get(system, tenant, obj, record_id)[field]) == expected[system, obj, record_id, field][1]
+        assert (
+            as_text(firm.store.get(system, tenant, obj, record_id)[field]) == expected[system, obj, record_id, field][1]
+        )
 
     # the next night the same findings propose nothing: the records agree now
     again = plan_night(firm.warehouse, date.fromisoformat(NEXT_NIGHT), firm.targets.sources(), load_ownership())

@@ -18,73 +18,201 @@ from sandbox.store import SandboxStore
 from tests.contracts.harvest_openapi import validate_harvest_response
 
 ACCOUNT_ID, TOKEN = "1234567", "pat-sandbox-token"
-HEADERS = {"Authorization": f"Bearer {TOKEN}", "Harvest-Account-Id": ACCOUNT_ID,
-           "User-Agent": "tieout tests (finance-data@example.com)"}
+HEADERS = {
+    "Authorization": f"Bearer {TOKEN}",
+    "Harvest-Account-Id": ACCOUNT_ID,
+    "User-Agent": "tieout tests (finance-data@example.com)",
+}
 LONG_AGO = "2026-01-05T09:00:00Z"
 
 
 # -- a few contract-valid Harvest records ------------------------------------------------------------
-def harvest_client(id: int, name: str, *, updated_at: str = LONG_AGO, is_active: bool = True,
-                   currency: str = "USD") -> dict:
-    return {"id": id, "name": name, "is_active": is_active, "address": "1 Main St.\nAnytown",
-            "statement_key": f"key{id}", "currency": currency, "created_at": "2026-01-02T08:00:00Z",
-            "updated_at": updated_at}
+def harvest_client(
+    id: int, name: str, *, updated_at: str = LONG_AGO, is_active: bool = True, currency: str = "USD"
+) -> dict:
+    return {
+        "id": id,
+        "name": name,
+        "is_active": is_active,
+        "address": "1 Main St.\nAnytown",
+        "statement_key": f"key{id}",
+        "currency": currency,
+        "created_at": "2026-01-02T08:00:00Z",
+        "updated_at": updated_at,
+    }
 
 
 def harvest_project(id: int, client: dict, *, code: str = "006000000000001AAA") -> dict:
-    return {"id": id, "client": {"id": client["id"], "name": client["name"], "currency": client["currency"]},
-            "name": f"Project {id}", "code": code, "is_active": True, "is_billable": True, "is_fixed_fee": False,
-            "bill_by": "Project", "hourly_rate": 150.0, "budget": 30000.0, "budget_by": "project",
-            "budget_is_monthly": False, "notify_when_over_budget": False, "over_budget_notification_percentage": 80.0,
-            "over_budget_notification_date": None, "show_budget_to_all": False, "cost_budget": None,
-            "cost_budget_include_expenses": False, "fee": None, "notes": "", "starts_on": "2026-01-05",
-            "ends_on": None, "created_at": "2026-01-05T08:00:00Z", "updated_at": LONG_AGO}
+    return {
+        "id": id,
+        "client": {"id": client["id"], "name": client["name"], "currency": client["currency"]},
+        "name": f"Project {id}",
+        "code": code,
+        "is_active": True,
+        "is_billable": True,
+        "is_fixed_fee": False,
+        "bill_by": "Project",
+        "hourly_rate": 150.0,
+        "budget": 30000.0,
+        "budget_by": "project",
+        "budget_is_monthly": False,
+        "notify_when_over_budget": False,
+        "over_budget_notification_percentage": 80.0,
+        "over_budget_notification_date": None,
+        "show_budget_to_all": False,
+        "cost_budget": None,
+        "cost_budget_include_expenses": False,
+        "fee": None,
+        "notes": "",
+        "starts_on": "2026-01-05",
+        "ends_on": None,
+        "created_at": "2026-01-05T08:00:00Z",
+        "updated_at": LONG_AGO,
+    }
 
 
 def harvest_task(id: int, name: str) -> dict:
-    return {"id": id, "name": name, "billable_by_default": True, "default_hourly_rate": 150.0, "is_default": True,
-            "is_active": True, "created_at": "2026-01-01T08:00:00Z", "updated_at": LONG_AGO}
+    return {
+        "id": id,
+        "name": name,
+        "billable_by_default": True,
+        "default_hourly_rate": 150.0,
+        "is_default": True,
+        "is_active": True,
+        "created_at": "2026-01-01T08:00:00Z",
+        "updated_at": LONG_AGO,
+    }
 
 
-def harvest_time_entry(id: int, project: dict, task: dict, spent_date: str, *, hours: float = 2.5,
-                       is_billed: bool = False) -> dict:
+def harvest_time_entry(
+    id: int, project: dict, task: dict, spent_date: str, *, hours: float = 2.5, is_billed: bool = False
+) -> dict:
     user = {"id": 501, "name": "Kim Allen"}
     client = {"id": project["client"]["id"], "name": project["client"]["name"]}
-    return {"id": id, "spent_date": spent_date, "user": user, "client": client,
-            "project": {"id": project["id"], "name": project["name"]}, "task": {"id": task["id"], "name": task["name"]},
-            "user_assignment": {"id": 9001, "is_project_manager": False, "is_active": True, "use_default_rates": True,
-                                "budget": None, "hourly_rate": 150.0, "created_at": LONG_AGO, "updated_at": LONG_AGO},
-            "task_assignment": {"id": 9101, "billable": True, "is_active": True, "hourly_rate": 150.0,
-                                "budget": None, "created_at": LONG_AGO, "updated_at": LONG_AGO},
-            "external_reference": None, "invoice": None, "hours": hours, "hours_without_timer": hours,
-            "rounded_hours": hours, "notes": "Design review", "is_locked": True,
-            "locked_reason": "Item Approved and Locked for this Time Period", "is_closed": True,
-            "is_billed": is_billed, "timer_started_at": None, "started_time": None, "ended_time": None,
-            "is_running": False, "billable": True, "budgeted": True, "billable_rate": 150.0, "cost_rate": 80.0,
-            "created_at": f"{spent_date}T18:00:00Z", "updated_at": LONG_AGO}
+    return {
+        "id": id,
+        "spent_date": spent_date,
+        "user": user,
+        "client": client,
+        "project": {"id": project["id"], "name": project["name"]},
+        "task": {"id": task["id"], "name": task["name"]},
+        "user_assignment": {
+            "id": 9001,
+            "is_project_manager": False,
+            "is_active": True,
+            "use_default_rates": True,
+            "budget": None,
+            "hourly_rate": 150.0,
+            "created_at": LONG_AGO,
+            "updated_at": LONG_AGO,
+        },
+        "task_assignment": {
+            "id": 9101,
+            "billable": True,
+            "is_active": True,
+            "hourly_rate": 150.0,
+            "budget": None,
+            "created_at": LONG_AGO,
+            "updated_at": LONG_AGO,
+        },
+        "external_reference": None,
+        "invoice": None,
+        "hours": hours,
+        "hours_without_timer": hours,
+        "rounded_hours": hours,
+        "notes": "Design review",
+        "is_locked": True,
+        "locked_reason": "Item Approved and Locked for this Time Period",
+        "is_closed": True,
+        "is_billed": is_billed,
+        "timer_started_at": None,
+        "started_time": None,
+        "ended_time": None,
+        "is_running": False,
+        "billable": True,
+        "budgeted": True,
+        "billable_rate": 150.0,
+        "cost_rate": 80.0,
+        "created_at": f"{spent_date}T18:00:00Z",
+        "updated_at": LONG_AGO,
+    }
 
 
-def harvest_invoice(id: int, client: dict, project: dict, *, amount: float, due_amount: float,
-                    issue_date: str = "2026-02-01", state: str = "open") -> dict:
-    return {"id": id, "client_key": f"ck{id}", "number": str(1000 + id), "purchase_order": "", "amount": amount,
-            "due_amount": due_amount, "tax": None, "tax_amount": 0.0, "tax2": None, "tax2_amount": 0.0,
-            "discount": None, "discount_amount": 0.0, "subject": "Consulting", "notes": "", "currency": "USD",
-            "state": state, "period_start": "2026-01-01", "period_end": "2026-01-31", "issue_date": issue_date,
-            "due_date": "2026-03-03", "payment_term": "net 30", "payment_options": ["ach"], "sent_at": LONG_AGO,
-            "paid_at": None, "paid_date": None, "closed_at": None, "recurring_invoice_id": None,
-            "created_at": LONG_AGO, "updated_at": LONG_AGO,
-            "client": {"id": client["id"], "name": client["name"]}, "estimate": None, "retainer": None,
-            "creator": {"id": 501, "name": "Kim Allen"},
-            "line_items": [{"id": id * 10, "kind": "Service", "description": "January work", "quantity": 1.0,
-                            "unit_price": amount, "amount": amount, "taxed": False, "taxed2": False,
-                            "project": {"id": project["id"], "name": project["name"], "code": project["code"]}}]}
+def harvest_invoice(
+    id: int,
+    client: dict,
+    project: dict,
+    *,
+    amount: float,
+    due_amount: float,
+    issue_date: str = "2026-02-01",
+    state: str = "open",
+) -> dict:
+    return {
+        "id": id,
+        "client_key": f"ck{id}",
+        "number": str(1000 + id),
+        "purchase_order": "",
+        "amount": amount,
+        "due_amount": due_amount,
+        "tax": None,
+        "tax_amount": 0.0,
+        "tax2": None,
+        "tax2_amount": 0.0,
+        "discount": None,
+        "discount_amount": 0.0,
+        "subject": "Consulting",
+        "notes": "",
+        "currency": "USD",
+        "state": state,
+        "period_start": "2026-01-01",
+        "period_end": "2026-01-31",
+        "issue_date": issue_date,
+        "due_date": "2026-03-03",
+        "payment_term": "net 30",
+        "payment_options": ["ach"],
+        "sent_at": LONG_AGO,
+        "paid_at": None,
+        "paid_date": None,
+        "closed_at": None,
+        "recurring_invoice_id": None,
+        "created_at": LONG_AGO,
+        "updated_at": LONG_AGO,
+        "client": {"id": client["id"], "name": client["name"]},
+        "estimate": None,
+        "retainer": None,
+        "creator": {"id": 501, "name": "Kim Allen"},
+        "line_items": [
+            {
+                "id": id * 10,
+                "kind": "Service",
+                "description": "January work",
+                "quantity": 1.0,
+                "unit_price": amount,
+                "amount": amount,
+                "taxed": False,
+                "taxed2": False,
+                "project": {"id": project["id"], "name": project["name"], "code": project["code"]},
+            }
+        ],
+    }
 
 
 def harvest_payment(id: int, invoice: dict, amount: float) -> dict:
-    return {"id": id, "amount": amount, "paid_at": "2026-02-10T00:00:00Z", "paid_date": "2026-02-10",
-            "recorded_by": "Kim Allen", "recorded_by_email": "kim@example.com", "notes": "Wire",
-            "transaction_id": None, "payment_gateway": {"id": None, "name": None},
-            "created_at": "2026-02-10T12:00:00Z", "updated_at": "2026-02-10T12:00:00Z", "_invoice_id": invoice["id"]}
+    return {
+        "id": id,
+        "amount": amount,
+        "paid_at": "2026-02-10T00:00:00Z",
+        "paid_date": "2026-02-10",
+        "recorded_by": "Kim Allen",
+        "recorded_by_email": "kim@example.com",
+        "notes": "Wire",
+        "transaction_id": None,
+        "payment_gateway": {"id": None, "name": None},
+        "created_at": "2026-02-10T12:00:00Z",
+        "updated_at": "2026-02-10T12:00:00Z",
+        "_invoice_id": invoice["id"],
+    }
 
 
 def put(store: SandboxStore, object: str, *records: dict) -> None:
@@ -102,9 +230,13 @@ def firm(store: SandboxStore) -> SandboxStore:
     put(store, "clients", acme, globex)
     put(store, "projects", project)
     put(store, "tasks", task)
-    put(store, "time_entries", harvest_time_entry(51, project, task, "2026-01-20"),
+    put(
+        store,
+        "time_entries",
+        harvest_time_entry(51, project, task, "2026-01-20"),
         harvest_time_entry(52, project, task, "2026-01-06", is_billed=True),
-        harvest_time_entry(53, project, task, "2026-01-13"))
+        harvest_time_entry(53, project, task, "2026-01-13"),
+    )
     put(store, "invoices", invoice)
     put(store, "invoice_payments", harvest_payment(61, invoice, 400.0))
     return store
@@ -155,13 +287,16 @@ def follow(url: str, key: str) -> list[dict]:
 
 
 # -- authentication ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("headers, status, error", [
-    ({**HEADERS, "Authorization": None}, 401, "invalid_token"),
-    ({**HEADERS, "Authorization": "Bearer wrong-token"}, 401, "invalid_token"),
-    ({**HEADERS, "Authorization": TOKEN}, 401, "invalid_token"),  # not a bearer token
-    ({**HEADERS, "Harvest-Account-Id": None}, 401, "invalid_token"),
-    ({**HEADERS, "Harvest-Account-Id": "7654321"}, 403, "forbidden"),
-])
+@pytest.mark.parametrize(
+    "headers, status, error",
+    [
+        ({**HEADERS, "Authorization": None}, 401, "invalid_token"),
+        ({**HEADERS, "Authorization": "Bearer wrong-token"}, 401, "invalid_token"),
+        ({**HEADERS, "Authorization": TOKEN}, 401, "invalid_token"),  # not a bearer token
+        ({**HEADERS, "Harvest-Account-Id": None}, 401, "invalid_token"),
+        ({**HEADERS, "Harvest-Account-Id": "7654321"}, 403, "forbidden"),
+    ],
+)
 def test_wrong_credentials_are_refused_in_harvest_oauth_shape(base_url, headers, status, error):
     response = get(f"{base_url}/v2/clients", headers=headers)
     assert response.status_code == status
@@ -175,18 +310,25 @@ def test_a_request_without_user_agent_is_a_bad_request(base_url):
 
 
 def test_query_string_credentials_are_accepted_and_kept_out_of_links(base_url):
-    response = get(f"{base_url}/v2/clients", headers={"User-Agent": HEADERS["User-Agent"]},
-                   access_token=TOKEN, account_id=ACCOUNT_ID)
+    response = get(
+        f"{base_url}/v2/clients",
+        headers={"User-Agent": HEADERS["User-Agent"]},
+        access_token=TOKEN,
+        account_id=ACCOUNT_ID,
+    )
     assert response.status_code == 200
     assert "access_token" not in response.json()["links"]["first"]
 
 
 # -- listing and paging -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("clients, per_page, page_sizes", [
-    (3, 3, [3]),  # exactly one full page
-    (4, 3, [3, 1]),  # one more than a page
-    (0, 3, [0]),  # nothing at all
-])
+@pytest.mark.parametrize(
+    "clients, per_page, page_sizes",
+    [
+        (3, 3, [3]),  # exactly one full page
+        (4, 3, [3, 1]),  # one more than a page
+        (0, 3, [0]),  # nothing at all
+    ],
+)
 def test_following_links_next_pages_through_every_client_once_newest_first(store, clients, per_page, page_sizes):
     store.set_meta("credentials", {"harvest": {"account_id": ACCOUNT_ID, "access_token": TOKEN}})
     put(store, "clients", *[harvest_client(100 + n, f"Client {n}") for n in range(clients)])
@@ -201,9 +343,9 @@ def test_following_links_next_pages_through_every_client_once_newest_first(store
 
 def test_envelope_counts_pages_and_links_are_absolute_with_the_callers_filters(base_url):
     body = get(f"{base_url}/v2/clients", is_active="true", per_page=1, page=2).json()
-    assert {key: body[key] for key in ("per_page", "total_pages", "total_entries", "next_page", "previous_page",
-                                       "page")} == {"per_page": 1, "total_pages": 2, "total_entries": 2,
-                                                    "next_page": None, "previous_page": 1, "page": 2}
+    assert {
+        key: body[key] for key in ("per_page", "total_pages", "total_entries", "next_page", "previous_page", "page")
+    } == {"per_page": 1, "total_pages": 2, "total_entries": 2, "next_page": None, "previous_page": 1, "page": 2}
     assert body["links"]["first"] == f"{base_url}/v2/clients?is_active=true&page=1&per_page=1"
     assert body["links"]["previous"] == f"{base_url}/v2/clients?is_active=true&page=1&per_page=1"
     assert body["links"]["last"] == f"{base_url}/v2/clients?is_active=true&page=2&per_page=1"
@@ -217,12 +359,20 @@ def test_links_next_keeps_filters_so_following_it_stays_filtered(base_url):
     assert [e["id"] for page in pages for e in page["time_entries"]] == [51, 53]
 
 
-@pytest.mark.parametrize("object, params", [
-    ("clients", {"per_page": 2001}), ("clients", {"per_page": 0}), ("clients", {"per_page": "ten"}),
-    ("clients", {"page": 0}), ("clients", {"cursor": "eyJhZnRlciI6e319"}),  # cursors are not emulated
-    ("clients", {"updated_since": "last tuesday"}), ("clients", {"is_active": "yes"}),
-    ("projects", {"client_id": "acme"}), ("time_entries", {"from": "2026-02-30"}),
-])
+@pytest.mark.parametrize(
+    "object, params",
+    [
+        ("clients", {"per_page": 2001}),
+        ("clients", {"per_page": 0}),
+        ("clients", {"per_page": "ten"}),
+        ("clients", {"page": 0}),
+        ("clients", {"cursor": "eyJhZnRlciI6e319"}),  # cursors are not emulated
+        ("clients", {"updated_since": "last tuesday"}),
+        ("clients", {"is_active": "yes"}),
+        ("projects", {"client_id": "acme"}),
+        ("time_entries", {"from": "2026-02-30"}),
+    ],
+)
 def test_malformed_list_parameters_are_unprocessable(base_url, object, params):
     response = get(f"{base_url}/v2/{object}", **params)
     assert response.status_code == 422
@@ -230,8 +380,12 @@ def test_malformed_list_parameters_are_unprocessable(base_url, object, params):
 
 
 def test_updated_since_keeps_records_updated_at_or_after_the_moment(firm, base_url):
-    put(firm, "clients", harvest_client(13, "Initech", updated_at="2026-03-01T10:00:00Z"),
-        harvest_client(14, "Umbrella", updated_at="2026-03-01T09:59:59Z"))
+    put(
+        firm,
+        "clients",
+        harvest_client(13, "Initech", updated_at="2026-03-01T10:00:00Z"),
+        harvest_client(14, "Umbrella", updated_at="2026-03-01T09:59:59Z"),
+    )
     assert ids(get(f"{base_url}/v2/clients", updated_since="2026-03-01T10:00:00Z"), "clients") == [13]
     assert ids(get(f"{base_url}/v2/clients", updated_since="2026-03-01T11:00:00+01:00"), "clients") == [13]
     assert ids(get(f"{base_url}/v2/clients", updated_since="2026-03-01T09:00:00Z"), "clients") == [14, 13]
@@ -294,13 +448,16 @@ def test_moving_a_time_entry_to_another_project_renests_project_and_client(firm,
     assert (entry["hours"], entry["rounded_hours"]) == (3.0, 3.0)
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"colour": "red"}, "colour"),  # not a field Harvest accepts
-    ({"name": 42}, "name"),  # wrong type
-    ({"name": None}, "blank"),  # required on create, so never blank
-    ({"is_active": "false"}, "is_active"),
-    (["name", "x"], "object"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"colour": "red"}, "colour"),  # not a field Harvest accepts
+        ({"name": 42}, "name"),  # wrong type
+        ({"name": None}, "blank"),  # required on create, so never blank
+        ({"is_active": "false"}, "is_active"),
+        (["name", "x"], "object"),
+    ],
+)
 def test_a_bad_patch_is_unprocessable_and_changes_nothing(base_url, body, message):
     response = patch(f"{base_url}/v2/clients/11", body)
     assert response.status_code == 422
@@ -335,9 +492,17 @@ def test_payments_reduce_the_amount_due_until_the_invoice_is_paid(base_url):
     assert [p["amount"] for p in payments] == [350.0, 250.0, 400.0]
 
 
-@pytest.mark.parametrize("body", [{}, {"amount": -5}, {"amount": "100"}, {"amount": 10, "paid_date": "2026-02-30"},
-                                  {"amount": 10, "paid_at": "2026-02-20T00:00:00Z", "paid_date": "2026-02-20"},
-                                  {"amount": 10, "method": "cash"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"amount": -5},
+        {"amount": "100"},
+        {"amount": 10, "paid_date": "2026-02-30"},
+        {"amount": 10, "paid_at": "2026-02-20T00:00:00Z", "paid_date": "2026-02-20"},
+        {"amount": 10, "method": "cash"},
+    ],
+)
 def test_a_bad_payment_is_unprocessable(base_url, body):
     assert pay(base_url, 41, body).status_code == 422
     assert get(f"{base_url}/v2/invoices/41").json()["due_amount"] == 600.0
@@ -371,11 +536,25 @@ def test_injected_faults_reach_the_client(firm):
 
 
 # -- the published contract -----------------------------------------------------------------------------
-LISTS = ["clients", "projects", "users", "tasks", "task_assignments", "user_assignments", "time_entries",
-         "expenses", "invoices"]
+LISTS = [
+    "clients",
+    "projects",
+    "users",
+    "tasks",
+    "task_assignments",
+    "user_assignments",
+    "time_entries",
+    "expenses",
+    "invoices",
+]
 RECORDS = {"clients": 11, "projects": 21, "tasks": 31, "time_entries": 51, "invoices": 41}
-ID_PARAMETERS = {"clients": "{clientId}", "projects": "{projectId}", "tasks": "{taskId}",
-                 "time_entries": "{timeEntryId}", "invoices": "{invoiceId}"}
+ID_PARAMETERS = {
+    "clients": "{clientId}",
+    "projects": "{projectId}",
+    "tasks": "{taskId}",
+    "time_entries": "{timeEntryId}",
+    "invoices": "{invoiceId}",
+}
 
 
 @pytest.mark.parametrize("object", LISTS)
@@ -388,20 +567,25 @@ def test_every_list_conforms_to_harvests_openapi_contract(vendor_contracts, base
 @pytest.mark.parametrize("object, id", RECORDS.items())
 def test_every_record_conforms_to_harvests_openapi_contract(vendor_contracts, base_url, object, id):
     record = get(f"{base_url}/v2/{object}/{id}")
-    assert validate_harvest_response(vendor_contracts, f"/{object}/{ID_PARAMETERS[object]}", "get", 200,
-                                     record.json()) == []
+    assert (
+        validate_harvest_response(vendor_contracts, f"/{object}/{ID_PARAMETERS[object]}", "get", 200, record.json())
+        == []
+    )
 
 
 def test_writes_and_payments_conform_to_harvests_openapi_contract(vendor_contracts, base_url):
     payments = get(f"{base_url}/v2/invoices/41/payments")
-    assert validate_harvest_response(vendor_contracts, "/invoices/{invoiceId}/payments", "get", 200,
-                                     payments.json()) == []
+    assert (
+        validate_harvest_response(vendor_contracts, "/invoices/{invoiceId}/payments", "get", 200, payments.json()) == []
+    )
     created = pay(base_url, 41, {"amount": 100.0})
-    assert validate_harvest_response(vendor_contracts, "/invoices/{invoiceId}/payments", "post", 201,
-                                     created.json()) == []
+    assert (
+        validate_harvest_response(vendor_contracts, "/invoices/{invoiceId}/payments", "post", 201, created.json()) == []
+    )
     patched = patch(f"{base_url}/v2/time_entries/51", {"notes": "Reviewed"})
-    assert validate_harvest_response(vendor_contracts, "/time_entries/{timeEntryId}", "patch", 200,
-                                     patched.json()) == []
+    assert (
+        validate_harvest_response(vendor_contracts, "/time_entries/{timeEntryId}", "patch", 200, patched.json()) == []
+    )
     missing = get(f"{base_url}/v2/projects/999")
     assert validate_harvest_response(vendor_contracts, "/projects/{projectId}", "get", 404, missing.json()) == []
 
@@ -414,5 +598,7 @@ def test_the_contract_check_fails_a_broken_response(vendor_contracts, base_url):
     leaked = {**body, "clients": [{**body["clients"][0], "_invoice_id": 41}]}
     for broken in (bad_id, no_links, leaked):
         assert validate_harvest_response(vendor_contracts, "/clients", "get", 200, broken)
-    assert any("'abc' is not of type 'integer'" in error
-               for error in validate_harvest_response(vendor_contracts, "/clients", "get", 200, bad_id))
+    assert any(
+        "'abc' is not of type 'integer'" in error
+        for error in validate_harvest_response(vendor_contracts, "/clients", "get", 200, bad_id)
+    )

@@ -3,7 +3,7 @@ SyncToken-guarded writes, requestid replay, batch, throttling, and the XSD contr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -15,7 +15,7 @@ from tests.contracts.quickbooks_xsd import validate_entity
 
 TOKEN = "qbo-test-token"
 US, UK = "9130350000000001", "9130350000000002"
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 US_ACTIVE_CUSTOMERS = 5  # plus one inactive
 TIME_ACTIVITIES = 5  # ids 160..164, updated 8..4 days ago
 
@@ -34,57 +34,176 @@ def ref(value: str, name: str | None = None) -> dict:
 
 def company_records(realm: str, currency: str, name: str) -> dict[str, list[dict]]:
     return {
-        "CompanyInfo": [{"Id": "1", "SyncToken": "0", "MetaData": meta(200), "CompanyName": name,
-                         "LegalName": f"{name} Ltd", "Country": currency[:2], "domain": "QBO", "sparse": False}],
-        "Preferences": [{"Id": "1", "SyncToken": "0", "MetaData": meta(200),
-                         "CurrencyPrefs": {"MultiCurrencyEnabled": True, "HomeCurrency": ref(currency)}}],
-        "Employee": [{"Id": "55", "SyncToken": "0", "MetaData": meta(90), "GivenName": "Ada", "FamilyName": "Byron",
-                      "DisplayName": "Ada Byron", "Active": True,
-                      "PrimaryEmailAddr": {"Address": f"ada@{realm}.example"}, "BillableTime": True}],
-        "Item": [{"Id": "1", "SyncToken": "0", "MetaData": meta(300), "Name": "Consulting", "Type": "Service",
-                  "Active": True, "UnitPrice": 150, "IncomeAccountRef": ref("79", "Services")}],
+        "CompanyInfo": [
+            {
+                "Id": "1",
+                "SyncToken": "0",
+                "MetaData": meta(200),
+                "CompanyName": name,
+                "LegalName": f"{name} Ltd",
+                "Country": currency[:2],
+                "domain": "QBO",
+                "sparse": False,
+            }
+        ],
+        "Preferences": [
+            {
+                "Id": "1",
+                "SyncToken": "0",
+                "MetaData": meta(200),
+                "CurrencyPrefs": {"MultiCurrencyEnabled": True, "HomeCurrency": ref(currency)},
+            }
+        ],
+        "Employee": [
+            {
+                "Id": "55",
+                "SyncToken": "0",
+                "MetaData": meta(90),
+                "GivenName": "Ada",
+                "FamilyName": "Byron",
+                "DisplayName": "Ada Byron",
+                "Active": True,
+                "PrimaryEmailAddr": {"Address": f"ada@{realm}.example"},
+                "BillableTime": True,
+            }
+        ],
+        "Item": [
+            {
+                "Id": "1",
+                "SyncToken": "0",
+                "MetaData": meta(300),
+                "Name": "Consulting",
+                "Type": "Service",
+                "Active": True,
+                "UnitPrice": 150,
+                "IncomeAccountRef": ref("79", "Services"),
+            }
+        ],
     }
 
 
 def us_ledger() -> dict[str, list[dict]]:
-    customers = [{"Id": str(n), "SyncToken": "0", "MetaData": meta(40 - n), "DisplayName": f"Client {n}",
-                  "CompanyName": f"Client {n} Inc", "Active": True, "CurrencyRef": ref("USD", "United States Dollar"),
-                  "Balance": 0, "BalanceWithJobs": 0, "Job": False, "WebAddr": {"URI": f"https://client{n}.example"}}
-                 for n in range(1, US_ACTIVE_CUSTOMERS + 1)]
-    customers.append({"Id": "6", "SyncToken": "2", "MetaData": meta(3), "DisplayName": "Gone Corp", "Active": False,
-                      "CurrencyRef": ref("USD"), "Balance": 0, "Job": False})
-    invoice = {"Id": "130", "SyncToken": "0", "MetaData": meta(2), "DocNumber": "1001", "TxnDate": "2026-11-18",
-               "CustomerRef": ref("1", "Client 1"), "CurrencyRef": ref("USD"), "TotalAmt": 1500, "Balance": 500,
-               "PrivateNote": "harvest_invoice:77",
-               "Line": [{"Id": "1", "LineNum": 1, "Amount": 1500, "DetailType": "SalesItemLineDetail",
-                         "SalesItemLineDetail": {"ItemRef": ref("1", "Consulting"), "Qty": 10, "UnitPrice": 150}}]}
-    payment = {"Id": "140", "SyncToken": "0", "MetaData": meta(1), "TxnDate": "2026-11-19",
-               "CustomerRef": ref("1"), "TotalAmt": 1000, "UnappliedAmt": 0,
-               "Line": [{"Amount": 1000, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}]}
-    credit = {"Id": "150", "SyncToken": "0", "MetaData": meta(5), "DocNumber": "CM-1", "TxnDate": "2026-11-15",
-              "CustomerRef": ref("2"), "TotalAmt": 100, "RemainingCredit": 100,
-              "Line": [{"Amount": 100, "DetailType": "SalesItemLineDetail",
-                        "SalesItemLineDetail": {"ItemRef": ref("1")}}]}
-    time = [{"Id": str(160 + n), "SyncToken": "0", "MetaData": meta(8 - n), "TxnDate": f"2026-11-{12 + n}",
-             "NameOf": "Employee", "EmployeeRef": ref("55", "Ada Byron"), "CustomerRef": ref("1"),
-             "ItemRef": ref("1"), "BillableStatus": "Billable", "HourlyRate": 150, "Hours": 7, "Minutes": 30,
-             "Description": f"harvest_time_entry:{9000 + n}"} for n in range(TIME_ACTIVITIES)]
-    return {"Customer": customers, "Invoice": [invoice], "Payment": [payment], "CreditMemo": [credit],
-            "TimeActivity": time}
+    customers = [
+        {
+            "Id": str(n),
+            "SyncToken": "0",
+            "MetaData": meta(40 - n),
+            "DisplayName": f"Client {n}",
+            "CompanyName": f"Client {n} Inc",
+            "Active": True,
+            "CurrencyRef": ref("USD", "United States Dollar"),
+            "Balance": 0,
+            "BalanceWithJobs": 0,
+            "Job": False,
+            "WebAddr": {"URI": f"https://client{n}.example"},
+        }
+        for n in range(1, US_ACTIVE_CUSTOMERS + 1)
+    ]
+    customers.append(
+        {
+            "Id": "6",
+            "SyncToken": "2",
+            "MetaData": meta(3),
+            "DisplayName": "Gone Corp",
+            "Active": False,
+            "CurrencyRef": ref("USD"),
+            "Balance": 0,
+            "Job": False,
+        }
+    )
+    invoice = {
+        "Id": "130",
+        "SyncToken": "0",
+        "MetaData": meta(2),
+        "DocNumber": "1001",
+        "TxnDate": "2026-11-18",
+        "CustomerRef": ref("1", "Client 1"),
+        "CurrencyRef": ref("USD"),
+        "TotalAmt": 1500,
+        "Balance": 500,
+        "PrivateNote": "harvest_invoice:77",
+        "Line": [
+            {
+                "Id": "1",
+                "LineNum": 1,
+                "Amount": 1500,
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": ref("1", "Consulting"), "Qty": 10, "UnitPrice": 150},
+            }
+        ],
+    }
+    payment = {
+        "Id": "140",
+        "SyncToken": "0",
+        "MetaData": meta(1),
+        "TxnDate": "2026-11-19",
+        "CustomerRef": ref("1"),
+        "TotalAmt": 1000,
+        "UnappliedAmt": 0,
+        "Line": [{"Amount": 1000, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}],
+    }
+    credit = {
+        "Id": "150",
+        "SyncToken": "0",
+        "MetaData": meta(5),
+        "DocNumber": "CM-1",
+        "TxnDate": "2026-11-15",
+        "CustomerRef": ref("2"),
+        "TotalAmt": 100,
+        "RemainingCredit": 100,
+        "Line": [{"Amount": 100, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": ref("1")}}],
+    }
+    time = [
+        {
+            "Id": str(160 + n),
+            "SyncToken": "0",
+            "MetaData": meta(8 - n),
+            "TxnDate": f"2026-11-{12 + n}",
+            "NameOf": "Employee",
+            "EmployeeRef": ref("55", "Ada Byron"),
+            "CustomerRef": ref("1"),
+            "ItemRef": ref("1"),
+            "BillableStatus": "Billable",
+            "HourlyRate": 150,
+            "Hours": 7,
+            "Minutes": 30,
+            "Description": f"harvest_time_entry:{9000 + n}",
+        }
+        for n in range(TIME_ACTIVITIES)
+    ]
+    return {
+        "Customer": customers,
+        "Invoice": [invoice],
+        "Payment": [payment],
+        "CreditMemo": [credit],
+        "TimeActivity": time,
+    }
 
 
 def build_firm(store: SandboxStore) -> None:
     """Two companies: a US one with a small ledger, a UK one with only its name lists."""
     store.set_meta("credentials", {"quickbooks": {"access_token": TOKEN}})
-    store.set_meta("legal_entities", [{"code": "US", "realm_id": US, "currency": "USD", "name": "Firm US"},
-                                      {"code": "UK", "realm_id": UK, "currency": "GBP", "name": "Firm UK"}])
+    store.set_meta(
+        "legal_entities",
+        [
+            {"code": "US", "realm_id": US, "currency": "USD", "name": "Firm US"},
+            {"code": "UK", "realm_id": UK, "currency": "GBP", "name": "Firm UK"},
+        ],
+    )
     uk = company_records(UK, "GBP", "Firm UK")
-    uk["Customer"] = [{"Id": "58", "SyncToken": "0", "MetaData": meta(10), "DisplayName": "Brit Ltd", "Active": True,
-                       "CurrencyRef": ref("GBP")}]
+    uk["Customer"] = [
+        {
+            "Id": "58",
+            "SyncToken": "0",
+            "MetaData": meta(10),
+            "DisplayName": "Brit Ltd",
+            "Active": True,
+            "CurrencyRef": ref("GBP"),
+        }
+    ]
     for realm, objects in ((US, {**company_records(US, "USD", "Firm US"), **us_ledger()}), (UK, uk)):
         for name, records in objects.items():
-            store.put_many("quickbooks", realm, name,
-                           [(r["Id"], r, r["MetaData"]["LastUpdatedTime"]) for r in records])
+            store.put_many("quickbooks", realm, name, [(r["Id"], r, r["MetaData"]["LastUpdatedTime"]) for r in records])
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +238,9 @@ class Client:
         self.session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
 
     def get(self, realm: str, path: str, **params) -> requests.Response:
-        return self.session.get(f"{self.base_url}/v3/company/{realm}/{path}", params={**params, "minorversion": 75},
-                                timeout=10)
+        return self.session.get(
+            f"{self.base_url}/v3/company/{realm}/{path}", params={**params, "minorversion": 75}, timeout=10
+        )
 
     def query(self, text: str, realm: str = US) -> requests.Response:
         return self.get(realm, "query", query=text)
@@ -184,7 +304,12 @@ def test_paging_one_page_plus_one(firm_qbo, entity, all_ids):
 
 def test_default_page_is_100_and_orderby_sorts(firm_qbo):
     assert ids(firm_qbo.query("select * from TimeActivity orderby Id desc"), "TimeActivity") == [
-        "164", "163", "162", "161", "160"]
+        "164",
+        "163",
+        "162",
+        "161",
+        "160",
+    ]
     assert firm_qbo.query("select * from TimeActivity").json()["QueryResponse"]["maxResults"] == 5
 
 
@@ -213,36 +338,62 @@ def test_count_star_returns_total_count(firm_qbo):
     assert recent.json()["QueryResponse"] == {"totalCount": 2}
 
 
-@pytest.mark.parametrize("entity, since_days, expected", [
-    ("Customer", 36, ["4", "5"]),  # customers 1..5 were updated 39..35 days ago
-    ("TimeActivity", 5, ["163", "164"]),  # time activities 160..164 were updated 8..4 days ago
-])
+@pytest.mark.parametrize(
+    "entity, since_days, expected",
+    [
+        ("Customer", 36, ["4", "5"]),  # customers 1..5 were updated 39..35 days ago
+        ("TimeActivity", 5, ["163", "164"]),  # time activities 160..164 were updated 8..4 days ago
+    ],
+)
 def test_last_updated_time_filter(firm_qbo, entity, since_days, expected):
     since = stamp(since_days)
-    assert ids(firm_qbo.query(f"select * from {entity} where MetaData.LastUpdatedTime >= '{since}'"), entity) == expected
+    assert (
+        ids(firm_qbo.query(f"select * from {entity} where MetaData.LastUpdatedTime >= '{since}'"), entity) == expected
+    )
     pacific = (NOW - timedelta(days=since_days)).astimezone(timezone(timedelta(hours=-8))).isoformat()
-    assert ids(firm_qbo.query(f"select * from {entity} where Metadata.LastUpdatedTime >= '{pacific}'"),
-               entity) == expected
-    assert ids(firm_qbo.query(f"select * from {entity} where MetaData.LastUpdatedTime > '{since}'"),
-               entity) == expected[1:]
-    paged = firm_qbo.query(f"select * from {entity} where MetaData.LastUpdatedTime >= '{since}' "
-                           f"startposition 2 maxresults 1")
+    assert (
+        ids(firm_qbo.query(f"select * from {entity} where Metadata.LastUpdatedTime >= '{pacific}'"), entity) == expected
+    )
+    assert (
+        ids(firm_qbo.query(f"select * from {entity} where MetaData.LastUpdatedTime > '{since}'"), entity)
+        == expected[1:]
+    )
+    paged = firm_qbo.query(
+        f"select * from {entity} where MetaData.LastUpdatedTime >= '{since}' startposition 2 maxresults 1"
+    )
     assert ids(paged, entity) == expected[1:]
 
 
 def test_inactive_customers_are_hidden_unless_asked_for(firm_qbo):
     assert "6" not in ids(firm_qbo.query("select * from Customer"), "Customer")
     assert ids(firm_qbo.query("select * from Customer where Active in (true,false) orderby Id"), "Customer") == [
-        "1", "2", "3", "4", "5", "6"]
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+    ]
     assert ids(firm_qbo.query("SELECT * FROM customer WHERE active = false"), "Customer") == ["6"]
     since = stamp(10)
-    assert ids(firm_qbo.query(f"select * from Customer where MetaData.LastUpdatedTime >= '{since}' "
-                         f"and Active in (true, false)"), "Customer") == ["6"]
+    assert ids(
+        firm_qbo.query(
+            f"select * from Customer where MetaData.LastUpdatedTime >= '{since}' and Active in (true, false)"
+        ),
+        "Customer",
+    ) == ["6"]
 
 
-@pytest.mark.parametrize("text", ["select * form Customer", "select * from Nonsense", "select Id from Customer",
-                                  "select * from Customer where Active = true or Active = false",
-                                  "select * from Customer maxresults"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "select * form Customer",
+        "select * from Nonsense",
+        "select Id from Customer",
+        "select * from Customer where Active = true or Active = false",
+        "select * from Customer maxresults",
+    ],
+)
 def test_malformed_query_gets_parse_fault(firm_qbo, text):
     response = firm_qbo.query(text)
     assert response.status_code == 400
@@ -328,8 +479,9 @@ def test_a_replayed_requestid_returns_the_first_response_without_applying_again(
     created = [qbo.post(US, "item", {"Name": "Travel", "Type": "Service"}, requestid="req-2") for _ in range(2)]
     assert created[0].json() == created[1].json()
     assert ids(qbo.query("select * from Item"), "Item") == ["1", "2"]
-    other_realm = qbo.post(UK, "customer", {"Id": "58", "SyncToken": "0", "sparse": True, "Notes": "uk"},
-                           requestid="req-1")
+    other_realm = qbo.post(
+        UK, "customer", {"Id": "58", "SyncToken": "0", "sparse": True, "Notes": "uk"}, requestid="req-1"
+    )
     assert other_realm.json()["Customer"]["SyncToken"] == "1"
 
 
@@ -343,20 +495,38 @@ def test_deleted_transactions_leave_a_cdc_tombstone_and_their_id_unused(qbo, ven
     [tombstone] = changes["Invoice"]
     assert (tombstone["Id"], tombstone["status"]) == ("130", "Deleted")
     assert validate_entity(vendor_contracts / "quickbooks", "Invoice", tombstone) == []
-    recreated = qbo.post(US, "invoice", {"CustomerRef": {"value": "1"}, "Line": [
-        {"Amount": 10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]})
+    recreated = qbo.post(
+        US,
+        "invoice",
+        {
+            "CustomerRef": {"value": "1"},
+            "Line": [
+                {"Amount": 10, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}
+            ],
+        },
+    )
     assert recreated.json()["Invoice"]["Id"] == "131"
     customer = qbo.post(US, "customer", {"Id": "1", "SyncToken": "0"}, operation="delete")
     assert customer.status_code == 400 and fault_code(customer) == "500"
 
 
 def test_batch_reports_a_fault_for_the_failing_item_only(qbo, store):
-    response = qbo.post(US, "batch", {"BatchItemRequest": [
-        {"bId": "b1", "operation": "create", "Customer": {"DisplayName": "Batch Co"}},
-        {"bId": "b2", "operation": "update", "Customer": {"Id": "5", "SyncToken": "9", "sparse": True, "Notes": "x"}},
-        {"bId": "b3", "Query": "select count(*) from Customer"},
-        {"bId": "b4", "operation": "update", "Customer": {"SyncToken": "0", "Notes": "no id"}},
-    ]})
+    response = qbo.post(
+        US,
+        "batch",
+        {
+            "BatchItemRequest": [
+                {"bId": "b1", "operation": "create", "Customer": {"DisplayName": "Batch Co"}},
+                {
+                    "bId": "b2",
+                    "operation": "update",
+                    "Customer": {"Id": "5", "SyncToken": "9", "sparse": True, "Notes": "x"},
+                },
+                {"bId": "b3", "Query": "select count(*) from Customer"},
+                {"bId": "b4", "operation": "update", "Customer": {"SyncToken": "0", "Notes": "no id"}},
+            ]
+        },
+    )
     assert response.status_code == 200
     items = {item["bId"]: item for item in response.json()["BatchItemResponse"]}
     assert items["b1"]["Customer"]["DisplayName"] == "Batch Co"
@@ -394,8 +564,17 @@ def test_default_limiter_is_qbo_500_per_minute(store):
 
 
 # -- contract -----------------------------------------------------------------------------------
-ALL_ENTITIES = ("CompanyInfo", "Preferences", "Customer", "Employee", "Item", "Invoice", "Payment", "CreditMemo",
-                "TimeActivity")
+ALL_ENTITIES = (
+    "CompanyInfo",
+    "Preferences",
+    "Customer",
+    "Employee",
+    "Item",
+    "Invoice",
+    "Payment",
+    "CreditMemo",
+    "TimeActivity",
+)
 
 
 def test_every_served_entity_matches_the_xsd(qbo, vendor_contracts):
@@ -403,17 +582,46 @@ def test_every_served_entity_matches_the_xsd(qbo, vendor_contracts):
     served: list[tuple[str, dict]] = []
     for realm in (US, UK):
         for entity in ALL_ENTITIES:
-            body = qbo.query(f"select * from {entity} where Active in (true, false)" if entity in (
-                "Customer", "Employee", "Item") else f"select * from {entity}", realm=realm).json()
+            body = qbo.query(
+                f"select * from {entity} where Active in (true, false)"
+                if entity in ("Customer", "Employee", "Item")
+                else f"select * from {entity}",
+                realm=realm,
+            ).json()
             served += [(entity, record) for record in body["QueryResponse"].get(entity, [])]
-    served.append(("Customer", qbo.post(US, "customer", {"DisplayName": "New Co", "ParentRef": {"value": "1"}})
-                   .json()["Customer"]))
-    served.append(("Invoice", qbo.post(US, "invoice", {"CustomerRef": {"value": "2"}, "Line": [
-        {"Amount": 300, "DetailType": "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]})
-        .json()["Invoice"]))
+    served.append(
+        (
+            "Customer",
+            qbo.post(US, "customer", {"DisplayName": "New Co", "ParentRef": {"value": "1"}}).json()["Customer"],
+        )
+    )
+    served.append(
+        (
+            "Invoice",
+            qbo.post(
+                US,
+                "invoice",
+                {
+                    "CustomerRef": {"value": "2"},
+                    "Line": [
+                        {
+                            "Amount": 300,
+                            "DetailType": "SalesItemLineDetail",
+                            "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+                        }
+                    ],
+                },
+            ).json()["Invoice"],
+        )
+    )
     cdc = qbo.get(US, "cdc", entities="Customer,Invoice,Payment", changedSince=stamp(30)).json()
-    served += [(entity, record) for block in cdc["CDCResponse"][0]["QueryResponse"]
-               for entity, records in block.items() if entity in ALL_ENTITIES for record in records]
+    served += [
+        (entity, record)
+        for block in cdc["CDCResponse"][0]["QueryResponse"]
+        for entity, records in block.items()
+        if entity in ALL_ENTITIES
+        for record in records
+    ]
     assert {entity for entity, _ in served} == set(ALL_ENTITIES)
     problems = {f"{entity} {record['Id']}": validate_entity(contracts, entity, record) for entity, record in served}
     assert {key: errors for key, errors in problems.items() if errors} == {}
@@ -428,11 +636,11 @@ def test_the_contract_catches_a_misspelt_key(vendor_contracts):
     nested = validate_entity(contracts, "Customer", {**good, "CurrencyRef": {"valu": "USD"}})
     assert "Customer.CurrencyRef.valu: not defined by ReferenceType" in nested
     assert "Customer.CurrencyRef: missing required key 'value' of ReferenceType" in nested
-    meta_errors = validate_entity(contracts, "Invoice", {**us_ledger()["Invoice"][0],
-                                                         "MetaData": {"LastUpdated": "x"}})
+    meta_errors = validate_entity(contracts, "Invoice", {**us_ledger()["Invoice"][0], "MetaData": {"LastUpdated": "x"}})
     assert meta_errors == ["Invoice.MetaData.LastUpdated: not defined by ModificationMetaData"]
     shapes = validate_entity(contracts, "Invoice", {"Line": {"Amount": "12"}, "TotalAmt": "12"})
     assert "Invoice.Line: repeated element must be an array" in shapes
     assert any(e.startswith("Invoice.TotalAmt:") for e in shapes)
     assert validate_entity(contracts, "TimeActivity", {"BillableStatus": "Maybe"}) == [
-        "TimeActivity.BillableStatus: 'Maybe' is not one of BillableStatusEnum's values"]
+        "TimeActivity.BillableStatus: 'Maybe' is not one of BillableStatusEnum's values"
+    ]

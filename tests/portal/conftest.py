@@ -55,8 +55,14 @@ class Portal:
     def sign_in(self, user: str, password: str | None = None) -> requests.Session:
         """A browser-like HTTP session signed in (asserting it worked when the password is right)."""
         http = requests.Session()
-        response = http.post(f"{self.url}/login", data={"username": user, "password": PASSWORDS[user] if password is None else password,
-                                                         "csrf_token": csrf_of(http.get(f"{self.url}/login").text)})
+        response = http.post(
+            f"{self.url}/login",
+            data={
+                "username": user,
+                "password": PASSWORDS[user] if password is None else password,
+                "csrf_token": csrf_of(http.get(f"{self.url}/login").text),
+            },
+        )
         if password is None:
             assert response.url == f"{self.url}/reports", response.text
         return http
@@ -86,11 +92,15 @@ def portal(night_template, tmp_path, monkeypatch) -> Portal:
     warehouse = tmp_path / "warehouse.duckdb"
     cheap = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
     settings = {
-        "session_minutes": 30, "reports_dir": str(tmp_path / "reports"), "warehouse": str(warehouse),
+        "session_minutes": 30,
+        "reports_dir": str(tmp_path / "reports"),
+        "warehouse": str(warehouse),
         "audit_log": str(tmp_path / "audit.jsonl"),
-        "roles": {"admin": {"queues": ["all", "finance", "pmo", "sales_ops"], "approve": True},
-                  "finance": {"queues": ["all", "finance"], "approve": True},
-                  "pmo": {"queues": ["pmo"], "approve": True}},
+        "roles": {
+            "admin": {"queues": ["all", "finance", "pmo", "sales_ops"], "approve": True},
+            "finance": {"queues": ["all", "finance"], "approve": True},
+            "pmo": {"queues": ["pmo"], "approve": True},
+        },
         "users": {name: {"role": ROLES[name], "password_hash": cheap.hash(p)} for name, p in PASSWORDS.items()},
     }
     (tmp_path / "portal.yaml").write_text(yaml.safe_dump(settings))

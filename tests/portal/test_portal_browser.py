@@ -39,18 +39,21 @@ def test_finance_downloads_the_workbook_and_its_figures_equal_the_findings(porta
     book = openpyxl.load_workbook(downloaded(browser.downloads, WORKBOOK))
 
     with duckdb.connect(str(portal.warehouse), read_only=True) as db:
-        findings = db.execute("SELECT owner_queue, currency, money_at_risk FROM recon.findings "
-                              "WHERE snapshot_date = ? AND status = 'open'", [AS_OF]).fetchall()
-    headline = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=3, max_row=20, max_col=2,
-                                                                    values_only=True)}
+        findings = db.execute(
+            "SELECT owner_queue, currency, money_at_risk FROM recon.findings "
+            "WHERE snapshot_date = ? AND status = 'open'",
+            [AS_OF],
+        ).fetchall()
+    headline = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=3, max_row=20, max_col=2, values_only=True)}
     assert headline["Open findings"] == len(findings)
     for currency in {c for _, c, m in findings if m}:
-        assert Decimal(str(headline[f"Money at risk {currency}"])) == sum(m for _, c, m in findings
-                                                                          if c == currency and m)
+        assert Decimal(str(headline[f"Money at risk {currency}"])) == sum(
+            m for _, c, m in findings if c == currency and m
+        )
     rows = list(book["Summary"].iter_rows(values_only=True))
     start = next(n for n, row in enumerate(rows) if row[0] == "By owner queue") + 2
     header = rows[start - 1]
-    shown = {row[0]: row[header.index("open findings")] for row in rows[start:start + 3]}
+    shown = {row[0]: row[header.index("open findings")] for row in rows[start : start + 3]}
     assert shown == dict(Counter(queue for queue, _, _ in findings))
     download = [e for e in portal.audit() if e["action"] == "download"]
     assert [(e["actor"], e["file"]) for e in download] == [("ana.finance", WORKBOOK)]
@@ -65,8 +68,9 @@ def test_pmo_is_refused_the_finance_file(portal, browser):
     browser.get(f"{portal.url}/reports/{NIGHT}/{FINANCE_CSV}")
     assert f"{FINANCE_CSV} is for the finance queue, not yours." == browser.find_element(By.ID, "error").text
     assert not list(browser.downloads.iterdir())
-    assert [(e["actor"], e["action"]) for e in portal.audit() if e.get("file") == FINANCE_CSV] == \
-        [("piet.pmo", "download_refused")]
+    assert [(e["actor"], e["action"]) for e in portal.audit() if e.get("file") == FINANCE_CSV] == [
+        ("piet.pmo", "download_refused")
+    ]
 
 
 def test_finance_approves_a_correction_and_sees_it_in_the_outbox(portal, browser):
@@ -80,14 +84,18 @@ def test_finance_approves_a_correction_and_sees_it_in_the_outbox(portal, browser
     browser.find_element(By.ID, f"pick-{chosen}").click()
     browser.find_element(By.ID, "approve").click()
     assert shown(browser, By.CLASS_NAME, "flash").text == f"Approved 1 correction: {chosen}"
-    outbox = {row.find_elements(By.TAG_NAME, "td")[0].text: row.get_attribute("data-state")
-              for row in browser.find_elements(By.CSS_SELECTOR, "#outbox tbody tr")}
+    outbox = {
+        row.find_elements(By.TAG_NAME, "td")[0].text: row.get_attribute("data-state")
+        for row in browser.find_elements(By.CSS_SELECTOR, "#outbox tbody tr")
+    }
     assert outbox[chosen] == "approved"
     assert "Nothing waits for your approval." in browser.page_source
     decided = {c["correction_id"]: c for c in list_corrections(portal.warehouse)}[chosen]
     assert (decided["state"], decided["approved_by"]) == ("approved", "ana.finance")
-    assert [(e["actor"], e["corrections"]) for e in portal.audit() if e["action"] == "approve"] == \
-        [("ana.finance", [chosen])]
+    assert [(e["actor"], e["corrections"]) for e in portal.audit() if e["action"] == "approve"] == [
+        ("ana.finance", [chosen])
+    ]
     with duckdb.connect(str(portal.warehouse), read_only=True) as db:
-        assert db.execute("SELECT actor, action FROM corrections.audit_log WHERE correction_id = ? ORDER BY \"at\"",
-                          [chosen]).fetchall()[-1] == ("ana.finance", "approved")
+        assert db.execute(
+            'SELECT actor, action FROM corrections.audit_log WHERE correction_id = ? ORDER BY "at"', [chosen]
+        ).fetchall()[-1] == ("ana.finance", "approved")

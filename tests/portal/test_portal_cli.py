@@ -35,12 +35,18 @@ def free_port() -> int:
 
 def test_serve_listens_on_loopback_by_default(tmp_path):
     port = free_port()
-    script = ("import argparse, sys\nfrom portal.cli import add_portal_commands\n"
-              "parser = argparse.ArgumentParser(); add_portal_commands(parser.add_subparsers(dest='command'))\n"
-              "args = parser.parse_args(sys.argv[1:]); sys.exit(args.portal_main(args))\n")
-    server = subprocess.Popen([sys.executable, "-c", script, "portal", "serve", "--port", str(port)],
-                              env={"TIEOUT_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    script = (
+        "import argparse, sys\nfrom portal.cli import add_portal_commands\n"
+        "parser = argparse.ArgumentParser(); add_portal_commands(parser.add_subparsers(dest='command'))\n"
+        "args = parser.parse_args(sys.argv[1:]); sys.exit(args.portal_main(args))\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", script, "portal", "serve", "--port", str(port)],
+        env={"TIEOUT_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert server.stdout.readline().startswith(f"tieout portal on http://127.0.0.1:{port} ")
         deadline = time.monotonic() + 15

@@ -60,12 +60,14 @@ def test_forged_or_missing_csrf_tokens_are_refused(portal):
         data = {"action": "approve", "correction_id": waiting, **({"csrf_token": token} if token is not None else {})}
         answer = http.post(f"{portal.url}/corrections", data=data)
         assert answer.status_code == 403 and "not issued to your session" in answer.text
-    assert all(c["state"] == "proposed" for c in list_corrections(portal.warehouse, states=["proposed"],
-                                                                    queues=["finance"]))
+    assert all(
+        c["state"] == "proposed" for c in list_corrections(portal.warehouse, states=["proposed"], queues=["finance"])
+    )
     stranger = requests.Session()
     stranger.get(f"{portal.url}/login")
-    signin = stranger.post(f"{portal.url}/login", data={"username": "ana.finance", "password": "ledger-Owl-42",
-                                                         "csrf_token": "forged"})
+    signin = stranger.post(
+        f"{portal.url}/login", data={"username": "ana.finance", "password": "ledger-Owl-42", "csrf_token": "forged"}
+    )
     assert signin.status_code == 403 and stranger.get(f"{portal.url}/reports").url.endswith("/login")
     logout = http.post(f"{portal.url}/logout", data={"csrf_token": "forged"})
     assert logout.status_code == 403 and http.get(f"{portal.url}/reports").status_code == 200
@@ -104,7 +106,9 @@ def test_traversal_attempts_that_reach_the_download_page_are_audited(portal):
     raw_get(portal.url, f"/reports/{NIGHT}/..%5C..%5Cwarehouse.duckdb", http.cookies["tieout_session"])
     raw_get(portal.url, f"/reports/{NIGHT}/..", http.cookies["tieout_session"])
     assert [(e["actor"], e["night"], e["file"]) for e in portal.audit() if e["action"] == "download_not_found"] == [
-        ("ada.admin", NIGHT, "..\\..\\warehouse.duckdb"), ("ada.admin", NIGHT, "..")]
+        ("ada.admin", NIGHT, "..\\..\\warehouse.duckdb"),
+        ("ada.admin", NIGHT, ".."),
+    ]
 
 
 def test_each_role_gets_only_its_queues_files(portal):
@@ -118,8 +122,12 @@ def test_each_role_gets_only_its_queues_files(portal):
     finance = portal.sign_in("ana.finance")
     assert finance.get(f"{portal.url}/reports/{NIGHT}/{PMO_CSV}").status_code == 403
     downloads = [(e["actor"], e["action"], e["file"]) for e in portal.audit() if e["action"].startswith("download")]
-    assert downloads == [("piet.pmo", "download_refused", FINANCE_CSV), ("piet.pmo", "download_refused", WORKBOOK),
-                         ("piet.pmo", "download", PMO_CSV), ("ana.finance", "download_refused", PMO_CSV)]
+    assert downloads == [
+        ("piet.pmo", "download_refused", FINANCE_CSV),
+        ("piet.pmo", "download_refused", WORKBOOK),
+        ("piet.pmo", "download", PMO_CSV),
+        ("ana.finance", "download_refused", PMO_CSV),
+    ]
 
 
 def test_a_download_is_an_attachment_with_a_safe_name_and_strict_headers(portal):
@@ -134,28 +142,41 @@ def test_a_download_is_an_attachment_with_a_safe_name_and_strict_headers(portal)
 
 
 def test_a_role_decides_only_corrections_in_its_queues(portal):
-    finance_waiting = [c["correction_id"] for c in list_corrections(portal.warehouse, states=["proposed"],
-                                                                     queues=["finance"])]
+    finance_waiting = [
+        c["correction_id"] for c in list_corrections(portal.warehouse, states=["proposed"], queues=["finance"])
+    ]
     pmo = portal.sign_in("piet.pmo")
     page = pmo.get(f"{portal.url}/corrections")
     assert "Nothing waits for your approval." in page.text
-    answer = pmo.post(f"{portal.url}/corrections", data={"action": "approve", "correction_id": finance_waiting,
-                                                         "csrf_token": csrf_of(page.text)})
+    answer = pmo.post(
+        f"{portal.url}/corrections",
+        data={"action": "approve", "correction_id": finance_waiting, "csrf_token": csrf_of(page.text)},
+    )
     assert answer.status_code == 403
-    assert [c["state"] for c in list_corrections(portal.warehouse, queues=["finance"])
-            if c["correction_id"] in finance_waiting] == ["proposed"]
+    assert [
+        c["state"]
+        for c in list_corrections(portal.warehouse, queues=["finance"])
+        if c["correction_id"] in finance_waiting
+    ] == ["proposed"]
 
 
 def test_a_rejection_needs_a_reason_and_lands_in_the_outbox(portal):
     admin = portal.sign_in("ada.admin")
     sales = [c["correction_id"] for c in list_corrections(portal.warehouse, states=["proposed"], queues=["sales_ops"])]
     page = admin.get(f"{portal.url}/corrections")
-    empty = admin.post(f"{portal.url}/corrections", data={"action": "reject", "correction_id": sales,
-                                                           "csrf_token": csrf_of(page.text)})
+    empty = admin.post(
+        f"{portal.url}/corrections", data={"action": "reject", "correction_id": sales, "csrf_token": csrf_of(page.text)}
+    )
     assert "A rejection needs a reason." in empty.text
-    done = admin.post(f"{portal.url}/corrections", data={"action": "reject", "correction_id": sales,
-                                                          "reason": "not the same customer",
-                                                          "csrf_token": csrf_of(page.text)})
+    done = admin.post(
+        f"{portal.url}/corrections",
+        data={
+            "action": "reject",
+            "correction_id": sales,
+            "reason": "not the same customer",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
     assert f"Rejected 1 correction: {sales[0]}" in done.text and 'data-state="rejected"' in done.text
     decided = {c["correction_id"]: c for c in list_corrections(portal.warehouse)}[sales[0]]
     assert decided["state"] == "rejected" and decided["last_error"] == "rejected: not the same customer"

@@ -23,9 +23,15 @@ from tests.conftest import SNAPSHOT_DATE
 
 def every_stage() -> list:
     """Assets and checks of a whole night, extraction to findings."""
-    return [*extraction_assets, *validation_assets, *validation_checks,
-            *build_canonical_assets(valid_source_keys()), *canonical_checks,
-            *reconciliation_assets, *reconciliation_checks]
+    return [
+        *extraction_assets,
+        *validation_assets,
+        *validation_checks,
+        *build_canonical_assets(valid_source_keys()),
+        *canonical_checks,
+        *reconciliation_assets,
+        *reconciliation_checks,
+    ]
 
 
 def run_night(snapshot_date: str = SNAPSHOT_DATE) -> ExecuteInProcessResult:
@@ -48,8 +54,9 @@ class ReconciledFirm:
     def findings(self, status: str = "open") -> pd.DataFrame:
         """The night's findings with that status (recon.findings rows)."""
         with duckdb.connect(str(self.warehouse), read_only=True) as db:
-            return db.execute("SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = ?",
-                              [self.snapshot_date, status]).df()
+            return db.execute(
+                "SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = ?", [self.snapshot_date, status]
+            ).df()
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +84,12 @@ def sandbox_night_environment(firm: Path, home: Path, env: pytest.MonkeyPatch) -
     sandbox, warehouse = home / "sandbox", home / "warehouse.duckdb"
     shutil.copytree(firm, sandbox)
     (home / "quality.yaml").write_text("max_quarantine_share: 0.1\n")
-    for name, value in (("TIEOUT_HOME", home / "home"), ("TIEOUT_SANDBOX_DIR", sandbox),
-                        ("TIEOUT_SANDBOX_SIZE", "small"), ("TIEOUT_WAREHOUSE", warehouse),
-                        ("TIEOUT_QUALITY_CONFIG", home / "quality.yaml")):
+    for name, value in (
+        ("TIEOUT_HOME", home / "home"),
+        ("TIEOUT_SANDBOX_DIR", sandbox),
+        ("TIEOUT_SANDBOX_SIZE", "small"),
+        ("TIEOUT_WAREHOUSE", warehouse),
+        ("TIEOUT_QUALITY_CONFIG", home / "quality.yaml"),
+    ):
         env.setenv(name, str(value))
     return sandbox, warehouse

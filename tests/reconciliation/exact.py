@@ -9,8 +9,17 @@ from pathlib import Path
 
 import duckdb
 
-COMPARED = ("legal_entity", "psa_id", "erp_id", "crm_id", "document_number", "currency", "expected_value",
-            "actual_value", "amount_difference")
+COMPARED = (
+    "legal_entity",
+    "psa_id",
+    "erp_id",
+    "crm_id",
+    "document_number",
+    "currency",
+    "expected_value",
+    "actual_value",
+    "amount_difference",
+)
 
 
 def query(warehouse: Path, sql: str, parameters=None) -> list[tuple]:
@@ -20,8 +29,10 @@ def query(warehouse: Path, sql: str, parameters=None) -> list[tuple]:
 
 def found(firm, code: str) -> set[tuple]:
     """The night's open findings of `code` as comparable tuples (money with two decimals)."""
-    rows = firm.query(f"SELECT {', '.join(COMPARED)} FROM recon.findings "
-                      "WHERE snapshot_date = ? AND code = ? AND status = 'open'", [firm.snapshot_date, code])
+    rows = firm.query(
+        f"SELECT {', '.join(COMPARED)} FROM recon.findings WHERE snapshot_date = ? AND code = ? AND status = 'open'",
+        [firm.snapshot_date, code],
+    )
     return {row[:-1] + (None if row[-1] is None else f"{row[-1]:.2f}",) for row in rows}
 
 

@@ -35,15 +35,30 @@ def fix_in_the_sources(base_url, credentials, manifest: dict) -> dict[str, str]:
     deal = planted(manifest, "PROJECT_VALUE_MISMATCH")
     archived = planted(manifest, "CUSTOMER_STATUS_MISMATCH")
     salesforce = {"Authorization": f"Bearer {credentials('salesforce')['access_token']}"}
-    harvest = {"Authorization": f"Bearer {credentials('harvest')['access_token']}",
-               "Harvest-Account-Id": credentials("harvest")["account_id"], "User-Agent": "tieout tests (qa@example.com)"}
+    harvest = {
+        "Authorization": f"Bearer {credentials('harvest')['access_token']}",
+        "Harvest-Account-Id": credentials("harvest")["account_id"],
+        "User-Agent": "tieout tests (qa@example.com)",
+    }
     writes = [
-        requests.patch(f"{base_url('salesforce')}{SALESFORCE_API}/Account/{orphan['crm_id']}", json={"ParentId": None},
-                       headers=salesforce, timeout=10),
-        requests.patch(f"{base_url('salesforce')}{SALESFORCE_API}/Opportunity/{deal['crm_id']}",
-                       json={"Amount": float(deal["actual_value"])}, headers=salesforce, timeout=10),
-        requests.patch(f"{base_url('harvest')}/v2/clients/{archived['psa_id']}", json={"is_active": True},
-                       headers=harvest, timeout=10),
+        requests.patch(
+            f"{base_url('salesforce')}{SALESFORCE_API}/Account/{orphan['crm_id']}",
+            json={"ParentId": None},
+            headers=salesforce,
+            timeout=10,
+        ),
+        requests.patch(
+            f"{base_url('salesforce')}{SALESFORCE_API}/Opportunity/{deal['crm_id']}",
+            json={"Amount": float(deal["actual_value"])},
+            headers=salesforce,
+            timeout=10,
+        ),
+        requests.patch(
+            f"{base_url('harvest')}/v2/clients/{archived['psa_id']}",
+            json={"is_active": True},
+            headers=harvest,
+            timeout=10,
+        ),
     ]
     assert [w.status_code for w in writes] == [204, 204, 200], [w.text for w in writes]
     return {finding["code"]: finding["crm_id"] for finding in (orphan, deal, archived)}
@@ -64,7 +79,9 @@ def two_nights(reconciled_small_firm, tmp_path_factory) -> tuple[pd.DataFrame, p
         finally:
             stop_sandbox(sandbox)
     assert result.success
-    nights = [ReconciledFirm(warehouse, sandbox, reconciled_small_firm.manifest, result, night) for night in (FIRST, SECOND)]
+    nights = [
+        ReconciledFirm(warehouse, sandbox, reconciled_small_firm.manifest, result, night) for night in (FIRST, SECOND)
+    ]
     first, second = (pd.concat([n.findings("open"), n.findings("resolved")]) for n in nights)
     return first, second, fixed, warehouse
 
@@ -92,7 +109,9 @@ def test_fixed_findings_are_resolved_the_next_night(two_nights):
     second = ours(second)
     resolved = second[second["status"] == "resolved"]
     assert sorted(zip(resolved["code"], resolved["crm_id"])) == sorted(fixed.items())
-    assert (resolved["first_seen"] == pd.Timestamp(FIRST)).all() and (resolved["last_seen"] == pd.Timestamp(FIRST)).all()
+    assert (resolved["first_seen"] == pd.Timestamp(FIRST)).all() and (
+        resolved["last_seen"] == pd.Timestamp(FIRST)
+    ).all()
 
 
 def test_unfixed_findings_keep_their_ids_and_age(two_nights):
@@ -118,14 +137,17 @@ def test_checks_guard_owners_and_overnight_growth(two_nights, tmp_path):
     copy = tmp_path / "warehouse.duckdb"
     copy_warehouse(warehouse, copy)
     settings = reconciliation_settings()
-    unowned = replace(settings, owner_queues={k: v for k, v in settings.owner_queues.items()
-                                              if k != "CUSTOMER_DUPLICATE"})
+    unowned = replace(
+        settings, owner_queues={k: v for k, v in settings.owner_queues.items() if k != "CUSTOMER_DUPLICATE"}
+    )
     with duckdb.connect(str(copy)) as connection:
-        before = connection.execute("SELECT list_sort(list(finding_id)) FROM recon.findings WHERE snapshot_date = ?",
-                                    [SECOND]).fetchone()
+        before = connection.execute(
+            "SELECT list_sort(list(finding_id)) FROM recon.findings WHERE snapshot_date = ?", [SECOND]
+        ).fetchone()
         build_findings(connection, SECOND, unowned)
-        after = connection.execute("SELECT list_sort(list(finding_id)) FROM recon.findings WHERE snapshot_date = ?",
-                                   [SECOND]).fetchone()
+        after = connection.execute(
+            "SELECT list_sort(list(finding_id)) FROM recon.findings WHERE snapshot_date = ?", [SECOND]
+        ).fetchone()
         owners = owners_result(connection, SECOND)
         growth = growth_result(connection, SECOND, settings)
         tight = growth_result(connection, SECOND, replace(settings, max_overnight_growth_factor=0.5))

@@ -5,18 +5,34 @@ import pytest
 
 from sandbox.firm.score import findings_vs_manifest, pair_key
 
-CUSTOMER_CODES = ("CUSTOMER_MISSING_IN_ERP", "CUSTOMER_MISSING_IN_PSA", "CUSTOMER_MISSING_IN_CRM",
-                  "CUSTOMER_NAME_MISMATCH", "CUSTOMER_PARENT_MISMATCH", "HIERARCHY_CYCLE", "HIERARCHY_ORPHAN",
-                  "CUSTOMER_CURRENCY_MISMATCH", "CUSTOMER_STATUS_MISMATCH", "LEGAL_ENTITY_MISMATCH")
+CUSTOMER_CODES = (
+    "CUSTOMER_MISSING_IN_ERP",
+    "CUSTOMER_MISSING_IN_PSA",
+    "CUSTOMER_MISSING_IN_CRM",
+    "CUSTOMER_NAME_MISMATCH",
+    "CUSTOMER_PARENT_MISMATCH",
+    "HIERARCHY_CYCLE",
+    "HIERARCHY_ORPHAN",
+    "CUSTOMER_CURRENCY_MISMATCH",
+    "CUSTOMER_STATUS_MISMATCH",
+    "LEGAL_ENTITY_MISMATCH",
+)
 MATCHED_CODES = ("CUSTOMER_UNLINKED_MATCH", "CUSTOMER_DUPLICATE")
-ENGAGEMENT_CODES = ("OPPORTUNITY_WITHOUT_PROJECT", "PROJECT_WITHOUT_OPPORTUNITY", "PROJECT_VALUE_MISMATCH",
-                    "BILLING_MODEL_MISMATCH", "PROJECT_CUSTOMER_MISMATCH")
+ENGAGEMENT_CODES = (
+    "OPPORTUNITY_WITHOUT_PROJECT",
+    "PROJECT_WITHOUT_OPPORTUNITY",
+    "PROJECT_VALUE_MISMATCH",
+    "BILLING_MODEL_MISMATCH",
+    "PROJECT_CUSTOMER_MISMATCH",
+)
 
 
 def test_the_night_succeeds_with_every_check_passing(reconciled_small_firm):
     result = reconciled_small_firm.result
     assert result.success
-    failed = [(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed]
+    failed = [
+        (e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed
+    ]
     assert [f for f in failed if f[0].startswith("recon/findings")] == []
 
 
@@ -43,23 +59,30 @@ def test_matched_findings_name_the_record_to_keep(reconciled_small_firm):
     findings = reconciled_small_firm.findings().set_index("subject_key")
     for planted in (f for f in reconciled_small_firm.manifest["findings"] if f["code"] == "CUSTOMER_DUPLICATE"):
         finding = findings.loc[pair_key(planted["pair"])]
-        assert (finding.crm_id, finding.psa_id, finding.erp_id) == (planted["crm_id"], planted["psa_id"],
-                                                                    planted["erp_id"])
+        assert (finding.crm_id, finding.psa_id, finding.erp_id) == (
+            planted["crm_id"],
+            planted["psa_id"],
+            planted["erp_id"],
+        )
         assert (finding.expected_value, finding.actual_value) == (planted["expected_value"], planted["actual_value"])
 
 
 def test_edge_cases_are_not_findings(reconciled_small_firm):
     """An opportunity won inside the grace period is not yet missing its project."""
-    within_grace = [e["crm_id"] for e in reconciled_small_firm.manifest["edge_cases"]
-                    if e["kind"] == "opportunity_within_grace_period"]
+    within_grace = [
+        e["crm_id"]
+        for e in reconciled_small_firm.manifest["edge_cases"]
+        if e["kind"] == "opportunity_within_grace_period"
+    ]
     assert within_grace
     assert not reconciled_small_firm.findings()["crm_id"].isin(within_grace).any()
 
 
 def test_a_groups_subsidiaries_sharing_its_domain_are_not_one_company(reconciled_small_firm):
     """Subsidiaries keep their group's web domain but have their own tax ids: never matched together."""
-    subsidiaries = {f"crm:{e['crm_id']}" for e in reconciled_small_firm.manifest["edge_cases"]
-                    if e["kind"] == "group_shared_domain"}
+    subsidiaries = {
+        f"crm:{e['crm_id']}" for e in reconciled_small_firm.manifest["edge_cases"] if e["kind"] == "group_shared_domain"
+    }
     findings = reconciled_small_firm.findings()
     matched = findings[findings["code"].isin(MATCHED_CODES)]
     assert len(subsidiaries) > 2

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from benchmarks.stages import night as stages
-from tests.conftest import AS_OF
 from sandbox.firm.score import findings_vs_manifest, precision_recall
+from tests.conftest import AS_OF
 from tests.reconciliation.test_customers_and_engagements import CUSTOMER_CODES, ENGAGEMENT_CODES, MATCHED_CODES
 
 
@@ -24,8 +24,9 @@ def demo_night(tmp_path_factory):
     with duckdb.connect(str(warehouse)) as connection:
         for stage in stages(firm / "state.db").values():
             stage(connection, AS_OF)
-        findings = connection.execute("SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'",
-                                      [AS_OF]).df()
+        findings = connection.execute(
+            "SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'", [AS_OF]
+        ).df()
     return findings, json.loads((firm / "manifest.json").read_text())
 
 

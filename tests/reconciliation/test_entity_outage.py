@@ -59,10 +59,14 @@ def test_the_night_succeeds_and_warns_that_the_entity_is_not_reconciled(outage_n
 def test_the_entity_snapshot_is_carried_from_the_night_before(outage_night):
     _, warehouse, down, up = outage_night
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        unavailable = db.execute("SELECT object, entity, data_as_of FROM raw.unavailable_entities "
-                                 "WHERE snapshot_date = ? ORDER BY object", [SECOND]).fetchall()
-        nights = db.execute("SELECT snapshot_date, entity, list_sort(list(record_id)) FROM raw.quickbooks__invoice "
-                            "GROUP BY ALL ORDER BY ALL").fetchall()
+        unavailable = db.execute(
+            "SELECT object, entity, data_as_of FROM raw.unavailable_entities WHERE snapshot_date = ? ORDER BY object",
+            [SECOND],
+        ).fetchall()
+        nights = db.execute(
+            "SELECT snapshot_date, entity, list_sort(list(record_id)) FROM raw.quickbooks__invoice "
+            "GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
     assert unavailable == [(name, down, FIRST) for name in sorted(QuickBooksResource.objects)]
     invoices = {(night, entity): ids for night, entity, ids in nights}
     assert invoices[(SECOND, down)] == invoices[(FIRST, down)]
@@ -77,7 +81,9 @@ def test_the_entity_findings_stay_as_last_seen_and_the_others_move_on(outage_nig
     assert len(first_down) > 0
     assert sorted(second_down.index) == sorted(first_down.index)
     assert (second_down["status"] == "open").all() and (second_down["last_seen"] == pd.Timestamp(FIRST)).all()
-    assert second_down[["first_seen", "age_days", "severity"]].equals(first_down[["first_seen", "age_days", "severity"]])
+    assert second_down[["first_seen", "age_days", "severity"]].equals(
+        first_down[["first_seen", "age_days", "severity"]]
+    )
     second_up = second[(second["legal_entity"] == up) & (second["status"] == "open")]
     assert len(second_up) > 0 and (second_up["last_seen"] == pd.Timestamp(SECOND)).all()
 
@@ -85,8 +91,12 @@ def test_the_entity_findings_stay_as_last_seen_and_the_others_move_on(outage_nig
 def test_the_tieout_and_the_report_leave_the_entity_out_and_say_so(outage_night):
     _, warehouse, down, up = outage_night
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        entities = {night: set(cells.split(",")) for night, cells in db.execute(
-            "SELECT snapshot_date, string_agg(DISTINCT legal_entity, ',') FROM recon.tieout GROUP BY 1").fetchall()}
+        entities = {
+            night: set(cells.split(","))
+            for night, cells in db.execute(
+                "SELECT snapshot_date, string_agg(DISTINCT legal_entity, ',') FROM recon.tieout GROUP BY 1"
+            ).fetchall()
+        }
         lines = dict(headline(load_night(db, SECOND)))
     assert down in entities[FIRST] and up in entities[FIRST]
     assert down not in entities[SECOND] and up in entities[SECOND]
@@ -97,9 +107,23 @@ def test_the_tieout_and_the_report_leave_the_entity_out_and_say_so(outage_night)
 def test_the_next_night_sweeps_the_entity_in_full(outage_night):
     _, warehouse, *_ = outage_night
     with duckdb.connect(str(warehouse)) as db:
-        after_outage = plan_load(db, "quickbooks", "Invoice", SECOND + timedelta(days=1), requested_mode="auto",
-                                 full_sweep_every_days=7, overlap=timedelta(minutes=2))
-        harvest = plan_load(db, "harvest", "invoices", SECOND + timedelta(days=1), requested_mode="auto",
-                            full_sweep_every_days=7, overlap=timedelta(minutes=2))
+        after_outage = plan_load(
+            db,
+            "quickbooks",
+            "Invoice",
+            SECOND + timedelta(days=1),
+            requested_mode="auto",
+            full_sweep_every_days=7,
+            overlap=timedelta(minutes=2),
+        )
+        harvest = plan_load(
+            db,
+            "harvest",
+            "invoices",
+            SECOND + timedelta(days=1),
+            requested_mode="auto",
+            full_sweep_every_days=7,
+            overlap=timedelta(minutes=2),
+        )
     assert (after_outage.mode, after_outage.previous_snapshot_date) == ("full", SECOND)
     assert harvest.mode == "incremental"

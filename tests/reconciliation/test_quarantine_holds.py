@@ -4,7 +4,7 @@ resolves nor raises findings: the account's finding stays open as last seen, hel
 age growing; its PSA client, deals and projects raise nothing new; and the report counts the held
 findings."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -24,7 +24,7 @@ ID_COLUMNS = ["crm_id", "psa_id", "erp_id"]
 
 def break_currency(store, account_id: str) -> None:
     """The account as a bad import leaves it, with a currency the API itself would refuse."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
     account = store.get("salesforce", "", "Account", account_id)
     account.update(CurrencyIsoCode="XXX", LastModifiedDate=stamp, SystemModstamp=stamp)
@@ -54,13 +54,17 @@ def findings(db, night: date) -> pd.DataFrame:
 
 def linked_ids(db, account: str) -> set[str]:
     """The account's customer on the first night: its records in every system, its deals and projects."""
-    return {source_id for (source_id,) in db.execute(
-        "WITH customer AS (SELECT global_id FROM canonical.customer WHERE snapshot_date = $first AND system = 'crm' "
-        "                  AND source_id = $account) "
-        "SELECT source_id FROM canonical.customer WHERE snapshot_date = $first AND global_id IN (FROM customer) "
-        "UNION SELECT source_id FROM canonical.engagement WHERE snapshot_date = $first "
-        "                                                 AND customer_global_id IN (FROM customer)",
-        {"first": FIRST, "account": account}).fetchall()}
+    return {
+        source_id
+        for (source_id,) in db.execute(
+            "WITH customer AS (SELECT global_id FROM canonical.customer WHERE snapshot_date = $first AND system = 'crm' "
+            "                  AND source_id = $account) "
+            "SELECT source_id FROM canonical.customer WHERE snapshot_date = $first AND global_id IN (FROM customer) "
+            "UNION SELECT source_id FROM canonical.engagement WHERE snapshot_date = $first "
+            "                                                 AND customer_global_id IN (FROM customer)",
+            {"first": FIRST, "account": account},
+        ).fetchall()
+    }
 
 
 def naming(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
@@ -71,8 +75,10 @@ def naming(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
 def test_the_account_is_quarantined_and_its_finding_stays_as_last_seen(quarantine_night, night):
     account, warehouse = quarantine_night
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        rules = db.execute("SELECT rule FROM quality.quarantine WHERE snapshot_date = ? AND object = 'Account' "
-                           "AND record_id = ?", [night, account]).fetchall()
+        rules = db.execute(
+            "SELECT rule FROM quality.quarantine WHERE snapshot_date = ? AND object = 'Account' AND record_id = ?",
+            [night, account],
+        ).fetchall()
         first, tonight = findings(db, FIRST), findings(db, night)
     assert rules == [("currency_unknown",)]
     (finding_id,) = first[(first["code"] == "CUSTOMER_MISSING_IN_ERP") & (first["crm_id"] == account)].index
@@ -99,6 +105,9 @@ def test_the_report_counts_the_findings_held_by_quarantine(quarantine_night):
     _, warehouse = quarantine_night
     with duckdb.connect(str(warehouse), read_only=True) as db:
         lines = dict(headline(load_night(db, THIRD)))
-        (held,) = db.execute("SELECT count(*) FROM recon.findings WHERE snapshot_date = ? AND status = 'open' "
-                             "AND held_by = 'quarantine'", [THIRD]).fetchone()
+        (held,) = db.execute(
+            "SELECT count(*) FROM recon.findings WHERE snapshot_date = ? AND status = 'open' "
+            "AND held_by = 'quarantine'",
+            [THIRD],
+        ).fetchone()
     assert held >= 1 and lines["Open findings held by quarantine (as last seen)"] == held

@@ -43,10 +43,19 @@ def qbo_reparent(runtime, source_id: str, new_parent: str) -> None:
     record = runtime.store.get("quickbooks", realm, "Customer", customer_id)
     response = requests.post(
         f"{runtime.base_url('quickbooks')}/v3/company/{realm}/customer",
-        json={"Id": customer_id, "SyncToken": record["SyncToken"], "sparse": True, "Job": True,
-              "ParentRef": {"value": new_parent.split(":")[1]}},
-        headers={"Authorization": f"Bearer {runtime.credentials('quickbooks')['access_token']}",
-                 "Accept": "application/json"}, timeout=10)
+        json={
+            "Id": customer_id,
+            "SyncToken": record["SyncToken"],
+            "sparse": True,
+            "Job": True,
+            "ParentRef": {"value": new_parent.split(":")[1]},
+        },
+        headers={
+            "Authorization": f"Bearer {runtime.credentials('quickbooks')['access_token']}",
+            "Accept": "application/json",
+        },
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
 
 
@@ -71,16 +80,28 @@ def test_the_stale_level_is_a_warning_and_depths_follow_the_parent_chain(reparen
     (moved, child, new_parent), warehouse = reparented
     entity, child_id = child.split(":")
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        warned = db.execute("SELECT rule FROM quality.warnings WHERE snapshot_date = ? AND entity = ? "
-                            "AND object = 'Customer' AND record_id = ?", [SECOND, entity, child_id]).fetchall()
-        quarantined = db.execute("SELECT count(*) FROM quality.quarantine WHERE snapshot_date = ? AND entity = ? "
-                                 "AND object = 'Customer' AND record_id = ?", [SECOND, entity, child_id]).fetchone()
-        levels = dict(db.execute("SELECT source_id, erp_level FROM canonical.customer WHERE snapshot_date = ? "
-                                 "AND system = 'erp' AND source_id IN (?, ?, ?)",
-                                 [SECOND, moved, child, new_parent]).fetchall())
-        stored = db.execute("SELECT (payload ->> '$.Level')::INTEGER FROM valid.quickbooks__customer "
-                            "WHERE snapshot_date = ? AND entity = ? AND record_id = ?",
-                            [SECOND, entity, child_id]).fetchone()
+        warned = db.execute(
+            "SELECT rule FROM quality.warnings WHERE snapshot_date = ? AND entity = ? "
+            "AND object = 'Customer' AND record_id = ?",
+            [SECOND, entity, child_id],
+        ).fetchall()
+        quarantined = db.execute(
+            "SELECT count(*) FROM quality.quarantine WHERE snapshot_date = ? AND entity = ? "
+            "AND object = 'Customer' AND record_id = ?",
+            [SECOND, entity, child_id],
+        ).fetchone()
+        levels = dict(
+            db.execute(
+                "SELECT source_id, erp_level FROM canonical.customer WHERE snapshot_date = ? "
+                "AND system = 'erp' AND source_id IN (?, ?, ?)",
+                [SECOND, moved, child, new_parent],
+            ).fetchall()
+        )
+        stored = db.execute(
+            "SELECT (payload ->> '$.Level')::INTEGER FROM valid.quickbooks__customer "
+            "WHERE snapshot_date = ? AND entity = ? AND record_id = ?",
+            [SECOND, entity, child_id],
+        ).fetchone()
     assert warned == [("parent_level_wrong",)] and quarantined == (0,)
     assert stored == (1,)
     assert levels == {new_parent: 0, moved: 1, child: 2}
@@ -93,5 +114,6 @@ def test_the_move_makes_one_parent_mismatch_and_nothing_else_in_the_hierarchy(re
             "SELECT code, erp_id, expected_value, actual_value, status FROM recon.findings AS f "
             f"WHERE snapshot_date = $second AND code IN {HIERARCHY} AND (status = 'resolved' OR finding_id NOT IN "
             "(SELECT finding_id FROM recon.findings WHERE snapshot_date = $first AND status = 'open'))",
-            {"first": FIRST, "second": SECOND}).fetchall()
+            {"first": FIRST, "second": SECOND},
+        ).fetchall()
     assert changed == [("CUSTOMER_PARENT_MISMATCH", moved, None, new_parent, "open")]

@@ -5,11 +5,18 @@ import re
 
 import pytest
 
-from tests.reconciliation.exact import found, planted
 from sandbox.firm.score import findings_vs_manifest
+from tests.reconciliation.exact import found, planted
 
-CODES = ("TIME_ON_INACTIVE_PROJECT", "TIME_BY_UNKNOWN_RESOURCE", "TIME_RATE_MISMATCH", "UNBILLED_TIME_AGED",
-         "UNBILLED_EXPENSE_AGED", "TIME_BILLED_STATUS_MISMATCH", "WIP_VARIANCE")
+CODES = (
+    "TIME_ON_INACTIVE_PROJECT",
+    "TIME_BY_UNKNOWN_RESOURCE",
+    "TIME_RATE_MISMATCH",
+    "UNBILLED_TIME_AGED",
+    "UNBILLED_EXPENSE_AGED",
+    "TIME_BILLED_STATUS_MISMATCH",
+    "WIP_VARIANCE",
+)
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -22,13 +29,19 @@ def test_findings_equal_the_planted_ones(reconciled_small_firm, code: str) -> No
 
 def test_aged_time_and_expenses_carry_their_aging_bucket(reconciled_small_firm) -> None:
     firm = reconciled_small_firm
-    details = dict(firm.query("SELECT psa_id, detail FROM recon.findings WHERE snapshot_date = ? "
-                              "AND code = 'UNBILLED_TIME_AGED'", [firm.snapshot_date]))
+    details = dict(
+        firm.query(
+            "SELECT psa_id, detail FROM recon.findings WHERE snapshot_date = ? AND code = 'UNBILLED_TIME_AGED'",
+            [firm.snapshot_date],
+        )
+    )
     for aged in (f for f in firm.manifest["findings"] if f["code"] == "UNBILLED_TIME_AGED"):
         bucket = re.search(r"bucket (\S+)\)", aged["note"]).group(1)
         assert f"(aging bucket {bucket})" in details[aged["psa_id"]]
-    expenses = firm.query("SELECT detail FROM recon.findings WHERE snapshot_date = ? "
-                          "AND code = 'UNBILLED_EXPENSE_AGED'", [firm.snapshot_date])
+    expenses = firm.query(
+        "SELECT detail FROM recon.findings WHERE snapshot_date = ? AND code = 'UNBILLED_EXPENSE_AGED'",
+        [firm.snapshot_date],
+    )
     assert expenses and all(re.search(r"\(aging bucket (31-60|61-90|90\+)\)\.$", detail) for (detail,) in expenses)
 
 
@@ -36,7 +49,8 @@ def test_wip_is_approved_unbilled_time_at_its_rate_on_both_sides(reconciled_smal
     """Each WIP_VARIANCE is the ERP's Billable TimeActivities less the PSA's approved, uninvoiced
     billable time of the same project."""
     firm = reconciled_small_firm
-    rows = firm.query("""
+    rows = firm.query(
+        """
         SELECT f.psa_id, f.amount_difference,
                coalesce(sum(t.billable_amount) FILTER (WHERE t.system = 'erp' AND t.billable_status = 'Billable'), 0)
              - coalesce(sum(t.billable_amount) FILTER (WHERE t.system = 'psa' AND t.billable AND t.approved
@@ -45,5 +59,7 @@ def test_wip_is_approved_unbilled_time_at_its_rate_on_both_sides(reconciled_smal
         JOIN canonical.time_entry AS t
           ON t.snapshot_date = f.snapshot_date AND t.engagement_global_id = f.project_global_id
         WHERE f.snapshot_date = ? AND f.code = 'WIP_VARIANCE'
-        GROUP BY 1, 2""", [firm.snapshot_date])
+        GROUP BY 1, 2""",
+        [firm.snapshot_date],
+    )
     assert rows and all(difference == recomputed for _, difference, recomputed in rows)

@@ -16,9 +16,11 @@ NIGHT: date = AS_OF
 
 def materialize_report(warehouse: Path, night: date = NIGHT, refresh_corrections: bool = False):
     return dg.materialize(
-        [*report_assets, *report_checks], partition_key=night.isoformat(),
+        [*report_assets, *report_checks],
+        partition_key=night.isoformat(),
         resources={"warehouse": WarehouseResource(database=str(warehouse))},
-        run_config={"ops": {"reports__workbook": {"config": {"refresh_corrections": refresh_corrections}}}})
+        run_config={"ops": {"reports__workbook": {"config": {"refresh_corrections": refresh_corrections}}}},
+    )
 
 
 def materialized(directory: Path):

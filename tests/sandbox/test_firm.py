@@ -32,7 +32,8 @@ def records(small):
     store = SandboxStore(small[0] / "state.db")
     by_key = defaultdict(list)
     for system, tenant, obj, payload in store._db().execute(
-            "SELECT system, tenant, object, payload FROM records ORDER BY system, tenant, object, seq"):
+        "SELECT system, tenant, object, payload FROM records ORDER BY system, tenant, object, seq"
+    ):
         by_key[(system, tenant, obj)].append(json.loads(payload))
     return by_key
 
@@ -49,8 +50,13 @@ def qbo(records, obj):
 
 
 def store_digest(path):
-    rows = SandboxStore(path)._db().execute(
-        "SELECT system, tenant, object, id, seq, updated_at, payload FROM records ORDER BY system, tenant, object, id")
+    rows = (
+        SandboxStore(path)
+        ._db()
+        .execute(
+            "SELECT system, tenant, object, id, seq, updated_at, payload FROM records ORDER BY system, tenant, object, id"
+        )
+    )
     return hashlib.sha256(json.dumps(list(rows)).encode()).hexdigest()
 
 
@@ -81,8 +87,23 @@ def test_every_finding_code_is_planted(small, vendor_contracts):
     for finding in small[1].findings:
         counts[finding["code"]] += 1
     assert {code for code in codes if counts[code] < 1} == set()
-    assert all(set(f) >= {"code", "legal_entity", "crm_id", "psa_id", "erp_id", "document_number", "currency",
-                          "expected_value", "actual_value", "amount_difference", "note"} for f in small[1].findings)
+    assert all(
+        set(f)
+        >= {
+            "code",
+            "legal_entity",
+            "crm_id",
+            "psa_id",
+            "erp_id",
+            "document_number",
+            "currency",
+            "expected_value",
+            "actual_value",
+            "amount_difference",
+            "note",
+        }
+        for f in small[1].findings
+    )
 
 
 def test_small_size_is_quick_and_roughly_sized(small):
@@ -102,11 +123,15 @@ def test_store_meta_describes_the_firm(small):
 
 def test_updated_at_column_equals_payload_timestamp(small):
     store = SandboxStore(small[0] / "state.db")
-    for system, tenant, obj, updated, payload in store._db().execute(
-            "SELECT system, tenant, object, updated_at, payload FROM records"):
+    for system, _tenant, obj, updated, payload in store._db().execute(
+        "SELECT system, tenant, object, updated_at, payload FROM records"
+    ):
         payload = json.loads(payload)
-        own = (payload.get("updated_at") or payload.get("SystemModstamp")
-               or payload.get("MetaData", {}).get("LastUpdatedTime"))
+        own = (
+            payload.get("updated_at")
+            or payload.get("SystemModstamp")
+            or payload.get("MetaData", {}).get("LastUpdatedTime")
+        )
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", updated)
         assert updated[:10] <= "2026-11-20", (system, obj)
         if system == "harvest":
@@ -119,9 +144,21 @@ def test_posted_invoices_tie_out(small, records):
     for inv in qbo(records, "Invoice"):
         if reference := re.search(r"harvest_invoice:(\d+)", inv.get("PrivateNote", "")):
             by_note[reference.group(1)].append(inv)
-    touched = set().union(*(planted(manifest, c) for c in (
-        "INVOICE_MISSING_IN_ERP", "INVOICE_AMOUNT_MISMATCH", "INVOICE_CURRENCY_MISMATCH", "INVOICE_DATE_MISMATCH",
-        "INVOICE_DUPLICATE", "INVOICE_STATUS_MISMATCH", "PAYMENT_NOT_REFLECTED", "CREDIT_MEMO_NOT_REFLECTED")))
+    touched = set().union(
+        *(
+            planted(manifest, c)
+            for c in (
+                "INVOICE_MISSING_IN_ERP",
+                "INVOICE_AMOUNT_MISMATCH",
+                "INVOICE_CURRENCY_MISMATCH",
+                "INVOICE_DATE_MISMATCH",
+                "INVOICE_DUPLICATE",
+                "INVOICE_STATUS_MISMATCH",
+                "PAYMENT_NOT_REFLECTED",
+                "CREDIT_MEMO_NOT_REFLECTED",
+            )
+        )
+    )
     invoices = records[("harvest", "", "invoices")]
     assert {str(i["id"]) for i in invoices if not by_note[str(i["id"])]} == planted(manifest, "INVOICE_MISSING_IN_ERP")
     for inv in invoices:
@@ -135,8 +172,15 @@ def test_posted_invoices_tie_out(small, records):
         assert round(sum(p["Balance"] for p in postings), 2) == inv["due_amount"]
         assert (inv["state"] == "open") == (inv["due_amount"] > 0)
         for p in postings:
-            assert round(qbo_lines(p, "SalesItemLineDetail") - qbo_lines(p, "DiscountLineDetail")
-                         + p["TxnTaxDetail"]["TotalTax"], 2) == p["TotalAmt"]
+            assert (
+                round(
+                    qbo_lines(p, "SalesItemLineDetail")
+                    - qbo_lines(p, "DiscountLineDetail")
+                    + p["TxnTaxDetail"]["TotalTax"],
+                    2,
+                )
+                == p["TotalAmt"]
+            )
 
 
 def qbo_lines(invoice, detail_type):
@@ -156,8 +200,13 @@ def test_uk_and_de_invoices_charge_vat_after_any_discount(records):
         assert Decimal(str(inv["amount"])) == net + Decimal(str(inv["tax_amount"]))
     assert {inv["currency"] for inv in invoices if inv["discount"]} == set(rate)
     country = {tenant: rows[0]["Country"] for (system, tenant, obj), rows in records.items() if obj == "CompanyInfo"}
-    assert {country[tenant] for (system, tenant, obj), rows in records.items() if obj == "Invoice"
-            for p in rows if p["TxnTaxDetail"]["TotalTax"]} == {"GB", "DE"}
+    assert {
+        country[tenant]
+        for (system, tenant, obj), rows in records.items()
+        if obj == "Invoice"
+        for p in rows
+        if p["TxnTaxDetail"]["TotalTax"]
+    } == {"GB", "DE"}
 
 
 def test_cash_in_quickbooks_is_reflected_in_harvest(small, records):
@@ -181,8 +230,11 @@ def test_cash_in_quickbooks_is_reflected_in_harvest(small, records):
 
 def test_approved_billable_time_is_invoiced_and_copied(small, records):
     manifest = small[1]
-    copies = {ta["Description"].split(":")[1]: ta for ta in qbo(records, "TimeActivity")
-              if ta["Description"].startswith("harvest_time_entry:")}
+    copies = {
+        ta["Description"].split(":")[1]: ta
+        for ta in qbo(records, "TimeActivity")
+        if ta["Description"].startswith("harvest_time_entry:")
+    }
     aged, status = planted(manifest, "UNBILLED_TIME_AGED"), planted(manifest, "TIME_BILLED_STATUS_MISMATCH")
     for entry in records[("harvest", "", "time_entries")]:
         key = str(entry["id"])
@@ -201,12 +253,17 @@ def test_approved_billable_time_is_invoiced_and_copied(small, records):
 def test_rates_follow_the_rate_card(small, records):
     manifest = small[1]
     projects = {p["id"]: p for p in records[("harvest", "", "projects")]}
-    card = {(a["project"]["id"], a["user"]["id"]): a["hourly_rate"] for a in records[("harvest", "", "user_assignments")]}
+    card = {
+        (a["project"]["id"], a["user"]["id"]): a["hourly_rate"] for a in records[("harvest", "", "user_assignments")]
+    }
     for entry in records[("harvest", "", "time_entries")]:
         if entry["billable"] and str(entry["id"]) not in planted(manifest, "TIME_RATE_MISMATCH"):
             project = projects[entry["project"]["id"]]
-            rate = project["hourly_rate"] if project["bill_by"] == "Project" else card[
-                (project["id"], entry["user"]["id"])]
+            rate = (
+                project["hourly_rate"]
+                if project["bill_by"] == "Project"
+                else card[(project["id"], entry["user"]["id"])]
+            )
             assert entry["billable_rate"] == rate
 
 
@@ -227,7 +284,7 @@ def test_customer_links_and_hierarchy(small, records):
         assert (parent and parent["ERP_Customer_Id__c"].split(":")[1]) == (erp.get("ParentRef") or {}).get("value")
         if account["PSA_Client_Id__c"]:
             assert clients[account["PSA_Client_Id__c"]]["currency"] == account["CurrencyIsoCode"]
-    for (tenant, _), c in customers.items():
+    for (_tenant, _), c in customers.items():
         if c.get("ParentRef") and not c["IsProject"]:
             assert c["Level"] >= 1
         if c["IsProject"]:
@@ -249,8 +306,13 @@ def test_wip_variance_is_exactly_the_projects_whose_wip_differs(small, records):
     for e in records[("harvest", "", "time_entries")]:
         if e["billable"] and e["is_closed"] and not e["is_billed"]:
             psa[str(e["project"]["id"])] += Decimal(str(e["hours"])) * Decimal(str(e["billable_rate"]))
-    project_of = {(t, c["Id"]): c["Notes"].split(":")[1] for (_, t, o), rows in records.items() if o == "Customer"
-                  for c in rows if c["IsProject"]}
+    project_of = {
+        (t, c["Id"]): c["Notes"].split(":")[1]
+        for (_, t, o), rows in records.items()
+        if o == "Customer"
+        for c in rows
+        if c["IsProject"]
+    }
     for (_, tenant, obj), rows in records.items():
         for ta in rows if obj == "TimeActivity" else []:
             if ta["BillableStatus"] == "Billable":
@@ -263,8 +325,16 @@ def test_wip_variance_is_exactly_the_projects_whose_wip_differs(small, records):
 def test_malformed_records_are_listed_with_their_rule(small, records):
     manifest = small[1]
     rules = {m["rule"] for m in manifest.malformed}
-    assert {"id_missing", "id_duplicate", "hours_out_of_range", "date_in_future", "currency_unknown",
-            "reference_unresolved", "invoice_lines_do_not_sum", "status_not_in_enum"} <= rules
+    assert {
+        "id_missing",
+        "id_duplicate",
+        "hours_out_of_range",
+        "date_in_future",
+        "currency_unknown",
+        "reference_unresolved",
+        "invoice_lines_do_not_sum",
+        "status_not_in_enum",
+    } <= rules
     assert {m["rule"] for m in manifest.warnings} == {"money_precision", "parent_level_wrong"}
     entries = records[("harvest", "", "time_entries")]
     bad_hours = {m["record_id"] for m in manifest.malformed if m["rule"] == "hours_out_of_range"}
@@ -288,8 +358,11 @@ def test_clean_customers_agree_across_systems(small, records):
             entity, qbo_id = account["ERP_Customer_Id__c"].split(":")
             erp = customers[(realms[entity], qbo_id)]
             assert normalized(erp["DisplayName"]) == normalized(account["Name"])
-            projects = [c for (t, _), c in customers.items() if t == realms[entity] and c["IsProject"]
-                        and c["ParentRef"]["value"] == qbo_id]
+            projects = [
+                c
+                for (t, _), c in customers.items()
+                if t == realms[entity] and c["IsProject"] and c["ParentRef"]["value"] == qbo_id
+            ]
             assert erp["Active"] or (not projects and erp["Balance"] == 0)  # an idle holding may be archived
             assert account["Open_AR__c"] == round(erp["Balance"] + sum(p["Balance"] for p in projects), 2)
 
@@ -313,14 +386,20 @@ def test_clean_engagements_match_their_opportunities(small, records):
 
 def test_no_time_after_an_archived_projects_end_unless_planted(small, records):
     ended = {p["id"]: p["ends_on"] for p in records[("harvest", "", "projects")] if not p["is_active"]}
-    late = {str(e["id"]) for e in records[("harvest", "", "time_entries")]
-            if e["project"]["id"] in ended and e["spent_date"] > ended[e["project"]["id"]]}
+    late = {
+        str(e["id"])
+        for e in records[("harvest", "", "time_entries")]
+        if e["project"]["id"] in ended and e["spent_date"] > ended[e["project"]["id"]]
+    }
     assert late == planted(small[1], "TIME_ON_INACTIVE_PROJECT")
 
 
 def test_billable_expenses_are_rebilled_unless_planted(small, records):
-    stale = {str(x["id"]) for x in records[("harvest", "", "expenses")] if x["billable"] and not x["is_billed"]
-             and date.fromisoformat(x["spent_date"]) < AS_OF - timedelta(days=30)}
+    stale = {
+        str(x["id"])
+        for x in records[("harvest", "", "expenses")]
+        if x["billable"] and not x["is_billed"] and date.fromisoformat(x["spent_date"]) < AS_OF - timedelta(days=30)
+    }
     assert stale == planted(small[1], "UNBILLED_EXPENSE_AGED")
 
 
@@ -334,28 +413,49 @@ def test_people_with_time_are_employees(small, records):
 
 def test_only_planted_pairs_look_alike(small, records):
     from difflib import SequenceMatcher
+
     names = [(f"salesforce:{a['Id']}", a["Name"]) for a in records[("salesforce", "", "Account")]]
     names += [(f"harvest:{c['id']}", c["name"]) for c in records[("harvest", "", "clients")]]
-    names += [(f"quickbooks:{next(e['code'] for e in small[1].legal_entities if e['realm_id'] == t)}:{c['Id']}",
-               c["DisplayName"]) for (_, t, o), rows in records.items() if o == "Customer" for c in rows
-              if not c["IsProject"]]
-    pairs = [set(f["pair"]) for f in small[1].findings if f["code"] in ("CUSTOMER_DUPLICATE", "CUSTOMER_UNLINKED_MATCH")]
+    names += [
+        (
+            f"quickbooks:{next(e['code'] for e in small[1].legal_entities if e['realm_id'] == t)}:{c['Id']}",
+            c["DisplayName"],
+        )
+        for (_, t, o), rows in records.items()
+        if o == "Customer"
+        for c in rows
+        if not c["IsProject"]
+    ]
+    pairs = [
+        set(f["pair"]) for f in small[1].findings if f["code"] in ("CUSTOMER_DUPLICATE", "CUSTOMER_UNLINKED_MATCH")
+    ]
     for i, (a, name_a) in enumerate(names):
-        for b, name_b in names[i + 1:]:
-            if a.split(":")[0] == b.split(":")[0] and SequenceMatcher(
-                    None, normalized(name_a), normalized(name_b)).ratio() >= 0.85:
+        for b, name_b in names[i + 1 :]:
+            if (
+                a.split(":")[0] == b.split(":")[0]
+                and SequenceMatcher(None, normalized(name_a), normalized(name_b)).ratio() >= 0.85
+            ):
                 assert {a, b} in pairs, (name_a, name_b)
 
 
-HARVEST_SCHEMAS = {"clients": "Client", "projects": "Project", "users": "User", "tasks": "Task",
-                   "user_assignments": "UserAssignment", "task_assignments": "TaskAssignment",
-                   "time_entries": "TimeEntry", "expenses": "Expense", "invoices": "Invoice",
-                   "invoice_payments": "InvoicePayment"}
+HARVEST_SCHEMAS = {
+    "clients": "Client",
+    "projects": "Project",
+    "users": "User",
+    "tasks": "Task",
+    "user_assignments": "UserAssignment",
+    "task_assignments": "TaskAssignment",
+    "time_entries": "TimeEntry",
+    "expenses": "Expense",
+    "invoices": "Invoice",
+    "invoice_payments": "InvoicePayment",
+}
 
 
 def test_harvest_records_match_the_published_schemas(small, records, vendor_contracts):
     import yaml
     from openapi_schema_validator import OAS30Validator
+
     spec = yaml.load((vendor_contracts / "harvest" / "harvest-openapi.yaml").read_text(), Loader=yaml.CSafeLoader)
     bad = {m["record_id"] for m in small[1].malformed if m["system"] == "harvest"}
     for obj, schema_name in HARVEST_SCHEMAS.items():

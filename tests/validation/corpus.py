@@ -43,12 +43,14 @@ def setter(path: str, value) -> Break:
         for key in parents:
             payload = payload[key]
         payload[last] = value
+
     return apply
 
 
 def renamer(old: str, new: str) -> Break:
     def apply(payload: dict) -> None:
         payload[new] = payload.pop(old)
+
     return apply
 
 
@@ -63,8 +65,9 @@ class Corpus:
         self._serial = 0
 
     # -- planting --------------------------------------------------------------------------
-    def clone(self, kind: str, system: str, object_name: str, rule: str, field: str, *breaks: Break,
-              record_id=None) -> dict:
+    def clone(
+        self, kind: str, system: str, object_name: str, rule: str, field: str, *breaks: Break, record_id=None
+    ) -> dict:
         """A new record of `object_name` like its first good one, broken by `breaks`, stored and listed."""
         tenant = self.realm if system == "quickbooks" else ""
         payload = copy.deepcopy(self.store.list(system, tenant, object_name, limit=1)[0])
@@ -74,8 +77,17 @@ class Corpus:
         sent_id = payload.get("Id", payload.get("id")) if record_id is None else record_id
         stamp = self.store.meta("as_of") + "T12:00:00Z"
         self.store.put(system, tenant, object_name, store_id, payload, stamp)
-        self.planted.append(Planted(kind, system, self.entity if system == "quickbooks" else "", object_name,
-                                    None if sent_id is None else str(sent_id), rule, field))
+        self.planted.append(
+            Planted(
+                kind,
+                system,
+                self.entity if system == "quickbooks" else "",
+                object_name,
+                None if sent_id is None else str(sent_id),
+                rule,
+                field,
+            )
+        )
         return payload
 
     def _new_id(self, system: str, tenant: str, object_name: str, payload: dict) -> str:
@@ -99,49 +111,147 @@ class Corpus:
             ("30-hour entry", harvest, "time_entries", "hours_out_of_range", "hours", setter("hours", 30.0)),
             ("null hours", harvest, "time_entries", "value_missing", "hours", setter("hours", None)),
             ("future date", harvest, "time_entries", "date_in_future", "spent_date", setter("spent_date", future)),
-            ("impossible date", harvest, "time_entries", "date_unparseable", "spent_date",
-             setter("spent_date", "2026-02-30")),
-            ("date before the window", harvest, "time_entries", "date_out_of_window", "spent_date",
-             setter("spent_date", "1899-12-31")),
-            ("project that does not exist", harvest, "time_entries", "reference_unresolved", "project.id",
-             setter("project.id", 1)),
+            (
+                "impossible date",
+                harvest,
+                "time_entries",
+                "date_unparseable",
+                "spent_date",
+                setter("spent_date", "2026-02-30"),
+            ),
+            (
+                "date before the window",
+                harvest,
+                "time_entries",
+                "date_out_of_window",
+                "spent_date",
+                setter("spent_date", "1899-12-31"),
+            ),
+            (
+                "project that does not exist",
+                harvest,
+                "time_entries",
+                "reference_unresolved",
+                "project.id",
+                setter("project.id", 1),
+            ),
             ("boolean as text", harvest, "time_entries", "wrong_type", "billable", setter("billable", "yes")),
-            ("field renamed by the vendor", harvest, "time_entries", "field_missing", "hours",
-             renamer("hours", "hours_logged")),
+            (
+                "field renamed by the vendor",
+                harvest,
+                "time_entries",
+                "field_missing",
+                "hours",
+                renamer("hours", "hours_logged"),
+            ),
             ("unknown currency", harvest, "clients", "currency_unknown", "currency", setter("currency", "XYZ")),
             ("control characters", harvest, "clients", "text_unreadable", "name", setter("name", "Acme\x07\x1b Corp")),
             ("mis-decoded bytes", harvest, "clients", "text_unreadable", "name", setter("name", "Caf\ufffd Royal")),
             ("10,000-character name", harvest, "clients", "text_too_long", "name", setter("name", "N" * 10_000)),
-            ("spreadsheet formula", harvest, "clients", "text_looks_like_formula", "name",
-             setter("name", '=HYPERLINK("http://evil.example","Click")')),
-            ("SQL in a name", harvest, "clients", "text_looks_like_sql", "name",
-             setter("name", "Robert'); DROP TABLE clients;--")),
+            (
+                "spreadsheet formula",
+                harvest,
+                "clients",
+                "text_looks_like_formula",
+                "name",
+                setter("name", '=HYPERLINK("http://evil.example","Click")'),
+            ),
+            (
+                "SQL in a name",
+                harvest,
+                "clients",
+                "text_looks_like_sql",
+                "name",
+                setter("name", "Robert'); DROP TABLE clients;--"),
+            ),
             ("sub-cent money", harvest, "expenses", "money_precision", "total_cost", setter("total_cost", 10.123)),
             ("money as text", harvest, "expenses", "wrong_type", "total_cost", setter("total_cost", "12.00")),
-            ("invoice lines do not sum", harvest, "invoices", "invoice_lines_do_not_sum", "amount",
-             lambda p: p.update(amount=p["amount"] + 100)),
+            (
+                "invoice lines do not sum",
+                harvest,
+                "invoices",
+                "invoice_lines_do_not_sum",
+                "amount",
+                lambda p: p.update(amount=p["amount"] + 100),
+            ),
             ("unknown invoice state", harvest, "invoices", "status_not_in_enum", "state", setter("state", "pending")),
             ("unknown bill_by", harvest, "projects", "status_not_in_enum", "bill_by", setter("bill_by", "Weekly")),
-            ("client that does not exist", harvest, "projects", "reference_unresolved", "client.id",
-             setter("client.id", 1)),
-            ("missing parent customer", qbo, "Customer", "reference_unresolved", "ParentRef.value",
-             setter("ParentRef", {"value": "999999"}), setter("Level", 1)),
-            ("sub-customer one level too deep", qbo, "Customer", "parent_level_wrong", "Level",
-             setter("ParentRef", {"value": "1"}), setter("Level", 5)),
-            ("unknown customer currency", qbo, "Customer", "currency_unknown", "CurrencyRef.value",
-             setter("CurrencyRef", {"value": "ABC"})),
-            ("QuickBooks invoice lines do not sum", qbo, "Invoice", "invoice_lines_do_not_sum", "TotalAmt",
-             lambda p: p.update(TotalAmt=p["TotalAmt"] + 1)),
+            (
+                "client that does not exist",
+                harvest,
+                "projects",
+                "reference_unresolved",
+                "client.id",
+                setter("client.id", 1),
+            ),
+            (
+                "missing parent customer",
+                qbo,
+                "Customer",
+                "reference_unresolved",
+                "ParentRef.value",
+                setter("ParentRef", {"value": "999999"}),
+                setter("Level", 1),
+            ),
+            (
+                "sub-customer one level too deep",
+                qbo,
+                "Customer",
+                "parent_level_wrong",
+                "Level",
+                setter("ParentRef", {"value": "1"}),
+                setter("Level", 5),
+            ),
+            (
+                "unknown customer currency",
+                qbo,
+                "Customer",
+                "currency_unknown",
+                "CurrencyRef.value",
+                setter("CurrencyRef", {"value": "ABC"}),
+            ),
+            (
+                "QuickBooks invoice lines do not sum",
+                qbo,
+                "Invoice",
+                "invoice_lines_do_not_sum",
+                "TotalAmt",
+                lambda p: p.update(TotalAmt=p["TotalAmt"] + 1),
+            ),
             ("invoice dated in the future", qbo, "Invoice", "date_in_future", "TxnDate", setter("TxnDate", future)),
-            ("invoice for a customer that does not exist", qbo, "Invoice", "reference_unresolved",
-             "CustomerRef.value", setter("CustomerRef", {"value": "999999"})),
+            (
+                "invoice for a customer that does not exist",
+                qbo,
+                "Invoice",
+                "reference_unresolved",
+                "CustomerRef.value",
+                setter("CustomerRef", {"value": "999999"}),
+            ),
             ("26-hour time activity", qbo, "TimeActivity", "hours_out_of_range", "Hours", setter("Hours", 26)),
-            ("unknown billable status", qbo, "TimeActivity", "status_not_in_enum", "BillableStatus",
-             setter("BillableStatus", "Pending")),
-            ("unknown opportunity stage", sf, "Opportunity", "status_not_in_enum", "StageName",
-             setter("StageName", "Verbal")),
-            ("opportunity for an account that does not exist", sf, "Opportunity", "reference_unresolved",
-             "AccountId", setter("AccountId", salesforce_id("001", 999_999))),
+            (
+                "unknown billable status",
+                qbo,
+                "TimeActivity",
+                "status_not_in_enum",
+                "BillableStatus",
+                setter("BillableStatus", "Pending"),
+            ),
+            (
+                "unknown opportunity stage",
+                sf,
+                "Opportunity",
+                "status_not_in_enum",
+                "StageName",
+                setter("StageName", "Verbal"),
+            ),
+            (
+                "opportunity for an account that does not exist",
+                sf,
+                "Opportunity",
+                "reference_unresolved",
+                "AccountId",
+                setter("AccountId", salesforce_id("001", 999_999)),
+            ),
             ("amount as text", sf, "Opportunity", "wrong_type", "Amount", setter("Amount", "1,000.00")),
         ]
         for kind, system, object_name, rule, field, *breaks in single:
@@ -159,11 +269,24 @@ class Corpus:
     def parent_cycle(self) -> None:
         """Two sub-customers, each the other's parent."""
         a = self.clone("parent cycle", "quickbooks", "Customer", "parent_cycle", "ParentRef.value", setter("Level", 1))
-        b = self.clone("parent cycle", "quickbooks", "Customer", "parent_cycle", "ParentRef.value",
-                       setter("ParentRef", {"value": a["Id"]}), setter("Level", 1))
+        b = self.clone(
+            "parent cycle",
+            "quickbooks",
+            "Customer",
+            "parent_cycle",
+            "ParentRef.value",
+            setter("ParentRef", {"value": a["Id"]}),
+            setter("Level", 1),
+        )
         a["ParentRef"] = {"value": b["Id"]}
         self.store.put("quickbooks", self.realm, "Customer", a["Id"], a, self.store.meta("as_of") + "T12:00:00Z")
 
     def unnamed_customer(self) -> None:
-        self.clone("required field missing", "quickbooks", "Customer", "field_missing", "DisplayName",
-                   lambda p: p.pop("DisplayName"))
+        self.clone(
+            "required field missing",
+            "quickbooks",
+            "Customer",
+            "field_missing",
+            "DisplayName",
+            lambda p: p.pop("DisplayName"),
+        )

@@ -25,9 +25,13 @@ def run_night(extra_assets=(), snapshot_date: str = SNAPSHOT_DATE, objects=None)
     if objects is not None:
         selection = [AssetKey([layer, system, name.lower()]) for system, name in objects for layer in ("raw", "valid")]
         selection += [a.key for a in extra_assets]
-    return materialize([*extraction_assets, *validation_assets, *validation_checks, *extra_assets],
-                       partition_key=snapshot_date, resources=build_resources(), selection=selection,
-                       raise_on_error=False)
+    return materialize(
+        [*extraction_assets, *validation_assets, *validation_checks, *extra_assets],
+        partition_key=snapshot_date,
+        resources=build_resources(),
+        selection=selection,
+        raise_on_error=False,
+    )
 
 
 def write_quality_config(path: Path, monkeypatch, **settings) -> None:
@@ -41,16 +45,21 @@ def quarantined(warehouse: Path, snapshot_date: str = SNAPSHOT_DATE, table: str 
     """(system, entity, object, record_id, rule, field) of every quarantine row (or, with
     `table="quality.warnings"`, of every record kept with a warning), counted."""
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        rows = db.execute(f"SELECT system, entity, object, record_id, rule, field FROM {table} "
-                          "WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+        rows = db.execute(
+            f"SELECT system, entity, object, record_id, rule, field FROM {table} WHERE snapshot_date = ?",
+            [snapshot_date],
+        ).fetchall()
     return Counter(rows)
 
 
-def record_ids(warehouse: Path, layer: str, system: str, object_name: str,
-               snapshot_date: str = SNAPSHOT_DATE) -> Counter:
+def record_ids(
+    warehouse: Path, layer: str, system: str, object_name: str, snapshot_date: str = SNAPSHOT_DATE
+) -> Counter:
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        rows = db.execute(f"SELECT entity, record_id FROM {layer}.{system}__{object_name.lower()} "
-                          "WHERE snapshot_date = ?", [snapshot_date]).fetchall()
+        rows = db.execute(
+            f"SELECT entity, record_id FROM {layer}.{system}__{object_name.lower()} WHERE snapshot_date = ?",
+            [snapshot_date],
+        ).fetchall()
     return Counter(rows)
 
 

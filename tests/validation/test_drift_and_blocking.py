@@ -40,21 +40,29 @@ def test_a_renamed_field_blocks_downstream_and_a_new_field_is_kept(tieout_env, s
     assert not result.success
     assert client_list.key in materialized(result)
     assert staffing.key not in materialized(result)
-    assert set(quarantined(tieout_env)) == {("harvest", "", "users", str(r["id"]), "field_missing", "email")
-                                            for r in store.list("harvest", "", "users")}
+    assert set(quarantined(tieout_env)) == {
+        ("harvest", "", "users", str(r["id"]), "field_missing", "email") for r in store.list("harvest", "", "users")
+    }
     checks = check_results(result)
     share = checks[("harvest", "users", "quarantine_share")]
     assert not share.passed
-    assert share.description.startswith(f"{users} of {users} harvest users records quarantined (100.0%, threshold 10.0%)")
+    assert share.description.startswith(
+        f"{users} of {users} harvest users records quarantined (100.0%, threshold 10.0%)"
+    )
     assert f"downstream of harvest users do not run on {SNAPSHOT_DATE}" in share.description
     drift = checks[("harvest", "users", "schema_drift")]
     assert not drift.passed and drift.severity.value == "WARN"
-    assert drift.description == (f"required field 'email' missing from {users} records (quarantined); "
-                                 f"new field 'email_address' in {users} records (kept in the payload)")
+    assert drift.description == (
+        f"required field 'email' missing from {users} records (quarantined); "
+        f"new field 'email_address' in {users} records (kept in the payload)"
+    )
     assert checks[("harvest", "clients", "quarantine_share")].passed
-    assert checks[("harvest", "clients", "schema_drift")].description == \
-        f"new field 'billing_contact' in {clients} records (kept in the payload)"
+    assert (
+        checks[("harvest", "clients", "schema_drift")].description
+        == f"new field 'billing_contact' in {clients} records (kept in the payload)"
+    )
     with duckdb.connect(str(tieout_env), read_only=True) as db:
-        kept = db.execute("SELECT count(*) FROM valid.harvest__clients "
-                          "WHERE payload->>'billing_contact' = 'ap@example.com'").fetchone()[0]
+        kept = db.execute(
+            "SELECT count(*) FROM valid.harvest__clients WHERE payload->>'billing_contact' = 'ap@example.com'"
+        ).fetchone()[0]
     assert kept == clients

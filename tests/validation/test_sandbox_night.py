@@ -4,8 +4,15 @@ their rule and field; every object's counts balance; the checks show with their 
 import json
 from collections import Counter
 
-from tests.validation.night import OBJECTS, check_results, quarantined, record_ids, run_night, valid_metadata, \
-    write_quality_config
+from tests.validation.night import (
+    OBJECTS,
+    check_results,
+    quarantined,
+    record_ids,
+    run_night,
+    valid_metadata,
+    write_quality_config,
+)
 
 
 def planted(small_firm, listed: str = "malformed") -> Counter:
@@ -14,13 +21,21 @@ def planted(small_firm, listed: str = "malformed") -> Counter:
     manifest = json.loads((small_firm / "manifest.json").read_text())
     entity_of = {e["realm_id"]: e["code"] for e in manifest["legal_entities"]}
     return Counter(
-        (m["system"], entity_of.get(m["tenant"], ""), m["object"],
-         None if str(m["record_id"]).startswith("store:") else m["record_id"], m["rule"], m["field"])
-        for m in manifest[listed])
+        (
+            m["system"],
+            entity_of.get(m["tenant"], ""),
+            m["object"],
+            None if str(m["record_id"]).startswith("store:") else m["record_id"],
+            m["rule"],
+            m["field"],
+        )
+        for m in manifest[listed]
+    )
 
 
-def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_show(tieout_env, small_firm, tmp_path,
-                                                                                  monkeypatch):
+def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_show(
+    tieout_env, small_firm, tmp_path, monkeypatch
+):
     write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.1)
     result = run_night()
     assert result.success
@@ -30,7 +45,10 @@ def test_exactly_the_planted_malformed_records_are_quarantined_and_the_checks_sh
         metadata = valid_metadata(result, system, object_name)
         assert metadata["extracted"] == metadata["valid"] + metadata["quarantined"] > 0, (system, object_name)
         assert metadata["balance_ok"] is True
-        raw, valid = record_ids(tieout_env, "raw", system, object_name), record_ids(tieout_env, "valid", system, object_name)
+        raw, valid = (
+            record_ids(tieout_env, "raw", system, object_name),
+            record_ids(tieout_env, "valid", system, object_name),
+        )
         assert sum(valid.values()) == metadata["valid"]
         assert not valid - raw
 
