@@ -12,7 +12,8 @@ as sent where the typed value cannot stand for it, for reporting). Per reference
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
@@ -83,7 +84,7 @@ class Reference:
 
     field: str
     object: str
-    fetch: dict[str, str] = field(default_factory=dict)
+    fetch: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)  # column -> (JSON path, SQL type)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class Contract:
     model: type[pa.DataFrameModel]
     known: frozenset[str]  # every top-level key the vendor documents (anything else is schema drift)
     references: tuple[Reference, ...] = ()
-    derived: dict[str, str] = field(default_factory=dict)  # column -> SQL expression over `payload`
+    derived: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> SQL expression over `payload`
     parent: str | None = None  # the path of a parent reference in the same object: `in_cycle` says if its chain loops
 
     @property

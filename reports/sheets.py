@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from reports.night import Night
 from reports.tables import Column, Table, table_from_rows
@@ -140,7 +141,7 @@ def kind_of(values: list) -> str:
 def tieout_table(night: Night) -> Table:
     """The tie-out statement: the table's rows per legal entity, month and currency (month as
     YYYY-MM), then a total per legal entity and currency of every money column."""
-    records = [
+    records: list[dict] = [
         {k: v.strftime("%Y-%m") if k == "month" and isinstance(v, date) else v for k, v in r.items()}
         for r in night.tieout
     ]
@@ -151,7 +152,7 @@ def tieout_table(night: Night) -> Table:
     table = table_from_rows("Tie-out", columns, records)
     summed = [c.name for c in columns if c.kind in ("money", "int")]
     keys = [n for n in ("legal_entity", "currency") if n in names]
-    totals: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[tuple, dict[str, Any]] = defaultdict(lambda: defaultdict(int))
     for record in records:
         for name in summed:
             totals[tuple(record[k] or "" for k in keys)][name] += record[name] or 0

@@ -133,6 +133,7 @@ def summary_sheet(
         top = write_table(sheet, table, top + 1, formats, fit) + 2
     for col, width in fit.items():
         sheet.set_column(col, col, min(width, 40) + 2)
+    assert source_top is not None, "the chart's source table is one of the tables written"
     add_charts(book, sheet, chart_source, source_top, bucket_labels)
     print_setup(sheet)
 

@@ -31,5 +31,5 @@ _lock = threading.Lock()
 def normalized(name: str | None) -> str:
     """`name` as the SQL's `customer_name_key` gives it ('' for none)."""
     with _lock:
-        (key,) = _connection().execute("SELECT customer_name_key(?)", [name]).fetchone()
-    return key or ""
+        row = _connection().execute("SELECT customer_name_key(?)", [name]).fetchone()
+    return (row and row[0]) or ""
