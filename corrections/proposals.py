@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from corrections.outbox import Correction
 from corrections.ownership import Ownership, OwnershipError
-from corrections.sources import Receipt, Sources, erp_ref
+from corrections.sources import Receipt, Sources, erp_entity, erp_ref
 from corrections.writers import as_text
 from corrections.writers.harvest import payment_field, payment_text
 from sql.customer_name import normalized
@@ -90,7 +90,7 @@ def unsafe_text(text: str | None) -> str | None:
 def open_ar_to_crm(finding: dict, sources: Sources) -> list[Correction]:
     account, erp_id = sources.account(finding.get("crm_id")), finding.get("erp_id")
     balance = sources.erp_open_ar(erp_id) if account and erp_id else None
-    if balance is None:
+    if account is None or balance is None:
         return []
     return _change(
         finding,
@@ -123,7 +123,7 @@ def name_to_erp(finding: dict, sources: Sources) -> list[Correction]:
         "name_to_erp",
         "quickbooks",
         "Customer",
-        erp_ref(finding["erp_id"])[0],
+        erp_entity(finding["erp_id"]),
         customer["Id"],
         "DisplayName",
         customer.get("DisplayName"),
@@ -136,7 +136,7 @@ def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     account, customer = sources.account(finding.get("crm_id")), sources.erp("Customer", finding.get("erp_id"))
     if not account or not customer:
         return []
-    entity = erp_ref(finding["erp_id"])[0]
+    entity = erp_entity(finding["erp_id"])
     parent_ref = None
     if account.get("ParentId"):
         parent = sources.account(account["ParentId"])
@@ -218,7 +218,7 @@ def billed_to_erp(finding: dict, sources: Sources) -> list[Correction]:
         "billed_to_erp",
         "quickbooks",
         "TimeActivity",
-        erp_ref(finding["erp_id"])[0],
+        erp_entity(finding["erp_id"]),
         activity["Id"],
         "BillableStatus",
         "Billable",
@@ -240,7 +240,7 @@ def unbilled_to_erp(finding: dict, sources: Sources) -> list[Correction]:
         "unbilled_to_erp",
         "quickbooks",
         "TimeActivity",
-        erp_ref(finding["erp_id"])[0],
+        erp_entity(finding["erp_id"]),
         activity["Id"],
         "BillableStatus",
         "HasBeenBilled",
@@ -251,12 +251,15 @@ def unbilled_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     )
 
 
-def _unreflected(finding: dict, sources: Sources) -> tuple[dict | None, list[Receipt]]:
-    """The Harvest invoice and the ERP receipts its amount due does not reflect yet (never for a
-    void): Harvest lags behind the ERP, so what it misses is taken to be the newest receipts."""
-    invoice = sources.psa("invoices", finding.get("psa_id"))
-    entity = finding.get("legal_entity") or (erp_ref(finding.get("erp_id")) or (None,))[0]
-    postings = sources.erp_postings(entity, invoice) if invoice else []
+def _unreflected(finding: dict, sources: Sources) -> tuple[dict, list[Receipt]]:
+    """The Harvest invoice ({} when there is none) and the ERP receipts its amount due does not reflect
+    yet (never for a void): Harvest lags behind the ERP, so what it misses is taken to be the newest receipts."""
+    invoice = sources.psa("invoices", finding.get("psa_id")) or {}
+    ref = erp_ref(finding.get("erp_id"))
+    entity = finding.get("legal_entity") or (ref[0] if ref else None)
+    if not invoice or not entity:
+        return invoice, []
+    postings = sources.erp_postings(entity, invoice)
     if not postings or any("Voided" in (p.get("PrivateNote") or "") for p in postings):
         return invoice, []
     receipts = sources.erp_receipts(entity, postings)
@@ -274,10 +277,10 @@ def _unreflected(finding: dict, sources: Sources) -> tuple[dict | None, list[Rec
 def cash_to_psa(finding: dict, sources: Sources) -> list[Correction]:
     """One Harvest payment per ERP cash payment Harvest lacks, with the payment's amount and date."""
     invoice, receipts = _unreflected(finding, sources)
-    due = Decimal(str((invoice or {}).get("due_amount") or 0))
+    due = Decimal(str(invoice.get("due_amount") or 0))
     corrections = []
     for receipt in receipts:
-        if receipt.credit_memo_id is None and receipt.amount <= due + CENT:
+        if receipt.credit_memo_id is None and receipt.day and receipt.amount <= due + CENT:
             corrections += _change(
                 finding,
                 "cash_to_psa",

@@ -19,12 +19,20 @@ def erp_ref(erp_id: str | None) -> tuple[str, str] | None:
     return entity, record_id
 
 
+def erp_entity(erp_id: str) -> str:
+    """The legal entity code of an ERP reference that is known to be one (`UK:58` -> "UK")."""
+    ref = erp_ref(erp_id)
+    if ref is None:
+        raise ValueError(f"not an ERP reference: {erp_id!r}")
+    return ref[0]
+
+
 @dataclass(frozen=True)
 class Receipt:
     """An ERP payment applied to a PSA invoice's postings."""
 
     payment_id: str  # `<entity code>:<Payment Id>`
-    day: str  # the payment's TxnDate
+    day: str | None  # the payment's TxnDate
     amount: Decimal
     credit_memo_id: str | None  # `<entity code>:<CreditMemo Id>` when the payment applies a credit memo
 
@@ -78,10 +86,10 @@ class Sources:
 
     def erp_open_ar(self, erp_id: str) -> Decimal | None:
         """The open receivable of the customer and its project sub-customers (not its subsidiaries)."""
-        customer = self.erp("Customer", erp_id)
-        if customer is None:
+        customer, ref = self.erp("Customer", erp_id), erp_ref(erp_id)
+        if customer is None or ref is None:
             return None
-        entity, customer_id = erp_ref(erp_id)
+        entity, customer_id = ref
         children = self.quickbooks.query(
             entity,
             f"select * from Customer where ParentRef = '{customer_id}' and Active in (true, false) maxresults 1000",
@@ -106,7 +114,9 @@ class Sources:
         """What the ERP applied to the postings, one receipt per Payment: cash, or a credit memo when
         the payment applies one (a payment settling an invoice with a credit is not cash)."""
         ids = {p["Id"] for p in postings}
-        customers = sorted({(p.get("CustomerRef") or {}).get("value") for p in postings} - {None})
+        customers = sorted(
+            {str(p["CustomerRef"]["value"]) for p in postings if (p.get("CustomerRef") or {}).get("value")}
+        )
         receipts = []
         for customer in customers:
             for payment in self.quickbooks.query(

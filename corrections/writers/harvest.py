@@ -76,7 +76,7 @@ class HarvestTarget:
     def _send(self, c: Correction, log: SyncLog) -> Outcome:
         if c.field.startswith(PAYMENT):
             erp_payment_id = c.field.removeprefix(PAYMENT)
-            amount, _, paid_date = c.value_after.partition(" paid ")
+            amount, _, paid_date = (c.value_after or "").partition(" paid ")
             method, url = "POST", f"/v2/invoices/{int(c.record_id)}/payments"
             body = {
                 "amount": float(amount),
