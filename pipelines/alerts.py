@@ -7,7 +7,6 @@ import os
 
 import requests
 from dagster import (
-    DagsterEventType,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
@@ -16,7 +15,7 @@ from dagster import (
     run_status_sensor,
 )
 
-from pipelines.failed_checks import blocking_failures
+from pipelines.failed_checks import blocking_failures, check_evaluations, check_name
 from pipelines.jobs import nightly_job
 
 
@@ -50,10 +49,8 @@ def alert_on_run_failure(context: RunFailureSensorContext) -> None:
 )
 def alert_on_failed_checks(context: RunStatusSensorContext) -> None:
     """A run can succeed while a non-blocking check fails; finance still needs to know."""
-    entries = context.instance.all_logs(context.dagster_run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-    evaluations = [entry.dagster_event.event_specific_data for entry in entries]
-    failed = [evaluation for evaluation in evaluations if not evaluation.passed]
+    failed = [e for e in check_evaluations(context.instance, context.dagster_run.run_id) if not e.passed]
     if failed:
-        names = ", ".join(f"{e.asset_key.to_user_string()}:{e.check_name}" for e in failed)
+        names = ", ".join(check_name(e) for e in failed)
         partition = context.dagster_run.tags.get("dagster/partition", "")
         post_alert(f":warning: tieout night {partition}: {len(failed)} check(s) failed: {names}")

@@ -4,15 +4,22 @@ Dagster's own failure says only which check failed."""
 
 from __future__ import annotations
 
-from dagster import DagsterEventType
+from dagster import AssetCheckEvaluation, DagsterEventType, DagsterInstance
 
 
-def blocking_failures(instance, run_id: str) -> list[str]:
-    """One line per blocking check that failed in the run: `asset:check: description`."""
+def check_evaluations(instance: DagsterInstance, run_id: str) -> list[AssetCheckEvaluation]:
+    """Every asset check evaluated in the run, in order."""
     entries = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-    evaluations = [entry.dagster_event.event_specific_data for entry in entries]
+    events = [entry.dagster_event.event_specific_data for entry in entries if entry.dagster_event]
+    return [event for event in events if isinstance(event, AssetCheckEvaluation)]
+
+
+def check_name(evaluation: AssetCheckEvaluation) -> str:
+    return f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+
+
+def blocking_failures(instance: DagsterInstance, run_id: str) -> list[str]:
+    """One line per blocking check that failed in the run: `asset:check: description`."""
     return [
-        f"{e.asset_key.to_user_string()}:{e.check_name}: {e.description}"
-        for e in evaluations
-        if e.blocking and not e.passed
+        f"{check_name(e)}: {e.description}" for e in check_evaluations(instance, run_id) if e.blocking and not e.passed
     ]
