@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
 from portal import files
 from portal.audit import AuditLog
-from portal.config import ALL, PortalConfig
+from portal.config import ALL, PortalConfig, User
 from portal.security import Session, SessionStore, authenticate
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -50,7 +50,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
     def client(request: Request) -> str | None:
         return request.client.host if request.client else None
 
-    def page(session: Session, template: str, status: int = 200, **values) -> HTMLResponse:
+    def page(session: Session, template: str, status: int = 200, **values) -> Response:
         messages, session.flash = session.flash, []
         html = templates.get_template(template).render(
             user=session.user, csrf_token=session.csrf_token, messages=messages, **values
@@ -69,14 +69,14 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         )
         return response
 
-    def signed_in(request: Request) -> tuple[Session | None, Response | None]:
-        """The user's session, or the response sending them to sign in (saying so when it expired)."""
+    def signed_in(request: Request) -> tuple[Session, User] | Response:
+        """The user's session and the user, or the response sending them to sign in (saying so when it expired)."""
         session, expired = sessions.get(request.cookies.get(COOKIE))
         if session and session.user:
-            return session, None
+            return session, session.user
         if expired:
             audit.record(None, "session_expired", client(request), path=request.url.path)
-        return None, RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
+        return RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
 
     def refused(request: Request, session: Session | None, status: int, event: str, message: str, **detail) -> Response:
         audit.record(session.user.name if session and session.user else None, event, client(request), **detail)
@@ -133,33 +133,36 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     @app.post("/logout")
     def logout(request: Request, csrf_token: str = Form("")) -> Response:
-        session, denied = signed_in(request)
-        if denied:
-            return denied
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
         if not session.csrf_ok(csrf_token):
             return forged(request, session, "logout")
         sessions.end(session.token)
-        audit.record(session.user.name, "logout", client(request))
+        audit.record(user.name, "logout", client(request))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
 
     @app.get("/reports")
     def nights(request: Request) -> Response:
-        session, denied = signed_in(request)
-        if denied:
-            return denied
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
         listing = [
-            (night, len(files.visible(files.read_manifest(directory), session.user.role.queues)))
+            (night, len(files.visible(files.read_manifest(directory), user.role.queues)))
             for night, directory in files.nights(config.reports_dir).items()
         ]
         return page(session, "nights.html", nights=listing)
 
     @app.get("/reports/{night}")
     def night_files(request: Request, night: str) -> Response:
-        session, denied = signed_in(request)
-        if denied:
-            return denied
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
         directory = files.nights(config.reports_dir).get(night)
         if directory is None:
             return refused(request, session, 404, "night_not_found", "No report for that night.", night=night[:100])
@@ -167,20 +170,21 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             session,
             "night.html",
             night=night,
-            files=files.visible(files.read_manifest(directory), session.user.role.queues),
+            files=files.visible(files.read_manifest(directory), user.role.queues),
         )
 
     @app.get("/reports/{night}/{name}")
     def download(request: Request, night: str, name: str) -> Response:
-        session, denied = signed_in(request)
-        if denied:
-            return denied
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
         served = files.find(config.reports_dir, night, name)
         if served is None:
             return refused(
                 request, session, 404, "download_not_found", "No such file.", night=night[:100], file=name[:200]
             )
-        if served.entry.queue not in session.user.role.queues:
+        if served.entry.queue not in user.role.queues:
             return refused(
                 request,
                 session,
@@ -192,7 +196,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
                 queue=served.entry.queue,
             )
         audit.record(
-            session.user.name,
+            user.name,
             "download",
             client(request),
             night=night,
@@ -206,17 +210,18 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             headers={"Content-Disposition": files.attachment(served.entry.name)},
         )
 
-    def queues_of(session: Session) -> list[str]:
-        return sorted(session.user.role.queues - {ALL})
+    def queues_of(user: User) -> list[str]:
+        return sorted(user.role.queues - {ALL})
 
     @app.get("/corrections")
     def corrections(request: Request) -> Response:
-        session, denied = signed_in(request)
-        if denied:
-            return denied
-        if not session.user.role.approve:
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
+        if not user.role.approve:
             return refused(request, session, 403, "corrections_refused", "Your role does not decide corrections.")
-        listed = list_corrections(config.warehouse, queues=queues_of(session))
+        listed = list_corrections(config.warehouse, queues=queues_of(user))
         return page(
             session,
             "corrections.html",
@@ -232,12 +237,13 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         reason: str = Form(""),
         csrf_token: str = Form(""),
     ) -> Response:
-        session, denied = signed_in(request)
-        if denied:
-            return denied
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
         if not session.csrf_ok(csrf_token):
             return forged(request, session, "corrections")
-        if not session.user.role.approve or action not in ("approve", "reject"):
+        if not user.role.approve or action not in ("approve", "reject"):
             return refused(
                 request,
                 session,
@@ -247,8 +253,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
                 requested=action[:20],
             )
         waiting = {
-            c["correction_id"]
-            for c in list_corrections(config.warehouse, states=["proposed"], queues=queues_of(session))
+            c["correction_id"] for c in list_corrections(config.warehouse, states=["proposed"], queues=queues_of(user))
         }
         foreign = [c for c in correction_id if c not in waiting]
         if foreign:
@@ -267,13 +272,13 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             session.flash.append("A rejection needs a reason.")
         else:
             changed = (
-                approve_corrections(config.warehouse, correction_id, session.user.name)
+                approve_corrections(config.warehouse, correction_id, user.name)
                 if action == "approve"
-                else reject_corrections(config.warehouse, correction_id, session.user.name, reason)
+                else reject_corrections(config.warehouse, correction_id, user.name, reason)
             )
             ids = [c["correction_id"] for c in changed]
             audit.record(
-                session.user.name,
+                user.name,
                 action,
                 client(request),
                 corrections=ids,
