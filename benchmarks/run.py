@@ -99,9 +99,9 @@ def print_against_manifest(warehouse: Path, manifest: dict) -> None:
         findings = connection.execute(
             "SELECT * FROM recon.findings WHERE snapshot_date = ? AND status = 'open'", [SNAPSHOT]
         ).df()
-        (unexplained,) = connection.execute(
+        ((unexplained,),) = connection.execute(
             "SELECT coalesce(sum(abs(unexplained)), 0) FROM recon.tieout WHERE snapshot_date = ?", [SNAPSHOT]
-        ).fetchone()
+        ).fetchall()
     codes = sorted({f["code"] for f in manifest["findings"]})
     differing = {
         code: r for code, r in findings_vs_manifest(findings, manifest, codes).items() if r["missing"] or r["extra"]

@@ -66,7 +66,9 @@ def follow_pages(
 ) -> Extraction:
     """Fetch every page of a list whose response names its successor (a cursor or link)."""
     extraction = Extraction(mode="incremental" if since else "full", entities=[] if since else [""], stats=client.stats)
-    page, next_page_url, next_params = 1, url, params
+    page = 1
+    next_page_url: str | None = url
+    next_params: dict | None = params
     while next_page_url:
         body = client.request_json("GET", next_page_url, object_name=object_name, page=page, params=next_params)
         if not isinstance(body, dict) or not isinstance(body.get(list_key), list):

@@ -55,7 +55,7 @@ def unexplained_cells(connection, snapshot_date: date, settings: ReconciliationS
     return connection.execute(query, parameters).df()
 
 
-def totals(frame: pd.DataFrame) -> dict[str, float]:
+def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Column sums across the statement's cells, by currency (money of different currencies never adds)."""
     money = ["psa_billed", "erp_invoiced", "difference", "explained_by_findings", "unexplained", "erp_outside_psa"]
     return {
