@@ -7,6 +7,7 @@ several threads and processes may open; each record is stored in the vendor's ow
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -191,7 +192,8 @@ class SandboxStore:
                 (system, tenant, method, path, query, status, body, utc_now_iso()),
             )
 
-    def requests(self, system: str | None = None, *, since_n: int = 0) -> list[LoggedRequest]:
+    # builtins.list: in this class body `list` names the method above, not the type
+    def requests(self, system: str | None = None, *, since_n: int = 0) -> builtins.list[LoggedRequest]:
         sql = "SELECT system, tenant, method, path, query, status, body FROM requests WHERE n > ?"
         params: list = [since_n]
         if system is not None:

@@ -60,6 +60,12 @@ class Rejected(Exception):
         self.response = response
 
 
+def _object(response: Response) -> dict:
+    """The JSON object of a response this emulator made: its faults and saved entities all are one."""
+    assert isinstance(response.body, dict)
+    return response.body
+
+
 class QuickBooksEmulator(Emulator):
     system = SYSTEM
 
@@ -301,18 +307,17 @@ class QuickBooksEmulator(Emulator):
 
     def _batch_item(self, realm: str, item: object) -> dict:
         if not isinstance(item, dict):
-            return {
-                "bId": "",
-                "Fault": self.fault(
-                    400, "Request has invalid or unsupported property", "A BatchItemRequest must be an object", "2010"
-                ).body["Fault"],
-            }
+            fault = self.fault(
+                400, "Request has invalid or unsupported property", "A BatchItemRequest must be an object", "2010"
+            )
+            return {"bId": "", "Fault": _object(fault)["Fault"]}
         bid = str(item.get("bId", ""))
         if "Query" in item:
             try:
                 return {"bId": bid, "QueryResponse": self._run(realm, parse_query(item["Query"]))}
             except QuerySyntaxError as exc:
-                return {"bId": bid, "Fault": self.fault(400, "Error parsing query", str(exc), exc.code).body["Fault"]}
+                fault = self.fault(400, "Error parsing query", str(exc), exc.code)
+                return {"bId": bid, "Fault": _object(fault)["Fault"]}
         entity = next((key for key in item if key in WRITABLE), None)
         operation = item.get("operation")
         if not bid or entity is None or operation not in ("create", "update", "delete"):
@@ -325,8 +330,8 @@ class QuickBooksEmulator(Emulator):
         else:
             response = self._save(realm, entity, item[entity], operation)
         if response.status != 200:
-            return {"bId": bid, "Fault": response.body["Fault"]}
-        return {"bId": bid, entity: response.body[entity]}
+            return {"bId": bid, "Fault": _object(response)["Fault"]}
+        return {"bId": bid, entity: _object(response)[entity]}
 
     def _save(self, realm: str, entity: str, body: object, operation: str) -> Response:
         """Create, update (full or sparse) or delete one entity: QBO's write semantics."""

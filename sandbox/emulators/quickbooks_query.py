@@ -43,6 +43,7 @@ FILTERABLE = {
 }
 TIMESTAMP_FIELDS = {"MetaData.CreateTime", "MetaData.LastUpdatedTime"}
 COMPARISONS = {"=": operator.eq, "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+Scalar = str | float | bool | datetime  # a literal: quoted string (a datetime on a timestamp field), number, boolean
 
 TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^'\\]|\\.)*')|(?P<op><=|>=|!=|=|<|>)|(?P<punct>[(),*])"
@@ -62,7 +63,7 @@ class QuerySyntaxError(ValueError):
 class Condition:
     field: str
     op: str  # one of COMPARISONS or "in"
-    value: object  # str | float | bool | tuple for "in"
+    value: Scalar | tuple[Scalar, ...]  # a tuple for "in"
 
     def matches(self, record: dict) -> bool:
         actual = field_value(record, self.field)
@@ -72,6 +73,7 @@ class Condition:
             actual = parse_timestamp(actual)
         try:
             if self.op == "in":
+                assert isinstance(self.value, tuple)  # _condition gives "in" its parenthesised list
                 return actual in tuple(_like(value, actual) for value in self.value)
             return COMPARISONS[self.op](actual, _like(self.value, actual))
         except (TypeError, ValueError):  # a literal that cannot compare with the stored value matches nothing
@@ -112,9 +114,10 @@ class Query:
         return utc_iso(bound.value), exact
 
     def sort(self, records: list[dict]) -> list[dict]:
-        if self.order_by is None:
+        order_by = self.order_by
+        if order_by is None:
             return records
-        return sorted(records, key=lambda r: _sort_key(field_value(r, self.order_by)), reverse=self.descending)
+        return sorted(records, key=lambda r: _sort_key(field_value(r, order_by)), reverse=self.descending)
 
 
 def field_value(record: dict, path: str):
@@ -159,7 +162,9 @@ class _Tokens:
             match = TOKEN.match(text, position)
             if not match or match.end() == position:
                 raise QuerySyntaxError(f'QueryParserError: Encountered " {text[position : position + 10]!r} "')
-            self.items.append((match.lastgroup, match.group(match.lastgroup)))
+            kind = match.lastgroup
+            assert kind is not None  # past the leading spaces, every alternative of TOKEN is a named group
+            self.items.append((kind, match.group(kind)))
             position = match.end()
         self.index = 0
 

@@ -392,7 +392,7 @@ class SalesforceEmulator(Emulator):
         if problems:
             return problems
         now = _salesforce_now()
-        record = (
+        record: dict = (  # a record as stored: any JSON value per field, like Change.record
             dict(existing)
             if existing
             else {
@@ -424,16 +424,22 @@ class SalesforceEmulator(Emulator):
             return []
         if not _has_type(spec.type, value):
             return [Problem("INVALID_TYPE_ON_FIELD_IN_RECORD", f"{name}: value not of required type: {value}", (name,))]
-        if spec.length is not None and len(value) > spec.length:
-            return [
-                Problem("STRING_TOO_LONG", f"{name}: data value too large: {value} (max length={spec.length})", (name,))
-            ]
-        if spec.reference_to:
-            if not ID_SHAPE.fullmatch(value):
-                return [Problem("MALFORMED_ID", f"{name}: id value of incorrect type: {value}", (name,))]
-            target = self.store.get(SYSTEM, "", spec.reference_to, value)
-            if target is None or target.get("IsDeleted"):
-                return [Problem("INVALID_CROSS_REFERENCE_KEY", f"{name}: invalid cross reference id", (name,))]
+        if spec.length is not None or spec.reference_to:
+            # only text fields (string, picklist, url, textarea, reference) have a length or a target,
+            # and _has_type has just made sure a text field's value is a str
+            assert isinstance(value, str)
+            if spec.length is not None and len(value) > spec.length:
+                return [
+                    Problem(
+                        "STRING_TOO_LONG", f"{name}: data value too large: {value} (max length={spec.length})", (name,)
+                    )
+                ]
+            if spec.reference_to:
+                if not ID_SHAPE.fullmatch(value):
+                    return [Problem("MALFORMED_ID", f"{name}: id value of incorrect type: {value}", (name,))]
+                target = self.store.get(SYSTEM, "", spec.reference_to, value)
+                if target is None or target.get("IsDeleted"):
+                    return [Problem("INVALID_CROSS_REFERENCE_KEY", f"{name}: invalid cross reference id", (name,))]
         currencies = self._currencies()
         if name == "CurrencyIsoCode" and currencies and value not in currencies:
             return [Problem("FIELD_INTEGRITY_EXCEPTION", f"{name}: invalid currency code: {value}", (name,))]
@@ -457,7 +463,9 @@ class SalesforceEmulator(Emulator):
             )
 
     def _new_id(self, sobject: SObject, taken: set[str]) -> str:
-        for n in itertools.count(self.store.count(SYSTEM, "", sobject.name) + 1):
+        n = self.store.count(SYSTEM, "", sobject.name)
+        while True:  # the first free number after the record count
+            n += 1
             candidate = salesforce_id(sobject.key_prefix, n)
             if candidate not in taken and self.store.get(SYSTEM, "", sobject.name, candidate) is None:
                 taken.add(candidate)

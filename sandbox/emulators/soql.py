@@ -46,6 +46,8 @@ LITERAL_KIND = {
     "datetime": "datetime",
 }
 KIND_LABEL = {"string": "string", "boolean": "boolean", "number": "double", "date": "date", "datetime": "dateTime"}
+# A literal's value, or a stored record's (JSON) value, as filters and sorts compare it; None is handled apart.
+Scalar = str | float | bool | datetime
 
 
 class SoqlError(ValueError):
@@ -66,7 +68,7 @@ class Token:
 @dataclass(frozen=True)
 class Literal:
     kind: str  # string | number | boolean | null | date | datetime
-    value: object
+    value: Scalar | None
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,10 @@ def _tokens(text: str) -> list[Token]:
         match = TOKEN.match(text, at)
         if match is None:
             raise SoqlError("MALFORMED_QUERY", f"ERROR at Row:1:Column:{at + 1}\nunexpected token: '{text[at]}'")
-        if match.lastgroup != "space":
-            tokens.append(Token(match.lastgroup, match.group(), at + 1))
+        kind = match.lastgroup
+        assert kind is not None  # every alternative of TOKEN is a named group
+        if kind != "space":
+            tokens.append(Token(kind, match.group(), at + 1))
         at = match.end()
     return tokens
 
@@ -300,7 +304,7 @@ def _check_literals(name: str, field_type: str, condition: Condition) -> None:
             )
 
 
-def _holds(value: object, field_type: str, condition: Condition) -> bool:
+def _holds(value: Scalar | None, field_type: str, condition: Condition) -> bool:
     wanted = [None if v.value is None else _comparable(v.value, field_type) for v in condition.values]
     actual = None if value is None else _comparable(value, field_type)
     if condition.op in ("IN", "NOT IN"):
@@ -313,12 +317,14 @@ def _holds(value: object, field_type: str, condition: Condition) -> bool:
     return RANGE_COMPARISONS[condition.op](actual, target)
 
 
-def _comparable(value: object, field_type: str) -> object:
+def _comparable(value: Scalar, field_type: str) -> Scalar:
     kind = LITERAL_KIND[field_type]
     if kind == "datetime":
         return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if kind == "string":
         return str(value).casefold()
     if kind == "number":
+        # only a datetime literal is a datetime, and _check_literals keeps those to datetime fields
+        assert not isinstance(value, datetime)
         return float(value)
     return value

@@ -28,6 +28,9 @@ class Billing:
         """Post a Harvest invoice to QuickBooks, split in two for a few multi-line invoices."""
         project, rng = invoice.project, self._rng("post", invoice.harvest_id)
         customer = project.customer
+        # invoiced projects are in QuickBooks: plan_invoices skips onboarding customers, the only ones
+        # whose projects a plant (CUSTOMER_MISSING_IN_ERP) keeps out of it
+        assert project.qbo_id is not None
         groups = [invoice.lines]
         if len(invoice.lines) >= 2 and rng.random() < 0.04:
             groups = [invoice.lines[:1], invoice.lines[1:]]
@@ -98,6 +101,7 @@ class Billing:
 
     def direct_invoices(self, customer: Customer) -> None:
         """Monthly managed-support invoices raised straight in QuickBooks, outside Harvest."""
+        assert customer.qbo_id is not None  # called for QuickBooks customers only
         rng = self._rng("direct", customer.qbo_id, customer.entity.code)
         fee = Decimal(rng.randrange(15, 80) * 100)
         for month in months_between(self.as_of - timedelta(days=540), self.as_of):

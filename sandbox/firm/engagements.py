@@ -29,7 +29,7 @@ OPEN_STAGES = ["Prospecting", "Qualification", "Proposal/Price Quote", "Negotiat
 class EngagementFactory:
     def __init__(self, rng: random.Random, ids: Ids, as_of: date, people: list[Person], tasks: list[Task]):
         self.rng, self.ids, self.as_of, self.tasks = rng, ids, as_of, tasks
-        self.staff = {p.entity.code: [] for p in people}
+        self.staff: dict[str, list[Person]] = {p.entity.code: [] for p in people}
         for person in people:
             if not person.is_admin:
                 self.staff[person.entity.code].append(person)
@@ -61,7 +61,7 @@ class EngagementFactory:
         )
         hourly = None
         if bill_by == "Project":
-            hourly = (sum(p.rate for p in members) / len(members)).quantize(Decimal("1"))
+            hourly = (sum((p.rate for p in members), Decimal("0")) / len(members)).quantize(Decimal("1"))
         project = Project(
             self.ids.harvest("projects"),
             customer,

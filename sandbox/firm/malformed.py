@@ -218,6 +218,7 @@ class Malformed:
     def _unbalanced_invoice(self) -> None:
         direct = [c for c in self.firm.customers if c.role == "direct" and c.sf_id and c.qbo_id and not c.plants]
         c: Customer = self.rng.choice(direct)
+        assert c.qbo_id is not None  # chosen among customers in QuickBooks
         day = self.as_of - timedelta(days=self.rng.randint(40, 300))
         post = Posting(
             self.ids.quickbooks(c.entity.code, "Invoice"),
@@ -249,6 +250,7 @@ class Malformed:
     def _level(self, customer_rows: dict[str, dict[str, dict]]) -> None:
         dormant = [c for c in self.firm.customers if c.role == "dormant" and c.qbo_id and not c.plants]
         for c in self.rng.sample(dormant, min(len(dormant), self._n())):
+            assert c.qbo_id is not None  # sampled among customers in QuickBooks
             record = customer_rows[c.entity.realm_id][c.qbo_id]
             record["Level"] += 1
             self.manifest.bad_record(

@@ -84,16 +84,15 @@ class CustomerPlants:
             c.harvest_id = None
             for p in [p for p in self.firm.projects if p.customer is c]:
                 self.firm.projects.remove(p)
-                p.opportunity.project = None
-                self.record(
-                    "CUSTOMER_MISSING_IN_PSA", c, f"{c.name} won {p.opportunity.name} but has no Harvest client"
-                )
+                opp = p.opportunity
+                assert opp is not None  # an onboarding customer's projects are all won engagements
+                opp.project = None
+                self.record("CUSTOMER_MISSING_IN_PSA", c, f"{c.name} won {opp.name} but has no Harvest client")
                 self.manifest.finding(
                     "OPPORTUNITY_WITHOUT_PROJECT",
                     c.entity.code,
-                    crm_id=p.opportunity.sf_id,
-                    note=f"{p.opportunity.name} closed won on {p.opportunity.close_date}; its "
-                    "customer is missing in Harvest",
+                    crm_id=opp.sf_id,
+                    note=f"{opp.name} closed won on {opp.close_date}; its customer is missing in Harvest",
                 )
 
     def missing_in_crm(self) -> None:
@@ -142,17 +141,14 @@ class CustomerPlants:
                 "harvest": (c.harvest_id, twin.harvest_id),
                 "quickbooks": (c.erp_ref, twin.erp_ref),
             }[system]
-            ids = {
-                "salesforce": {"crm_id": c.sf_id},
-                "harvest": {"psa_id": c.harvest_id},
-                "quickbooks": {"erp_id": c.erp_ref},
-            }[system]
             c.plants.add("CUSTOMER_DUPLICATE")
             kept = {"salesforce": c.name, "harvest": c.psa_name, "quickbooks": c.erp_name}[system]
             self.manifest.finding(
                 "CUSTOMER_DUPLICATE",
                 c.entity.code,
-                **ids,
+                crm_id=c.sf_id if system == "salesforce" else None,
+                psa_id=c.harvest_id if system == "harvest" else None,
+                erp_id=c.erp_ref if system == "quickbooks" else None,
                 expected=kept,
                 actual=twin.name,
                 note=f"{system} holds {c.name} twice",
@@ -197,6 +193,7 @@ class CustomerPlants:
         for c in self.picker.pick(
             self.of_role("billing"), where=lambda c: c.parent is not None and c.parent.erp_active
         ):
+            assert c.parent is not None  # picked among customers with a parent
             others = [h for h in self.of_role("holding") if h.entity is c.entity and h is not c.parent and h.erp_active]
             c.erp_parent = self.rng.choice(others) if others else None
             self.record(

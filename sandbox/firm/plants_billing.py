@@ -67,6 +67,7 @@ class InvoicePlants:
     def missing_in_psa(self) -> None:
         projects = [p for p in self.firm.projects if p.qbo_id and p.customer.role == "billing" and p.invoices]
         for k, project in enumerate(self.picker.pick(projects)):
+            assert project.qbo_id is not None  # picked among projects in QuickBooks
             entity = project.customer.entity
             post = Posting(
                 self.billing.ids.quickbooks(entity.code, "Invoice"),

@@ -22,6 +22,7 @@ TIME_PLANTS = {
 
 
 def _history(p: Project, as_of, days: int) -> bool:
+    assert p.last_work_day is not None  # set on every project when it is made
     return (
         p.is_billable
         and p.customer.role == "billing"
@@ -151,10 +152,11 @@ class EngagementPlants:
     def time_plans(self) -> None:
         for code, eligible in TIME_PLANTS.items():
             n = self.picker.how_many()
+            # filtered before picking: a `where` lambda would need a default argument to bind the loop's
+            # `eligible`, and mypy cannot type a lambda with one
             projects = self.picker.pick(
-                self.firm.projects,
+                [p for p in self.firm.projects if eligible(p, self.as_of)],
                 (n + 1) // 2 if code != "WIP_VARIANCE" else n,
-                where=lambda p, eligible=eligible: eligible(p, self.as_of),
             )
             for k, p in enumerate(projects):
                 p.plan[code] = 1 if code == "WIP_VARIANCE" else min(2, n - 2 * k) or 1

@@ -33,15 +33,16 @@ class Balances:
         for post in all_postings(firm):
             self.own[(post.entity.code, post.customer_qbo_id)] += post.balance
         self.firm = firm
-        self.projects = defaultdict(list)
+        self.projects: dict[int, list[str]] = defaultdict(list)  # QuickBooks ids of each customer's projects
         for p in firm.projects:
             if p.qbo_id:
-                self.projects[id(p.customer)].append(p)
+                self.projects[id(p.customer)].append(p.qbo_id)
 
     def with_projects(self, c: Customer) -> Decimal:
         """The customer and its project sub-customers, not its subsidiaries: what Open_AR__c carries."""
+        assert c.qbo_id is not None  # asked of QuickBooks customers only
         return self.own[(c.entity.code, c.qbo_id)] + sum(
-            (self.own[(c.entity.code, p.qbo_id)] for p in self.projects[id(c)]), ZERO
+            (self.own[(c.entity.code, qbo_id)] for qbo_id in self.projects[id(c)]), ZERO
         )
 
     def with_jobs(self, c: Customer, children: dict[int, list[Customer]]) -> Decimal:
@@ -56,7 +57,7 @@ def harvest_master(firm: Firm) -> dict[Key, list[Row]]:
     rows: dict[Key, list[Row]] = defaultdict(list)
     clients = sorted(
         {id(c): c for c in [*firm.customers, *(p.customer for p in firm.projects)] if c.harvest_id}.values(),
-        key=lambda c: c.harvest_id,
+        key=_harvest_id,
     )
     for c in clients:
         record = harvest.client(c)
@@ -79,6 +80,11 @@ def harvest_master(firm: Firm) -> dict[Key, list[Row]]:
     return rows
 
 
+def _harvest_id(c: Customer) -> int:
+    assert c.harvest_id is not None  # harvest_master sorts only the customers that have one
+    return c.harvest_id
+
+
 def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
     rows: dict[Key, list[Row]] = defaultdict(list)
     for inv in firm.invoices:
@@ -98,6 +104,8 @@ def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
         for r in post.receipts:
             applied = [(post.qbo_id, "Invoice", r.amount)]
             if r.kind == "credit":
+                # Billing.credit gives every credit receipt its memo
+                assert r.credit_memo_id is not None and r.credit_memo_number is not None
                 memo = qbo.credit_memo(
                     post.entity,
                     r.credit_memo_id,
@@ -155,6 +163,7 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
         ):
             rows[("quickbooks", tenant, obj)].append((record["Id"], record, _qbo_updated(record)))
     for c in erp:
+        assert c.qbo_id is not None  # erp holds the QuickBooks customers
         name, level = full_name(c)
         record = qbo.customer(c, name, level, balances.own[(c.entity.code, c.qbo_id)], balances.with_jobs(c, children))
         rows[("quickbooks", c.entity.realm_id, "Customer")].append((c.qbo_id, record, _qbo_updated(record)))
@@ -166,6 +175,7 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
                 (p.qbo_id, record, _qbo_updated(record))
             )
     for person in firm.people:
+        assert person.qbo_id is not None  # build_people makes everyone a QuickBooks employee
         record = qbo.employee(person)
         rows[("quickbooks", person.entity.realm_id, "Employee")].append((person.qbo_id, record, _qbo_updated(record)))
     for key in rows:

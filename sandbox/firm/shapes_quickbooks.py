@@ -106,6 +106,7 @@ def _web(url: str) -> dict | None:
 
 
 def customer(c: Customer, full_name: str, level: int, balance: Decimal, with_jobs: Decimal) -> dict:
+    assert c.qbo_id is not None  # rendered for QuickBooks customers only
     parent = c.erp_parent
     record = {
         "Taxable": False,
@@ -136,6 +137,7 @@ def customer(c: Customer, full_name: str, level: int, balance: Decimal, with_job
 
 
 def project_customer(p: Project, parent_full_name: str, level: int, balance: Decimal) -> dict:
+    assert p.qbo_id is not None  # rendered for projects in QuickBooks only
     c = p.customer
     return {
         "Taxable": False,
@@ -159,6 +161,7 @@ def project_customer(p: Project, parent_full_name: str, level: int, balance: Dec
 
 
 def employee(person: Person) -> dict:
+    assert person.qbo_id is not None  # build_people makes everyone a QuickBooks employee
     return {
         "BillableTime": True,
         "BillRate": num(person.rate),

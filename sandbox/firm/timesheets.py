@@ -77,7 +77,10 @@ def workdays(first: date, last: date) -> list[date]:
 
 
 def rate_card(project: Project, member: Member) -> Decimal:
-    return project.hourly_rate if project.bill_by == "Project" else member.rate
+    if project.bill_by == "Project":
+        assert project.hourly_rate is not None  # EngagementFactory.project gives every "Project" one
+        return project.hourly_rate
+    return member.rate
 
 
 class Timesheets:
@@ -88,7 +91,8 @@ class Timesheets:
         rng = random.Random(f"{self.seed}:time:{project.harvest_id}")
         entries, spends = self._logged(project, rng)
         self._plant(project, rng, entries, spends)
-        for item in [*entries, *spends]:
+        items: list[Entry | Spend] = [*entries, *spends]
+        for item in items:
             self._settle(project, item)
         self._invoice_lines(project, entries, spends)
         return self._render(project, rng, entries, spends)
@@ -110,16 +114,18 @@ class Timesheets:
         )
 
     def _logged(self, project: Project, rng: random.Random) -> tuple[list[Entry], list[Spend]]:
+        last = project.last_work_day
+        assert last is not None  # set on every project when it is made
         entries: list[Entry] = []
         by_month: dict[date, list[date]] = defaultdict(list)
-        for day in workdays(project.starts_on, project.last_work_day):
+        for day in workdays(project.starts_on, last):
             by_month[month_start(day)].append(day)
             for member in project.members:
                 if rng.random() < self.log_chance:
                     entries.append(self._entry(project, rng, member, day, rng.random() < 0.88))
         spends: list[Spend] = []
         if project.is_billable:
-            for month in months_between(project.starts_on, project.last_work_day):
+            for month in months_between(project.starts_on, last):
                 days = by_month.get(month)
                 for member in project.members:
                     if days and rng.random() < 0.25:
@@ -138,10 +144,13 @@ class Timesheets:
 
     # -- planted discrepancies -------------------------------------------------------------
     def _plant(self, project: Project, rng: random.Random, entries: list[Entry], spends: list[Spend]) -> None:
-        aged = [d for d in workdays(project.starts_on, project.last_work_day) if (self.as_of - d).days > 32]
+        last = project.last_work_day
+        assert last is not None  # set on every project when it is made
+        aged = [d for d in workdays(project.starts_on, last) if (self.as_of - d).days > 32]
         for code, count in sorted(project.plan.items()):
             for k in range(count):
                 if code == "TIME_ON_INACTIVE_PROJECT":
+                    assert project.ends_on is not None  # the plant's TIME_PLANTS test compares it
                     after = workdays(project.ends_on + timedelta(days=1), self.as_of - timedelta(days=1))
                     entry = self._entry(project, rng, rng.choice(project.members), after[k % len(after)], False)
                 elif code == "UNBILLED_EXPENSE_AGED":
@@ -152,6 +161,8 @@ class Timesheets:
                     day = aged[-1 - (k * 23 + 3) % len(aged)] if code == "UNBILLED_TIME_AGED" else rng.choice(aged)
                     entry = self._entry(project, rng, rng.choice(project.members), day, True)
                     if code == "TIME_RATE_MISMATCH":
+                        # a billable task on a project TIME_PLANTS keeps to billable hourly work: it has a rate
+                        assert entry.rate is not None
                         entry.rate = (entry.rate * Decimal("1.15")).quantize(Decimal("1"))
                 else:
                     continue
@@ -171,6 +182,7 @@ class Timesheets:
         hours: dict[tuple[Invoice, Member, Decimal], Decimal] = defaultdict(Decimal)
         for e in entries:
             if e.invoice is not None:
+                assert e.rate is not None  # _settle invoices billable time only, and billable time has a rate
                 hours[(e.invoice, e.member, e.rate)] += e.hours
         for (invoice, member, rate), total in hours.items():
             invoice.lines.append(Line("Service", f"{member.person.name}: {member.person.role}", total, rate))
@@ -231,6 +243,7 @@ class Timesheets:
             if not (e.billable and e.approved):
                 self._record(project, e, None)
                 continue
+            assert e.rate is not None  # _entry gives billable time its rate
             amount = (e.hours * e.rate).quantize(Decimal("0.01"))
             status = "HasBeenBilled" if e.invoice and e.plant != "TIME_BILLED_STATUS_MISMATCH" else "Billable"
             out.psa_wip += amount if e.invoice is None else 0
@@ -336,20 +349,26 @@ class Timesheets:
             "still Billable in QuickBooks",
         }
         amount = (e.hours * e.rate).quantize(Decimal("0.01")) if e.rate else None
-        expected = actual = difference = None
+        expected: Decimal | str | None = None
+        actual: Decimal | str | None = None
+        difference: Decimal | None = None
+        document_number = None
         if e.plant == "TIME_RATE_MISMATCH":
+            assert e.rate is not None  # the plant raised a billable entry's rate (_plant)
             expected, actual = rate_card(project, e.member), e.rate
             difference = ((e.rate - expected) * e.hours).quantize(Decimal("0.01"))
         elif e.plant == "UNBILLED_TIME_AGED":
             actual = amount
         elif e.plant == "TIME_BILLED_STATUS_MISMATCH":
             expected, actual, difference = "HasBeenBilled", "Billable", amount
+            assert e.invoice is not None  # the plant's entries are aged billable time, all invoiced (_settle)
+            document_number = e.invoice.number
         self.manifest.finding(
             e.plant,
             entity,
             psa_id=e.id,
             erp_id=erp_id,
-            document_number=e.invoice.number if e.plant == "TIME_BILLED_STATUS_MISMATCH" else None,
+            document_number=document_number,
             currency=currency if amount is not None else None,
             expected=expected,
             actual=actual,
