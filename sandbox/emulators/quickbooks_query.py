@@ -100,18 +100,22 @@ class Query:
         """What the store can filter itself: a lower bound on its `updated_at` (ISO UTC, to the second,
         rounded down so it never drops a match), and whether that bound alone is the whole query
         filter and order, so the store can page too."""
-        bounds = [c for c in self.conditions if c.field == "MetaData.LastUpdatedTime" and c.op in (">=", ">", "=")]
+        bounds = [
+            (c.value, c.op)
+            for c in self.conditions
+            if c.field == "MetaData.LastUpdatedTime" and c.op in (">=", ">", "=") and isinstance(c.value, datetime)
+        ]
         if not bounds:
             return None, not self.conditions and self.order_by is None and self.entity not in ACTIVE_FILTERED
-        bound = max(bounds, key=lambda c: c.value)
+        since, op = max(bounds)
         exact = (
             len(self.conditions) == 1
-            and bound.op == ">="
-            and bound.value.microsecond == 0
+            and op == ">="
+            and since.microsecond == 0
             and self.order_by is None
             and self.entity not in ACTIVE_FILTERED
         )
-        return utc_iso(bound.value), exact
+        return utc_iso(since), exact
 
     def sort(self, records: list[dict]) -> list[dict]:
         order_by = self.order_by
@@ -278,6 +282,8 @@ def _literal(tokens: _Tokens, field: str):
             except ValueError:
                 raise QuerySyntaxError(f"QueryValidationError: invalid date-time {text!r}", "4001") from None
         return text
+    if field in TIMESTAMP_FIELDS:  # QuickBooks compares date-times with quoted ISO 8601 text only
+        raise QuerySyntaxError(f"QueryValidationError: invalid date-time {token or '<EOF>'!r}", "4001")
     if kind == "number":
         return float(token)
     if kind == "word" and token.lower() in ("true", "false"):

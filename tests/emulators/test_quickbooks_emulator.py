@@ -329,6 +329,13 @@ def test_maxresults_above_1000_is_rejected(firm_qbo):
     assert fault_code(response) == "4001"
 
 
+@pytest.mark.parametrize("literal", ["5", "true", "'yesterday'"])
+def test_a_date_time_compared_with_anything_but_iso_text_is_a_validation_error(firm_qbo, literal):
+    response = firm_qbo.query(f"select * from Customer where MetaData.LastUpdatedTime >= {literal}")
+    assert response.status_code == 400
+    assert fault_code(response) == "4001"
+
+
 def test_count_star_returns_total_count(firm_qbo):
     assert firm_qbo.query("select count(*) from Customer").json()["QueryResponse"] == {"totalCount": 5}
     all_customers = firm_qbo.query("select count(*) from Customer where Active in (true, false)")
