@@ -50,9 +50,8 @@ def targets_from_environment(ownership: Ownership) -> Targets:
     from pipelines.resources import build_resources
 
     resources = build_resources()
-    return targets_from_resources(
-        *(_resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks")), ownership
-    )
+    salesforce, harvest, quickbooks = (_resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks"))
+    return targets_from_resources(salesforce, harvest, quickbooks, ownership)
 
 
 def _resolved(resource: ConfigurableResource) -> ConfigurableResource:

@@ -185,10 +185,10 @@ def _settle(
                 )
             elif o.superseded:
                 state = "superseded"
-                moved = transition(connection, [o.correction_id], state, ACTOR, o.error, last_error=o.error)
+                moved = transition(connection, [o.correction_id], state, ACTOR, o.error or "", last_error=o.error)
             else:
                 state = "approved" if o.retryable and attempts[o.correction_id] < max_attempts else "failed"
-                moved = transition(connection, [o.correction_id], state, ACTOR, o.error, last_error=o.error)
+                moved = transition(connection, [o.correction_id], state, ACTOR, o.error or "", last_error=o.error)
             report.count(system, "retry" if state == "approved" else state, len(moved))
 
 

@@ -114,7 +114,7 @@ def sandbox_command(args) -> int:
     from resources.settings import home
     from sandbox.firm import build_sandbox, size_for
 
-    directory = args.dir or os.environ.get("TIEOUT_SANDBOX_DIR") or str(home() / "sandbox")
+    directory = Path(args.dir or os.environ.get("TIEOUT_SANDBOX_DIR") or home() / "sandbox")
     size_for(args.size)  # an unknown size is a usage error (exit 2), before any work
     if args.sandbox_command == "build":
         manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean)

@@ -34,7 +34,7 @@ def nights(first: str, last: str) -> list[str]:
         raise ValueError(f"{', '.join(unknown)}: not a night that can run; nights run from {known[0]} to {known[-1]}")
     if first > last:
         raise ValueError(f"the range {first}..{last} ends before it starts")
-    return nightly_partitions.get_partition_keys_in_range(PartitionKeyRange(first, last))
+    return list(nightly_partitions.get_partition_keys_in_range(PartitionKeyRange(first, last)))
 
 
 def backfill_requests(first: str, last: str) -> list[RunRequest]:

@@ -31,6 +31,15 @@ class ReconciliationSettings:
     max_overnight_growth_factor: float = 2.0
     growth_check_min_previous: int = 20
 
+    def aging_buckets_days(self) -> tuple[int, ...] | None:
+        """The aging buckets' upper bounds (parameters.aging_buckets_days), when configured."""
+        value = self.parameters.get("aging_buckets_days")
+        if value is None:
+            return None
+        if not isinstance(value, list) or not value or not all(isinstance(day, int) for day in value):
+            raise ValueError(f"parameters.aging_buckets_days must be a list of whole days, not {value!r}")
+        return tuple(value)
+
     def bound(self, names: set[str], snapshot_date, where: str) -> dict[str, object]:
         """The values of the `$names` a query uses; a name the configuration lacks is an error."""
         available = {**self.parameters, "snapshot_date": snapshot_date}

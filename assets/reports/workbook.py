@@ -90,11 +90,11 @@ def report_metadata(report: Report) -> dict:
 )
 def workbook(context: AssetExecutionContext, config: ReportConfig) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
-    bounds = reconciliation_settings().parameters.get("aging_buckets_days", AgingBuckets().bounds)
+    bounds = reconciliation_settings().aging_buckets_days() or AgingBuckets().bounds
     with context.resources.warehouse.get_connection() as connection:
         frozen = freeze_corrections(connection, snapshot_date, refresh=config.refresh_corrections)
         night = load_night(connection, snapshot_date)
-    report = build_report(night, reports_root(), AgingBuckets(tuple(bounds)))
+    report = build_report(night, reports_root(), AgingBuckets(bounds))
     context.log.info(
         f"report {snapshot_date}: {len(night.open_findings)} open findings, {frozen} corrections, "
         f"{len(report.files)} files in {report.directory}"
