@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.extraction.snapshots import ensure_tables, raw_table
+from assets.extraction.snapshots import ensure_tables
 from checks import CONTRACTS
+from sql.tables import raw_table
 
 CHUNK = 250_000
 ID_FIELD = {"salesforce": "$.Id", "harvest": "$.id", "quickbooks": "$.Id"}

@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 from assets.canonical.build import CRM_FIELDS, build_table
-from assets.canonical.tables import TABLES, XREF
 from assets.reconciliation.coverage import build_coverage
 from assets.reconciliation.findings import build_findings
 from assets.reconciliation.invoice_match import build_invoice_match
@@ -24,6 +23,7 @@ from assets.validation.settings import quality_settings
 from benchmarks.raw_load import load_store_into_raw
 from checks import CONTRACTS
 from resources.salesforce import SalesforceResource
+from sql.tables import TABLES, XREF
 
 Stage = Callable[[object, date], dict]
 

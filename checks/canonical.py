@@ -1,22 +1,14 @@
-"""The canonical model's contracts (pandera DataFrameModels, docs/data-model.md) and the asset checks
-beside each canonical asset: the contract holds, a record has one global id, every record is in the
-cross-reference. (No `from __future__ import annotations`: Dagster reads the context annotation.)"""
-
-from collections.abc import Iterator
-from datetime import date
+"""The canonical model's contracts (pandera DataFrameModels, docs/data-model.md): what every row of each
+canonical table must satisfy. The asset checks that apply them are beside the assets (assets/canonical)."""
 
 import pandas as pd
 import pandera.pandas as pa
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, MetadataValue
 from pandera.typing import Series
 
-from assets.canonical.factory import canonical_key
-from assets.canonical.tables import BY_NAME, IDENTIFIED, TABLES, XREF, CanonicalTable
-from assets.nightly import nightly_check, nightly_checks
+from sql.tables import BY_NAME, IDENTIFIED, XREF
 
 SYSTEMS = ["crm", "psa", "erp"]
 CURRENCY = r"^[A-Z]{3}$"
-FAILURE_SAMPLE = 10
 
 
 def global_id(prefix: str):
@@ -236,10 +228,6 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 }
 
 
-def night(connection, table: CanonicalTable, snapshot_date: date) -> pd.DataFrame:
-    return connection.execute(f"SELECT * FROM {table.table} WHERE snapshot_date = ?", [snapshot_date]).df()
-
-
 def contract_failures(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd.DataFrame:
     """The failure cases of validating `frame` against `model` (empty when the contract holds)."""
     try:
@@ -249,105 +237,4 @@ def contract_failures(frame: pd.DataFrame, model: type[pa.DataFrameModel]) -> pd
     return pd.DataFrame()
 
 
-def _snapshot_date(context: AssetCheckExecutionContext) -> date:
-    return date.fromisoformat(context.partition_key)
-
-
-def contract_result(connection, table: CanonicalTable, snapshot_date: date) -> AssetCheckResult:
-    """Every row of the night satisfies the table's pandera model."""
-    frame = night(connection, table, snapshot_date)
-    failures = contract_failures(frame, MODELS[table.name])
-    return AssetCheckResult(
-        asset_key=canonical_key(table.name),
-        check_name="contract_holds",
-        passed=failures.empty,
-        metadata={
-            "rows": MetadataValue.int(len(frame)),
-            "failures": MetadataValue.int(len(failures)),
-            "sample": MetadataValue.md(failures.head(FAILURE_SAMPLE).to_string() if len(failures) else ""),
-        },
-    )
-
-
-def unique_result(connection, table: CanonicalTable, snapshot_date: date) -> AssetCheckResult:
-    """Each (system, source_id) is one row, so it has one global id."""
-    repeated = connection.execute(
-        f"SELECT system, source_id, count(*) AS copies, count(DISTINCT global_id) AS global_ids "
-        f"FROM {table.table} WHERE snapshot_date = ? GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2",
-        [snapshot_date],
-    ).df()
-    return AssetCheckResult(
-        asset_key=canonical_key(table.name),
-        check_name="one_global_id_per_record",
-        passed=repeated.empty,
-        metadata={
-            "repeated_records": MetadataValue.int(len(repeated)),
-            "sample": MetadataValue.md(repeated.head(FAILURE_SAMPLE).to_string()),
-        },
-    )
-
-
-def xref_result(connection, snapshot_date: date) -> AssetCheckResult:
-    """The cross-reference lists exactly the records of the tables with a global id."""
-    records = "\nUNION ALL\n".join(
-        f"SELECT '{t.name}' AS entity_type, global_id, system, source_id FROM {t.table} "
-        f"WHERE snapshot_date = $snapshot_date"
-        for t in IDENTIFIED
-    )
-    missing, extra = connection.execute(
-        f"""
-        WITH records AS ({records}),
-             listed AS (SELECT entity_type, global_id, system, source_id FROM {XREF.table}
-                        WHERE snapshot_date = $snapshot_date)
-        SELECT (SELECT count(*) FROM (FROM records EXCEPT ALL FROM listed)),
-               (SELECT count(*) FROM (FROM listed EXCEPT ALL FROM records))""",
-        {"snapshot_date": snapshot_date},
-    ).fetchone()
-    return AssetCheckResult(
-        asset_key=canonical_key(XREF.name),
-        check_name="every_record_in_xref",
-        passed=missing == extra == 0,
-        metadata={
-            "records_missing_from_xref": MetadataValue.int(missing),
-            "xref_rows_without_record": MetadataValue.int(extra),
-        },
-    )
-
-
-CHECKS = {
-    "contract_holds": (contract_result, "every row satisfies the table's pandera contract"),
-    "one_global_id_per_record": (unique_result, "each (system, source_id) is one row, with one global id"),
-    "every_record_in_xref": (
-        lambda connection, _, snapshot_date: xref_result(connection, snapshot_date),
-        "the cross-reference lists exactly the records of the tables with a global id",
-    ),
-}
-
-
-def checks_of(table: CanonicalTable) -> list[str]:
-    return [
-        "contract_holds",
-        *(["one_global_id_per_record"] if table.prefix else []),
-        *(["every_record_in_xref"] if table is XREF else []),
-    ]
-
-
-def table_checks(table: CanonicalTable) -> AssetChecksDefinition:
-    """The checks of one canonical table, evaluated together in one step on one connection."""
-    names = checks_of(table)
-
-    @nightly_checks(
-        name=f"canonical__{table.name}__checks",
-        specs=[nightly_check(name, canonical_key(table.name), CHECKS[name][1], blocking=True) for name in names],
-    )
-    def evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
-        snapshot_date = _snapshot_date(context)
-        with context.resources.warehouse.get_connection() as connection:
-            for name in names:
-                yield CHECKS[name][0](connection, table, snapshot_date)
-
-    return evaluate
-
-
-canonical_checks: list[AssetChecksDefinition] = [table_checks(t) for t in (*TABLES, XREF)]
 assert set(MODELS) == {*BY_NAME, XREF.name}, "every canonical table has a contract"

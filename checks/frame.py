@@ -8,9 +8,9 @@ from datetime import date
 
 import pandas as pd
 
-from assets.extraction.snapshots import raw_table
 from checks.contract import ABSENT, JSON_TYPE_NAMES, JSON_TYPES, PANDAS_TYPES, SQL_TYPES, UNPARSEABLE, Contract, Field
 from sql import IDENTIFIER, load
+from sql.tables import raw_table
 
 # pandas keeps nanosecond timestamps: dates outside its range are left untyped (and fail parsing)
 PANDAS_DATES = "DATE '1678-01-01' AND DATE '2261-12-31'"

@@ -7,10 +7,10 @@ import requests
 from dagster import materialize
 
 from assets.extraction import SOURCE_CONNECTORS, extraction_assets
-from assets.extraction.snapshots import raw_table
 from pipelines.resources import build_resources
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
+from sql.tables import raw_table
 from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
 
 EXTRACTED = [(c.system, o) for c in SOURCE_CONNECTORS for o in c.objects]

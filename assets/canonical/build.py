@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from assets.canonical.tables import IDENTIFIED, CanonicalTable
 from assets.warehouse_io import replace_night_from_query
 from sql import PARAMETER, load
 from sql.customer_name import install as install_customer_name_key
+from sql.tables import IDENTIFIED, CanonicalTable
 
 # The SalesforceResource settings naming the CRM's custom fields, passed to the SQL as parameters.
 CRM_FIELDS = (

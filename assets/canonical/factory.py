@@ -7,8 +7,8 @@ from datetime import date
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
 
 from assets.canonical.build import build_table, markdown, settings_from, summarize
-from assets.canonical.tables import TABLES, XREF, CanonicalTable
 from assets.nightly import nightly_asset
+from sql.tables import TABLES, XREF, CanonicalTable
 
 SourceKeys = Mapping[tuple[str, str], AssetKey]
 

@@ -7,8 +7,9 @@ from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, 
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.extraction.snapshots import plan_load, raw_table, write_snapshot
+from assets.extraction.snapshots import plan_load, write_snapshot
 from assets.nightly import nightly_asset
+from sql.tables import raw_table
 
 
 class ExtractionConfig(Config):

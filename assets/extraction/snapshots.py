@@ -13,6 +13,7 @@ import pandas as pd
 
 from resources.extraction import Extraction
 from sql import load, run_script
+from sql.tables import raw_table
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,6 @@ def readable_json(payload: dict) -> str:
     """The payload as JSON text DuckDB accepts: text that was not valid UTF-8 at the source arrives
     as lone surrogates, which become U+FFFD here and are quarantined downstream (text_unreadable)."""
     return LONE_SURROGATE.sub("\ufffd", json.dumps(payload, ensure_ascii=False))
-
-
-def raw_table(system: str, object_name: str) -> str:
-    return f"raw.{system}__{object_name.lower()}"
 
 
 def ensure_tables(connection, table: str) -> None:

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dagster import AssetKey, AssetsDefinition
 
 from assets.canonical import canonical_key
-from assets.canonical.tables import TABLES, XREF
 from assets.reconciliation.assets import CUSTOMER_MATCH_KEY, FINDINGS_KEY, customer_match_asset, findings_asset
 from assets.reconciliation.checks import findings_checks
 from assets.reconciliation.coverage import COVERAGE_KEY, coverage_asset, coverage_checks
 from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY, invoice_match
 from assets.reconciliation.tieout import tieout_assets, tieout_checks
+from sql.tables import TABLES, XREF
 
 
 def build_reconciliation_assets(canonical_keys: Sequence[AssetKey]) -> list[AssetsDefinition]:

@@ -20,13 +20,13 @@ from dagster import (
     MetadataValue,
 )
 
-from assets.extraction.snapshots import raw_table
 from assets.nightly import nightly_check, nightly_checks
 from assets.validation.factory import valid_key
 from assets.validation.night import QUARANTINE, SCHEMA_DRIFT, contract_failures, valid_table
 from assets.validation.settings import QualitySettings, quality_settings
 from checks import contract_for
 from sql import load
+from sql.tables import raw_table
 
 
 def markdown(frame: pd.DataFrame) -> str:

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from assets.extraction.snapshots import raw_table
 from assets.validation.settings import QualitySettings
 from assets.warehouse_io import replace_night_from_query
 from checks import rules
@@ -16,6 +15,7 @@ from checks.contract import Contract
 from checks.failures import failures
 from checks.frame import typed_frame
 from sql import load, run_script
+from sql.tables import raw_table
 
 QUARANTINE = "quality.quarantine"
 WARNINGS = "quality.warnings"

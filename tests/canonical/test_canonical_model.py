@@ -12,11 +12,11 @@ from dagster import AssetKey, Definitions
 from assets.canonical import build_canonical_assets, canonical_checks, canonical_key, valid_source_keys
 from assets.canonical.build import CRM_FIELDS as CRM_FIELD_SETTINGS
 from assets.canonical.build import build_table
-from assets.canonical.tables import BY_NAME, IDENTIFIED, TABLES, XREF
+from assets.canonical.checks import contract_result, unique_result, xref_result
 from assets.extraction import SOURCE_CONNECTORS, extraction_assets
-from checks.canonical import contract_result, unique_result, xref_result
 from pipelines.resources import build_resources
 from resources.salesforce import SalesforceResource
+from sql.tables import BY_NAME, IDENTIFIED, TABLES, XREF
 from tests.canonical.truth import PREFIXES, global_id, tag
 from tests.conftest import SNAPSHOT_DATE
 

@@ -1,8 +1,13 @@
-"""The canonical tables, in build order: what each reads, what it needs first, its global id prefix."""
+"""The warehouse's tables: a source object's raw snapshots, and the canonical tables in build order (what
+each reads, what it needs first, its global id prefix)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+def raw_table(system: str, object_name: str) -> str:
+    return f"raw.{system}__{object_name.lower()}"
 
 
 @dataclass(frozen=True)
