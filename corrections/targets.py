@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dagster import ConfigurableResource, EnvVar
@@ -45,11 +46,9 @@ def targets_from_resources(salesforce, harvest, quickbooks, ownership: Ownership
     )
 
 
-def targets_from_environment(ownership: Ownership) -> Targets:
-    """The same outside Dagster (the CLI, the crash tests): resources configured from the environment."""
-    from pipelines.resources import build_resources
-
-    resources = build_resources()
+def targets_from_configured(resources: Mapping[str, ConfigurableResource], ownership: Ownership) -> Targets:
+    """The same outside Dagster (the CLI, the crash tests), from the code location's resources as its
+    caller configured them."""
     salesforce, harvest, quickbooks = (_resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks"))
     return targets_from_resources(salesforce, harvest, quickbooks, ownership)
 

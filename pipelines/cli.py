@@ -15,6 +15,7 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+from pipelines.arguments import calendar_date
 from pipelines.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
 SYSTEMS = ("salesforce", "harvest", "quickbooks")
@@ -135,14 +136,6 @@ def sandbox_command(args) -> int:
     return EXIT_OK
 
 
-def calendar_date(text: str) -> str:
-    """A --date, --from or --to value: a real day written YYYY-MM-DD (argparse names the option)."""
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a day written YYYY-MM-DD ({exc})") from None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tieout", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -187,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
             f"--{system}-port", type=int, default=0, help=f"{system} emulator's port (default: a free one)"
         )
 
-    from corrections.cli import add_corrections_commands
+    from pipelines.corrections_cli import add_corrections_commands
     from portal.cli import add_portal_commands
 
     add_corrections_commands(commands)

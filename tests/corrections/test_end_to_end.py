@@ -11,7 +11,7 @@ from dagster import materialize
 from assets.corrections import correction_assets
 from corrections.approval import approve_corrections
 from corrections.ownership import load_ownership
-from corrections.targets import targets_from_environment
+from corrections.targets import targets_from_configured
 from corrections.writeback import drain
 from pipelines.resources import build_resources
 from sandbox.store import SandboxStore
@@ -70,7 +70,7 @@ def test_a_night_proposes_the_writeback_applies_and_the_next_night_resolves(
     assert all(night_1[r["finding_id"]]["correction_id"] in proposed for r in proposed.values())
 
     ownership = load_ownership()
-    targets = targets_from_environment(ownership).by_system()
+    targets = targets_from_configured(build_resources(), ownership).by_system()
     store = SandboxStore(small_firm / "state.db")
     start = store.last_request_n()
     drain(tieout_env, targets, ownership)

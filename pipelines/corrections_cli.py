@@ -10,7 +10,7 @@ import sys
 from datetime import date, timedelta
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
-from pipelines.cli import calendar_date
+from pipelines.arguments import calendar_date
 from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
 SHOWN = (
@@ -82,10 +82,11 @@ def corrections_command(args) -> int:
             return _print(approve_corrections(warehouse, args.correction_ids, args.by))
         return _print(reject_corrections(warehouse, args.correction_ids, args.by, args.reason))
     from corrections.ownership import load_ownership
-    from corrections.targets import targets_from_environment
+    from corrections.targets import targets_from_configured
+    from pipelines.resources import build_resources
 
     ownership = load_ownership()
-    targets = targets_from_environment(ownership)
+    targets = targets_from_configured(build_resources(), ownership)
     if args.corrections_command == "plan":
         from corrections.plan import listing, plan_night, record_plan
 
