@@ -1,23 +1,21 @@
-"""The `tieout` command line: a night, a backfill, the sandbox. Exit codes scripts can rely on:
+"""The `tieout` command line: a night, a backfill, corrections, the portal (the sandbox has its own,
+`tieout-sandbox`). Exit codes scripts can rely on:
 0 success, 1 the run failed, 2 the command was wrong."""
 
 from __future__ import annotations
 
 import argparse
 import fcntl
-import json
 import logging
 import os
 import shutil
 import sys
-import threading
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
 
-SYSTEMS = ("salesforce", "harvest", "quickbooks")
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
 
 
@@ -110,31 +108,6 @@ def _extraction_config(mode: str) -> dict:
     return {"ops": {asset.op.name: {"config": {"mode": mode}} for asset in extraction_assets}}
 
 
-def sandbox_command(args) -> int:
-    from resources.settings import home
-    from sandbox.firm import build_sandbox, size_for
-
-    directory = Path(args.dir or os.environ.get("TIEOUT_SANDBOX_DIR") or home() / "sandbox")
-    size_for(args.size)  # an unknown size is a usage error (exit 2), before any work
-    if args.sandbox_command == "build":
-        manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean)
-        print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
-        print(f"planted discrepancies: {len(manifest.findings)}, malformed records: {len(manifest.malformed)}")
-        return EXIT_OK
-    from sandbox.runtime import running_sandbox
-
-    ports = {system: getattr(args, f"{system}_port") for system in SYSTEMS}
-    runtime = running_sandbox(directory, args.size, ports)
-    for system in SYSTEMS:  # what a client needs: the sandbox's own test credentials, never a real one
-        print(f"{system}: {runtime.base_url(system)} {json.dumps(runtime.credentials(system))}", flush=True)
-    try:
-        print("serving; Ctrl-C stops", flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("stopped", flush=True)
-    return EXIT_OK
-
-
 def calendar_date(text: str) -> str:
     """A --date, --from or --to value: a real day written YYYY-MM-DD (argparse names the option)."""
     try:
@@ -166,27 +139,6 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--to", dest="end", type=calendar_date, required=True, help="last date, YYYY-MM-DD")
     backfill.add_argument("--mode", choices=["auto", "full", "incremental"], default="auto")
 
-    sandbox = commands.add_parser("sandbox", help="the embedded sandbox firm and its emulators")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
-    for name, text in (
-        ("build", "generate the sandbox firm (replacing any)"),
-        ("serve", "serve the sandbox's three vendor emulators on loopback"),
-    ):
-        command = sandbox_commands.add_parser(name, help=text)
-        command.add_argument(
-            "--size", default="demo", help="small, demo, large or benchmark, optionally scaled as <size>:<factor>"
-        )
-        command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
-        command.add_argument("--seed", type=int, default=20261120)
-    sandbox_commands.choices["build"].add_argument(
-        "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing"
-    )
-    serve = sandbox_commands.choices["serve"]
-    for system in SYSTEMS:
-        serve.add_argument(
-            f"--{system}-port", type=int, default=0, help=f"{system} emulator's port (default: a free one)"
-        )
-
     from corrections.cli import add_corrections_commands
     from portal.cli import add_portal_commands
 
@@ -210,8 +162,6 @@ def main(argv: list[str] | None = None) -> int:
             check_sources()
             first, last = (args.date, args.date) if args.command == "run" else (args.start, args.end)
             return run_nights(nights(first, last), args.mode)
-        if args.command == "sandbox":
-            return sandbox_command(args)
         if args.command == "portal":
             return args.portal_main(args)
         return args.handler(args)

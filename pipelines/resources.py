@@ -3,13 +3,14 @@
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
-from resources.sandbox import SandboxResource
+from resources.sandbox import EMBEDDED_SOURCES, SandboxResource
 from resources.settings import home, setting
 from resources.warehouse import WarehouseResource
 
 
 def build_resources() -> dict:
     sandbox = SandboxResource(
+        embedded_sources=setting("TIEOUT_EMBEDDED_SOURCES", EMBEDDED_SOURCES),
         directory=setting("TIEOUT_SANDBOX_DIR", str(home() / "sandbox")),
         size=setting("TIEOUT_SANDBOX_SIZE", "demo"),
     )

@@ -122,8 +122,7 @@ def test_sandbox_serve_listens_on_the_given_ports_and_prints_what_a_client_needs
         [
             sys.executable,
             "-m",
-            "pipelines.cli",
-            "sandbox",
+            "sandbox.cli",
             "serve",
             "--size",
             "small",

@@ -20,6 +20,7 @@ from pipelines.cli import main
 from pipelines.definitions import defs
 from pipelines.resources import build_resources
 from pipelines.schedules import backfill_requests, nightly_schedule
+from sandbox.cli import main as sandbox_main
 from sandbox.runtime import running_sandbox
 from tests.conftest import SNAPSHOT_DATE
 
@@ -48,9 +49,9 @@ def test_the_command_line_refuses_a_bad_date_with_exit_code_2(capsys):
 
 def test_sandbox_build_from_the_command_line_says_how_far_it_is(tmp_path, caplog, capsys):
     caplog.set_level(logging.INFO, logger="tieout.sandbox")
-    assert main(["sandbox", "build", "--size", "huge", "--dir", str(tmp_path)]) == 2
+    assert sandbox_main(["build", "--size", "huge", "--dir", str(tmp_path)]) == 2
     assert "unknown sandbox size 'huge'" in capsys.readouterr().err
-    assert main(["sandbox", "build", "--size", "small", "--dir", str(tmp_path)]) == 0
+    assert sandbox_main(["build", "--size", "small", "--dir", str(tmp_path)]) == 0
     assert json.loads((tmp_path / "manifest.json").read_text())["size"] == "small"
     progress = [record.getMessage() for record in caplog.records if record.name == "tieout.sandbox"]
     assert progress[0].startswith("sandbox small: ") and progress[-1].startswith("sandbox small: ")

@@ -1,0 +1,85 @@
+"""The `tieout-sandbox` command line: generate the sandbox firm, or serve its three vendor emulators for
+poking at with curl. Exit codes: 0 success, 2 the command was wrong."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+from sandbox.firm import build_sandbox, size_for
+from sandbox.runtime import running_sandbox
+
+SYSTEMS = ("salesforce", "harvest", "quickbooks")
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def default_directory() -> Path:
+    """Where tieout's embedded default looks for the firm (TIEOUT_SANDBOX_DIR, else under TIEOUT_HOME),
+    read here rather than from tieout's settings: the sandbox imports nothing of tieout."""
+    home = Path(os.environ.get("TIEOUT_HOME", ".tieout"))
+    return Path(os.environ.get("TIEOUT_SANDBOX_DIR") or home / "sandbox").resolve()
+
+
+def build(args: argparse.Namespace) -> int:
+    directory = Path(args.dir) if args.dir else default_directory()
+    manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean)
+    print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
+    print(f"planted discrepancies: {len(manifest.findings)}, malformed records: {len(manifest.malformed)}")
+    return EXIT_OK
+
+
+def serve(args: argparse.Namespace) -> int:
+    ports = {system: getattr(args, f"{system}_port") for system in SYSTEMS}
+    runtime = running_sandbox(Path(args.dir) if args.dir else default_directory(), args.size, ports)
+    for system in SYSTEMS:  # what a client needs: the sandbox's own test credentials, never a real one
+        print(f"{system}: {runtime.base_url(system)} {json.dumps(runtime.credentials(system))}", flush=True)
+    try:
+        print("serving; Ctrl-C stops", flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tieout-sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text, handler in (
+        ("build", "generate the sandbox firm (replacing any)", build),
+        ("serve", "serve the sandbox's three vendor emulators on loopback", serve),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.set_defaults(handler=handler)
+        command.add_argument(
+            "--size", default="demo", help="small, demo, large or benchmark, optionally scaled as <size>:<factor>"
+        )
+        command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
+        command.add_argument("--seed", type=int, default=20261120)
+    commands.choices["build"].add_argument(
+        "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing"
+    )
+    for system in SYSTEMS:
+        commands.choices["serve"].add_argument(
+            f"--{system}-port", type=int, default=0, help=f"{system} emulator's port (default: a free one)"
+        )
+
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code else EXIT_OK
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        size_for(args.size)  # an unknown size is a usage error, before any work
+    except ValueError as exc:
+        print(f"tieout-sandbox: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
