@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 
+from resources.transactions import atomic
 from sql import IDENTIFIER
 
 
@@ -27,17 +28,12 @@ def replace_night_from_query(
     if schema:
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({select_sql}) LIMIT 0", parameters)
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(connection):
         connection.execute(f"DELETE FROM {table} WHERE snapshot_date = ?", [snapshot_date])
         connection.execute(f"INSERT INTO {table} BY NAME {select_sql}", parameters)
         (rows,) = connection.execute(
             f"SELECT count(*) FROM {table} WHERE snapshot_date = ?", [snapshot_date]
         ).fetchone()
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return rows
 
 

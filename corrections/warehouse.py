@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from resources.transactions import atomic
 from sql import load, run_script
 
 LOCK_WAIT_SECONDS = 60.0
@@ -41,14 +42,8 @@ def connect(warehouse_path: str | Path, wait_seconds: float = LOCK_WAIT_SECONDS)
 @contextmanager
 def transaction(warehouse_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """`connect`, inside one transaction: every state change lands with its audit rows, or none does."""
-    with connect(warehouse_path) as connection:
-        connection.execute("BEGIN TRANSACTION")
-        try:
-            yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+    with connect(warehouse_path) as connection, atomic(connection):
+        yield connection
 
 
 def rows(connection: duckdb.DuckDBPyConnection, sql: str, parameters=None) -> list[dict]:

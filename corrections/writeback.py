@@ -6,16 +6,16 @@ Per target system, batch by batch within the vendor's limits:
    wrote it); neither the old nor the new value -> superseded (a person changed it: never forced);
 3. write the rest; commit each outcome with its sync-log rows in one transaction;
 4. read back: verified, or failed.
-A run killed anywhere re-reads before writing again, so every correction lands exactly once.
+A run killed anywhere re-reads before writing again, so every correction lands exactly once; the
+crash tests prove it by passing a `checkpoint` that dies at each of CHECKPOINTS.
 Failures past the configured threshold stop the system's drain; the rest wait for the next one."""
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,8 +29,11 @@ from resources.http import SourceSystemError
 log = logging.getLogger("tieout.corrections")
 
 ACTOR = "writeback"
-KILL_AT = "TIEOUT_CORRECTIONS_KILL_AT"  # crash tests: die (SIGKILL) at `<point>` or `<point>:<system>`
-KILL_POINTS = ("after_sending", "after_vendor_call", "after_applied")
+# Where a run that dies leaves the most to repair: claimed but not sent; sent but not recorded;
+# recorded but not read back.
+CHECKPOINTS = ("after_sending", "after_vendor_call", "after_applied")
+
+Checkpoint = Callable[[str, str], None]
 
 
 @dataclass
@@ -49,24 +52,29 @@ class DrainReport:
         return sum(c[outcome] for c in self.outcomes.values())
 
 
-def checkpoint(name: str, system: str) -> None:
-    """Die here when the crash tests ask for it."""
-    if os.environ.get(KILL_AT) in (name, f"{name}:{system}"):
-        log.warning("killing the writeback at %s (%s)", name, KILL_AT)
-        os.kill(os.getpid(), signal.SIGKILL)
+def carry_on(point: str, system: str) -> None:
+    """The checkpoint of a real drain: nothing happens between its steps."""
 
 
-def drain(warehouse_path: str | Path, targets: dict[str, Target], ownership: Ownership | None = None) -> DrainReport:
-    """Send every approved correction of each target system; return what happened."""
+def drain(
+    warehouse_path: str | Path,
+    targets: dict[str, Target],
+    ownership: Ownership | None = None,
+    checkpoint: Checkpoint = carry_on,
+) -> DrainReport:
+    """Send every approved correction of each target system; return what happened. `checkpoint` is
+    called with (point, system) at each of CHECKPOINTS: the crash tests pass one that dies there."""
     ownership = ownership or load_ownership()
     report, started = DrainReport(), time.monotonic()
     for target in targets.values():
-        _drain_system(Path(warehouse_path), target, ownership, report)
+        _drain_system(Path(warehouse_path), target, ownership, report, checkpoint)
     report.seconds = round(time.monotonic() - started, 3)
     return report
 
 
-def _drain_system(warehouse: Path, target: Target, ownership: Ownership, report: DrainReport) -> None:
+def _drain_system(
+    warehouse: Path, target: Target, ownership: Ownership, report: DrainReport, checkpoint: Checkpoint
+) -> None:
     limits = ownership.writeback
     batch_size = min(target.batch_size, limits["batch_size"].get(target.system, target.batch_size))
     drain_started, processed, failures = now(), 0, 0
@@ -78,7 +86,7 @@ def _drain_system(warehouse: Path, target: Target, ownership: Ownership, report:
     while batch := _claim(warehouse, target.system, batch_size, drain_started):
         checkpoint("after_sending", target.system)
         try:
-            outcomes = _send(warehouse, target, ownership, batch, report)
+            outcomes = _send(warehouse, target, ownership, batch, report, checkpoint)
         except SourceSystemError as exc:  # the vendor cannot even be read: try the batch again later
             _settle(
                 warehouse,
@@ -126,7 +134,12 @@ def _claim(warehouse: Path, system: str, batch_size: int, drain_started) -> list
 
 
 def _send(
-    warehouse: Path, target: Target, ownership: Ownership, batch: list[Correction], report: DrainReport
+    warehouse: Path,
+    target: Target,
+    ownership: Ownership,
+    batch: list[Correction],
+    report: DrainReport,
+    checkpoint: Checkpoint,
 ) -> list[Outcome]:
     outcomes, allowed = [], []
     for c in batch:

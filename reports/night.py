@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from resources.transactions import atomic
+
 FINDINGS, TIEOUT, OUTBOX, QUARANTINE = "recon.findings", "recon.tieout", "corrections.outbox", "quality.quarantine"
 COVERAGE = "recon.entity_coverage"
 NIGHT_CORRECTIONS = "reports.night_corrections"
@@ -73,14 +75,9 @@ def freeze_corrections(connection, snapshot_date: date, refresh: bool = False) -
     ).fetchone()[0]
     if frozen and not refresh:
         return frozen
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(connection):
         connection.execute(f"DELETE FROM {NIGHT_CORRECTIONS} WHERE snapshot_date = ?", [snapshot_date])
         connection.execute(f"INSERT INTO {NIGHT_CORRECTIONS} BY NAME {CORRECTIONS_OF_NIGHT}", parameters)
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return connection.execute(
         f"SELECT count(*) FROM {NIGHT_CORRECTIONS} WHERE snapshot_date = ?", [snapshot_date]
     ).fetchone()[0]

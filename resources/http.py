@@ -1,20 +1,32 @@
 """The HTTP behaviour every vendor connector shares: retries, Retry-After, client-side rate
-limiting, timeouts, and errors that name the system, object and page but never a credential."""
+limiting, timeouts, and errors that name the system, object and page but never a credential.
+
+Hand-written rather than urllib3's `Retry` or tenacity: what counts as a failure is vendor-shaped
+(an HTML page or a truncated body with 200, a 403 that is Salesforce's daily limit), and whether a
+request may be sent again depends on what it does, not only on its method."""
 
 from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError
 
 log = logging.getLogger("tieout.http")
 
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+# Sending one of these twice leaves the vendor as sending it once. PATCH is not idempotent in general;
+# tieout's PATCHes set fields to values, so it is here. POST is not: a payment posted twice is two.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
 
 
 class SourceSystemError(RuntimeError):
@@ -66,13 +78,33 @@ class ClientRateLimiter:
             waited += pause
 
 
-def _refused(exc: BaseException | None) -> bool:
-    """Whether the connection was refused, somewhere down the chain requests and urllib3 wrap it in."""
+def _caused_by(exc: BaseException | None, *causes: type[BaseException]) -> bool:
+    """Whether one of `causes` is somewhere down the chain requests and urllib3 wrap errors in."""
     for _ in range(8):
-        if exc is None or isinstance(exc, ConnectionRefusedError):
+        if exc is None or isinstance(exc, causes):
             return exc is not None
         exc = exc.__cause__ or exc.__context__ or getattr(exc, "reason", None)
     return False
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """The wait a `Retry-After` header asks for, in either of its forms (RFC 9110 10.2.3): seconds,
+    or an HTTP-date (a date already past asks for none). None when absent or unreadable."""
+    value = (value or "").strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # `-0000`: the date is UTC, the sender just does not say where it is
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def full_jitter(ceiling: float) -> float:
+    """A pause drawn evenly from [0, ceiling], so that clients failing together do not retry together."""
+    return random.uniform(0.0, ceiling)
 
 
 @dataclass
@@ -88,6 +120,7 @@ class ApiClient:
     backoff_seconds: float = 0.5
     max_backoff_seconds: float = 60.0
     stats: RequestStats = field(default_factory=RequestStats)
+    jitter: Callable[[float], float] = full_jitter  # the pause before a retry, given its ceiling
 
     def __post_init__(self):
         self.session = requests.Session()
@@ -103,9 +136,16 @@ class ApiClient:
         params: dict | None = None,
         json_body=None,
         extra_headers: dict | None = None,
+        idempotent: bool | None = None,
     ):
-        """Send one request, retrying transient failures; return the decoded JSON (None on 204)."""
+        """Send one request, retrying transient failures; return the decoded JSON (None on 204).
+
+        A request that is not `idempotent` (by default: a POST) is sent again only when the vendor
+        cannot have acted on it: a 429, or no connection made. After a timeout, a dropped connection,
+        a 5xx or an unreadable 2xx it may have been applied, so the error goes to the caller, which
+        reads the record back before trying again (the writeback does)."""
         url = path_or_url if path_or_url.startswith("http") else self.base_url.rstrip("/") + path_or_url
+        resendable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         for attempt in range(self.max_retries + 1):
             self.stats.waited_seconds += self.limiter.wait_turn()
             self.stats.requests += 1
@@ -114,7 +154,8 @@ class ApiClient:
                     method, url, params=params, json=json_body, headers=extra_headers, timeout=self.timeout_seconds
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if self.stats.requests == 1 and _refused(exc):  # nothing listens there: a wrong URL, not bad luck
+                # refused at the first request: nothing listens there, a wrong URL rather than bad luck
+                if self.stats.requests == 1 and _caused_by(exc, ConnectionRefusedError):
                     raise SourceSystemError(
                         self.system,
                         object_name,
@@ -123,17 +164,27 @@ class ApiClient:
                         f"connection refused at {self.base_url} (check its URL setting)",
                     ) from None
                 failure, retry_after, status = f"{type(exc).__name__}", None, None
+                unsent = _caused_by(exc, ConnectTimeoutError, ConnectionRefusedError)
             else:
                 status = response.status_code
                 if status < 300:
                     decoded, failure = self._decode(response)
                     if failure is None:
                         return decoded
-                    retry_after = None
+                    retry_after, unsent = None, False
                 elif status in RETRYABLE_STATUSES:
                     failure, retry_after = self._vendor_message(response), response.headers.get("Retry-After")
+                    unsent = status == 429  # a rate limit turns the request away before acting on it
                 else:
                     raise SourceSystemError(self.system, object_name, page, status, self._vendor_message(response))
+            if not (resendable or unsent):
+                raise SourceSystemError(
+                    self.system,
+                    object_name,
+                    page,
+                    status,
+                    f"{failure} (not resent: the {method} may have been applied)",
+                )
             if attempt == self.max_retries:
                 raise SourceSystemError(
                     self.system, object_name, page, status, f"{failure} (gave up after {attempt + 1} attempts)"
@@ -157,13 +208,18 @@ class ApiClient:
         except (json.JSONDecodeError, requests.JSONDecodeError) as exc:
             return None, f"unreadable JSON ({exc.msg} at byte {exc.pos})"
 
-    @staticmethod
-    def _vendor_message(response: requests.Response) -> str:
-        """The vendor's own error text, shortened; the request (and its token) is never echoed."""
-        return response.text[:500].replace("\n", " ") or response.reason
+    def _vendor_message(self, response: requests.Response) -> str:
+        """The vendor's own error text, shortened, with any credential it echoes masked."""
+        message = response.text[:500].replace("\n", " ") or response.reason
+        for name, value in self.headers.items():
+            token = value.rpartition(" ")[2]  # `Bearer <token>`: the token
+            if name.lower() == "authorization" and token:
+                message = message.replace(token, "***")
+        return message
 
     def _pause(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after and retry_after.replace(".", "", 1).isdigit():
-            return min(float(retry_after), self.max_backoff_seconds)
-        # no Retry-After, or an HTTP-date one: exponential backoff of our own
-        return min(self.backoff_seconds * 2**attempt, self.max_backoff_seconds)
+        """What the vendor asked for, or else exponential backoff with jitter; never over the maximum."""
+        asked = retry_after_seconds(retry_after)
+        if asked is not None:
+            return min(asked, self.max_backoff_seconds)
+        return self.jitter(min(self.backoff_seconds * 2**attempt, self.max_backoff_seconds))

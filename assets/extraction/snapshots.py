@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 
 from resources.extraction import Extraction
+from resources.transactions import atomic
 from sql import load, run_script
 from sql.tables import raw_table
 
@@ -110,51 +111,47 @@ def write_snapshot(
     connection.execute("CREATE OR REPLACE TEMP TABLE deleted_records AS SELECT * FROM deleted_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE swept_entities AS SELECT * FROM swept_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE unavailable_sources AS SELECT * FROM unavailable_frame")
-    connection.execute("BEGIN TRANSACTION")
     try:
-        run_script(
-            connection,
-            load("raw/replace_snapshot.sql", raw_table=table),
-            {
+        with atomic(connection):
+            run_script(
+                connection,
+                load("raw/replace_snapshot.sql", raw_table=table),
+                {
+                    "snapshot_date": plan.snapshot_date,
+                    "previous_snapshot_date": plan.previous_snapshot_date,
+                    "mode": plan.mode,
+                    "system": system,
+                    "object": object_name,
+                },
+            )
+            (rows,) = connection.execute(
+                f"SELECT count(*) FROM {table} WHERE snapshot_date = ?", [plan.snapshot_date]
+            ).fetchone()
+            log_row = {
+                "load_id": load_id,
                 "snapshot_date": plan.snapshot_date,
-                "previous_snapshot_date": plan.previous_snapshot_date,
-                "mode": plan.mode,
                 "system": system,
                 "object": object_name,
-            },
-        )
-        (rows,) = connection.execute(
-            f"SELECT count(*) FROM {table} WHERE snapshot_date = ?", [plan.snapshot_date]
-        ).fetchone()
-        log_row = {
-            "load_id": load_id,
-            "snapshot_date": plan.snapshot_date,
-            "system": system,
-            "object": object_name,
-            "mode": plan.mode,
-            "base_snapshot_date": plan.base_snapshot_date,
-            "since": plan.since,
-            "rows": rows,
-            "fetched_rows": len(fetched),
-            "deleted_rows": len(deleted),
-            "pages": extraction.stats.pages,
-            "requests": extraction.stats.requests,
-            "retries": extraction.stats.retries,
-            "seconds": round(seconds, 3),
-            "extracted_at": extracted_at,
-        }
-        connection.execute(
-            "DELETE FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ?",
-            [system, object_name, plan.snapshot_date],
-        )
-        connection.execute(
-            f"INSERT INTO raw.load_log ({', '.join(log_row)}) VALUES ({', '.join(['?'] * len(log_row))})",
-            list(log_row.values()),
-        )
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
+                "mode": plan.mode,
+                "base_snapshot_date": plan.base_snapshot_date,
+                "since": plan.since,
+                "rows": rows,
+                "fetched_rows": len(fetched),
+                "deleted_rows": len(deleted),
+                "pages": extraction.stats.pages,
+                "requests": extraction.stats.requests,
+                "retries": extraction.stats.retries,
+                "seconds": round(seconds, 3),
+                "extracted_at": extracted_at,
+            }
+            connection.execute(
+                "DELETE FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ?",
+                [system, object_name, plan.snapshot_date],
+            )
+            connection.execute(
+                f"INSERT INTO raw.load_log ({', '.join(log_row)}) VALUES ({', '.join(['?'] * len(log_row))})",
+                list(log_row.values()),
+            )
     finally:
         for name in frames:
             connection.unregister(name)

@@ -14,6 +14,7 @@ from checks import rules
 from checks.contract import Contract
 from checks.failures import failures
 from checks.frame import typed_frame
+from resources.transactions import atomic
 from sql import load, run_script
 from sql.tables import raw_table
 
@@ -128,16 +129,12 @@ def replace_object_night(
     """Replace one object's rows of the night in a quality table that every object shares (the
     warehouse_io helpers replace a whole night, which here would drop the other objects' rows)."""
     connection.register("object_night", frame)
-    connection.execute("BEGIN TRANSACTION")
     try:
-        connection.execute(
-            f"DELETE FROM {table} WHERE snapshot_date = ? AND system = ? AND object = ?",
-            [snapshot_date, system, object_name],
-        )
-        connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM object_night")
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
+        with atomic(connection):
+            connection.execute(
+                f"DELETE FROM {table} WHERE snapshot_date = ? AND system = ? AND object = ?",
+                [snapshot_date, system, object_name],
+            )
+            connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM object_night")
     finally:
         connection.unregister("object_night")

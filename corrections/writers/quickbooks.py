@@ -139,6 +139,7 @@ class QuickBooksTarget:
                 object_name=f"batch ({entity})",
                 json_body=body,
                 params={"requestid": request_id, "minorversion": self.minor_version},
+                idempotent=True,  # the same requestid: QBO replays its first answer instead of applying it again
             )
         except SourceSystemError as exc:
             group = [c for cs in records for c in cs]

@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-import corrections.writeback
 from corrections.warehouse import rows, transaction
-from corrections.writeback import KILL_AT, KILL_POINTS, drain
+from corrections.writeback import CHECKPOINTS, drain
 from tests.conftest import REPO
 from tests.corrections.conftest import outbox, plan_and_record, writes
 
@@ -25,16 +24,16 @@ def mentions(request, c) -> bool:
 
 
 def killed_writeback(firm, tmp_path, point: str, system: str) -> subprocess.CompletedProcess:
+    """The system's writeback in a process of its own that SIGKILLs itself at `point`."""
     env = {
         **os.environ,
         "TIEOUT_SANDBOX_DIR": str(firm.directory),
         "TIEOUT_SANDBOX_SIZE": "small",
         "TIEOUT_WAREHOUSE": str(firm.warehouse),
         "TIEOUT_HOME": str(tmp_path / "home"),
-        KILL_AT: point,
     }
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "corrections", "writeback", "--system", system],
+        [sys.executable, "-m", "tests.corrections.killed_writeback", str(firm.warehouse), system, point],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -75,7 +74,7 @@ class Killed(BaseException):
     """Stands in for SIGKILL in-process: nothing after the checkpoint runs."""
 
 
-def test_a_writeback_dying_at_every_checkpoint_in_turn_still_writes_each_correction_once(firm, monkeypatch):
+def test_a_writeback_dying_at_every_checkpoint_in_turn_still_writes_each_correction_once(firm):
     """Each run dies at the first point (of a system) where no run died yet, until one completes."""
     planned = plan_and_record(firm)
     start, died_at = firm.store.last_request_n(), []
@@ -85,12 +84,11 @@ def test_a_writeback_dying_at_every_checkpoint_in_turn_still_writes_each_correct
             died_at.append((name, system))
             raise Killed(name)
 
-    monkeypatch.setattr(corrections.writeback, "checkpoint", checkpoint)
     for _ in range(20):
         try:
-            drain(firm.warehouse, firm.targets.by_system())
+            drain(firm.warehouse, firm.targets.by_system(), checkpoint=checkpoint)
             break
         except Killed:
             continue
-    assert sorted(died_at) == sorted((p, s) for p in KILL_POINTS for s in ("salesforce", "quickbooks", "harvest"))
+    assert sorted(died_at) == sorted((p, s) for p in CHECKPOINTS for s in ("salesforce", "quickbooks", "harvest"))
     assert_each_applied_exactly_once(firm, planned, start)
