@@ -472,6 +472,57 @@ def test_amount_changing_invoice_fields_and_unknown_references_are_refused(base_
     assert patch(f"{base_url}/v2/invoices/999", {"notes": "x"}).status_code == 404
 
 
+def test_a_time_entry_is_found_by_the_external_reference_it_was_given(base_url):
+    """Harvest documents `external_reference_id` on GET /v2/time_entries: a tool that linked a ticket
+    to an entry finds it again by the ticket's id."""
+    ticket = {"id": "PROJ-42", "group_id": "PROJ", "permalink": "https://tracker.example/PROJ-42"}
+    assert patch(f"{base_url}/v2/time_entries/53", {"external_reference": ticket}).status_code == 200
+    assert ids(get(f"{base_url}/v2/time_entries", external_reference_id="PROJ-42"), "time_entries") == [53]
+    assert ids(get(f"{base_url}/v2/time_entries", external_reference_id="PROJ-43"), "time_entries") == []
+
+
+def harvest_user(id: int, first_name: str, access_role: str) -> dict:
+    return {
+        "id": id,
+        "first_name": first_name,
+        "last_name": "Allen",
+        "email": f"{first_name.lower()}@example.com",
+        "telephone": "",
+        "timezone": "London",
+        "has_access_to_all_future_projects": False,
+        "is_contractor": False,
+        "is_active": True,
+        "created_at": LONG_AGO,
+        "updated_at": LONG_AGO,
+        "weekly_capacity": 144000,
+        "default_hourly_rate": 150.0,
+        "cost_rate": 80.0,
+        "roles": ["Consultant"],
+        "access_roles": [access_role],
+        "avatar_url": f"https://cache.harvestapp.com/assets/profile_images/{id}.png",
+    }
+
+
+def test_the_company_is_the_firms_account_and_conforms_to_the_contract(vendor_contracts, firm, base_url):
+    firm.set_meta("legal_entities", [{"code": "UK", "name": "Northwind Consulting Ltd", "currency": "GBP"}])
+    company = get(f"{base_url}/v2/company")
+    assert company.status_code == 200
+    assert (company.json()["name"], company.json()["full_domain"]) == (
+        "Northwind Consulting Ltd",
+        "northwindconsultingltd.harvestapp.com",
+    )
+    assert validate_harvest_response(vendor_contracts, "/company", "get", 200, company.json()) == []
+
+
+def test_users_me_is_the_tokens_user_else_the_first_administrator(vendor_contracts, firm, base_url):
+    put(firm, "users", harvest_user(501, "Kim", "member"), harvest_user(502, "Lee", "administrator"))
+    me = get(f"{base_url}/v2/users/me")
+    assert (me.status_code, me.json()["id"]) == (200, 502)
+    assert validate_harvest_response(vendor_contracts, "/users/me", "get", 200, me.json()) == []
+    firm.set_meta("credentials", {"harvest": {"account_id": ACCOUNT_ID, "access_token": TOKEN, "user_id": 501}})
+    assert get(f"{base_url}/v2/users/me").json()["id"] == 501
+
+
 def pay(base_url: str, invoice_id: int, body) -> requests.Response:
     return requests.post(f"{base_url}/v2/invoices/{invoice_id}/payments", headers=HEADERS, json=body, timeout=5)
 

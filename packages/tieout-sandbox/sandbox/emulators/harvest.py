@@ -3,8 +3,9 @@
 Serves the store's `harvest` records as api.harvestapp.com/v2 does: a bearer token with the
 `Harvest-Account-Id` header (or Harvest's `access_token`/`account_id` query parameters) and a
 `User-Agent`; lists newest first, page-numbered, in Harvest's envelope with absolute links;
-`updated_since` and the cheap per-endpoint filters; PATCH of clients, projects, time entries and
-invoices; invoice payments that settle the invoice. Errors use the contract's `{code, message}`
+`updated_since` and the cheap per-endpoint filters (`external_reference_id` on time entries too);
+the company and the token's own user (`/v2/company`, `/v2/users/me`); PATCH of clients, projects, time
+entries and invoices; invoice payments that settle the invoice. Errors use the contract's `{code, message}`
 body, except authentication, which answers in OAuth's `{error, error_description}` as Harvest does.
 
 Deliberately not emulated, and rejected loudly rather than ignored: cursor pagination (the links
@@ -15,6 +16,7 @@ this emulator writes never use it), form-encoded bodies, and invoice fields that
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -142,6 +144,11 @@ def _equal(field: str) -> Filter:
     return lambda name, raw: lambda record: record.get(field) == raw
 
 
+def _external_reference(name: str, raw: str) -> Predicate:
+    """A time entry's link to an outside tool (a ticket, a card) by that tool's id."""
+    return lambda record: str((record.get("external_reference") or {}).get("id")) == raw
+
+
 def _invoiced_project(name: str, raw: str) -> Predicate:
     """An invoice names its projects on its line items only."""
     wanted = _query_integer(name, raw)
@@ -175,7 +182,13 @@ LISTINGS: dict[str, Listing] = {
     "task_assignments": Listing(ACTIVE),
     "user_assignments": Listing({**ACTIVE, "user_id": _refers_to("user")}),
     "time_entries": Listing(
-        {**SPENT, "task_id": _refers_to("task"), "is_running": _flag("is_running")}, newest_by="spent_date"
+        {
+            **SPENT,
+            "task_id": _refers_to("task"),
+            "is_running": _flag("is_running"),
+            "external_reference_id": _external_reference,
+        },
+        newest_by="spent_date",
     ),
     "expenses": Listing(SPENT, newest_by="spent_date"),
     "invoices": Listing(
@@ -190,6 +203,31 @@ LISTINGS: dict[str, Listing] = {
     ),
 }
 PAYMENTS = Listing({})  # newest first by creation, of one invoice
+# GET /v2/company: the account's settings as Harvest's own example shows them (only the name and
+# domain are the firm's); nothing in tieout reads them, clients call it to check a token.
+COMPANY_SETTINGS = {
+    "is_active": True,
+    "week_start_day": "Monday",
+    "wants_timestamp_timers": False,
+    "time_format": "hours_minutes",
+    "date_format": "%Y-%m-%d",
+    "plan_type": "business",
+    "expense_feature": True,
+    "invoice_feature": True,
+    "estimate_feature": False,
+    "approval_feature": True,
+    "clock": "24h",
+    "currency_code_display": "iso_code_none",
+    "currency_symbol_display": "symbol_before",
+    "decimal_symbol": ".",
+    "thousands_separator": ",",
+    "color_scheme": "orange",
+    "weekly_capacity": 144000,
+}
+
+
+def _domain(subdomain: str) -> dict:
+    return {"base_uri": f"https://{subdomain}.harvestapp.com", "full_domain": f"{subdomain}.harvestapp.com"}
 
 
 # -- writable fields ----------------------------------------------------------------------------------
@@ -366,6 +404,8 @@ class HarvestEmulator(Emulator):
             self.route("GET", rf"/v2/{object}/(?P<id>\d+)", partial(self._retrieve, object))
         for object in WRITABLE:
             self.route("PATCH", rf"/v2/{object}/(?P<id>\d+)", partial(self._update, object))
+        self.route("GET", "/v2/company", self._company)
+        self.route("GET", "/v2/users/me", self._me)
         self.route("GET", r"/v2/invoices/(?P<id>\d+)/payments", self._list_payments)
         self.route("POST", r"/v2/invoices/(?P<id>\d+)/payments", self._create_payment)
 
@@ -457,6 +497,24 @@ class HarvestEmulator(Emulator):
 
     def _retrieve(self, object: str, request: Request) -> Response:
         return Response(200, _public(self._existing(object, request.params["id"])))
+
+    def _company(self, request: Request) -> Response:
+        """The account: the firm's first legal entity holds it (clients call this to check a token)."""
+        entities = self.store.meta("legal_entities") or [{"name": "Sandbox firm"}]
+        name = entities[0]["name"]
+        subdomain = re.sub(r"[^a-z0-9]+", "", name.lower())
+        return Response(200, {**COMPANY_SETTINGS, "name": name, **_domain(subdomain)})
+
+    def _me(self, request: Request) -> Response:
+        """The token's user: the one the credentials name, else the account's first administrator."""
+        named = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("user_id")
+        if named is not None:
+            return Response(200, _public(self._existing("users", str(named))))
+        users = self.store.list(SYSTEM, TENANT, "users")
+        admins = [u for u in users if "administrator" in (u.get("access_roles") or [])]
+        if not (admins or users):
+            raise HarvestError(404, "No users record for this token")
+        return Response(200, _public((admins or users)[0]))
 
     def _list_payments(self, request: Request) -> Response:
         invoice_id = str(self._existing("invoices", request.params["id"])["id"])
