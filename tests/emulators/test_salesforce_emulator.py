@@ -231,7 +231,7 @@ def test_an_injected_storm_stays_a_retryable_429(emulator, sf):
 
 
 def test_an_unsupported_method_gets_the_error_array(sf):
-    response = sf.session.delete(f"{sf.base_url}{API}/sobjects/Account/{salesforce_id('001', 1)}", timeout=10)
+    response = sf.session.put(f"{sf.base_url}{API}/sobjects/Account/{salesforce_id('001', 1)}", timeout=10)
     assert response.status_code == 405
     assert response.json()[0]["errorCode"] == "METHOD_NOT_ALLOWED"
 
