@@ -344,6 +344,11 @@ def test_count_and_in_filters(sf):
         ),
         ("SELECT Id FROM Account WHERE SystemModstamp > 2026-11-20T10:00:00 00:00", "MALFORMED_QUERY", "unexpected"),
         ("SELECT Id FROM Account LIMIT 1.5", "MALFORMED_QUERY", "unexpected token: '1.5'"),
+        ("SELECT Id FROM Account WHERE Name = 'a' OR Type = 'b' AND Phone = null", "MALFORMED_QUERY", "token: 'AND'"),
+        ("SELECT Id FROM Account WHERE (Name = 'a' OR Type = 'b'", "MALFORMED_QUERY", "unexpected end of query"),
+        ("SELECT Id, Acount.Name FROM Opportunity", "INVALID_FIELD", "Didn't understand relationship 'Acount'"),
+        ("SELECT Id FROM Account WHERE Parent.Foo = 'x'", "INVALID_FIELD", "No such column 'Foo' on entity 'Account'"),
+        ("SELECT Id FROM Opportunity WHERE Account.Open_AR__c > '1'", "INVALID_FIELD", "field 'Account.Open_AR__c'"),
         ("", "MALFORMED_QUERY", "A query string has to be specified"),
     ],
 )

@@ -520,19 +520,16 @@ class SalesforceEmulator(Emulator):
             )
         if problems:
             return problems
-        record: dict = (  # a record as stored: any JSON value per field, like Change.record
-            _stamped({**existing, **changes})
-            if existing
-            else _stamped(
-                {
-                    **dict.fromkeys(sobject.fields),
-                    "IsDeleted": False,
-                    "CurrencyIsoCode": (self._currencies() or ["USD"])[0],
-                    **changes,
-                },
-                "CreatedDate",
-            )
-        )
+        record: dict  # a record as stored: any JSON value per field, like Change.record
+        if existing:
+            record = _stamped({**existing, **changes})
+        else:
+            fresh = {
+                **dict.fromkeys(sobject.fields),
+                "IsDeleted": False,
+                "CurrencyIsoCode": (self._currencies() or ["USD"])[0],
+            }
+            record = _stamped({**fresh, **changes}, "CreatedDate")
         if sobject.name == "Opportunity" and ("StageName" in changes or existing is None):
             stage = record["StageName"]
             record.update(IsClosed=stage in CLOSED_STAGES, IsWon=CLOSED_STAGES.get(stage, False))
