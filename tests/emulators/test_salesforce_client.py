@@ -166,6 +166,11 @@ def test_get_and_get_by_custom_id(sf):
     assert (by_external_id["Id"], by_external_id["PSA_Client_Id__c"]) == (salesforce_id("001", 2), "1002")
     with pytest.raises(SalesforceResourceNotFound):
         sf.Account.get_by_custom_id("PSA_Client_Id__c", "no-such-client")
+    with pytest.raises(SalesforceResourceNotFound) as not_an_external_id:  # as sObject Rows by External ID says
+        sf.Account.upsert("Name/Customer 1", {"Phone": "+1 555 0100"})
+    assert not_an_external_id.value.content == [
+        {"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}
+    ]
 
 
 def test_create_update_and_delete(org, sf):

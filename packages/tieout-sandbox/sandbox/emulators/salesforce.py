@@ -400,13 +400,26 @@ class SalesforceEmulator(Emulator):
         return Response(201 if change.created else 200, _result(change, upsert=True))
 
     def _external_id_in_path(self, request: Request) -> tuple[SObject, str, str]:
+        """The object, external id field and value a record's path names; another field is not a resource."""
         sobject = self._sobject_in_path(request)
-        return sobject, self._external_id_field(sobject, request.params["field"]), unquote(request.params["value"])
+        key = self._external_id_field(sobject, request.params["field"])
+        if key is None:
+            raise ApiError(404, Problem("NOT_FOUND", "The requested resource does not exist"))
+        return sobject, key, unquote(request.params["value"])
 
     # -- sObject Collections ---------------------------------------------------------------
     def _upsert_collection(self, request: Request) -> Response:
         sobject = self._sobject_in_path(request)
         key = self._external_id_field(sobject, request.params["field"])
+        if key is None:
+            raise ApiError(
+                400,
+                Problem(
+                    "INVALID_FIELD",
+                    f"Field name provided, {request.params['field']} is not "
+                    f"an External ID or indexed field for {sobject.name}",
+                ),
+            )
         all_or_none, items = self._collection(request, sobject)
         keys = Counter(v for _, changes in items if isinstance(v := changes.get(key), str) and v)
         with self._writes:
@@ -435,18 +448,10 @@ class SalesforceEmulator(Emulator):
             ]
         return self._apply(sobject, matches[0] if matches else None, changes)
 
-    def _external_id_field(self, sobject: SObject, written: str) -> str:
-        """The external id field's own name for one written in any case; any other field is refused."""
+    def _external_id_field(self, sobject: SObject, written: str) -> str | None:
+        """The external id field's own name for one written in any case; None for any other field."""
         key = sobject.canonical(written)
-        if key is None or key not in self._external_ids(sobject):
-            raise ApiError(
-                400,
-                Problem(
-                    "INVALID_FIELD",
-                    f"Field name provided, {written} is not an External ID or indexed field for {sobject.name}",
-                ),
-            )
-        return key
+        return key if key in self._external_ids(sobject) else None
 
     def _live(self, sobject: SObject) -> list[dict]:
         """The object's records that are not deleted."""
