@@ -231,7 +231,7 @@ def test_an_injected_storm_stays_a_retryable_429(emulator, sf):
 
 
 def test_an_unsupported_method_gets_the_error_array(sf):
-    response = sf.session.delete(f"{sf.base_url}{API}/sobjects/Account/{salesforce_id('001', 1)}", timeout=10)
+    response = sf.session.put(f"{sf.base_url}{API}/sobjects/Account/{salesforce_id('001', 1)}", timeout=10)
     assert response.status_code == 405
     assert response.json()[0]["errorCode"] == "METHOD_NOT_ALLOWED"
 
@@ -344,6 +344,11 @@ def test_count_and_in_filters(sf):
         ),
         ("SELECT Id FROM Account WHERE SystemModstamp > 2026-11-20T10:00:00 00:00", "MALFORMED_QUERY", "unexpected"),
         ("SELECT Id FROM Account LIMIT 1.5", "MALFORMED_QUERY", "unexpected token: '1.5'"),
+        ("SELECT Id FROM Account WHERE Name = 'a' OR Type = 'b' AND Phone = null", "MALFORMED_QUERY", "token: 'AND'"),
+        ("SELECT Id FROM Account WHERE (Name = 'a' OR Type = 'b'", "MALFORMED_QUERY", "unexpected end of query"),
+        ("SELECT Id, Acount.Name FROM Opportunity", "INVALID_FIELD", "Didn't understand relationship 'Acount'"),
+        ("SELECT Id FROM Account WHERE Parent.Foo = 'x'", "INVALID_FIELD", "No such column 'Foo' on entity 'Account'"),
+        ("SELECT Id FROM Opportunity WHERE Account.Open_AR__c > '1'", "INVALID_FIELD", "field 'Account.Open_AR__c'"),
         ("", "MALFORMED_QUERY", "A query string has to be specified"),
     ],
 )

@@ -106,13 +106,22 @@ class SlidingWindowLimiter:
         """0 if admitted, else the seconds until a slot frees up."""
         now = time.monotonic()
         with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= self.window:
-                hits.popleft()
+            hits = self._within_window(key, now)
             if len(hits) >= self.limit:
                 return self.window - (now - hits[0])
             hits.append(now)
             return 0.0
+
+    def used(self, key: str) -> int:
+        """The requests admitted in the current window: what a vendor reports as usage against its limit."""
+        with self._lock:
+            return len(self._within_window(key, time.monotonic()))
+
+    def _within_window(self, key: str, now: float) -> deque:
+        hits = self._hits.setdefault(key, deque())
+        while hits and now - hits[0] >= self.window:
+            hits.popleft()
+        return hits
 
 
 class Emulator:

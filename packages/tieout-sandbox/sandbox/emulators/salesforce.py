@@ -1,10 +1,16 @@
-"""Salesforce REST API emulator: SOQL query with cursors, sObject reads and writes, sObject Collections.
+"""Salesforce REST API emulator: SOQL query with cursors, describes, sObject reads and writes, limits.
 
 Serves the sandbox firm's `Account` and `Opportunity` records the way Salesforce's REST API does
-(`/services/data/vXX.X/...`): bearer-token auth, SOQL with query locators and `Sforce-Query-Options`
-batch sizes, error arrays with Salesforce's error codes, field-level write validation, upsert by
-external id, and the org's daily API request limit as 403 REQUEST_LIMIT_EXCEEDED. Every write lands
-in the store with a new SystemModstamp, so the next incremental query sees it.
+(`/services/data/vXX.X/...`), so that the vendor's own client (simple-salesforce) works unchanged:
+bearer-token auth; `query/` and `queryAll/` (SOQL, see soql.py) with query locators and
+`Sforce-Query-Options` batch sizes; Describe Global (`sobjects/`), sObject Basic Information
+(`sobjects/{object}/`) and sObject Describe (`sobjects/{object}/describe/`) built from the field
+catalogue below; create (`POST sobjects/{object}/`), get, update and delete by Id; get and upsert by
+external id (`sobjects/{object}/{field}/{value}`) and sObject Collections update and upsert; error
+arrays with Salesforce's error codes and field-level write validation; the org's daily API request
+limit as `limits/`, as `Sforce-Limit-Info: api-usage=N/LIMIT` on every response, and once spent as 403
+REQUEST_LIMIT_EXCEEDED. Every write lands in the store with a new SystemModstamp, so the next
+incremental query sees it; a delete sets IsDeleted, so queryAll still shows the record.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from urllib.parse import unquote
 
 from sandbox.emulators import soql
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
@@ -45,12 +53,22 @@ class FieldSpec:
 @dataclass(frozen=True)
 class SObject:
     name: str
+    label_plural: str
     key_prefix: str
     fields: dict[str, FieldSpec]
 
     @property
     def field_types(self) -> dict[str, str]:
         return {name: spec.type for name, spec in self.fields.items()}
+
+    @property
+    def parents(self) -> dict[str, tuple[str, str]]:
+        """Each parent relationship by name (Account, Parent): its reference field and the parent object."""
+        return {
+            _relationship_name(name): (name, spec.reference_to)
+            for name, spec in self.fields.items()
+            if spec.reference_to
+        }
 
     def canonical(self, name: str) -> str | None:
         return next((f for f in self.fields if f.lower() == name.lower()), None)
@@ -69,6 +87,7 @@ COMMON = {"CurrencyIsoCode": FieldSpec("picklist", length=3), "Legal_Entity__c":
 SOBJECTS = {
     "Account": SObject(
         "Account",
+        "Accounts",
         "001",
         {
             "Id": FieldSpec("id", False),
@@ -94,6 +113,7 @@ SOBJECTS = {
     ),
     "Opportunity": SObject(
         "Opportunity",
+        "Opportunities",
         "006",
         {
             "Id": FieldSpec("id", False),
@@ -158,6 +178,24 @@ class Change:
 Outcome = Change | list[Problem]
 
 
+@dataclass(frozen=True)
+class Org:
+    """The org as a SOQL query sees it (soql.Schema): the catalogue's objects and the saved records."""
+
+    catalogue: Mapping[str, SObject]
+    store: SandboxStore
+
+    def field_types(self, entity: str) -> dict[str, str]:
+        return self.catalogue[entity].field_types
+
+    def parents(self, entity: str) -> dict[str, tuple[str, str]]:
+        return self.catalogue[entity].parents
+
+    def record(self, entity: str, record_id: str) -> dict | None:
+        record = self.store.get(SYSTEM, "", entity, record_id)
+        return None if record is None or record.get("IsDeleted") else record
+
+
 class QueryCursors:
     """Query results still being paged, by locator, as Salesforce keeps them between requests."""
 
@@ -196,23 +234,52 @@ class SalesforceEmulator(Emulator):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(DAILY_API_REQUESTS, 24 * 3600))
         self.cursors = QueryCursors()
         self._writes = threading.Lock()  # validate-then-save must not interleave with another write
-        record = rf"{API}/sobjects/(?P<object>\w+)/(?P<id>\w+)"
-        self.route("GET", rf"{API}/query", lambda request: self._query(request, include_deleted=False))
-        self.route("GET", rf"{API}/queryAll", lambda request: self._query(request, include_deleted=True))
+        # Salesforce documents these with a trailing slash and its clients send either form. The first
+        # route matching both path and method answers, so `describe` comes before a record's Id.
+        sobject = rf"{API}/sobjects/(?P<object>\w+)"
+        record = rf"{sobject}/(?P<id>\w+)"
+        by_external_id = rf"{sobject}/(?P<field>\w+)/(?P<value>[^/]+)"
+        self.route("GET", rf"{API}/query/?", lambda request: self._query(request, include_deleted=False))
+        self.route("GET", rf"{API}/queryAll/?", lambda request: self._query(request, include_deleted=True))
         self.route("GET", rf"{API}/query(?:All)?/(?P<locator>[^/]+)", self._more)
+        self.route("GET", rf"{API}/limits/?", self._limits)
+        self.route("GET", rf"{API}/sobjects/?", self._describe_global)
+        self.route("GET", rf"{sobject}/?", self._basic_information)
+        self.route("POST", rf"{sobject}/?", self._create)
+        self.route("GET", rf"{sobject}/describe/?", self._describe)
         self.route("GET", record, self._get)
         self.route("PATCH", record, self._update)
+        self.route("DELETE", record, self._delete)
+        self.route("GET", by_external_id, self._get_by_external_id)
+        self.route("PATCH", by_external_id, self._upsert)
         self.route("PATCH", rf"{API}/composite/sobjects", self._update_collection)
         self.route("PATCH", rf"{API}/composite/sobjects/(?P<object>\w+)/(?P<field>\w+)", self._upsert_collection)
 
     # -- the vendor's envelope -----------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        """Every answer tells the org's API usage, as Salesforce's Sforce-Limit-Info header does."""
+        response = self._answer(request)
+        used, limit = self._api_usage()
+        response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{limit}"
+        return response
+
+    def _answer(self, request: Request) -> Response:
         if self.faults.take("rate_limit_next"):  # an injected storm keeps the base's 429 + Retry-After
             return super().rate_limited(self.faults.retry_after)
         try:
             return super().handle(request)
         except ApiError as refused:
             return Response(refused.status, [p.in_response() for p in refused.problems])
+
+    def _api_usage(self) -> tuple[int, int]:
+        """Requests counted in the rolling 24 hours, and the org's limit."""
+        limiter = self.limiter
+        assert limiter is not None  # __init__ always sets one; a test may swap it for a smaller one
+        return limiter.used(SYSTEM), limiter.limit
+
+    def _limits(self, request: Request) -> Response:
+        used, limit = self._api_usage()
+        return Response(200, {"DailyApiRequests": {"Max": limit, "Remaining": max(0, limit - used)}})
 
     def authenticate(self, request: Request) -> Response | None:
         token = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
@@ -232,6 +299,7 @@ class SalesforceEmulator(Emulator):
         text = request.query.get("q")
         if not text:
             raise ApiError(400, Problem("MALFORMED_QUERY", "A query string has to be specified"))
+        org = Org(self._catalogue(), self.store)
         try:
             query = soql.parse(text)
             sobject = self._sobject(query.object.text)
@@ -241,17 +309,17 @@ class SalesforceEmulator(Emulator):
                     f"ERROR at Row:1:Column:{query.object.column}\nsObject type "
                     f"'{query.object.text}' is not supported.",
                 )
-            fields = [soql.resolve(f, sobject.name, sobject.field_types) for f in query.fields]
+            fields = [soql.resolve(f, sobject.name, org) for f in query.fields]
             stored = self.store.list(SYSTEM, "", sobject.name)
             matched = soql.run(
-                query, [r for r in stored if include_deleted or not r.get("IsDeleted")], sobject.field_types
+                query, [r for r in stored if include_deleted or not r.get("IsDeleted")], sobject.name, org
             )
         except soql.SoqlError as refused:
             raise ApiError(400, Problem(refused.code, refused.message)) from refused
         if query.count_only:
             return Response(200, {"totalSize": len(matched), "done": True, "records": []})
         version = request.params["version"]
-        rows = [_serialize(sobject, r, fields, version) for r in matched]
+        rows = [_row(org, sobject, r, fields, version) for r in matched]
         batch = _batch_size(request.header("sforce-query-options"))
         locator = self.cursors.open(rows, batch) if len(rows) > batch else ""
         return Response(200, _page(version, locator, rows, 0, batch))
@@ -265,27 +333,85 @@ class SalesforceEmulator(Emulator):
         rows, batch = cursor
         return Response(200, _page(request.params["version"], locator, rows, start, batch))
 
+    # -- describes ---------------------------------------------------------------------------
+    def _describe_global(self, request: Request) -> Response:
+        version = request.params["version"]
+        sobjects = [_summary(s, version) for s in self._catalogue().values()]
+        return Response(200, {"encoding": "UTF-8", "maxBatchSize": MAX_COLLECTION, "sobjects": sobjects})
+
+    def _basic_information(self, request: Request) -> Response:
+        sobject = self._sobject_in_path(request)
+        return Response(200, {"objectDescribe": _summary(sobject, request.params["version"]), "recentItems": []})
+
+    def _describe(self, request: Request) -> Response:
+        sobject = self._sobject_in_path(request)
+        external_ids = self._external_ids(sobject)
+        fields = [_field_describe(name, spec, name in external_ids) for name, spec in sobject.fields.items()]
+        return Response(200, {**_summary(sobject, request.params["version"]), "fields": fields})
+
     # -- single records --------------------------------------------------------------------
     def _get(self, request: Request) -> Response:
         sobject = self._sobject_in_path(request)
         record = self._existing(sobject, request.params["id"])
-        return Response(200, _serialize(sobject, record, list(sobject.fields), request.params["version"]))
+        return Response(200, _whole(sobject, record, request.params["version"]))
+
+    def _create(self, request: Request) -> Response:
+        sobject = self._sobject_in_path(request)
+        changes = self._known_fields(sobject, _json_object(request))
+        with self._writes:
+            change = _valid(self._apply(sobject, None, changes))
+            self._save([change])
+        return Response(201, _result(change, upsert=False))
 
     def _update(self, request: Request) -> Response:
         sobject = self._sobject_in_path(request)
         changes = self._known_fields(sobject, _json_object(request))
         with self._writes:
-            outcome = self._apply(sobject, self._existing(sobject, request.params["id"]), changes)
-            if isinstance(outcome, list):
-                raise ApiError(400, *outcome)
-            self._save([outcome])
+            self._save([_valid(self._apply(sobject, self._existing(sobject, request.params["id"]), changes))])
         return Response(204)
+
+    def _delete(self, request: Request) -> Response:
+        sobject = self._sobject_in_path(request)
+        with self._writes:
+            record = self._existing(sobject, request.params["id"])
+            self._save([Change(sobject, _stamped({**record, "IsDeleted": True}), created=False)])
+        return Response(204)
+
+    # -- single records by external id -----------------------------------------------------
+    def _get_by_external_id(self, request: Request) -> Response:
+        sobject, key, value = self._external_id_in_path(request)
+        matches = _with_external_id(self._live(sobject), key, value)
+        if not matches:
+            raise ApiError(404, Problem("NOT_FOUND", "The requested resource does not exist"))
+        if len(matches) > 1:
+            return _multiple_choices(sobject, matches, request.params["version"])
+        return Response(200, _whole(sobject, matches[0], request.params["version"]))
+
+    def _upsert(self, request: Request) -> Response:
+        """Create or update the record with the external id in the path: 201 created, 200 updated."""
+        sobject, key, value = self._external_id_in_path(request)
+        changes = {**self._known_fields(sobject, _json_object(request)), key: value}
+        with self._writes:
+            matches = _with_external_id(self._live(sobject), key, value)
+            if len(matches) > 1:
+                return _multiple_choices(sobject, matches, request.params["version"])
+            change = _valid(self._upsert_outcome(sobject, key, changes, matches))
+            self._save([change])
+        return Response(201 if change.created else 200, _result(change, upsert=True))
+
+    def _external_id_in_path(self, request: Request) -> tuple[SObject, str, str]:
+        """The object, external id field and value a record's path names; another field is not a resource."""
+        sobject = self._sobject_in_path(request)
+        key = self._external_id_field(sobject, request.params["field"])
+        if key is None:
+            raise ApiError(404, Problem("NOT_FOUND", "The requested resource does not exist"))
+        return sobject, key, unquote(request.params["value"])
 
     # -- sObject Collections ---------------------------------------------------------------
     def _upsert_collection(self, request: Request) -> Response:
         sobject = self._sobject_in_path(request)
-        key = sobject.canonical(request.params["field"])
-        if key not in self._external_ids(sobject):
+        key = self._external_id_field(sobject, request.params["field"])
+        if key is None:
             raise ApiError(
                 400,
                 Problem(
@@ -295,31 +421,41 @@ class SalesforceEmulator(Emulator):
                 ),
             )
         all_or_none, items = self._collection(request, sobject)
-        keys = Counter(v for _, changes in items if isinstance(v := changes.get(key), str))
+        keys = Counter(v for _, changes in items if isinstance(v := changes.get(key), str) and v)
         with self._writes:
-            live = [r for r in self.store.list(SYSTEM, "", sobject.name) if not r.get("IsDeleted")]
+            live = self._live(sobject)
             outcomes: list[Outcome] = []
             for _, changes in items:
                 value = changes.get(key)
-                matches = [r for r in live if value is not None and r.get(key) == value]
-                if value in (None, ""):
-                    outcomes.append([Problem("MISSING_ARGUMENT", f"{key} not specified")])
-                elif isinstance(value, str) and keys[value] > 1:
+                if isinstance(value, str) and keys[value] > 1:
                     outcomes.append([Problem("DUPLICATE_VALUE", f"Duplicate external id specified: {value}", (key,))])
-                elif len(matches) > 1:
-                    outcomes.append(
-                        [
-                            Problem(
-                                "DUPLICATE_EXTERNAL_ID",
-                                f"{key}: more than one record found for "
-                                f"external id field: [{', '.join(r['Id'] for r in matches)}]",
-                                (key,),
-                            )
-                        ]
-                    )
                 else:
-                    outcomes.append(self._apply(sobject, matches[0] if matches else None, changes))
+                    outcomes.append(self._upsert_outcome(sobject, key, changes, _with_external_id(live, key, value)))
             return Response(200, self._commit(outcomes, all_or_none, upsert=True))
+
+    def _upsert_outcome(self, sobject: SObject, key: str, changes: dict, matches: list[dict]) -> Outcome:
+        """One record's upsert by its external id `changes[key]`, given the live records that have it."""
+        if changes.get(key) in (None, ""):
+            return [Problem("MISSING_ARGUMENT", f"{key} not specified")]
+        if len(matches) > 1:
+            found = ", ".join(r["Id"] for r in matches)
+            return [
+                Problem(
+                    "DUPLICATE_EXTERNAL_ID",
+                    f"{key}: more than one record found for external id field: [{found}]",
+                    (key,),
+                )
+            ]
+        return self._apply(sobject, matches[0] if matches else None, changes)
+
+    def _external_id_field(self, sobject: SObject, written: str) -> str | None:
+        """The external id field's own name for one written in any case; None for any other field."""
+        key = sobject.canonical(written)
+        return key if key in self._external_ids(sobject) else None
+
+    def _live(self, sobject: SObject) -> list[dict]:
+        """The object's records that are not deleted."""
+        return [r for r in self.store.list(SYSTEM, "", sobject.name) if not r.get("IsDeleted")]
 
     def _update_collection(self, request: Request) -> Response:
         all_or_none, items = self._collection(request, None)
@@ -371,9 +507,7 @@ class SalesforceEmulator(Emulator):
             outcomes = [o if isinstance(o, list) else [ROLLED_BACK] for o in outcomes]
         self._save([o for o in outcomes if isinstance(o, Change)])
         return [
-            {"success": False, "errors": [p.in_result() for p in o]}
-            if isinstance(o, list)
-            else {"id": o.record["Id"], "success": True, "errors": [], **({"created": o.created} if upsert else {})}
+            {"success": False, "errors": [p.in_result() for p in o]} if isinstance(o, list) else _result(o, upsert)
             for o in outcomes
         ]
 
@@ -391,18 +525,16 @@ class SalesforceEmulator(Emulator):
             )
         if problems:
             return problems
-        now = _salesforce_now()
-        record: dict = (  # a record as stored: any JSON value per field, like Change.record
-            dict(existing)
-            if existing
-            else {
+        record: dict  # a record as stored: any JSON value per field, like Change.record
+        if existing:
+            record = _stamped({**existing, **changes})
+        else:
+            fresh = {
                 **dict.fromkeys(sobject.fields),
                 "IsDeleted": False,
-                "CreatedDate": now,
                 "CurrencyIsoCode": (self._currencies() or ["USD"])[0],
             }
-        )
-        record.update(changes, LastModifiedDate=now, SystemModstamp=now)
+            record = _stamped({**fresh, **changes}, "CreatedDate")
         if sobject.name == "Opportunity" and ("StageName" in changes or existing is None):
             stage = record["StageName"]
             record.update(IsClosed=stage in CLOSED_STAGES, IsWon=CLOSED_STAGES.get(stage, False))
@@ -524,9 +656,99 @@ class SalesforceEmulator(Emulator):
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _serialize(sobject: SObject, record: dict, fields: list[str], version: str) -> dict:
-    url = f"/services/data/{version}/sobjects/{sobject.name}/{record['Id']}"
-    return {"attributes": {"type": sobject.name, "url": url}, **{f: record.get(f) for f in fields}}
+def _attributes(sobject: SObject, record: dict, version: str) -> dict:
+    return {"type": sobject.name, "url": f"/services/data/{version}/sobjects/{sobject.name}/{record['Id']}"}
+
+
+def _whole(sobject: SObject, record: dict, version: str) -> dict:
+    """A record with all its fields, as a get answers it."""
+    return {"attributes": _attributes(sobject, record, version), **{f: record.get(f) for f in sobject.fields}}
+
+
+def _row(org: Org, sobject: SObject, record: dict, fields: list[soql.FieldPath], version: str) -> dict:
+    """A query's row: the selected fields in order, a parent's nested under its relationship (or null)."""
+    row: dict = {"attributes": _attributes(sobject, record, version)}
+    for field in fields:
+        if not field.hops:
+            row[field.name] = record.get(field.name)
+            continue
+        hop = field.hops[0]
+        if hop.relationship in row:
+            continue  # built with the first of its fields
+        parent = org.record(hop.parent, record[hop.field]) if record.get(hop.field) else None
+        through = [f.rest() for f in fields if f.hops[:1] == (hop,)]
+        row[hop.relationship] = (
+            None if parent is None else _row(org, org.catalogue[hop.parent], parent, through, version)
+        )
+    return row
+
+
+def _summary(sobject: SObject, version: str) -> dict:
+    """What Describe Global lists of an object, and its describe's object-level properties."""
+    url = f"/services/data/{version}/sobjects/{sobject.name}"
+    return {
+        "name": sobject.name,
+        "label": sobject.name,
+        "labelPlural": sobject.label_plural,
+        "keyPrefix": sobject.key_prefix,
+        "custom": sobject.name.endswith("__c"),
+        "createable": True,
+        "updateable": True,
+        "deletable": True,
+        "queryable": True,
+        "urls": {"sobject": url, "describe": f"{url}/describe", "rowTemplate": f"{url}/{{ID}}"},
+    }
+
+
+def _field_describe(name: str, spec: FieldSpec, external_id: bool) -> dict:
+    """A field as sObject Describe lists it; labels are derived from the API names."""
+    return {
+        "name": name,
+        "label": re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name.removesuffix("__c").replace("_", " ")),
+        "type": spec.type,
+        "length": spec.length or (18 if spec.type in ("id", "reference") else 0),
+        "createable": spec.writable,
+        "updateable": spec.writable,
+        "nillable": spec.writable and not spec.required and spec.type != "boolean",
+        "externalId": external_id,
+        "custom": name.endswith("__c"),
+        "referenceTo": [spec.reference_to] if spec.reference_to else [],
+        "relationshipName": _relationship_name(name) if spec.reference_to else None,
+    }
+
+
+def _relationship_name(reference_field: str) -> str:
+    """Salesforce's name for the relationship a reference field holds: AccountId -> Account, Foo__c -> Foo__r."""
+    if reference_field.endswith("__c"):
+        return reference_field.removesuffix("__c") + "__r"
+    return reference_field.removesuffix("Id")
+
+
+def _with_external_id(live: list[dict], key: str, value: object) -> list[dict]:
+    return [] if value is None else [r for r in live if r.get(key) == value]
+
+
+def _result(change: Change, upsert: bool) -> dict:
+    """A saved write's result, as create, upsert and sObject Collections answer it."""
+    return {"id": change.record["Id"], "success": True, "errors": [], **({"created": change.created} if upsert else {})}
+
+
+def _valid(outcome: Outcome) -> Change:
+    """A single-record write's change; its problems refuse the request, as Salesforce's 400 error array."""
+    if isinstance(outcome, list):
+        raise ApiError(400, *outcome)
+    return outcome
+
+
+def _multiple_choices(sobject: SObject, matches: list[dict], version: str) -> Response:
+    """An external id several records share: Salesforce answers 300 with the records' URLs."""
+    return Response(300, [_attributes(sobject, r, version)["url"] for r in matches])
+
+
+def _stamped(record: dict, *also: str) -> dict:
+    """The record as saved now: LastModifiedDate, SystemModstamp and the `also` fields set to now."""
+    now = _salesforce_now()
+    return {**record, **dict.fromkeys(("LastModifiedDate", "SystemModstamp", *also), now)}
 
 
 def _page(version: str, locator: str, rows: list[dict], start: int, batch: int) -> dict:

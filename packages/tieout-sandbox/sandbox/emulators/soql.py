@@ -1,20 +1,24 @@
 """The SOQL subset a Salesforce extractor and writeback need, parsed and run over stored records.
 
-Supported: `SELECT f, ... | COUNT() FROM Obj [WHERE cond AND ...] [ORDER BY f [ASC|DESC]
-[NULLS FIRST|LAST], ...] [LIMIT n]`, where a condition is `field op literal` (=, !=, <, <=, >, >=)
-or `field [NOT] IN (literal, ...)`. Like Salesforce, keywords and field names are case-insensitive,
-text compares case-insensitively, and a literal must match its field's type (a datetime is written
-unquoted, e.g. `SystemModstamp > 2026-11-20T10:00:00Z`). Anything else is a MALFORMED_QUERY.
+Supported: `SELECT f, ... | COUNT() FROM Obj [WHERE filter] [ORDER BY f [ASC|DESC]
+[NULLS FIRST|LAST], ...] [LIMIT n]`. A filter is conditions joined by AND or by OR, a parenthesized
+filter standing for a condition; like Salesforce, AND and OR are not mixed without parentheses
+(`a AND b OR c` is refused at the OR). A condition is `field op literal` (=, !=, <, <=, >, >=) or
+`field [NOT] IN (literal, ...)`. A field is the object's own, or a parent's through its relationships
+(`Account.Name` on Opportunity, `Parent.Name` on Account), in SELECT, WHERE and ORDER BY. Like
+Salesforce, keywords and field names are case-insensitive, text compares case-insensitively, and a
+literal must match its field's type (a datetime is written unquoted, e.g. `SystemModstamp >
+2026-11-20T10:00:00Z`). Anything else is a MALFORMED_QUERY.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NoReturn
+from typing import NamedTuple, NoReturn, Protocol
 
 TOKEN = re.compile(
     r"""
@@ -79,6 +83,15 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Junction:
+    op: str  # AND | OR: Salesforce takes one of them per level of parentheses
+    parts: tuple[Where, ...]
+
+
+Where = Condition | Junction
+
+
+@dataclass(frozen=True)
 class Ordering:
     field: Token
     descending: bool
@@ -89,7 +102,7 @@ class Ordering:
 class Query:
     fields: tuple[Token, ...]  # empty for SELECT COUNT()
     object: Token
-    where: tuple[Condition, ...]  # all must hold
+    where: Where | None
     order_by: tuple[Ordering, ...]
     limit: int | None
 
@@ -125,7 +138,7 @@ class _Parser:
         fields = self.select_list()
         self.keyword("FROM")
         obj = self.take("name")
-        where = self.where() if self.accept("WHERE") else ()
+        where = self.where() if self.accept("WHERE") else None
         order_by = self.order_by() if self.accept("ORDER") else ()
         limit = self.limit() if self.accept("LIMIT") else None
         if self.at < len(self.tokens):
@@ -154,11 +167,23 @@ class _Parser:
             seen.add(field.text.lower())
         return tuple(fields)
 
-    def where(self) -> tuple[Condition, ...]:
-        conditions = [self.condition()]
-        while self.accept("AND"):
-            conditions.append(self.condition())
-        return tuple(conditions)
+    def where(self) -> Where:
+        """Terms joined by one operator: a different one next is left unread, so the query fails at it."""
+        first = self.term()
+        for op in ("AND", "OR"):
+            if self.peek_keyword(op):
+                parts = [first]
+                while self.accept(op):
+                    parts.append(self.term())
+                return Junction(op, tuple(parts))
+        return first
+
+    def term(self) -> Where:
+        if self.accept_punct("("):
+            inner = self.where()
+            self.punct(")")
+            return inner
+        return self.condition()
 
     def condition(self) -> Condition:
         field = self.take("name")
@@ -254,53 +279,130 @@ class _Parser:
         raise SoqlError("MALFORMED_QUERY", f"ERROR at Row:1:Column:{token.column}\nunexpected token: '{token.text}'")
 
 
-# -- running a parsed query ---------------------------------------------------------------
-def run(query: Query, records: list[dict], field_types: Mapping[str, str]) -> list[dict]:
-    """The records (in listing order) that match, ordered and limited; values stay as stored.
+# -- the objects a query names ------------------------------------------------------------
+class Schema(Protocol):
+    """The org as a query sees it: each object's fields and parent relationships, and the saved records."""
 
-    `field_types` maps each of the object's field names to its Salesforce type; names in the query
-    resolve to these case-insensitively, and an unknown one is Salesforce's INVALID_FIELD.
+    def field_types(self, entity: str) -> Mapping[str, str]:
+        """Each field's Salesforce type, by the field's own name."""
+        ...
+
+    def parents(self, entity: str) -> Mapping[str, tuple[str, str]]:
+        """Each parent relationship by name (Account): its reference field (AccountId) and the parent object."""
+        ...
+
+    def record(self, entity: str, record_id: str) -> dict | None:
+        """The saved, not deleted, record a reference points at."""
+        ...
+
+
+class Hop(NamedTuple):
+    relationship: str  # Account, Parent
+    field: str  # the reference field followed: AccountId, ParentId
+    parent: str  # the object reached
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A field a query names: the object's own (no hops), or a parent's through relationships."""
+
+    hops: tuple[Hop, ...]
+    name: str
+    type: str
+
+    @property
+    def text(self) -> str:
+        return ".".join([*(h.relationship for h in self.hops), self.name])
+
+    def rest(self) -> FieldPath:
+        """The same field as seen from the first hop's parent."""
+        return FieldPath(self.hops[1:], self.name, self.type)
+
+    def value(self, record: dict, schema: Schema) -> Scalar | None:
+        for hop in self.hops:
+            reference = record.get(hop.field)
+            parent = schema.record(hop.parent, reference) if reference else None
+            if parent is None:
+                return None
+            record = parent
+        return record.get(self.name)
+
+
+# -- running a parsed query ---------------------------------------------------------------
+def run(query: Query, records: list[dict], entity: str, schema: Schema) -> list[dict]:
+    """The records of `entity` (in listing order) that match, ordered and limited; values stay as stored.
+
+    Names in the query resolve to the schema's case-insensitively; an unknown one is INVALID_FIELD.
     """
-    entity = query.object.text
-    conditions = [(resolve(c.field, entity, field_types), c) for c in query.where]
-    for name, condition in conditions:
-        _check_literals(name, field_types[name], condition)
-    matched = [r for r in records if all(_holds(r.get(name), field_types[name], c) for name, c in conditions)]
+    holds = _predicate(query.where, entity, schema) if query.where else None
+    matched = [r for r in records if holds is None or holds(r)]
     for ordering in reversed(query.order_by):  # stable sorts, last key first
-        name = resolve(ordering.field, entity, field_types)
+        path = resolve(ordering.field, entity, schema)
+        values = [(path.value(r, schema), r) for r in matched]
         present = sorted(
-            (r for r in matched if r.get(name) is not None),
-            key=lambda r: _comparable(r[name], field_types[name]),
+            ((v, r) for v, r in values if v is not None),
+            key=lambda pair: _comparable(pair[0], path.type),
             reverse=ordering.descending,
         )
-        missing = [r for r in matched if r.get(name) is None]
-        matched = present + missing if ordering.nulls_last else missing + present
+        missing = [r for v, r in values if v is None]
+        ordered = [r for _, r in present]
+        matched = ordered + missing if ordering.nulls_last else missing + ordered
     return matched if query.limit is None else matched[: query.limit]
 
 
-def resolve(field: Token, entity: str, field_types: Mapping[str, str]) -> str:
-    """The field's own name for a name written in any case, or Salesforce's INVALID_FIELD."""
-    for name in field_types:
-        if name.lower() == field.text.lower():
-            return name
-    raise SoqlError(
-        "INVALID_FIELD",
-        f"ERROR at Row:1:Column:{field.column}\nNo such column '{field.text}' on "
-        f"entity '{entity}'. If you are attempting to use a custom field, be sure to append the "
-        "'__c' after the custom field name. Please reference your WSDL or the describe call for "
-        "the appropriate names.",
-    )
+def _predicate(where: Where, entity: str, schema: Schema) -> Callable[[dict], bool]:
+    if isinstance(where, Condition):
+        path = resolve(where.field, entity, schema)
+        _check_literals(path, where)
+        return lambda record: _holds(path.value(record, schema), path.type, where)
+    parts = [_predicate(part, entity, schema) for part in where.parts]
+    combine = all if where.op == "AND" else any
+    return lambda record: combine(part(record) for part in parts)
 
 
-def _check_literals(name: str, field_type: str, condition: Condition) -> None:
-    kind = LITERAL_KIND[field_type]
+def resolve(field: Token, entity: str, schema: Schema) -> FieldPath:
+    """The field as named, through any parent relationships, or Salesforce's INVALID_FIELD."""
+    *relationships, last = field.text.split(".")
+    hops = []
+    for written in relationships:
+        relationship = _named(written, schema.parents(entity))
+        if relationship is None:
+            raise SoqlError(
+                "INVALID_FIELD",
+                f"ERROR at Row:1:Column:{field.column}\nDidn't understand relationship '{written}' in field "
+                "path. If you are attempting to use a custom relationship, be sure to append the '__r' after "
+                "the custom relationship name. Please reference your WSDL or the describe call for the "
+                "appropriate names.",
+            )
+        reference, entity = schema.parents(entity)[relationship]
+        hops.append(Hop(relationship, reference, entity))
+    field_types = schema.field_types(entity)
+    name = _named(last, field_types)
+    if name is None:
+        raise SoqlError(
+            "INVALID_FIELD",
+            f"ERROR at Row:1:Column:{field.column}\nNo such column '{last}' on "
+            f"entity '{entity}'. If you are attempting to use a custom field, be sure to append the "
+            "'__c' after the custom field name. Please reference your WSDL or the describe call for "
+            "the appropriate names.",
+        )
+    return FieldPath(tuple(hops), name, field_types[name])
+
+
+def _named(written: str, names: Mapping[str, object]) -> str | None:
+    """The name as the schema spells it, for one written in any case."""
+    return next((name for name in names if name.lower() == written.lower()), None)
+
+
+def _check_literals(path: FieldPath, condition: Condition) -> None:
+    kind = LITERAL_KIND[path.type]
     for literal in condition.values:
         if literal.kind not in (kind, "null"):
             quoting = "be enclosed in quotes" if kind == "string" else "not be enclosed in quotes"
             raise SoqlError(
                 "INVALID_FIELD",
                 f"ERROR at Row:1:Column:{condition.field.column}\nvalue of filter "
-                f"criterion for field '{name}' must be of type {KIND_LABEL[kind]} and should {quoting}",
+                f"criterion for field '{path.text}' must be of type {KIND_LABEL[kind]} and should {quoting}",
             )
 
 
