@@ -391,12 +391,26 @@ def test_inactive_customers_are_hidden_unless_asked_for(firm_qbo):
     ) == ["6"]
 
 
+def test_named_properties_are_accepted_and_whole_entities_returned(firm_qbo):
+    """QBO parses a property list (python-quickbooks sends `SELECT *, Sku FROM Item`) but does not
+    project: every property comes back (developer.intuit.com, "Data queries")."""
+    whole = firm_qbo.query("select * from Customer").json()["QueryResponse"]["Customer"]
+    named = firm_qbo.query("select Id, DisplayName from Customer").json()["QueryResponse"]["Customer"]
+    assert named == whole and set(named[0]) > {"Id", "DisplayName"}
+
+
+def test_like_matches_with_percent_and_ignores_case(firm_qbo):
+    found = firm_qbo.query("select * from Customer where DisplayName like 'client%'")
+    assert ids(found, "Customer") == ["1", "2", "3", "4", "5"]
+    assert ids(firm_qbo.query("select * from Customer where DisplayName like '%3'"), "Customer") == ["3"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "select * form Customer",
         "select * from Nonsense",
-        "select Id from Customer",
+        "select Id Customer",
         "select * from Customer where Active = true or Active = false",
         "select * from Customer maxresults",
     ],

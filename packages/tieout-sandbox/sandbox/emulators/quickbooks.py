@@ -1,6 +1,8 @@
-"""QuickBooks Online Accounting API v3, as tieout's ERP connector sees it: one company (realm) per
-legal entity, the query language, change data capture, reads, SyncToken-guarded writes with
-`requestid` idempotency, batch, QBO's fault shapes and its 500-requests-per-minute-per-realm throttle.
+"""QuickBooks Online Accounting API v3, as tieout's ERP connector and Intuit's own Python clients
+(`python-quickbooks` over `intuit-oauth`) see it: one company (realm) per legal entity, the query
+language, change data capture, reads, SyncToken-guarded writes with `requestid` idempotency, void,
+batch, QBO's fault shapes, its 500-requests-per-minute-per-realm throttle, and Intuit's token server
+(intuit_oauth.py) whose hour-long access tokens the API accepts beside the configured one.
 
 Records live in the store under system "quickbooks", tenant = realm id, in QBO's JSON shape.
 """
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
+from sandbox.emulators.intuit_oauth import IntuitOAuth
 from sandbox.emulators.quickbooks_query import Query, QuerySyntaxError, parse_query, parse_timestamp, utc_iso
 from sandbox.store import SandboxStore
 
@@ -44,6 +47,8 @@ UNIQUE_NAMES = ("Customer", "Employee")  # QBO's DisplayName is unique across th
 SERVER_KEYS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status")
 COMPUTED_KEYS = ("Balance", "BalanceWithJobs", "HomeBalance", "FullyQualifiedName", "Job", "Level")
 NAME_LISTS = ("Customer", "Employee", "Item")  # deactivated, never deleted
+VOIDABLE = ("Invoice", "Payment")  # voided, not deleted: the document stays with its amounts zero
+VOIDED_AMOUNTS = ("TotalAmt", "Balance", "HomeBalance", "UnappliedAmt")
 REQUEST_IDS = "_requestid"  # store object holding the first response to each requestid
 DELETED = "_deleted_"  # store objects `_deleted_<Entity>` hold tombstones of deleted transactions, for CDC
 BATCH_LIMIT = 30
@@ -73,6 +78,9 @@ class QuickBooksEmulator(Emulator):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(500, 60.0))
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._writes = threading.Lock()  # SyncToken checks, id assignment and requestid replay are atomic
+        self.oauth = IntuitOAuth(store, lambda: self.clock())  # the clock a test sets is the token server's too
+        for method, pattern, handler in self.oauth.routes():
+            self.route(method, pattern, handler)
         self.route("GET", f"{REALM_PATH}/query", self.query)
         self.route("POST", f"{REALM_PATH}/query", self.query)
         self.route("GET", f"{REALM_PATH}/cdc", self.cdc)
@@ -87,8 +95,13 @@ class QuickBooksEmulator(Emulator):
         return request.path[len(prefix) :].split("/", 1)[0] if request.path.startswith(prefix) else ""
 
     def authenticate(self, request: Request) -> Response | None:
-        token = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
-        if not token or request.header("authorization") != f"Bearer {token}":
+        """The configured long-lived token or one the token server issued and still honours; the token
+        server's own paths authenticate the app themselves."""
+        if self.oauth.serves(request.path):
+            return None
+        configured = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
+        scheme, _, token = (request.header("authorization") or "").partition(" ")
+        if scheme != "Bearer" or not token or (token != configured and not self.oauth.accepts(token)):
             return self._unauthenticated()
         realm = self.tenant_of(request)
         if realm and realm not in {e["realm_id"] for e in self.store.meta("legal_entities") or []}:
@@ -247,7 +260,13 @@ class QuickBooksEmulator(Emulator):
     # -- writes ---------------------------------------------------------------------------------
     def write(self, request: Request) -> Response:
         entity, operation = BY_PATH.get(request.params["entity"]), request.query.get("operation")
-        if entity not in WRITABLE or operation not in (None, "update", "delete"):
+        if request.query.get("include") == "void" and operation == "update":  # how a payment is voided
+            operation = "void"
+        if (
+            entity not in WRITABLE
+            or operation not in (None, "update", "delete", "void")
+            or (operation == "void" and entity not in VOIDABLE)
+        ):
             return self.fault(
                 400,
                 "Unsupported Operation",
@@ -347,6 +366,8 @@ class QuickBooksEmulator(Emulator):
             current = self._current(realm, entity, body)
             if operation == "delete":
                 return self._delete(realm, entity, current)
+            if operation == "void":
+                return self._store(realm, entity, self._voided(current), created=False)
             return self._store(realm, entity, self._updated(current, body), created=False)
         except Rejected as rejected:
             return rejected.response
@@ -397,6 +418,15 @@ class QuickBooksEmulator(Emulator):
             "SyncToken": str(int(current["SyncToken"]) + 1),
             "MetaData": {**current["MetaData"], "LastUpdatedTime": self._stamp()},
         }
+
+    def _voided(self, current: dict) -> dict:
+        """QBO keeps a voided transaction, every amount zero, and says so in its private note."""
+        record = self._updated(current, {**current, "sparse": True})
+        record["Line"] = [{**line, "Amount": 0} for line in current.get("Line") or []]
+        record.update({key: 0 for key in VOIDED_AMOUNTS if key in current}, PrivateNote="Voided")
+        if isinstance(current.get("TxnTaxDetail"), dict):
+            record["TxnTaxDetail"] = {**current["TxnTaxDetail"], "TotalTax": 0}
+        return record
 
     def _store(self, realm: str, entity: str, record: dict, created: bool) -> Response:
         record.update(domain="QBO", sparse=False)

@@ -1,10 +1,11 @@
 """The subset of QuickBooks Online's query language that tieout's connectors and tests speak.
 
-`select * | count(*) from <Entity> [where <cond> [and <cond>]...] [orderby <field> [asc|desc]]
-[startposition N] [maxresults M]`, keywords case-insensitive, where a condition is
-`<field> <op> <literal>` with op one of = < > <= >= in, a literal a quoted string, number,
-true/false or a parenthesised list. Like QBO: no OR, maxresults at most 1000 (default 100),
-startposition 1-based, and name-list entities hide inactive records unless the query names Active.
+`select * | <properties> | count(*) from <Entity> [where <cond> [and <cond>]...] [orderby <field>
+[asc|desc]] [startposition N] [maxresults M]`, keywords case-insensitive, where a condition is
+`<field> <op> <literal>` with op one of = < > <= >= in like, a literal a quoted string, number,
+true/false or a parenthesised list. Like QBO: no OR, no projections (named properties are parsed and
+whole entities returned), LIKE with `%` only, maxresults at most 1000 (default 100), startposition
+1-based, and name-list entities hide inactive records unless the query names Active.
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ class QuerySyntaxError(ValueError):
 @dataclass(frozen=True)
 class Condition:
     field: str
-    op: str  # one of COMPARISONS or "in"
-    value: Scalar | tuple[Scalar, ...]  # a tuple for "in"
+    op: str  # one of COMPARISONS, "in" or "like"
+    value: Scalar | tuple[Scalar, ...]  # a tuple for "in", a pattern with % wildcards for "like"
 
     def matches(self, record: dict) -> bool:
         actual = field_value(record, self.field)
@@ -72,6 +73,9 @@ class Condition:
         if self.field in TIMESTAMP_FIELDS:
             actual = parse_timestamp(actual)
         try:
+            if self.op == "like":
+                assert isinstance(self.value, str)  # _condition gives LIKE a quoted pattern
+                return _like_pattern(self.value).fullmatch(str(actual)) is not None
             if self.op == "in":
                 assert isinstance(self.value, tuple)  # _condition gives "in" its parenthesised list
                 return actual in tuple(_like(value, actual) for value in self.value)
@@ -152,6 +156,11 @@ def _like(literal, actual):
     return literal
 
 
+def _like_pattern(pattern: str) -> re.Pattern:
+    """LIKE's only wildcard is `%` (any run of characters); text compares case-insensitively."""
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("%")), re.IGNORECASE | re.DOTALL)
+
+
 def _sort_key(value):
     if isinstance(value, str) and value.isdigit():
         return (0, int(value), "")
@@ -203,7 +212,7 @@ def parse_query(text: str) -> Query:
     if count_only:
         tokens.expect("count", "(", "*", ")")
     else:
-        tokens.expect("*")
+        _select_list(tokens)
     tokens.expect("from")
     name = tokens.take("word")
     entity = {known.lower(): known for known in FILTERABLE}.get(name.lower())
@@ -236,6 +245,19 @@ def parse_query(text: str) -> Query:
     return Query(entity, count_only, tuple(conditions), order_by, descending, start_position, max_results)
 
 
+def _select_list(tokens: _Tokens) -> None:
+    """`*` or property names (`*, Sku` too): QBO parses them, but projections are not supported and
+    every matching entity comes back whole."""
+    while True:
+        if tokens.peek() == "*":
+            tokens.take()
+        else:
+            tokens.take("word")
+        if tokens.peek() != ",":
+            return
+        tokens.take()
+
+
 def _paging(tokens: _Tokens, keyword: str, default: int) -> int:
     if not tokens.peek_keyword(keyword):
         return default
@@ -265,6 +287,12 @@ def _condition(tokens: _Tokens, entity: str) -> Condition:
             values.append(_literal(tokens, name))
         tokens.expect(")")
         return Condition(name, "in", tuple(values))
+    if tokens.peek_keyword("like"):
+        tokens.take()
+        pattern = _literal(tokens, name)
+        if not isinstance(pattern, str):
+            raise QuerySyntaxError("QueryValidationError: LIKE needs a quoted pattern", "4001")
+        return Condition(name, "like", pattern)
     op = tokens.take("op")
     if op not in COMPARISONS:
         raise QuerySyntaxError(f'QueryParserError: Encountered " {op} "')

@@ -51,7 +51,14 @@ def credentials() -> dict:
     return {
         "salesforce": {"access_token": "sandbox-salesforce-token"},
         "harvest": {"account_id": "1000001", "access_token": "sandbox-harvest-token"},
-        "quickbooks": {"access_token": "sandbox-quickbooks-token"},
+        # a long-lived token for tieout's connector, and the app's OAuth client with the refresh token
+        # the sandbox starts connected with (Intuit's token server rotates it: intuit_oauth.py)
+        "quickbooks": {
+            "access_token": "sandbox-quickbooks-token",
+            "client_id": "sandbox-quickbooks-client",
+            "client_secret": "sandbox-quickbooks-secret",
+            "refresh_token": "sandbox-quickbooks-refresh-token",
+        },
     }
 
 
