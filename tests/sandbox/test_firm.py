@@ -467,3 +467,23 @@ def test_harvest_records_match_the_published_schemas(small, records, vendor_cont
             payload = {k: v for k, v in row.items() if not k.startswith("_")}
             validator.validate(payload)
             assert set(schema["properties"]) <= set(payload), (obj, set(schema["properties"]) - set(payload))
+
+
+def test_a_firm_of_more_people_than_name_pairings_keeps_names_and_emails_distinct():
+    """Issue 14's 20-million-entry firm needs thousands of consultants: past the first-and-last
+    pairings, middle initials keep everyone distinct (their email too, which the ERP matches on)."""
+    import random
+
+    from sandbox.firm.customers import make_entities
+    from sandbox.firm.ids import Ids
+    from sandbox.firm.names import FIRST, LAST
+    from sandbox.firm.people import build_people
+
+    entities = make_entities()
+    per_entity = len(FIRST) * len(LAST) // len(entities) + 100  # beyond the pairings
+    people = build_people(random.Random(3), per_entity, entities, Ids(), date(2026, 11, 20))
+    assert len(people) == per_entity * len(entities) + 1 > len(FIRST) * len(LAST)
+    assert len({p.name for p in people}) == len({p.email for p in people}) == len(people)
+    initialled = [p for p in people if p.first.endswith(".")]
+    assert len(initialled) == len(people) - len(FIRST) * len(LAST)
+    assert all(re.fullmatch(r"[a-z]+\.[a-z]\.[a-z]+@[a-z.-]+", p.email) for p in initialled)

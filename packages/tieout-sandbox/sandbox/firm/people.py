@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import string
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ ROLES = {
 }
 CURRENCY_FACTOR = {"USD": Decimal("1"), "GBP": Decimal("0.8"), "EUR": Decimal("0.92")}
 FIRM_DOMAIN = "meridian-advisory.example"
+INITIALS = string.ascii_uppercase
 TASKS = [
     ("Consulting", True, Decimal("0")),
     ("Project Management", True, Decimal("0")),
@@ -44,7 +46,7 @@ def build_people(rng: random.Random, count: int, entities: list[Entity], ids: Id
                 ids.harvest("users"),
                 first,
                 last,
-                f"{first}.{last}@{FIRM_DOMAIN}".lower(),
+                _email(first, last),
                 role,
                 entity,
                 rate,
@@ -59,13 +61,23 @@ def build_people(rng: random.Random, count: int, entities: list[Entity], ids: Id
 
 
 def _unique_name(rng: random.Random, used: set[str]) -> tuple[str, str]:
-    if len(used) == len(FIRST) * len(LAST):
+    """A first and last name no one else has; once every pairing is taken, a middle initial tells
+    people apart (as firms do), so a firm of thousands of consultants still has distinct names."""
+    pairs = len(FIRST) * len(LAST)
+    if len(used) == pairs * (1 + len(INITIALS)):
         raise ValueError(f"more people than the {len(used)} distinct names: fewer consultants")
     while True:
         first, last = rng.choice(FIRST), rng.choice(LAST)
+        if len(used) >= pairs:
+            first = f"{first} {rng.choice(INITIALS)}."
         if f"{first} {last}" not in used:
             used.add(f"{first} {last}")
             return first, last
+
+
+def _email(first: str, last: str) -> str:
+    """first.last@, a middle initial between them: ava.adler@, ava.b.adler@."""
+    return ".".join(f"{first} {last}".replace(".", "").split()).lower() + f"@{FIRM_DOMAIN}"
 
 
 def build_tasks(ids: Ids) -> list[Task]:

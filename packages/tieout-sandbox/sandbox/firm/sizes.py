@@ -13,7 +13,7 @@ class Size:
     prospects: int  # CRM-only accounts, per legal entity
     direct_customers: int  # invoiced straight in the ERP, per legal entity
     onboarding: int  # won recently, work about to start, per legal entity
-    consultants: int  # per legal entity; at most 359, as people's names run out (people.py)
+    consultants: int  # per legal entity (names: 1,080 pairings, then with a middle initial, people.py)
     daily_log_chance: float  # chance a project member logs time on a workday
     plants: tuple[int, int]  # instances per finding code (min, max)
     malformed: tuple[int, int]  # malformed records per rule (min, max)
