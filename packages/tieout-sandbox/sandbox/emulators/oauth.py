@@ -1,0 +1,96 @@
+"""The OAuth 2.0 token server every emulated vendor app refreshes through (RFC 6749 section 6).
+
+What matters to a nightly job: the `refresh_token` grant with the app's client id and secret; an
+access token that lasts the vendor's lifetime; a refresh token that rotates on every refresh (the new
+one must be stored, the old one is refused from then on with `invalid_grant`). A vendor subclasses it
+for its paths, lifetimes, token shapes and extras (Intuit's discovery document and revocation:
+intuit_oauth.py; Xero's identity server: xero_identity.py). Consent screens behind the
+`authorization_code` grant are not emulated (`unsupported_grant_type`): the sandbox starts connected.
+
+The app's credentials are the store's `credentials.<system>` (`client_id`, `client_secret`,
+`refresh_token`); the access tokens issued are kept with their expiry under the store meta `issued_key`.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import parse_qs
+
+from sandbox.emulators.base import Request, Response
+from sandbox.store import SandboxStore
+
+
+def oauth_error(status: int, error: str, description: str = "") -> Response:
+    body = {"error": error, **({"error_description": description} if description else {})}
+    return Response(status, body)
+
+
+class OAuthTokenServer:
+    """The token server beside an emulated API: it answers its own paths and tells the API which bearer
+    tokens it issued and that are still live."""
+
+    system = ""
+    issued_key = ""  # store meta: access token -> expiry (epoch seconds)
+    access_seconds = 3600
+
+    def __init__(self, store: SandboxStore, clock: Callable[[], datetime]):
+        self.store, self.clock = store, clock
+        self._lock = threading.Lock()  # a refresh reads and rotates the stored tokens in one step
+
+    def accepts(self, access_token: str) -> bool:
+        """An access token this server issued and that has not expired or been revoked."""
+        expiry = (self.store.meta(self.issued_key) or {}).get(access_token)
+        return expiry is not None and self.clock().timestamp() < expiry
+
+    # -- for vendors ------------------------------------------------------------------------------
+    def new_refresh_token(self) -> str:
+        return secrets.token_urlsafe(32)
+
+    def token_body(self, access_token: str, refresh_token: str) -> dict:
+        """The vendor's token response: exactly the keys its own client expects."""
+        return {
+            "token_type": "bearer",
+            "access_token": access_token,
+            "expires_in": self.access_seconds,
+            "refresh_token": refresh_token,
+        }
+
+    # -- the refresh_token grant ----------------------------------------------------------------
+    def token(self, request: Request) -> Response:
+        with self._lock:
+            return self._token(request)
+
+    def _token(self, request: Request) -> Response:
+        form = {name: values[-1] for name, values in parse_qs(request.body.decode("utf-8", "replace")).items()}
+        app = self.app(request, form)
+        if app is None:
+            return oauth_error(401, "invalid_client")
+        if form.get("grant_type") != "refresh_token":
+            return oauth_error(400, "unsupported_grant_type")
+        if not app.get("refresh_token") or form.get("refresh_token") != app["refresh_token"]:
+            return oauth_error(400, "invalid_grant", "Incorrect or invalid refresh token")
+        access_token, refresh_token = secrets.token_urlsafe(32), self.new_refresh_token()
+        now = self.clock().timestamp()
+        live = {t: e for t, e in (self.store.meta(self.issued_key) or {}).items() if e > now}
+        self.store.set_meta(self.issued_key, {**live, access_token: now + self.access_seconds})
+        self.save_app({**app, "refresh_token": refresh_token})
+        return Response(200, self.token_body(access_token, refresh_token))
+
+    # -- the connected app ------------------------------------------------------------------------
+    def app(self, request: Request, form: dict[str, str]) -> dict | None:
+        """The app's stored credentials when the request's Basic auth names them, else None."""
+        app = (self.store.meta("credentials") or {}).get(self.system, {})
+        scheme, _, encoded = (request.header("authorization") or "").partition(" ")
+        try:
+            client_id, _, secret = base64.b64decode(encoded).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        known = app.get("client_id") and (client_id, secret) == (app.get("client_id"), app.get("client_secret"))
+        return app if scheme.lower() == "basic" and known else None
+
+    def save_app(self, app: dict) -> None:
+        self.store.set_meta("credentials", {**(self.store.meta("credentials") or {}), self.system: app})
