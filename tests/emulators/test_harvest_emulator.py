@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,6 +15,7 @@ from sandbox.emulators.base import Faults, SlidingWindowLimiter
 from sandbox.emulators.harvest import HarvestEmulator
 from sandbox.store import SandboxStore
 from tests.contracts.harvest_openapi import validate_harvest_response
+from tests.emulators.serving import served
 
 ACCOUNT_ID, TOKEN = "1234567", "pat-sandbox-token"
 HEADERS = {
@@ -242,16 +242,8 @@ def firm(store: SandboxStore) -> SandboxStore:
     return store
 
 
-@contextmanager
-def serving(store: SandboxStore, **options) -> Iterator[tuple[HarvestEmulator, str]]:
-    """A listening emulator. Closing one waits out the server's 0.5 s shutdown poll, so it closes in
-    the background rather than costing every test half a second."""
-    emulator = HarvestEmulator(store, **options)
-    running = emulator.serve()
-    try:
-        yield emulator, running.base_url
-    finally:
-        threading.Thread(target=running.close, daemon=True).start()
+def serving(store: SandboxStore, **options) -> AbstractContextManager[tuple[HarvestEmulator, str]]:
+    return served(HarvestEmulator(store, **options))
 
 
 @pytest.fixture

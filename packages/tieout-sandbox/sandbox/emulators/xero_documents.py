@@ -28,8 +28,9 @@ def ms_date(moment: datetime) -> str:
 
 
 def store_stamp(record: dict) -> str:
-    """The store's `updated_at` of a record: its UpdatedDateUTC in one sortable ISO format."""
-    return parse_ms_date(record["UpdatedDateUTC"]).isoformat(timespec="milliseconds")
+    """The store's `updated_at` of a record: its UpdatedDateUTC (an organisation has only its
+    CreatedDateUTC) in one sortable ISO format."""
+    return parse_ms_date(record.get("UpdatedDateUTC") or record["CreatedDateUTC"]).isoformat(timespec="milliseconds")
 
 
 def put_records(store: SandboxStore, tenant: str, collection: str, records: list[dict]) -> None:
