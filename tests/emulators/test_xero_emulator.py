@@ -113,10 +113,10 @@ def organisation(tenant: str, name: str) -> dict:
 
 
 # -- fixtures ---------------------------------------------------------------------------------------------
-@pytest.fixture
-def firm(store: SandboxStore) -> SandboxStore:
-    """Two organisations; in the first, two customers, three invoices (one a bill) and a credit note."""
-    store.set_meta("credentials", {"xero": dict(APP)})
+def organisations(store: SandboxStore, app: dict = APP) -> SandboxStore:
+    """Two organisations the app is connected to; in the first, two customers, three invoices (one a
+    bill) and a credit note."""
+    store.set_meta("credentials", {"xero": dict(app)})
     store.set_meta(
         "legal_entities", [{"code": "US1", "xero_tenant_id": TENANT}, {"code": "UK1", "xero_tenant_id": OTHER_TENANT}]
     )
@@ -132,6 +132,11 @@ def firm(store: SandboxStore) -> SandboxStore:
     )
     put_records(store, TENANT, "CreditNotes", [credit_note(71, acme, 100.0)])
     return store
+
+
+@pytest.fixture
+def firm(store: SandboxStore) -> SandboxStore:
+    return organisations(store)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from sandbox.emulators.xero_where import WhereError, parse_ms_date, parse_where
 from sandbox.store import SandboxStore
 
 API = "/api.xro/2.0"
-CONNECTIONS = "/connections"
+CONNECTIONS = "/(?i:connections)"  # the SDK asks for /Connections, Xero's docs say /connections
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 COMMON = ("Status", "Date", "Reference", "UpdatedDateUTC", "CurrencyCode", "Total")
 # the top-level fields a `where` may name
@@ -119,7 +119,7 @@ class XeroEmulator(Emulator):
             response = self.error(401, "AuthenticationUnsuccessful")
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return response
-        if request.path == CONNECTIONS:
+        if request.path.lower() == "/connections":
             return None
         tenant = self.tenant_of(request)
         if tenant not in self.tenants():
