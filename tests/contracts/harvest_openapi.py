@@ -13,5 +13,5 @@ from tests.contracts.openapi import Contract
 
 HARVEST = Contract("Harvest", Path("harvest") / "harvest-openapi.yaml", "/v2")
 
-# validate_...(contracts_dir, path_template, method, status, body, *, closed=True) -> the ways body breaks it
+# (contracts_dir, path_template, method, status, body, *, closed=True) -> every way body breaks the contract
 validate_harvest_response = HARVEST.validate

@@ -14,5 +14,5 @@ from tests.contracts.openapi import Contract
 
 XERO_ACCOUNTING = Contract("Xero Accounting", Path("xero") / "xero_accounting.yaml", "/api.xro/2.0")
 
-# validate_...(contracts_dir, path_template, method, status, body, *, closed=True) -> the ways body breaks it
+# (contracts_dir, path_template, method, status, body, *, closed=True) -> every way body breaks the contract
 validate_xero_response = XERO_ACCOUNTING.validate

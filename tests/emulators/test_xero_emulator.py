@@ -462,10 +462,12 @@ def test_credit_notes_are_listed_as_stored(firm, checked):
 )
 def test_a_tenant_over_its_limit_gets_429_with_retry_after_and_the_problem(firm, limits, problem):
     with served(XeroEmulator(firm, **limits)) as (_, base_url):
-        statuses = [get(f"{base_url}{API}/Contacts").status_code for _ in range(2)]
+        admitted = [get(f"{base_url}{API}/Contacts") for _ in range(2)]
         refused = get(f"{base_url}{API}/Contacts")
         other = get(f"{base_url}{API}/Contacts", headers={**HEADERS, "Xero-tenant-id": OTHER_TENANT})
-    assert statuses == [200, 200] and refused.status_code == 429
+    assert [r.status_code for r in admitted] == [200, 200] and refused.status_code == 429
+    header = "X-MinLimit-Remaining" if problem == "minute" else "X-DayLimit-Remaining"
+    assert [r.headers[header] for r in (*admitted, refused)] == ["1", "0", "0"]
     assert refused.headers["X-Rate-Limit-Problem"] == problem
     assert 1 <= int(refused.headers["Retry-After"]) <= (60 if problem == "minute" else 86400)
     assert other.status_code == 200  # the limits are per tenant

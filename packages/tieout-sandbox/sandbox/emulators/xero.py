@@ -5,7 +5,8 @@ header; contacts, invoices, payments and credit notes in Xero's JSON shapes (Pas
 writes as Xero makes them (PUT creates, POST creates or updates, a batch is saved whole or not at all,
 void by POST with Status VOIDED, payments that settle invoices); the connections endpoint SDK users call
 first, the identity server's refresh grant (xero_identity.py), and Xero's limits of 60 calls a minute
-and 5,000 a day per tenant (429 with Retry-After and X-Rate-Limit-Problem).
+and 5,000 a day per tenant (429 with Retry-After and X-Rate-Limit-Problem; X-MinLimit-Remaining and
+X-DayLimit-Remaining on every call).
 
 Not emulated: attachments, history, allocations of credit notes (they are read as stored), `order`,
 `IDs`/`Statuses` list filters, `summaryOnly`, `unitdp`, idempotency keys, the app-wide minute limit
@@ -129,6 +130,19 @@ class XeroEmulator(Emulator):
             if wait > 0:
                 return self.rate_limited(wait, problem)
         return None
+
+    def handle(self, request: Request) -> Response:
+        """Every call a tenant made says how many more its limits allow, as Xero's responses do."""
+        response = super().handle(request)
+        tenant = self.tenant_of(request)
+        if request.path.startswith(API) and tenant in self.tenants():
+            response.headers.update(
+                {
+                    "X-MinLimit-Remaining": str(max(0, self.minute.limit - self.minute.used(tenant))),
+                    "X-DayLimit-Remaining": str(max(0, self.day.limit - self.day.used(tenant))),
+                }
+            )
+        return response
 
     def error(self, status: int, message: str, code: str = "") -> Response:
         """Xero's gateway answers auth, routing, limit and server errors as RFC 7807 problem details."""
