@@ -291,6 +291,32 @@ def test_where_filters_invoices(checked, where, expected):
     ]
 
 
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({"IDs": f"{uid(43)},{uid(41).upper()}"}, [41, 43]),
+        ({"Statuses": "DRAFT,PAID"}, [42]),
+        ({"ContactIDs": uid(12)}, [43]),
+        ({"InvoiceNumbers": "1041,1042", "Statuses": "AUTHORISED"}, [41]),
+    ],
+)
+def test_list_filters_keep_records_whose_field_is_among_the_values(checked, params, expected):
+    assert ids(checked("GET", "/Invoices", params=params), "Invoices", "InvoiceID") == [uid(n) for n in expected]
+
+
+def test_archived_contacts_are_listed_only_when_asked_for(firm, checked):
+    put_records(firm, TENANT, "Contacts", [{**contact(13, "Hooli"), "ContactStatus": "ARCHIVED"}])
+    assert ids(checked("GET", "/Contacts"), "Contacts", "Name") == ["Acme Corp", "Globex Ltd"]
+    listed = checked("GET", "/Contacts", params={"includeArchived": "true"})
+    assert ids(listed, "Contacts", "Name") == ["Acme Corp", "Globex Ltd", "Hooli"]
+
+
+@pytest.mark.parametrize("params", [{"order": "Date DESC"}, {"searchTerm": "acme"}])
+def test_parameters_that_would_reorder_or_search_are_refused_not_ignored(base_url, params):
+    response = get(f"{base_url}{API}/Invoices", **params)
+    assert response.status_code == 400 and response.json()["Type"] == "ValidationException"
+
+
 def test_where_on_contacts_finds_customers(checked):
     assert ids(checked("GET", "/Contacts", params={"where": "IsCustomer==true"}), "Contacts", "Name") == ["Acme Corp"]
 

@@ -8,9 +8,10 @@ first, the identity server's refresh grant (xero_identity.py), and Xero's limits
 and 5,000 a day per tenant (429 with Retry-After and X-Rate-Limit-Problem; X-MinLimit-Remaining and
 X-DayLimit-Remaining on every call).
 
-Not emulated: attachments, history, allocations of credit notes (they are read as stored), `order`,
-`IDs`/`Statuses` list filters, `summaryOnly`, `unitdp`, idempotency keys, the app-wide minute limit
-and the concurrent-call limit. Credit notes and the organisation are read-only.
+Lists also take Xero's `IDs`, `Statuses`, `ContactIDs`, `InvoiceNumbers` and `includeArchived`. Not
+emulated: attachments, history, allocations of credit notes (they are read as stored), `summaryOnly`,
+`unitdp`, idempotency keys, the app-wide minute limit and the concurrent-call limit; `order` and
+`searchTerm` are refused rather than ignored. Credit notes and the organisation are read-only.
 
 Records live in the store under system "xero", tenant = the tenant id, object = the collection name
 (`Contacts`, `Invoices`, `Payments`, `CreditNotes`, `Organisation`). A legal entity's tenant is its
@@ -30,7 +31,7 @@ from http import HTTPStatus
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
 from sandbox.emulators.xero_documents import IDS, SYSTEM, ms_date, paid, payment_of, store_stamp, when, with_totals
 from sandbox.emulators.xero_identity import XeroIdentity
-from sandbox.emulators.xero_where import WhereError, parse_ms_date, parse_where
+from sandbox.emulators.xero_where import WhereError, field_value, parse_ms_date, parse_where
 from sandbox.store import SandboxStore
 
 API = "/api.xro/2.0"
@@ -51,6 +52,9 @@ FIELDS = {
     "Payments": frozenset(COMMON + ("PaymentID", "Invoice", "Account", "Amount", "PaymentType", "IsReconciled")),
     "CreditNotes": frozenset(COMMON + ("CreditNoteID", "Type", "Contact", "CreditNoteNumber", "RemainingCredit")),
 }
+# the comma-separated list filters Xero offers beside `where`, and the field each matches (None: the id)
+LIST_FILTERS = {"IDs": None, "Statuses": "Status", "ContactIDs": "Contact.ContactID", "InvoiceNumbers": "InvoiceNumber"}
+REFUSED = ("order", "searchTerm")  # they would change what a page holds: refused rather than ignored
 READ_ONLY = ("UpdatedDateUTC", "IsCustomer", "IsSupplier", "Balances", "HasValidationErrors", "ValidationErrors")
 INVOICE_TOTALS = ("SubTotal", "TotalTax", "Total", "AmountDue", "AmountPaid", "AmountCredited", "Payments")
 # the statuses an invoice may move to from each status; PAID comes from payments, never from a write
@@ -208,12 +212,13 @@ class XeroEmulator(Emulator):
             where = parse_where(request.query["where"], FIELDS[collection]) if request.query.get("where") else None
             since = self._modified_since(request)
             page, size = self._paging(request)
+            wanted = self._listed(request, collection)
         except WhereError as exc:
             return self._parse_error(str(exc))
         except ValueError as exc:
             return self.invalid([Rejected(str(exc)).element])
         records = self.store.list(SYSTEM, tenant, collection, updated_since=since)
-        matching = [r for r in records if where is None or where.matches(r)]
+        matching = [r for r in records if (where is None or where.matches(r)) and wanted(r)]
         if page is None:  # Xero leaves line items out of an unpaged list of documents
             return Response(200, {collection: [{k: v for k, v in r.items() if k != "LineItems"} for r in matching]})
         pagination = {
@@ -223,6 +228,26 @@ class XeroEmulator(Emulator):
             "itemCount": len(matching),
         }
         return Response(200, {"pagination": pagination, collection: matching[(page - 1) * size : page * size]})
+
+    def _listed(self, request: Request, collection: str) -> Callable[[dict], bool]:
+        """The list filters: a record is listed when its field is among each filter's values; archived
+        contacts only with includeArchived=true."""
+        refused = [name for name in REFUSED if name in request.query]
+        if refused:
+            raise ValueError(f"The {refused[0]} parameter is not supported")
+        filters = {
+            field or IDS[collection]: {value.strip().casefold() for value in request.query[name].split(",")}
+            for name, field in LIST_FILTERS.items()
+            if request.query.get(name)
+        }
+        archived = request.query.get("includeArchived", "").lower() == "true" or collection != "Contacts"
+
+        def wanted(record: dict) -> bool:
+            if not archived and record.get("ContactStatus") == "ARCHIVED":
+                return False
+            return all(str(field_value(record, f)).casefold() in values for f, values in filters.items())
+
+        return wanted
 
     def _modified_since(self, request: Request) -> str | None:
         header = request.header("if-modified-since")

@@ -45,6 +45,14 @@ def parse_ms_date(text: str) -> datetime:
     return datetime.fromtimestamp(int(match["ms"]) / 1000, UTC)
 
 
+def field_value(record: dict, dotted: str) -> object:
+    """A record's field by a dotted path (`Contact.ContactID`); None when any step is missing."""
+    value: object = record
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 @dataclass(frozen=True)
 class Comparison:
     field: str
@@ -52,9 +60,7 @@ class Comparison:
     value: object
 
     def holds(self, record: dict) -> bool:
-        actual: object = record
-        for part in self.field.split("."):
-            actual = actual.get(part) if isinstance(actual, dict) else None
+        actual = field_value(record, self.field)
         if isinstance(self.value, datetime) and isinstance(actual, str):
             actual = parse_ms_date(actual)
         elif isinstance(self.value, str) and isinstance(actual, str) and self.op in ("==", "!="):
