@@ -172,6 +172,8 @@ def test_invoices_by_where_page_and_if_modified_since(sdk):
         expected["Status"],
     )
     assert first.date == date(2026, 2, 1) and first.line_items[0].line_amount == expected["LineItems"][0]["LineAmount"]
+    listed = sdk.accounting.get_invoices(TENANT, i_ds=[uid(41), uid(42)], statuses=["DRAFT"]).invoices
+    assert [str(i.invoice_id) for i in listed] == [uid(42)]
     recent = datetime(2026, 3, 1, tzinfo=UTC)
     put_records(sdk.store, TENANT, "Invoices", [{**expected, "UpdatedDateUTC": ms_date(recent)}])
     changed = sdk.accounting.get_invoices(TENANT, if_modified_since=recent, page=1).invoices
