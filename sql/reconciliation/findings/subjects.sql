@@ -58,11 +58,14 @@ CREATE OR REPLACE TEMP MACRO time_entry_pairs(night) AS TABLE
     WHERE t.snapshot_date = night AND t.system = 'psa';
 
 -- A PSA invoice with each of its ERP postings (recon.invoice_match: one row with no ERP side when
--- it has none), and the ids of a finding about the PSA invoice.
+-- it has none), the ids of a finding about the PSA invoice, and `amount_due`: the PSA's amount due
+-- against the ERP's balance as a finding states them, for receipts one side does not reflect.
 CREATE OR REPLACE TEMP MACRO psa_invoice_postings(night) AS TABLE
     SELECT *,
            {'subject_key': psa_invoice_id, 'legal_entity': legal_entity, 'customer_global_id': psa_customer_global_id,
             'project_global_id': erp_engagement_global_id, 'psa_id': psa_invoice_id,
-            'document_number': psa_document_number, 'currency': psa_currency} AS ids
+            'document_number': psa_document_number, 'currency': psa_currency} AS ids,
+           {'expected_value': format('{:.2f}', erp_amount_due_sum), 'actual_value': format('{:.2f}', psa_amount_due),
+            'amount_difference': (psa_amount_due - erp_amount_due_sum)::DECIMAL(18, 2)} AS amount_due
     FROM recon.invoice_match
     WHERE snapshot_date = night AND psa_invoice_id IS NOT NULL;
