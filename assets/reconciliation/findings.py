@@ -77,7 +77,7 @@ def detect(connection, code_file: CodeFile, snapshot_date: date, settings: Recon
     yields only the contract's columns it knows, so the projection is written once here: `detected`
     gives each column its type and a column a file leaves out is NULL. A file must still yield every
     stated column, no other, only its own code, and one row per subject."""
-    query = load(code_file.name)
+    query = code_file.path.read_text()
     parameters = settings.bound(set(PARAMETER.findall(query)), snapshot_date, code_file.name)
     connection.execute(f"CREATE OR REPLACE TEMP TABLE one_code AS {query}", parameters)
     columns = [
@@ -127,15 +127,21 @@ def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
     }
 
 
-def build_findings(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
-    """Replace the night's findings and aging ledger; returns the detections per code."""
+def prepare_detection(connection) -> None:
+    """The tables, the helper macros and the subjects the code files select from, and an empty
+    `detected` with the findings' own column types: the night's detections before ids, severity,
+    owners and aging."""
     for script in ("create_tables", "macros", "subjects"):
         run_script(connection, load(f"reconciliation/findings/{script}.sql"))
-    # the night's detections before ids, severity, owners and aging: the findings' own column types
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "
         f"FROM {FINDINGS} LIMIT 0"
     )
+
+
+def build_findings(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
+    """Replace the night's findings and aging ledger; returns the detections per code."""
+    prepare_detection(connection)
     detected = {f.code: detect(connection, f, snapshot_date, settings) for f in code_files()}
     connection.register("finding_codes", code_settings(settings))
     try:

@@ -9,7 +9,8 @@ CREATE OR REPLACE TEMP MACRO customer_records(night) AS TABLE
     SELECT * FROM canonical.customer WHERE snapshot_date = night;
 
 -- A customer by its global id, with its record in each system (`crm`, `psa`, `erp`) and the ids they
--- give a finding about it.
+-- give a finding about it. A global id has one record per system at most (it is one CRM account's,
+-- which names one PSA client and one ERP customer), so this is one row per customer.
 CREATE OR REPLACE TEMP MACRO customer_systems(night) AS TABLE
     SELECT g.global_id, crm, psa, erp,
            {'customer_global_id': g.global_id, 'crm_id': crm.source_id, 'psa_id': psa.source_id,
