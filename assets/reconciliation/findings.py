@@ -38,6 +38,8 @@ DETECTED_COLUMNS = (
     "detail",
     "confidence",
 )
+# what every finding states; a file leaves out any other detected column it does not know (NULL)
+STATED_COLUMNS = ("code", "subject_key", "legal_entity", "money_at_risk", "detail")
 HISTORY_COLUMNS = (
     "snapshot_date",
     "finding_id",
@@ -71,9 +73,11 @@ def code_files() -> list[CodeFile]:
 
 
 def detect(connection, code_file: CodeFile, snapshot_date: date, settings: ReconciliationSettings) -> int:
-    """Add one code's detections to the `detected` temp table; returns how many it found. A file must
-    yield exactly the contract's columns, only its own code, and one row per subject."""
-    query = load(code_file.name)
+    """Add one code's detections to the `detected` temp table; returns how many it found. A file
+    yields only the contract's columns it knows, so the projection is written once here: `detected`
+    gives each column its type and a column a file leaves out is NULL. A file must still yield every
+    stated column, no other, only its own code, and one row per subject."""
+    query = code_file.path.read_text()
     parameters = settings.bound(set(PARAMETER.findall(query)), snapshot_date, code_file.name)
     connection.execute(f"CREATE OR REPLACE TEMP TABLE one_code AS {query}", parameters)
     columns = [
@@ -82,8 +86,13 @@ def detect(connection, code_file: CodeFile, snapshot_date: date, settings: Recon
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'one_code'"
         ).fetchall()
     ]
-    if sorted(columns) != sorted(DETECTED_COLUMNS):
-        raise ValueError(f"{code_file.name} yields columns {columns}, expected exactly {list(DETECTED_COLUMNS)}")
+    unknown = [name for name in columns if name not in DETECTED_COLUMNS]
+    unstated = [name for name in STATED_COLUMNS if name not in columns]
+    if unknown or unstated:
+        raise ValueError(
+            f"{code_file.name} yields columns {columns}: unknown {unknown}, missing {unstated} "
+            f"(a finding file yields {list(STATED_COLUMNS)} and any of {list(DETECTED_COLUMNS)})"
+        )
     rows, codes, subjects, keyless = connection.execute(
         "SELECT count(*), list(DISTINCT code), count(DISTINCT subject_key), count(*) FILTER (WHERE subject_key IS NULL) "
         "FROM one_code"
@@ -118,15 +127,21 @@ def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
     }
 
 
-def build_findings(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
-    """Replace the night's findings and aging ledger; returns the detections per code."""
-    run_script(connection, load("reconciliation/findings/create_tables.sql"))
-    run_script(connection, load("reconciliation/findings/macros.sql"))
-    # the night's detections before ids, severity, owners and aging: the findings' own column types
+def prepare_detection(connection) -> None:
+    """The tables, the helper macros and the subjects the code files select from, and an empty
+    `detected` with the findings' own column types: the night's detections before ids, severity,
+    owners and aging."""
+    for script in ("create_tables", "macros", "subjects"):
+        run_script(connection, load(f"reconciliation/findings/{script}.sql"))
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "
         f"FROM {FINDINGS} LIMIT 0"
     )
+
+
+def build_findings(connection, snapshot_date: date, settings: ReconciliationSettings) -> dict[str, int]:
+    """Replace the night's findings and aging ledger; returns the detections per code."""
+    prepare_detection(connection)
     detected = {f.code: detect(connection, f, snapshot_date, settings) for f in code_files()}
     connection.register("finding_codes", code_settings(settings))
     try:

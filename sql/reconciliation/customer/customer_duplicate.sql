@@ -3,24 +3,17 @@
 -- (the one linked to the other systems), the duplicate is named in the detail and subject key.
 SELECT
     'CUSTOMER_DUPLICATE' AS code,
-    array_to_string(list_sort([keep_system || ':' || keep_source_id, other_system || ':' || other_source_id]), '|')
-        AS subject_key,
+    subject_key,
     legal_entity,
     keep_global_id AS customer_global_id,
-    NULL AS project_global_id,
     CASE keep_system WHEN 'crm' THEN keep_source_id END AS crm_id,
     CASE keep_system WHEN 'psa' THEN keep_source_id END AS psa_id,
     CASE keep_system WHEN 'erp' THEN keep_source_id END AS erp_id,
-    NULL AS document_number,
-    NULL AS currency,
     keep_name AS expected_value,
     other_name AS actual_value,
-    NULL AS amount_difference,
     0 AS money_at_risk,
-    NULL AS event_date,
     format('The {} holds "{}" ({}) twice: "{}" ({}) looks like the same company ({} match, confidence {}).',
            upper(keep_system), keep_name, keep_source_id, other_name, other_source_id, replace(method, '_', ' '),
            round(confidence, 2)) AS detail,
     confidence
-FROM recon.customer_match
-WHERE snapshot_date = $snapshot_date AND kind = 'duplicate'
+FROM customer_pairs($snapshot_date, 'duplicate')

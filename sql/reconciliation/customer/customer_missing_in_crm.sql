@@ -12,22 +12,12 @@ SELECT
     'CUSTOMER_MISSING_IN_CRM' AS code,
     erp.source_id AS subject_key,
     erp.legal_entity,
-    erp.global_id AS customer_global_id,
-    NULL AS project_global_id,
-    NULL AS crm_id,
-    NULL AS psa_id,
+    global_id AS customer_global_id,
     erp.source_id AS erp_id,
-    NULL AS document_number,
     erp.currency,
-    NULL AS expected_value,
-    NULL AS actual_value,
-    NULL AS amount_difference,
     coalesce(invoiced.open_amount, 0) AS money_at_risk,
     invoiced.last_invoiced AS event_date,
-    format('{} was invoiced in the ERP on {} but has no CRM account.', erp.name, invoiced.last_invoiced) AS detail,
-    NULL AS confidence
-FROM canonical.customer AS erp
+    format('{} was invoiced in the ERP on {} but has no CRM account.', erp.name, invoiced.last_invoiced) AS detail
+FROM customer_systems($snapshot_date)
 JOIN invoiced USING (global_id)
-WHERE erp.snapshot_date = $snapshot_date AND erp.system = 'erp'
-  AND NOT EXISTS (SELECT 1 FROM canonical.customer AS crm
-                  WHERE crm.snapshot_date = $snapshot_date AND crm.global_id = erp.global_id AND crm.system = 'crm')
+WHERE erp.source_id IS NOT NULL AND crm.source_id IS NULL

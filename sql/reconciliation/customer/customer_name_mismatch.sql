@@ -3,7 +3,7 @@
 -- authoritative, else the ERP's. One per customer, listing every record that differs.
 WITH customers AS (
     SELECT *, CASE system WHEN 'crm' THEN 1 WHEN 'erp' THEN 2 ELSE 3 END AS authority
-    FROM canonical.customer WHERE snapshot_date = $snapshot_date
+    FROM customer_records($snapshot_date)
 ),
 authoritative AS (
     SELECT global_id, arg_min(customers, authority) AS master FROM customers GROUP BY 1 HAVING count(*) > 1
@@ -20,22 +20,11 @@ differing AS (
 SELECT
     'CUSTOMER_NAME_MISMATCH' AS code,
     d.global_id AS subject_key,
-    coalesce(erp.legal_entity, d.master.legal_entity) AS legal_entity,
-    d.global_id AS customer_global_id,
-    NULL AS project_global_id,
-    crm.source_id AS crm_id,
-    psa.source_id AS psa_id,
-    erp.source_id AS erp_id,
-    NULL AS document_number,
-    NULL AS currency,
+    coalesce(s.erp.legal_entity, d.master.legal_entity) AS legal_entity,
+    ids.*,
     d.master.name AS expected_value,
     d.other_names AS actual_value,
-    NULL AS amount_difference,
     0 AS money_at_risk,
-    NULL AS event_date,
-    format('The {} names the customer "{}" but {}.', upper(d.master.system), d.master.name, d.said) AS detail,
-    NULL AS confidence
+    format('The {} names the customer "{}" but {}.', upper(d.master.system), d.master.name, d.said) AS detail
 FROM differing AS d
-LEFT JOIN customers AS crm ON crm.global_id = d.global_id AND crm.system = 'crm'
-LEFT JOIN customers AS psa ON psa.global_id = d.global_id AND psa.system = 'psa'
-LEFT JOIN customers AS erp ON erp.global_id = d.global_id AND erp.system = 'erp'
+JOIN customer_systems($snapshot_date) AS s USING (global_id)

@@ -3,8 +3,8 @@
 -- the cycle is the set of records it reaches. One per cycle, identified by its members.
 WITH RECURSIVE edges AS (
     SELECT system, source_id AS child, parent_source_id AS parent
-    FROM canonical.customer
-    WHERE snapshot_date = $snapshot_date AND parent_source_id IS NOT NULL
+    FROM customer_records($snapshot_date)
+    WHERE parent_source_id IS NOT NULL
 ),
 -- UNION (not ALL) keeps each (start, node) once, so the walk ends even around a loop
 reach(system, start, node) AS (
@@ -24,27 +24,17 @@ SELECT
     array_to_string(list_transform(c.members, lambda m: c.system || ':' || m), '|') AS subject_key,
     first_member.legal_entity,
     first_member.global_id AS customer_global_id,
-    NULL AS project_global_id,
     CASE c.system WHEN 'crm' THEN c.members[1] END AS crm_id,
-    NULL AS psa_id,
     CASE c.system WHEN 'erp' THEN c.members[1] END AS erp_id,
-    NULL AS document_number,
-    NULL AS currency,
-    NULL AS expected_value,
-    NULL AS actual_value,
-    NULL AS amount_difference,
     0 AS money_at_risk,
-    NULL AS event_date,
     format('The {} parent chain loops through {} customers: {}.', upper(c.system), len(c.members), names.chain)
-        AS detail,
-    NULL AS confidence
+        AS detail
 FROM cycles AS c
-JOIN canonical.customer AS first_member
-  ON first_member.snapshot_date = $snapshot_date AND first_member.system = c.system
- AND first_member.source_id = c.members[1]
+JOIN customer_records($snapshot_date) AS first_member
+  ON first_member.system = c.system AND first_member.source_id = c.members[1]
 JOIN (SELECT c2.system, c2.members, string_agg(m.name, ', ' ORDER BY m.source_id) AS chain
       FROM cycles AS c2
-      JOIN canonical.customer AS m
-        ON m.snapshot_date = $snapshot_date AND m.system = c2.system AND list_contains(c2.members, m.source_id)
+      JOIN customer_records($snapshot_date) AS m
+        ON m.system = c2.system AND list_contains(c2.members, m.source_id)
       GROUP BY 1, 2) AS names
   ON names.system = c.system AND names.members = c.members

@@ -7,18 +7,11 @@ SELECT
     opp.customer_global_id,
     opp.global_id AS project_global_id,
     opp.source_id AS crm_id,
-    NULL AS psa_id,
-    NULL AS erp_id,
-    NULL AS document_number,
     opp.currency,
-    NULL AS expected_value,
-    NULL AS actual_value,
-    NULL AS amount_difference,
     coalesce(opp.value, 0) AS money_at_risk,
     opp.close_date AS event_date,
     format('{} was won on {} ({} days ago) and has no project in the PSA.', opp.name, opp.close_date,
-           $snapshot_date::DATE - opp.close_date) AS detail,
-    NULL AS confidence
+           $snapshot_date::DATE - opp.close_date) AS detail
 FROM canonical.engagement AS opp
 WHERE opp.snapshot_date = $snapshot_date AND opp.system = 'crm' AND opp.is_won
   AND opp.close_date < $snapshot_date::DATE - $opportunity_grace_days::INTEGER

@@ -6,18 +6,11 @@ SELECT
     project.legal_entity,
     project.customer_global_id,
     project.global_id AS project_global_id,
-    NULL AS crm_id,
     project.source_id AS psa_id,
-    NULL AS erp_id,
-    NULL AS document_number,
     project.currency,
-    NULL AS expected_value,
-    NULL AS actual_value,
-    NULL AS amount_difference,
     coalesce(project.value, 0) AS money_at_risk,
     project.starts_on AS event_date,
-    format('The billable PSA project {} has no closed-won opportunity in the CRM.', project.name) AS detail,
-    NULL AS confidence
+    format('The billable PSA project {} has no closed-won opportunity in the CRM.', project.name) AS detail
 FROM canonical.engagement AS project
 WHERE project.snapshot_date = $snapshot_date AND project.system = 'psa' AND project.is_billable
   AND NOT EXISTS (SELECT 1 FROM canonical.engagement AS opp

@@ -17,20 +17,15 @@ SELECT
     crm.source_id AS subject_key,
     erp.legal_entity,
     crm.global_id AS customer_global_id,
-    NULL AS project_global_id,
     crm.source_id AS crm_id,
-    NULL AS psa_id,
     erp.source_id AS erp_id,
-    NULL AS document_number,
     erp.currency,
     format('{:.2f}', coalesce(o.balance, 0)) AS expected_value,
     format('{:.2f}', crm.crm_open_ar) AS actual_value,
     (crm.crm_open_ar - coalesce(o.balance, 0))::DECIMAL(18, 2) AS amount_difference,
     abs(crm.crm_open_ar - coalesce(o.balance, 0))::DECIMAL(18, 2) AS money_at_risk,
-    NULL::DATE AS event_date,
     format('The CRM shows {:.2f} {} open for {}; the ERP has {:.2f} open.', crm.crm_open_ar, erp.currency,
-           crm.name, coalesce(o.balance, 0)) AS detail,
-    NULL::DOUBLE AS confidence
+           crm.name, coalesce(o.balance, 0)) AS detail
 FROM canonical.customer AS crm
 JOIN canonical.customer AS erp
   ON erp.snapshot_date = crm.snapshot_date AND erp.system = 'erp' AND erp.global_id = crm.global_id

@@ -3,23 +3,15 @@
 SELECT
     'CREDIT_MEMO_NOT_REFLECTED' AS code,
     r.credit_memo_id AS subject_key,
-    m.legal_entity,
-    m.psa_customer_global_id AS customer_global_id,
-    m.erp_engagement_global_id AS project_global_id,
-    NULL AS crm_id,
-    m.psa_invoice_id AS psa_id,
+    ids.* EXCLUDE (subject_key, document_number),
     r.credit_memo_id AS erp_id,
     memo.document_number,
-    m.psa_currency AS currency,
-    format('{:.2f}', m.erp_amount_due_sum) AS expected_value,
-    format('{:.2f}', m.psa_amount_due) AS actual_value,
-    (m.psa_amount_due - m.erp_amount_due_sum)::DECIMAL(18, 2) AS amount_difference,
+    amount_due.*,
     r.credited AS money_at_risk,
     r.applied_on AS event_date,
     format('Credit memo {} ({:.2f} {}, applied {}) is not in PSA invoice {}''s amount due ({:.2f}).',
            memo.document_number, r.credited, m.psa_currency, r.applied_on, m.psa_document_number,
-           m.psa_amount_due) AS detail,
-    NULL::DOUBLE AS confidence
+           m.psa_amount_due) AS detail
 FROM (
     SELECT credit_memo_id, min(psa_invoice_id) AS psa_invoice_id, sum(amount) AS credited,
            min(payment_date) AS applied_on
@@ -27,7 +19,6 @@ FROM (
     WHERE snapshot_date = $snapshot_date AND kind = 'credit' AND unreflected
     GROUP BY 1
 ) AS r
-JOIN recon.invoice_match AS m
-  ON m.snapshot_date = $snapshot_date AND m.psa_invoice_id = r.psa_invoice_id AND m.posting_number = 1
+JOIN psa_invoice_postings($snapshot_date) AS m ON m.psa_invoice_id = r.psa_invoice_id AND m.posting_number = 1
 LEFT JOIN canonical.credit_memo AS memo
        ON memo.snapshot_date = $snapshot_date AND memo.source_id = r.credit_memo_id

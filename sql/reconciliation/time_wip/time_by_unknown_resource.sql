@@ -15,21 +15,12 @@ SELECT
     'TIME_BY_UNKNOWN_RESOURCE' AS code,
     r.source_id AS subject_key,
     coalesce(r.legal_entity, l.legal_entity) AS legal_entity,
-    NULL AS customer_global_id,
-    NULL AS project_global_id,
-    NULL AS crm_id,
     r.source_id AS psa_id,
-    NULL AS erp_id,
-    NULL AS document_number,
-    NULL AS currency,
     r.email AS expected_value,
-    NULL AS actual_value,
-    NULL::DECIMAL(18, 2) AS amount_difference,
     0::DECIMAL(18, 2) AS money_at_risk,
     l.first_day AS event_date,
     format('{} logged {} time entries but no ERP employee has the e-mail address {}.',
-           r.name, l.entries, coalesce(r.email, '(none)')) AS detail,
-    NULL::DOUBLE AS confidence
+           r.name, l.entries, coalesce(r.email, '(none)')) AS detail
 FROM canonical.resource AS r
 JOIN logged AS l ON l.resource_global_id = r.global_id
 WHERE r.snapshot_date = $snapshot_date AND r.system = 'psa'

@@ -2,29 +2,17 @@
 -- by more than the tolerance: one finding per time entry.
 SELECT
     'TIME_RATE_MISMATCH' AS code,
-    t.source_id AS subject_key,
-    t.legal_entity,
-    t.customer_global_id,
-    t.engagement_global_id AS project_global_id,
-    NULL AS crm_id,
-    t.source_id AS psa_id,
-    erp.source_id AS erp_id,
-    NULL AS document_number,
-    coalesce(erp.currency, t.currency) AS currency,
+    ids.*,
+    billed_currency AS currency,
     format('{:.2f}', card.hourly_rate) AS expected_value,
     format('{:.2f}', t.billable_rate) AS actual_value,
     round((t.billable_rate - card.hourly_rate) * t.hours, 2)::DECIMAL(18, 2) AS amount_difference,
     round(abs(t.billable_rate - card.hourly_rate) * t.hours, 2)::DECIMAL(18, 2) AS money_at_risk,
     t.spent_date AS event_date,
     format('{} hours on {} billed at {:.2f} {} an hour; the rate card says {:.2f}.',
-           t.hours, t.spent_date, t.billable_rate, coalesce(erp.currency, t.currency), card.hourly_rate) AS detail,
-    NULL::DOUBLE AS confidence
-FROM canonical.time_entry AS t
+           t.hours, t.spent_date, t.billable_rate, billed_currency, card.hourly_rate) AS detail
+FROM time_entry_pairs($snapshot_date)
 JOIN canonical.rate_card AS card
-  ON card.snapshot_date = t.snapshot_date AND card.project_source_id = t.project_source_id
+  ON card.snapshot_date = $snapshot_date AND card.project_source_id = t.project_source_id
  AND card.resource_global_id = t.resource_global_id
-LEFT JOIN canonical.time_entry AS erp
-       ON erp.snapshot_date = t.snapshot_date AND erp.system = 'erp' AND erp.global_id = t.global_id
-WHERE t.snapshot_date = $snapshot_date AND t.system = 'psa' AND t.billable
-  AND abs(t.billable_rate - card.hourly_rate)
-      > $rate_tolerance
+WHERE t.billable AND abs(t.billable_rate - card.hourly_rate) > $rate_tolerance

@@ -6,12 +6,8 @@ SELECT
     x.legal_entity,
     p.customer_global_id,
     x.engagement_global_id AS project_global_id,
-    NULL AS crm_id,
     x.source_id AS psa_id,
-    NULL AS erp_id,
-    NULL AS document_number,
     coalesce(erp.currency, x.currency) AS currency,
-    NULL AS expected_value,
     format('{:.2f}', x.amount) AS actual_value,
     x.amount::DECIMAL(18, 2) AS amount_difference,
     x.amount AS money_at_risk,
@@ -19,8 +15,7 @@ SELECT
     format('Billable expense of {} ({:.2f} {}) on {} not re-billed after {} days (aging bucket {}).',
            x.spent_date, x.amount, coalesce(erp.currency, x.currency), coalesce(p.name, 'an unknown project'),
            $snapshot_date::DATE - x.spent_date,
-           aging_bucket($snapshot_date::DATE - x.spent_date, $aging_buckets_days)) AS detail,
-    NULL::DOUBLE AS confidence
+           aging_bucket($snapshot_date::DATE - x.spent_date, $aging_buckets_days)) AS detail
 FROM canonical.expense AS x
 LEFT JOIN canonical.engagement AS p
        ON p.snapshot_date = x.snapshot_date AND p.system = 'psa' AND p.global_id = x.engagement_global_id

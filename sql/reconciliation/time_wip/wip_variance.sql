@@ -34,10 +34,8 @@ SELECT
     legal_entity,
     customer_global_id,
     engagement_global_id AS project_global_id,
-    NULL AS crm_id,
     psa_id,
     erp_id,
-    NULL AS document_number,
     currency,
     format('{:.2f}', psa_wip) AS expected_value,
     format('{:.2f}', erp_wip) AS actual_value,
@@ -45,8 +43,7 @@ SELECT
     abs(erp_wip - psa_wip)::DECIMAL(18, 2) AS money_at_risk,
     oldest AS event_date,
     format('Unbilled WIP of {} is {:.2f} {} in the PSA and {:.2f} in the ERP.', name, psa_wip, currency, erp_wip)
-        AS detail,
-    NULL::DOUBLE AS confidence
+        AS detail
 FROM variance
 WHERE abs(erp_wip - psa_wip)
       > $money_tolerance
