@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.canonical.build import markdown
 from assets.canonical.factory import canonical_key
@@ -28,9 +29,9 @@ def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition
         "across systems or inside one: tax id, web domain, normalised name, then fuzzy name "
         f"similarity with currency and legal entity as evidence (table `{MATCH_TABLE}`).",
     )
-    def customer_match(context: AssetExecutionContext) -> MaterializeResult:
+    def customer_match(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
-        with context.resources.warehouse.get_connection() as connection:
+        with warehouse.get_connection() as connection:
             pairs = build_customer_match(connection, snapshot_date, reconciliation_settings())
             summary = match_summary(connection, snapshot_date)
         context.log.info(f"customer matching {snapshot_date}: {pairs} pairs, {summary}")
@@ -54,10 +55,10 @@ def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         "sql/reconciliation/<category>/, with stable ids, severity, owner queue and aging across "
         f"nights (tables `{FINDINGS}`, `{HISTORY}`).",
     )
-    def findings(context: AssetExecutionContext) -> MaterializeResult:
+    def findings(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
         started = time.monotonic()
-        with context.resources.warehouse.get_connection() as connection:
+        with warehouse.get_connection() as connection:
             detected = build_findings(connection, snapshot_date, reconciliation_settings())
             summary = night_summary(connection, snapshot_date)
         seconds = round(time.monotonic() - started, 3)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_check, nightly_checks
 from assets.reconciliation.assets import FINDINGS_KEY
@@ -81,8 +82,8 @@ def growth_result(connection, snapshot_date: date, settings: ReconciliationSetti
         ),
     ],
 )
-def findings_checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+def findings_checks(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
+    with warehouse.get_connection() as connection:
         yield owners_result(connection, snapshot_date)
         yield growth_result(connection, snapshot_date, reconciliation_settings())

@@ -16,6 +16,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
 )
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
@@ -70,9 +71,9 @@ def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     description="Per legal entity, month and currency: PSA billed, ERP invoiced, the difference, the part "
     "explained by the night's invoice findings and the unexplained remainder (table `recon.tieout`).",
 )
-def tieout(context: AssetExecutionContext) -> MaterializeResult:
+def tieout(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
+    with warehouse.get_connection() as connection:
         cells = build_tieout(connection, snapshot_date, reconciliation_settings())
         frame = statement(connection, snapshot_date)
     context.log.info(f"tie-out {snapshot_date}: {cells} cells, totals {totals(frame)}")
@@ -97,9 +98,11 @@ def tieout(context: AssetExecutionContext) -> MaterializeResult:
         )
     ],
 )
-def tieout_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+def tieout_checks_evaluate(
+    context: AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
+    with warehouse.get_connection() as connection:
         cells = unexplained_cells(connection, snapshot_date, reconciliation_settings())
     yield AssetCheckResult(
         asset_key=TIEOUT_KEY,

@@ -19,6 +19,7 @@ from dagster import (
     AssetCheckSpec,
     MetadataValue,
 )
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_check, nightly_checks
 from assets.validation.factory import valid_key
@@ -69,9 +70,9 @@ def validation_checks_of(system: str, object_name: str) -> AssetChecksDefinition
             ),
         ],
     )
-    def validation_checks(context: AssetCheckExecutionContext):
+    def validation_checks(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
         settings, snapshot_date = quality_settings(), date.fromisoformat(context.partition_key)
-        with context.resources.warehouse.get_connection() as connection:
+        with warehouse.get_connection() as connection:
             yield quarantine_share(connection, system, object_name, snapshot_date, settings)
             yield contract_holds(connection, system, object_name, snapshot_date, settings)
             yield schema_drift(connection, system, object_name, snapshot_date)

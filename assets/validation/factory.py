@@ -4,6 +4,7 @@ import time
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_asset
 from assets.validation.night import NightResult, valid_table, validate_night
@@ -37,10 +38,10 @@ def validation_asset(system: str, object_name: str):
         description=f"The night's {system} {object_name} records that pass every rule of their contract "
         f"(table `{valid_table(system, object_name)}`); the others go to `quality.quarantine`.",
     )
-    def validate(context: AssetExecutionContext) -> MaterializeResult:
+    def validate(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
         started = time.monotonic()
-        with context.resources.warehouse.get_connection() as connection:
+        with warehouse.get_connection() as connection:
             result = validate_night(connection, contract, snapshot_date, quality_settings())
         seconds = time.monotonic() - started
         context.log.info(
