@@ -1,9 +1,7 @@
 """The writeback job (drains the outbox), its schedule after the nightly run, and the approval job
 (approve or reject by run config: the same functions as the CLI and the portal)."""
 
-import os
-
-from dagster import Config, DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
+from dagster import Config, OpExecutionContext, ScheduleDefinition, job, op
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
@@ -15,6 +13,7 @@ from corrections.writeback import drain
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
+from resources.settings.environment import ScheduleSettings
 
 
 @op(pool=WAREHOUSE_POOL)
@@ -66,13 +65,11 @@ def approve_corrections_job():
     decide_corrections()
 
 
+_schedule = ScheduleSettings.load()
 writeback_schedule = ScheduleDefinition(
     name="writeback_schedule",
     job=writeback,
-    cron_schedule=f"{int(os.environ.get('TIEOUT_WRITEBACK_MINUTE', '0'))} "
-    f"{int(os.environ.get('TIEOUT_WRITEBACK_HOUR', '4'))} * * *",
+    cron_schedule=f"{_schedule.writeback_minute} {_schedule.writeback_hour} * * *",
     description="After the nightly run (02:00 by default) has proposed the night's corrections.",
-    default_status=DefaultScheduleStatus.RUNNING
-    if os.environ.get("TIEOUT_SCHEDULES") == "on"
-    else DefaultScheduleStatus.STOPPED,
+    default_status=_schedule.status,
 )

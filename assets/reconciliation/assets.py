@@ -13,7 +13,7 @@ from assets.canonical.factory import canonical_key
 from assets.nightly import nightly_asset
 from assets.reconciliation.findings import FINDINGS, HISTORY, build_findings, night_summary
 from assets.reconciliation.matching import MATCH_TABLE, build_customer_match, match_summary
-from assets.reconciliation.settings import reconciliation_settings
+from resources.settings.reconciliation import ReconciliationSettings
 
 CUSTOMER_MATCH_KEY = AssetKey(["recon", "customer_match"])
 FINDINGS_KEY = AssetKey(["recon", "findings"])
@@ -32,7 +32,7 @@ def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition
     def customer_match(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
         with warehouse.get_connection() as connection:
-            pairs = build_customer_match(connection, snapshot_date, reconciliation_settings())
+            pairs = build_customer_match(connection, snapshot_date, ReconciliationSettings.load())
             summary = match_summary(connection, snapshot_date)
         context.log.info(f"customer matching {snapshot_date}: {pairs} pairs, {summary}")
         return MaterializeResult(
@@ -59,7 +59,7 @@ def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         snapshot_date = date.fromisoformat(context.partition_key)
         started = time.monotonic()
         with warehouse.get_connection() as connection:
-            detected = build_findings(connection, snapshot_date, reconciliation_settings())
+            detected = build_findings(connection, snapshot_date, ReconciliationSettings.load())
             summary = night_summary(connection, snapshot_date)
         seconds = round(time.monotonic() - started, 3)
         context.log.info(f"findings {snapshot_date}: {sum(detected.values())} open in {seconds} s")

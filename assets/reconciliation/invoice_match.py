@@ -9,8 +9,8 @@ from dagster_duckdb import DuckDBResource
 
 from assets.canonical import canonical_key
 from assets.nightly import nightly_asset
-from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
 from assets.warehouse_io import replace_night_from_query
+from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, load
 
 INVOICE_MATCH_KEY = AssetKey(["recon", "invoice_match"])
@@ -57,7 +57,7 @@ def match_summary(connection, snapshot_date: date) -> dict[str, int]:
 def invoice_match(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
     with warehouse.get_connection() as connection:
-        rows = build_invoice_match(connection, snapshot_date, reconciliation_settings())
+        rows = build_invoice_match(connection, snapshot_date, ReconciliationSettings.load())
         summary = match_summary(connection, snapshot_date)
     context.log.info(f"invoice matching {snapshot_date}: {summary}")
     return MaterializeResult(metadata={"rows": MetadataValue.json(rows), "by_method": MetadataValue.json(summary)})

@@ -20,8 +20,8 @@ from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
-from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
 from assets.warehouse_io import replace_night_from_query
+from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, load
 
 TIEOUT_KEY = AssetKey(["recon", "tieout"])
@@ -74,7 +74,7 @@ def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
 def tieout(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
     with warehouse.get_connection() as connection:
-        cells = build_tieout(connection, snapshot_date, reconciliation_settings())
+        cells = build_tieout(connection, snapshot_date, ReconciliationSettings.load())
         frame = statement(connection, snapshot_date)
     context.log.info(f"tie-out {snapshot_date}: {cells} cells, totals {totals(frame)}")
     return MaterializeResult(
@@ -103,7 +103,7 @@ def tieout_checks_evaluate(
 ) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
     with warehouse.get_connection() as connection:
-        cells = unexplained_cells(connection, snapshot_date, reconciliation_settings())
+        cells = unexplained_cells(connection, snapshot_date, ReconciliationSettings.load())
     yield AssetCheckResult(
         asset_key=TIEOUT_KEY,
         check_name="no_unexplained_remainder",

@@ -8,9 +8,9 @@ from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_asset
 from assets.validation.night import NightResult, valid_table, validate_night
-from assets.validation.settings import quality_settings
 from checks import contract_for
 from checks.contract import Contract
+from resources.settings.quality import QualitySettings
 
 
 def raw_key(system: str, object_name: str) -> AssetKey:
@@ -42,7 +42,7 @@ def validation_asset(system: str, object_name: str):
         snapshot_date = date.fromisoformat(context.partition_key)
         started = time.monotonic()
         with warehouse.get_connection() as connection:
-            result = validate_night(connection, contract, snapshot_date, quality_settings())
+            result = validate_night(connection, contract, snapshot_date, QualitySettings.load())
         seconds = time.monotonic() - started
         context.log.info(
             f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "
