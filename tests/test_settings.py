@@ -15,6 +15,7 @@ import yaml
 from dagster import EnvVar
 
 from pipelines.cli import main
+from pipelines.resources import build_resources
 from resources.settings import SettingsError, validate_settings
 from resources.settings.environment import AlertSettings, ScheduleSettings, SourcesSettings, WarehouseSettings
 from resources.settings.ownership import OwnershipSettings
@@ -77,9 +78,13 @@ def test_a_bad_secret_is_named_but_never_shown(monkeypatch):
 def test_a_secret_goes_to_the_resources_as_its_variable(monkeypatch):
     monkeypatch.setenv("TIEOUT_QUICKBOOKS_BASE_URL", "https://quickbooks.api.intuit.com")
     monkeypatch.setenv("TIEOUT_QUICKBOOKS_ACCESS_TOKEN", SECRET)
+    monkeypatch.setenv("TIEOUT_SALESFORCE_OPEN_AR_FIELD", "Receivable__c")
     sources = SourcesSettings.load()
-    assert sources.resource_value("quickbooks_access_token") == EnvVar("TIEOUT_QUICKBOOKS_ACCESS_TOKEN")
-    assert sources.resource_value("quickbooks_base_url") == "https://quickbooks.api.intuit.com"
+    assert sources.of_resource("quickbooks") == {
+        "access_token": EnvVar("TIEOUT_QUICKBOOKS_ACCESS_TOKEN"),
+        "base_url": "https://quickbooks.api.intuit.com",
+    }
+    assert sources.of_resource("salesforce") == {"open_ar_field": "Receivable__c"}
     assert SECRET not in repr(sources)
 
 
@@ -97,8 +102,10 @@ def test_unset_variables_give_the_embedded_default(monkeypatch, tmp_path):
         0,
     )
     assert schedule.schedules == "off" and AlertSettings.load().alert_webhook_url is None
-    assert sources.salesforce_instance_url == "" and sources.embedded_sources == "sandbox.runtime:running_sandbox"
-    assert sources.resource_value("salesforce_access_token") == "" and sources.sandbox_size == "demo"
+    assert sources.embedded_sources == "sandbox.runtime:running_sandbox" and sources.sandbox_size == "demo"
+    resources = build_resources()  # the connectors' own defaults: the sandbox and the standard field names
+    assert resources["salesforce"].instance_url == "" and resources["salesforce"].open_ar_field == "Open_AR__c"
+    assert resources["warehouse"].database == str(tmp_path / ".tieout" / "warehouse.duckdb")
 
 
 def changed_file(tmp_path: Path, concern, path: tuple[str, ...], value) -> Path:

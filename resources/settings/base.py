@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import yaml
-from dagster import EnvVar
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -46,14 +45,6 @@ class EnvironmentSettings(BaseSettings):
         except ValidationError as error:  # raised outside the handler: the error's inputs stay out
             problems = described(error, lambda loc: cls.variable(str(loc[0])))
         raise SettingsError(problems)
-
-    def resource_value(self, field: str) -> str | EnvVar:
-        """The value for a resource's configuration. A secret goes as `EnvVar`, so the run config the
-        UI shows names the variable, not the secret."""
-        value = getattr(self, field)
-        if isinstance(value, SecretStr):
-            return EnvVar(self.variable(field)) if value.get_secret_value() else ""
-        return "" if value is None else str(value)
 
 
 class ConfigFiles(EnvironmentSettings):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dagster import DefaultScheduleStatus
+from dagster import DefaultScheduleStatus, EnvVar
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from resources.sandbox import EMBEDDED_SOURCES
@@ -48,18 +48,20 @@ SOURCE_CREDENTIALS = {
 
 
 class SourcesSettings(EnvironmentSettings):
-    """The vendors' URLs and credentials; a source without a URL is served by the sandbox."""
+    """The vendors' URLs and credentials; a source without a URL is served by the sandbox. The
+    settings `<system>_<field>` configure that system's resource; unset, the resource's default
+    applies (the custom fields' names, the API version)."""
 
     salesforce_instance_url: str = ""
     salesforce_access_token: SecretStr = SecretStr("")
-    salesforce_api_version: str = "v62.0"
-    salesforce_legal_entity_field: str = "Legal_Entity__c"
-    salesforce_psa_client_id_field: str = "PSA_Client_Id__c"
-    salesforce_erp_customer_id_field: str = "ERP_Customer_Id__c"
-    salesforce_open_ar_field: str = "Open_AR__c"
-    salesforce_tax_id_field: str = "Tax_Id__c"
-    salesforce_billing_model_field: str = "Billing_Model__c"
-    salesforce_psa_project_id_field: str = "PSA_Project_Id__c"
+    salesforce_api_version: str | None = None
+    salesforce_legal_entity_field: str | None = None
+    salesforce_psa_client_id_field: str | None = None
+    salesforce_erp_customer_id_field: str | None = None
+    salesforce_open_ar_field: str | None = None
+    salesforce_tax_id_field: str | None = None
+    salesforce_billing_model_field: str | None = None
+    salesforce_psa_project_id_field: str | None = None
     harvest_base_url: str = ""
     harvest_account_id: SecretStr = SecretStr("")
     harvest_access_token: SecretStr = SecretStr("")
@@ -82,6 +84,16 @@ class SourcesSettings(EnvironmentSettings):
         if not isinstance(realms, dict):
             raise ValueError('must be JSON: legal entity code to realm id, {"US": "9130..."}')
         return value
+
+    def of_resource(self, system: str) -> dict[str, Any]:
+        """The settings of `system`'s resource that are set, by the resource's field names. A secret
+        goes as `EnvVar`, so the run config the UI shows names the variable, not the secret."""
+        prefix = f"{system}_"
+        return {
+            name.removeprefix(prefix): EnvVar(self.variable(name)) if isinstance(value, SecretStr) else value
+            for name in sorted(self.model_fields_set)
+            if name.startswith(prefix) and (value := getattr(self, name))
+        }
 
     @model_validator(mode="after")
     def credentials_with_url(self) -> SourcesSettings:
