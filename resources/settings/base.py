@@ -21,7 +21,7 @@ class SettingsError(ValueError):
 
 
 def described(error: ValidationError, name: Callable[[tuple[Any, ...]], str]) -> str:
-    """One line per problem, `setting: what is wrong`, built without the input value."""
+    """Each problem as `setting: what is wrong`, built without the input value."""
     problems = []
     for problem in error.errors(include_input=False, include_url=False, include_context=False):
         message = problem["msg"].removeprefix("Value error, ")
