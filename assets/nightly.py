@@ -1,21 +1,22 @@
 """What every stage's assets and checks share: one partition per night, the warehouse resource, and
 the warehouse pool (DuckDB admits one writing process, so the steps that open it take turns)."""
 
+import inspect
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from dagster import AssetCheckSpec, AssetKey, PreviewWarning, asset, multi_asset_check
 
 from assets.partitions import nightly_partitions
+from resources.connectors import CONNECTORS
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
-def nightly_asset(*, resources: Iterable[str] = (), kinds: Iterable[str] = ("duckdb",), **spec):
-    """`@asset` for a night's step on the warehouse; `resources` are those it needs besides it."""
+def nightly_asset(*, kinds: Iterable[str] = ("duckdb",), **spec):
+    """`@asset` for a night's step on the warehouse; it takes its resources as typed parameters."""
     return asset(
         partitions_def=nightly_partitions,
-        required_resource_keys={"warehouse", *resources},
         kinds=set(kinds),
         pool=WAREHOUSE_POOL,
         **spec,
@@ -34,4 +35,19 @@ def nightly_check(name: str, asset_key: AssetKey, description: str, blocking: bo
 
 def nightly_checks(name: str, specs: list[AssetCheckSpec]):
     """`@multi_asset_check` running a night's checks in one step, on one warehouse connection."""
-    return multi_asset_check(name=name, specs=specs, required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
+    return multi_asset_check(name=name, specs=specs, pool=WAREHOUSE_POOL)
+
+
+def with_connectors(systems: Iterable[str]) -> Callable:
+    """Give `fn`, which takes `**connectors`, one typed keyword parameter per system in `systems`.
+    Dagster hands a step the resources its parameters name and type (it reads `__signature__`), so a
+    factory that learns the systems only when it builds the asset declares them this way."""
+
+    def declare(fn: Callable) -> Callable:
+        signature = inspect.signature(fn)
+        fixed = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        named = [inspect.Parameter(s, inspect.Parameter.KEYWORD_ONLY, annotation=CONNECTORS[s]) for s in systems]
+        fn.__signature__ = signature.replace(parameters=[*fixed, *named])  # type: ignore[attr-defined]
+        return fn
+
+    return declare

@@ -1,11 +1,11 @@
 """The nightly partitioning shared by every asset: one partition per snapshot date, the business day
 that a night closes (the 02:00 run of the 21st reconciles the 20th)."""
 
-import os
-
 from dagster import DailyPartitionsDefinition
 
+from resources.settings.environment import ScheduleSettings
+
+_schedule = ScheduleSettings.load()
 nightly_partitions = DailyPartitionsDefinition(
-    start_date=os.environ.get("TIEOUT_FIRST_SNAPSHOT_DATE", "2025-01-01"),
-    timezone=os.environ.get("TIEOUT_TIMEZONE", "UTC"),
+    start_date=_schedule.first_snapshot_date.isoformat(), timezone=_schedule.timezone
 )

@@ -20,7 +20,7 @@ from functools import partial
 import duckdb
 
 from assets.reconciliation.matching import MATCH_SQL
-from assets.reconciliation.settings import reconciliation_settings
+from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, load
 from sql.customer_name import install
 
@@ -45,7 +45,7 @@ def true_pairs(manifest: dict) -> set[frozenset]:
 
 def tieout_pairs(connection, night: date) -> set[frozenset]:
     query = load(MATCH_SQL)
-    parameters = reconciliation_settings().bound(set(PARAMETER.findall(query)), night, MATCH_SQL)
+    parameters = ReconciliationSettings.load().bound(set(PARAMETER.findall(query)), night, MATCH_SQL)
     rows = connection.execute(query, parameters).fetchall()
     columns = [d[0] for d in connection.description]
     found = [dict(zip(columns, row)) for row in rows]

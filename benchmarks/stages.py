@@ -16,13 +16,13 @@ from assets.reconciliation.coverage import build_coverage
 from assets.reconciliation.findings import build_findings
 from assets.reconciliation.invoice_match import build_invoice_match
 from assets.reconciliation.matching import build_customer_match
-from assets.reconciliation.settings import reconciliation_settings
 from assets.reconciliation.tieout import build_tieout
 from assets.validation.night import validate_night
-from assets.validation.settings import quality_settings
 from benchmarks.raw_load import load_store_into_raw
 from checks import CONTRACTS
 from resources.salesforce import SalesforceResource
+from resources.settings.quality import QualitySettings
+from resources.settings.reconciliation import ReconciliationSettings
 from sql.tables import TABLES, XREF
 
 Stage = Callable[[object, date], dict]
@@ -39,7 +39,7 @@ def raw(state_db: Path) -> Stage:
 
 
 def contracts(connection, snapshot_date: date) -> dict:
-    settings = quality_settings()
+    settings = QualitySettings.load()
     results = {
         f"{system}/{name}": validate_night(connection, contract, snapshot_date, settings)
         for (system, name), contract in CONTRACTS.items()
@@ -57,7 +57,7 @@ def canonical(state_db: Path) -> Stage:
 
 
 def reconciliation(connection, snapshot_date: date) -> dict:
-    settings = reconciliation_settings()
+    settings = ReconciliationSettings.load()
     build_customer_match(connection, snapshot_date, settings)
     matched = build_invoice_match(connection, snapshot_date, settings)
     build_coverage(connection, snapshot_date)

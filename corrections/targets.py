@@ -31,7 +31,7 @@ class Targets:
 
 def targets_from_resources(salesforce, harvest, quickbooks, ownership: Ownership) -> Targets:
     """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes."""
-    sizes = ownership.writeback["batch_size"]
+    sizes = ownership.writeback.batch_size
     crm = CrmFields(
         salesforce.psa_client_id_field,
         salesforce.erp_customer_id_field,

@@ -76,7 +76,7 @@ def _drain_system(
     warehouse: Path, target: Target, ownership: Ownership, report: DrainReport, checkpoint: Checkpoint
 ) -> None:
     limits = ownership.writeback
-    batch_size = min(target.batch_size, limits["batch_size"].get(target.system, target.batch_size))
+    batch_size = min(target.batch_size, limits.batch_size.get(target.system, target.batch_size))
     drain_started, processed, failures = now(), 0, 0
     with transaction(warehouse) as connection:  # written by a run that died before reading them back
         unverified = load_corrections(
@@ -93,7 +93,7 @@ def _drain_system(
                 batch,
                 [Outcome(c.correction_id, False, str(exc), retryable=True) for c in batch],
                 SyncLog(),
-                limits["max_attempts"],
+                limits.max_attempts,
                 report,
                 target.system,
             )
@@ -101,7 +101,7 @@ def _drain_system(
             return
         processed += len(batch)
         failures += sum(1 for o in outcomes if not o.ok and not o.superseded)
-        if failures > limits["max_failures"] or (processed >= 4 and failures / processed > limits["max_failure_share"]):
+        if failures > limits.max_failures or (processed >= 4 and failures / processed > limits.max_failure_share):
             report.stopped[target.system] = f"{failures} of {processed} corrections failed: drain stopped"
             log.error("%s: %s", target.system, report.stopped[target.system])
             with transaction(warehouse) as connection:
@@ -165,7 +165,7 @@ def _send(
     sync = SyncLog()
     outcomes += target.write(to_send, sync) if to_send else []
     checkpoint("after_vendor_call", target.system)
-    max_attempts = ownership.writeback["max_attempts"]
+    max_attempts = ownership.writeback.max_attempts
     _settle(warehouse, batch, outcomes, sync, max_attempts, report, target.system)
     checkpoint("after_applied", target.system)
     applied = [c for c in batch if any(o.correction_id == c.correction_id and o.ok for o in outcomes)]

@@ -3,8 +3,6 @@ asset checks, so operations know by morning whether last night worked."""
 
 from __future__ import annotations
 
-import os
-
 import requests
 from dagster import (
     DagsterRunStatus,
@@ -17,19 +15,20 @@ from dagster import (
 
 from pipelines.failed_checks import blocking_failures, check_evaluations, check_name
 from pipelines.jobs import nightly_job
+from resources.settings.environment import AlertSettings
 
 
 def post_alert(text: str) -> bool:
     """Post `{"text": ...}` to the webhook; False (and nothing sent) when none is configured."""
-    url = os.environ.get("TIEOUT_ALERT_WEBHOOK_URL")
-    if not url:
+    url = AlertSettings.load().alert_webhook_url
+    if url is None:
         return False
-    requests.post(url, json={"text": text}, timeout=10).raise_for_status()
+    requests.post(url.get_secret_value(), json={"text": text}, timeout=10).raise_for_status()
     return True
 
 
 def _sensor_status() -> DefaultSensorStatus:
-    return DefaultSensorStatus.RUNNING if os.environ.get("TIEOUT_ALERT_WEBHOOK_URL") else DefaultSensorStatus.STOPPED
+    return DefaultSensorStatus.RUNNING if AlertSettings.load().alert_webhook_url else DefaultSensorStatus.STOPPED
 
 
 @run_failure_sensor(name="alert_on_run_failure", default_status=_sensor_status(), monitor_all_code_locations=False)

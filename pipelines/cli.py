@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipelines.arguments import calendar_date
 from pipelines.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
+from resources.settings import validate_settings
 
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
 
@@ -148,11 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     try:
+        validate_settings()
         if args.command in ("run", "backfill"):
             from pipelines.schedules import nights
-            from resources.settings import check_sources
 
-            check_sources()
             first, last = (args.date, args.date) if args.command == "run" else (args.start, args.end)
             return run_nights(nights(first, last), args.mode)
         if args.command == "portal":

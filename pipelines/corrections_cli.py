@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from datetime import date, timedelta
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
 from pipelines.arguments import calendar_date
 from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
+from resources.settings.environment import WarehouseSettings
 
 SHOWN = (
     "correction_id",
@@ -28,12 +28,6 @@ SHOWN = (
     "approved_by",
     "last_error",
 )
-
-
-def warehouse_path() -> str:
-    from resources.settings import home
-
-    return os.environ.get("TIEOUT_WAREHOUSE") or str(home() / "warehouse.duckdb")
 
 
 def add_corrections_commands(subparsers) -> None:
@@ -70,7 +64,7 @@ def add_corrections_commands(subparsers) -> None:
 
 def corrections_command(args) -> int:
     """Run one `tieout corrections` subcommand; print JSON lines."""
-    warehouse = warehouse_path()
+    warehouse = str(WarehouseSettings.load().database)
     if args.corrections_command == "list":
         return _print(list_corrections(warehouse, args.state, args.queue))
     if args.corrections_command in ("approve", "reject"):

@@ -12,6 +12,9 @@ from pipelines.alerts import alert_on_failed_checks, alert_on_run_failure
 from pipelines.jobs import nightly_job
 from pipelines.resources import build_resources
 from pipelines.schedules import nightly_schedule
+from resources.settings import validate_settings
+
+validate_settings()  # a bad setting fails the code location's load, naming the setting
 
 defs = Definitions(
     assets=[

@@ -4,6 +4,7 @@ night's rows in one transaction; then what the night holds, for the asset's meta
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 
 from assets.warehouse_io import replace_night_from_query
@@ -31,13 +32,13 @@ def select_sql(table: CanonicalTable) -> str:
     return load(table.sql)
 
 
-def settings_from(resources) -> dict[str, str]:
+def settings_from(connectors: Mapping[str, object]) -> dict[str, str]:
     """The configuration the SQL binds: CRM field names, and the realm of each legal entity."""
     settings: dict[str, str] = {}
-    if hasattr(resources, "salesforce"):
-        settings.update({name: getattr(resources.salesforce, name) for name in CRM_FIELDS})
-    if hasattr(resources, "quickbooks"):
-        settings["realms"] = json.dumps(resources.quickbooks.companies())
+    if "salesforce" in connectors:
+        settings.update({name: getattr(connectors["salesforce"], name) for name in CRM_FIELDS})
+    if "quickbooks" in connectors:
+        settings["realms"] = json.dumps(connectors["quickbooks"].companies())  # type: ignore[attr-defined]
     return settings
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.canonical.factory import canonical_key
 from assets.nightly import nightly_check, nightly_checks
@@ -111,9 +112,9 @@ def table_checks(table: CanonicalTable) -> AssetChecksDefinition:
         name=f"canonical__{table.name}__checks",
         specs=[nightly_check(name, canonical_key(table.name), CHECKS[name][1], blocking=True) for name in names],
     )
-    def evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+    def evaluate(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> Iterator[AssetCheckResult]:
         snapshot_date = _snapshot_date(context)
-        with context.resources.warehouse.get_connection() as connection:
+        with warehouse.get_connection() as connection:
             for name in names:
                 yield CHECKS[name][0](connection, table, snapshot_date)
 

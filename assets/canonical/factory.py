@@ -5,9 +5,10 @@ from collections.abc import Mapping
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.canonical.build import build_table, markdown, settings_from, summarize
-from assets.nightly import nightly_asset
+from assets.nightly import nightly_asset, with_connectors
 from sql.tables import TABLES, XREF, CanonicalTable
 
 SourceKeys = Mapping[tuple[str, str], AssetKey]
@@ -33,14 +34,14 @@ def canonical_asset(table: CanonicalTable, source_keys: SourceKeys) -> AssetsDef
         key=canonical_key(table.name),
         group_name="canonical",
         deps=deps,
-        resources=table.resources,
         description=f"Canonical {table.name.replace('_', ' ')}: {table.description} (table `{table.table}`).",
     )
-    def build(context: AssetExecutionContext) -> MaterializeResult:
+    @with_connectors(table.resources)
+    def build(context: AssetExecutionContext, warehouse: DuckDBResource, **connectors) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
-        settings = settings_from(context.resources)
+        settings = settings_from(connectors)
         started = time.monotonic()
-        with context.resources.warehouse.get_connection() as connection:
+        with warehouse.get_connection() as connection:
             rows = build_table(connection, table, snapshot_date, settings)
             summary = summarize(connection, table, snapshot_date)
         seconds = round(time.monotonic() - started, 3)

@@ -1,9 +1,8 @@
 """The writeback job (drains the outbox), its schedule after the nightly run, and the approval job
 (approve or reject by run config: the same functions as the CLI and the portal)."""
 
-import os
-
-from dagster import Config, DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
+from dagster import Config, OpExecutionContext, ScheduleDefinition, job, op
+from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.nightly import WAREHOUSE_POOL
@@ -11,15 +10,24 @@ from corrections.approval import approve_corrections, reject_corrections
 from corrections.ownership import load_ownership
 from corrections.targets import targets_from_resources
 from corrections.writeback import drain
+from resources.harvest import HarvestResource
+from resources.quickbooks import QuickBooksResource
+from resources.salesforce import SalesforceResource
+from resources.settings.environment import ScheduleSettings
 
 
-@op(required_resource_keys={"warehouse", "salesforce", "harvest", "quickbooks"}, pool=WAREHOUSE_POOL)
-def drain_outbox(context: OpExecutionContext) -> dict:
+@op(pool=WAREHOUSE_POOL)
+def drain_outbox(
+    context: OpExecutionContext,
+    warehouse: DuckDBResource,
+    salesforce: SalesforceResource,
+    harvest: HarvestResource,
+    quickbooks: QuickBooksResource,
+) -> dict:
     """Send every approved correction; fail the run when a system's drain had to stop."""
     ownership = load_ownership()
-    resources = context.resources
-    targets = targets_from_resources(resources.salesforce, resources.harvest, resources.quickbooks, ownership)
-    report = drain(resources.warehouse.database, targets.by_system(), ownership)
+    targets = targets_from_resources(salesforce, harvest, quickbooks, ownership)
+    report = drain(warehouse.database, targets.by_system(), ownership)
     summary = {system: dict(counts) for system, counts in report.outcomes.items()}
     context.log.info(f"writeback in {report.seconds} s: {summary}")
     if report.stopped:
@@ -34,13 +42,12 @@ class DecisionConfig(Config):
     reason: str = Field(default="", description="why, for a rejection")
 
 
-@op(required_resource_keys={"warehouse"}, pool=WAREHOUSE_POOL)
-def decide_corrections(context: OpExecutionContext, config: DecisionConfig) -> list[str]:
-    warehouse = context.resources.warehouse.database
+@op(pool=WAREHOUSE_POOL)
+def decide_corrections(context: OpExecutionContext, config: DecisionConfig, warehouse: DuckDBResource) -> list[str]:
     if config.action == "approve":
-        changed = approve_corrections(warehouse, config.correction_ids, config.actor)
+        changed = approve_corrections(warehouse.database, config.correction_ids, config.actor)
     elif config.action == "reject":
-        changed = reject_corrections(warehouse, config.correction_ids, config.actor, config.reason)
+        changed = reject_corrections(warehouse.database, config.correction_ids, config.actor, config.reason)
     else:
         raise ValueError(f"action must be approve or reject, not {config.action!r}")
     ids = [row["correction_id"] for row in changed]
@@ -58,13 +65,11 @@ def approve_corrections_job():
     decide_corrections()
 
 
+_schedule = ScheduleSettings.load()
 writeback_schedule = ScheduleDefinition(
     name="writeback_schedule",
     job=writeback,
-    cron_schedule=f"{int(os.environ.get('TIEOUT_WRITEBACK_MINUTE', '0'))} "
-    f"{int(os.environ.get('TIEOUT_WRITEBACK_HOUR', '4'))} * * *",
+    cron_schedule=f"{_schedule.writeback_minute} {_schedule.writeback_hour} * * *",
     description="After the nightly run (02:00 by default) has proposed the night's corrections.",
-    default_status=DefaultScheduleStatus.RUNNING
-    if os.environ.get("TIEOUT_SCHEDULES") == "on"
-    else DefaultScheduleStatus.STOPPED,
+    default_status=_schedule.status,
 )

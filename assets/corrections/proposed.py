@@ -7,11 +7,15 @@ from datetime import date
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_asset
 from corrections.ownership import load_ownership
 from corrections.plan import listing, plan_night, record_plan
 from corrections.targets import targets_from_resources
+from resources.harvest import HarvestResource
+from resources.quickbooks import QuickBooksResource
+from resources.salesforce import SalesforceResource
 
 FINDINGS = AssetKey(["recon", "findings"])
 PREVIEW_ROWS = 50
@@ -21,19 +25,22 @@ PREVIEW_ROWS = 50
     key=AssetKey(["corrections", "proposed"]),
     deps=[FINDINGS],
     group_name="corrections",
-    resources=["salesforce", "harvest", "quickbooks"],
     description="Corrections proposed from the night's findings (table `corrections.outbox`): auto ones approved by "
     "policy, the others waiting for a person (config/ownership.yaml).",
 )
-def corrections_proposed(context: AssetExecutionContext) -> MaterializeResult:
+def corrections_proposed(
+    context: AssetExecutionContext,
+    warehouse: DuckDBResource,
+    salesforce: SalesforceResource,
+    harvest: HarvestResource,
+    quickbooks: QuickBooksResource,
+) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
     ownership = load_ownership()
-    resources = context.resources
-    targets = targets_from_resources(resources.salesforce, resources.harvest, resources.quickbooks, ownership)
-    warehouse = resources.warehouse.database
+    targets = targets_from_resources(salesforce, harvest, quickbooks, ownership)
     started = time.monotonic()
-    planned = plan_night(warehouse, snapshot_date, targets.sources(), ownership)
-    recorded = record_plan(warehouse, snapshot_date, planned)
+    planned = plan_night(warehouse.database, snapshot_date, targets.sources(), ownership)
+    recorded = record_plan(warehouse.database, snapshot_date, planned)
     rows = listing(planned)
     context.log.info(f"{snapshot_date}: {len(planned)} corrections proposed, {recorded}")
     preview = pd.DataFrame(rows[:PREVIEW_ROWS])

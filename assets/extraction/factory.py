@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.extraction.snapshots import plan_load, write_snapshot
-from assets.nightly import nightly_asset
+from assets.nightly import nightly_asset, with_connectors
 from sql.tables import raw_table
 
 
@@ -24,13 +24,14 @@ def extraction_asset(system: str, object_name: str):
     @nightly_asset(
         key=AssetKey(["raw", system, object_name.lower()]),
         group_name=f"raw_{system}",
-        resources=[system],
         kinds=["duckdb", system],
         description=f"Nightly snapshot of {system} {object_name}, as the vendor's API returned it "
         f"(table `{raw_table(system, object_name)}`).",
     )
-    def extract(context: AssetExecutionContext, config: ExtractionConfig) -> MaterializeResult:
-        warehouse: DuckDBResource = context.resources.warehouse
+    @with_connectors([system])
+    def extract(
+        context: AssetExecutionContext, config: ExtractionConfig, warehouse: DuckDBResource, **connector
+    ) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
         with warehouse.get_connection() as connection:
             plan = plan_load(
@@ -43,7 +44,7 @@ def extraction_asset(system: str, object_name: str):
                 overlap=timedelta(minutes=config.watermark_overlap_minutes),
             )
         started = time.monotonic()
-        extraction = getattr(context.resources, system).extract(object_name, plan.since_iso)
+        extraction = connector[system].extract(object_name, plan.since_iso)
         seconds = time.monotonic() - started
         with warehouse.get_connection() as connection:
             logged = write_snapshot(connection, system, object_name, plan, extraction, seconds)

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.canonical.build import markdown
 from assets.canonical.factory import canonical_key
 from assets.nightly import nightly_asset
 from assets.reconciliation.findings import FINDINGS, HISTORY, build_findings, night_summary
 from assets.reconciliation.matching import MATCH_TABLE, build_customer_match, match_summary
-from assets.reconciliation.settings import reconciliation_settings
+from resources.settings.reconciliation import ReconciliationSettings
 
 CUSTOMER_MATCH_KEY = AssetKey(["recon", "customer_match"])
 FINDINGS_KEY = AssetKey(["recon", "findings"])
@@ -28,10 +29,10 @@ def customer_match_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition
         "across systems or inside one: tax id, web domain, normalised name, then fuzzy name "
         f"similarity with currency and legal entity as evidence (table `{MATCH_TABLE}`).",
     )
-    def customer_match(context: AssetExecutionContext) -> MaterializeResult:
+    def customer_match(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
-        with context.resources.warehouse.get_connection() as connection:
-            pairs = build_customer_match(connection, snapshot_date, reconciliation_settings())
+        with warehouse.get_connection() as connection:
+            pairs = build_customer_match(connection, snapshot_date, ReconciliationSettings.load())
             summary = match_summary(connection, snapshot_date)
         context.log.info(f"customer matching {snapshot_date}: {pairs} pairs, {summary}")
         return MaterializeResult(
@@ -54,11 +55,11 @@ def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         "sql/reconciliation/<category>/, with stable ids, severity, owner queue and aging across "
         f"nights (tables `{FINDINGS}`, `{HISTORY}`).",
     )
-    def findings(context: AssetExecutionContext) -> MaterializeResult:
+    def findings(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
         started = time.monotonic()
-        with context.resources.warehouse.get_connection() as connection:
-            detected = build_findings(connection, snapshot_date, reconciliation_settings())
+        with warehouse.get_connection() as connection:
+            detected = build_findings(connection, snapshot_date, ReconciliationSettings.load())
             summary = night_summary(connection, snapshot_date)
         seconds = round(time.monotonic() - started, 3)
         context.log.info(f"findings {snapshot_date}: {sum(detected.values())} open in {seconds} s")

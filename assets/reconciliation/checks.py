@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from datetime import date
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_check, nightly_checks
 from assets.reconciliation.assets import FINDINGS_KEY
 from assets.reconciliation.findings import FINDINGS
-from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
+from resources.settings.reconciliation import ReconciliationSettings
 
 
 def owners_result(connection, snapshot_date: date) -> AssetCheckResult:
@@ -47,7 +48,7 @@ def growth_result(connection, snapshot_date: date, settings: ReconciliationSetti
         FROM {FINDINGS} WHERE status = 'open'""",
         {"night": snapshot_date},
     ).fetchone()
-    factor, floor = settings.max_overnight_growth_factor, settings.growth_check_min_previous
+    factor, floor = settings.checks.max_overnight_growth_factor, settings.checks.growth_check_min_previous
     passed = previous < floor or tonight <= factor * previous
     return AssetCheckResult(
         asset_key=FINDINGS_KEY,
@@ -81,8 +82,8 @@ def growth_result(connection, snapshot_date: date, settings: ReconciliationSetti
         ),
     ],
 )
-def findings_checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+def findings_checks(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
+    with warehouse.get_connection() as connection:
         yield owners_result(connection, snapshot_date)
-        yield growth_result(connection, snapshot_date, reconciliation_settings())
+        yield growth_result(connection, snapshot_date, ReconciliationSettings.load())

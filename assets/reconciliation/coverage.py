@@ -19,6 +19,7 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
 )
+from dagster_duckdb import DuckDBResource
 
 from assets.canonical.build import markdown
 from assets.nightly import nightly_asset, nightly_check, nightly_checks
@@ -66,9 +67,9 @@ def coverage_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition:
         f"(which objects, why, and the date its data is from) (table `{COVERAGE}`); and the ids "
         f"whose findings tonight's quarantine holds as last seen (table `{HOLDS}`).",
     )
-    def entity_coverage(context: AssetExecutionContext) -> MaterializeResult:
+    def entity_coverage(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
-        with context.resources.warehouse.get_connection() as connection:
+        with warehouse.get_connection() as connection:
             entities = build_coverage(connection, snapshot_date)
             frame = coverage(connection, snapshot_date)
             (held,) = connection.execute(
@@ -99,9 +100,9 @@ def coverage_asset(canonical_keys: Sequence[AssetKey]) -> AssetsDefinition:
         )
     ],
 )
-def coverage_checks(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+def coverage_checks(context: AssetCheckExecutionContext, warehouse: DuckDBResource) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
+    with warehouse.get_connection() as connection:
         frame = coverage(connection, snapshot_date)
     skipped = frame[~frame["reconciled"]]
     yield AssetCheckResult(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.reconciliation.settings import ReconciliationSettings
 from assets.warehouse_io import replace_night_from_query
+from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, SQL_DIR, load, run_script
 
 CATEGORIES = ("customer", "engagement", "time_wip", "invoice_cash")

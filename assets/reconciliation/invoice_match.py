@@ -5,11 +5,12 @@ invoice and cash codes and the tie-out read. Materialized once so that ten codes
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.canonical import canonical_key
 from assets.nightly import nightly_asset
-from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
 from assets.warehouse_io import replace_night_from_query
+from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, load
 
 INVOICE_MATCH_KEY = AssetKey(["recon", "invoice_match"])
@@ -53,10 +54,10 @@ def match_summary(connection, snapshot_date: date) -> dict[str, int]:
     "window; split invoices one-to-many), with the ERP receipts applied to each "
     "(tables `recon.invoice_match`, `recon.invoice_receipt`).",
 )
-def invoice_match(context: AssetExecutionContext) -> MaterializeResult:
+def invoice_match(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
-        rows = build_invoice_match(connection, snapshot_date, reconciliation_settings())
+    with warehouse.get_connection() as connection:
+        rows = build_invoice_match(connection, snapshot_date, ReconciliationSettings.load())
         summary = match_summary(connection, snapshot_date)
     context.log.info(f"invoice matching {snapshot_date}: {summary}")
     return MaterializeResult(metadata={"rows": MetadataValue.json(rows), "by_method": MetadataValue.json(summary)})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from assets.reconciliation.settings import ReconciliationSettings
 from assets.warehouse_io import replace_night_from_query
+from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, load
 
 MATCH_TABLE = "recon.customer_match"

@@ -16,11 +16,12 @@ from dagster import (
     MaterializeResult,
     MetadataValue,
 )
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
-from assets.reconciliation.settings import ReconciliationSettings, reconciliation_settings
 from assets.warehouse_io import replace_night_from_query
+from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, load
 
 TIEOUT_KEY = AssetKey(["recon", "tieout"])
@@ -70,10 +71,10 @@ def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     description="Per legal entity, month and currency: PSA billed, ERP invoiced, the difference, the part "
     "explained by the night's invoice findings and the unexplained remainder (table `recon.tieout`).",
 )
-def tieout(context: AssetExecutionContext) -> MaterializeResult:
+def tieout(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
-        cells = build_tieout(connection, snapshot_date, reconciliation_settings())
+    with warehouse.get_connection() as connection:
+        cells = build_tieout(connection, snapshot_date, ReconciliationSettings.load())
         frame = statement(connection, snapshot_date)
     context.log.info(f"tie-out {snapshot_date}: {cells} cells, totals {totals(frame)}")
     return MaterializeResult(
@@ -97,10 +98,12 @@ def tieout(context: AssetExecutionContext) -> MaterializeResult:
         )
     ],
 )
-def tieout_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+def tieout_checks_evaluate(
+    context: AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
-    with context.resources.warehouse.get_connection() as connection:
-        cells = unexplained_cells(connection, snapshot_date, reconciliation_settings())
+    with warehouse.get_connection() as connection:
+        cells = unexplained_cells(connection, snapshot_date, ReconciliationSettings.load())
     yield AssetCheckResult(
         asset_key=TIEOUT_KEY,
         check_name="no_unexplained_remainder",

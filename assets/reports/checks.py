@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_check, nightly_checks
 from assets.reports.workbook import REPORT_KEY, reports_root
@@ -29,7 +30,9 @@ from reports.verify import live_cells, manifest_problems, summary_figures
         ),
     ],
 )
-def report_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[AssetCheckResult]:
+def report_checks_evaluate(
+    context: AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> Iterator[AssetCheckResult]:
     snapshot_date = date.fromisoformat(context.partition_key)
     directory = report_directory(reports_root(), snapshot_date)
     problems = manifest_problems(directory) if read_manifest(directory) else ["no manifest"]
@@ -42,7 +45,7 @@ def report_checks_evaluate(context: AssetCheckExecutionContext) -> Iterator[Asse
         passed=not problems and not live,
         metadata={"live_cells": MetadataValue.int(len(live)), "examples": MetadataValue.json(live[:20])},
     )
-    with context.resources.warehouse.get_connection() as connection:
+    with warehouse.get_connection() as connection:
         (expected,) = connection.execute(
             "SELECT count(*) FROM recon.findings WHERE snapshot_date = ? AND status = 'open'", [snapshot_date]
         ).fetchone()

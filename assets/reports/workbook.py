@@ -16,13 +16,14 @@ from dagster import (
     TableRecord,
     TableSchema,
 )
+from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.nightly import nightly_asset
-from assets.reconciliation.settings import reconciliation_settings
 from reports import AgingBuckets, Report, build_report, freeze_corrections, load_night
 from reports.tables import Table
 from resources.settings import home
+from resources.settings.reconciliation import ReconciliationSettings
 
 REPORT_KEY = AssetKey(["reports", "workbook"])
 UPSTREAM = [AssetKey(["recon", "findings"]), AssetKey(["recon", "tieout"]), AssetKey(["corrections", "proposed"])]
@@ -88,10 +89,10 @@ def report_metadata(report: Report) -> dict:
     "tie-out), a CSV per owner queue and the tie-out statement, under $TIEOUT_HOME/reports/<night>/; "
     "text neutralised against formula injection. The portal serves these files.",
 )
-def workbook(context: AssetExecutionContext, config: ReportConfig) -> MaterializeResult:
+def workbook(context: AssetExecutionContext, config: ReportConfig, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
-    bounds = reconciliation_settings().aging_buckets_days() or AgingBuckets().bounds
-    with context.resources.warehouse.get_connection() as connection:
+    bounds = ReconciliationSettings.load().aging_buckets_days() or AgingBuckets().bounds
+    with warehouse.get_connection() as connection:
         frozen = freeze_corrections(connection, snapshot_date, refresh=config.refresh_corrections)
         night = load_night(connection, snapshot_date)
     report = build_report(night, reports_root(), AgingBuckets(bounds))

@@ -19,12 +19,13 @@ from dagster import (
     AssetCheckSpec,
     MetadataValue,
 )
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_check, nightly_checks
 from assets.validation.factory import valid_key
 from assets.validation.night import QUARANTINE, SCHEMA_DRIFT, contract_failures, valid_table
-from assets.validation.settings import QualitySettings, quality_settings
 from checks import contract_for
+from resources.settings.quality import QualitySettings
 from sql import load
 from sql.tables import raw_table
 
@@ -69,9 +70,9 @@ def validation_checks_of(system: str, object_name: str) -> AssetChecksDefinition
             ),
         ],
     )
-    def validation_checks(context: AssetCheckExecutionContext):
-        settings, snapshot_date = quality_settings(), date.fromisoformat(context.partition_key)
-        with context.resources.warehouse.get_connection() as connection:
+    def validation_checks(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
+        settings, snapshot_date = QualitySettings.load(), date.fromisoformat(context.partition_key)
+        with warehouse.get_connection() as connection:
             yield quarantine_share(connection, system, object_name, snapshot_date, settings)
             yield contract_holds(connection, system, object_name, snapshot_date, settings)
             yield schema_drift(connection, system, object_name, snapshot_date)

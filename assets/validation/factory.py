@@ -4,12 +4,13 @@ import time
 from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
+from dagster_duckdb import DuckDBResource
 
 from assets.nightly import nightly_asset
 from assets.validation.night import NightResult, valid_table, validate_night
-from assets.validation.settings import quality_settings
 from checks import contract_for
 from checks.contract import Contract
+from resources.settings.quality import QualitySettings
 
 
 def raw_key(system: str, object_name: str) -> AssetKey:
@@ -37,11 +38,11 @@ def validation_asset(system: str, object_name: str):
         description=f"The night's {system} {object_name} records that pass every rule of their contract "
         f"(table `{valid_table(system, object_name)}`); the others go to `quality.quarantine`.",
     )
-    def validate(context: AssetExecutionContext) -> MaterializeResult:
+    def validate(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
         started = time.monotonic()
-        with context.resources.warehouse.get_connection() as connection:
-            result = validate_night(connection, contract, snapshot_date, quality_settings())
+        with warehouse.get_connection() as connection:
+            result = validate_night(connection, contract, snapshot_date, QualitySettings.load())
         seconds = time.monotonic() - started
         context.log.info(
             f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from assets.validation.settings import QualitySettings
 from assets.warehouse_io import replace_night_from_query
 from checks import rules
 from checks.contract import Contract
 from checks.failures import failures
 from checks.frame import typed_frame
+from resources.settings.quality import QualitySettings
 from resources.transactions import atomic
 from sql import load, run_script
 from sql.tables import raw_table

@@ -1,8 +1,6 @@
 """The writeback when things go wrong: stale SyncTokens, a 429 storm, rejected records, people
 editing records meanwhile, a failure threshold, and a correction aimed at a field's owner."""
 
-from dataclasses import replace
-
 import pytest
 import requests
 
@@ -146,7 +144,8 @@ def test_a_failure_threshold_stops_the_drain(firm):
     customers = uk_customers(firm, 6)
     ids = enqueue(firm, *(rename(firm, c["Id"], taken["DisplayName"]) for c, taken in zip(customers[3:], customers)))
     ownership = load_ownership()
-    strict = replace(ownership, writeback={**ownership.writeback, "batch_size": {"quickbooks": 1}, "max_failures": 1})
+    limits = ownership.writeback.model_copy(update={"batch_size": {"quickbooks": 1}, "max_failures": 1})
+    strict = ownership.model_copy(update={"writeback": limits})
     report = drain(firm.warehouse, {"quickbooks": firm.targets.quickbooks}, strict)
     assert "2 of 2 corrections failed" in report.stopped["quickbooks"]
     assert sorted(outbox(firm.warehouse)[i]["state"] for i in ids) == ["approved", "failed", "failed"]

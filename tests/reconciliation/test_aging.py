@@ -3,7 +3,6 @@ findings keep their ids, age by a night, and the fixed ones are resolved on the 
 the first night's report stays as it was."""
 
 import shutil
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import requests
 
 from assets.reconciliation.checks import growth_result, owners_result
 from assets.reconciliation.findings import build_findings
-from assets.reconciliation.settings import reconciliation_settings
+from resources.settings.reconciliation import FindingChecks, ReconciliationSettings
 from sandbox.runtime import running_sandbox, stop_sandbox
 from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
 from tests.reconciliation.conftest import ReconciledFirm, run_night, sandbox_night_environment
@@ -136,9 +135,9 @@ def test_checks_guard_owners_and_overnight_growth(two_nights, tmp_path):
     duplicates = ((second["code"] == "CUSTOMER_DUPLICATE") & (second["status"] == "open")).sum()
     copy = tmp_path / "warehouse.duckdb"
     copy_warehouse(warehouse, copy)
-    settings = reconciliation_settings()
-    unowned = replace(
-        settings, owner_queues={k: v for k, v in settings.owner_queues.items() if k != "CUSTOMER_DUPLICATE"}
+    settings = ReconciliationSettings.load()
+    unowned = settings.model_copy(
+        update={"owner_queues": {k: v for k, v in settings.owner_queues.items() if k != "CUSTOMER_DUPLICATE"}}
     )
     with duckdb.connect(str(copy)) as connection:
         before = connection.execute(
@@ -150,7 +149,9 @@ def test_checks_guard_owners_and_overnight_growth(two_nights, tmp_path):
         ).fetchone()
         owners = owners_result(connection, SECOND)
         growth = growth_result(connection, SECOND, settings)
-        tight = growth_result(connection, SECOND, replace(settings, max_overnight_growth_factor=0.5))
+        tight = growth_result(
+            connection, SECOND, settings.model_copy(update={"checks": FindingChecks(max_overnight_growth_factor=0.5)})
+        )
     assert after == before
     assert not owners.passed and owners.metadata["codes_without_owner"].value == {"CUSTOMER_DUPLICATE": duplicates}
     assert growth.passed and not tight.passed

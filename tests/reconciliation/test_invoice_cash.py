@@ -5,7 +5,7 @@ import duckdb
 import pytest
 
 from assets.reconciliation.invoice_match import build_invoice_match
-from assets.reconciliation.settings import reconciliation_settings
+from resources.settings.reconciliation import ReconciliationSettings
 from sandbox.firm.score import findings_vs_manifest
 from tests.reconciliation.exact import found, planted, query, writable_copy
 
@@ -91,7 +91,7 @@ def test_an_invoice_without_reference_or_number_matches_by_customer_amount_and_d
             WHERE snapshot_date = ? AND system = 'erp' AND source_id = ?""",
             [firm.snapshot_date, erp_id],
         )
-        build_invoice_match(db, firm.snapshot_date, reconciliation_settings())
+        build_invoice_match(db, firm.snapshot_date, ReconciliationSettings.load())
     matched = query(
         warehouse,
         "SELECT erp_invoice_id, method FROM recon.invoice_match WHERE snapshot_date = ? AND psa_invoice_id = ?",

@@ -8,8 +8,8 @@ import duckdb
 from dagster import materialize
 
 from assets.reconciliation.invoice_match import build_invoice_match
-from assets.reconciliation.settings import reconciliation_settings
 from assets.reconciliation.tieout import tieout_assets, tieout_checks
+from resources.settings.reconciliation import ReconciliationSettings
 from resources.warehouse import WarehouseResource
 from tests.reconciliation.exact import query, writable_copy
 
@@ -69,7 +69,7 @@ def test_an_unexplained_difference_fails_the_check(reconciled_small_firm, tmp_pa
             "AND source_id = ?",
             [firm.snapshot_date, erp_id],
         )
-        build_invoice_match(db, firm.snapshot_date, reconciliation_settings())
+        build_invoice_match(db, firm.snapshot_date, ReconciliationSettings.load())
     assert run_tieout(warehouse, firm.snapshot_date) == {"no_unexplained_remainder": False}
     assert query(
         warehouse,

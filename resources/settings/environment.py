@@ -1,0 +1,147 @@
+"""The concerns set by environment variables: the warehouse, the sources, the schedules and the
+alerts. The README's settings table lists every variable."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dagster import DefaultScheduleStatus, EnvVar
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from resources.sandbox import EMBEDDED_SOURCES
+from resources.settings.base import EnvironmentSettings
+from resources.warehouse import MEMORY
+
+
+def web_address(value: str) -> str:
+    if value and urlparse(value).scheme not in ("http", "https"):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+class WarehouseSettings(EnvironmentSettings):
+    home: Path = Path(".tieout")
+    warehouse: Path | None = None
+    warehouse_memory_limit: str = Field(default="3GB", pattern=MEMORY.pattern)
+
+    @property
+    def root(self) -> Path:
+        """Where the embedded default keeps its warehouse, sandbox and Dagster storage."""
+        return self.home.resolve()
+
+    @property
+    def database(self) -> Path:
+        return self.warehouse or self.root / "warehouse.duckdb"
+
+
+# Each source's URL setting and the credentials it cannot work without.
+SOURCE_CREDENTIALS = {
+    "salesforce_instance_url": ("salesforce_access_token",),
+    "harvest_base_url": ("harvest_account_id", "harvest_access_token"),
+    "quickbooks_base_url": ("quickbooks_access_token",),
+}
+
+
+class SourcesSettings(EnvironmentSettings):
+    """The vendors' URLs and credentials; a source without a URL is served by the sandbox. The
+    settings `<system>_<field>` configure that system's resource; unset, the resource's default
+    applies (the custom fields' names, the API version)."""
+
+    salesforce_instance_url: str = ""
+    salesforce_access_token: SecretStr = SecretStr("")
+    salesforce_api_version: str | None = None
+    salesforce_legal_entity_field: str | None = None
+    salesforce_psa_client_id_field: str | None = None
+    salesforce_erp_customer_id_field: str | None = None
+    salesforce_open_ar_field: str | None = None
+    salesforce_tax_id_field: str | None = None
+    salesforce_billing_model_field: str | None = None
+    salesforce_psa_project_id_field: str | None = None
+    harvest_base_url: str = ""
+    harvest_account_id: SecretStr = SecretStr("")
+    harvest_access_token: SecretStr = SecretStr("")
+    quickbooks_base_url: str = ""
+    quickbooks_access_token: SecretStr = SecretStr("")
+    quickbooks_realms: str = ""
+    embedded_sources: str = Field(default=EMBEDDED_SOURCES, pattern=r"^[\w.]+:\w+$")
+    sandbox_dir: Path | None = None
+    sandbox_size: str = "demo"
+
+    _urls = field_validator("salesforce_instance_url", "harvest_base_url", "quickbooks_base_url")(web_address)
+
+    @field_validator("quickbooks_realms")
+    @classmethod
+    def realm_per_entity(cls, value: str) -> str:
+        try:
+            realms = json.loads(value) if value else {}
+        except json.JSONDecodeError:
+            realms = None
+        if not isinstance(realms, dict):
+            raise ValueError('must be JSON: legal entity code to realm id, {"US": "9130..."}')
+        return value
+
+    def of_resource(self, system: str) -> dict[str, Any]:
+        """The settings of `system`'s resource that are set, by the resource's field names. A secret
+        goes as `EnvVar`, so the run config the UI shows names the variable, not the secret."""
+        prefix = f"{system}_"
+        return {
+            name.removeprefix(prefix): EnvVar(self.variable(name)) if isinstance(value, SecretStr) else value
+            for name in sorted(self.model_fields_set)
+            if name.startswith(prefix) and (value := getattr(self, name))
+        }
+
+    @model_validator(mode="after")
+    def credentials_with_url(self) -> SourcesSettings:
+        """A source URL set without its credentials is refused before a night starts, rather than
+        found by every request failing."""
+        for url, needed in SOURCE_CREDENTIALS.items():
+            missing = [self.variable(name) for name in needed if not getattr(self, name).get_secret_value()]
+            if getattr(self, url) and missing:
+                raise ValueError(
+                    f"{self.variable(url)} is set without {' and '.join(missing)}: "
+                    "set them too, or unset it to use the sandbox"
+                )
+        return self
+
+
+class ScheduleSettings(EnvironmentSettings):
+    """The nightly partitions and when the schedules run; they run only where `TIEOUT_SCHEDULES=on`."""
+
+    first_snapshot_date: date = date(2025, 1, 1)
+    timezone: str = "UTC"
+    nightly_hour: int = Field(default=2, ge=0, le=23)
+    nightly_minute: int = Field(default=0, ge=0, le=59)
+    writeback_hour: int = Field(default=4, ge=0, le=23)
+    writeback_minute: int = Field(default=0, ge=0, le=59)
+    schedules: Literal["on", "off"] = "off"
+
+    @property
+    def status(self) -> DefaultScheduleStatus:
+        return DefaultScheduleStatus.RUNNING if self.schedules == "on" else DefaultScheduleStatus.STOPPED
+
+    @field_validator("timezone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a time zone name, e.g. UTC or Europe/Amsterdam") from None
+        return value
+
+
+class AlertSettings(EnvironmentSettings):
+    """The Slack-compatible webhook for alerts; its URL holds a secret."""
+
+    alert_webhook_url: SecretStr | None = None
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def http_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            web_address(value.get_secret_value())
+        return value

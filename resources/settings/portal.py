@@ -1,0 +1,51 @@
+"""The portal's file: config/portal.yaml, or the file $TIEOUT_PORTAL_CONFIG names. Read when the
+portal starts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from resources.settings.base import CONFIG, FileModel, FileSettings
+
+Queue = Literal["all", "finance", "pmo", "sales_ops"]
+
+
+class RoleSettings(FileModel):
+    queues: list[Queue] = Field(default_factory=list)
+    approve: bool = False
+
+
+class UserSettings(FileModel):
+    role: str
+    password_hash: SecretStr
+
+    @field_validator("password_hash")
+    @classmethod
+    def argon2(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("$argon2"):
+            raise ValueError("must be an argon2 hash (tieout portal hash-password)")
+        return value
+
+
+class PortalSettings(FileSettings):
+    default_file = CONFIG / "portal.yaml"
+    file_setting = "portal_config"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    session_minutes: float = Field(default=30, gt=0)
+    secure_cookies: bool = False
+    reports_dir: str = ""  # empty: the defaults under $TIEOUT_HOME (and $TIEOUT_WAREHOUSE)
+    warehouse: str = ""
+    audit_log: str = ""
+    roles: dict[str, RoleSettings] = Field(default_factory=dict)
+    users: dict[str, UserSettings] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def known_roles(self) -> PortalSettings:
+        for name, user in self.users.items():
+            if user.role not in self.roles:
+                raise ValueError(f"users.{name}.role: no such role in roles")
+        return self
