@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.resources import build_resources
 from resources.sandbox import EMBEDDED_SOURCES, SandboxResource, embedded_sources
-from resources.settings import SOURCE_CREDENTIALS
+from resources.settings.environment import SOURCE_CREDENTIALS
 
 REPO = Path(__file__).resolve().parents[1]
 

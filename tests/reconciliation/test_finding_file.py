@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from assets.reconciliation.findings import CodeFile, detect, prepare_detection
-from assets.reconciliation.settings import reconciliation_settings
+from resources.settings.reconciliation import ReconciliationSettings
 
 STATED = "'CUSTOMER_DUPLICATE' AS code, 'crm:1|crm:2' AS subject_key, 'US' AS legal_entity, 0 AS money_at_risk"
 
@@ -25,7 +25,9 @@ def detect_one(reconciled_small_firm, tmp_path):
         path.write_text(select)
         connection = duckdb.connect(str(warehouse))
         prepare_detection(connection)
-        detect(connection, CodeFile("customer", path), reconciled_small_firm.snapshot_date, reconciliation_settings())
+        detect(
+            connection, CodeFile("customer", path), reconciled_small_firm.snapshot_date, ReconciliationSettings.load()
+        )
         return connection
 
     return run
