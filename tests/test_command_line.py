@@ -10,10 +10,12 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from assets.partitions import nightly_partitions
 from pipelines.cli import main
 from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
 from tests.conftest import REPO, SNAPSHOT_DATE
@@ -27,9 +29,11 @@ def free_port() -> int:
 
 
 def test_a_night_outside_the_partitions_names_the_valid_range(capsys):
-    future = (date.today() + timedelta(days=30)).isoformat()
+    # "today" where the nights are counted (the partitions' timezone), not where the machine is
+    today = datetime.now(ZoneInfo(nightly_partitions.timezone)).date()
+    future = (today + timedelta(days=30)).isoformat()
     assert main(["run", "--date", future]) == 2
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (today - timedelta(days=1)).isoformat()
     assert (
         capsys.readouterr().err
         == f"tieout: {future}: not a night that can run; nights run from 2025-01-01 to {yesterday}\n"
