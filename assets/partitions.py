@@ -5,7 +5,8 @@ from dagster import DailyPartitionsDefinition
 
 from resources.settings.environment import ScheduleSettings
 
-_schedule = ScheduleSettings.load()
+# read once: the partitions, the nightly schedule and the writeback schedule all keep to it
+SCHEDULE = ScheduleSettings.load()
 nightly_partitions = DailyPartitionsDefinition(
-    start_date=_schedule.first_snapshot_date.isoformat(), timezone=_schedule.timezone
+    start_date=SCHEDULE.first_snapshot_date.isoformat(), timezone=SCHEDULE.timezone
 )

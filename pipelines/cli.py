@@ -16,7 +16,6 @@ from pathlib import Path
 
 from pipelines.arguments import calendar_date
 from pipelines.exit_codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
-from resources.settings import validate_settings
 
 LOCAL_INSTANCE_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "local" / "dagster.yaml"
 
@@ -149,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if quiet else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     try:
+        from resources.settings import validate_settings  # here: `tieout --help` needs no Dagster
+
         validate_settings()
         if args.command in ("run", "backfill"):
             from pipelines.schedules import nights

@@ -1,8 +1,6 @@
 """The resources of the code location, configured from the settings (see README, Settings)."""
 
-from resources.harvest import HarvestResource
-from resources.quickbooks import QuickBooksResource
-from resources.salesforce import SalesforceResource
+from resources.connectors import CONNECTORS
 from resources.sandbox import SandboxResource
 from resources.settings.environment import SourcesSettings, WarehouseSettings
 from resources.warehouse import WarehouseResource
@@ -17,7 +15,8 @@ def build_resources() -> dict:
     )
     return {
         "warehouse": WarehouseResource(database=str(store.database), memory_limit=store.warehouse_memory_limit),
-        "salesforce": SalesforceResource(**sources.of_resource("salesforce"), sandbox=sandbox),
-        "harvest": HarvestResource(**sources.of_resource("harvest"), sandbox=sandbox),
-        "quickbooks": QuickBooksResource(**sources.of_resource("quickbooks"), sandbox=sandbox),
+        **{
+            system: connector(**sources.of_resource(system), sandbox=sandbox)
+            for system, connector in CONNECTORS.items()
+        },
     }

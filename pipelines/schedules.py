@@ -2,19 +2,16 @@
 
 from dagster import PartitionKeyRange, RunRequest, build_schedule_from_partitioned_job
 
-from assets.partitions import nightly_partitions
+from assets.partitions import SCHEDULE, nightly_partitions
 from pipelines.jobs import nightly_job
-from resources.settings.environment import ScheduleSettings
-
-_schedule = ScheduleSettings.load()
 
 nightly_schedule = build_schedule_from_partitioned_job(
     nightly_job,
     name="nightly_schedule",
     description="Each night, the night of the day that just ended (the latest complete partition).",
-    hour_of_day=_schedule.nightly_hour,
-    minute_of_hour=_schedule.nightly_minute,
-    default_status=_schedule.status,
+    hour_of_day=SCHEDULE.nightly_hour,
+    minute_of_hour=SCHEDULE.nightly_minute,
+    default_status=SCHEDULE.status,
 )
 
 

@@ -1,12 +1,10 @@
 """Each source system's connector resource by the system's name, which is also its resource key."""
 
-from dagster import ConfigurableResource
-
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 
-CONNECTORS: dict[str, type[ConfigurableResource]] = {
+CONNECTORS: dict[str, type[SalesforceResource | HarvestResource | QuickBooksResource]] = {
     "salesforce": SalesforceResource,
     "harvest": HarvestResource,
     "quickbooks": QuickBooksResource,

@@ -209,14 +209,14 @@ def test_the_command_line_refuses_a_bad_setting_with_exit_code_2(monkeypatch, ca
     assert capsys.readouterr().err == "tieout: TIEOUT_SCHEDULES: Input should be 'on' or 'off'\n"
 
 
-def test_the_code_location_does_not_load_with_a_bad_setting(tmp_path):
-    written = changed_file(tmp_path, QualitySettings, ("slice_records",), 0)
+def load_code_location(variables: dict[str, str]) -> subprocess.CompletedProcess:
+    """`import pipelines.definitions` in a fresh interpreter, with only these tieout settings."""
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TIEOUT_")},
-        "TIEOUT_QUALITY_CONFIG": str(written),
+        **variables,
         "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "packages" / "tieout-sandbox")]),
     }
-    loaded = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", "import pipelines.definitions"],
         cwd=REPO,
         env=environment,
@@ -224,5 +224,20 @@ def test_the_code_location_does_not_load_with_a_bad_setting(tmp_path):
         text=True,
         timeout=300,
     )
+
+
+def test_the_code_location_does_not_load_with_a_bad_setting(tmp_path):
+    written = changed_file(tmp_path, QualitySettings, ("slice_records",), 0)
+    loaded = load_code_location({"TIEOUT_QUALITY_CONFIG": str(written)})
     assert loaded.returncode != 0
     assert f"{written} (TIEOUT_QUALITY_CONFIG): slice_records: Input should be greater than 0" in loaded.stderr
+
+
+def test_the_code_location_names_every_bad_setting_before_any_module_reads_one():
+    """The partitions read the schedule when imported: the load must not stop at that one."""
+    loaded = load_code_location({"TIEOUT_NIGHTLY_HOUR": "24", "TIEOUT_ALERT_WEBHOOK_URL": "ftp://hooks"})
+    assert loaded.returncode != 0
+    assert (
+        "SettingsError: TIEOUT_NIGHTLY_HOUR: Input should be less than or equal to 23\n"
+        "TIEOUT_ALERT_WEBHOOK_URL: must be an http(s) URL\n"
+    ) in loaded.stderr

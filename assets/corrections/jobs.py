@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.nightly import WAREHOUSE_POOL
+from assets.partitions import SCHEDULE
 from corrections.approval import approve_corrections, reject_corrections
 from corrections.ownership import load_ownership
 from corrections.targets import targets_from_resources
@@ -13,7 +14,6 @@ from corrections.writeback import drain
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
-from resources.settings.environment import ScheduleSettings
 
 
 @op(pool=WAREHOUSE_POOL)
@@ -65,11 +65,10 @@ def approve_corrections_job():
     decide_corrections()
 
 
-_schedule = ScheduleSettings.load()
 writeback_schedule = ScheduleDefinition(
     name="writeback_schedule",
     job=writeback,
-    cron_schedule=f"{_schedule.writeback_minute} {_schedule.writeback_hour} * * *",
+    cron_schedule=f"{SCHEDULE.writeback_minute} {SCHEDULE.writeback_hour} * * *",
     description="After the nightly run (02:00 by default) has proposed the night's corrections.",
-    default_status=_schedule.status,
+    default_status=SCHEDULE.status,
 )
