@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qs
 
-from sandbox.emulators.base import Request, Response
+from sandbox.emulators.base import Emulator, Request, Response
 from sandbox.store import SandboxStore
 
 
@@ -45,6 +45,29 @@ class OAuthTokenServer:
         """An access token this server issued and that has not expired or been revoked."""
         expiry = (self.store.meta(self.issued_key) or {}).get(access_token)
         return expiry is not None and self.clock().timestamp() < expiry
+
+    def bearer_is_valid(self, request: Request) -> bool:
+        """The API's check: the configured long-lived access token, or one this server issued and still
+        honours, as a Bearer token."""
+        scheme, _, token = (request.header("authorization") or "").partition(" ")
+        return (
+            scheme == "Bearer"
+            and bool(token)
+            and (token == self.stored_app().get("access_token") or self.accepts(token))
+        )
+
+    def register(self, emulator: Emulator) -> None:
+        """Serve this server's paths beside the emulated API."""
+        for method, pattern, handler in self.routes():
+            emulator.route(method, pattern, handler)
+
+    def routes(self) -> list[tuple[str, str, Callable[[Request], Response]]]:
+        """The vendor's token paths (method, pattern, handler)."""
+        raise NotImplementedError
+
+    def serves(self, path: str) -> bool:
+        """Whether a path is the token server's (it authenticates the app itself)."""
+        raise NotImplementedError
 
     # -- for vendors ------------------------------------------------------------------------------
     def new_refresh_token(self) -> str:
@@ -83,7 +106,7 @@ class OAuthTokenServer:
     # -- the connected app ------------------------------------------------------------------------
     def app(self, request: Request, form: dict[str, str]) -> dict | None:
         """The app's stored credentials when the request's Basic auth names them, else None."""
-        app = (self.store.meta("credentials") or {}).get(self.system, {})
+        app = self.stored_app()
         scheme, _, encoded = (request.header("authorization") or "").partition(" ")
         try:
             client_id, _, secret = base64.b64decode(encoded).decode("utf-8").partition(":")
@@ -91,6 +114,9 @@ class OAuthTokenServer:
             return None
         known = app.get("client_id") and (client_id, secret) == (app.get("client_id"), app.get("client_secret"))
         return app if scheme.lower() == "basic" and known else None
+
+    def stored_app(self) -> dict:
+        return (self.store.meta("credentials") or {}).get(self.system, {})
 
     def save_app(self, app: dict) -> None:
         self.store.set_meta("credentials", {**(self.store.meta("credentials") or {}), self.system: app})

@@ -79,8 +79,7 @@ class QuickBooksEmulator(Emulator):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._writes = threading.Lock()  # SyncToken checks, id assignment and requestid replay are atomic
         self.oauth = IntuitOAuth(store, lambda: self.clock())  # the clock a test sets is the token server's too
-        for method, pattern, handler in self.oauth.routes():
-            self.route(method, pattern, handler)
+        self.oauth.register(self)
         self.route("GET", f"{REALM_PATH}/query", self.query)
         self.route("POST", f"{REALM_PATH}/query", self.query)
         self.route("GET", f"{REALM_PATH}/cdc", self.cdc)
@@ -99,9 +98,7 @@ class QuickBooksEmulator(Emulator):
         server's own paths authenticate the app themselves."""
         if self.oauth.serves(request.path):
             return None
-        configured = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
-        scheme, _, token = (request.header("authorization") or "").partition(" ")
-        if scheme != "Bearer" or not token or (token != configured and not self.oauth.accepts(token)):
+        if not self.oauth.bearer_is_valid(request):
             return self._unauthenticated()
         realm = self.tenant_of(request)
         if realm and realm not in {e["realm_id"] for e in self.store.meta("legal_entities") or []}:

@@ -95,8 +95,7 @@ class XeroEmulator(Emulator):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._writes = threading.Lock()  # numbering, balances and all-or-nothing batches are atomic
         self.identity = XeroIdentity(store, lambda: self.clock())
-        for method, pattern, handler in self.identity.routes():
-            self.route(method, pattern, handler)
+        self.identity.register(self)
         self.route("GET", CONNECTIONS, self.connections)
         self.route("GET", f"{API}/Organisation", self.organisation)
         self.route("GET", f"{API}/(?P<collection>Contacts|Invoices|Payments|CreditNotes)", self.listing)
@@ -118,9 +117,7 @@ class XeroEmulator(Emulator):
         a connected tenant, then that tenant's minute and day limits."""
         if self.identity.serves(request.path):
             return None
-        configured = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
-        scheme, _, token = (request.header("authorization") or "").partition(" ")
-        if scheme != "Bearer" or not token or (token != configured and not self.identity.accepts(token)):
+        if not self.identity.bearer_is_valid(request):
             response = self.error(401, "AuthenticationUnsuccessful")
             response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             return response

@@ -29,7 +29,7 @@ class XeroIdentity(OAuthTokenServer):
         return path == TOKEN_PATH
 
     def token_body(self, access_token: str, refresh_token: str) -> dict:
-        app = (self.store.meta("credentials") or {}).get(SYSTEM, {})
+        app = self.stored_app()
         return {
             **super().token_body(access_token, refresh_token),
             "token_type": "Bearer",
@@ -41,7 +41,7 @@ class XeroIdentity(OAuthTokenServer):
         basic = super().app(request, form)
         if basic is not None or request.header("authorization"):
             return basic
-        app = (self.store.meta("credentials") or {}).get(SYSTEM, {})
+        app = self.stored_app()
         known = app.get("client_id") and (form.get("client_id"), form.get("client_secret")) == (
             app.get("client_id"),
             app.get("client_secret"),
