@@ -10,7 +10,6 @@ the firm's store, never copied from a generated firm.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from quickbooks.objects.preferences import Preferences
 
 from sandbox.emulators.quickbooks import QuickBooksEmulator
 from sandbox.store import SandboxStore
+from tests.emulators.serving import served
 
 SYSTEM = "quickbooks"
 MINOR_VERSION = 75  # the lowest Intuit still serves; python-quickbooks warns without one
@@ -75,12 +75,8 @@ def company(small_firm: Path, monkeypatch) -> Iterator[Company]:
     # not what these tests are about (oauthlib's documented switch for local testing)
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     store = SandboxStore(small_firm / "state.db")
-    emulator = QuickBooksEmulator(store)
-    running = emulator.serve()
-    try:
-        yield Company(store, emulator, running.base_url, store.meta("legal_entities")[0]["realm_id"])
-    finally:
-        threading.Thread(target=running.close, daemon=True).start()
+    with served(QuickBooksEmulator(store)) as (emulator, base_url):
+        yield Company(store, emulator, base_url, store.meta("legal_entities")[0]["realm_id"])
 
 
 # -- OAuth 2.0 -----------------------------------------------------------------------------------------
@@ -127,15 +123,21 @@ def test_a_revoked_app_must_be_connected_again(company):
 # -- the Accounting API --------------------------------------------------------------------------------
 def test_queries_count_filter_and_page_as_the_store_holds(company):
     client = company.connect()
-    active = [c for c in company.records("Customer") if c.get("Active", True)]
-    assert len(Customer.all(max_results=1000, qb=client)) == Customer.count(qb=client) == len(active)
-    assert len(Customer.filter(Active=True, qb=client)) == len(active)
-    prefix = active[0]["DisplayName"][:3]
-    expected = sorted(c["Id"] for c in active if c["DisplayName"].lower().startswith(prefix.lower()))
+    active = sorted(c["Id"] for c in company.records("Customer") if c.get("Active", True))
+    assert sorted(c.Id for c in Customer.all(max_results=1000, qb=client)) == active
+    assert Customer.count(qb=client) == len(active)
+    assert sorted(c.Id for c in Customer.filter(Active=True, qb=client)) == active
+    named = [c for c in company.records("Customer") if c.get("Active", True)]
+    prefix = named[0]["DisplayName"][:3]
+    expected = sorted(c["Id"] for c in named if c["DisplayName"].lower().startswith(prefix.lower()))
     assert sorted(c.Id for c in Customer.where(f"DisplayName LIKE '{prefix}%'", qb=client)) == expected
-    assert len(Item.all(qb=client)) == len([i for i in company.records("Item") if i.get("Active", True)])
+    assert sorted(i.Id for i in Item.all(qb=client)) == sorted(
+        i["Id"] for i in company.records("Item") if i.get("Active", True)
+    )
+    # pages in the store's order: invoices 1-5, then 6-10
+    stored = [i["Id"] for i in company.records("Invoice")][:10]
     first, second = (Invoice.all(start_position=start, max_results=5, qb=client) for start in (1, 6))
-    assert len(first) == len(second) == 5 and not {i.Id for i in first} & {i.Id for i in second}
+    assert [i.Id for i in first] + [i.Id for i in second] == stored
 
 
 def test_reads_return_the_stored_entities(company):
