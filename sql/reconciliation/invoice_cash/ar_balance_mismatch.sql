@@ -16,7 +16,7 @@ SELECT
     'AR_BALANCE_MISMATCH' AS code,
     crm.source_id AS subject_key,
     erp.legal_entity,
-    crm.global_id AS customer_global_id,
+    global_id AS customer_global_id,
     crm.source_id AS crm_id,
     erp.source_id AS erp_id,
     erp.currency,
@@ -26,10 +26,8 @@ SELECT
     abs(crm.crm_open_ar - coalesce(o.balance, 0))::DECIMAL(18, 2) AS money_at_risk,
     format('The CRM shows {:.2f} {} open for {}; the ERP has {:.2f} open.', crm.crm_open_ar, erp.currency,
            crm.name, coalesce(o.balance, 0)) AS detail
-FROM canonical.customer AS crm
-JOIN canonical.customer AS erp
-  ON erp.snapshot_date = crm.snapshot_date AND erp.system = 'erp' AND erp.global_id = crm.global_id
-LEFT JOIN erp_open AS o ON o.customer_global_id = crm.global_id
-WHERE crm.snapshot_date = $snapshot_date AND crm.system = 'crm' AND crm.crm_open_ar IS NOT NULL
+FROM customer_systems($snapshot_date)
+LEFT JOIN erp_open AS o ON o.customer_global_id = global_id
+WHERE crm.source_id IS NOT NULL AND erp.source_id IS NOT NULL AND crm.crm_open_ar IS NOT NULL
   AND abs(crm.crm_open_ar - coalesce(o.balance, 0))
       > $money_tolerance
