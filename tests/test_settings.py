@@ -182,7 +182,7 @@ def test_unset_file_variables_give_the_embedded_default_files():
     assert QualitySettings.load().max_quarantine_share == 0.10
     assert QualitySettings.load().threshold("harvest", "clients") == 0.10
     reconciliation = ReconciliationSettings.load()
-    assert reconciliation.parameters["money_tolerance"] == 0.01 and reconciliation.high.money_at_risk == 10000
+    assert reconciliation.parameters["money_tolerance"] == 0.01 and reconciliation.severity.high.money_at_risk == 10000
     assert reconciliation.owner_queues["AR_BALANCE_MISMATCH"] == "finance"
     assert reconciliation.aging_buckets_days() == (30, 60, 90)
     ownership = OwnershipSettings.load()

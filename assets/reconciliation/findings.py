@@ -107,12 +107,12 @@ def detect(connection, code_file: CodeFile, snapshot_date: date, settings: Recon
 
 def code_settings(settings: ReconciliationSettings) -> pd.DataFrame:
     """Owner queue and minimum severity per code (NULL where the configuration names none)."""
-    codes = sorted({*settings.owner_queues, *settings.at_least, *(f.code for f in code_files())})
+    codes = sorted({*settings.owner_queues, *settings.severity.at_least, *(f.code for f in code_files())})
     return pd.DataFrame(
         {
             "code": codes,
             "owner_queue": [settings.owner_queues.get(c) for c in codes],
-            "minimum_severity": [settings.at_least.get(c) for c in codes],
+            "minimum_severity": [settings.severity.at_least.get(c) for c in codes],
         },
         dtype="string",
     )
@@ -120,10 +120,10 @@ def code_settings(settings: ReconciliationSettings) -> pd.DataFrame:
 
 def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
     return {
-        "high_money_at_risk": settings.high.money_at_risk,
-        "high_age_days": settings.high.age_days,
-        "medium_money_at_risk": settings.medium.money_at_risk,
-        "medium_age_days": settings.medium.age_days,
+        "high_money_at_risk": settings.severity.high.money_at_risk,
+        "high_age_days": settings.severity.high.age_days,
+        "medium_money_at_risk": settings.severity.medium.money_at_risk,
+        "medium_age_days": settings.severity.medium.age_days,
     }
 
 

@@ -39,18 +39,6 @@ class ReconciliationSettings(FileSettings):
     owner_queues: dict[str, Queue] = Field(default_factory=dict)
     checks: FindingChecks = FindingChecks()
 
-    @property
-    def high(self) -> SeverityRule:
-        return self.severity.high
-
-    @property
-    def medium(self) -> SeverityRule:
-        return self.severity.medium
-
-    @property
-    def at_least(self) -> dict[str, Severity]:
-        return self.severity.at_least
-
     @model_validator(mode="after")
     def whole_day_buckets(self) -> ReconciliationSettings:
         self.aging_buckets_days()
