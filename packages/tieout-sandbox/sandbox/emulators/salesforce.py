@@ -71,7 +71,7 @@ class SObject:
         }
 
     def canonical(self, name: str) -> str | None:
-        return next((f for f in self.fields if f.lower() == name.lower()), None)
+        return soql.named(name, self.fields)
 
 
 def _text(length: int = 255, **options) -> FieldSpec:
@@ -178,6 +178,12 @@ class Change:
 Outcome = Change | list[Problem]
 
 
+def live_record(store: SandboxStore, entity: str, record_id: str) -> dict | None:
+    """A saved record that is not in the recycle bin (IsDeleted), or None."""
+    record = store.get(SYSTEM, "", entity, record_id)
+    return None if record is None or record.get("IsDeleted") else record
+
+
 @dataclass(frozen=True)
 class Org:
     """The org as a SOQL query sees it (soql.Schema): the catalogue's objects and the saved records."""
@@ -192,8 +198,7 @@ class Org:
         return self.catalogue[entity].parents
 
     def record(self, entity: str, record_id: str) -> dict | None:
-        record = self.store.get(SYSTEM, "", entity, record_id)
-        return None if record is None or record.get("IsDeleted") else record
+        return live_record(self.store, entity, record_id)
 
 
 class QueryCursors:
@@ -302,7 +307,7 @@ class SalesforceEmulator(Emulator):
         org = Org(self._catalogue(), self.store)
         try:
             query = soql.parse(text)
-            sobject = self._sobject(query.object.text)
+            sobject = org.catalogue.get(soql.named(query.object.text, org.catalogue) or "")
             if sobject is None:
                 raise soql.SoqlError(
                     "INVALID_TYPE",
@@ -463,10 +468,10 @@ class SalesforceEmulator(Emulator):
             outcomes: list[Outcome] = []
             for sobject, changes in items:
                 record_id = changes.pop("Id", None)
-                existing = self.store.get(SYSTEM, "", sobject.name, record_id) if record_id else None
+                existing = live_record(self.store, sobject.name, record_id) if record_id else None
                 if not record_id:
                     outcomes.append([Problem("MISSING_ARGUMENT", "Id not specified in an update call")])
-                elif existing is None or existing.get("IsDeleted"):
+                elif existing is None:
                     outcomes.append([Problem("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")])
                 else:
                     outcomes.append(self._apply(sobject, existing, changes))
@@ -569,8 +574,7 @@ class SalesforceEmulator(Emulator):
             if spec.reference_to:
                 if not ID_SHAPE.fullmatch(value):
                     return [Problem("MALFORMED_ID", f"{name}: id value of incorrect type: {value}", (name,))]
-                target = self.store.get(SYSTEM, "", spec.reference_to, value)
-                if target is None or target.get("IsDeleted"):
+                if live_record(self.store, spec.reference_to, value) is None:
                     return [Problem("INVALID_CROSS_REFERENCE_KEY", f"{name}: invalid cross reference id", (name,))]
         currencies = self._currencies()
         if name == "CurrencyIsoCode" and currencies and value not in currencies:
@@ -616,7 +620,8 @@ class SalesforceEmulator(Emulator):
         return catalogue
 
     def _sobject(self, name: str) -> SObject | None:
-        return next((s for n, s in self._catalogue().items() if n.lower() == name.lower()), None)
+        catalogue = self._catalogue()
+        return catalogue.get(soql.named(name, catalogue) or "")
 
     def _sobject_in_path(self, request: Request) -> SObject:
         sobject = self._sobject(request.params["object"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, NoReturn, Protocol
@@ -365,7 +365,7 @@ def resolve(field: Token, entity: str, schema: Schema) -> FieldPath:
     *relationships, last = field.text.split(".")
     hops = []
     for written in relationships:
-        relationship = _named(written, schema.parents(entity))
+        relationship = named(written, schema.parents(entity))
         if relationship is None:
             raise SoqlError(
                 "INVALID_FIELD",
@@ -377,7 +377,7 @@ def resolve(field: Token, entity: str, schema: Schema) -> FieldPath:
         reference, entity = schema.parents(entity)[relationship]
         hops.append(Hop(relationship, reference, entity))
     field_types = schema.field_types(entity)
-    name = _named(last, field_types)
+    name = named(last, field_types)
     if name is None:
         raise SoqlError(
             "INVALID_FIELD",
@@ -389,8 +389,9 @@ def resolve(field: Token, entity: str, schema: Schema) -> FieldPath:
     return FieldPath(tuple(hops), name, field_types[name])
 
 
-def _named(written: str, names: Mapping[str, object]) -> str | None:
-    """The name as the schema spells it, for one written in any case."""
+def named(written: str, names: Iterable[str]) -> str | None:
+    """The name as the schema spells it, for one written in any case (Salesforce's names are
+    case-insensitive: objects, fields and relationships alike)."""
     return next((name for name in names if name.lower() == written.lower()), None)
 
 
