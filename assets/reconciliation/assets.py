@@ -52,7 +52,7 @@ def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         group_name=GROUP,
         deps=list(upstream),
         description="The night's findings (shared/contracts/findings.md): every code's SQL file in "
-        "sql/reconciliation/<category>/, with stable ids, severity, owner queue and aging across "
+        "`sql/reconciliation/<category>/`, with stable ids, severity, owner queue and aging across "
         f"nights (tables `{FINDINGS}`, `{HISTORY}`).",
     )
     def findings(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
