@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from corrections.outbox import now, transition
+from corrections.outbox import decision_of, now, transition
 from corrections.warehouse import rows, transaction
+from sql import load
 
 QUEUES = {  # a correction's owner queue is its finding's (recon.findings), else by code category
     "finance": (
@@ -31,9 +32,16 @@ def list_corrections(
     """The outbox's rows (newest night first), optionally only some states and owner queues."""
     with transaction(warehouse_path) as connection:
         found = rows(connection, "SELECT * FROM corrections.outbox ORDER BY proposed_on DESC, correction_id")
-        queue_of = _queues(connection, {r["finding_id"] for r in found})
+        context = _context(connection) if found else {}
     for row in found:
-        row["owner_queue"] = queue_of.get(row["finding_id"]) or _default_queue(row["code"])
+        about = context.get(row["finding_id"], {})
+        row.update(
+            owner_queue=about.get("owner_queue") or _default_queue(row["code"]),
+            finding_detail=about.get("finding_detail"),
+            document_number=about.get("document_number"),
+            customer_name=about.get("customer_name"),
+            decision=decision_of(row),
+        )
     return [r for r in found if (not states or r["state"] in states) and (not queues or r["owner_queue"] in queues)]
 
 
@@ -79,14 +87,29 @@ def _decide(warehouse_path, correction_ids: list[str], actor: str, to_state: str
         )
 
 
-def _queues(connection, finding_ids: set) -> dict:
-    """Owner queue per finding id, from recon.findings when that table exists."""
-    exists = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' AND table_name = 'findings'"
-    ).fetchone()[0]
-    if not exists or not finding_ids:
+def _exists(connection, schema: str, table: str) -> bool:
+    return (
+        connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def _context(connection) -> dict:
+    """Per finding id: its owner queue, sentence, document and customer name, from the findings (and
+    the canonical customers) when those tables exist."""
+    if not _exists(connection, "recon", "findings"):
         return {}
-    return dict(connection.execute("SELECT DISTINCT finding_id, owner_queue FROM recon.findings").fetchall())
+    customers = "canonical.customer"
+    if not _exists(connection, "canonical", "customer"):
+        customers = "no_customers"
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE no_customers (global_id VARCHAR, snapshot_date DATE, system VARCHAR, name VARCHAR)"
+        )
+    return {
+        r["finding_id"]: r for r in rows(connection, load("corrections/correction_context.sql", customers=customers))
+    }
 
 
 def _default_queue(code: str) -> str:

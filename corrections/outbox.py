@@ -25,6 +25,17 @@ TRANSITIONS = {
 POLICY_ACTOR = "policy"
 
 
+def decision_of(correction: dict) -> str:
+    """Who let a correction go, in words finance reads: a person's approval is not the policy's."""
+    if correction.get("approved_by") == POLICY_ACTOR:
+        return "approved by policy"
+    if correction.get("approved_by"):
+        return f"approved by {correction['approved_by']}"
+    if correction.get("state") == "rejected":
+        return "rejected"
+    return "waiting for a person" if correction.get("state") == "proposed" else ""
+
+
 @dataclass
 class Correction:
     """One proposed change of one field of one record in one target system."""

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from corrections.outbox import decision_of
 from reports.night import Night
 from reports.tables import Column, Table, table_from_rows
 from reports.values import as_reported
@@ -63,6 +64,7 @@ CORRECTION_COLUMNS = [
     Column("value_after", width=30),
     Column("rule"),
     Column("proposed_on", "date"),
+    Column("decision", width=24),
     Column("approved_by"),
     Column("approved_at", "datetime"),
     Column("attempts", "int"),
@@ -125,7 +127,10 @@ def queue_tables(night: Night) -> dict[str, Table]:
 
 
 def corrections_table(night: Night) -> Table:
-    return table_from_rows("Corrections", CORRECTION_COLUMNS, night.corrections)
+    """The night's corrections, each saying who let it go ("approved by policy" is not a person)."""
+    return table_from_rows(
+        "Corrections", CORRECTION_COLUMNS, [{**c, "decision": decision_of(c)} for c in night.corrections]
+    )
 
 
 def quarantine_table(night: Night) -> Table:

@@ -79,8 +79,22 @@ def test_finance_approves_a_correction_and_sees_it_in_the_outbox(portal, browser
     waiting = list_corrections(portal.warehouse, states=["proposed"], queues=["finance"])
     assert [c["code"] for c in waiting] == ["CREDIT_MEMO_NOT_REFLECTED"]
     chosen = waiting[0]["correction_id"]
+    finding = next(f for f in portal.written["findings"] if f["finding_id"] == waiting[0]["finding_id"])
+    with duckdb.connect(str(portal.warehouse)) as db:  # the customer as the canonical model names it
+        db.execute("CREATE SCHEMA canonical")
+        db.execute(
+            "CREATE TABLE canonical.customer (snapshot_date DATE, system VARCHAR, global_id VARCHAR, name VARCHAR)"
+        )
+        db.execute(
+            "INSERT INTO canonical.customer VALUES (?, 'erp', ?, 'Globex GmbH'), (?, 'crm', ?, 'Globex')",
+            [NIGHT, finding["customer_global_id"]] * 2,
+        )
     sign_in(browser, portal.url, "ana.finance", PASSWORDS["ana.finance"])
     browser.find_element(By.LINK_TEXT, "Corrections").click()
+    row = browser.find_element(By.ID, f"row-{chosen}")
+    assert row.find_element(By.CLASS_NAME, "concerns").text == f"Globex\ndocument {finding['document_number']}"
+    assert row.find_element(By.CLASS_NAME, "why").text.startswith(f"CREDIT_MEMO_NOT_REFLECTED: {finding['detail']}")
+    assert row.find_element(By.CLASS_NAME, "change").text == "payment: 0.00 → 250.00"
     browser.find_element(By.ID, f"pick-{chosen}").click()
     browser.find_element(By.ID, "approve").click()
     assert shown(browser, By.CLASS_NAME, "flash").text == f"Approved 1 correction: {chosen}"
@@ -89,6 +103,11 @@ def test_finance_approves_a_correction_and_sees_it_in_the_outbox(portal, browser
         for row in browser.find_elements(By.CSS_SELECTOR, "#outbox tbody tr")
     }
     assert outbox[chosen] == "approved"
+    decisions = {
+        row.find_elements(By.TAG_NAME, "td")[0].text: row.find_element(By.CLASS_NAME, "decision").text
+        for row in browser.find_elements(By.CSS_SELECTOR, "#outbox tbody tr")
+    }
+    assert decisions[chosen] == "approved by ana.finance"
     assert "Nothing waits for your approval." in browser.page_source
     decided = {c["correction_id"]: c for c in list_corrections(portal.warehouse)}[chosen]
     assert (decided["state"], decided["approved_by"]) == ("approved", "ana.finance")

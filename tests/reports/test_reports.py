@@ -117,7 +117,11 @@ def test_workbook_figures_equal_the_findings_and_tieout_tables(report):
             assert (
                 None if amounts[finding["finding_id"]] is None else Decimal(str(amounts[finding["finding_id"]]))
             ) == expected
-    assert [r["state"] for r in sheet_rows(book["Corrections"])] == ["approved", "proposed", "proposed"]
+    assert [(r["state"], r["decision"]) for r in sheet_rows(book["Corrections"])] == [
+        ("approved", "approved by policy"),  # policy auto: not a person's approval
+        ("proposed", "waiting for a person"),
+        ("proposed", "waiting for a person"),
+    ]
     assert len(sheet_rows(book["Quarantine"])) == len(written["quarantine"])
 
     tieout = sheet_rows(book["Tie-out"])
