@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -18,10 +19,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
 from portal import files
+from portal import findings as explorer
 from portal.audit import AuditLog
 from portal.config import ALL, PortalConfig, User
 from portal.security import Session, SessionStore, authenticate
 from portal.throttle import Lockout, LoginThrottle
+from reports.summary import AgingBuckets
 from resources.alerts import post_alert
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,6 +44,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 OUTBOX_ROWS = 200
+AGING = AgingBuckets()
 
 
 def post_refusal(request: Request, allowed_origins: frozenset[str]) -> tuple[int, str, str] | None:
@@ -298,6 +302,64 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             media_type=MEDIA_TYPES.get(served.path.suffix, "application/octet-stream"),
             headers={"Content-Disposition": files.attachment(served.entry.name)},
         )
+
+    @app.get("/findings")
+    def findings_explorer(request: Request) -> Response:
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
+        available = explorer.nights(config.warehouse)
+        if not available:
+            return page(session, "findings.html", night=None, nights=[], shown=[], filters=explorer.Filters())
+        asked = request.query_params.get("night", "")
+        night = next((n for n in available if n.isoformat() == asked), available[0])
+        everything = explorer.night_findings(config.warehouse, night, user.role.queues)
+        filters = explorer.Filters.of(dict(request.query_params))
+        shown = explorer.explore(everything, filters, AGING)
+        if request.query_params.get("format") == "csv":
+            audit.record(user.name, "findings_csv", client(request), night=night.isoformat(), rows=len(shown))
+            return Response(
+                explorer.as_csv(shown),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": files.attachment(f"findings-{night.isoformat()}.csv")},
+            )
+        return page(
+            session,
+            "findings.html",
+            night=night,
+            nights=available,
+            shown=shown,
+            totals=explorer.totals(shown),
+            filters=filters,
+            choices={
+                "code": sorted({f["code"] for f in everything}),
+                "legal_entity": sorted({f["legal_entity"] for f in everything if f.get("legal_entity")}),
+                "severity": ["high", "medium", "low"],
+                "age": AGING.labels,
+            },
+            csv_query=urlencode({**dict(request.query_params), "night": night.isoformat(), "format": "csv"}),
+        )
+
+    @app.get("/findings/{finding_id}")
+    def finding(request: Request, finding_id: str) -> Response:
+        who = signed_in(request)
+        if isinstance(who, Response):
+            return who
+        session, user = who
+        shown = explorer.finding_page(config.warehouse, finding_id[:100])
+        if shown is None:
+            return refused(request, session, 404, "finding_not_found", "No such finding.", finding=finding_id[:100])
+        if shown["finding"].get("owner_queue") not in user.role.queues:
+            return refused(
+                request,
+                session,
+                403,
+                "finding_refused",
+                f"That finding is in the {shown['finding'].get('owner_queue')} queue, not yours.",
+                finding=finding_id[:100],
+            )
+        return page(session, "finding.html", **shown)
 
     def queues_of(user: User) -> list[str]:
         return sorted(user.role.queues - {ALL})

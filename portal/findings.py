@@ -1,0 +1,188 @@
+"""The findings explorer's data: a night's findings in the user's queues, filtered and sorted as the
+page asks, with counts and money at risk; and one finding's page: the source records side by side,
+its history across nights, and its corrections with their sync logs (from the source record to the
+posting at the target)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from corrections.outbox import decision_of
+from corrections.warehouse import connect, rows
+from reports.cells import neutralise
+from reports.summary import AgingBuckets
+from reports.values import as_reported
+from sql import load
+
+SORTS = {
+    "money": lambda f: (-(f.get("money_at_risk") or 0), f["finding_id"]),
+    "age": lambda f: (-f["aging_days"], f["finding_id"]),
+    "code": lambda f: (f["code"], f["finding_id"]),
+    "customer": lambda f: ((f.get("customer_name") or "").lower(), f["finding_id"]),
+}
+CSV_COLUMNS = (
+    "finding_id",
+    "code",
+    "severity",
+    "owner_queue",
+    "legal_entity",
+    "customer_name",
+    "document_number",
+    "currency",
+    "expected_value",
+    "actual_value",
+    "money_at_risk",
+    "aging_days",
+    "age_days",
+    "first_seen",
+    "detail",
+)
+STAND_INS = {  # the canonical tables the explorer reads, empty until the canonical stage has run
+    "customer": "snapshot_date DATE, global_id VARCHAR, system VARCHAR, source_id VARCHAR, legal_entity VARCHAR, "
+    "name VARCHAR, currency VARCHAR, is_active BOOLEAN",
+    "invoice": "snapshot_date DATE, system VARCHAR, source_id VARCHAR, legal_entity VARCHAR, document_number VARCHAR, "
+    "currency VARCHAR, total DECIMAL(18, 2), issue_date DATE, status VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the explorer's form asks for; empty means any."""
+
+    code: str = ""
+    legal_entity: str = ""
+    severity: str = ""
+    age: str = ""  # an aging bucket label: 0-30, 31-60, 61-90, 90+
+    customer: str = ""  # part of the customer's name or global id
+    text: str = ""  # part of the finding's sentence, document number or ids
+    sort: str = "money"
+
+    @classmethod
+    def of(cls, query: dict[str, str]) -> Filters:
+        values = {f.name: str(query.get(f.name, ""))[:200].strip() for f in fields(cls)}
+        values["sort"] = values["sort"] if values["sort"] in SORTS else "money"
+        return cls(**values)
+
+    def keeps(self, finding: dict, buckets: AgingBuckets) -> bool:
+        searched = " ".join(
+            str(finding.get(k) or "") for k in ("detail", "document_number", "crm_id", "psa_id", "erp_id", "finding_id")
+        )
+        customer = f"{finding.get('customer_name') or ''} {finding.get('customer_global_id') or ''}"
+        return (
+            (not self.code or finding["code"] == self.code)
+            and (not self.legal_entity or finding.get("legal_entity") == self.legal_entity)
+            and (not self.severity or finding["severity"] == self.severity)
+            and (not self.age or buckets.label(finding["aging_days"]) == self.age)
+            and (not self.customer or self.customer.lower() in customer.lower())
+            and (not self.text or self.text.lower() in searched.lower())
+        )
+
+
+def _table(connection, name: str) -> str:
+    """canonical.<name>, or an empty temporary stand-in with the columns the explorer reads."""
+    exists = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'canonical' AND table_name = ?", [name]
+    ).fetchone()[0]
+    if exists:
+        return f"canonical.{name}"
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE explorer_{name} ({STAND_INS[name]})")
+    return f"explorer_{name}"
+
+
+def nights(warehouse: Path) -> list[date]:
+    with connect(warehouse) as connection:
+        return [
+            r[0]
+            for r in connection.execute("SELECT DISTINCT snapshot_date FROM recon.findings ORDER BY 1 DESC").fetchall()
+        ]
+
+
+def night_findings(warehouse: Path, night: date, queues: frozenset[str]) -> list[dict]:
+    """The night's open findings in `queues`, as the report shows them (aging_days, amounts)."""
+    with connect(warehouse) as connection:
+        found = rows(
+            connection,
+            load("portal/night_findings.sql", customers=_table(connection, "customer")),
+            {"snapshot_date": night},
+        )
+    return [as_reported(f, night) for f in found if f["status"] == "open" and f.get("owner_queue") in queues]
+
+
+def explore(findings: list[dict], filters: Filters, buckets: AgingBuckets) -> list[dict]:
+    return sorted((f for f in findings if filters.keeps(f, buckets)), key=SORTS[filters.sort])
+
+
+def totals(findings: list[dict]) -> dict:
+    """Count, and money at risk per currency, of the findings shown."""
+    money: dict[str, Decimal] = defaultdict(Decimal)
+    for finding in findings:
+        if finding.get("money_at_risk"):
+            money[finding.get("currency") or "?"] += finding["money_at_risk"]
+    return {"count": len(findings), "money": dict(sorted(money.items()))}
+
+
+def as_csv(findings: list[dict]) -> str:
+    """The view as Excel opens it: a byte-order mark, CRLF, text cells neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for finding in findings:
+        writer.writerow(
+            [
+                neutralise(str(v)) if isinstance(v := finding.get(c), str) else "" if v is None else v
+                for c in CSV_COLUMNS
+            ]
+        )
+    return "\ufeff" + buffer.getvalue()
+
+
+def finding_page(warehouse: Path, finding_id: str) -> dict | None:
+    """One finding as last seen, the records behind it that night, its nights, and its corrections
+    with their sync logs; None when no night has it."""
+    with connect(warehouse) as connection:
+        latest = rows(
+            connection,
+            "SELECT * FROM recon.findings WHERE finding_id = ? ORDER BY snapshot_date DESC LIMIT 1",
+            [finding_id],
+        )
+        if not latest:
+            return None
+        finding = as_reported(latest[0], latest[0]["snapshot_date"])
+        records = rows(
+            connection,
+            load(
+                "portal/finding_records.sql",
+                customers=_table(connection, "customer"),
+                invoices=_table(connection, "invoice"),
+            ),
+            {
+                "snapshot_date": finding["snapshot_date"],
+                "customer_global_id": finding.get("customer_global_id"),
+                "document_number": finding.get("document_number"),
+            },
+        )
+        history = rows(
+            connection,
+            "SELECT snapshot_date, status, age_days, expected_value, actual_value, money_at_risk "
+            "FROM recon.findings WHERE finding_id = ? ORDER BY snapshot_date",
+            [finding_id],
+        )
+        corrections = rows(
+            connection,
+            "SELECT * FROM corrections.outbox WHERE finding_id = ? ORDER BY proposed_on, correction_id",
+            [finding_id],
+        )
+        for correction in corrections:
+            correction["decision"] = decision_of(correction)
+            correction["sync_log"] = rows(
+                connection,
+                'SELECT "at", method, url, status, error FROM corrections.sync_log WHERE correction_id = ? ORDER BY "at"',
+                [correction["correction_id"]],
+            )
+    return {"finding": finding, "records": records, "history": history, "corrections": corrections}
