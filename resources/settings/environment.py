@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from resources.sandbox import EMBEDDED_SOURCES
 from resources.settings.base import EnvironmentSettings
+from resources.settings.crm import ApiName, CrmFields, distinct
 from resources.warehouse import MEMORY
 
 
@@ -55,13 +56,13 @@ class SourcesSettings(EnvironmentSettings):
     salesforce_instance_url: str = ""
     salesforce_access_token: SecretStr = SecretStr("")
     salesforce_api_version: str | None = None
-    salesforce_legal_entity_field: str | None = None
-    salesforce_psa_client_id_field: str | None = None
-    salesforce_erp_customer_id_field: str | None = None
-    salesforce_open_ar_field: str | None = None
-    salesforce_tax_id_field: str | None = None
-    salesforce_billing_model_field: str | None = None
-    salesforce_psa_project_id_field: str | None = None
+    salesforce_legal_entity_field: ApiName | None = None
+    salesforce_psa_client_id_field: ApiName | None = None
+    salesforce_erp_customer_id_field: ApiName | None = None
+    salesforce_open_ar_field: ApiName | None = None
+    salesforce_tax_id_field: ApiName | None = None
+    salesforce_billing_model_field: ApiName | None = None
+    salesforce_psa_project_id_field: ApiName | None = None
     harvest_base_url: str = ""
     harvest_account_id: SecretStr = SecretStr("")
     harvest_access_token: SecretStr = SecretStr("")
@@ -94,6 +95,15 @@ class SourcesSettings(EnvironmentSettings):
             for name in sorted(self.model_fields_set)
             if name.startswith(prefix) and (value := getattr(self, name))
         }
+
+    @model_validator(mode="after")
+    def one_crm_field_each(self) -> SourcesSettings:
+        named = {
+            self.variable(f"salesforce_{name}_field"): getattr(self, f"salesforce_{name}_field") or default
+            for name, default in CrmFields()
+        }
+        distinct(named)
+        return self
 
     @model_validator(mode="after")
     def credentials_with_url(self) -> SourcesSettings:
