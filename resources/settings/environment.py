@@ -4,7 +4,7 @@ alerts. The README's settings table lists every variable."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -133,6 +133,10 @@ class ScheduleSettings(EnvironmentSettings):
     @property
     def status(self) -> DefaultScheduleStatus:
         return DefaultScheduleStatus.RUNNING if self.schedules == "on" else DefaultScheduleStatus.STOPPED
+
+    def last_night(self, now: datetime) -> date:
+        """The night a run at `now` reconciles: the day that last ended in the firm's zone."""
+        return now.astimezone(ZoneInfo(self.timezone)).date() - timedelta(days=1)
 
     @field_validator("timezone")
     @classmethod
