@@ -154,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.schedules import nights
             from resources.settings.environment import ScheduleSettings
 
-            night = args.date or ScheduleSettings.load().last_night(datetime.now(UTC)).isoformat()
-            first, last = (night, night) if args.command == "run" else (args.start, args.end)
+            if args.command == "run":
+                night = args.date or ScheduleSettings.load().last_night(datetime.now(UTC)).isoformat()
+                first, last = night, night
+            else:
+                first, last = args.start, args.end
             return run_nights(nights(first, last), args.mode)
         if args.command == "portal":
             return args.portal_main(args)
