@@ -124,15 +124,21 @@ class QuickBooksResource(ConfigurableResource):
     def _changed_since(
         self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, since: str
     ) -> bool:
-        """Fold in the CDC changes; False when CDC hit its cap and a sweep is needed."""
+        """Fold in the CDC changes; False when CDC refused the watermark or hit its cap and a sweep is needed."""
         page = extraction.stats.pages = extraction.stats.pages + 1
-        body = client.request_json(
-            "GET",
-            f"/v3/company/{realm}/cdc",
-            object_name=f"{object_name} ({entity})",
-            page=page,
-            params={"entities": object_name, "changedSince": since, "minorversion": self.minor_version},
-        )
+        try:
+            body = client.request_json(
+                "GET",
+                f"/v3/company/{realm}/cdc",
+                object_name=f"{object_name} ({entity})",
+                page=page,
+                params={"entities": object_name, "changedSince": since, "minorversion": self.minor_version},
+            )
+        except SourceSystemError as refused:
+            if refused.status != 400:  # QuickBooks counts its 30 days from its own now: a backfilled night
+                raise
+            log.info("quickbooks %s (%s): CDC refused (%s), sweeping in full", object_name, entity, refused)
+            return False
         try:
             responses = body["CDCResponse"][0]["QueryResponse"]
         except (KeyError, IndexError, TypeError) as exc:

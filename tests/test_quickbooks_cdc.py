@@ -35,3 +35,26 @@ def test_cdc_look_back_counts_from_the_snapshot_date(small_firm, days_before, cd
     else:
         assert {path for _, path in asked} == {"query"} and {realm for realm, _ in asked} == set(realms)
         assert sorted(extraction.entities) == sorted(e["code"] for e in store.meta("legal_entities"))
+
+
+def test_a_backfilled_night_sweeps_when_quickbooks_counts_cdc_from_its_own_now(small_firm):
+    """QuickBooks refuses a CDC older than 30 days by its own clock: a night backfilled 40 days later
+    with a watermark within the night's look-back asks, is refused, and sweeps every company."""
+    night = datetime.combine(AS_OF, time(), UTC)
+    running_sandbox(small_firm, "small").emulators["quickbooks"].emulator.clock = lambda: night + timedelta(days=40)
+    store = SandboxStore(small_firm / "state.db")
+    realms = {e["realm_id"]: e["code"] for e in store.meta("legal_entities")}
+    start = store.last_request_n()
+
+    extraction = QuickBooksResource(sandbox=SandboxResource(directory=str(small_firm), size="small")).extract(
+        "Invoice", (night - timedelta(days=29)).strftime("%Y-%m-%dT%H:%M:%SZ"), snapshot_date=AS_OF
+    )
+
+    asked = [
+        (r.path.split("/")[3], r.path.rsplit("/", 1)[1], r.status) for r in store.requests("quickbooks", since_n=start)
+    ]
+    assert sorted((realm, path, status) for realm, path, status in asked if path == "cdc") == sorted(
+        (realm, "cdc", 400) for realm in realms
+    )
+    assert {realm for realm, path, status in asked if path == "query" and status == 200} == set(realms)
+    assert extraction.unavailable == {} and sorted(extraction.entities) == sorted(realms.values())
