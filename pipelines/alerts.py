@@ -1,9 +1,8 @@
-"""Alerts to a Slack-compatible webhook (`TIEOUT_ALERT_WEBHOOK_URL`): run failures and failed
-asset checks, so operations know by morning whether last night worked."""
+"""The sensors that alert (resources/alerts.py): run failures and failed asset checks, so operations
+know by morning whether last night worked."""
 
 from __future__ import annotations
 
-import requests
 from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,
@@ -15,16 +14,8 @@ from dagster import (
 
 from pipelines.failed_checks import blocking_failures, check_evaluations, check_name
 from pipelines.jobs import nightly_job
+from resources.alerts import post_alert
 from resources.settings.environment import AlertSettings
-
-
-def post_alert(text: str) -> bool:
-    """Post `{"text": ...}` to the webhook; False (and nothing sent) when none is configured."""
-    url = AlertSettings.load().alert_webhook_url
-    if url is None:
-        return False
-    requests.post(url.get_secret_value(), json={"text": text}, timeout=10).raise_for_status()
-    return True
 
 
 def _sensor_status() -> DefaultSensorStatus:

@@ -5,6 +5,9 @@ decision is audited."""
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,9 +21,14 @@ from portal import files
 from portal.audit import AuditLog
 from portal.config import ALL, PortalConfig, User
 from portal.security import Session, SessionStore, authenticate
+from portal.throttle import Lockout, LoginThrottle
+from resources.alerts import post_alert
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 COOKIE = "tieout_session"
+VISITOR = "tieout_visitor"  # the sign-in form's nonce, before there is a session
+MAX_POST_BYTES = 256 * 1024  # the largest form: a few hundred correction ids
+log = logging.getLogger(__name__)
 MEDIA_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".csv": "text/csv; charset=utf-8",
@@ -29,37 +37,80 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 OUTBOX_ROWS = 200
 
 
+def post_refusal(request: Request, allowed_origins: frozenset[str]) -> tuple[int, str, str] | None:
+    """Why a POST is refused before it is read, or None: it must name the portal (or a configured
+    public address) as its Origin, which every browser sends with a form, and be small."""
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    if origin not in ({own} | allowed_origins):
+        return 403, "origin_refused", "This form was not sent from the portal's own pages."
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        return 411, "length_refused", "A form must say how long it is."
+    if int(length) > MAX_POST_BYTES:
+        return 413, "size_refused", "That form is too large."
+    return None
+
+
+def alert_quietly(text: str) -> None:
+    try:
+        post_alert(text)
+    except Exception as exc:  # the portal keeps serving; the audit log has the lock-out
+        log.warning("portal alert not sent: %s", type(exc).__name__)
+
+
 def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> FastAPI:
     app = FastAPI(title="tieout reports", docs_url=None, redoc_url=None, openapi_url=None)
-    sessions = SessionStore(config.session_minutes * 60, clock)
+    sessions = SessionStore(config.sessions, config.session_minutes * 60, config.users, clock)
+    throttle = LoginThrottle(
+        config.login_failures_per_user,
+        config.login_failures_per_address,
+        config.login_window_minutes * 60,
+        config.password_checks_at_once,
+        clock,
+    )
     audit = AuditLog(config.audit_log)
     templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
+    async def guard(request: Request, call_next):
+        """Every POST comes from the portal's own pages (its Origin) and is small; every response
+        carries the security headers."""
+        if request.method == "POST":
+            refusal = post_refusal(request, config.allowed_origins)
+            if refusal:
+                status, event, message = refusal
+                audit.record(None, event, client(request), path=request.url.path[:200])
+                response: Response = PlainTextResponse(message, status_code=status)
+            else:
+                response = await call_next(request)
+        else:
+            response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
 
     def client(request: Request) -> str | None:
         return request.client.host if request.client else None
 
-    def page(session: Session, template: str, status: int = 200, **values) -> Response:
+    def page(session: Session, template: str, status: int = 200, headers: dict | None = None, **values) -> Response:
         messages, session.flash = session.flash, []
         html = templates.get_template(template).render(
             user=session.user, csrf_token=session.csrf_token, messages=messages, **values
         )
-        return keep(HTMLResponse(html, status_code=status), session)
+        return keep(HTMLResponse(html, status_code=status, headers=headers), session)
 
     def keep(response: Response, session: Session) -> Response:
+        """The session's cookie on the response: the signed-in session's token (its messages saved
+        for the next page), or a visitor's nonce for the sign-in form."""
+        sessions.save(session)
         response.set_cookie(
-            COOKIE,
+            COOKIE if session.user else VISITOR,
             session.token,
             max_age=int(config.session_minutes * 60),
             httponly=True,
@@ -112,24 +163,62 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         session, _ = sessions.get(request.cookies.get(COOKIE))
         if session and session.user:
             return RedirectResponse("/reports", status_code=303)
-        session = session or sessions.start()
-        return page(session, "login.html", error="Your session expired: sign in again." if expired else None)
+        visitor = sessions.visitor(request.cookies.get(VISITOR))
+        return page(visitor, "login.html", error="Your session expired: sign in again." if expired else None)
 
     @app.post("/login")
     def login(
         request: Request, username: str = Form(""), password: str = Form(""), csrf_token: str = Form("")
     ) -> Response:
-        session, _ = sessions.get(request.cookies.get(COOKIE))
-        if session is None or not session.csrf_ok(csrf_token):
-            return forged(request, session, "login")
-        user = authenticate(config.users, username, password)
+        visitor = sessions.visitor(request.cookies.get(VISITOR))
+        if not request.cookies.get(VISITOR) or not visitor.csrf_ok(csrf_token):
+            return forged(request, visitor, "login")
+        name, address = username[:64], client(request) or "unknown"
+        admission = throttle.admit(name, address)
+        for lockout in admission.lockouts:
+            locked_out(lockout)
+        if admission.wait:
+            audit.record(name, "login_throttled", address)
+            minutes = max(1, math.ceil(admission.wait / 60))
+            return page(
+                visitor,
+                "login.html",
+                status=429,
+                headers={"Retry-After": str(math.ceil(admission.wait))},
+                error=f"Too many failed sign-ins: try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            )
+        with throttle.password_check() as free:
+            user = authenticate(config.users, username, password) if free else None
+        if not free:
+            throttle.take_back(name, address, admission.at)
+            audit.record(name, "login_busy", address)
+            return page(
+                visitor,
+                "login.html",
+                status=503,
+                headers={"Retry-After": "5"},
+                error="The portal is busy: try again in a few seconds.",
+            )
         if user is None:
-            audit.record(username[:64], "login_failed", client(request))
-            return page(session, "login.html", status=401, error="Wrong user name or password.")
-        sessions.end(session.token)
+            audit.record(name, "login_failed", address)
+            return page(visitor, "login.html", status=401, error="Wrong user name or password.")
+        throttle.take_back(name, address, admission.at, signed_in=True)
         signed = sessions.start(user)
-        audit.record(user.name, "login", client(request), role=user.role.name)
-        return keep(RedirectResponse("/reports", status_code=303), signed)
+        audit.record(user.name, "login", address, role=user.role.name)
+        response = keep(RedirectResponse("/reports", status_code=303), signed)
+        response.delete_cookie(VISITOR, path="/")
+        return response
+
+    def locked_out(lockout: Lockout) -> None:
+        """Audit a lock-out's first refusal and alert operations, off the request's path (a slow
+        webhook must not hold a worker the flood would like to have)."""
+        audit.record(None, "login_lockout", None, locked=lockout.kind, key=lockout.key, attempts=lockout.attempts)
+        minutes = f"{lockout.seconds / 60:g} minutes"
+        text = (
+            f":lock: tieout portal: {lockout.attempts} sign-in attempts for {lockout.kind} {lockout.key!r} "
+            f"within {minutes}; further tries are refused for up to {minutes}"
+        )
+        threading.Thread(target=alert_quietly, args=(text,), daemon=True).start()
 
     @app.post("/logout")
     def logout(request: Request, csrf_token: str = Form("")) -> Response:

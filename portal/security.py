@@ -1,14 +1,18 @@
-"""Signing in and staying signed in: argon2 password checks, server-side sessions that expire, and a
-CSRF token per session that every form carries back."""
+"""Signing in and staying signed in: argon2 password checks, server-side sessions that expire and
+survive a restart, and a CSRF token per session that every form carries back."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -49,35 +53,82 @@ class Session:
 
 
 class SessionStore:
-    """Sessions in the portal's memory, keyed by an unguessable token (the cookie's value). A
-    restart signs everyone out, which a one-process loopback portal can afford."""
+    """Signed-in sessions in a SQLite file beside the audit log, so a restart or a second portal
+    process keeps everyone signed in. The file holds a hash of each session's token (the cookie's
+    value), never the token; a user removed from the configuration loses their sessions.
 
-    def __init__(self, lifetime_seconds: float, clock: Callable[[], float] = time.time):
-        self.lifetime, self.clock = lifetime_seconds, clock
-        self._sessions: dict[str, Session] = {}
+    Visitors who have not signed in get no row: the sign-in form's CSRF token is an HMAC of a random
+    value in their cookie under this store's key, so a flood of visits costs nothing to keep."""
+
+    def __init__(
+        self, path: Path, lifetime_seconds: float, users: dict[str, User], clock: Callable[[], float] = time.time
+    ):
+        self.lifetime, self.users, self.clock = lifetime_seconds, users, clock
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript(SCHEMA)
+            if self._db.execute("SELECT count(*) FROM form_key").fetchone()[0] == 0:
+                self._db.execute("INSERT INTO form_key VALUES (?)", [secrets.token_bytes(32)])
+            (self._form_key,) = self._db.execute("SELECT key FROM form_key").fetchone()
 
-    def start(self, user: User | None = None) -> Session:
-        """A new session (a fresh token and CSRF token: signing in never keeps the anonymous session's)."""
+    def visitor(self, nonce: str | None) -> Session:
+        """The sign-in form's session for a visitor: nothing stored, its token is their cookie's nonce."""
+        nonce = nonce if nonce and len(nonce) <= 64 else secrets.token_urlsafe(32)
+        csrf = hmac.new(self._form_key, nonce.encode(), hashlib.sha256).hexdigest()
+        return Session(nonce, csrf, self.clock() + self.lifetime)
+
+    def start(self, user: User) -> Session:
+        """A new signed-in session (a fresh token and CSRF token: never the visitor's)."""
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), self.clock() + self.lifetime, user)
         with self._lock:
-            now = self.clock()
-            for token in [t for t, s in self._sessions.items() if s.expires_at <= now]:
-                del self._sessions[token]
-            self._sessions[session.token] = session
+            self._db.execute("DELETE FROM sessions WHERE expires_at <= ?", [self.clock()])
+            self._db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, '[]')",
+                [_digest(session.token), user.name, session.csrf_token, session.expires_at],
+            )
         return session
 
     def get(self, token: str | None) -> tuple[Session | None, bool]:
-        """The live session of `token`, and whether it had expired (an expired one is ended)."""
+        """The live signed-in session of `token`, and whether it had expired (an expired one is ended)."""
         if not token:
             return None, False
         with self._lock:
-            session = self._sessions.get(token)
-            if session and session.expires_at <= self.clock():
-                del self._sessions[token]
-                return None, True
-        return session, False
+            row = self._db.execute(
+                "SELECT user_name, csrf_token, expires_at, flash FROM sessions WHERE token_hash = ?", [_digest(token)]
+            ).fetchone()
+            if row is None:
+                return None, False
+            name, csrf, expires_at, flash = row
+            if expires_at <= self.clock() or name not in self.users:
+                self._db.execute("DELETE FROM sessions WHERE token_hash = ?", [_digest(token)])
+                return None, expires_at <= self.clock()
+        return Session(token, csrf, expires_at, self.users[name], json.loads(flash)), False
+
+    def save(self, session: Session) -> None:
+        """Keep the messages a signed-in session carries to its next page."""
+        if session.user is not None:
+            with self._lock:
+                self._db.execute(
+                    "UPDATE sessions SET flash = ? WHERE token_hash = ?",
+                    [json.dumps(session.flash), _digest(session.token)],
+                )
 
     def end(self, token: str | None) -> None:
         with self._lock:
-            self._sessions.pop(token or "", None)
+            self._db.execute("DELETE FROM sessions WHERE token_hash = ?", [_digest(token or "")])
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, csrf_token TEXT NOT NULL,
+    expires_at REAL NOT NULL, flash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS form_key (key BLOB NOT NULL);
+"""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -10,6 +10,7 @@ from typing import Any
 
 from reports.night import Night
 from reports.tables import Column, Table, table_from_rows
+from reports.values import as_reported
 
 CATEGORIES = {
     "customer": "Customers",
@@ -29,11 +30,12 @@ FINDING_COLUMNS = [
     Column("legal_entity"),
     Column("document_number"),
     Column("currency"),
-    Column("expected_value"),
-    Column("actual_value"),
+    Column("expected_value", "amount_or_text"),
+    Column("actual_value", "amount_or_text"),
     Column("amount_difference", "money"),
     Column("money_at_risk", "money"),
     Column("event_date", "date"),
+    Column("aging_days", "int"),
     Column("age_days", "int"),
     Column("first_seen", "date"),
     Column("last_seen", "date"),
@@ -95,12 +97,15 @@ def by_urgency(finding: dict) -> tuple:
     )
 
 
+def findings_table(night: Night, title: str, findings) -> Table:
+    reported = [as_reported(f, night.snapshot_date) for f in findings]
+    return table_from_rows(title, FINDING_COLUMNS, sorted(reported, key=by_urgency))
+
+
 def category_tables(night: Night) -> list[Table]:
     """One table per category, every category present even when it has no finding tonight."""
     return [
-        table_from_rows(
-            title, FINDING_COLUMNS, sorted((f for f in night.findings if f["category"] == category), key=by_urgency)
-        )
+        findings_table(night, title, (f for f in night.findings if f["category"] == category))
         for category, title in CATEGORIES.items()
     ]
 
@@ -114,9 +119,7 @@ def queue_tables(night: Night) -> dict[str, Table]:
     findings tonight)."""
     queues = list(QUEUES) + sorted({queue_of(f) for f in night.open_findings} - set(QUEUES))
     return {
-        queue: table_from_rows(
-            queue, FINDING_COLUMNS, sorted((f for f in night.open_findings if queue_of(f) == queue), key=by_urgency)
-        )
+        queue: findings_table(night, queue, (f for f in night.open_findings if queue_of(f) == queue))
         for queue in queues
     }
 

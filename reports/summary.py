@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from reports.night import Night
 from reports.tables import Column, Table
+from reports.values import aging_days
 
 SEVERITIES = ("high", "medium", "low")
 DIMENSIONS = {  # title: the finding columns that make a row's key
@@ -37,13 +38,6 @@ class AgingBuckets:
         return next((label for label, bound in zip(self.labels, self.bounds) if age_days <= bound), self.labels[-1])
 
 
-def age_of(finding: dict, night: Night) -> int:
-    """A finding's age for aging: days since its event, or since first seen if that is longer (the
-    same age that raises severity)."""
-    since_event = (night.snapshot_date - finding["event_date"]).days if finding.get("event_date") else 0
-    return max(int(finding["age_days"]), since_event)
-
-
 def currencies(night: Night) -> list[str]:
     return sorted({f["currency"] for f in night.open_findings if f.get("currency") and f.get("money_at_risk")})
 
@@ -61,7 +55,7 @@ def breakdown(night: Night, title: str, buckets: AgingBuckets) -> Table:
     previous_ids = {f["finding_id"] for f in night.previous_open}
     for finding in night.open_findings:
         key = key_of(finding, fields)
-        counts[key].update(["open", finding["severity"], buckets.label(age_of(finding, night))])
+        counts[key].update(["open", finding["severity"], buckets.label(aging_days(finding, night.snapshot_date))])
         if finding["finding_id"] not in previous_ids:
             counts[key]["new"] += 1
         if finding.get("money_at_risk") and finding.get("currency"):

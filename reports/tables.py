@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-KINDS = ("text", "int", "money", "number", "date", "datetime")
+KINDS = ("text", "int", "money", "number", "date", "datetime", "amount_or_text")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ def typed(value, kind: str):
         return int(value)
     if kind == "number":
         return float(value)
+    if kind == "amount_or_text":
+        return value if isinstance(value, Decimal) else str(value)
     if kind in ("date", "datetime"):
         if not isinstance(value, (date, datetime)):
             raise TypeError(f"not a date: {value!r}")

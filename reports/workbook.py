@@ -161,7 +161,7 @@ def add_charts(book, sheet, source: Table, header_row: int, bucket_labels: list[
                 "values": ["Summary", row, first_bucket, row, last_bucket],
             }
         )
-    aging.set_title({"name": "Open findings by age (days)"})
+    aging.set_title({"name": "Open findings by aging_days"})
     aging.set_y_axis({"name": "findings"})
     sheet.insert_chart(1, CHART_COLUMN, aging, {"x_scale": 1.1, "y_scale": 1.0})
     queues = book.add_chart({"type": "bar"})

@@ -46,15 +46,22 @@ class Portal:
     clock: Clock
     warehouse: Path
     written: dict
+    config_path: Path
 
     def audit(self) -> list[dict]:
         from portal.audit import AuditLog
 
         return AuditLog(self.config.audit_log).entries()
 
+    def browser(self) -> requests.Session:
+        """An HTTP session that, like a browser, names the page's origin on every request."""
+        http = requests.Session()
+        http.headers["Origin"] = self.url
+        return http
+
     def sign_in(self, user: str, password: str | None = None) -> requests.Session:
         """A browser-like HTTP session signed in (asserting it worked when the password is right)."""
-        http = requests.Session()
+        http = self.browser()
         response = http.post(
             f"{self.url}/login",
             data={
@@ -106,4 +113,4 @@ def portal(night_template, tmp_path, monkeypatch) -> Portal:
     (tmp_path / "portal.yaml").write_text(yaml.safe_dump(settings))
     config, clock = load_config(tmp_path / "portal.yaml"), Clock()
     with running_portal(config, clock) as url:
-        yield Portal(url, config, clock, warehouse, written)
+        yield Portal(url, config, clock, warehouse, written, tmp_path / "portal.yaml")

@@ -29,7 +29,7 @@ def test_a_wrong_password_or_unknown_user_is_refused_and_audited(portal):
         http = portal.sign_in(user, password)
         page = http.get(f"{portal.url}/reports")
         assert page.url.startswith(f"{portal.url}/login") and "Sign in" in page.text
-    answer = requests.Session()
+    answer = portal.browser()
     token = csrf_of(answer.get(f"{portal.url}/login").text)
     refused = answer.post(f"{portal.url}/login", data={"username": "ana.finance", "password": "x", "csrf_token": token})
     assert refused.status_code == 401 and "Wrong user name or password." in refused.text
@@ -63,7 +63,7 @@ def test_forged_or_missing_csrf_tokens_are_refused(portal):
     assert all(
         c["state"] == "proposed" for c in list_corrections(portal.warehouse, states=["proposed"], queues=["finance"])
     )
-    stranger = requests.Session()
+    stranger = portal.browser()
     stranger.get(f"{portal.url}/login")
     signin = stranger.post(
         f"{portal.url}/login", data={"username": "ana.finance", "password": "ledger-Owl-42", "csrf_token": "forged"}

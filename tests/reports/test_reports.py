@@ -129,6 +129,35 @@ def test_workbook_figures_equal_the_findings_and_tieout_tables(report):
             assert Decimal(str(total[column])).quantize(Decimal("0.01")) == sum(r[column] for r in rows)
 
 
+def test_findings_show_both_ages_by_name_and_amounts_as_numbers(report):
+    """age_days counts nights open (0 for a finding new tonight); aging_days counts from the event and
+    is what the summary's aging buckets count. Compared values are numbers where money is concerned."""
+    directory, _, written, _ = report
+    book = openpyxl.load_workbook(directory / f"tieout-{DAY}.xlsx")
+    shown = {
+        r["finding_id"]: r
+        for name in ("Customers", "Engagements", "Time and WIP", "Invoices and cash")
+        for r in sheet_rows(book[name])
+    }
+    new_tonight = [f for f in written["findings"] if f["status"] == "open" and f["first_seen"] == NIGHT]
+    assert new_tonight
+    for finding in new_tonight:
+        row = shown[finding["finding_id"]]
+        assert row["age_days"] == 0 and row["aging_days"] == (NIGHT - finding["event_date"]).days
+    open_rows = [shown[f["finding_id"]] for f in written["findings"] if f["status"] == "open"]
+    total = summary_table(book["Summary"], "By owner queue")["Total"]
+    assert total["90+"] == sum(1 for r in open_rows if r["aging_days"] > 90)
+    for finding in written["findings"]:
+        row = shown[finding["finding_id"]]
+        if finding["amount_difference"] is not None:
+            assert isinstance(row["expected_value"], float)
+            assert Decimal(str(row["expected_value"])) == Decimal(finding["expected_value"])
+        else:
+            assert row["expected_value"] == finding["expected_value"]  # text where no money is concerned
+        if any(c.isalpha() for c in finding["actual_value"]):
+            assert isinstance(row["actual_value"], str)  # text that is not an amount stays text
+
+
 def test_sheets_have_frozen_headers_and_filters(report):
     directory, _, _, _ = report
     book = openpyxl.load_workbook(directory / f"tieout-{DAY}.xlsx")
@@ -238,6 +267,6 @@ def test_the_workbook_renders_in_libreoffice(report, tmp_path):
         [pdftotext, "-layout", str(out / f"tieout-{DAY}.pdf"), "-"], check=True, capture_output=True, text=True
     ).stdout
     assert f"tieout reconciliation, night of {DAY}" in text
-    assert "Open findings by age (days)" in text and "Open findings by owner queue" in text  # the charts
+    assert "Open findings by aging_days" in text and "Open findings by owner queue" in text  # the charts
     assert "By owner queue" in text and "Invoices and cash" not in text.split("\f")[0]
     assert "'=HYPERLINK(" in text
