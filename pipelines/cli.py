@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pipelines.arguments import calendar_date
@@ -117,8 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--date",
         type=calendar_date,
-        default=(date.today() - timedelta(days=1)).isoformat(),
-        help="snapshot date, YYYY-MM-DD (default yesterday, the day the night closes)",
+        help="snapshot date, YYYY-MM-DD (default yesterday in the firm's time zone, the day the night closes)",
     )
     run.add_argument(
         "--mode",
@@ -153,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         validate_settings()
         if args.command in ("run", "backfill"):
             from pipelines.schedules import nights
+            from resources.settings.environment import ScheduleSettings
 
-            first, last = (args.date, args.date) if args.command == "run" else (args.start, args.end)
+            if args.command == "run":
+                night = args.date or ScheduleSettings.load().last_night(datetime.now(UTC)).isoformat()
+                first, last = night, night
+            else:
+                first, last = args.start, args.end
             return run_nights(nights(first, last), args.mode)
         if args.command == "portal":
             return args.portal_main(args)

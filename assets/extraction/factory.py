@@ -2,6 +2,7 @@
 
 import time
 from datetime import date, timedelta
+from inspect import signature
 
 from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
@@ -44,7 +45,10 @@ def extraction_asset(system: str, object_name: str):
                 overlap=timedelta(minutes=config.watermark_overlap_minutes),
             )
         started = time.monotonic()
-        extraction = connector[system].extract(object_name, plan.since_iso)
+        source = connector[system]
+        # a connector that counts something from the night (QuickBooks' CDC look-back) is told it
+        night = {"snapshot_date": snapshot_date} if "snapshot_date" in signature(source.extract).parameters else {}
+        extraction = source.extract(object_name, plan.since_iso, **night)
         seconds = time.monotonic() - started
         with warehouse.get_connection() as connection:
             logged = write_snapshot(connection, system, object_name, plan, extraction, seconds)
