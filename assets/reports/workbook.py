@@ -19,14 +19,19 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.nightly import nightly_asset
+from assets.nightly import nightly_asset, previous_night
 from reports import AgingBuckets, Report, build_report, freeze_corrections, load_night
 from reports.tables import Table
 from resources.settings import home
 from resources.settings.reconciliation import ReconciliationSettings
 
 REPORT_KEY = AssetKey(["reports", "workbook"])
-UPSTREAM = [AssetKey(["recon", "findings"]), AssetKey(["recon", "tieout"]), AssetKey(["corrections", "proposed"])]
+# the night's findings and the previous night's (the change since), the tie-out and the corrections
+UPSTREAM = [
+    previous_night(AssetKey(["recon", "findings"]), through_tonight=True),
+    AssetKey(["recon", "tieout"]),
+    AssetKey(["corrections", "proposed"]),
+]
 # The night closes at midnight and runs at 02:00: a report older than this has missed a night.
 FRESH_WITHIN, WARN_AFTER = timedelta(hours=30), timedelta(hours=26)
 
