@@ -74,6 +74,7 @@ def report_metadata(report: Report) -> dict:
         "summary_by_legal_entity": table_metadata(by_entity),
         "headline": MetadataValue.json({label: plain(value) for label, value in report.summary}),
         "directory": MetadataValue.path(str(report.directory)),
+        "version": MetadataValue.int(report.version),
         "files": MetadataValue.json(
             [{"name": f.name, "queue": f.queue, "rows": f.rows, "sha256": f.sha256} for f in report.files]
         ),
@@ -103,7 +104,7 @@ def workbook(context: AssetExecutionContext, config: ReportConfig, warehouse: Du
     report = build_report(night, reports_root(), AgingBuckets(bounds))
     context.log.info(
         f"report {snapshot_date}: {len(night.open_findings)} open findings, {frozen} corrections, "
-        f"{len(report.files)} files in {report.directory}"
+        f"{len(report.files)} files in {report.directory}, version {report.version}"
     )
     if night.missing_tables:
         context.log.warning(f"report {snapshot_date}: no {', '.join(night.missing_tables)} in the warehouse")
