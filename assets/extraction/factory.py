@@ -76,12 +76,14 @@ def extraction_asset(system: str, object_name: str):
         snapshot_date = date.fromisoformat(context.partition_key)
         if config.refetch and not config.requested_by.strip():
             raise Failure("a refetch needs requested_by: who asks for it, kept in raw.load_log for auditors")
+        # nothing raised while the connection is open: DuckDBResource closes it only on a clean exit
         with warehouse.get_connection() as connection:
             history = night_history(connection, system, object_name, snapshot_date)
-            if history.later_night and not config.refetch:
-                if history.stored_load_id is None:
-                    raise Failure(never_extracted(system, object_name, snapshot_date, history.later_night))
-                return kept(context, system, object_name, history)
+        if history.later_night and not config.refetch:
+            if history.stored_load_id is None:
+                raise Failure(never_extracted(system, object_name, snapshot_date, history.later_night))
+            return kept(context, system, object_name, history)
+        with warehouse.get_connection() as connection:
             plan = plan_load(
                 connection,
                 system,
