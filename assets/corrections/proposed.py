@@ -40,7 +40,7 @@ def corrections_proposed(
     with warehouse.get_connection() as connection:
         later = later_night(connection, snapshot_date)
     if later:  # planning reads the vendors live: today's values are not that night's
-        recorded = record_plan(warehouse.database, snapshot_date, [])
+        record_plan(warehouse.database, snapshot_date, [])
         context.log.info(f"{snapshot_date}: a later night ({later}) exists: no corrections proposed, findings relinked")
         return MaterializeResult(metadata={"proposed": MetadataValue.int(0), "kept": f"later night {later} exists"})
     ownership = load_ownership()
