@@ -5,7 +5,16 @@ import inspect
 import warnings
 from collections.abc import Callable, Iterable
 
-from dagster import AssetCheckSpec, AssetKey, PreviewWarning, asset, multi_asset_check
+from dagster import (
+    AssetCheckSpec,
+    AssetDep,
+    AssetKey,
+    BetaWarning,
+    PreviewWarning,
+    TimeWindowPartitionMapping,
+    asset,
+    multi_asset_check,
+)
 
 from assets.partitions import nightly_partitions
 from resources.connectors import CONNECTORS
@@ -21,6 +30,19 @@ def nightly_asset(*, kinds: Iterable[str] = ("duckdb",), **spec):
         pool=WAREHOUSE_POOL,
         **spec,
     )
+
+
+def previous_night(key: AssetKey, through_tonight: bool = False) -> AssetDep:
+    """The dependency of a night on `key`'s previous night (and tonight's too, `through_tonight`), for
+    a step that reads it: incremental extraction's base, the findings' aging. Declared, the UI shows
+    what an earlier night's re-run made stale and a backfill runs the nights in order; the first
+    night has no previous one (allowing that is a Dagster beta parameter: its warning is silenced here)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=BetaWarning)
+        mapping = TimeWindowPartitionMapping(
+            start_offset=-1, end_offset=0 if through_tonight else -1, allow_nonexistent_upstream_partitions=True
+        )
+    return AssetDep(key, partition_mapping=mapping)
 
 
 def nightly_check(name: str, asset_key: AssetKey, description: str, blocking: bool = False) -> AssetCheckSpec:

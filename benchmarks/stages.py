@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from assets.canonical.build import CRM_FIELDS, build_table
+from assets.canonical.build import build_table
 from assets.reconciliation.coverage import build_coverage
 from assets.reconciliation.findings import build_findings
 from assets.reconciliation.invoice_match import build_invoice_match
@@ -20,7 +20,7 @@ from assets.reconciliation.tieout import build_tieout
 from assets.validation.night import validate_night
 from benchmarks.raw_load import load_store_into_raw
 from checks import CONTRACTS
-from resources.salesforce import SalesforceResource
+from resources.settings.crm import DEFAULT_CRM_FIELDS
 from resources.settings.quality import QualitySettings
 from resources.settings.reconciliation import ReconciliationSettings
 from sql.tables import TABLES, XREF
@@ -49,7 +49,7 @@ def contracts(connection, snapshot_date: date) -> dict:
 
 def canonical(state_db: Path) -> Stage:
     """The canonical model with the connectors' default CRM field names and the firm's realms."""
-    settings = {name: SalesforceResource.model_fields[name].default for name in CRM_FIELDS}
+    settings: dict[str, str] = DEFAULT_CRM_FIELDS.parameters()
     settings["realms"] = json.dumps(_realms(state_db))
     return lambda connection, snapshot_date: {
         table.table: build_table(connection, table, snapshot_date, settings) for table in (*TABLES, XREF)

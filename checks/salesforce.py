@@ -12,6 +12,7 @@ from pandera.typing import Series
 
 from checks import rules
 from checks.contract import Contract, Field, Reference, SourceRecord
+from resources.settings.crm import CrmFields
 
 # Salesforce's standard Opportunity stage picklist
 STAGES = (
@@ -33,14 +34,14 @@ STAMPS = (
     Field("SystemModstamp", "timestamp"),
     Field("IsDeleted", "boolean"),
 )
-COMMON = "attributes Id IsDeleted CreatedDate LastModifiedDate SystemModstamp CurrencyIsoCode Legal_Entity__c Name"
+STANDARD = "attributes Id IsDeleted CreatedDate LastModifiedDate SystemModstamp CurrencyIsoCode Name"
 
 
 def contract(
     object_name: str,
     model: type[pa.DataFrameModel],
     fields: tuple[Field, ...],
-    known: str,
+    known: list[str],
     references: tuple[Reference, ...] = (),
 ) -> Contract:
     return Contract(
@@ -49,53 +50,58 @@ def contract(
         "Id",
         (Field("Id", "ref", required=False), *fields, *STAMPS),
         model,
-        frozenset(f"{COMMON} {known}".split()),
+        frozenset([*STANDARD.split(), *known]),
         references,
     )
 
 
 class Opportunity(SourceRecord):
     StageName: Series[object] = pa.Field(nullable=True)
-    Billing_Model__c: Series[object] = pa.Field(nullable=True)
+    billing_model: Series[object] = pa.Field(nullable=True)
 
     @pa.check("StageName", name=rules.STATUS_NOT_IN_ENUM)
     def stage_known(cls, stage: Series[object]) -> Series[bool]:
         return stage.isin(STAGES)
 
-    @pa.check("Billing_Model__c", name=rules.STATUS_NOT_IN_ENUM)
+    @pa.check("billing_model", name=rules.STATUS_NOT_IN_ENUM)
     def billing_model_known(cls, model: Series[object]) -> Series[bool]:
         return model.isin(BILLING_MODELS)
 
 
-CONTRACTS = [
-    contract(
-        "Account",
-        SourceRecord,
-        (
-            Field("Name", "name", max_length=255),
-            Field("CurrencyIsoCode", "currency"),
-            Field("ParentId", "ref", required=False),
-            Field("Legal_Entity__c", "text", required=False),
-            Field("Open_AR__c", "money", required=False, currency="CurrencyIsoCode"),
+def contracts(crm: CrmFields) -> list[Contract]:
+    """The contracts over the org's names of its custom fields; their typed-frame columns keep one
+    name (`billing_model`), so the rules do not depend on the org, and quarantine rows report the
+    org's name."""
+    return [
+        contract(
+            "Account",
+            SourceRecord,
+            (
+                Field("Name", "name", max_length=255),
+                Field("CurrencyIsoCode", "currency"),
+                Field("ParentId", "ref", required=False),
+                Field(crm.legal_entity, "text", required=False, name="legal_entity"),
+                Field(crm.open_ar, "money", required=False, currency="CurrencyIsoCode", name="open_ar"),
+            ),
+            "ParentId Website Type Industry Phone BillingCity BillingCountry".split()
+            + [crm.legal_entity, crm.psa_client_id, crm.erp_customer_id, crm.open_ar, crm.tax_id],
         ),
-        "ParentId Website Type Industry Phone BillingCity BillingCountry PSA_Client_Id__c ERP_Customer_Id__c "
-        "Open_AR__c Tax_Id__c",
-    ),
-    contract(
-        "Opportunity",
-        Opportunity,
-        (
-            Field("AccountId", "ref"),
-            Field("Name", "name", max_length=120),
-            Field("StageName", "text"),
-            Field("IsWon", "boolean"),
-            Field("IsClosed", "boolean"),
-            Field("CloseDate", "date"),
-            Field("CurrencyIsoCode", "currency"),
-            Field("Amount", "money", required=False, currency="CurrencyIsoCode"),
-            Field("Billing_Model__c", "text", required=False),
+        contract(
+            "Opportunity",
+            Opportunity,
+            (
+                Field("AccountId", "ref"),
+                Field("Name", "name", max_length=120),
+                Field("StageName", "text"),
+                Field("IsWon", "boolean"),
+                Field("IsClosed", "boolean"),
+                Field("CloseDate", "date"),
+                Field("CurrencyIsoCode", "currency"),
+                Field("Amount", "money", required=False, currency="CurrencyIsoCode"),
+                Field(crm.billing_model, "text", required=False, name="billing_model"),
+            ),
+            "AccountId StageName IsWon IsClosed Amount CloseDate Type Description".split()
+            + [crm.legal_entity, crm.billing_model, crm.psa_project_id],
+            (Reference("AccountId", "Account"),),
         ),
-        "AccountId StageName IsWon IsClosed Amount CloseDate Type Billing_Model__c PSA_Project_Id__c Description",
-        (Reference("AccountId", "Account"),),
-    ),
-]
+    ]

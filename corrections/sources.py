@@ -9,6 +9,7 @@ from decimal import Decimal
 from corrections.writers.harvest import HarvestTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
+from resources.settings.crm import DEFAULT_CRM_FIELDS, CrmFields
 
 
 def erp_ref(erp_id: str | None) -> tuple[str, str] | None:
@@ -37,25 +38,12 @@ class Receipt:
     credit_memo_id: str | None  # `<entity code>:<CreditMemo Id>` when the payment applies a credit memo
 
 
-@dataclass(frozen=True)
-class CrmFields:
-    """The org's names of the custom fields tieout reads and corrects (configuration)."""
-
-    psa_client_id: str = "PSA_Client_Id__c"
-    erp_customer_id: str = "ERP_Customer_Id__c"
-    open_ar: str = "Open_AR__c"
-    legal_entity: str = "Legal_Entity__c"
-
-    def account_fields(self) -> list[str]:
-        return ["Name", "ParentId", self.psa_client_id, self.erp_customer_id, self.open_ar, self.legal_entity]
-
-
 @dataclass
 class Sources:
     salesforce: SalesforceTarget
     harvest: HarvestTarget
     quickbooks: QuickBooksTarget
-    crm: CrmFields = field(default_factory=CrmFields)
+    crm: CrmFields = DEFAULT_CRM_FIELDS
     _cache: dict = field(default_factory=dict)
 
     def _once(self, key: tuple, read):
@@ -63,12 +51,17 @@ class Sources:
             self._cache[key] = read()
         return self._cache[key]
 
+    def account_fields(self) -> list[str]:
+        """What the rules read of an Account: its name, parent, and the custom fields they correct."""
+        crm = self.crm
+        return ["Name", "ParentId", crm.psa_client_id, crm.erp_customer_id, crm.open_ar, crm.legal_entity]
+
     def account(self, account_id: str | None) -> dict | None:
         if not account_id:
             return None
         return self._once(
             ("Account", account_id),
-            lambda: self.salesforce.read("Account", [account_id], self.crm.account_fields()).get(account_id),
+            lambda: self.salesforce.read("Account", [account_id], self.account_fields()).get(account_id),
         )
 
     def psa(self, object_name: str, record_id: str | None) -> dict | None:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from dagster import ConfigurableResource, EnvVar
 
 from corrections.ownership import Ownership
-from corrections.sources import CrmFields, Sources
+from corrections.sources import Sources
 from corrections.writers import Target
 from corrections.writers.harvest import HarvestTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
+from resources.settings.crm import CrmFields
 
 
 @dataclass
@@ -32,12 +33,7 @@ class Targets:
 def targets_from_resources(salesforce, harvest, quickbooks, ownership: Ownership) -> Targets:
     """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes."""
     sizes = ownership.writeback.batch_size
-    crm = CrmFields(
-        salesforce.psa_client_id_field,
-        salesforce.erp_customer_id_field,
-        salesforce.open_ar_field,
-        salesforce.legal_entity_field,
-    )
+    crm = salesforce.crm_fields()
     return Targets(
         SalesforceTarget(salesforce.client(), salesforce.api_version, {crm.open_ar}, sizes["salesforce"]),
         HarvestTarget(harvest.client(), sizes["harvest"]),

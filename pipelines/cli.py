@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pipelines.arguments import calendar_date
@@ -48,7 +48,7 @@ def _instance():
 INTERRUPTED = "DagsterExecutionInterruptedError"  # how Dagster's own SIGINT handler ends the steps it stops
 
 
-def run_nights(snapshot_dates: list[str], mode: str) -> int:
+def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> int:
     from pipelines.definitions import defs
     from pipelines.failed_checks import blocking_failures
     from pipelines.progress import StepProgress
@@ -59,7 +59,7 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
     # night) are the output: Dagster's step tracebacks would break the bar. In a log file (cron, CI)
     # each asset's INFO line and every traceback are kept, not Dagster's DEBUG event stream.
     level = "CRITICAL" if sys.stderr.isatty() else "INFO"
-    run_config = {**_extraction_config(mode), "loggers": {"console": {"config": {"log_level": level}}}}
+    run_config = {**_extraction_config(mode, refetch), "loggers": {"console": {"config": {"log_level": level}}}}
     for position, snapshot_date in enumerate(snapshot_dates, start=1):
         print(f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: running", flush=True)
         run_id = str(uuid.uuid4())
@@ -100,13 +100,26 @@ def run_nights(snapshot_dates: list[str], mode: str) -> int:
     return EXIT_OK
 
 
-def _extraction_config(mode: str) -> dict:
-    """Run config forcing every extraction asset into `mode` (auto needs none)."""
+def _extraction_config(mode: str, refetch: bool = False) -> dict:
+    """Run config forcing every extraction asset into `mode` (auto needs none), and asking it to
+    refetch a past night in the name of the user running the command."""
+    import getpass
+
     from assets.extraction import extraction_assets
 
-    if mode == "auto":
+    config: dict = {"mode": mode} if mode != "auto" else {}
+    if refetch:
+        config.update(refetch=True, requested_by=getpass.getuser())
+    if not config:
         return {}
-    return {"ops": {asset.op.name: {"config": {"mode": mode}} for asset in extraction_assets}}
+    return {"ops": {asset.op.name: {"config": config} for asset in extraction_assets}}
+
+
+BACKFILL_NOTE = (
+    "note: the vendors' APIs give only today's state. A night already stored is rebuilt from its "
+    "stored snapshot; a night never extracted before a stored one is refused (run it with --refetch to "
+    "store today's state under it); a night after the last stored one gets the sources as they are now."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,14 +130,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--date",
         type=calendar_date,
-        default=(date.today() - timedelta(days=1)).isoformat(),
-        help="snapshot date, YYYY-MM-DD (default yesterday, the day the night closes)",
+        help="snapshot date, YYYY-MM-DD (default yesterday in the firm's time zone, the day the night closes)",
     )
     run.add_argument(
         "--mode",
         choices=["auto", "full", "incremental"],
         default="auto",
         help="extraction mode (auto: incremental with a periodic full sweep)",
+    )
+    run.add_argument(
+        "--refetch",
+        action="store_true",
+        help="fetch a past night again from the sources as they are now (logged with your user name; the "
+        "stored snapshot is kept in raw.superseded_snapshots); without it a night with a later one is kept",
     )
 
     backfill = commands.add_parser("backfill", help="run the nightly pipeline for each date of a range, in order")
@@ -153,9 +171,15 @@ def main(argv: list[str] | None = None) -> int:
         validate_settings()
         if args.command in ("run", "backfill"):
             from pipelines.schedules import nights
+            from resources.settings.environment import ScheduleSettings
 
-            first, last = (args.date, args.date) if args.command == "run" else (args.start, args.end)
-            return run_nights(nights(first, last), args.mode)
+            if args.command == "run":
+                night = args.date or ScheduleSettings.load().last_night(datetime.now(UTC)).isoformat()
+                first, last = night, night
+            else:
+                first, last = args.start, args.end
+                print(BACKFILL_NOTE, flush=True)
+            return run_nights(nights(first, last), args.mode, getattr(args, "refetch", False))
         if args.command == "portal":
             return args.portal_main(args)
         return args.handler(args)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
 from pipelines.arguments import calendar_date
 from pipelines.exit_codes import EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE
-from resources.settings.environment import WarehouseSettings
+from resources.settings.environment import ScheduleSettings, WarehouseSettings
 
 SHOWN = (
     "correction_id",
@@ -38,8 +38,7 @@ def add_corrections_commands(subparsers) -> None:
     plan.add_argument(
         "--date",
         type=calendar_date,
-        default=(date.today() - timedelta(days=1)).isoformat(),
-        help="snapshot date, YYYY-MM-DD",
+        help="snapshot date, YYYY-MM-DD (default yesterday in the firm's time zone)",
     )
     plan.add_argument("--record", action="store_true", help="put the proposals into the outbox")
     listing = commands.add_parser("list", help="the outbox")
@@ -84,7 +83,7 @@ def corrections_command(args) -> int:
     if args.corrections_command == "plan":
         from corrections.plan import listing, plan_night, record_plan
 
-        night = date.fromisoformat(args.date)
+        night = date.fromisoformat(args.date) if args.date else ScheduleSettings.load().last_night(datetime.now(UTC))
         planned = plan_night(warehouse, night, targets.sources(), ownership)
         _print(listing(planned))
         if args.record:

@@ -259,20 +259,31 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         directory = files.nights(config.reports_dir).get(night)
         if directory is None:
             return refused(request, session, 404, "night_not_found", "No report for that night.", night=night[:100])
+        (current, _), *earlier = files.versions(directory).items()
         return page(
             session,
             "night.html",
             night=night,
+            version=current,
             files=files.visible(files.read_manifest(directory), user.role.queues),
+            earlier=[(v, files.visible(files.read_manifest(path), user.role.queues)) for v, path in earlier],
         )
 
     @app.get("/reports/{night}/{name}")
     def download(request: Request, night: str, name: str) -> Response:
+        return serve(request, night, name, None)
+
+    @app.get("/reports/{night}/versions/{version}/{name}")
+    def download_version(request: Request, night: str, version: int, name: str) -> Response:
+        return serve(request, night, name, version)
+
+    def serve(request: Request, night: str, name: str, version: int | None) -> Response:
+        """A night's file, of the current version or an earlier one; the audit log names which."""
         who = signed_in(request)
         if isinstance(who, Response):
             return who
         session, user = who
-        served = files.find(config.reports_dir, night, name)
+        served = files.find(config.reports_dir, night, name, version)
         if served is None:
             return refused(
                 request, session, 404, "download_not_found", "No such file.", night=night[:100], file=name[:200]
@@ -295,6 +306,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             night=night,
             file=served.entry.name,
             queue=served.entry.queue,
+            version=served.version,
             sha256=served.entry.sha256,
         )
         return FileResponse(

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from reports import MANIFEST, ReportFile, read_manifest
+from reports import MANIFEST, ReportFile, earlier_versions, manifest_version, read_manifest
 
 NIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -18,6 +18,7 @@ class Served:
     night: str
     entry: ReportFile
     path: Path
+    version: int
 
 
 def nights(reports_dir: Path) -> dict[str, Path]:
@@ -32,9 +33,20 @@ def visible(entries: list[ReportFile], queues: frozenset[str]) -> list[ReportFil
     return [e for e in entries if e.queue in queues]
 
 
-def find(reports_dir: Path, night: str, name: str) -> Served | None:
-    """The file `name` of `night` if the night's manifest lists it (whoever may see it), else None."""
+def versions(directory: Path) -> dict[int, Path]:
+    """A night's versions, the current one first, each a directory holding its manifest."""
+    return {manifest_version(directory): directory, **earlier_versions(directory)}
+
+
+def find(reports_dir: Path, night: str, name: str, version: int | None = None) -> Served | None:
+    """The file `name` of `night` (of its `version`, else the current one) if that version's manifest
+    lists it (whoever may see it), else None."""
     directory = nights(reports_dir).get(night)
+    if directory is None:
+        return None
+    every = versions(directory)
+    version = next(iter(every)) if version is None else version
+    directory = every.get(version)
     if directory is None:
         return None
     entry = next((e for e in read_manifest(directory) if e.name == name), None)
@@ -43,7 +55,7 @@ def find(reports_dir: Path, night: str, name: str) -> Served | None:
     path = (directory / entry.name).resolve()
     if not path.is_relative_to(reports_dir.resolve()) or not path.is_file():
         return None
-    return Served(night, entry, path)
+    return Served(night, entry, path, version)
 
 
 def attachment(name: str) -> str:

@@ -3,7 +3,17 @@ statement and a manifest (docs/data-model.md, shared/contracts/findings.md "Repo
 
 Every text cell of every file goes through `reports.cells.neutralise`, since finance opens them in Excel."""
 
-from reports.build import ALL, MANIFEST, Report, ReportFile, build_report, read_manifest, report_directory
+from reports.build import (
+    ALL,
+    MANIFEST,
+    Report,
+    ReportFile,
+    build_report,
+    earlier_versions,
+    manifest_version,
+    read_manifest,
+    report_directory,
+)
 from reports.night import Night, freeze_corrections, load_night
 from reports.summary import AgingBuckets
 
@@ -15,8 +25,10 @@ __all__ = [
     "Report",
     "ReportFile",
     "build_report",
+    "earlier_versions",
     "freeze_corrections",
     "load_night",
+    "manifest_version",
     "read_manifest",
     "report_directory",
 ]

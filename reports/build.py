@@ -1,11 +1,16 @@
 """Building a night's report files into `$TIEOUT_HOME/reports/<snapshot_date>/` and its manifest:
-the one list of files (with queue, sha256 and rows) that the portal serves from."""
+the one list of files (with queue, sha256 and rows) that the portal serves from.
+
+A report once served is never silently replaced: a rebuild that comes out byte-identical leaves the
+files untouched, and one that differs (say, after a night was refetched) becomes the next version,
+the earlier one kept under `versions/<n>/` with its own manifest."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +23,8 @@ from reports.tables import Table
 from reports.workbook import write_workbook
 
 MANIFEST = "manifest.json"
+VERSIONS = "versions"
+STAGING = ".next"
 ALL = "all"
 
 
@@ -35,6 +42,7 @@ class Report:
     files: list[ReportFile]
     summary: list[tuple[str, object]]
     breakdowns: list[Table]
+    version: int = 1
 
     def path(self, name: str) -> Path:
         return self.directory / name
@@ -61,12 +69,49 @@ def _publish(directory: Path, name: str, write, queue: str, rows: int) -> Report
 
 
 def build_report(night: Night, reports_root: Path, buckets: AgingBuckets | None = None) -> Report:
-    """Write the night's workbook, queue CSVs, tie-out statement and manifest (the manifest last);
-    files of an earlier build that this one does not list are removed."""
-    buckets = buckets or AgingBuckets()
-    day = night.snapshot_date.isoformat()
+    """Write the night's workbook, queue CSVs, tie-out statement and manifest: built aside, then
+    left unpublished when identical to the current version, else published as the next one."""
     directory = report_directory(reports_root, night.snapshot_date)
-    directory.mkdir(parents=True, exist_ok=True)
+    staging = directory / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    files, lines, breakdowns = _write_files(night, staging, buckets or AgingBuckets())
+    current, version = read_manifest(directory), manifest_version(directory)
+    if files != current:
+        version = _publish_version(directory, staging, files, version + 1 if current else 1)
+    shutil.rmtree(staging)
+    return Report(directory, files, lines, breakdowns, version)
+
+
+def _publish_version(directory: Path, staging: Path, files: list[ReportFile], version: int) -> int:
+    """Keep the current version under versions/<n>/ (hard links: its bytes stay as served), then move
+    the new files in and the manifest last; the current version's files no longer listed go."""
+    if version > 1:
+        kept = directory / VERSIONS / str(version - 1)
+        kept.mkdir(parents=True, exist_ok=True)
+        for name in [*(entry.name for entry in read_manifest(directory)), MANIFEST]:
+            if not (kept / name).exists():
+                os.link(directory / name, kept / name)
+    for entry in files:
+        os.replace(staging / entry.name, directory / entry.name)
+    manifest = {
+        "snapshot_date": directory.name,
+        "version": version,
+        "files": [asdict(f) for f in files],
+    }
+    _publish(directory, MANIFEST, lambda path: path.write_text(json.dumps(manifest, indent=2) + "\n"), ALL, 0)
+    listed = {f.name for f in files} | {MANIFEST, VERSIONS, STAGING}
+    for stale in directory.iterdir():
+        if stale.name not in listed:
+            stale.unlink()
+    return version
+
+
+def _write_files(
+    night: Night, directory: Path, buckets: AgingBuckets
+) -> tuple[list[ReportFile], list[tuple[str, object]], list[Table]]:
+    """The workbook, queue CSVs and tie-out statement written into `directory`."""
+    day = night.snapshot_date.isoformat()
     lines = headline(night)
     breakdowns = [breakdown(night, title, buckets) for title in DIMENSIONS]
     categories = category_tables(night)
@@ -100,13 +145,7 @@ def build_report(night: Night, reports_root: Path, buckets: AgingBuckets | None 
             directory, f"tieout-statement-{day}.csv", lambda path: write_csv(path, statement), ALL, len(statement.rows)
         )
     )
-    manifest = {"snapshot_date": day, "files": [asdict(f) for f in files]}
-    _publish(directory, MANIFEST, lambda path: path.write_text(json.dumps(manifest, indent=2) + "\n"), ALL, 0)
-    listed = {f.name for f in files} | {MANIFEST}
-    for stale in directory.iterdir():
-        if stale.name not in listed:
-            stale.unlink()
-    return Report(directory, files, lines, breakdowns)
+    return files, lines, breakdowns
 
 
 def read_manifest(directory: Path) -> list[ReportFile]:
@@ -115,3 +154,18 @@ def read_manifest(directory: Path) -> list[ReportFile]:
     if not path.is_file():
         return []
     return [ReportFile(**entry) for entry in json.loads(path.read_text())["files"]]
+
+
+def manifest_version(directory: Path) -> int:
+    """The version a manifest describes (0 when there is none; 1 for one written before versions)."""
+    path = Path(directory) / MANIFEST
+    return json.loads(path.read_text()).get("version", 1) if path.is_file() else 0
+
+
+def earlier_versions(directory: Path) -> dict[int, Path]:
+    """A night's earlier versions, newest first, each a directory with its own manifest."""
+    root = Path(directory) / VERSIONS
+    if not root.is_dir():
+        return {}
+    found = {int(p.name): p for p in root.iterdir() if p.name.isdigit() and (p / MANIFEST).is_file()}
+    return dict(sorted(found.items(), reverse=True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
 from dagster import ConfigurableResource
@@ -23,6 +23,12 @@ log = logging.getLogger("tieout.quickbooks")
 CDC_LOOKBACK = timedelta(days=30)
 CDC_MAX_PER_ENTITY = 1000
 NAME_LISTS = {"Customer", "Employee", "Item"}  # queries hide inactive ones unless asked
+
+
+def cdc_answers(since: str, snapshot_date: date) -> bool:
+    """Whether the watermark is within CDC's look-back, counted from the start of the night (UTC)."""
+    night = datetime.combine(snapshot_date, time(), UTC)
+    return night - datetime.fromisoformat(since.replace("Z", "+00:00")) < CDC_LOOKBACK
 
 
 class QuickBooksResource(ConfigurableResource):
@@ -65,16 +71,23 @@ class QuickBooksResource(ConfigurableResource):
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
         )
 
-    def extract(self, object_name: str, since: str | None) -> Extraction:
+    def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction:
         """Each company on its own: one whose API fails after every retry is reported unavailable
-        (its legal entity is not reconciled tonight) and the others go on; all failing is an error."""
+        (its legal entity is not reconciled tonight) and the others go on; all failing is an error.
+        CDC's 30 days are counted from the night's `snapshot_date`, so a night's choice between CDC
+        and a sweep does not depend on when it runs; without one, it sweeps."""
         client = self.client()
         extraction = Extraction(mode="incremental" if since else "full", stats=client.stats)
         companies = self.companies()
         for entity, realm in companies.items():
             company = Extraction(mode=extraction.mode, stats=client.stats)
             try:
-                if not (since and self._changed_since(client, company, entity, realm, object_name, since)):
+                if not (
+                    since
+                    and snapshot_date
+                    and cdc_answers(since, snapshot_date)
+                    and self._changed_since(client, company, entity, realm, object_name, since)
+                ):
                     self._sweep(client, company, entity, realm, object_name)
             except SourceSystemError as error:
                 log.warning("quickbooks %s (%s) unavailable tonight: %s", object_name, entity, error)
@@ -111,17 +124,21 @@ class QuickBooksResource(ConfigurableResource):
     def _changed_since(
         self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, since: str
     ) -> bool:
-        """Fold in the CDC changes; False when CDC cannot answer completely and a sweep is needed."""
-        if datetime.now(UTC) - datetime.fromisoformat(since.replace("Z", "+00:00")) >= CDC_LOOKBACK:
-            return False
+        """Fold in the CDC changes; False when CDC refused the watermark or hit its cap and a sweep is needed."""
         page = extraction.stats.pages = extraction.stats.pages + 1
-        body = client.request_json(
-            "GET",
-            f"/v3/company/{realm}/cdc",
-            object_name=f"{object_name} ({entity})",
-            page=page,
-            params={"entities": object_name, "changedSince": since, "minorversion": self.minor_version},
-        )
+        try:
+            body = client.request_json(
+                "GET",
+                f"/v3/company/{realm}/cdc",
+                object_name=f"{object_name} ({entity})",
+                page=page,
+                params={"entities": object_name, "changedSince": since, "minorversion": self.minor_version},
+            )
+        except SourceSystemError as refused:
+            if refused.status != 400:  # QuickBooks counts its 30 days from its own now: a backfilled night
+                raise
+            log.info("quickbooks %s (%s): CDC refused (%s), sweeping in full", object_name, entity, refused)
+            return False
         try:
             responses = body["CDCResponse"][0]["QueryResponse"]
         except (KeyError, IndexError, TypeError) as exc:

@@ -12,6 +12,7 @@ from dagster import ConfigurableResource
 from resources.extraction import Extraction, follow_pages
 from resources.http import ApiClient, ClientRateLimiter
 from resources.sandbox import SandboxResource
+from resources.settings.crm import DEFAULT_CRM_FIELDS, CrmFields
 
 STANDARD_FIELDS = {
     "Account": [
@@ -55,25 +56,24 @@ class SalesforceResource(ConfigurableResource):
     batch_size: int = 2000
     requests_per_window: int = 25
     window_seconds: float = 1.0
-    legal_entity_field: str = "Legal_Entity__c"
-    psa_client_id_field: str = "PSA_Client_Id__c"
-    erp_customer_id_field: str = "ERP_Customer_Id__c"
-    open_ar_field: str = "Open_AR__c"
-    tax_id_field: str = "Tax_Id__c"
-    billing_model_field: str = "Billing_Model__c"
-    psa_project_id_field: str = "PSA_Project_Id__c"
+    legal_entity_field: str = DEFAULT_CRM_FIELDS.legal_entity
+    psa_client_id_field: str = DEFAULT_CRM_FIELDS.psa_client_id
+    erp_customer_id_field: str = DEFAULT_CRM_FIELDS.erp_customer_id
+    open_ar_field: str = DEFAULT_CRM_FIELDS.open_ar
+    tax_id_field: str = DEFAULT_CRM_FIELDS.tax_id
+    billing_model_field: str = DEFAULT_CRM_FIELDS.billing_model
+    psa_project_id_field: str = DEFAULT_CRM_FIELDS.psa_project_id
     sandbox: SandboxResource
 
+    def crm_fields(self) -> CrmFields:
+        """The custom fields' names, checked (a run's config may set them past the settings)."""
+        return CrmFields(**{name: getattr(self, f"{name}_field") for name in CrmFields.model_fields})
+
     def fields(self, object_name: str) -> list[str]:
+        crm = self.crm_fields()
         custom = {
-            "Account": [
-                self.legal_entity_field,
-                self.psa_client_id_field,
-                self.erp_customer_id_field,
-                self.open_ar_field,
-                self.tax_id_field,
-            ],
-            "Opportunity": [self.legal_entity_field, self.billing_model_field, self.psa_project_id_field],
+            "Account": [crm.legal_entity, crm.psa_client_id, crm.erp_customer_id, crm.open_ar, crm.tax_id],
+            "Opportunity": [crm.legal_entity, crm.billing_model, crm.psa_project_id],
         }
         return STANDARD_FIELDS[object_name] + custom[object_name]
 

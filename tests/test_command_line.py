@@ -147,3 +147,24 @@ def test_sandbox_serve_listens_on_the_given_ports_and_prints_what_a_client_needs
         name, url, credentials = line.split(" ", 2)
         assert (name, url) == (f"{system}:", f"http://127.0.0.1:{port}")
         assert json.loads(credentials).get("access_token")
+
+
+def test_a_past_night_never_extracted_is_refused_saying_the_vendors_give_only_todays_state(tieout_env, tmp_path):
+    from tests.test_extraction import PREVIOUS_NIGHT, run_night
+
+    assert run_night(SNAPSHOT_DATE).success
+    night = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "run", "--date", PREVIOUS_NIGHT],
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert night.returncode == 1, night.stderr[-2000:]
+    status = next(
+        line for line in night.stdout.splitlines() if line.startswith(f"[1/1] night of {PREVIOUS_NIGHT}: FAILED")
+    )
+    assert f"no snapshot of {PREVIOUS_NIGHT} is stored and a later night ({SNAPSHOT_DATE}) is" in status
+    assert "The vendors' APIs give only today's state" in status
+    assert f"run `tieout run --date {PREVIOUS_NIGHT} --refetch`" in status

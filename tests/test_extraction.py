@@ -1,6 +1,6 @@
 """A night's extraction over real HTTP against the sandbox emulators, through `materialize`."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import duckdb
 import requests
@@ -11,15 +11,19 @@ from pipelines.resources import build_resources
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
 from sql.tables import raw_table
-from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
+from tests.conftest import AS_OF, NEXT_NIGHT, SNAPSHOT_DATE
 
 EXTRACTED = [(c.system, o) for c in SOURCE_CONNECTORS for o in c.objects]
 
 
-def run_night(snapshot_date=SNAPSHOT_DATE, mode="auto", raise_on_error=True):
-    run_config = {}
-    if mode != "auto":
-        run_config = {"ops": {a.op.name: {"config": {"mode": mode}} for a in extraction_assets}}
+PREVIOUS_NIGHT = (AS_OF - timedelta(days=1)).isoformat()
+
+
+def run_night(snapshot_date=SNAPSHOT_DATE, mode="auto", raise_on_error=True, refetched_by=None):
+    config: dict = {"mode": mode} if mode != "auto" else {}
+    if refetched_by:
+        config.update(refetch=True, requested_by=refetched_by)
+    run_config = {"ops": {a.op.name: {"config": config} for a in extraction_assets}} if config else {}
     return materialize(
         extraction_assets,
         partition_key=snapshot_date,
@@ -105,6 +109,66 @@ def test_a_failed_night_leaves_the_previous_snapshot_complete(tieout_env, small_
     assert not result.success
     assert snapshot(tieout_env, "harvest", "time_entries") == before
     assert snapshot(tieout_env, "harvest", "time_entries", NEXT_NIGHT)[1] == 0
+
+
+def rename_a_client(small_firm) -> str:
+    """Rename a Harvest client through the emulator's API, as a person would; returns its id."""
+    runtime = running_sandbox(small_firm)
+    harvest = runtime.credentials("harvest")
+    client = SandboxStore(small_firm / "state.db").list("harvest", "", "clients", limit=1)[0]
+    response = requests.patch(
+        f"{runtime.base_url('harvest')}/v2/clients/{client['id']}",
+        json={"name": "Renamed Client Ltd"},
+        headers={"Authorization": f"Bearer {harvest['access_token']}", "Harvest-Account-Id": harvest["account_id"]},
+    )
+    assert response.status_code == 200, response.text
+    return str(client["id"])
+
+
+def test_a_past_night_is_kept_and_an_explicit_refetch_keeps_its_earlier_version(tieout_env, small_firm):
+    assert run_night().success and run_night(NEXT_NIGHT).success
+    stored = {key: snapshot(tieout_env, *key)[0] for key in EXTRACTED}
+    client = rename_a_client(small_firm)
+    store = SandboxStore(small_firm / "state.db")
+    start = store.last_request_n()
+    kept = run_night()
+    assert store.last_request_n() == start  # no request to any vendor
+    assert {key: snapshot(tieout_env, *key)[0] for key in EXTRACTED} == stored
+    assert kept.asset_materializations_for_node("raw__harvest__clients")[0].metadata["mode"].value == "kept"
+
+    assert run_night(refetched_by="ann.auditor").success
+    assert snapshot(tieout_env, "harvest", "clients")[0][("", client)] != stored[("harvest", "clients")][("", client)]
+    assert "Renamed Client Ltd" in snapshot(tieout_env, "harvest", "clients")[0][("", client)]
+    with duckdb.connect(str(tieout_env), read_only=True) as db:
+        earlier = db.execute(
+            "SELECT system, object, entity, record_id, payload::VARCHAR, superseded_by_load FROM raw.superseded_snapshots "
+            "WHERE snapshot_date = ?",
+            [date.fromisoformat(SNAPSHOT_DATE)],
+        ).fetchall()
+        logged = dict(
+            db.execute(
+                "SELECT load_id, refetched_by FROM raw.load_log WHERE snapshot_date = ?", [SNAPSHOT_DATE]
+            ).fetchall()
+        )
+    kept_rows: dict = {}
+    for system, object_name, entity, record_id, payload, load in earlier:
+        kept_rows.setdefault((system, object_name), {})[(entity, record_id)] = payload
+        assert logged[load] == "ann.auditor"
+    assert kept_rows == {key: rows for key, rows in stored.items() if rows}
+    assert set(logged.values()) == {"ann.auditor"} and len(logged) == len(EXTRACTED)
+
+
+def test_a_past_night_never_extracted_is_refused_since_vendors_give_only_todays_state(tieout_env):
+    assert run_night().success
+    result = run_night(PREVIOUS_NIGHT, raise_on_error=False)
+    assert not result.success
+    messages = [e.step_failure_data.error.message for e in result.get_step_failure_events()]
+    assert len(messages) == len(EXTRACTED)
+    for message in messages:
+        assert f"no snapshot of {PREVIOUS_NIGHT} is stored and a later night ({SNAPSHOT_DATE}) is" in message
+        assert "The vendors' APIs give only today's state" in message
+        assert f"`tieout run --date {PREVIOUS_NIGHT} --refetch`" in message
+    assert load_log(tieout_env, PREVIOUS_NIGHT) == {}
 
 
 def test_a_second_night_fetches_only_what_changed(tieout_env, recent_firm, monkeypatch):

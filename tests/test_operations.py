@@ -22,6 +22,7 @@ from pipelines.resources import build_resources
 from pipelines.schedules import backfill_requests, nightly_schedule
 from sandbox.cli import main as sandbox_main
 from sandbox.runtime import running_sandbox
+from sandbox.store import SandboxStore
 from tests.conftest import SNAPSHOT_DATE
 
 
@@ -51,8 +52,13 @@ def test_sandbox_build_from_the_command_line_says_how_far_it_is(tmp_path, caplog
     caplog.set_level(logging.INFO, logger="tieout.sandbox")
     assert sandbox_main(["build", "--size", "huge", "--dir", str(tmp_path)]) == 2
     assert "unknown sandbox size 'huge'" in capsys.readouterr().err
-    assert sandbox_main(["build", "--size", "small", "--dir", str(tmp_path)]) == 0
+    assert sandbox_main(["build", "--dir", str(tmp_path), "--salesforce-field", "vat=VAT_Number__c"]) == 2
+    assert "HOLDS=NAME with HOLDS one of legal_entity" in capsys.readouterr().err
+    named = ["--salesforce-field", "tax_id=VAT_Number__c"]  # the org's custom field under another name
+    assert sandbox_main(["build", "--size", "small", "--dir", str(tmp_path), *named]) == 0
     assert json.loads((tmp_path / "manifest.json").read_text())["size"] == "small"
+    accounts = SandboxStore(tmp_path / "state.db").list("salesforce", "", "Account")
+    assert all("VAT_Number__c" in a and "Tax_Id__c" not in a for a in accounts)
     progress = [record.getMessage() for record in caplog.records if record.name == "tieout.sandbox"]
     assert progress[0].startswith("sandbox small: ") and progress[-1].startswith("sandbox small: ")
     steps = [re.fullmatch(r"time and expenses: (\d+) of (\d+) projects", m) for m in progress[1:-1]]

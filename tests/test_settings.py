@@ -52,12 +52,47 @@ def refused(concern, **kwargs) -> str:
         (SourcesSettings, "TIEOUT_QUICKBOOKS_REALMS", "US=9130", "must be JSON"),
         (SourcesSettings, "TIEOUT_HARVEST_BASE_URL", "api.harvestapp.com", "http(s) URL"),
         (SourcesSettings, "TIEOUT_EMBEDDED_SOURCES", "sandbox.runtime", "should match pattern"),
+        (SourcesSettings, "TIEOUT_SALESFORCE_LEGAL_ENTITY_FIELD", "Entity Code__c", "not a Salesforce field API name"),
+        (SourcesSettings, "TIEOUT_SALESFORCE_OPEN_AR_FIELD", "Open_AR__c'; DROP", "not a Salesforce field API name"),
+        (SourcesSettings, "TIEOUT_SALESFORCE_TAX_ID_FIELD", "Tax_Id__x", "not a Salesforce field API name"),
+        (SourcesSettings, "TIEOUT_SALESFORCE_BILLING_MODEL_FIELD", "Billing_Model_", "not a Salesforce field API name"),
+        (SourcesSettings, "TIEOUT_SALESFORCE_PSA_PROJECT_ID_FIELD", "1Harvest__c", "not a Salesforce field API name"),
+        (SourcesSettings, "TIEOUT_SALESFORCE_PSA_CLIENT_ID_FIELD", "H" * 41 + "__c", "not a Salesforce field API name"),
     ],
 )
 def test_a_bad_variable_is_refused_naming_it(monkeypatch, concern, variable, value, reason):
     monkeypatch.setenv(variable, value)
     message = refused(concern)
     assert message.startswith(f"{variable}: ") and reason in message
+
+
+def test_salesforce_field_names_of_every_shape_salesforce_allows_are_taken(monkeypatch):
+    names = {
+        "TIEOUT_SALESFORCE_LEGAL_ENTITY_FIELD": "Entity_Code__c",
+        "TIEOUT_SALESFORCE_ERP_CUSTOMER_ID_FIELD": "acme__QBO_Customer__c",  # a managed package's namespace
+        "TIEOUT_SALESFORCE_TAX_ID_FIELD": "AccountNumber",  # a standard field
+        "TIEOUT_SALESFORCE_PSA_CLIENT_ID_FIELD": "H" * 40 + "__c",
+    }
+    for variable, name in names.items():
+        monkeypatch.setenv(variable, name)
+    resource = build_resources()["salesforce"]
+    assert resource.crm_fields().model_dump() == {
+        "legal_entity": "Entity_Code__c",
+        "psa_client_id": "H" * 40 + "__c",
+        "erp_customer_id": "acme__QBO_Customer__c",
+        "open_ar": "Open_AR__c",
+        "tax_id": "AccountNumber",
+        "billing_model": "Billing_Model__c",
+        "psa_project_id": "PSA_Project_Id__c",
+    }
+
+
+def test_two_salesforce_settings_naming_one_field_are_refused(monkeypatch):
+    monkeypatch.setenv("TIEOUT_SALESFORCE_ERP_CUSTOMER_ID_FIELD", "psa_client_id__c")
+    assert refused(SourcesSettings) == (
+        "TIEOUT_SALESFORCE_PSA_CLIENT_ID_FIELD and TIEOUT_SALESFORCE_ERP_CUSTOMER_ID_FIELD name the same field "
+        "psa_client_id__c"
+    )
 
 
 def test_a_source_url_without_its_credentials_names_them_and_hides_the_token(monkeypatch):

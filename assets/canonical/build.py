@@ -12,16 +12,6 @@ from sql import PARAMETER, load
 from sql.customer_name import install as install_customer_name_key
 from sql.tables import IDENTIFIED, CanonicalTable
 
-# The SalesforceResource settings naming the CRM's custom fields, passed to the SQL as parameters.
-CRM_FIELDS = (
-    "legal_entity_field",
-    "psa_client_id_field",
-    "erp_customer_id_field",
-    "open_ar_field",
-    "tax_id_field",
-    "billing_model_field",
-    "psa_project_id_field",
-)
 PREVIEW_ROWS = 5
 
 
@@ -36,7 +26,7 @@ def settings_from(connectors: Mapping[str, object]) -> dict[str, str]:
     """The configuration the SQL binds: CRM field names, and the realm of each legal entity."""
     settings: dict[str, str] = {}
     if "salesforce" in connectors:
-        settings.update({name: getattr(connectors["salesforce"], name) for name in CRM_FIELDS})
+        settings.update(connectors["salesforce"].crm_fields().parameters())  # type: ignore[attr-defined]
     if "quickbooks" in connectors:
         settings["realms"] = json.dumps(connectors["quickbooks"].companies())  # type: ignore[attr-defined]
     return settings

@@ -9,6 +9,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
 
+from assets.extraction.snapshots import later_night
 from assets.nightly import nightly_asset
 from corrections.ownership import load_ownership
 from corrections.plan import listing, plan_night, record_plan
@@ -36,6 +37,12 @@ def corrections_proposed(
     quickbooks: QuickBooksResource,
 ) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
+    with warehouse.get_connection() as connection:
+        later = later_night(connection, snapshot_date)
+    if later:  # planning reads the vendors live: today's values are not that night's
+        record_plan(warehouse.database, snapshot_date, [])
+        context.log.info(f"{snapshot_date}: a later night ({later}) exists: no corrections proposed, findings relinked")
+        return MaterializeResult(metadata={"proposed": MetadataValue.int(0), "kept": f"later night {later} exists"})
     ownership = load_ownership()
     targets = targets_from_resources(salesforce, harvest, quickbooks, ownership)
     started = time.monotonic()

@@ -30,6 +30,33 @@ class LoadPlan:
         return self.since.strftime("%Y-%m-%dT%H:%M:%SZ") if self.since else None
 
 
+@dataclass(frozen=True)
+class NightHistory:
+    """One object's night among the stored ones: a night with a later one is history."""
+
+    stored_load_id: str | None
+    stored_extracted_at: datetime | None
+    later_night: date | None
+
+
+def night_history(connection, system: str, object_name: str, snapshot_date: date) -> NightHistory:
+    ensure_tables(connection, raw_table(system, object_name))
+    row = connection.execute(
+        load("raw/night_history.sql"), {"system": system, "object": object_name, "snapshot_date": snapshot_date}
+    ).fetchone()
+    return NightHistory(*row)
+
+
+def later_night(connection, snapshot_date: date) -> date | None:
+    """The first night after `snapshot_date` with a stored snapshot (None before any extraction)."""
+    (logged,) = connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = 'load_log'"
+    ).fetchone()
+    if not logged:
+        return None
+    return connection.execute(load("raw/later_night.sql"), {"snapshot_date": snapshot_date}).fetchone()[0]
+
+
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -75,9 +102,16 @@ def plan_load(
 
 
 def write_snapshot(
-    connection, system: str, object_name: str, plan: LoadPlan, extraction: Extraction, seconds: float
+    connection,
+    system: str,
+    object_name: str,
+    plan: LoadPlan,
+    extraction: Extraction,
+    seconds: float,
+    refetched_by: str | None = None,
 ) -> dict:
-    """Replace the night's snapshot in one transaction and log the load; returns the load row."""
+    """Replace the night's snapshot in one transaction and log the load; returns the load row. An
+    explicit refetch (`refetched_by` who asked) first keeps the stored rows in raw.superseded_snapshots."""
     table = raw_table(system, object_name)
     load_id = uuid.uuid4().hex
     extracted_at = datetime.now(UTC)
@@ -113,6 +147,18 @@ def write_snapshot(
     connection.execute("CREATE OR REPLACE TEMP TABLE unavailable_sources AS SELECT * FROM unavailable_frame")
     try:
         with atomic(connection):
+            if refetched_by:
+                run_script(
+                    connection,
+                    load("raw/supersede_snapshot.sql", raw_table=table),
+                    {
+                        "system": system,
+                        "object": object_name,
+                        "snapshot_date": plan.snapshot_date,
+                        "superseded_at": extracted_at,
+                        "superseded_by_load": load_id,
+                    },
+                )
             run_script(
                 connection,
                 load("raw/replace_snapshot.sql", raw_table=table),
@@ -143,6 +189,7 @@ def write_snapshot(
                 "retries": extraction.stats.retries,
                 "seconds": round(seconds, 3),
                 "extracted_at": extracted_at,
+                "refetched_by": refetched_by,
             }
             connection.execute(
                 "DELETE FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ?",

@@ -10,7 +10,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.canonical.build import markdown
 from assets.canonical.factory import canonical_key
-from assets.nightly import nightly_asset
+from assets.nightly import nightly_asset, previous_night
 from assets.reconciliation.findings import FINDINGS, HISTORY, build_findings, night_summary
 from assets.reconciliation.matching import MATCH_TABLE, build_customer_match, match_summary
 from resources.settings.reconciliation import ReconciliationSettings
@@ -50,10 +50,10 @@ def findings_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
     @nightly_asset(
         key=FINDINGS_KEY,
         group_name=GROUP,
-        deps=list(upstream),
+        deps=[*upstream, previous_night(FINDINGS_KEY)],
         description="The night's findings (shared/contracts/findings.md): every code's SQL file in "
         "`sql/reconciliation/<category>/`, with stable ids, severity, owner queue and aging across "
-        f"nights (tables `{FINDINGS}`, `{HISTORY}`).",
+        f"nights from the previous night's (tables `{FINDINGS}`, `{HISTORY}`).",
     )
     def findings(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)

@@ -19,14 +19,19 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from assets.nightly import nightly_asset
+from assets.nightly import nightly_asset, previous_night
 from reports import AgingBuckets, Report, build_report, freeze_corrections, load_night
 from reports.tables import Table
 from resources.settings import home
 from resources.settings.reconciliation import ReconciliationSettings
 
 REPORT_KEY = AssetKey(["reports", "workbook"])
-UPSTREAM = [AssetKey(["recon", "findings"]), AssetKey(["recon", "tieout"]), AssetKey(["corrections", "proposed"])]
+# the night's findings and the previous night's (the change since), the tie-out and the corrections
+UPSTREAM = [
+    previous_night(AssetKey(["recon", "findings"]), through_tonight=True),
+    AssetKey(["recon", "tieout"]),
+    AssetKey(["corrections", "proposed"]),
+]
 # The night closes at midnight and runs at 02:00: a report older than this has missed a night.
 FRESH_WITHIN, WARN_AFTER = timedelta(hours=30), timedelta(hours=26)
 
@@ -69,6 +74,7 @@ def report_metadata(report: Report) -> dict:
         "summary_by_legal_entity": table_metadata(by_entity),
         "headline": MetadataValue.json({label: plain(value) for label, value in report.summary}),
         "directory": MetadataValue.path(str(report.directory)),
+        "version": MetadataValue.int(report.version),
         "files": MetadataValue.json(
             [{"name": f.name, "queue": f.queue, "rows": f.rows, "sha256": f.sha256} for f in report.files]
         ),
@@ -98,7 +104,7 @@ def workbook(context: AssetExecutionContext, config: ReportConfig, warehouse: Du
     report = build_report(night, reports_root(), AgingBuckets(bounds))
     context.log.info(
         f"report {snapshot_date}: {len(night.open_findings)} open findings, {frozen} corrections, "
-        f"{len(report.files)} files in {report.directory}"
+        f"{len(report.files)} files in {report.directory}, version {report.version}"
     )
     if night.missing_tables:
         context.log.warning(f"report {snapshot_date}: no {', '.join(night.missing_tables)} in the warehouse")

@@ -21,10 +21,10 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.nightly import nightly_check, nightly_checks
-from assets.validation.factory import valid_key
+from assets.nightly import nightly_check, nightly_checks, with_connectors
+from assets.validation.factory import configured_contract, shaping_connectors, valid_key
 from assets.validation.night import QUARANTINE, SCHEMA_DRIFT, contract_failures, valid_table
-from checks import contract_for
+from checks.contract import Contract
 from resources.settings.quality import QualitySettings
 from sql import load
 from sql.tables import raw_table
@@ -70,11 +70,13 @@ def validation_checks_of(system: str, object_name: str) -> AssetChecksDefinition
             ),
         ],
     )
-    def validation_checks(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
+    @with_connectors(shaping_connectors(system))
+    def validation_checks(context: AssetCheckExecutionContext, warehouse: DuckDBResource, **connectors):
         settings, snapshot_date = QualitySettings.load(), date.fromisoformat(context.partition_key)
+        contract = configured_contract(system, object_name, connectors)
         with warehouse.get_connection() as connection:
             yield quarantine_share(connection, system, object_name, snapshot_date, settings)
-            yield contract_holds(connection, system, object_name, snapshot_date, settings)
+            yield contract_holds(connection, contract, snapshot_date, settings)
             yield schema_drift(connection, system, object_name, snapshot_date)
 
     return validation_checks
@@ -129,10 +131,8 @@ def quarantine_share(
     )
 
 
-def contract_holds(
-    connection, system: str, object_name: str, snapshot_date: date, settings: QualitySettings
-) -> AssetCheckResult:
-    contract = contract_for(system, object_name)
+def contract_holds(connection, contract: Contract, snapshot_date: date, settings: QualitySettings) -> AssetCheckResult:
+    system, object_name = contract.system, contract.object
     outcome = contract_failures(connection, contract, valid_table(system, object_name), snapshot_date, settings)
     cases = outcome.cases
     schema = contract.schema()

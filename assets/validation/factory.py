@@ -6,10 +6,11 @@ from datetime import date
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 from dagster_duckdb import DuckDBResource
 
-from assets.nightly import nightly_asset
+from assets.nightly import nightly_asset, with_connectors
 from assets.validation.night import NightResult, valid_table, validate_night
 from checks import contract_for
 from checks.contract import Contract
+from resources.settings.crm import DEFAULT_CRM_FIELDS
 from resources.settings.quality import QualitySettings
 
 
@@ -27,6 +28,17 @@ def upstream_keys(contract: Contract) -> list[AssetKey]:
     return [raw_key(contract.system, name) for name in objects]
 
 
+def shaping_connectors(system: str) -> list[str]:
+    """The connector whose settings shape the system's contracts: the org's custom field names."""
+    return ["salesforce"] if system == "salesforce" else []
+
+
+def configured_contract(system: str, object_name: str, connectors: dict) -> Contract:
+    """The contract as the connectors are configured: the same names the extraction selected."""
+    crm = connectors["salesforce"].crm_fields() if "salesforce" in connectors else DEFAULT_CRM_FIELDS
+    return contract_for(system, object_name, crm)
+
+
 def validation_asset(system: str, object_name: str):
     contract = contract_for(system, object_name)
 
@@ -38,11 +50,13 @@ def validation_asset(system: str, object_name: str):
         description=f"The night's {system} {object_name} records that pass every rule of their contract "
         f"(table `{valid_table(system, object_name)}`); the others go to `quality.quarantine`.",
     )
-    def validate(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    @with_connectors(shaping_connectors(system))
+    def validate(context: AssetExecutionContext, warehouse: DuckDBResource, **connectors) -> MaterializeResult:
         snapshot_date = date.fromisoformat(context.partition_key)
+        configured = configured_contract(system, object_name, connectors)
         started = time.monotonic()
         with warehouse.get_connection() as connection:
-            result = validate_night(connection, contract, snapshot_date, QualitySettings.load())
+            result = validate_night(connection, configured, snapshot_date, QualitySettings.load())
         seconds = time.monotonic() - started
         context.log.info(
             f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "

@@ -4,7 +4,7 @@ alerts. The README's settings table lists every variable."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from resources.sandbox import EMBEDDED_SOURCES
 from resources.settings.base import EnvironmentSettings
+from resources.settings.crm import ApiName, CrmFields, distinct
 from resources.warehouse import MEMORY
 
 
@@ -55,13 +56,13 @@ class SourcesSettings(EnvironmentSettings):
     salesforce_instance_url: str = ""
     salesforce_access_token: SecretStr = SecretStr("")
     salesforce_api_version: str | None = None
-    salesforce_legal_entity_field: str | None = None
-    salesforce_psa_client_id_field: str | None = None
-    salesforce_erp_customer_id_field: str | None = None
-    salesforce_open_ar_field: str | None = None
-    salesforce_tax_id_field: str | None = None
-    salesforce_billing_model_field: str | None = None
-    salesforce_psa_project_id_field: str | None = None
+    salesforce_legal_entity_field: ApiName | None = None
+    salesforce_psa_client_id_field: ApiName | None = None
+    salesforce_erp_customer_id_field: ApiName | None = None
+    salesforce_open_ar_field: ApiName | None = None
+    salesforce_tax_id_field: ApiName | None = None
+    salesforce_billing_model_field: ApiName | None = None
+    salesforce_psa_project_id_field: ApiName | None = None
     harvest_base_url: str = ""
     harvest_account_id: SecretStr = SecretStr("")
     harvest_access_token: SecretStr = SecretStr("")
@@ -96,6 +97,15 @@ class SourcesSettings(EnvironmentSettings):
         }
 
     @model_validator(mode="after")
+    def one_crm_field_each(self) -> SourcesSettings:
+        named = {
+            self.variable(f"salesforce_{name}_field"): getattr(self, f"salesforce_{name}_field") or default
+            for name, default in CrmFields()
+        }
+        distinct(named)
+        return self
+
+    @model_validator(mode="after")
     def credentials_with_url(self) -> SourcesSettings:
         """A source URL set without its credentials is refused before a night starts, rather than
         found by every request failing."""
@@ -123,6 +133,10 @@ class ScheduleSettings(EnvironmentSettings):
     @property
     def status(self) -> DefaultScheduleStatus:
         return DefaultScheduleStatus.RUNNING if self.schedules == "on" else DefaultScheduleStatus.STOPPED
+
+    def last_night(self, now: datetime) -> date:
+        """The night a run at `now` reconciles: the day that last ended in the firm's zone."""
+        return now.astimezone(ZoneInfo(self.timezone)).date() - timedelta(days=1)
 
     @field_validator("timezone")
     @classmethod

@@ -5,7 +5,7 @@ SET correction_id = latest.correction_id
 FROM (
     SELECT finding_id, correction_id
     FROM corrections.outbox
-    WHERE state <> 'superseded'
+    WHERE state <> 'superseded' AND proposed_on <= $snapshot_date
     QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY proposed_on DESC, correction_id) = 1
 ) AS latest
 WHERE f.snapshot_date = $snapshot_date

@@ -30,3 +30,23 @@ CREATE TABLE IF NOT EXISTS raw.load_log (
     seconds DOUBLE NOT NULL,
     extracted_at TIMESTAMPTZ NOT NULL
 );
+
+-- who asked for an explicit refetch of a past night (NULL for a night's own extraction)
+ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS refetched_by VARCHAR;
+
+-- A stored night's rows that an explicit refetch replaced: what the system said on that night, kept
+-- for auditors (docs/decisions.md 18).
+CREATE TABLE IF NOT EXISTS raw.superseded_snapshots (
+    system VARCHAR NOT NULL,
+    object VARCHAR NOT NULL,
+    snapshot_date DATE NOT NULL,
+    entity VARCHAR NOT NULL,
+    record_id VARCHAR,
+    updated_at TIMESTAMPTZ,
+    payload JSON NOT NULL,
+    page INTEGER NOT NULL,
+    load_id VARCHAR NOT NULL,         -- the superseded load
+    extracted_at TIMESTAMPTZ NOT NULL,
+    superseded_at TIMESTAMPTZ NOT NULL,
+    superseded_by_load VARCHAR NOT NULL  -- the refetch's load (raw.load_log)
+);

@@ -10,12 +10,11 @@ import duckdb
 from dagster import AssetKey, Definitions
 
 from assets.canonical import build_canonical_assets, canonical_checks, canonical_key, valid_source_keys
-from assets.canonical.build import CRM_FIELDS as CRM_FIELD_SETTINGS
 from assets.canonical.build import build_table
 from assets.canonical.checks import contract_result, unique_result, xref_result
 from assets.extraction import SOURCE_CONNECTORS, extraction_assets
 from pipelines.resources import build_resources
-from resources.salesforce import SalesforceResource
+from resources.settings.crm import DEFAULT_CRM_FIELDS
 from sql.tables import BY_NAME, IDENTIFIED, TABLES, XREF
 from tests.canonical.truth import PREFIXES, global_id, tag
 from tests.conftest import SNAPSHOT_DATE
@@ -24,7 +23,7 @@ NIGHT = date.fromisoformat(SNAPSHOT_DATE)
 
 
 def default_crm_fields() -> dict[str, str]:
-    return {name: SalesforceResource.model_fields[name].default for name in CRM_FIELD_SETTINGS}
+    return DEFAULT_CRM_FIELDS.parameters()
 
 
 CRM_FIELDS = default_crm_fields()

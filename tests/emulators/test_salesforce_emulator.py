@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from sandbox.emulators.base import SlidingWindowLimiter
-from sandbox.emulators.salesforce import SalesforceEmulator
+from sandbox.emulators.salesforce import SalesforceEmulator, rename_custom_fields
 from sandbox.firm.ids import salesforce_id
 from sandbox.store import SandboxStore
 
@@ -547,6 +547,26 @@ def test_an_org_can_name_its_external_id_fields_differently(firm, sf):
         == "h-1"
     )
     assert (refused.status_code, refused.json()[0]["errorCode"]) == (400, "INVALID_FIELD")
+
+
+def test_an_org_can_name_its_custom_fields_differently(firm, sf):
+    rename_custom_fields(firm, {"legal_entity": "Entity_Code__c", "psa_client_id": "Harvest_Client__c"})
+    rows = sf.query("SELECT Id, Entity_Code__c, Harvest_Client__c FROM Account ORDER BY Id").json()["records"]
+    assert [(r["Entity_Code__c"], r["Harvest_Client__c"]) for r in rows] == [
+        ("US", "1001"),
+        ("US", "1002"),
+        ("UK", "1003"),
+    ]
+    refused = sf.query("SELECT Legal_Entity__c FROM Opportunity")
+    assert (refused.status_code, refused.json()[0]["errorCode"]) == (400, "INVALID_FIELD")
+    described = {f["name"]: f["externalId"] for f in sf.get(f"{API}/sobjects/Account/describe").json()["fields"]}
+    assert described["Harvest_Client__c"] is True and described["Entity_Code__c"] is False
+    assert "PSA_Client_Id__c" not in described and "Legal_Entity__c" not in described
+    written = sf.patch(
+        f"{API}/sobjects/Account/{salesforce_id('001', 1)}", {"Harvest_Client__c": "2001", "Entity_Code__c": "UK"}
+    )
+    assert written.status_code == 204
+    assert firm.get("salesforce", "", "Account", salesforce_id("001", 1))["Harvest_Client__c"] == "2001"
 
 
 def test_update_collection_by_id_across_objects(sf):

@@ -11,8 +11,10 @@ import sys
 import threading
 from pathlib import Path
 
+from sandbox.emulators.salesforce import CUSTOM_FIELDS, rename_custom_fields
 from sandbox.firm import build_sandbox, size_for
 from sandbox.runtime import running_sandbox
+from sandbox.store import SandboxStore
 
 SYSTEMS = ("salesforce", "harvest", "quickbooks")
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -25,9 +27,18 @@ def default_directory() -> Path:
     return Path(os.environ.get("TIEOUT_SANDBOX_DIR") or home / "sandbox").resolve()
 
 
+def custom_field(text: str) -> tuple[str, str]:
+    holds, _, name = text.partition("=")
+    if holds not in CUSTOM_FIELDS or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected HOLDS=NAME with HOLDS one of {', '.join(CUSTOM_FIELDS)}")
+    return holds, name
+
+
 def build(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else default_directory()
     manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean)
+    if args.salesforce_field:
+        rename_custom_fields(SandboxStore(directory / "state.db"), dict(args.salesforce_field))
     print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
     print(f"planted discrepancies: {len(manifest.findings)}, malformed records: {len(manifest.malformed)}")
     return EXIT_OK
@@ -60,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         command.add_argument("--dir", help="sandbox directory (default $TIEOUT_SANDBOX_DIR or .tieout/sandbox)")
         command.add_argument("--seed", type=int, default=20261120)
+    commands.choices["build"].add_argument(
+        "--salesforce-field",
+        action="append",
+        type=custom_field,
+        metavar="HOLDS=NAME",
+        help=f"name a Salesforce custom field otherwise, e.g. legal_entity=Entity_Code__c ({', '.join(CUSTOM_FIELDS)})",
+    )
     commands.choices["build"].add_argument(
         "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing"
     )

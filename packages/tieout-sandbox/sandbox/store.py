@@ -152,6 +152,20 @@ class SandboxStore:
         params += [-1 if limit is None else limit, offset]
         return [json.loads(p) for (p,) in self._db().execute(sql, params)]
 
+    def rename_keys(self, system: str, tenant: str, object: str, renames: dict[str, str]) -> None:
+        """Rename top-level payload keys of every record of an object, in place (order, times kept)."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, payload FROM records WHERE system=? AND tenant=? AND object=?", (system, tenant, object)
+            ).fetchall()
+            db.executemany(
+                "UPDATE records SET payload=? WHERE system=? AND tenant=? AND object=? AND id=?",
+                (
+                    (json.dumps({renames.get(k, k): v for k, v in json.loads(p).items()}), system, tenant, object, id)
+                    for id, p in rows
+                ),
+            )
+
     def _index_payload_field(self, name: str) -> None:
         """An expression index, so listing newest-first by a payload field reads one page, not all."""
         if not name.isidentifier():

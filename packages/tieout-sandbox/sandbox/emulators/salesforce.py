@@ -37,6 +37,18 @@ MIN_BATCH, MAX_BATCH = 200, 2000  # Sforce-Query-Options batchSize bounds; the d
 MAX_COLLECTION = 200  # records per sObject Collections request
 CURSOR_IDLE_SECONDS = 15 * 60  # a query locator expires after 15 minutes without use
 DEFAULT_EXTERNAL_IDS = {"Account": ["PSA_Client_Id__c", "ERP_Customer_Id__c"], "Opportunity": ["PSA_Project_Id__c"]}
+# The org's custom fields by what they hold, under the sandbox firm's names; an org may name them
+# otherwise (rename_custom_fields), as a real one does.
+CUSTOM_FIELDS = {
+    "legal_entity": "Legal_Entity__c",
+    "psa_client_id": "PSA_Client_Id__c",
+    "erp_customer_id": "ERP_Customer_Id__c",
+    "open_ar": "Open_AR__c",
+    "tax_id": "Tax_Id__c",
+    "billing_model": "Billing_Model__c",
+    "psa_project_id": "PSA_Project_Id__c",
+}
+CUSTOM_FIELDS_META = "salesforce_custom_fields"
 CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}  # stage -> IsWon; other stages are open
 ID_SHAPE = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
@@ -134,6 +146,28 @@ SOBJECTS = {
         },
     ),
 }
+
+
+def custom_field_names(store: SandboxStore) -> dict[str, str]:
+    """This org's name of each custom field, by what it holds."""
+    return {**CUSTOM_FIELDS, **store.meta(CUSTOM_FIELDS_META, {})}
+
+
+def rename_custom_fields(store: SandboxStore, names: Mapping[str, str]) -> None:
+    """Name some custom fields otherwise (`{"legal_entity": "Entity_Code__c"}`), as if the org always
+    had: the saved Accounts' and Opportunities' keys are renamed and the catalogue follows."""
+    unknown = sorted(set(names) - set(CUSTOM_FIELDS))
+    if unknown:
+        raise ValueError(f"no custom field holds {', '.join(unknown)}: one of {', '.join(CUSTOM_FIELDS)}")
+    current = custom_field_names(store)
+    for name in SOBJECTS:
+        store.rename_keys(SYSTEM, "", name, {current[role]: names[role] for role in names})
+    store.set_meta(CUSTOM_FIELDS_META, {**current, **names})
+
+
+def _renames(store: SandboxStore) -> dict[str, str]:
+    """The sandbox firm's name of each custom field -> this org's."""
+    return {CUSTOM_FIELDS[role]: name for role, name in custom_field_names(store).items()}
 
 
 @dataclass(frozen=True)
@@ -609,9 +643,13 @@ class SalesforceEmulator(Emulator):
 
     # -- lookups -----------------------------------------------------------------------------
     def _catalogue(self) -> dict[str, SObject]:
-        """The objects with their fields, plus any external-id field this org names differently."""
-        catalogue = dict(SOBJECTS)
-        for name, keys in self.store.meta("salesforce_external_id_fields", DEFAULT_EXTERNAL_IDS).items():
+        """The objects with their fields under this org's names, plus any external-id field it adds."""
+        renames = _renames(self.store)
+        catalogue = {
+            name: replace(sobject, fields={renames.get(k, k): spec for k, spec in sobject.fields.items()})
+            for name, sobject in SOBJECTS.items()
+        }
+        for name, keys in self._external_id_fields().items():
             sobject = catalogue.get(name)
             if sobject is None:
                 continue
@@ -629,8 +667,13 @@ class SalesforceEmulator(Emulator):
             raise ApiError(404, Problem("NOT_FOUND", "The requested resource does not exist"))
         return sobject
 
+    def _external_id_fields(self) -> dict[str, list[str]]:
+        renames = _renames(self.store)
+        default = {name: [renames.get(k, k) for k in keys] for name, keys in DEFAULT_EXTERNAL_IDS.items()}
+        return self.store.meta("salesforce_external_id_fields", default)
+
     def _external_ids(self, sobject: SObject) -> list[str]:
-        return self.store.meta("salesforce_external_id_fields", DEFAULT_EXTERNAL_IDS).get(sobject.name, [])
+        return self._external_id_fields().get(sobject.name, [])
 
     def _currencies(self) -> list[str]:
         """The org's active currencies: its legal entities' home currencies, unless set explicitly."""
