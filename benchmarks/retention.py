@@ -85,10 +85,13 @@ def main() -> None:
             run_night(homes[label], night, options.size, kept)
         off, on = (size_of(homes[label] / "warehouse.duckdb") for label in runs)
         archive = size_of(homes["on"] / "archive")
-        print(f"{night!s:<12} {off / MB:12.1f} MB {on / MB:11.1f} MB {archive / MB:9.1f} MB {(on + archive) / MB:7.1f} MB")
-    print("rewritten (COPY FROM DATABASE): " + ", ".join(
-        f"{label} {rewritten_size(homes[label] / 'warehouse.duckdb') / MB:.1f} MB" for label in runs
-    ))
+        print(
+            f"{night!s:<12} {off / MB:12.1f} MB {on / MB:11.1f} MB {archive / MB:9.1f} MB {(on + archive) / MB:7.1f} MB"
+        )
+    print(
+        "rewritten (COPY FROM DATABASE): "
+        + ", ".join(f"{label} {rewritten_size(homes[label] / 'warehouse.duckdb') / MB:.1f} MB" for label in runs)
+    )
 
 
 if __name__ == "__main__":
