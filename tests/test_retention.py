@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from dagster import materialize
 
+from assets.extraction import extraction_assets
 from assets.extraction.retention import archive_path, restore_archived_night
 from assets.retention import raw_retention
 from pipelines.resources import build_resources
@@ -123,6 +124,26 @@ def test_a_restored_night_is_the_archived_rows_exactly(warehouses, tmp_path):
         assert restored == connection.execute("SELECT * FROM read_parquet(?) ORDER BY ALL", [str(parquet)]).fetchall()
         assert len(restored) > 0
         assert restore_archived_night(connection, system, object_name, NIGHTS[0]) is False  # back already
+
+
+def test_a_past_night_rerun_folds_onto_its_archived_base(warehouses, tmp_path, monkeypatch):
+    kept_all, kept_one = warehouses
+    warehouse = tmp_path / "warehouse.duckdb"
+    copy_warehouse(kept_one, warehouse)
+    (tmp_path / "archive").symlink_to(kept_one.parent / "archive")
+    sandbox = kept_one.parent / "sandbox"
+    monkeypatch.setenv("TIEOUT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("TIEOUT_SANDBOX_DIR", str(sandbox))
+    monkeypatch.setenv("TIEOUT_SANDBOX_SIZE", "small")
+    try:
+        assert materialize(extraction_assets, partition_key=str(NIGHTS[1]), resources=build_resources()).success
+    finally:
+        stop_sandbox(sandbox)
+    for system, object_name in objects(warehouse):
+        night = f"SELECT {SAME} FROM {table(system, object_name)} WHERE snapshot_date = ? ORDER BY ALL"
+        assert rows(warehouse, night, [NIGHTS[1]]) == rows(kept_all, night, [NIGHTS[1]]), (system, object_name)
+    modes = "SELECT DISTINCT mode FROM raw.load_log WHERE snapshot_date = ? AND object = 'time_entries'"
+    assert rows(warehouse, modes, [NIGHTS[1]]) == [("incremental",)]
 
 
 def retention_run(night: date):
