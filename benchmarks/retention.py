@@ -6,6 +6,8 @@ Each night is `tieout run --date D` in its own process (what production runs), o
 firm with every raw night kept (`TIEOUT_RAW_NIGHTS_KEPT=all`) and once keeping `--keep`; after each
 night it prints the warehouse file (with its write-ahead log) and the Parquet archive beside it. At
 the end, what a full rewrite of each warehouse (`COPY FROM DATABASE` into a new file) would leave.
+`--raw-only` loads the firm's store straight into the raw tables each night instead (as benchmarks/run
+does: a benchmark-sized firm over HTTP takes hours) and measures the raw layer alone.
 """
 
 from __future__ import annotations
@@ -47,6 +49,26 @@ def run_night(home: Path, night: date, size: str, kept: str) -> None:
         raise SystemExit(f"night {night} ({kept}) failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
 
 
+def run_raw_night(home: Path, night: date, kept: str) -> None:
+    """The firm's records as the night's raw snapshot, then the night's retention."""
+    from assets.extraction.retention import compact_raw
+    from benchmarks.raw_load import load_store_into_raw
+    from resources.warehouse import WarehouseResource
+
+    with WarehouseResource(database=str(home / "warehouse.duckdb")).get_connection() as connection:
+        loaded = load_store_into_raw(connection, home / "sandbox" / "state.db", night)
+        for table, count in loaded.items():
+            system, object_name = table.removeprefix("raw.").split("__")
+            connection.execute(
+                "INSERT INTO raw.load_log (load_id, snapshot_date, system, object, mode, rows, fetched_rows, "
+                "deleted_rows, pages, requests, retries, seconds, extracted_at) "
+                "VALUES (?, ?, ?, ?, 'full', ?, ?, 0, 0, 0, 0, 0, now())",
+                [f"{table}-{night}", night, system, object_name, count, count],
+            )
+        if kept != "all":
+            compact_raw(connection, int(kept))
+
+
 def rewritten_size(warehouse: Path) -> int:
     """The size of the warehouse copied into a new file, as a full rewrite would leave it."""
     copy = warehouse.with_name("rewritten.duckdb")
@@ -66,6 +88,7 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=6)
     parser.add_argument("--keep", default="2", help="TIEOUT_RAW_NIGHTS_KEPT of the run with retention on")
     parser.add_argument("--directory", type=Path, default=Path(".tieout/retention"))
+    parser.add_argument("--raw-only", action="store_true", help="load the store into raw, no HTTP, no other stage")
     options = parser.parse_args()
     firm = options.directory / "firm"
     if not (firm / "manifest.json").exists():
@@ -77,12 +100,18 @@ def main() -> None:
     for home in homes.values():
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(firm, home / "sandbox")
-    print(f"firm {options.size}; retention on keeps {options.keep} raw nights", flush=True)
+    print(
+        f"firm {options.size}{' (raw only)' if options.raw_only else ''}; retention on keeps {options.keep} raw nights",
+        flush=True,
+    )
     print(f"{'night':<12} {'off: warehouse':>15} {'on: warehouse':>14} {'on: archive':>12} {'on: total':>10}")
     for n in range(options.nights):
         night = FIRST_NIGHT + timedelta(days=n)
         for label, kept in runs.items():
-            run_night(homes[label], night, options.size, kept)
+            if options.raw_only:
+                run_raw_night(homes[label], night, kept)
+            else:
+                run_night(homes[label], night, options.size, kept)
         off, on = (size_of(homes[label] / "warehouse.duckdb") for label in runs)
         archive = size_of(homes["on"] / "archive")
         print(
