@@ -14,6 +14,7 @@ def _definitions() -> Definitions:
     from assets.extraction import extraction_assets
     from assets.reconciliation import reconciliation_assets, reconciliation_checks
     from assets.reports import report_assets, report_checks
+    from assets.retention import raw_retention
     from assets.validation import validation_assets, validation_checks
     from pipelines.alerts import alert_on_failed_checks, alert_on_run_failure
     from pipelines.jobs import nightly_job
@@ -28,6 +29,7 @@ def _definitions() -> Definitions:
             *reconciliation_assets,
             *correction_assets,
             *report_assets,
+            raw_retention,
         ],
         asset_checks=[*validation_checks, *canonical_checks, *reconciliation_checks, *report_checks],
         jobs=[nightly_job, *correction_jobs],

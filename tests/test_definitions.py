@@ -63,8 +63,10 @@ def test_every_stage_has_its_assets(defs):
         *documented_assets("recon"),
         *documented_assets("corrections"),
         *documented_assets("reports"),
+        *documented_assets("warehouse"),
     }
-    assert documented_assets("recon") and documented_assets("corrections") and documented_assets("reports")
+    stages = ("recon", "corrections", "reports", "warehouse")
+    assert all(documented_assets(stage) for stage in stages)
     assert set(defs.resolve_all_asset_keys()) == expected
 
 

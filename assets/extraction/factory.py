@@ -17,6 +17,7 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from assets.extraction.retention import restore_archived_night
 from assets.extraction.snapshots import NightHistory, night_history, plan_load, write_snapshot
 from assets.nightly import nightly_asset, previous_night, with_connectors
 from sql.tables import raw_table
@@ -80,6 +81,8 @@ def extraction_asset(system: str, object_name: str):
         # nothing raised while the connection is open: DuckDBResource closes it only on a clean exit
         with warehouse.get_connection() as connection:
             history = night_history(connection, system, object_name, snapshot_date)
+            if history.later_night and history.stored_load_id:  # kept or refetched: its rows back from the archive
+                restore_archived_night(connection, system, object_name, snapshot_date)
         if history.later_night and not config.refetch:
             if history.stored_load_id is None:
                 raise Failure(never_extracted(system, object_name, snapshot_date, history.later_night))

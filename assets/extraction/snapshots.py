@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
+from assets.extraction.retention import restore_archived_night
 from resources.extraction import Extraction
 from resources.transactions import atomic
 from sql import load, run_script
@@ -88,6 +89,8 @@ def plan_load(
     base, last_full, base_incomplete = connection.execute(
         load("raw/plan_load.sql"), {"system": system, "object": object_name, "snapshot_date": snapshot_date}
     ).fetchone()
+    if base is not None:  # raw retention hook: a past night re-run folds onto (or carries from) base's rows
+        restore_archived_night(connection, system, object_name, base)
     full = LoadPlan(snapshot_date, "full", None, None, previous_snapshot_date=base)
     sweep_due = last_full is None or (snapshot_date - last_full).days >= full_sweep_every_days
     if requested_mode == "full" or base is None or base_incomplete or (requested_mode == "auto" and sweep_due):

@@ -29,6 +29,18 @@ class WarehouseSettings(EnvironmentSettings):
     home: Path = Path(".tieout")
     warehouse: Path | None = None
     warehouse_memory_limit: str = Field(default="3GB", pattern=MEMORY.pattern)
+    raw_nights_kept: int | None = 7  # None: every night stays in the warehouse
+
+    @field_validator("raw_nights_kept", mode="before")
+    @classmethod
+    def nights_or_all(cls, value: Any) -> int | None:
+        """At least one night: tonight's incremental load folds its changes onto the newest one."""
+        if value == "all":
+            return None
+        number = str(value).strip()
+        if not number.isdigit() or int(number) < 1:
+            raise ValueError("must be a whole number of nights, at least 1, or all")
+        return int(number)
 
     @property
     def root(self) -> Path:
