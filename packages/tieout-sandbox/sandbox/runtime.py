@@ -28,7 +28,10 @@ class SandboxRuntime:
         return self.emulators[system].base_url
 
     def credentials(self, system: str) -> dict:
-        return self.store.meta("credentials")[system]
+        """The system's stored credentials and the address of its emulated token endpoint."""
+        running, credentials = self.emulators[system], self.store.meta("credentials")[system]
+        oauth = running.emulator.oauth
+        return {**credentials, "token_url": running.base_url + oauth.token_path} if oauth else credentials
 
     def legal_entities(self) -> list[dict]:
         return self.store.meta("legal_entities")

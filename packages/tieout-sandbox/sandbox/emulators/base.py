@@ -17,9 +17,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.store import SandboxStore
+
+if TYPE_CHECKING:
+    from sandbox.emulators.oauth import OAuthTokenServer
 
 
 @dataclass
@@ -128,6 +132,7 @@ class Emulator:
     """Base class of a vendor emulator. Subclasses set `system`, add routes, and shape errors."""
 
     system = "vendor"
+    oauth: OAuthTokenServer | None = None  # the vendor's token server, where the emulator has one
 
     def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         self.store = store
