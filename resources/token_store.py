@@ -18,8 +18,8 @@ from pathlib import Path
 
 
 class TokenStore:
-    """`{system: {refresh_token, seeds, issued, access_token, renew_after}}` in a 0600 file (seeds and
-    issued: fingerprints of the refresh tokens configured and issued, never the tokens)."""
+    """`{system: {refresh_token, seed, access_token, renew_after}}` in a 0600 file (seed: a fingerprint
+    of the configured refresh token the entry descends from, never the token)."""
 
     def __init__(self, path: Path):
         self.path = path

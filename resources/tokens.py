@@ -26,7 +26,6 @@ from resources.settings.environment import SourcesSettings
 from resources.token_store import TokenStore
 
 EARLY_SECONDS = 60.0  # refresh this long before the vendor's expiry (at most a tenth of the lifetime)
-ISSUED_KEPT = 50  # fingerprints of the latest refresh tokens issued, by which a configured one is known
 REFUSALS = {
     "invalid_grant": "the refresh token was revoked, has expired or was already used",
     "invalid_client": "the client id or secret is wrong",
@@ -67,8 +66,8 @@ def fingerprint(token: str) -> str:
 @dataclass
 class RefreshingToken:
     """An OAuth app's access token, refreshed at `token_url` with the latest refresh token in `store`.
-    `seed` is the configured refresh token: one the store has never held (the app authorised again)
-    replaces the stored one; one it has held (the first one configured, or one issued since) does not."""
+    `seed` is the configured refresh token: the store keeps the ones issued since, until another is
+    configured (the app authorised again), which replaces them."""
 
     system: str
     token_url: str
@@ -96,19 +95,18 @@ class RefreshingToken:
     def _refresh(self, rejected: str) -> None:
         """Take the stored access token another step got meanwhile, else refresh and store first."""
         with self.store.locked():
-            entry, seed = self.store.read(self.system), fingerprint(self.seed)
-            if seed not in entry.get("seeds", []) + entry.get("issued", []):
-                entry = {"refresh_token": self.seed, "seeds": [*entry.get("seeds", []), seed], "issued": []}
+            entry = self.store.read(self.system)
+            if entry.get("seed") != fingerprint(self.seed):
+                entry = {"refresh_token": self.seed, "seed": fingerprint(self.seed)}
             stored = entry.get("access_token")
             if stored and stored != rejected and not self._due(entry.get("renew_after")):
                 self._access, self._renew_after = stored, entry.get("renew_after")
                 return
             issued, body = self.clock(), self._grant(entry["refresh_token"])
-            lifetime, rotated = body.get("expires_in"), body.get("refresh_token") or entry["refresh_token"]
+            lifetime = body.get("expires_in")
             entry = {
                 **entry,
-                "refresh_token": rotated,
-                "issued": [*entry["issued"], fingerprint(rotated)][-ISSUED_KEPT:],
+                "refresh_token": body.get("refresh_token") or entry["refresh_token"],
                 "access_token": body["access_token"],
                 "renew_after": issued + max(lifetime - EARLY_SECONDS, lifetime * 0.9) if lifetime else None,
             }

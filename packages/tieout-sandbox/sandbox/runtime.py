@@ -28,10 +28,14 @@ class SandboxRuntime:
         return self.emulators[system].base_url
 
     def credentials(self, system: str) -> dict:
-        """The system's stored credentials and the address of its emulated token endpoint."""
-        running, credentials = self.emulators[system], self.store.meta("credentials")[system]
-        oauth = running.emulator.oauth
-        return {**credentials, "token_url": running.base_url + oauth.token_path} if oauth else credentials
+        """What a deployment's settings would hold for the system: its long-lived token, its OAuth app
+        with the refresh token it was connected with (tieout's token store keeps those issued since) and
+        the address of the emulated token endpoint."""
+        running, stored = self.emulators[system], dict(self.store.meta("credentials")[system])
+        connected_with, oauth = stored.pop("connected_with", None), running.emulator.oauth
+        if oauth is None or connected_with is None:
+            return stored
+        return {**stored, "refresh_token": connected_with, "token_url": running.base_url + oauth.token_path}
 
     def legal_entities(self) -> list[dict]:
         return self.store.meta("legal_entities")

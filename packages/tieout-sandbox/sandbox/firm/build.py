@@ -51,15 +51,18 @@ class Writer:
 def credentials() -> dict:
     """Each system's long-lived token (Harvest's personal access token; a fixed session or token the
     emulators also take) and its OAuth app: client id and secret, and the refresh token the sandbox
-    starts connected with, new with each build as a new connection's is (so a token store kept from an
-    earlier build is not taken for this one's). tieout's embedded default refreshes through the apps."""
+    starts connected with (`refresh_token`, which the token server rotates; `connected_with` keeps the
+    first). It is new with each build, as a new connection's is, so that a token store kept from an
+    earlier build is not taken for this one's. tieout's embedded default refreshes through the apps."""
 
     def app(system: str) -> dict:
+        refresh_token = f"sandbox-{system}-refresh-{secrets.token_hex(12)}"
         return {
             "access_token": f"sandbox-{system}-token",
             "client_id": f"sandbox-{system}-client",
             "client_secret": f"sandbox-{system}-secret",
-            "refresh_token": f"sandbox-{system}-refresh-{secrets.token_hex(12)}",
+            "refresh_token": refresh_token,
+            "connected_with": refresh_token,
         }
 
     return {
