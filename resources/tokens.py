@@ -170,7 +170,8 @@ class OAuthConnector(ConfigurableResource):
         raise NotImplementedError
 
     def bearer(self, base_url: str, credentials: dict[str, str]) -> BearerToken:
-        """The token source for what `SandboxResource.resolve` gave: refreshing when there is an app."""
+        """The token source for what `SandboxResource.resolve` gave: refreshing when there is an app (in
+        the store the sandbox names, when it serves the source)."""
         if not credentials.get("refresh_token"):
             return StaticToken(credentials["access_token"])
         return RefreshingToken(
@@ -179,6 +180,6 @@ class OAuthConnector(ConfigurableResource):
             client_id=credentials["client_id"],
             client_secret=credentials["client_secret"],
             seed=credentials["refresh_token"],
-            store=TokenStore(Path(self.token_store)),
+            store=TokenStore(Path(credentials.get("token_store") or self.token_store)),
             basic_auth=self.basic_auth,
         )

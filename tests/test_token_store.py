@@ -27,9 +27,10 @@ def runtime(small_firm) -> SandboxRuntime:
     return running_sandbox(small_firm, "small")
 
 
-def connector(runtime: SandboxRuntime, store: Path, **settings) -> QuickBooksResource:
+def connector(runtime: SandboxRuntime, store: Path | None = None, **settings) -> QuickBooksResource:
+    """QuickBooks served by the sandbox (its token store beside its state), or configured with `settings`."""
     sandbox = SandboxResource(directory=str(runtime.directory), size="small")
-    return QuickBooksResource(sandbox=sandbox, token_store=str(store), **settings)
+    return QuickBooksResource(sandbox=sandbox, **({"token_store": str(store)} if store else {}), **settings)
 
 
 def refreshes(runtime: SandboxRuntime, since: int) -> list[int]:
@@ -80,11 +81,11 @@ def test_the_lock_is_exclusive_between_holders(tmp_path):
     assert order == ["first in", "first out", "second in"]
 
 
-def test_two_steps_refreshing_at_once_spend_one_refresh_token(runtime, tmp_path):
-    store = tmp_path / "tokens.json"
+def test_two_steps_refreshing_at_once_spend_one_refresh_token(runtime):
+    store = runtime.directory / "tokens.json"
     runtime.faults(SYSTEM).slow_seconds = 0.3  # both wait on the lock while the first refresh is under way
     start, realm = runtime.store.last_request_n(), runtime.legal_entities()[0]["realm_id"]
-    clients = [connector(runtime, store).client() for _ in range(2)]
+    clients = [connector(runtime).client() for _ in range(2)]
     answers: list[str] = []
 
     def step(client):
@@ -108,9 +109,9 @@ def later(runtime: SandboxRuntime, hours: int) -> None:
     emulator.clock = lambda: now + timedelta(hours=hours)
 
 
-def test_an_access_token_refused_as_expired_is_refreshed_and_the_request_sent_again(runtime, tmp_path):
+def test_an_access_token_refused_as_expired_is_refreshed_and_the_request_sent_again(runtime):
     start, realm = runtime.store.last_request_n(), runtime.legal_entities()[0]["realm_id"]
-    client = connector(runtime, tmp_path / "tokens.json").client()
+    client = connector(runtime).client()
     assert query(client, realm)["Id"]
     later(runtime, hours=2)
     assert query(client, realm)["Id"]

@@ -132,7 +132,7 @@ def test_a_night_crossing_every_token_expiry_succeeds_and_stores_the_rotated_ref
     # Salesforce does not say how long a session lasts: its expiry is met as a 401, then refreshed
     salesforce = [r for r in requests_made if r.system == "salesforce"]
     assert any(r.status == 401 for r in salesforce)
-    store = tmp_path / "home" / "tokens.json"
+    store = night.directory / "tokens.json"  # the sandbox's, beside the state it belongs to
     rotated = TokenStore(store).read("quickbooks")["refresh_token"]
     assert rotated == night.store.meta("credentials")["quickbooks"]["refresh_token"] != first
     assert stat.S_IMODE(store.stat().st_mode) == 0o600
@@ -157,7 +157,7 @@ def test_a_revoked_refresh_token_fails_the_night_saying_what_to_do_and_alerts(
         "resources.tokens.TokenRefused: quickbooks: the token endpoint refused to refresh the access token (invalid_grant: the refresh "
         "token was revoked, has expired or was already used). Authorise tieout's app in quickbooks again "
         f"and set TIEOUT_QUICKBOOKS_REFRESH_TOKEN to the new refresh token; the token store "
-        f"{tmp_path / 'home' / 'tokens.json'} takes over from there (README, Tokens)"
+        f"{night.directory / 'tokens.json'} takes over from there (README, Tokens)"
     )
     with DagsterInstance.ephemeral() as instance:
         result = run_the_night(instance)
