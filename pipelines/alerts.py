@@ -12,7 +12,7 @@ from dagster import (
     run_status_sensor,
 )
 
-from pipelines.failed_checks import blocking_failures, check_evaluations, check_name
+from pipelines.failed_checks import blocking_failures, check_evaluations, check_name, step_errors
 from pipelines.jobs import nightly_job
 from resources.alerts import post_alert
 from resources.settings.environment import AlertSettings
@@ -26,7 +26,7 @@ def _sensor_status() -> DefaultSensorStatus:
 def alert_on_run_failure(context: RunFailureSensorContext) -> None:
     run = context.dagster_run
     partition = run.tags.get("dagster/partition", "")
-    stopped_by = blocking_failures(context.instance, run.run_id)
+    stopped_by = blocking_failures(context.instance, run.run_id) or step_errors(context.instance, run.run_id)
     reason = "\n".join(stopped_by) if stopped_by else context.failure_event.message
     post_alert(f":red_circle: tieout run `{run.job_name}` {partition} failed: {reason}")
 

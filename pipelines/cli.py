@@ -50,7 +50,7 @@ INTERRUPTED = "DagsterExecutionInterruptedError"  # how Dagster's own SIGINT han
 
 def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> int:
     from pipelines.definitions import defs
-    from pipelines.failed_checks import blocking_failures
+    from pipelines.failed_checks import blocking_failures, error_message
     from pipelines.progress import StepProgress
 
     job = defs.resolve_job_def("nightly")
@@ -83,7 +83,7 @@ def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> i
             print(interrupted, file=sys.stderr, flush=True)
             return EXIT_INTERRUPTED
         materialized = sum(1 for event in result.all_events if event.event_type_value == "ASSET_MATERIALIZATION")
-        status = f"FAILED ({errors[0].message.strip()})" if errors else "succeeded" if result.success else "FAILED"
+        status = f"FAILED ({error_message(errors[0])})" if errors else "succeeded" if result.success else "FAILED"
         print(
             f"[{position}/{len(snapshot_dates)}] night of {snapshot_date}: {status}, "
             f"{materialized} assets materialized (run {result.run_id})",

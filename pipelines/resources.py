@@ -13,10 +13,11 @@ def build_resources() -> dict:
         directory=str(sources.sandbox_dir or store.root / "sandbox"),
         size=sources.sandbox_size,
     )
+    token_store = sources.token_store or store.root / "tokens.json"
     return {
         "warehouse": WarehouseResource(database=str(store.database), memory_limit=store.warehouse_memory_limit),
         **{
-            system: connector(**sources.of_resource(system), sandbox=sandbox)
+            system: connector(**sources.of_resource(system), token_store=str(token_store), sandbox=sandbox)
             for system, connector in CONNECTORS.items()
         },
     }

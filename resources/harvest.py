@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dagster import ConfigurableResource
-
 from resources.extraction import Extraction, follow_pages
 from resources.http import ApiClient, ClientRateLimiter
 from resources.sandbox import SandboxResource
+from resources.tokens import OAuthConnector
+
+TOKEN_URL = "https://id.getharvest.com/api/v2/oauth2/token"
 
 
-class HarvestResource(ConfigurableResource):
-    """A Harvest account. An empty `base_url` means the sandbox firm's Harvest emulator."""
+class HarvestResource(OAuthConnector):
+    """A Harvest account. An empty `base_url` means the sandbox firm's Harvest emulator. A personal
+    access token does not expire; an OAuth app's tokens last 14 days and are refreshed (tokens.py)."""
 
     system: ClassVar[str] = "harvest"
     objects: ClassVar[tuple[str, ...]] = (
@@ -29,24 +31,25 @@ class HarvestResource(ConfigurableResource):
 
     base_url: str = ""
     account_id: str = ""
-    access_token: str = ""
     per_page: int = 2000
     requests_per_window: int = 100
     window_seconds: float = 15.0
     sandbox: SandboxResource
 
+    def default_token_url(self, base_url: str) -> str:
+        return TOKEN_URL
+
     def client(self) -> ApiClient:
         base_url, credentials = self.sandbox.resolve(
-            self.system, self.base_url, account_id=self.account_id, access_token=self.access_token
+            self.system, self.base_url, account_id=self.account_id, **self.credentials()
         )
         return ApiClient(
             system=self.system,
             base_url=base_url,
-            headers={
-                "Authorization": f"Bearer {credentials['access_token']}",
-                "Harvest-Account-Id": credentials["account_id"],
-            },
+            headers={"Harvest-Account-Id": credentials["account_id"]},
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+            token=self.bearer(base_url, credentials),
+            expiry_marker=self.expiry_marker,
         )
 
     def extract(self, object_name: str, since: str | None) -> Extraction:

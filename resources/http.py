@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError
@@ -33,7 +34,7 @@ class SourceSystemError(RuntimeError):
     """A source system refused or failed a request after every allowed retry."""
 
     def __init__(self, system: str, object_name: str, page: int | None, status: int | None, reason: str):
-        self.system, self.object_name, self.page, self.status = system, object_name, page, status
+        self.system, self.object_name, self.page, self.status, self.reason = system, object_name, page, status, reason
         where = f"{object_name}" + (f" page {page}" if page is not None else "")
         code = f"HTTP {status}" if status is not None else "no response"
         super().__init__(f"{system}: {code} on {where}: {reason}")
@@ -107,9 +108,23 @@ def full_jitter(ceiling: float) -> float:
     return random.uniform(0.0, ceiling)
 
 
+class BearerToken(Protocol):
+    """Where a client gets the access token it sends (resources/tokens.py)."""
+
+    def current(self) -> str:
+        """The access token to send now (refreshed first when it is about to expire)."""
+        ...
+
+    def renew(self, rejected: str) -> bool:
+        """The vendor said `rejected` has expired: get another; False when this token cannot be renewed."""
+        ...
+
+
 @dataclass
 class ApiClient:
-    """A `requests` session for one vendor, with the retry policy tieout applies to all of them."""
+    """A `requests` session for one vendor, with the retry policy tieout applies to all of them. Its
+    bearer token comes from `token` when given (else `headers` authenticate): a 401 whose body holds
+    `expiry_marker` (any 401 when empty) means it expired, and is renewed once, the request sent again."""
 
     system: str
     base_url: str
@@ -121,10 +136,13 @@ class ApiClient:
     max_backoff_seconds: float = 60.0
     stats: RequestStats = field(default_factory=RequestStats)
     jitter: Callable[[float], float] = full_jitter  # the pause before a retry, given its ceiling
+    token: BearerToken | None = None
+    expiry_marker: str = ""
 
     def __post_init__(self):
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": "tieout (reconciliation pipeline)", **self.headers})
+        self._sent_tokens: list[str] = []  # every bearer token sent, masked in error messages
 
     def request_json(
         self,
@@ -135,6 +153,7 @@ class ApiClient:
         page: int | None = None,
         params: dict | None = None,
         json_body=None,
+        form: dict | None = None,
         extra_headers: dict | None = None,
         idempotent: bool | None = None,
     ):
@@ -150,9 +169,11 @@ class ApiClient:
             self.stats.waited_seconds += self.limiter.wait_turn()
             self.stats.requests += 1
             try:
-                response = self.session.request(
-                    method, url, params=params, json=json_body, headers=extra_headers, timeout=self.timeout_seconds
-                )
+                sent = dict(method=method, url=url, params=params, json=json_body, data=form, headers=extra_headers)
+                response = self._send(sent)
+                if self._expired(response):  # not acted on: the same request again with a new token
+                    self.stats.requests += 1
+                    response = self._send(sent)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 # refused at the first request: nothing listens there, a wrong URL rather than bad luck
                 if self.stats.requests == 1 and _caused_by(exc, ConnectionRefusedError):
@@ -196,6 +217,21 @@ class ApiClient:
             time.sleep(pause)
         raise AssertionError("unreachable")
 
+    def _send(self, sent: dict) -> requests.Response:
+        headers = sent["headers"]
+        if self.token is not None:
+            bearer = self.token.current()
+            if bearer not in self._sent_tokens:
+                self._sent_tokens.append(bearer)
+            headers = {**(headers or {}), "Authorization": f"Bearer {bearer}"}
+        return self.session.request(**{**sent, "headers": headers}, timeout=self.timeout_seconds)
+
+    def _expired(self, response: requests.Response) -> bool:
+        """A 401 saying the access token expired, and a new one got: worth sending the request again."""
+        if response.status_code != 401 or self.token is None or self.expiry_marker not in response.text:
+            return False
+        return self.token.renew(self._sent_tokens[-1])
+
     @staticmethod
     def _decode(response: requests.Response):
         """The body as JSON, or a reason why it is not usable (truncated, or an HTML page with 200)."""
@@ -211,9 +247,11 @@ class ApiClient:
     def _vendor_message(self, response: requests.Response) -> str:
         """The vendor's own error text, shortened, with any credential it echoes masked."""
         message = response.text[:500].replace("\n", " ") or response.reason
-        for name, value in self.headers.items():
-            token = value.rpartition(" ")[2]  # `Bearer <token>`: the token
-            if name.lower() == "authorization" and token:
+        configured = [
+            value.rpartition(" ")[2] for name, value in self.headers.items() if name.lower() == "authorization"
+        ]
+        for token in [*configured, *self._sent_tokens]:  # `Bearer <token>`: the token
+            if token:
                 message = message.replace(token, "***")
         return message
 

@@ -12,17 +12,17 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
-from dagster import ConfigurableResource
-
 from resources.extraction import Extraction, RawRecord, record_id_of
 from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
 from resources.sandbox import SandboxResource
+from resources.tokens import OAuthConnector
 
 log = logging.getLogger("tieout.quickbooks")
 
 CDC_LOOKBACK = timedelta(days=30)
 CDC_MAX_PER_ENTITY = 1000
 NAME_LISTS = {"Customer", "Employee", "Item"}  # queries hide inactive ones unless asked
+TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 
 
 def cdc_answers(since: str, snapshot_date: date) -> bool:
@@ -31,10 +31,13 @@ def cdc_answers(since: str, snapshot_date: date) -> bool:
     return night - datetime.fromisoformat(since.replace("Z", "+00:00")) < CDC_LOOKBACK
 
 
-class QuickBooksResource(ConfigurableResource):
-    """QuickBooks companies by legal entity. An empty `base_url` means the sandbox emulator."""
+class QuickBooksResource(OAuthConnector):
+    """QuickBooks companies by legal entity. An empty `base_url` means the sandbox emulator. Intuit's
+    access tokens last an hour; its refresh tokens rotate on every refresh (tokens.py)."""
 
     system: ClassVar[str] = "quickbooks"
+    basic_auth: ClassVar[bool] = True
+    expiry_marker: ClassVar[str] = "AuthenticationFailed"
     objects: ClassVar[tuple[str, ...]] = (
         "CompanyInfo",
         "Preferences",
@@ -48,7 +51,6 @@ class QuickBooksResource(ConfigurableResource):
     )
 
     base_url: str = ""
-    access_token: str = ""
     realms: str = ""  # JSON object {"US": "<realm id>", ...}
     minor_version: int = 75
     page_size: int = 1000
@@ -62,13 +64,18 @@ class QuickBooksResource(ConfigurableResource):
             return json.loads(self.realms)
         return {e["code"]: e["realm_id"] for e in self.sandbox.runtime().legal_entities()}
 
+    def default_token_url(self, base_url: str) -> str:
+        return TOKEN_URL
+
     def client(self) -> ApiClient:
-        base_url, credentials = self.sandbox.resolve(self.system, self.base_url, access_token=self.access_token)
+        base_url, credentials = self.sandbox.resolve(self.system, self.base_url, **self.credentials())
         return ApiClient(
             system=self.system,
             base_url=base_url,
-            headers={"Authorization": f"Bearer {credentials['access_token']}", "Accept": "application/json"},
+            headers={"Accept": "application/json"},
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+            token=self.bearer(base_url, credentials),
+            expiry_marker=self.expiry_marker,
         )
 
     def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from dagster import ConfigurableResource
-
 from resources.extraction import Extraction, follow_pages
 from resources.http import ApiClient, ClientRateLimiter
 from resources.sandbox import SandboxResource
 from resources.settings.crm import DEFAULT_CRM_FIELDS, CrmFields
+from resources.tokens import OAuthConnector
 
 STANDARD_FIELDS = {
     "Account": [
@@ -44,14 +43,16 @@ STANDARD_FIELDS = {
 }
 
 
-class SalesforceResource(ConfigurableResource):
-    """A Salesforce org. An empty `instance_url` means the sandbox firm's Salesforce emulator."""
+class SalesforceResource(OAuthConnector):
+    """A Salesforce org. An empty `instance_url` means the sandbox firm's Salesforce emulator. A session
+    lasts the org's timeout, which the token response does not tell: it is refreshed when the API
+    answers INVALID_SESSION_ID (tokens.py); the refresh token does not rotate."""
 
     system: ClassVar[str] = "salesforce"
+    expiry_marker: ClassVar[str] = "INVALID_SESSION_ID"
     objects: ClassVar[tuple[str, ...]] = ("Account", "Opportunity")
 
     instance_url: str = ""
-    access_token: str = ""
     api_version: str = "v62.0"
     batch_size: int = 2000
     requests_per_window: int = 25
@@ -77,16 +78,18 @@ class SalesforceResource(ConfigurableResource):
         }
         return STANDARD_FIELDS[object_name] + custom[object_name]
 
+    def default_token_url(self, base_url: str) -> str:
+        return base_url.rstrip("/") + "/services/oauth2/token"
+
     def client(self) -> ApiClient:
-        base_url, credentials = self.sandbox.resolve(self.system, self.instance_url, access_token=self.access_token)
+        base_url, credentials = self.sandbox.resolve(self.system, self.instance_url, **self.credentials())
         return ApiClient(
             system=self.system,
             base_url=base_url,
-            headers={
-                "Authorization": f"Bearer {credentials['access_token']}",
-                "Sforce-Query-Options": f"batchSize={self.batch_size}",
-            },
+            headers={"Sforce-Query-Options": f"batchSize={self.batch_size}"},
             limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+            token=self.bearer(base_url, credentials),
+            expiry_marker=self.expiry_marker,
         )
 
     def soql(self, object_name: str, since: str | None) -> str:

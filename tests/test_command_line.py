@@ -64,7 +64,8 @@ def test_a_source_url_without_its_token_is_refused_before_anything_runs(monkeypa
     assert main(["run", "--date", SNAPSHOT_DATE]) == 2
     assert capsys.readouterr().err == (
         "tieout: TIEOUT_SALESFORCE_INSTANCE_URL is set without "
-        "TIEOUT_SALESFORCE_ACCESS_TOKEN: set them too, or unset it to use the sandbox\n"
+        "TIEOUT_SALESFORCE_ACCESS_TOKEN (or TIEOUT_SALESFORCE_CLIENT_ID, TIEOUT_SALESFORCE_CLIENT_SECRET, "
+        "TIEOUT_SALESFORCE_REFRESH_TOKEN): set them too, or unset it to use the sandbox\n"
     )
 
 

@@ -123,6 +123,25 @@ def test_a_secret_goes_to_the_resources_as_its_variable(monkeypatch):
     assert SECRET not in repr(sources)
 
 
+def test_an_oauth_app_stands_in_for_the_access_token_its_secrets_as_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("TIEOUT_HOME", str(tmp_path))
+    monkeypatch.setenv("TIEOUT_QUICKBOOKS_BASE_URL", "https://quickbooks.api.intuit.com")
+    for name in ("CLIENT_ID", "CLIENT_SECRET"):
+        monkeypatch.setenv(f"TIEOUT_QUICKBOOKS_{name}", SECRET)
+    assert refused(SourcesSettings) == (
+        "TIEOUT_QUICKBOOKS_BASE_URL is set without TIEOUT_QUICKBOOKS_ACCESS_TOKEN (or TIEOUT_QUICKBOOKS_CLIENT_ID, "
+        "TIEOUT_QUICKBOOKS_CLIENT_SECRET, TIEOUT_QUICKBOOKS_REFRESH_TOKEN): set them too, or unset it to use the sandbox"
+    )
+    monkeypatch.setenv("TIEOUT_QUICKBOOKS_REFRESH_TOKEN", SECRET)
+    assert SourcesSettings.load().of_resource("quickbooks") == {
+        "base_url": "https://quickbooks.api.intuit.com",
+        "client_id": EnvVar("TIEOUT_QUICKBOOKS_CLIENT_ID"),
+        "client_secret": EnvVar("TIEOUT_QUICKBOOKS_CLIENT_SECRET"),
+        "refresh_token": EnvVar("TIEOUT_QUICKBOOKS_REFRESH_TOKEN"),
+    }
+    assert build_resources()["quickbooks"].token_store == str(tmp_path.resolve() / "tokens.json")
+
+
 def test_unset_variables_give_the_embedded_default(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TIEOUT_NIGHTLY_MINUTE", "")  # empty counts as unset

@@ -52,21 +52,27 @@ class WarehouseSettings(EnvironmentSettings):
         return self.warehouse or self.root / "warehouse.duckdb"
 
 
-# Each source's URL setting and the credentials it cannot work without.
+# Each source's URL setting, and the credentials it cannot work without besides its token.
 SOURCE_CREDENTIALS = {
-    "salesforce_instance_url": ("salesforce_access_token",),
-    "harvest_base_url": ("harvest_account_id", "harvest_access_token"),
-    "quickbooks_base_url": ("quickbooks_access_token",),
+    "salesforce_instance_url": (),
+    "harvest_base_url": ("harvest_account_id",),
+    "quickbooks_base_url": (),
 }
+OAUTH_APP = ("client_id", "client_secret", "refresh_token")  # in place of an access token: refreshed
 
 
 class SourcesSettings(EnvironmentSettings):
     """The vendors' URLs and credentials; a source without a URL is served by the sandbox. The
     settings `<system>_<field>` configure that system's resource; unset, the resource's default
-    applies (the custom fields' names, the API version)."""
+    applies (the custom fields' names, the API version). A source takes an access token, or an OAuth
+    app (client id, secret and refresh token) whose refreshed tokens `token_store` keeps."""
 
     salesforce_instance_url: str = ""
     salesforce_access_token: SecretStr = SecretStr("")
+    salesforce_client_id: SecretStr = SecretStr("")
+    salesforce_client_secret: SecretStr = SecretStr("")
+    salesforce_refresh_token: SecretStr = SecretStr("")
+    salesforce_token_url: str = ""
     salesforce_api_version: str | None = None
     salesforce_legal_entity_field: ApiName | None = None
     salesforce_psa_client_id_field: ApiName | None = None
@@ -78,14 +84,30 @@ class SourcesSettings(EnvironmentSettings):
     harvest_base_url: str = ""
     harvest_account_id: SecretStr = SecretStr("")
     harvest_access_token: SecretStr = SecretStr("")
+    harvest_client_id: SecretStr = SecretStr("")
+    harvest_client_secret: SecretStr = SecretStr("")
+    harvest_refresh_token: SecretStr = SecretStr("")
+    harvest_token_url: str = ""
     quickbooks_base_url: str = ""
     quickbooks_access_token: SecretStr = SecretStr("")
+    quickbooks_client_id: SecretStr = SecretStr("")
+    quickbooks_client_secret: SecretStr = SecretStr("")
+    quickbooks_refresh_token: SecretStr = SecretStr("")
+    quickbooks_token_url: str = ""
     quickbooks_realms: str = ""
+    token_store: Path | None = None
     embedded_sources: str = Field(default=EMBEDDED_SOURCES, pattern=r"^[\w.]+:\w+$")
     sandbox_dir: Path | None = None
     sandbox_size: str = "demo"
 
-    _urls = field_validator("salesforce_instance_url", "harvest_base_url", "quickbooks_base_url")(web_address)
+    _urls = field_validator(
+        "salesforce_instance_url",
+        "harvest_base_url",
+        "quickbooks_base_url",
+        "salesforce_token_url",
+        "harvest_token_url",
+        "quickbooks_token_url",
+    )(web_address)
 
     @field_validator("quickbooks_realms")
     @classmethod
@@ -123,6 +145,13 @@ class SourcesSettings(EnvironmentSettings):
         found by every request failing."""
         for url, needed in SOURCE_CREDENTIALS.items():
             missing = [self.variable(name) for name in needed if not getattr(self, name).get_secret_value()]
+            system = url.partition("_")[0]
+            app = [f"{system}_{name}" for name in OAUTH_APP]
+            if not getattr(self, f"{system}_access_token").get_secret_value() and not all(
+                getattr(self, name).get_secret_value() for name in app
+            ):
+                token = self.variable(f"{system}_access_token")
+                missing.append(f"{token} (or {', '.join(self.variable(name) for name in app)})")
             if getattr(self, url) and missing:
                 raise ValueError(
                     f"{self.variable(url)} is set without {' and '.join(missing)}: "

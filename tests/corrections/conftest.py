@@ -153,8 +153,12 @@ AUTO_CODES = (*SETTING_CODES, "PAYMENT_NOT_REFLECTED")
 
 
 def writes(store: SandboxStore, since_n: int = 0) -> list:
-    """The vendors' request log entries that change something (not GET, not a query)."""
-    return [r for r in store.requests(since_n=since_n) if r.method != "GET" and not r.path.endswith("/query")]
+    """The vendors' request log entries that change something (not GET, not a query, not a token refresh)."""
+    return [
+        r
+        for r in store.requests(since_n=since_n)
+        if r.method != "GET" and not r.path.endswith("/query") and "/oauth2/" not in r.path
+    ]
 
 
 def outbox(warehouse: Path) -> dict[str, dict]:

@@ -115,7 +115,16 @@ def test_small_size_is_quick_and_roughly_sized(small):
 
 def test_store_meta_describes_the_firm(small):
     store = SandboxStore(small[0] / "state.db")
-    assert store.meta("credentials")["harvest"] == {"account_id": "1000001", "access_token": "sandbox-harvest-token"}
+    harvest = store.meta("credentials")["harvest"]
+    assert harvest == {
+        "account_id": "1000001",
+        "access_token": "sandbox-harvest-token",
+        "client_id": "sandbox-harvest-client",
+        "client_secret": "sandbox-harvest-secret",
+        "refresh_token": harvest["connected_with"],  # new with each build
+        "connected_with": harvest["refresh_token"],
+    }
+    assert harvest["refresh_token"].startswith("sandbox-harvest-refresh-")
     assert [e["code"] for e in store.meta("legal_entities")] == ["US", "UK", "DE"]
     assert store.meta("as_of") == "2026-11-20" and store.meta("size") == "small"
     assert store.count("harvest", "", "time_entries") == small[1].counts["harvest//time_entries"]

@@ -28,7 +28,20 @@ class SandboxRuntime:
         return self.emulators[system].base_url
 
     def credentials(self, system: str) -> dict:
-        return self.store.meta("credentials")[system]
+        """What a deployment's settings would hold for the system: its long-lived token, its OAuth app
+        with the refresh token it was connected with, the address of the emulated token endpoint and the
+        token store for the refresh tokens issued since: in this directory, beside the state it belongs
+        to, so that a copy of a sandbox is whole."""
+        running, stored = self.emulators[system], dict(self.store.meta("credentials")[system])
+        connected_with, oauth = stored.pop("connected_with", None), running.emulator.oauth
+        if oauth is None or connected_with is None:
+            return stored
+        return {
+            **stored,
+            "refresh_token": connected_with,
+            "token_url": running.base_url + oauth.token_path,
+            "token_store": str(self.directory / "tokens.json"),
+        }
 
     def legal_entities(self) -> list[dict]:
         return self.store.meta("legal_entities")

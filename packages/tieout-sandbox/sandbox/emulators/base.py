@@ -17,9 +17,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.store import SandboxStore
+
+if TYPE_CHECKING:
+    from sandbox.emulators.oauth import OAuthTokenServer
 
 
 @dataclass
@@ -128,6 +132,7 @@ class Emulator:
     """Base class of a vendor emulator. Subclasses set `system`, add routes, and shape errors."""
 
     system = "vendor"
+    oauth: OAuthTokenServer | None = None  # the vendor's token server, where the emulator has one
 
     def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         self.store = store
@@ -274,7 +279,10 @@ def _handler_class(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
                 request.path,
                 request.raw_query,
                 response.status,
-                request.body.decode("utf-8", "replace") if request.body else None,
+                # a vendor keeps no credentials in its request log: a token request's form holds them
+                None
+                if not request.body or (emulator.oauth and emulator.oauth.serves(request.path))
+                else request.body.decode("utf-8", "replace"),
             )
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)

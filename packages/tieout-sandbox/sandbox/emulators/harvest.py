@@ -24,6 +24,7 @@ from functools import partial
 from urllib.parse import urlencode
 
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
+from sandbox.emulators.harvest_oauth import HarvestOAuth
 from sandbox.store import SandboxStore, utc_now_iso
 
 SYSTEM = "harvest"
@@ -399,6 +400,11 @@ class HarvestEmulator(Emulator):
 
     def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(REQUESTS_PER_WINDOW, WINDOW_SECONDS))
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.oauth: HarvestOAuth = HarvestOAuth(
+            store, lambda: self.clock()
+        )  # the clock a test sets is the token server's too
+        self.oauth.register(self)
         for object, listing in LISTINGS.items():
             self.route("GET", f"/v2/{object}", partial(self._list, object, listing))
             self.route("GET", rf"/v2/{object}/(?P<id>\d+)", partial(self._retrieve, object))
@@ -427,7 +433,11 @@ class HarvestEmulator(Emulator):
         )
 
     def authenticate(self, request: Request) -> Response | None:
-        """Harvest wants a User-Agent (400 without), the token (401) and an account it may use (403)."""
+        """Harvest wants a User-Agent (400 without), the token (401: the personal access token the store
+        configures, or an OAuth token the token endpoint issued that has not expired) and an account it
+        may use (403). The token endpoint authenticates the app itself."""
+        if self.oauth.serves(request.path):
+            return None
         if not request.header("user-agent"):
             return self.error(400, "A User-Agent header naming your application and a contact is required")
         expected = (self.store.meta("credentials") or {}).get(SYSTEM, {})
@@ -437,7 +447,8 @@ class HarvestEmulator(Emulator):
         account = request.header("harvest-account-id") or request.query.get("account_id")
         # Harvest answers a request without an account id like one with a bad token (as reported in
         # googleworkspace/apps-script-oauth2#90); an account the token cannot use is forbidden.
-        if not token or token != expected.get("access_token") or not account:
+        personal = token is not None and token == expected.get("access_token")
+        if not token or not (personal or self.oauth.accepts(token)) or not account:
             return Response(401, {"error": "invalid_token", "error_description": INVALID_TOKEN})
         if account != str(expected.get("account_id")):
             return Response(

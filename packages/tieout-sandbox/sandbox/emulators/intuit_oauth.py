@@ -28,7 +28,7 @@ REVOKE = "/oauth2/v1/tokens/revoke"
 class IntuitOAuth(OAuthTokenServer):
     """Intuit's token server beside the emulated company."""
 
-    system, issued_key, access_seconds = SYSTEM, ISSUED, ACCESS_SECONDS
+    system, issued_key, token_path, access_seconds = SYSTEM, ISSUED, TOKENS, ACCESS_SECONDS
 
     def routes(self) -> list[tuple[str, str, Callable[[Request], Response]]]:
         return [("GET", DISCOVERY, self.discovery), ("POST", TOKENS, self.token), ("POST", REVOKE, self.revoke)]
@@ -39,8 +39,9 @@ class IntuitOAuth(OAuthTokenServer):
     def new_refresh_token(self) -> str:
         return f"RT1-{secrets.token_hex(24)}"
 
-    def token_body(self, access_token: str, refresh_token: str) -> dict:
-        return {**super().token_body(access_token, refresh_token), "x_refresh_token_expires_in": REFRESH_SECONDS}
+    def token_body(self, request: Request, access_token: str, refresh_token: str) -> dict:
+        body = super().token_body(request, access_token, refresh_token)
+        return {**body, "x_refresh_token_expires_in": REFRESH_SECONDS}
 
     # -- endpoints ----------------------------------------------------------------------------
     def discovery(self, request: Request) -> Response:

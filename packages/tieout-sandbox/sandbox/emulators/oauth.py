@@ -1,10 +1,12 @@
 """The OAuth 2.0 token server every emulated vendor app refreshes through (RFC 6749 section 6).
 
 What matters to a nightly job: the `refresh_token` grant with the app's client id and secret; an
-access token that lasts the vendor's lifetime; a refresh token that rotates on every refresh (the new
-one must be stored, the old one is refused from then on with `invalid_grant`). A vendor subclasses it
-for its paths, lifetimes, token shapes and extras (Intuit's discovery document and revocation:
-intuit_oauth.py; Xero's identity server: xero_identity.py). Consent screens behind the
+access token that lasts the vendor's lifetime (`access_seconds`, which a test may shorten on an
+instance); a refresh token that rotates on every refresh where the vendor rotates it (the new one must
+be stored, the old one is refused from then on with `invalid_grant`). A vendor subclasses it for its
+paths, lifetimes, token shapes and extras (Intuit's discovery document and revocation:
+intuit_oauth.py; Xero's identity server: xero_identity.py; Salesforce's and Harvest's token endpoints:
+salesforce_oauth.py, harvest_oauth.py). Consent screens behind the
 `authorization_code` grant are not emulated (`unsupported_grant_type`): the sandbox starts connected.
 
 The app's credentials are the store's `credentials.<system>` (`client_id`, `client_secret`,
@@ -35,7 +37,10 @@ class OAuthTokenServer:
 
     system = ""
     issued_key = ""  # store meta: access token -> expiry (epoch seconds)
-    access_seconds = 3600
+    token_path = ""
+    access_seconds: float = 3600
+    rotates = True  # a refresh issues a new refresh token and spends the old one
+    form_credentials = False  # the client id and secret may come in the form (`client_secret_post`)
 
     def __init__(self, store: SandboxStore, clock: Callable[[], datetime]):
         self.store, self.clock = store, clock
@@ -63,17 +68,17 @@ class OAuthTokenServer:
 
     def routes(self) -> list[tuple[str, str, Callable[[Request], Response]]]:
         """The vendor's token paths (method, pattern, handler)."""
-        raise NotImplementedError
+        return [("POST", self.token_path, self.token)]
 
     def serves(self, path: str) -> bool:
         """Whether a path is the token server's (it authenticates the app itself)."""
-        raise NotImplementedError
+        return path == self.token_path
 
     # -- for vendors ------------------------------------------------------------------------------
     def new_refresh_token(self) -> str:
         return secrets.token_urlsafe(32)
 
-    def token_body(self, access_token: str, refresh_token: str) -> dict:
+    def token_body(self, request: Request, access_token: str, refresh_token: str) -> dict:
         """The vendor's token response: exactly the keys its own client expects."""
         return {
             "token_type": "bearer",
@@ -96,24 +101,32 @@ class OAuthTokenServer:
             return oauth_error(400, "unsupported_grant_type")
         if not app.get("refresh_token") or form.get("refresh_token") != app["refresh_token"]:
             return oauth_error(400, "invalid_grant", "Incorrect or invalid refresh token")
-        access_token, refresh_token = secrets.token_urlsafe(32), self.new_refresh_token()
+        access_token = secrets.token_urlsafe(32)
+        refresh_token = self.new_refresh_token() if self.rotates else app["refresh_token"]
         now = self.clock().timestamp()
         live = {t: e for t, e in (self.store.meta(self.issued_key) or {}).items() if e > now}
         self.store.set_meta(self.issued_key, {**live, access_token: now + self.access_seconds})
         self.save_app({**app, "refresh_token": refresh_token})
-        return Response(200, self.token_body(access_token, refresh_token))
+        return Response(200, self.token_body(request, access_token, refresh_token))
 
     # -- the connected app ------------------------------------------------------------------------
     def app(self, request: Request, form: dict[str, str]) -> dict | None:
-        """The app's stored credentials when the request's Basic auth names them, else None."""
+        """The app's stored credentials when the request's Basic auth names them (or, where the vendor
+        takes them so, its form), else None."""
         app = self.stored_app()
-        scheme, _, encoded = (request.header("authorization") or "").partition(" ")
-        try:
-            client_id, _, secret = base64.b64decode(encoded).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return None
+        authorization = request.header("authorization")
+        if authorization is None and self.form_credentials:
+            client_id, secret = form.get("client_id"), form.get("client_secret")
+        else:
+            scheme, _, encoded = (authorization or "").partition(" ")
+            try:
+                client_id, _, secret = base64.b64decode(encoded).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return None
+            if scheme.lower() != "basic":
+                return None
         known = app.get("client_id") and (client_id, secret) == (app.get("client_id"), app.get("client_secret"))
-        return app if scheme.lower() == "basic" and known else None
+        return app if known else None
 
     def stored_app(self) -> dict:
         return (self.store.meta("credentials") or {}).get(self.system, {})

@@ -78,7 +78,9 @@ class QuickBooksEmulator(Emulator):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(500, 60.0))
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._writes = threading.Lock()  # SyncToken checks, id assignment and requestid replay are atomic
-        self.oauth = IntuitOAuth(store, lambda: self.clock())  # the clock a test sets is the token server's too
+        self.oauth: IntuitOAuth = IntuitOAuth(
+            store, lambda: self.clock()
+        )  # the clock a test sets is the token server's too
         self.oauth.register(self)
         self.route("GET", f"{REALM_PATH}/query", self.query)
         self.route("POST", f"{REALM_PATH}/query", self.query)

@@ -20,13 +20,14 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
 from sandbox.emulators import soql
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
+from sandbox.emulators.salesforce_oauth import SalesforceOAuth
 from sandbox.firm.ids import salesforce_id
 from sandbox.store import SandboxStore
 
@@ -272,6 +273,11 @@ class SalesforceEmulator(Emulator):
     def __init__(self, store: SandboxStore, faults: Faults | None = None, limiter: SlidingWindowLimiter | None = None):
         super().__init__(store, faults, limiter or SlidingWindowLimiter(DAILY_API_REQUESTS, 24 * 3600))
         self.cursors = QueryCursors()
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.oauth: SalesforceOAuth = SalesforceOAuth(
+            store, lambda: self.clock()
+        )  # the clock a test sets is the token server's too
+        self.oauth.register(self)
         self._writes = threading.Lock()  # validate-then-save must not interleave with another write
         # Salesforce documents these with a trailing slash and its clients send either form. The first
         # route matching both path and method answers, so `describe` comes before a record's Id.
@@ -321,10 +327,11 @@ class SalesforceEmulator(Emulator):
         return Response(200, {"DailyApiRequests": {"Max": limit, "Remaining": max(0, limit - used)}})
 
     def authenticate(self, request: Request) -> Response | None:
-        token = (self.store.meta("credentials") or {}).get(SYSTEM, {}).get("access_token")
-        if not token or request.header("authorization") != f"Bearer {token}":
-            return self.error(401, "Session expired or invalid", "INVALID_SESSION_ID")
-        return None
+        """The configured long-lived session or one the token endpoint issued and that has not expired;
+        the token endpoint authenticates the app itself."""
+        if self.oauth.serves(request.path) or self.oauth.bearer_is_valid(request):
+            return None
+        return self.error(401, "Session expired or invalid", "INVALID_SESSION_ID")
 
     def error(self, status: int, message: str, code: str = "") -> Response:
         return Response(status, [{"message": message, "errorCode": code or "UNKNOWN_EXCEPTION"}])

@@ -9,9 +9,7 @@ the consent screen and OpenID's `id_token` are not emulated.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sandbox.emulators.base import Request, Response
+from sandbox.emulators.base import Request
 from sandbox.emulators.oauth import OAuthTokenServer
 
 SYSTEM = "xero"
@@ -20,30 +18,13 @@ SCOPES = "offline_access accounting.transactions accounting.contacts accounting.
 
 
 class XeroIdentity(OAuthTokenServer):
-    system, issued_key, access_seconds = SYSTEM, "xero_issued_tokens", 1800
+    system, issued_key, token_path, access_seconds = SYSTEM, "xero_issued_tokens", TOKEN_PATH, 1800
+    form_credentials = True  # Basic auth, else the client id and secret in the form, as the SDK sends them
 
-    def routes(self) -> list[tuple[str, str, Callable[[Request], Response]]]:
-        return [("POST", TOKEN_PATH, self.token)]
-
-    def serves(self, path: str) -> bool:
-        return path == TOKEN_PATH
-
-    def token_body(self, access_token: str, refresh_token: str) -> dict:
+    def token_body(self, request: Request, access_token: str, refresh_token: str) -> dict:
         app = self.stored_app()
         return {
-            **super().token_body(access_token, refresh_token),
+            **super().token_body(request, access_token, refresh_token),
             "token_type": "Bearer",
             "scope": app.get("scope", SCOPES),
         }
-
-    def app(self, request: Request, form: dict[str, str]) -> dict | None:
-        """Basic auth, else the client id and secret in the form, as the SDK sends them."""
-        basic = super().app(request, form)
-        if basic is not None or request.header("authorization"):
-            return basic
-        app = self.stored_app()
-        known = app.get("client_id") and (form.get("client_id"), form.get("client_secret")) == (
-            app.get("client_id"),
-            app.get("client_secret"),
-        )
-        return app if known else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -48,17 +49,26 @@ class Writer:
 
 
 def credentials() -> dict:
+    """Each system's long-lived token (Harvest's personal access token; a fixed session or token the
+    emulators also take) and its OAuth app: client id and secret, and the refresh token the sandbox
+    starts connected with (`refresh_token`, which the token server rotates; `connected_with` keeps the
+    first). It is new with each build, as a new connection's is, so that a token store kept from an
+    earlier build is not taken for this one's. tieout's embedded default refreshes through the apps."""
+
+    def app(system: str) -> dict:
+        refresh_token = f"sandbox-{system}-refresh-{secrets.token_hex(12)}"
+        return {
+            "access_token": f"sandbox-{system}-token",
+            "client_id": f"sandbox-{system}-client",
+            "client_secret": f"sandbox-{system}-secret",
+            "refresh_token": refresh_token,
+            "connected_with": refresh_token,
+        }
+
     return {
-        "salesforce": {"access_token": "sandbox-salesforce-token"},
-        "harvest": {"account_id": "1000001", "access_token": "sandbox-harvest-token"},
-        # a long-lived token for tieout's connector, and the app's OAuth client with the refresh token
-        # the sandbox starts connected with (Intuit's token server rotates it: intuit_oauth.py)
-        "quickbooks": {
-            "access_token": "sandbox-quickbooks-token",
-            "client_id": "sandbox-quickbooks-client",
-            "client_secret": "sandbox-quickbooks-secret",
-            "refresh_token": "sandbox-quickbooks-refresh-token",
-        },
+        "salesforce": app("salesforce"),
+        "harvest": {"account_id": "1000001", **app("harvest")},
+        "quickbooks": app("quickbooks"),
     }
 
 
