@@ -69,8 +69,8 @@ class QuickBooksResource(ConfigurableResource):
         """Each company on its own: one whose API fails after every retry is reported unavailable
         (its legal entity is not reconciled tonight) and the others go on; all failing is an error."""
         client = self.client()
-        extraction = Extraction(mode="incremental" if since else "full", stats=client.stats)
         companies = self.companies()
+        extraction = Extraction(mode="incremental" if since else "full", stats=client.stats, companies=companies)
         for entity, realm in companies.items():
             company = Extraction(mode=extraction.mode, stats=client.stats)
             try:

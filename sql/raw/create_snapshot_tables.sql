@@ -1,5 +1,6 @@
 -- A raw snapshot table per source object: one complete copy of the object per snapshot date,
--- the record as the vendor sent it, and where it came from.
+-- the record as the vendor sent it, and where it came from. Made on demand, since its name comes
+-- from the configured objects (the warehouse's fixed tables are sql/migrations').
 CREATE SCHEMA IF NOT EXISTS raw;
 
 CREATE TABLE IF NOT EXISTS {raw_table} (
@@ -10,23 +11,5 @@ CREATE TABLE IF NOT EXISTS {raw_table} (
     payload JSON NOT NULL,            -- the record exactly as the vendor sent it
     page INTEGER NOT NULL,            -- the page of the load that fetched it
     load_id VARCHAR NOT NULL,         -- the load that fetched it (raw.load_log)
-    extracted_at TIMESTAMPTZ NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS raw.load_log (
-    load_id VARCHAR PRIMARY KEY,
-    snapshot_date DATE NOT NULL,
-    system VARCHAR NOT NULL,
-    object VARCHAR NOT NULL,
-    mode VARCHAR NOT NULL,            -- full | incremental
-    base_snapshot_date DATE,          -- the snapshot an incremental load was folded onto
-    since TIMESTAMPTZ,                -- the watermark an incremental load asked changes from
-    rows BIGINT NOT NULL,             -- rows in the resulting snapshot
-    fetched_rows BIGINT NOT NULL,
-    deleted_rows BIGINT NOT NULL,
-    pages INTEGER NOT NULL,
-    requests INTEGER NOT NULL,
-    retries INTEGER NOT NULL,
-    seconds DOUBLE NOT NULL,
     extracted_at TIMESTAMPTZ NOT NULL
 );
