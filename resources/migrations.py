@@ -38,33 +38,33 @@ class Migration:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
-def known_migrations(directory: Path = MIGRATIONS) -> list[Migration]:
+def known_migrations() -> list[Migration]:
     """The migration files in version order; versions must run 1, 2, 3 ... without gaps or repeats."""
     found = sorted(
         (
             Migration(int(match[1]), match[2], path)
-            for path in directory.glob("*.sql")
+            for path in MIGRATIONS.glob("*.sql")
             if (match := FILE_NAME.match(path.name))
         ),
         key=lambda m: m.version,
     )
-    strays = sorted(p.name for p in directory.glob("*.sql") if not FILE_NAME.match(p.name))
+    strays = sorted(p.name for p in MIGRATIONS.glob("*.sql") if not FILE_NAME.match(p.name))
     if strays:
-        raise MigrationError(f"{directory}: {', '.join(strays)} not named NNNN_<name>.sql")
+        raise MigrationError(f"{MIGRATIONS}: {', '.join(strays)} not named NNNN_<name>.sql")
     if [m.version for m in found] != list(range(1, len(found) + 1)):
         raise MigrationError(
-            f"{directory}: versions {[m.version for m in found]} do not run 1, 2, 3 ... in steps of one"
+            f"{MIGRATIONS}: versions {[m.version for m in found]} do not run 1, 2, 3 ... in steps of one"
         )
     return found
 
 
-def migrate(connection, directory: Path = MIGRATIONS) -> list[Migration]:
+def migrate(connection) -> list[Migration]:
     """Apply the migrations the warehouse has not had; returns them (none when it is up to date)."""
-    known = known_migrations(directory)
+    known = known_migrations()
     run_script(connection, load("meta/create_migrations.sql"))
     applied = connection.execute("SELECT version, name, checksum, applied_at FROM meta.migrations ORDER BY version")
     by_version = {m.version: m for m in known}
-    latest = known[-1].label if known else "none"
+    latest = known[-1].label
     done = set()
     for version, name, checksum, applied_at in applied.fetchall():
         migration = by_version.get(version)
