@@ -6,13 +6,14 @@ from datetime import date
 
 import pandas as pd
 
+from resources.derived_tables import ensure_derived_table
 from resources.transactions import atomic
 from sql import IDENTIFIER
 
 
 def _checked(table: str) -> str:
-    if not IDENTIFIER.match(table):
-        raise ValueError(f"not a plain table name: {table!r}")
+    if not IDENTIFIER.match(table) or "." not in table:
+        raise ValueError(f"not a plain schema.table name: {table!r}")
     return table
 
 
@@ -20,14 +21,11 @@ def replace_night_from_query(
     connection, table: str, snapshot_date: date, select_sql: str, parameters: dict | None = None
 ) -> int:
     """Replace `table`'s rows of `snapshot_date` by the rows of `select_sql` (which must yield the
-    table's columns, `snapshot_date` first); the table is created from the query the first time.
-    Returns the night's row count."""
+    table's columns, `snapshot_date` first); the table is created from the query the first time and
+    gains the columns the query adds later. Returns the night's row count."""
     table = _checked(table)
-    schema = table.split(".")[0] if "." in table else None
     parameters = parameters or {}
-    if schema:
-        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM ({select_sql}) LIMIT 0", parameters)
+    ensure_derived_table(connection, table, select_sql, parameters)
     with atomic(connection):
         connection.execute(f"DELETE FROM {table} WHERE snapshot_date = ?", [snapshot_date])
         connection.execute(f"INSERT INTO {table} BY NAME {select_sql}", parameters)

@@ -11,15 +11,13 @@ from corrections.ownership import Ownership
 from corrections.proposals import RULES, propose
 from corrections.sources import Sources
 from corrections.warehouse import rows, transaction
-from sql import load
+from sql import load, run_script
 
 
 def open_findings(warehouse_path: str | Path, snapshot_date: date, ownership: Ownership) -> list[dict]:
     """The night's open findings whose code has both a policy and a proposal rule."""
     codes = [code for code in RULES if ownership.policy(code)]
     with transaction(warehouse_path) as connection:
-        if not _findings_present(connection):
-            return []
         return rows(connection, load("corrections/open_findings.sql"), {"snapshot_date": snapshot_date, "codes": codes})
 
 
@@ -32,20 +30,11 @@ def plan_night(
 
 def record_plan(warehouse_path: str | Path, snapshot_date: date, corrections: list[Correction]) -> dict:
     """Put the plan into the outbox (auto corrections approved by policy) and link the night's
-    findings to their corrections (`recon.findings.correction_id`); counts by outcome."""
+    findings to their corrections (`corrections.finding_links`); counts by outcome."""
     with transaction(warehouse_path) as connection:
         counts = insert_proposals(connection, corrections, snapshot_date)
-        if _findings_present(connection):
-            connection.execute(load("corrections/link_findings.sql"), {"snapshot_date": snapshot_date})
+        run_script(connection, load("corrections/link_findings.sql"), {"snapshot_date": snapshot_date})
         return counts
-
-
-def _findings_present(connection) -> bool:
-    return bool(
-        connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'recon' AND table_name = 'findings'"
-        ).fetchone()[0]
-    )
 
 
 def listing(corrections: list[Correction]) -> list[dict]:

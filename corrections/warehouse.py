@@ -12,15 +12,15 @@ from pathlib import Path
 
 import duckdb
 
+from resources.migrations import migrate
 from resources.transactions import atomic
-from sql import load, run_script
 
 LOCK_WAIT_SECONDS = 60.0
 
 
 @contextmanager
 def connect(warehouse_path: str | Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection with the corrections tables present, retried while another process locks the file."""
+    """A connection to the migrated warehouse, retried while another process locks the file."""
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     deadline, pause = time.monotonic() + wait_seconds, 0.05
     while True:
@@ -33,7 +33,7 @@ def connect(warehouse_path: str | Path, wait_seconds: float = LOCK_WAIT_SECONDS)
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
     try:
-        run_script(connection, load("corrections/create_tables.sql"))
+        migrate(connection)
         yield connection
     finally:
         connection.close()

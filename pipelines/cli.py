@@ -100,6 +100,23 @@ def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> i
     return EXIT_OK
 
 
+def migrate_command() -> int:
+    """`tieout migrate`: bring the warehouse to this code's schema now and say what that took (a
+    night's steps do the same on opening it). One whose history does not fit is refused."""
+    import duckdb
+
+    from resources.migrations import known_migrations, migrate
+    from resources.settings.environment import WarehouseSettings
+
+    database = WarehouseSettings.load().database
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(database)) as connection:
+        for migration in migrate(connection):
+            print(f"applied {migration.label}", flush=True)
+    print(f"warehouse {database}: at {known_migrations()[-1].label}", flush=True)
+    return EXIT_OK
+
+
 def _extraction_config(mode: str, refetch: bool = False) -> dict:
     """Run config forcing every extraction asset into `mode` (auto needs none), and asking it to
     refetch a past night in the name of the user running the command."""
@@ -150,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--to", dest="end", type=calendar_date, required=True, help="last date, YYYY-MM-DD")
     backfill.add_argument("--mode", choices=["auto", "full", "incremental"], default="auto")
 
+    commands.add_parser("migrate", help="upgrade the warehouse to this release's schema (a night's steps do it too)")
+
     from pipelines.corrections_cli import add_corrections_commands
     from portal.cli import add_portal_commands
 
@@ -173,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.schedules import nights
             from resources.settings.environment import ScheduleSettings
 
+            first, last = (args.date, args.date) if args.command == "run" else (args.start, args.end)
+            return run_nights(nights(first, last), args.mode)
+        if args.command == "migrate":
+            return migrate_command()
             if args.command == "run":
                 night = args.date or ScheduleSettings.load().last_night(datetime.now(UTC)).isoformat()
                 first, last = night, night

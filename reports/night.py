@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from resources.derived_tables import ensure_derived_table
 from resources.transactions import atomic
+from sql import load
 
 FINDINGS, TIEOUT, OUTBOX, QUARANTINE = "recon.findings", "recon.tieout", "corrections.outbox", "quality.quarantine"
 COVERAGE = "recon.entity_coverage"
@@ -67,9 +69,8 @@ def freeze_corrections(connection, snapshot_date: date, refresh: bool = False) -
     `refresh`); returns the night's frozen rows. Without an outbox there is nothing to freeze."""
     if not table_exists(connection, OUTBOX) or not table_exists(connection, FINDINGS):
         return 0
-    connection.execute("CREATE SCHEMA IF NOT EXISTS reports")
     parameters = {"snapshot_date": snapshot_date}
-    connection.execute(f"CREATE TABLE IF NOT EXISTS {NIGHT_CORRECTIONS} AS {CORRECTIONS_OF_NIGHT} LIMIT 0", parameters)
+    ensure_derived_table(connection, NIGHT_CORRECTIONS, CORRECTIONS_OF_NIGHT, parameters)
     frozen = connection.execute(
         f"SELECT count(*) FROM {NIGHT_CORRECTIONS} WHERE snapshot_date = ?", [snapshot_date]
     ).fetchone()[0]
@@ -112,7 +113,7 @@ def load_night(connection, snapshot_date: date) -> Night:
     return Night(
         snapshot_date=snapshot_date,
         previous_date=previous_date,
-        findings=night_rows(FINDINGS, "status, code, finding_id"),
+        findings=rows(connection, load("reports/night_findings.sql"), {"snapshot_date": snapshot_date}),
         previous_open=previous_open,
         tieout=night_rows(TIEOUT, "ALL"),
         coverage=night_rows(COVERAGE, "legal_entity"),

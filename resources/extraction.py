@@ -30,6 +30,7 @@ class Extraction:
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (entity, record_id) the source reported deleted
     entities: list[str] = field(default_factory=list)  # entities swept in full this time
     unavailable: dict[str, str] = field(default_factory=dict)  # entity -> why its source failed tonight
+    companies: dict[str, str] = field(default_factory=dict)  # entity -> the company (QuickBooks realm) read
     stats: RequestStats = field(default_factory=RequestStats)
 
     def add(self, other: Extraction) -> None:

@@ -84,8 +84,8 @@ class QuickBooksResource(OAuthConnector):
         CDC's 30 days are counted from the night's `snapshot_date`, so a night's choice between CDC
         and a sweep does not depend on when it runs; without one, it sweeps."""
         client = self.client()
-        extraction = Extraction(mode="incremental" if since else "full", stats=client.stats)
         companies = self.companies()
+        extraction = Extraction(mode="incremental" if since else "full", stats=client.stats, companies=companies)
         for entity, realm in companies.items():
             company = Extraction(mode=extraction.mode, stats=client.stats)
             try:

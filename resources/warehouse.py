@@ -8,12 +8,15 @@ from pathlib import Path
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from resources.migrations import migrate
+
 MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
 class WarehouseResource(DuckDBResource):
-    """A DuckDB file whose folder is created on first use, opened with a memory limit beyond which
-    DuckDB spills joins, sorts and aggregates to disk (its own default is 80% of the machine)."""
+    """A DuckDB file whose folder is created on first use, migrated to this code's schema whenever a
+    step opens it, and opened with a memory limit beyond which DuckDB spills joins, sorts and
+    aggregates to disk (its own default is 80% of the machine)."""
 
     memory_limit: str = Field(default="3GB", description="DuckDB memory_limit, e.g. 3GB; empty for DuckDB's default")
 
@@ -26,4 +29,5 @@ class WarehouseResource(DuckDBResource):
             connection.execute("SET enable_progress_bar = false")  # progress is the run's to show, not each query's
             if self.memory_limit:
                 connection.execute(f"SET memory_limit = '{self.memory_limit}'")
+            migrate(connection)
             yield connection

@@ -34,7 +34,6 @@ TABLES = (
     CanonicalTable(
         "legal_entity",
         ((QUICKBOOKS, "companyinfo"), (QUICKBOOKS, "preferences")),
-        resources=(QUICKBOOKS,),
         description="one per ERP company, with its home currency",
     ),
     CanonicalTable(

@@ -3,7 +3,6 @@ night's rows in one transaction; then what the night holds, for the asset's meta
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 
@@ -23,12 +22,11 @@ def select_sql(table: CanonicalTable) -> str:
 
 
 def settings_from(connectors: Mapping[str, object]) -> dict[str, str]:
-    """The configuration the SQL binds: CRM field names, and the realm of each legal entity."""
+    """The configuration the SQL binds: the CRM's field names (everything else it reads from the
+    warehouse, so no connector is asked, and no sandbox started, in the canonical stage)."""
     settings: dict[str, str] = {}
     if "salesforce" in connectors:
         settings.update(connectors["salesforce"].crm_fields().parameters())  # type: ignore[attr-defined]
-    if "quickbooks" in connectors:
-        settings["realms"] = json.dumps(connectors["quickbooks"].companies())  # type: ignore[attr-defined]
     return settings
 
 

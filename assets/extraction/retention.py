@@ -45,7 +45,6 @@ def warehouse_folder(connection) -> Path:
 def compact_raw(connection, nights_kept: int) -> list[ArchivedNight]:
     """Archive every object's nights older than its newest `nights_kept` loaded ones. Re-running it
     is a no-op; one stopped between a file and its delete redoes that night (the file is replaced)."""
-    run_script(connection, load("raw/retention/archive_columns.sql"))
     objects = connection.execute("SELECT DISTINCT system, object FROM raw.load_log ORDER BY ALL").fetchall()
     archived = []
     for system, object_name in objects:
@@ -104,7 +103,6 @@ def matching_rows(connection, table: str, snapshot_date: date, path: Path) -> in
 def restore_archived_night(connection, system: str, object_name: str, snapshot_date: date) -> bool:
     """Reload an archived night's raw rows from its Parquet file (a past night re-run builds on them);
     False when that night of that object is not archived (its rows are in the warehouse, or never were)."""
-    run_script(connection, load("raw/retention/archive_columns.sql"))
     found = connection.execute(
         "SELECT archive_path FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ? "
         "AND archived_at IS NOT NULL",

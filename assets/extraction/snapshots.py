@@ -69,7 +69,6 @@ def readable_json(payload: dict) -> str:
 
 def ensure_tables(connection, table: str) -> None:
     run_script(connection, load("raw/create_snapshot_tables.sql", raw_table=table))
-    run_script(connection, load("raw/create_unavailable_entities.sql"))
 
 
 def plan_load(
@@ -134,11 +133,13 @@ def write_snapshot(
     deleted = pd.DataFrame(extraction.deleted or [], columns=["entity", "record_id"], dtype="string")
     swept = pd.DataFrame({"entity": pd.Series(extraction.entities, dtype="string")})
     unavailable = pd.DataFrame(list(extraction.unavailable.items()), columns=["entity", "reason"], dtype="string")
+    companies = pd.DataFrame(list(extraction.companies.items()), columns=["entity", "company_id"], dtype="string")
     frames = {
         "fetched_frame": fetched,
         "deleted_frame": deleted,
         "swept_frame": swept,
         "unavailable_frame": unavailable,
+        "companies_frame": companies,
     }
     for name, frame in frames.items():
         connection.register(name, frame)
@@ -148,6 +149,7 @@ def write_snapshot(
     connection.execute("CREATE OR REPLACE TEMP TABLE deleted_records AS SELECT * FROM deleted_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE swept_entities AS SELECT * FROM swept_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE unavailable_sources AS SELECT * FROM unavailable_frame")
+    connection.execute("CREATE OR REPLACE TEMP TABLE source_companies AS SELECT * FROM companies_frame")
     try:
         with atomic(connection):
             if refetched_by:

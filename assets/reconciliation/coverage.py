@@ -24,7 +24,7 @@ from dagster_duckdb import DuckDBResource
 from assets.canonical.build import markdown
 from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.warehouse_io import replace_night_from_query
-from sql import load, run_script
+from sql import load
 
 COVERAGE_KEY = AssetKey(["recon", "entity_coverage"])
 COVERAGE, HOLDS = "recon.entity_coverage", "recon.quarantine_holds"
@@ -32,8 +32,6 @@ COVERAGE, HOLDS = "recon.entity_coverage", "recon.quarantine_holds"
 
 def build_coverage(connection, snapshot_date: date) -> int:
     """Replace the night's entity coverage and quarantine holds; returns the legal entities."""
-    run_script(connection, load("raw/create_unavailable_entities.sql"))
-    run_script(connection, load("validation/create_quality_tables.sql"))
     replace_night_from_query(
         connection,
         HOLDS,

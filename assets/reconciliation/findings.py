@@ -128,10 +128,10 @@ def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
 
 
 def prepare_detection(connection) -> None:
-    """The tables, the helper macros and the subjects the code files select from, and an empty
+    """The helper macros and the subjects the code files select from, and an empty
     `detected` with the findings' own column types: the night's detections before ids, severity,
     owners and aging."""
-    for script in ("create_tables", "macros", "subjects"):
+    for script in ("macros", "subjects"):
         run_script(connection, load(f"reconciliation/findings/{script}.sql"))
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "

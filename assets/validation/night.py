@@ -15,7 +15,7 @@ from checks.failures import failures
 from checks.frame import typed_frame
 from resources.settings.quality import QualitySettings
 from resources.transactions import atomic
-from sql import load, run_script
+from sql import load
 from sql.tables import raw_table
 
 QUARANTINE = "quality.quarantine"
@@ -76,7 +76,6 @@ def contract_failures(
 
 def validate_night(connection, contract: Contract, snapshot_date: date, settings: QualitySettings) -> NightResult:
     system, object_name = contract.system, contract.object
-    run_script(connection, load("validation/create_quality_tables.sql"))
     source = raw_table(system, object_name)
     outcome = contract_failures(connection, contract, source, snapshot_date, settings)
     quarantine = outcome.cases.assign(snapshot_date=snapshot_date, system=system, object=object_name)

@@ -1,6 +1,7 @@
 -- Tonight's snapshot of one object: what was fetched, plus rows carried from the previous snapshot:
 -- for an incremental load, every row of an entity not swept in full that was neither fetched again
--- nor reported deleted; in either mode, every row of an entity whose API failed tonight.
+-- nor reported deleted; in either mode, every row of an entity whose API failed tonight. And which
+-- legal entity was unavailable, and which company (QuickBooks realm) each entity was read from.
 DELETE FROM {raw_table} WHERE snapshot_date = $snapshot_date;
 
 INSERT INTO {raw_table}
@@ -29,3 +30,8 @@ FROM unavailable_sources AS u
 LEFT JOIN raw.unavailable_entities AS earlier
        ON earlier.snapshot_date = $previous_snapshot_date AND earlier.system = $system
       AND earlier.object = $object AND earlier.entity = u.entity;
+
+DELETE FROM raw.companies WHERE snapshot_date = $snapshot_date AND system = $system AND object = $object;
+
+INSERT INTO raw.companies
+SELECT $snapshot_date, $system, $object, entity, company_id FROM source_companies;

@@ -12,6 +12,7 @@ import pytest
 from corrections.ownership import load_ownership
 from corrections.targets import Targets, targets_from_resources
 from resources.harvest import HarvestResource
+from resources.migrations import migrate
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.sandbox import SandboxResource
@@ -98,7 +99,7 @@ def finding_row(planted: dict, snapshot_date: str = SNAPSHOT_DATE) -> dict:
         "last_seen": snapshot_date,
         "age_days": 0,
         "status": "open",
-        "correction_id": None,
+        "subject_key": subject,
     }
 
 
@@ -106,13 +107,7 @@ def write_planted_findings(warehouse: Path, planted: list[dict], snapshot_date: 
     """Replace the night's `recon.findings` with rows for these planted discrepancies."""
     rows = [finding_row(p, snapshot_date) for p in planted]
     with duckdb.connect(str(warehouse)) as db:
-        db.execute("CREATE SCHEMA IF NOT EXISTS recon")
-        db.execute("""CREATE TABLE IF NOT EXISTS recon.findings (snapshot_date DATE, finding_id VARCHAR,
-            code VARCHAR, category VARCHAR, severity VARCHAR, owner_queue VARCHAR, legal_entity VARCHAR,
-            customer_global_id VARCHAR, project_global_id VARCHAR, crm_id VARCHAR, psa_id VARCHAR, erp_id VARCHAR,
-            document_number VARCHAR, currency VARCHAR, expected_value VARCHAR, actual_value VARCHAR,
-            amount_difference DECIMAL(18,2), detail VARCHAR, first_seen DATE, last_seen DATE, age_days INTEGER,
-            status VARCHAR, correction_id VARCHAR)""")
+        migrate(db)
         db.execute("DELETE FROM recon.findings WHERE snapshot_date = ?", [snapshot_date])
         for row in rows:
             db.execute(

@@ -15,6 +15,7 @@ from corrections.targets import targets_from_configured
 from corrections.writeback import drain
 from pipelines.resources import build_resources
 from sandbox.store import SandboxStore
+from sql import load
 from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
 from tests.corrections.conftest import outbox
 from tests.reconciliation.conftest import every_stage
@@ -30,8 +31,9 @@ def run_night(snapshot_date: str) -> None:
 
 
 def findings(warehouse, snapshot_date: str) -> dict[str, dict]:
+    """The night's findings as the reports show them, with the correction that answers each."""
     with duckdb.connect(str(warehouse), read_only=True) as db:
-        cursor = db.execute("SELECT * FROM recon.findings WHERE snapshot_date = ?", [date.fromisoformat(snapshot_date)])
+        cursor = db.execute(load("reports/night_findings.sql"), {"snapshot_date": date.fromisoformat(snapshot_date)})
         names = [d[0] for d in cursor.description]
         return {row[names.index("finding_id")]: dict(zip(names, row)) for row in cursor.fetchall()}
 

