@@ -47,6 +47,13 @@ OUTBOX_ROWS = 200
 AGING = AgingBuckets()
 
 
+class SignInFirst(Exception):
+    """Raised by a page for visitors who are not signed in: its response sends them to sign in."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
 def post_refusal(request: Request, allowed_origins: frozenset[str]) -> tuple[int, str, str] | None:
     """Why a POST is refused before it is read, or None: it must name the portal (or a configured
     public address) as its Origin, which every browser sends with a form, and be small."""
@@ -124,14 +131,18 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         )
         return response
 
-    def signed_in(request: Request) -> tuple[Session, User] | Response:
-        """The user's session and the user, or the response sending them to sign in (saying so when it expired)."""
+    def signed_in(request: Request) -> tuple[Session, User]:
+        """The user's session and the user; anyone else is sent to sign in (told so when it expired)."""
         session, expired = sessions.get(request.cookies.get(COOKIE))
         if session and session.user:
             return session, session.user
         if expired:
             audit.record(None, "session_expired", client(request), path=request.url.path)
-        return RedirectResponse("/login?expired=1" if expired else "/login", status_code=303)
+        raise SignInFirst(RedirectResponse("/login?expired=1" if expired else "/login", status_code=303))
+
+    @app.exception_handler(SignInFirst)
+    async def sign_in_first(request: Request, exc: SignInFirst) -> Response:
+        return exc.response
 
     def refused(request: Request, session: Session | None, status: int, event: str, message: str, **detail) -> Response:
         audit.record(session.user.name if session and session.user else None, event, client(request), **detail)
@@ -226,10 +237,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     @app.post("/logout")
     def logout(request: Request, csrf_token: str = Form("")) -> Response:
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         if not session.csrf_ok(csrf_token):
             return forged(request, session, "logout")
         sessions.end(session.token)
@@ -240,10 +248,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     @app.get("/reports")
     def nights(request: Request) -> Response:
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         listing = [
             (night, len(files.visible(files.read_manifest(directory), user.role.queues)))
             for night, directory in files.nights(config.reports_dir).items()
@@ -252,10 +257,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     @app.get("/reports/{night}")
     def night_files(request: Request, night: str) -> Response:
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         directory = files.nights(config.reports_dir).get(night)
         if directory is None:
             return refused(request, session, 404, "night_not_found", "No report for that night.", night=night[:100])
@@ -279,10 +281,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     def serve(request: Request, night: str, name: str, version: int | None) -> Response:
         """A night's file, of the current version or an earlier one; the audit log names which."""
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         served = files.find(config.reports_dir, night, name, version)
         if served is None:
             return refused(
@@ -317,10 +316,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     @app.get("/findings")
     def findings_explorer(request: Request) -> Response:
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         available = explorer.nights(config.warehouse)
         if not available:
             return page(session, "findings.html", night=None, nights=[], shown=[], filters=explorer.Filters())
@@ -355,10 +351,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     @app.get("/findings/{finding_id}")
     def finding(request: Request, finding_id: str) -> Response:
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         shown = explorer.finding_page(config.warehouse, finding_id[:100])
         if shown is None:
             return refused(request, session, 404, "finding_not_found", "No such finding.", finding=finding_id[:100])
@@ -378,10 +371,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
 
     @app.get("/corrections")
     def corrections(request: Request) -> Response:
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         if not user.role.approve:
             return refused(request, session, 403, "corrections_refused", "Your role does not decide corrections.")
         listed = list_corrections(config.warehouse, queues=queues_of(user))
@@ -400,10 +390,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
         reason: str = Form(""),
         csrf_token: str = Form(""),
     ) -> Response:
-        who = signed_in(request)
-        if isinstance(who, Response):
-            return who
-        session, user = who
+        session, user = signed_in(request)
         if not session.csrf_ok(csrf_token):
             return forged(request, session, "corrections")
         if not user.role.approve or action not in ("approve", "reject"):

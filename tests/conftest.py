@@ -115,6 +115,23 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/tieout"
 
 
+def alert_on_failed_run(instance, run_id: str) -> None:
+    """Evaluate the run-failure alert sensor on a failed run, as the daemon would."""
+    from dagster import DagsterEventType, build_run_status_sensor_context
+
+    from pipelines.alerts import alert_on_run_failure
+
+    failure = instance.all_logs(run_id, of_type=DagsterEventType.RUN_FAILURE)[0]
+    alert_on_run_failure(
+        build_run_status_sensor_context(
+            sensor_name=alert_on_run_failure.name,
+            dagster_instance=instance,
+            dagster_run=instance.get_run_by_id(run_id),
+            dagster_event=failure.dagster_event,
+        ).for_run_failure()
+    )
+
+
 @pytest.fixture
 def webhook(monkeypatch):
     receiver = Receiver()

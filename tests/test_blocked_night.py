@@ -7,13 +7,12 @@ import sys
 from collections import Counter
 
 import yaml
-from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context, materialize
+from dagster import DagsterInstance, materialize
 
 from assets.extraction import extraction_assets
 from assets.validation import validation_assets, validation_checks
-from pipelines.alerts import alert_on_run_failure
 from pipelines.resources import build_resources
-from tests.conftest import SNAPSHOT_DATE
+from tests.conftest import SNAPSHOT_DATE, alert_on_failed_run
 
 
 def expected_reason(small_firm) -> str:
@@ -70,15 +69,7 @@ def test_the_run_failure_alert_says_which_object_stopped_the_night(
             raise_on_error=False,
         )
         assert not result.success
-        failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0]
-        alert_on_run_failure(
-            build_run_status_sensor_context(
-                sensor_name=alert_on_run_failure.name,
-                dagster_instance=instance,
-                dagster_run=instance.get_run_by_id(result.run_id),
-                dagster_event=failure.dagster_event,
-            ).for_run_failure()
-        )
+        alert_on_failed_run(instance, result.run_id)
     [text] = [message["text"] for message in webhook.received]
     assert text.split(". Above")[0] == (
         f":red_circle: tieout run `__ephemeral_asset_job__` {SNAPSHOT_DATE} failed: " + expected_reason(small_firm)

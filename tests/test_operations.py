@@ -15,7 +15,6 @@ from dagster import (
 )
 
 from assets.extraction import extraction_assets
-from pipelines.alerts import alert_on_run_failure
 from pipelines.cli import main
 from pipelines.definitions import defs
 from pipelines.resources import build_resources
@@ -23,7 +22,7 @@ from pipelines.schedules import backfill_requests, nightly_schedule
 from sandbox.cli import main as sandbox_main
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
-from tests.conftest import SNAPSHOT_DATE
+from tests.conftest import SNAPSHOT_DATE, alert_on_failed_run
 
 
 def test_the_2am_tick_runs_the_night_that_just_ended():
@@ -75,14 +74,7 @@ def test_a_failed_night_posts_an_alert_to_the_webhook(tieout_env, small_firm, we
             harvest, partition_key=SNAPSHOT_DATE, resources=build_resources(), instance=instance, raise_on_error=False
         )
         assert not result.success
-        failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0]
-        context = build_run_status_sensor_context(
-            sensor_name=alert_on_run_failure.name,
-            dagster_instance=instance,
-            dagster_run=instance.get_run_by_id(result.run_id),
-            dagster_event=failure.dagster_event,
-        ).for_run_failure()
-        alert_on_run_failure(context)
+        alert_on_failed_run(instance, result.run_id)
     assert len(webhook.received) == 1
     text = webhook.received[0]["text"]
     assert text.startswith(":red_circle: tieout run ") and SNAPSHOT_DATE in text and "failed" in text

@@ -14,16 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 from dagster import (
-    DagsterEventType,
     DagsterInstance,
     Definitions,
     ExecuteInProcessResult,
-    build_run_status_sensor_context,
     in_process_executor,
     serialize_value,
 )
 
-from pipelines.alerts import alert_on_run_failure
 from pipelines.definitions import defs
 from pipelines.jobs import nightly_job
 from pipelines.resources import build_resources
@@ -31,7 +28,7 @@ from resources.quickbooks import QuickBooksResource
 from resources.token_store import TokenStore
 from sandbox.emulators.oauth import OAuthTokenServer
 from sandbox.runtime import SandboxRuntime, running_sandbox
-from tests.conftest import SNAPSHOT_DATE
+from tests.conftest import SNAPSHOT_DATE, alert_on_failed_run
 
 SYSTEMS = ("salesforce", "harvest", "quickbooks")
 LIFETIME_SECONDS = 1.0
@@ -166,15 +163,7 @@ def test_a_revoked_refresh_token_fails_the_night_saying_what_to_do_and_alerts(
     with DagsterInstance.ephemeral() as instance:
         result = run_the_night(instance)
         assert not result.success
-        failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0]
-        alert_on_run_failure(
-            build_run_status_sensor_context(
-                sensor_name=alert_on_run_failure.name,
-                dagster_instance=instance,
-                dagster_run=instance.get_run_by_id(result.run_id),
-                dagster_event=failure.dagster_event,
-            ).for_run_failure()
-        )
+        alert_on_failed_run(instance, result.run_id)
         record = run_record(instance, result.run_id)
     out = capsys.readouterr()
     # every QuickBooks step failed on it, and nothing downstream of them ran
