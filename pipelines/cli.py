@@ -192,10 +192,6 @@ def main(argv: list[str] | None = None) -> int:
             from pipelines.schedules import nights
             from resources.settings.environment import ScheduleSettings
 
-            first, last = (args.date, args.date) if args.command == "run" else (args.start, args.end)
-            return run_nights(nights(first, last), args.mode)
-        if args.command == "migrate":
-            return migrate_command()
             if args.command == "run":
                 night = args.date or ScheduleSettings.load().last_night(datetime.now(UTC)).isoformat()
                 first, last = night, night
@@ -203,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                 first, last = args.start, args.end
                 print(BACKFILL_NOTE, flush=True)
             return run_nights(nights(first, last), args.mode, getattr(args, "refetch", False))
+        if args.command == "migrate":
+            return migrate_command()
         if args.command == "portal":
             return args.portal_main(args)
         return args.handler(args)

@@ -169,3 +169,25 @@ def test_a_past_night_never_extracted_is_refused_saying_the_vendors_give_only_to
     assert f"no snapshot of {PREVIOUS_NIGHT} is stored and a later night ({SNAPSHOT_DATE}) is" in status
     assert "The vendors' APIs give only today's state" in status
     assert f"run `tieout run --date {PREVIOUS_NIGHT} --refetch`" in status
+
+
+def test_run_and_backfill_hand_the_nights_and_the_refetch_on_to_the_run(monkeypatch, capsys):
+    """What `tieout run` and `tieout backfill` ask of the run itself: the night (yesterday in the firm's
+    zone without --date), the mode and whether a past night is refetched; a backfill says first that
+    vendors give only today's state."""
+    import pipelines.cli
+
+    asked = []
+    monkeypatch.setattr(
+        pipelines.cli, "run_nights", lambda nights, mode, refetch: asked.append((nights, mode, refetch))
+    )
+    yesterday = (datetime.now(ZoneInfo(nightly_partitions.timezone)).date() - timedelta(days=1)).isoformat()
+    main(["run"])
+    main(["run", "--date", SNAPSHOT_DATE, "--refetch"])
+    main(["backfill", "--from", "2026-11-01", "--to", "2026-11-03", "--mode", "full"])
+    assert asked == [
+        ([yesterday], "auto", False),
+        ([SNAPSHOT_DATE], "auto", True),
+        (["2026-11-01", "2026-11-02", "2026-11-03"], "full", False),
+    ]
+    assert capsys.readouterr().out.startswith("note: the vendors' APIs give only today's state.")
