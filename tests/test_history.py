@@ -93,7 +93,6 @@ def test_the_rerun_night_findings_and_report_files_are_byte_identical(rerun):
         f"tieout-statement-{SNAPSHOT_DATE}.csv",
     } | {n for n in files_before if n.startswith("queue-")}
     assert files_after == files_before
-    print(json.dumps({"before": files_before, "after": files_after}, indent=1))  # the closing note's evidence
 
 
 def test_dagster_shows_the_later_nights_report_stale_after_the_rerun(rerun):

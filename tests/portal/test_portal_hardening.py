@@ -90,7 +90,7 @@ def test_guessing_many_names_from_one_address_locks_the_address_not_the_others(p
     assert (lockout["locked"], lockout["key"], lockout["attempts"]) == ("address", "127.0.0.7", 20)
 
 
-def test_a_post_without_the_portals_origin_is_refused_before_it_is_read(portal):
+def test_a_post_without_the_portals_origin_is_refused_before_it_is_acted_on(portal):
     http_session = portal.sign_in("ana.finance")
     token = csrf_of(http_session.get(f"{portal.url}/reports").text)
     for origin in (None, "null", "http://evil.example", portal.url.replace("127.0.0.1", "localhost")):
@@ -116,6 +116,34 @@ def test_sessions_outlive_the_portal_process_and_are_stored_hashed(portal):
     assert token.encode() not in stored and oct(portal.config.sessions.stat().st_mode & 0o777) == "0o600"
     with sqlite3.connect(portal.config.sessions) as db:
         assert db.execute("SELECT user_name FROM sessions").fetchall() == [("ana.finance",)]
+
+
+def test_concurrent_guesses_are_checked_two_at_a_time_and_twenty_in_all(portal, monkeypatch):
+    """40 guesses at once from one address: 20 admitted (the address's limit), their password checks
+    never more than `password_checks_at_once` (2) at a time; the rest refused unchecked."""
+    import threading
+
+    import portal.app as portal_app
+
+    running, most, lock = [0], [0], threading.Lock()
+    real = portal_app.authenticate
+
+    def counted(*args):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # long enough for the others to pile up behind the two slots
+        try:
+            return real(*args)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(portal_app, "authenticate", counted)
+    with ThreadPoolExecutor(40) as pool:
+        statuses = list(pool.map(lambda n: post_login(portal.url, f"guess-{n}", "password")[0], range(40)))
+    assert sorted(statuses) == [401] * 20 + [429] * 20
+    assert most[0] == 2
 
 
 def rss_peak_kib(pid: int) -> int:
