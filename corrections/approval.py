@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from corrections.outbox import decision_of, now, transition
-from corrections.warehouse import rows, transaction
+from corrections.warehouse import install_customer_names, rows, transaction
 from sql import load
 
 QUEUES = {  # a correction's owner queue is its finding's (recon.findings), else by code category
@@ -87,29 +87,10 @@ def _decide(warehouse_path, correction_ids: list[str], actor: str, to_state: str
         )
 
 
-def _exists(connection, schema: str, table: str) -> bool:
-    return (
-        connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-        ).fetchone()[0]
-        > 0
-    )
-
-
 def _context(connection) -> dict:
-    """Per finding id: its owner queue, sentence, document and customer name, from the findings (and
-    the canonical customers) when those tables exist."""
-    if not _exists(connection, "recon", "findings"):
-        return {}
-    customers = "canonical.customer"
-    if not _exists(connection, "canonical", "customer"):
-        customers = "no_customers"
-        connection.execute(
-            "CREATE OR REPLACE TEMP TABLE no_customers (global_id VARCHAR, snapshot_date DATE, system VARCHAR, name VARCHAR)"
-        )
-    return {
-        r["finding_id"]: r for r in rows(connection, load("corrections/correction_context.sql", customers=customers))
-    }
+    """Per finding id: its owner queue, sentence, document and customer name as last seen."""
+    install_customer_names(connection)
+    return {r["finding_id"]: r for r in rows(connection, load("corrections/correction_context.sql"))}
 
 
 def _default_queue(code: str) -> str:

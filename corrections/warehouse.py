@@ -14,6 +14,7 @@ import duckdb
 
 from resources.migrations import migrate
 from resources.transactions import atomic
+from sql import load, run_script
 
 LOCK_WAIT_SECONDS = 60.0
 
@@ -51,3 +52,29 @@ def rows(connection: duckdb.DuckDBPyConnection, sql: str, parameters=None) -> li
     cursor = connection.execute(sql, parameters or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+# The canonical tables the corrections' and portal's readers name, as empty stand-ins with the columns
+# they read until the canonical stage has run (a warehouse with findings written by other means).
+CANONICAL_STAND_INS = {
+    "customer": "snapshot_date DATE, global_id VARCHAR, system VARCHAR, source_id VARCHAR, legal_entity VARCHAR, "
+    "name VARCHAR, currency VARCHAR, is_active BOOLEAN",
+    "invoice": "snapshot_date DATE, system VARCHAR, source_id VARCHAR, legal_entity VARCHAR, document_number VARCHAR, "
+    "currency VARCHAR, total DECIMAL(18, 2), issue_date DATE, status VARCHAR",
+}
+
+
+def canonical_table(connection: duckdb.DuckDBPyConnection, name: str) -> str:
+    """canonical.<name>, or an empty temporary stand-in with the columns read from it."""
+    found = connection.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = 'canonical' AND table_name = ?", [name]
+    ).fetchall()
+    if found:
+        return f"canonical.{name}"
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE no_canonical_{name} ({CANONICAL_STAND_INS[name]})")
+    return f"no_canonical_{name}"
+
+
+def install_customer_names(connection: duckdb.DuckDBPyConnection) -> None:
+    """The temporary view `customer_names` (sql/corrections/customer_names.sql)."""
+    run_script(connection, load("corrections/customer_names.sql", customers=canonical_table(connection, "customer")))

@@ -317,12 +317,11 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
     @app.get("/findings")
     def findings_explorer(request: Request) -> Response:
         session, user = signed_in(request)
-        available = explorer.nights(config.warehouse)
-        if not available:
+        available, night, everything = explorer.night_findings(
+            config.warehouse, request.query_params.get("night", ""), user.role.queues
+        )
+        if night is None:
             return page(session, "findings.html", night=None, nights=[], shown=[], filters=explorer.Filters())
-        asked = request.query_params.get("night", "")
-        night = next((n for n in available if n.isoformat() == asked), available[0])
-        everything = explorer.night_findings(config.warehouse, night, user.role.queues)
         filters = explorer.Filters.of(dict(request.query_params))
         shown = explorer.explore(everything, filters, AGING)
         if request.query_params.get("format") == "csv":

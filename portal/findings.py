@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from corrections.outbox import decision_of
-from corrections.warehouse import connect, rows
+from corrections.warehouse import canonical_table, connect, install_customer_names, rows
 from reports.cells import neutralise
 from reports.summary import AgingBuckets
 from reports.values import as_reported
@@ -43,12 +43,6 @@ CSV_COLUMNS = (
     "first_seen",
     "detail",
 )
-STAND_INS = {  # the canonical tables the explorer reads, empty until the canonical stage has run
-    "customer": "snapshot_date DATE, global_id VARCHAR, system VARCHAR, source_id VARCHAR, legal_entity VARCHAR, "
-    "name VARCHAR, currency VARCHAR, is_active BOOLEAN",
-    "invoice": "snapshot_date DATE, system VARCHAR, source_id VARCHAR, legal_entity VARCHAR, document_number VARCHAR, "
-    "currency VARCHAR, total DECIMAL(18, 2), issue_date DATE, status VARCHAR",
-}
 
 
 @dataclass(frozen=True)
@@ -84,34 +78,20 @@ class Filters:
         )
 
 
-def _table(connection, name: str) -> str:
-    """canonical.<name>, or an empty temporary stand-in with the columns the explorer reads."""
-    exists = connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'canonical' AND table_name = ?", [name]
-    ).fetchone()[0]
-    if exists:
-        return f"canonical.{name}"
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE explorer_{name} ({STAND_INS[name]})")
-    return f"explorer_{name}"
-
-
-def nights(warehouse: Path) -> list[date]:
+def night_findings(warehouse: Path, asked: str, queues: frozenset[str]) -> tuple[list[date], date | None, list[dict]]:
+    """The nights with findings (newest first), the night asked for (else the newest), and that
+    night's open findings in `queues` as the report shows them (aging_days, amounts)."""
     with connect(warehouse) as connection:
-        return [
+        nights = [
             r[0]
             for r in connection.execute("SELECT DISTINCT snapshot_date FROM recon.findings ORDER BY 1 DESC").fetchall()
         ]
-
-
-def night_findings(warehouse: Path, night: date, queues: frozenset[str]) -> list[dict]:
-    """The night's open findings in `queues`, as the report shows them (aging_days, amounts)."""
-    with connect(warehouse) as connection:
-        found = rows(
-            connection,
-            load("portal/night_findings.sql", customers=_table(connection, "customer")),
-            {"snapshot_date": night},
-        )
-    return [as_reported(f, night) for f in found if f["status"] == "open" and f.get("owner_queue") in queues]
+        if not nights:
+            return [], None, []
+        night = next((n for n in nights if n.isoformat() == asked), nights[0])
+        install_customer_names(connection)
+        found = rows(connection, load("portal/night_findings.sql"), {"snapshot_date": night, "queues": sorted(queues)})
+    return nights, night, [as_reported(f, night) for f in found]
 
 
 def explore(findings: list[dict], filters: Filters, buckets: AgingBuckets) -> list[dict]:
@@ -158,8 +138,8 @@ def finding_page(warehouse: Path, finding_id: str) -> dict | None:
             connection,
             load(
                 "portal/finding_records.sql",
-                customers=_table(connection, "customer"),
-                invoices=_table(connection, "invoice"),
+                customers=canonical_table(connection, "customer"),
+                invoices=canonical_table(connection, "invoice"),
             ),
             {
                 "snapshot_date": finding["snapshot_date"],

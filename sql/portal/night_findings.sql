@@ -1,14 +1,7 @@
--- A night's findings for the explorer, each with its customer's name as the canonical model has it
--- that night (the CRM's, else the PSA's, else the ERP's). {customers} is canonical.customer, or an
--- empty stand-in before the canonical stage has run.
+-- A night's open findings in the user's queues for the explorer, each with its customer's name that
+-- night (customer_names, sql/corrections/customer_names.sql).
 SELECT f.*, n.name AS customer_name
 FROM recon.findings AS f
-LEFT JOIN (
-    SELECT global_id, name
-    FROM {customers}
-    WHERE snapshot_date = $snapshot_date
-    QUALIFY row_number() OVER (PARTITION BY global_id
-                               ORDER BY CASE system WHEN 'crm' THEN 0 WHEN 'psa' THEN 1 ELSE 2 END, name) = 1
-) AS n ON n.global_id = f.customer_global_id
-WHERE f.snapshot_date = $snapshot_date
+LEFT JOIN customer_names AS n ON n.snapshot_date = f.snapshot_date AND n.global_id = f.customer_global_id
+WHERE f.snapshot_date = $snapshot_date AND f.status = 'open' AND list_contains($queues, f.owner_queue)
 ORDER BY f.finding_id
