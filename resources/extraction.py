@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from resources.http import RequestStats, SourceSystemError
@@ -41,11 +42,12 @@ class Extraction:
 
 
 class SourceConnector(Protocol):
-    """A vendor connector: lists its objects and extracts one, optionally changes since a watermark."""
+    """A vendor connector: lists its objects and extracts one, optionally changes since a watermark,
+    for the night `snapshot_date` (QuickBooks counts its CDC look-back from it; the others need not)."""
 
     system: str
 
-    def extract(self, object_name: str, since: str | None) -> Extraction: ...
+    def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction: ...
 
 
 def record_id_of(payload: dict, key: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from resources.extraction import Extraction, follow_pages
@@ -52,7 +53,7 @@ class HarvestResource(OAuthConnector):
             expiry_marker=self.expiry_marker,
         )
 
-    def extract(self, object_name: str, since: str | None) -> Extraction:
+    def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction:
         return follow_pages(
             self.client(),
             object_name=object_name,

@@ -5,6 +5,7 @@ The custom fields that carry cross-references differ per org, so their names are
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar
 
 from resources.extraction import Extraction, follow_pages
@@ -96,7 +97,7 @@ class SalesforceResource(OAuthConnector):
         where = f" WHERE SystemModstamp >= {since}" if since else ""
         return f"SELECT {', '.join(self.fields(object_name))} FROM {object_name}{where} ORDER BY Id"
 
-    def extract(self, object_name: str, since: str | None) -> Extraction:
+    def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction:
         return follow_pages(
             self.client(),
             object_name=object_name,
