@@ -165,7 +165,11 @@ class Emulator:
 
     # -- dispatch --------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
-        injected = self._injected_fault(request)
+        # The injected faults are the data API's: each vendor's token server is another host
+        # (id.getharvest.com, oauth.platform.intuit.com, login.salesforce.com) that a night's first
+        # request reaches before any data page, so a planted bad page must not land on it.
+        token_server = self.oauth is not None and self.oauth.serves(request.path)
+        injected = None if token_server else self._injected_fault(request)
         if injected is not None:
             return injected
         denied = self.authenticate(request)
@@ -183,7 +187,7 @@ class Emulator:
                 if method == request.method:
                     request.params = match.groupdict()
                     response = handler(request)
-                    if response.status < 300 and self.faults.take("truncate_next"):
+                    if response.status < 300 and not token_server and self.faults.take("truncate_next"):
                         body = response.encoded()
                         return Response(response.status, body[: len(body) // 2], response.headers)
                     return response

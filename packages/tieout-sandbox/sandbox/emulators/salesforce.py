@@ -309,7 +309,8 @@ class SalesforceEmulator(Emulator):
         return response
 
     def _answer(self, request: Request) -> Response:
-        if self.faults.take("rate_limit_next"):  # an injected storm keeps the base's 429 + Retry-After
+        storm = not self.oauth.serves(request.path) and self.faults.take("rate_limit_next")
+        if storm:  # an injected storm on the data API keeps the base's 429 + Retry-After
             return super().rate_limited(self.faults.retry_after)
         try:
             return super().handle(request)
