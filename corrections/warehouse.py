@@ -78,3 +78,9 @@ def canonical_table(connection: duckdb.DuckDBPyConnection, name: str) -> str:
 def install_customer_names(connection: duckdb.DuckDBPyConnection) -> None:
     """The temporary view `customer_names` (sql/corrections/customer_names.sql)."""
     run_script(connection, load("corrections/customer_names.sql", customers=canonical_table(connection, "customer")))
+
+
+def install_finding_work(connection: duckdb.DuckDBPyConnection, snapshot_date) -> None:
+    """The temporary table `finding_work` of the night (sql/workbench/finding_work.sql): each open
+    finding's standing assignee and explanation."""
+    run_script(connection, load("workbench/finding_work.sql"), {"snapshot_date": snapshot_date})

@@ -1,7 +1,8 @@
 """The portal's pages (FastAPI). Sign-in, then: the nights, a night's files (only those of the
 user's queues), a file's download, and for roles that approve, the corrections waiting in their
-queues with the outbox. Every form carries the session's CSRF token; every download, refusal and
-decision is audited."""
+queues with the outbox; the findings of the user's queues, each finding's page, and for roles that
+act, the work on a finding (assign, comment, explain). Every form carries the session's CSRF token;
+every download, refusal, decision and piece of work is audited."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
-from portal import files
+from portal import files, work
 from portal import findings as explorer
 from portal.audit import AuditLog
 from portal.config import ALL, PortalConfig, User
@@ -344,6 +345,8 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
                 "legal_entity": sorted({f["legal_entity"] for f in everything if f.get("legal_entity")}),
                 "severity": ["high", "medium", "low"],
                 "age": AGING.labels,
+                "assignee": [explorer.NOBODY, *sorted({f["assignee"] for f in everything if f.get("assignee")})],
+                "explained": list(explorer.EXPLAINED),
             },
             csv_query=urlencode({**dict(request.query_params), "night": night.isoformat(), "format": "csv"}),
         )
@@ -363,7 +366,55 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
                 f"That finding is in the {shown['finding'].get('owner_queue')} queue, not yours.",
                 finding=finding_id[:100],
             )
-        return page(session, "finding.html", **shown)
+        queue = shown["finding"].get("owner_queue")
+        return page(
+            session,
+            "finding.html",
+            may_work=work.may_work(user, queue),
+            assignable=work.assignable(config.users, queue),
+            **shown,
+        )
+
+    @app.post("/findings/{finding_id}/work")
+    def work_on_finding(
+        request: Request,
+        finding_id: str,
+        action: str = Form(""),
+        assignee: str = Form(""),
+        note: str = Form(""),
+        csrf_token: str = Form(""),
+    ) -> Response:
+        """Assign, comment on, explain or withdraw the explanation of a finding of the user's queues."""
+        session, user = signed_in(request)
+        if not session.csrf_ok(csrf_token):
+            return forged(request, session, "finding_work")
+        subject = work.subject(config.warehouse, finding_id[:100])
+        if subject is None:
+            return refused(request, session, 404, "finding_not_found", "No such finding.", finding=finding_id[:100])
+        if action not in work.ACTIONS or not work.may_work(user, subject.owner_queue):
+            return refused(
+                request,
+                session,
+                403,
+                "finding_work_refused",
+                f"Your role does not work findings of the {subject.owner_queue} queue.",
+                finding=subject.finding_id,
+                requested=action[:20],
+            )
+        problem = work.problem(action, subject, note, assignee, config.users)
+        if problem:
+            session.flash.append(problem)
+        else:
+            done = work.record(config.warehouse, subject.finding_id, user.name, action, assignee, note)
+            audit.record(
+                user.name,
+                f"finding_{done['action']}",
+                client(request),
+                finding=subject.finding_id,
+                **{k: done[k] for k in ("assignee", "note") if done[k] is not None},
+            )
+            session.flash.append(work.told(action, assignee))
+        return keep(RedirectResponse(f"/findings/{subject.finding_id}", status_code=303), session)
 
     def queues_of(user: User) -> list[str]:
         return sorted(user.role.queues - {ALL})

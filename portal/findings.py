@@ -1,7 +1,7 @@
-"""The findings explorer's data: a night's findings in the user's queues, filtered and sorted as the
-page asks, with counts and money at risk; and one finding's page: the source records side by side,
-its history across nights, and its corrections with their sync logs (from the source record to the
-posting at the target)."""
+"""The findings explorer's data: a night's findings in the user's queues with their standing work
+(assignee, explanation), filtered and sorted as the page asks, with counts and money at risk; and one
+finding's page: the source records side by side, its history across nights, its corrections with
+their sync logs (from the source record to the posting at the target), and what people did to it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from corrections.outbox import decision_of
-from corrections.warehouse import canonical_table, connect, install_customer_names, rows
+from corrections.warehouse import canonical_table, connect, install_customer_names, install_finding_work, rows
+from portal import work
 from reports.cells import neutralise
 from reports.summary import AgingBuckets
 from reports.values import as_reported
@@ -42,7 +43,13 @@ CSV_COLUMNS = (
     "age_days",
     "first_seen",
     "detail",
+    "assignee",
+    "explained_by",
+    "explained_at",
+    "explanation",
 )
+NOBODY = "nobody"  # the assignee filter's choice for findings no one is assigned
+EXPLAINED = {"yes": True, "no": False}
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,8 @@ class Filters:
     age: str = ""  # an aging bucket label: 0-30, 31-60, 61-90, 90+
     customer: str = ""  # part of the customer's name or global id
     text: str = ""  # part of the finding's sentence, document number or ids
+    assignee: str = ""  # a portal user, or NOBODY
+    explained: str = ""  # yes or no
     sort: str = "money"
 
     @classmethod
@@ -75,12 +84,14 @@ class Filters:
             and (not self.age or buckets.label(finding["aging_days"]) == self.age)
             and (not self.customer or self.customer.lower() in customer.lower())
             and (not self.text or self.text.lower() in searched.lower())
+            and (not self.assignee or (finding.get("assignee") or NOBODY) == self.assignee)
+            and (self.explained not in EXPLAINED or (finding.get("explained_by") is not None) == EXPLAINED[self.explained])
         )
 
 
 def night_findings(warehouse: Path, asked: str, queues: frozenset[str]) -> tuple[list[date], date | None, list[dict]]:
     """The nights with findings (newest first), the night asked for (else the newest), and that
-    night's open findings in `queues` as the report shows them (aging_days, amounts)."""
+    night's open findings in `queues` as the report shows them (aging_days, amounts), with their work."""
     with connect(warehouse) as connection:
         nights = [
             r[0]
@@ -90,6 +101,7 @@ def night_findings(warehouse: Path, asked: str, queues: frozenset[str]) -> tuple
             return [], None, []
         night = next((n for n in nights if n.isoformat() == asked), nights[0])
         install_customer_names(connection)
+        install_finding_work(connection, night)
         found = rows(connection, load("portal/night_findings.sql"), {"snapshot_date": night, "queues": sorted(queues)})
     return nights, night, [as_reported(f, night) for f in found]
 
@@ -124,7 +136,7 @@ def as_csv(findings: list[dict]) -> str:
 
 def finding_page(warehouse: Path, finding_id: str) -> dict | None:
     """One finding as last seen, the records behind it that night, its nights, and its corrections
-    with their sync logs; None when no night has it."""
+    with their sync logs, its standing work and what people did to it; None when no night has it."""
     with connect(warehouse) as connection:
         latest = rows(
             connection,
@@ -153,6 +165,9 @@ def finding_page(warehouse: Path, finding_id: str) -> dict | None:
             "FROM recon.findings WHERE finding_id = ? ORDER BY snapshot_date",
             [finding_id],
         )
+        install_finding_work(connection, finding["snapshot_date"])
+        standing = rows(connection, "SELECT * FROM finding_work WHERE finding_id = ?", [finding_id])
+        actions = work.history(connection, finding_id)
         corrections = rows(
             connection,
             "SELECT * FROM corrections.outbox WHERE finding_id = ? ORDER BY proposed_on, correction_id",
@@ -165,4 +180,11 @@ def finding_page(warehouse: Path, finding_id: str) -> dict | None:
                 'SELECT "at", method, url, status, error FROM corrections.sync_log WHERE correction_id = ? ORDER BY "at"',
                 [correction["correction_id"]],
             )
-    return {"finding": finding, "records": records, "history": history, "corrections": corrections}
+    return {
+        "finding": finding,
+        "records": records,
+        "history": history,
+        "corrections": corrections,
+        "work": standing[0] if standing else {},
+        "actions": actions,
+    }

@@ -17,7 +17,15 @@ from pathlib import Path
 
 from reports.csv_files import write_csv
 from reports.night import Night
-from reports.sheets import CATEGORIES, category_tables, corrections_table, quarantine_table, queue_tables, tieout_table
+from reports.sheets import (
+    CATEGORIES,
+    category_tables,
+    corrections_table,
+    explained_table,
+    quarantine_table,
+    queue_tables,
+    tieout_table,
+)
 from reports.summary import DIMENSIONS, AgingBuckets, breakdown, headline
 from reports.tables import Table
 from reports.workbook import write_workbook
@@ -121,6 +129,7 @@ def _write_files(
         ("Corrections", corrections_table(night)),
         ("Quarantine", quarantine_table(night)),
         ("Tie-out", statement),
+        ("Explained", explained_table(night)),
     ]
     title = f"tieout reconciliation, night of {day}"
     files = [

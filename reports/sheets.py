@@ -1,5 +1,6 @@
 """The report's detail tables: the findings of each category, each owner queue's work list, the
-corrections, the quarantine and the tie-out statement, with the columns finance reads first."""
+corrections, the quarantine, the tie-out statement and the findings people explained, with the
+columns finance reads first."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ FINDING_COLUMNS = [
     Column("first_seen", "date"),
     Column("last_seen", "date"),
     Column("held_by"),
+    Column("explained_by"),
+    Column("explained_at", "datetime"),
+    Column("explanation", width=40),
     Column("detail", width=80),
     Column("customer_global_id"),
     Column("project_global_id"),
@@ -72,6 +76,18 @@ CORRECTION_COLUMNS = [
     Column("applied_at", "datetime"),
     Column("verified_at", "datetime"),
     Column("finding_id", width=22),
+]
+EXPLAINED_COLUMNS = [
+    Column("finding_id", width=22),
+    Column("code", width=28),
+    Column("legal_entity"),
+    Column("document_number"),
+    Column("currency"),
+    Column("amount_difference", "money"),
+    Column("explained_by"),
+    Column("explained_at", "datetime"),
+    Column("explanation", width=60),
+    Column("detail", width=80),
 ]
 QUARANTINE_COLUMNS = [
     Column("system"),
@@ -131,6 +147,13 @@ def corrections_table(night: Night) -> Table:
     return table_from_rows(
         "Corrections", CORRECTION_COLUMNS, [{**c, "decision": decision_of(c)} for c in night.corrections]
     )
+
+
+def explained_table(night: Night) -> Table:
+    """The open findings a person explained in the portal, as the night's tie-out counted them: who,
+    when and why."""
+    explained = [f for f in night.open_findings if f.get("explained_by")]
+    return table_from_rows("Explained", EXPLAINED_COLUMNS, sorted(explained, key=lambda f: f["finding_id"]))
 
 
 def quarantine_table(night: Night) -> Table:

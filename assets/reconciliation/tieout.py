@@ -2,7 +2,9 @@
 ERP invoiced, the difference, the part the night's findings explain and the unexplained remainder,
 with a blocking check that no remainder is above the money tolerance. A remainder means money moved
 between the systems without a finding saying why: a code missed something, so the night's findings
-cannot be trusted as complete."""
+cannot be trusted as complete. Findings a person explained in the portal (with a reason) explain
+their invoices too, and the statement says how much of the difference they account for; the night
+keeps the explanations it counted, with who and when (`workbench.night_explanations`)."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -21,6 +23,7 @@ from dagster_duckdb import DuckDBResource
 from assets.nightly import nightly_asset, nightly_check, nightly_checks
 from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
 from assets.warehouse_io import replace_night_from_query
+from corrections.warehouse import install_finding_work
 from resources.settings.reconciliation import ReconciliationSettings
 from sql import PARAMETER, load
 
@@ -28,6 +31,7 @@ TIEOUT_KEY = AssetKey(["recon", "tieout"])
 FINDINGS_KEY = AssetKey(["recon", "findings"])
 TIEOUT_TABLE = "recon.tieout"
 STATEMENT_SQL, UNEXPLAINED_SQL = "reconciliation/tieout/tieout.sql", "reconciliation/tieout/unexplained.sql"
+EXPLANATIONS_TABLE, EXPLANATIONS_SQL = "workbench.night_explanations", "workbench/night_explanations.sql"
 
 
 def _run(connection, name: str, snapshot_date: date, settings: ReconciliationSettings) -> tuple[str, dict]:
@@ -36,7 +40,12 @@ def _run(connection, name: str, snapshot_date: date, settings: ReconciliationSet
 
 
 def build_tieout(connection, snapshot_date: date, settings: ReconciliationSettings) -> int:
-    """Replace the night's statement; returns its number of cells."""
+    """Replace the night's explanations, as they stand now in the workbench, then its statement,
+    which counts them; returns its number of cells."""
+    install_finding_work(connection, snapshot_date)
+    replace_night_from_query(
+        connection, EXPLANATIONS_TABLE, snapshot_date, load(EXPLANATIONS_SQL), {"snapshot_date": snapshot_date}
+    )
     query, parameters = _run(connection, STATEMENT_SQL, snapshot_date, settings)
     return replace_night_from_query(connection, TIEOUT_TABLE, snapshot_date, query, parameters)
 
@@ -58,7 +67,15 @@ def unexplained_cells(connection, snapshot_date: date, settings: ReconciliationS
 
 def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     """Column sums across the statement's cells, by currency (money of different currencies never adds)."""
-    money = ["psa_billed", "erp_invoiced", "difference", "explained_by_findings", "unexplained", "erp_outside_psa"]
+    money = [
+        "psa_billed",
+        "erp_invoiced",
+        "difference",
+        "explained_by_findings",
+        "unexplained",
+        "erp_outside_psa",
+        "explained_by_people",
+    ]
     return {
         currency: {name: float(group[name].sum()) for name in money} for currency, group in frame.groupby("currency")
     }
@@ -69,7 +86,8 @@ def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     group_name="reconciliation",
     deps=[FINDINGS_KEY, INVOICE_MATCH_KEY],
     description="Per legal entity, month and currency: PSA billed, ERP invoiced, the difference, the part "
-    "explained by the night's invoice findings and the unexplained remainder (table `recon.tieout`).",
+    "explained by the night's invoice findings (and of it, by findings people explained in the portal) and "
+    "the unexplained remainder (table `recon.tieout`).",
 )
 def tieout(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)

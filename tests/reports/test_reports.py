@@ -78,6 +78,7 @@ def test_workbook_figures_equal_the_findings_and_tieout_tables(report):
         "Corrections",
         "Quarantine",
         "Tie-out",
+        "Explained",
     ]
     summary = book["Summary"]
     headline = {row[0]: row[1] for row in summary.iter_rows(min_row=3, max_row=20, max_col=2, values_only=True)}

@@ -1,6 +1,7 @@
 -- The tie-out statement: per legal entity, month and currency, what the PSA billed and what the ERP
--- invoiced for it, the difference, how much of it the night's open invoice findings explain, and the
--- unexplained remainder. An invoice group (a PSA invoice and its ERP postings, or an ERP invoice no
+-- invoiced for it, the difference, how much of it the night's open invoice findings explain (and of
+-- that, how much findings a person explained in the portal, with a reason), and the unexplained
+-- remainder. An invoice group (a PSA invoice and its ERP postings, or an ERP invoice no
 -- PSA invoice matches) moves money between cells or sides by (its ERP amounts - its PSA amount); the
 -- groups that carry a finding explain their movement. ERP invoices outside the PSA (customers billed
 -- straight in the ERP) are shown apart and are not part of the difference. A legal entity not
@@ -16,15 +17,25 @@ WITH sides AS (
     FROM recon.invoice_match
     WHERE snapshot_date = $snapshot_date AND erp_invoice_id IS NOT NULL
 ),
+-- the invoice findings a person explained in the portal, with a reason (workbench.night_explanations:
+-- those standing when the night's tie-out ran)
+explained_by_people AS (
+    SELECT DISTINCT coalesce(f.psa_id, f.erp_id) AS invoice_group
+    FROM recon.findings AS f
+    JOIN workbench.night_explanations AS x ON x.snapshot_date = f.snapshot_date AND x.finding_id = f.finding_id
+    WHERE f.snapshot_date = $snapshot_date AND f.status = 'open' AND f.category = 'invoice_cash'
+),
 -- the findings that say why an invoice's PSA and ERP sides differ in amount, currency or month (a
--- posting voided in the ERP, its total zero, is a status difference)
+-- posting voided in the ERP, its total zero, is a status difference), and those people explained
 explained AS (
-    SELECT DISTINCT coalesce(psa_id, erp_id) AS invoice_group
+    SELECT coalesce(psa_id, erp_id) AS invoice_group
     FROM recon.findings
     WHERE snapshot_date = $snapshot_date AND status = 'open'
       AND code IN ('INVOICE_MISSING_IN_ERP', 'INVOICE_MISSING_IN_PSA', 'INVOICE_AMOUNT_MISMATCH',
                    'INVOICE_CURRENCY_MISMATCH', 'INVOICE_DATE_MISMATCH', 'INVOICE_DUPLICATE',
                    'INVOICE_STATUS_MISMATCH')
+    UNION
+    SELECT invoice_group FROM explained_by_people
 ),
 cells AS (
     SELECT s.legal_entity, s.month, s.currency,
@@ -34,9 +45,14 @@ cells AS (
                AS explained_by_findings,
            count(DISTINCT s.invoice_group) FILTER (WHERE s.in_psa_scope AND e.invoice_group IS NOT NULL)
                AS invoices_with_findings,
-           coalesce(sum(s.erp) FILTER (WHERE NOT s.in_psa_scope), 0) AS erp_outside_psa
+           coalesce(sum(s.erp) FILTER (WHERE NOT s.in_psa_scope), 0) AS erp_outside_psa,
+           coalesce(sum(s.erp - s.psa) FILTER (WHERE s.in_psa_scope AND p.invoice_group IS NOT NULL), 0)
+               AS explained_by_people,
+           count(DISTINCT s.invoice_group) FILTER (WHERE s.in_psa_scope AND p.invoice_group IS NOT NULL)
+               AS invoices_explained_by_people
     FROM sides AS s
     LEFT JOIN explained AS e USING (invoice_group)
+    LEFT JOIN explained_by_people AS p USING (invoice_group)
     GROUP BY 1, 2, 3
 )
 SELECT
@@ -50,7 +66,9 @@ SELECT
     explained_by_findings::DECIMAL(18, 2) AS explained_by_findings,
     (erp_invoiced - psa_billed - explained_by_findings)::DECIMAL(18, 2) AS unexplained,
     invoices_with_findings,
-    erp_outside_psa::DECIMAL(18, 2) AS erp_outside_psa
+    erp_outside_psa::DECIMAL(18, 2) AS erp_outside_psa,
+    explained_by_people::DECIMAL(18, 2) AS explained_by_people,
+    invoices_explained_by_people
 FROM cells
 WHERE NOT EXISTS (SELECT 1 FROM recon.entity_coverage AS coverage
                   WHERE coverage.snapshot_date = $snapshot_date AND NOT coverage.reconciled
