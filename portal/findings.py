@@ -85,7 +85,10 @@ class Filters:
             and (not self.customer or self.customer.lower() in customer.lower())
             and (not self.text or self.text.lower() in searched.lower())
             and (not self.assignee or (finding.get("assignee") or NOBODY) == self.assignee)
-            and (self.explained not in EXPLAINED or (finding.get("explained_by") is not None) == EXPLAINED[self.explained])
+            and (
+                self.explained not in EXPLAINED
+                or (finding.get("explained_by") is not None) == EXPLAINED[self.explained]
+            )
         )
 
 

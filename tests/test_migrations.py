@@ -76,10 +76,15 @@ def upgraded(tmp_path, monkeypatch, capsys):
 def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_path, monkeypatch, capsys):
     warehouse, before = upgraded
     after = contents(warehouse)
-    new = {"meta.migrations", "corrections.finding_links", "raw.companies"}
+    new = {"meta.migrations", "corrections.finding_links", "raw.companies", "raw.superseded_snapshots"}
+    new |= {"workbench.finding_actions", "workbench.night_explanations"}
     assert set(after) == set(before) | new
-    kept = set(before) - {"recon.findings"}
+    kept = set(before) - {"recon.findings", "raw.load_log"}
     assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
+    # raw.load_log keeps every row and column and gains where each night was archived (0005), empty
+    names, rows = before["raw.load_log"]
+    assert after["raw.load_log"][0] == [*names, "archive_path", "archived_at"]
+    assert Counter(after["raw.load_log"][1]) == Counter((*r, None, None) for r in rows)
     # recon.findings keeps every row and column but the links, which moved to corrections.finding_links
     names, rows = before["recon.findings"]
     link = names.index("correction_id")
@@ -87,7 +92,8 @@ def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_
     assert Counter(after["recon.findings"][1]) == Counter(r[:link] + r[link + 1 :] for r in rows)
     links = [(r[names.index("snapshot_date")], r[names.index("finding_id")], r[link]) for r in rows if r[link]]
     assert links and Counter(after["corrections.finding_links"][1]) == Counter(links)
-    assert after["raw.companies"][1] == []
+    assert after["raw.companies"][1] == after["raw.superseded_snapshots"][1] == []
+    assert after["workbench.finding_actions"][1] == after["workbench.night_explanations"][1] == []
     assert [(v, n) for v, n, _, _ in after["meta.migrations"][1]] == [(m.version, m.name) for m in known_migrations()]
 
     # the upgraded warehouse has exactly the fixed tables a new one gets
