@@ -81,10 +81,10 @@ def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_
     assert set(after) == set(before) | new
     kept = set(before) - {"recon.findings", "raw.load_log"}
     assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
-    # raw.load_log keeps every row and column and gains where each night was archived (0005), empty
+    # raw.load_log keeps every row and column and gains, empty, the refetch (0004) and archive (0005) columns
     names, rows = before["raw.load_log"]
-    assert after["raw.load_log"][0] == [*names, "archive_path", "archived_at"]
-    assert Counter(after["raw.load_log"][1]) == Counter((*r, None, None) for r in rows)
+    assert after["raw.load_log"][0] == [*names, "refetched_by", "archive_path", "archived_at"]
+    assert Counter(after["raw.load_log"][1]) == Counter((*r, None, None, None) for r in rows)
     # recon.findings keeps every row and column but the links, which moved to corrections.finding_links
     names, rows = before["recon.findings"]
     link = names.index("correction_id")

@@ -1,4 +1,4 @@
-"""The findings workbench over HTTP: finance assigns, comments on, explains and withdraws the
+"""The findings workbench in Chromium and over HTTP: finance assigns, comments on, explains and withdraws the
 explanation of a finding of its queue, each action audited, kept in the warehouse and shown on the
 finding's page and in the explorer; a role of another queue, a viewer, a forged form and a foreign
 Origin are refused and audited."""
@@ -10,11 +10,13 @@ import dataclasses
 import io
 
 import duckdb
+import pytest
 from argon2 import PasswordHasher
 
 from portal.config import Role, User
 from portal.server import running_portal
-from tests.portal.conftest import csrf_of
+from tests.portal.browser import browser_available, chromium, shown, sign_in
+from tests.portal.conftest import PASSWORDS, csrf_of
 
 
 def open_finding(portal, queue: str) -> dict:
@@ -144,3 +146,76 @@ def test_a_viewer_of_the_queue_is_refused_and_audited(portal):
     assert [(e["actor"], e["action"], e["finding"]) for e in portal.audit() if e["action"] == "finding_work_refused"] == [
         ("vic.viewer", "finding_work_refused", finding)
     ]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not browser_available():
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    driver = chromium(tmp_path)
+    yield driver
+    driver.quit()
+
+
+def submit(driver, element_id: str) -> None:
+    """Click a button and wait for the page it submits to (a click does not always wait)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button = driver.find_element(By.ID, element_id)
+    button.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
+
+
+def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    finding = open_finding(portal, "finance")
+    sign_in(browser, portal.url, "ana.finance", PASSWORDS["ana.finance"])
+    browser.find_element(By.LINK_TEXT, "Findings").click()
+    shown(browser, By.LINK_TEXT, finding["finding_id"]).click()
+    assert shown(browser, By.ID, "assignee").text == "no one"
+    assert browser.find_element(By.ID, "explained").text == "not explained"
+
+    Select(browser.find_element(By.ID, "assign-to")).select_by_value("ana.finance")
+    submit(browser, "assign")
+    assert browser.find_element(By.CLASS_NAME, "flash").text == "Assigned to ana.finance."
+    browser.find_element(By.ID, "comment-text").send_keys("Checking the ERP posting with AR")
+    submit(browser, "comment")
+    browser.find_element(By.ID, "explain-reason").send_keys("Customer paid in two instalments")
+    submit(browser, "explain")
+    assert browser.find_element(By.CLASS_NAME, "flash").text == "Marked explained."
+    assert browser.find_element(By.ID, "assignee").text == "ana.finance"
+    explained = browser.find_element(By.ID, "explained").text
+    assert explained.startswith("explained by ana.finance at ")
+    assert explained.endswith(" UTC: Customer paid in two instalments")
+    history = [
+        (r.find_element(By.CLASS_NAME, "actor").text, r.find_element(By.CLASS_NAME, "what").text)
+        for r in browser.find_elements(By.CSS_SELECTOR, "#actions tbody tr")
+    ]
+    assert history == [
+        ("ana.finance", "assigned to ana.finance"),
+        ("ana.finance", "commented: Checking the ERP posting with AR"),
+        ("ana.finance", "explained: Customer paid in two instalments"),
+    ]
+    assert browser.find_element(By.ID, "unexplain").is_displayed()
+
+    browser.find_element(By.LINK_TEXT, "Findings").click()
+    Select(shown(browser, By.ID, "f-explained")).select_by_value("yes")
+    Select(browser.find_element(By.ID, "f-assignee")).select_by_value("ana.finance")
+    submit(browser, "apply")
+    [row] = browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
+    assert row.get_attribute("data-finding") == finding["finding_id"]
+    assert row.find_element(By.CLASS_NAME, "assignee").text == "ana.finance"
+    assert row.find_element(By.CLASS_NAME, "explained").text == "by ana.finance"
+    assert browser.find_element(By.ID, "count").text == "1"
+    Select(browser.find_element(By.ID, "f-explained")).select_by_value("no")
+    Select(browser.find_element(By.ID, "f-assignee")).select_by_value("")
+    submit(browser, "apply")
+    listed = {r.get_attribute("data-finding") for r in browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")}
+    opened = {f["finding_id"] for f in portal.written["findings"] if f["status"] == "open"}
+    assert listed == {f for f in opened if f != finding["finding_id"]} & {
+        f["finding_id"] for f in portal.written["findings"] if f["owner_queue"] == "finance"
+    }
