@@ -91,8 +91,13 @@ def test_an_action_without_what_it_needs_is_not_taken(portal):
     http = portal.sign_in("ana.finance")
     assert "An explanation needs a reason." in act(http, portal, finding, action="explain", note="  ").text
     assert "A comment needs some text." in act(http, portal, finding, action="comment").text
-    assert "piet.pmo cannot work the finance queue." in act(http, portal, finding, action="assign", assignee="piet.pmo").text
-    resolved = next(f for f in portal.written["findings"] if f["status"] == "resolved" and f["owner_queue"] == "finance")
+    assert (
+        "piet.pmo cannot work the finance queue."
+        in act(http, portal, finding, action="assign", assignee="piet.pmo").text
+    )
+    resolved = next(
+        f for f in portal.written["findings"] if f["status"] == "resolved" and f["owner_queue"] == "finance"
+    )
     answer = act(http, portal, resolved["finding_id"], action="explain", note="gone anyway")
     assert "This finding is resolved: only comments are taken." in answer.text
     assert actions(portal, finding) == actions(portal, resolved["finding_id"]) == []
@@ -143,9 +148,9 @@ def test_a_viewer_of_the_queue_is_refused_and_audited(portal):
         refused = act(http, seeing, finding, action="explain", note="looks fine to me")
     assert refused.status_code == 403 and "does not work findings of the finance queue" in refused.text
     assert actions(portal, finding) == []
-    assert [(e["actor"], e["action"], e["finding"]) for e in portal.audit() if e["action"] == "finding_work_refused"] == [
-        ("vic.viewer", "finding_work_refused", finding)
-    ]
+    assert [
+        (e["actor"], e["action"], e["finding"]) for e in portal.audit() if e["action"] == "finding_work_refused"
+    ] == [("vic.viewer", "finding_work_refused", finding)]
 
 
 @pytest.fixture
