@@ -10,13 +10,13 @@ import dataclasses
 import io
 
 import duckdb
-import pytest
 from argon2 import PasswordHasher
 
 from portal.config import Role, User
 from portal.server import running_portal
-from tests.portal.browser import browser_available, chromium, shown, sign_in
+from tests.portal.browser import shown, sign_in
 from tests.portal.conftest import PASSWORDS, csrf_of
+from tests.portal.test_portal_findings import browser  # noqa: F401 (the fixture)
 
 
 def open_finding(portal, queue: str) -> dict:
@@ -153,15 +153,6 @@ def test_a_viewer_of_the_queue_is_refused_and_audited(portal):
     ] == [("vic.viewer", "finding_work_refused", finding)]
 
 
-@pytest.fixture
-def browser(tmp_path):
-    if not browser_available():
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
-    driver = chromium(tmp_path)
-    yield driver
-    driver.quit()
-
-
 def submit(driver, element_id: str) -> None:
     """Click a button and wait for the page it submits to (a click does not always wait)."""
     from selenium.webdriver.common.by import By
@@ -173,7 +164,7 @@ def submit(driver, element_id: str) -> None:
     WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
 
 
-def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal, browser):
+def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal, browser):  # noqa: F811
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
