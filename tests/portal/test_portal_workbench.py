@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+from datetime import datetime, time, timedelta
 
 import duckdb
 from argon2 import PasswordHasher
 
 from portal.config import Role, User
 from portal.server import running_portal
+from tests.conftest import AS_OF as NIGHT_DATE
 from tests.portal.browser import shown, sign_in
 from tests.portal.conftest import PASSWORDS, csrf_of
 from tests.portal.test_portal_findings import browser  # noqa: F401 (the fixture)
@@ -215,3 +217,25 @@ def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal
     assert listed == {f for f in opened if f != finding["finding_id"]} & {
         f["finding_id"] for f in portal.written["findings"] if f["owner_queue"] == "finance"
     }
+
+
+def test_the_work_carries_to_later_nights_while_the_finding_stays_open(portal, monkeypatch):
+    """Explained and assigned the day after the night, a finding shows so on the next night it is
+    still open; resolved, then seen again, it starts afresh (its first_seen is the night it came back)."""
+    finding = open_finding(portal, "finance")["finding_id"]
+    day = lambda n: NIGHT_DATE + timedelta(days=n)  # noqa: E731
+    monkeypatch.setattr("portal.work.now", lambda: datetime.combine(day(1), time(9)))
+    http = portal.sign_in("ana.finance")
+    act(http, portal, finding, action="assign", assignee="ana.finance")
+    act(http, portal, finding, action="explain", note="Timing: posted the next morning")
+    with duckdb.connect(str(portal.warehouse)) as db:
+        copy = "INSERT INTO recon.findings SELECT * REPLACE ({}) FROM recon.findings WHERE snapshot_date = ? AND status = 'open'"
+        db.execute(copy.format("?::DATE AS snapshot_date"), [day(1), NIGHT_DATE])
+        db.execute(copy.format("?::DATE AS snapshot_date, ?::DATE AS first_seen"), [day(3), day(3), NIGHT_DATE])
+
+    def work_on(night) -> tuple[str, str]:
+        [row] = [r for r in explorer_csv(http, portal, night=night.isoformat()) if r["finding_id"] == finding]
+        return row["assignee"], row["explained_by"]
+
+    assert work_on(NIGHT_DATE) == work_on(day(1)) == ("ana.finance", "ana.finance")
+    assert work_on(day(3)) == ("", "")
