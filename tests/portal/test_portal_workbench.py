@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 from argon2 import PasswordHasher
@@ -219,11 +219,15 @@ def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal
     }
 
 
+def day(n: int) -> date:
+    """The night n days after the stand-in's."""
+    return NIGHT_DATE + timedelta(days=n)
+
+
 def test_the_work_carries_to_later_nights_while_the_finding_stays_open(portal, monkeypatch):
     """Explained and assigned the day after the night, a finding shows so on the next night it is
     still open; resolved, then seen again, it starts afresh (its first_seen is the night it came back)."""
     finding = open_finding(portal, "finance")["finding_id"]
-    day = lambda n: NIGHT_DATE + timedelta(days=n)  # noqa: E731
     monkeypatch.setattr("portal.work.now", lambda: datetime.combine(day(1), time(9)))
     http = portal.sign_in("ana.finance")
     act(http, portal, finding, action="assign", assignee="ana.finance")
