@@ -156,14 +156,23 @@ def test_a_viewer_of_the_queue_is_refused_and_audited(portal):
 
 
 def submit(driver, element_id: str) -> None:
-    """Click a button and wait for the page it submits to (a click does not always wait)."""
+    """Click a button and wait until its page has gone (a click does not always wait for the page it
+    submits to; while Chromium swaps pages, asking about the old button may fail either way)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     button = driver.find_element(By.ID, element_id)
     button.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(button))
+
+    def gone(_) -> bool:
+        try:
+            button.is_enabled()
+        except WebDriverException:  # stale, or no longer in the document
+            return True
+        return False
+
+    WebDriverWait(driver, 30).until(gone)
 
 
 def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal, browser):  # noqa: F811
