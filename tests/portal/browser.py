@@ -71,3 +71,23 @@ def downloaded(directory: Path, name: str, timeout: float = 15) -> Path:
             raise TimeoutError(f"{name} was not downloaded; the directory holds {sorted(directory.iterdir())}")
         time.sleep(0.1)
     return path
+
+
+def submit(driver, element_id: str) -> None:
+    """Click a button and wait until its page has gone (a click does not always wait for the page it
+    submits to; while Chromium swaps pages, asking about the old button may fail either way)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    button = driver.find_element(By.ID, element_id)
+    button.click()
+
+    def gone(_) -> bool:
+        try:
+            button.is_enabled()
+        except WebDriverException:  # stale, or no longer in the document
+            return True
+        return False
+
+    WebDriverWait(driver, 30).until(gone)

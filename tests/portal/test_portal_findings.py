@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from corrections.approval import list_corrections
-from tests.portal.browser import browser_available, chromium, shown, sign_in
+from tests.portal.browser import browser_available, chromium, shown, sign_in, submit
 from tests.portal.conftest import NIGHT, PASSWORDS
 
 
@@ -70,7 +70,7 @@ def test_finance_filters_its_findings_and_opens_one_to_see_both_systems(portal, 
 
     code = Counter(f["code"] for f in findings).most_common(1)[0][0]
     Select(browser.find_element(By.ID, "f-code")).select_by_value(code)
-    browser.find_element(By.ID, "apply").click()
+    submit(browser, "apply")
     rows = browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
     assert sorted(r.get_attribute("data-finding") for r in rows) == sorted(
         f["finding_id"] for f in findings if f["code"] == code
@@ -79,7 +79,7 @@ def test_finance_filters_its_findings_and_opens_one_to_see_both_systems(portal, 
 
     chosen = next(f for f in findings if f["code"] == code)
     browser.find_element(By.ID, "f-customer").send_keys(names[chosen["customer_global_id"]])
-    browser.find_element(By.ID, "apply").click()
+    submit(browser, "apply")
     [row] = browser.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
     assert row.find_element(By.CLASS_NAME, "customer").text == names[chosen["customer_global_id"]]
     browser.find_element(By.LINK_TEXT, chosen["finding_id"]).click()

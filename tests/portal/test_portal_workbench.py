@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from portal.config import Role, User
 from portal.server import running_portal
 from tests.conftest import AS_OF as NIGHT_DATE
-from tests.portal.browser import shown, sign_in
+from tests.portal.browser import shown, sign_in, submit
 from tests.portal.conftest import PASSWORDS, csrf_of
 from tests.portal.test_portal_findings import browser  # noqa: F401 (the fixture)
 
@@ -153,26 +153,6 @@ def test_a_viewer_of_the_queue_is_refused_and_audited(portal):
     assert [
         (e["actor"], e["action"], e["finding"]) for e in portal.audit() if e["action"] == "finding_work_refused"
     ] == [("vic.viewer", "finding_work_refused", finding)]
-
-
-def submit(driver, element_id: str) -> None:
-    """Click a button and wait until its page has gone (a click does not always wait for the page it
-    submits to; while Chromium swaps pages, asking about the old button may fail either way)."""
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    button = driver.find_element(By.ID, element_id)
-    button.click()
-
-    def gone(_) -> bool:
-        try:
-            button.is_enabled()
-        except WebDriverException:  # stale, or no longer in the document
-            return True
-        return False
-
-    WebDriverWait(driver, 30).until(gone)
 
 
 def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal, browser):  # noqa: F811
