@@ -20,6 +20,7 @@ from assets.reconciliation.tieout import build_tieout
 from assets.validation.night import validate_night
 from benchmarks.raw_load import load_store_into_raw
 from checks import CONTRACTS
+from resources.migrations import migrate
 from resources.settings.crm import DEFAULT_CRM_FIELDS
 from resources.settings.quality import QualitySettings
 from resources.settings.reconciliation import ReconciliationSettings
@@ -35,7 +36,14 @@ def _realms(state_db: Path) -> dict[str, str]:
 
 
 def raw(state_db: Path) -> Stage:
-    return lambda connection, snapshot_date: load_store_into_raw(connection, state_db, snapshot_date)
+    """The store's records as the night's raw snapshots, in a warehouse migrated first (the migrations
+    create every schema the later stages write to, as the pipeline's warehouse resource does)."""
+
+    def stage(connection, snapshot_date: date) -> dict:
+        migrate(connection)
+        return load_store_into_raw(connection, state_db, snapshot_date)
+
+    return stage
 
 
 def contracts(connection, snapshot_date: date) -> dict:
