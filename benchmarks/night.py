@@ -1,0 +1,238 @@
+"""Benchmark: the night a user runs, `tieout run` itself (every asset and check, corrections proposed,
+the reports written), over HTTP against the sandbox firm's emulators at the vendors' own page sizes
+and rate limits, printing seconds and peak RSS per step.
+
+    python -m benchmarks.night [--size small] [--directory .tieout/benchmark-night] [--reuse]
+
+The emulators run in a process of their own, so the night's peak RSS is tieout's and the emulators'
+CPU time can be set beside the extraction's wall time (their share: if they were the bottleneck, the
+night would measure them). The night runs in another process with a fresh Dagster home, warehouse and
+token store; a thread samples its RSS every 50 ms, and each step's peak is the highest sample between
+its start and end events in the run's event log (steps run one at a time in-process, as `tieout run`
+runs them).
+
+The rate-limit minimum is what the vendors allow, not what tieout does: the requests the extraction sent
+to each system (raw.load_log) divided by that vendor's documented rate (Harvest 100 requests per 15
+seconds; QuickBooks 500 a minute per company, companies read one after another; Salesforce has a
+daily allotment and no per-second limit, so its minimum is 0). It is the steady-state figure the
+issue asks for: with fewer requests than one window admits (a small firm) there is no wait at all, and
+extraction may take less than it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+from benchmarks.run import SNAPSHOT as NIGHT  # the sandbox firm's as-of date
+from benchmarks.run import print_against_manifest
+
+# requests per second each vendor allows (None: no per-second limit), from their API documentation
+VENDOR_RATES = {"harvest": 100 / 15, "quickbooks": 500 / 60, "salesforce": None}
+EMULATORS = "TIEOUT_BENCHMARK_EMULATORS"  # the file where the emulators' process says where they listen
+
+
+# -- the emulators, in their own process ----------------------------------------------------------------
+def _serve_emulators(firm: str, size: str, address_file: str) -> None:
+    from sandbox.runtime import running_sandbox
+
+    runtime = running_sandbox(firm, size)
+    systems = {s: {"base_url": runtime.base_url(s), "credentials": runtime.credentials(s)} for s in VENDOR_RATES}
+    Path(address_file).write_text(json.dumps({"systems": systems, "legal_entities": runtime.legal_entities()}))
+    threading.Event().wait()
+
+
+class AttachedSandbox:
+    """The emulators of another process, as a connector asks for them (resources/sandbox.py)."""
+
+    def __init__(self, address_file: str):
+        self.addresses = json.loads(Path(address_file).read_text())
+
+    def base_url(self, system: str) -> str:
+        return self.addresses["systems"][system]["base_url"]
+
+    def credentials(self, system: str) -> dict:
+        return self.addresses["systems"][system]["credentials"]
+
+    def legal_entities(self) -> list[dict]:
+        return self.addresses["legal_entities"]
+
+
+def attached(directory: str, size: str) -> AttachedSandbox:
+    """TIEOUT_EMBEDDED_SOURCES for the night: the emulators the benchmark started."""
+    return AttachedSandbox(os.environ[EMULATORS])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- the night, in its own process ----------------------------------------------------------------------
+def _rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _night(home: str, address_file: str, queue) -> None:
+    for name in [n for n in os.environ if n.startswith("TIEOUT_")]:  # the caller's settings are not the benchmark's
+        del os.environ[name]
+    os.environ.update(
+        TIEOUT_HOME=home,
+        DAGSTER_HOME=str(Path(home) / "dagster"),
+        TIEOUT_EMBEDDED_SOURCES="benchmarks.night:attached",
+        TIEOUT_RAW_NIGHTS_KEPT="all",
+        **{EMULATORS: address_file},
+    )
+    samples: list[tuple[float, int]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            samples.append((time.time(), _rss()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    from pipelines.cli import _instance, run_nights
+
+    started = time.time()
+    code = run_nights([NIGHT.isoformat()], mode="auto")
+    done.set()
+    sampler.join()
+    from dagster import DagsterEventType
+
+    instance = _instance()
+    (run,) = instance.get_runs(limit=1)
+    events = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+    steps: dict[str, dict] = {}
+    for record in instance.get_records_for_run(run.run_id, of_type=events, limit=100_000).records:
+        entry = record.event_log_entry
+        step = steps.setdefault(entry.step_key or "", {})
+        step["start" if entry.dagster_event.event_type == DagsterEventType.STEP_START else "end"] = entry.timestamp
+    for step in steps.values():
+        inside = [rss for at, rss in samples if step["start"] <= at <= step.get("end", time.time())]
+        step["peak_rss"] = max(inside, default=0)
+    queue.put(
+        {"exit_code": code, "seconds": time.time() - started, "peak_rss": max(r for _, r in samples), "steps": steps}
+    )
+
+
+def run_night(home: Path, address_file: Path) -> dict:
+    queue = multiprocessing.get_context("spawn").Queue()
+    process = multiprocessing.get_context("spawn").Process(target=_night, args=(str(home), str(address_file), queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def requests_per_system(warehouse: Path) -> dict[str, tuple[int, float]]:
+    """Requests sent and extraction seconds per system on the night (raw.load_log)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT system, sum(requests), sum(seconds) FROM raw.load_log WHERE snapshot_date = ? GROUP BY 1",
+            [NIGHT],
+        ).fetchall()
+    return {system: (int(requests), float(seconds)) for system, requests, seconds in rows}
+
+
+def stage_of(step: str) -> str:
+    """The stage a step belongs to, by its asset's key: raw (extraction), valid and the contracts'
+    checks (validation), canonical, recon (reconciliation), corrections, reports, warehouse (retention)."""
+    first = step.split("__")[0]
+    if first.startswith("check_"):
+        return "validation"
+    return {"raw": "extraction", "valid": "validation", "recon": "reconciliation", "warehouse": "retention"}.get(
+        first, first
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="small", help="sandbox size, e.g. small, demo, benchmark, benchmark:0.1")
+    parser.add_argument("--directory", default=".tieout/benchmark-night", type=Path)
+    parser.add_argument("--reuse", action="store_true", help="keep an already generated firm")
+    parser.add_argument("--steps", action="store_true", help="print every step, not only the stages")
+    options = parser.parse_args(argv)
+    directory = options.directory.resolve()
+    firm, home, address_file = directory / "firm", directory / "home", directory / "emulators.json"
+    if not (options.reuse and (firm / "manifest.json").exists()):
+        shutil.rmtree(firm, ignore_errors=True)
+        from sandbox.firm import build_sandbox
+
+        started = time.monotonic()
+        build_sandbox(firm, size=options.size)
+        print(f"generated the {options.size} firm in {time.monotonic() - started:.1f} s", flush=True)
+    shutil.rmtree(home, ignore_errors=True)
+    address_file.unlink(missing_ok=True)
+    context = multiprocessing.get_context("spawn")
+    emulators = context.Process(target=_serve_emulators, args=(str(firm), options.size, str(address_file)))
+    emulators.start()
+    try:
+        while not address_file.exists():
+            if not emulators.is_alive():
+                raise SystemExit("the emulators did not start")
+            time.sleep(0.1)
+        assert emulators.pid is not None
+        emulator_cpu_before = cpu_seconds(emulators.pid)
+        night = run_night(home, address_file)
+        emulator_cpu = cpu_seconds(emulators.pid) - emulator_cpu_before
+    finally:
+        emulators.terminate()
+        emulators.join()
+    report(options, firm, home, night, emulator_cpu)
+    return night["exit_code"]
+
+
+def report(options, firm: Path, home: Path, night: dict, emulator_cpu: float) -> None:
+    counts = json.loads((firm / "manifest.json").read_text())["counts"]
+    entries = sum(n for key, n in counts.items() if key.endswith("/time_entries"))
+    steps = sorted(night["steps"].items(), key=lambda item: item[1]["start"])
+    stages: dict[str, list[float]] = {}
+    for key, step in steps:
+        seconds = step.get("end", step["start"]) - step["start"]
+        totals = stages.setdefault(stage_of(key), [0.0, 0])
+        totals[0] += seconds
+        totals[1] = max(totals[1], step["peak_rss"])
+    print(f"\nnight of {NIGHT}, firm {options.size} ({entries:,} Harvest time entries): exit {night['exit_code']}")
+    print(f"{'stage':<14} {'seconds':>9} {'peak RSS':>10}")
+    for stage, (seconds, peak) in stages.items():
+        print(f"{stage:<14} {seconds:9.1f} {peak / 2**30:6.2f} GiB")
+    print(f"{'whole night':<14} {night['seconds']:9.1f} {night['peak_rss'] / 2**30:6.2f} GiB")
+    if options.steps:
+        print(f"\n{'step':<60} {'seconds':>9} {'peak RSS':>10}")
+        for key, step in steps:
+            seconds = step.get("end", step["start"]) - step["start"]
+            print(f"{key:<60} {seconds:9.1f} {step['peak_rss'] / 2**30:6.2f} GiB")
+    warehouse = home / "warehouse.duckdb"
+    sent = requests_per_system(warehouse)
+    minimum = sum(requests / rate for system, (requests, _) in sent.items() if (rate := VENDOR_RATES.get(system)))
+    extraction = stages.get("extraction", [0.0])[0]
+    print("\nextraction: " + ", ".join(f"{s} {r:,} requests in {t:.1f} s" for s, (r, t) in sorted(sent.items())))
+    print(
+        f"rate-limit minimum {minimum:.1f} s; extraction took {extraction:.1f} s "
+        f"({extraction / minimum:.2f}x the minimum)"
+        if minimum
+        else f"rate-limit minimum 0 s; extraction took {extraction:.1f} s"
+    )
+    share = emulator_cpu / extraction if extraction else 0.0
+    print(f"emulators: {emulator_cpu:.1f} CPU seconds during the night ({share:.0%} of the extraction's wall time)")
+    if night["exit_code"] == 0:
+        print_against_manifest(warehouse, json.loads((firm / "manifest.json").read_text()))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""The night benchmark's own path at a tiny size, as CI can afford it: `python -m benchmarks.night`
+generates the small firm, serves it from the emulators' own process, runs `tieout run` over HTTP and
+prints its figures. What it prints is checked against the run's own record (the warehouse's load log)
+and the firm's manifest, not against figures from one machine."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.run import SNAPSHOT
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = ("extraction", "validation", "canonical", "reconciliation", "corrections", "reports", "retention")
+
+
+def test_the_night_benchmark_runs_the_real_night_and_prints_its_figures(tmp_path):
+    directory = tmp_path / "bench"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.night", "--size", "small", "--directory", str(directory)],
+        cwd=REPO,
+        env={**os.environ, "TIEOUT_HOME": str(tmp_path / "not-used")},  # the benchmark keeps to its directory
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = done.stdout
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for stage in (*STAGES, "whole night"):
+        assert re.search(rf"^{stage} +\d+\.\d +\d+\.\d\d GiB$", out, re.MULTILINE), stage
+    with duckdb.connect(str(directory / "home" / "warehouse.duckdb"), read_only=True) as warehouse:
+        sent = dict(
+            warehouse.execute(
+                "SELECT system, sum(requests) FROM raw.load_log WHERE snapshot_date = ? GROUP BY 1", [SNAPSHOT]
+            ).fetchall()
+        )
+    assert re.search(
+        rf"^extraction: harvest {sent['harvest']:,} requests in [\d.]+ s, quickbooks {sent['quickbooks']:,} "
+        rf"requests in [\d.]+ s, salesforce {sent['salesforce']:,} requests in [\d.]+ s$",
+        out,
+        re.MULTILINE,
+    )
+    minimum = sent["harvest"] / (100 / 15) + sent["quickbooks"] / (500 / 60)  # Harvest's and QuickBooks' limits
+    assert f"rate-limit minimum {minimum:.1f} s;" in out
+    assert re.search(r"^emulators: [\d.]+ CPU seconds during the night \(\d+% of", out, re.MULTILINE)
+    codes = len({f["code"] for f in json.loads((directory / "firm" / "manifest.json").read_text())["findings"]})
+    assert f"findings: {codes} of {codes} codes equal the manifest exactly; tie-out unexplained remainder 0.00" in out
+    assert list((directory / "home" / "reports" / SNAPSHOT.isoformat()).glob("tieout-*.xlsx"))
+    assert not (tmp_path / "not-used").exists()
