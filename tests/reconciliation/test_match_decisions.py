@@ -32,8 +32,8 @@ def suggested_pairs(warehouse: Path, night: date) -> list[tuple[str, str]]:
     return query(warehouse, PAIRS, [night])
 
 
-def records(pair_key: str) -> list[tuple[str, str]]:
-    return [tuple(side.split(":", 1)) for side in pair_key.split("|")]  # type: ignore[misc]
+def records(pair_key: str) -> list[tuple[str, ...]]:
+    return [tuple(side.split(":", 1)) for side in pair_key.split("|")]
 
 
 def rebuild_night(firm: ReconciledFirm, warehouse: Path, monkeypatch: pytest.MonkeyPatch):
@@ -53,7 +53,7 @@ def rebuild_night(firm: ReconciledFirm, warehouse: Path, monkeypatch: pytest.Mon
     return result
 
 
-def customers(warehouse: Path, night: date, pair_key: str) -> dict[tuple[str, str], tuple[str, str]]:
+def customers(warehouse: Path, night: date, pair_key: str) -> dict[tuple[str, ...], tuple[str, str]]:
     """Each record of the pair: (its global id, its link) in canonical.customer."""
     found = {}
     for system, source_id in records(pair_key):
