@@ -429,7 +429,7 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             night=night,
             pairs=shown,
             may_decide={s["pair_key"]: review.may_decide(user, s["owner_queue"]) for s in shown},
-            decided=review.decided(config.warehouse) if night else [],
+            decided=review.decided(config.warehouse) if night and review.sees_decisions(user) else [],
         )
 
     @app.post("/matches")

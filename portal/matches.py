@@ -92,6 +92,12 @@ def visible(found: list[dict], user: User) -> list[dict]:
     return [s for s in found if s["owner_queue"] in user.role.queues]
 
 
+def sees_decisions(user: User) -> bool:
+    """The decisions are listed to the queues that own customer matching (by configuration)."""
+    owners = ReconciliationSettings.load().owner_queues
+    return any(owners.get(code) in user.role.queues for code in CODES.values())
+
+
 def may_decide(user: User, queue: str | None) -> bool:
     """Who may act on the queue's findings (`approve`, the queue) decides its pairs (decisions.md 24)."""
     return may_work(user, queue)

@@ -118,6 +118,8 @@ def test_sales_ops_confirms_and_rejects_pairs_each_kept_and_audited(review):
         ("sam.salesops", "confirmed", *ordered(confirmed), entity[confirmed], None),
         ("sam.salesops", "rejected", *ordered(rejected), entity[rejected], REASON),
     ]
+    other_queue = review.sign_in("ana.finance").get(f"{review.portal.url}/matches").text
+    assert "data-decision=" not in other_queue and "No suggested pairs wait in your queues." in other_queue
     again = decide(http, review, confirmed, decision="reject", note="changed my mind")
     assert again.status_code == 404  # decided: no longer suggested
     assert [
@@ -208,3 +210,9 @@ def test_sales_ops_confirms_and_rejects_in_chromium_and_the_next_night_uses_them
     assert open_findings(warehouse, night) == before - {(CODES["unlinked"], confirmed), (CODES["duplicate"], rejected)}
     browser.refresh()
     assert not browser.find_elements(By.CSS_SELECTOR, f'tr[data-pair="{confirmed}"], tr[data-pair="{rejected}"]')
+
+
+def test_a_warehouse_without_matching_shows_no_night(portal):
+    """The stand-in night has findings but no matching stage: the page says so rather than failing."""
+    answer = portal.sign_in("ana.finance").get(f"{portal.url}/matches")
+    assert answer.status_code == 200 and "No night has been matched yet." in answer.text
