@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
 from portal import files, work
 from portal import findings as explorer
+from portal import matches as review
 from portal.audit import AuditLog
 from portal.config import ALL, PortalConfig, User
 from portal.security import Session, SessionStore, authenticate
@@ -415,6 +416,65 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             )
             session.flash.append(work.told(action, assignee))
         return keep(RedirectResponse(f"/findings/{subject.finding_id}", status_code=303), session)
+
+    @app.get("/matches")
+    def match_review(request: Request) -> Response:
+        """The night's suggested customer pairs of the user's queues, to confirm or reject."""
+        session, user = signed_in(request)
+        night, found = review.suggestions(config.warehouse)
+        shown = review.visible(found, user)
+        return page(
+            session,
+            "matches.html",
+            night=night,
+            pairs=shown,
+            may_decide={s["pair_key"]: review.may_decide(user, s["owner_queue"]) for s in shown},
+            decided=review.decided(config.warehouse) if night and review.sees_decisions(user) else [],
+        )
+
+    @app.post("/matches")
+    def decide_match(
+        request: Request,
+        pair: str = Form(""),
+        decision: str = Form(""),
+        note: str = Form(""),
+        csrf_token: str = Form(""),
+    ) -> Response:
+        """Confirm or reject a suggested pair of a queue the user acts on."""
+        session, user = signed_in(request)
+        if not session.csrf_ok(csrf_token):
+            return forged(request, session, "match_review")
+        asked = review.Pair.parse(pair[:300])
+        suggestion = review.suggested(config.warehouse, asked) if asked else None
+        if asked is None or suggestion is None:
+            return refused(
+                request, session, 404, "match_not_found", "That pair is not suggested (or is decided).", pair=pair[:300]
+            )
+        if decision not in review.DECISIONS or not review.may_decide(user, suggestion["owner_queue"]):
+            return refused(
+                request,
+                session,
+                403,
+                "match_review_refused",
+                f"Your role does not decide customer matches of the {suggestion['owner_queue']} queue.",
+                pair=suggestion["pair_key"],
+                requested=decision[:20],
+            )
+        if decision == "reject" and not note.strip():
+            session.flash.append("A rejection needs a reason.")
+        else:
+            done = review.record(config.warehouse, asked, user.name, decision, suggestion["legal_entity"], note)
+            audit.record(
+                user.name,
+                f"match_{done['decision']}",
+                client(request),
+                pair=suggestion["pair_key"],
+                kind=suggestion["kind"],
+                finding=suggestion["finding_id"],
+                **({"note": done["note"]} if done["note"] else {}),
+            )
+            session.flash.append(review.told(decision, asked))
+        return keep(RedirectResponse("/matches", status_code=303), session)
 
     def queues_of(user: User) -> list[str]:
         return sorted(user.role.queues - {ALL})

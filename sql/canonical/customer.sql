@@ -1,6 +1,8 @@
 -- Customers: one row per CRM account, PSA client and ERP customer (project sub-customers are
 -- engagements). A PSA client or ERP customer shares the global id of the one CRM account whose
 -- cross-reference field names it; anything no account (or more than one) names keeps its own.
+-- Then the pairs people confirmed in the portal's match review (workbench.match_decisions, the
+-- pair's latest decision) join their two records' customers into one (link `match_review`).
 WITH RECURSIVE accounts AS (
     SELECT
         'crm' AS system,
@@ -79,24 +81,67 @@ erp_depth AS (
     FROM erp_customers AS c LEFT JOIN erp_ancestors AS a USING (source_id)
     GROUP BY c.source_id
 ),
--- A PSA client is billed by the ERP company of its customer, else contracted by the CRM's entity.
-entity_of AS (
-    SELECT global_id, coalesce(min(legal_entity) FILTER (WHERE system = 'erp'), min(legal_entity)) AS legal_entity
-    FROM (SELECT system, global_id, legal_entity FROM accounts
-          UNION ALL BY NAME SELECT system, global_id, legal_entity FROM erp_customers)
-    GROUP BY global_id
-),
-records AS (
+linked AS (
     SELECT system, source_id, global_id, 'anchor' AS link, legal_entity, name, parent_source_id, currency,
            is_active, tax_id, website, crm_psa_client_id, crm_erp_customer_id, crm_open_ar
     FROM accounts
     UNION ALL BY NAME
-    SELECT c.system, c.source_id, c.global_id, c.link, e.legal_entity, c.name, c.currency, c.is_active
-    FROM clients AS c LEFT JOIN entity_of AS e USING (global_id)
+    SELECT system, source_id, global_id, link, name, currency, is_active
+    FROM clients
     UNION ALL BY NAME
     SELECT system, source_id, global_id, link, legal_entity, name, parent_source_id, currency, is_active, tax_id,
            website, erp_balance, erp_balance_with_jobs, erp_level
     FROM erp_customers LEFT JOIN erp_depth USING (source_id)
+),
+-- Match review (docs/decisions.md 25): each pair's standing decision is its latest; a confirmed pair
+-- whose records have different customers tonight joins the two customers, and whatever else a
+-- confirmed pair joins to either of them (reviewed_reach: every customer reachable over them).
+confirmed AS (
+    SELECT a_system, a_source_id, b_system, b_source_id
+    FROM (SELECT *, row_number() OVER (PARTITION BY a_system, a_source_id, b_system, b_source_id
+                                       ORDER BY decision_number DESC) AS latest
+          FROM workbench.match_decisions)
+    WHERE latest = 1 AND decision = 'confirmed'
+),
+reviewed_links AS (
+    SELECT a.global_id AS from_id, b.global_id AS to_id
+    FROM confirmed AS c
+    JOIN linked AS a ON a.system = c.a_system AND a.source_id = c.a_source_id
+    JOIN linked AS b ON b.system = c.b_system AND b.source_id = c.b_source_id
+    WHERE a.global_id <> b.global_id
+),
+reviewed_edges AS (
+    SELECT from_id, to_id FROM reviewed_links UNION SELECT to_id, from_id FROM reviewed_links
+),
+reviewed_reach(global_id, reached) AS (
+    SELECT from_id, from_id FROM reviewed_edges
+    UNION
+    SELECT r.global_id, e.to_id FROM reviewed_reach AS r JOIN reviewed_edges AS e ON e.from_id = r.reached
+),
+-- the joined customers keep the global id of the one holding a CRM account, then of the one with
+-- the most records, then the lowest
+customer_sizes AS (
+    SELECT global_id, bool_or(system = 'crm') AS has_crm, count(*) AS records FROM linked GROUP BY 1
+),
+reviewed AS (
+    SELECT r.global_id, first(s.global_id ORDER BY s.has_crm DESC, s.records DESC, s.global_id) AS joined_id
+    FROM reviewed_reach AS r JOIN customer_sizes AS s ON s.global_id = r.reached
+    GROUP BY r.global_id
+),
+regrouped AS (
+    SELECT l.* REPLACE (coalesce(r.joined_id, l.global_id) AS global_id,
+                        CASE WHEN r.joined_id <> l.global_id THEN 'match_review' ELSE l.link END AS link)
+    FROM linked AS l LEFT JOIN reviewed AS r USING (global_id)
+),
+-- A PSA client is billed by the ERP company of its customer, else contracted by the CRM's entity.
+entity_of AS (
+    SELECT global_id, coalesce(min(legal_entity) FILTER (WHERE system = 'erp'), min(legal_entity)) AS legal_entity
+    FROM regrouped WHERE system IN ('crm', 'erp')
+    GROUP BY global_id
+),
+records AS (
+    SELECT r.* REPLACE (CASE WHEN r.system = 'psa' THEN e.legal_entity ELSE r.legal_entity END AS legal_entity)
+    FROM regrouped AS r LEFT JOIN entity_of AS e USING (global_id)
 )
 SELECT
     $snapshot_date::DATE AS snapshot_date,

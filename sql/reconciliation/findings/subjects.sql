@@ -8,26 +8,41 @@
 CREATE OR REPLACE TEMP MACRO customer_records(night) AS TABLE
     SELECT * FROM canonical.customer WHERE snapshot_date = night;
 
+-- A customer's record in each system: one per system. The cross-references give a global id one
+-- record per system at most (it is one CRM account's, which names one PSA client and one ERP
+-- customer); a duplicate people confirmed in the match review (link `match_review`, docs/decisions.md
+-- 25) adds a second, and the customer is then compared through the record it was joined to.
+CREATE OR REPLACE TEMP MACRO customer_system_records(night) AS TABLE
+    SELECT * FROM customer_records(night)
+    QUALIFY row_number() OVER (PARTITION BY global_id, system ORDER BY link = 'match_review', source_id) = 1;
+
 -- A customer by its global id, with its record in each system (`crm`, `psa`, `erp`) and the ids they
--- give a finding about it. A global id has one record per system at most (it is one CRM account's,
--- which names one PSA client and one ERP customer), so this is one row per customer.
+-- give a finding about it: one row per customer.
 CREATE OR REPLACE TEMP MACRO customer_systems(night) AS TABLE
     SELECT g.global_id, crm, psa, erp,
            {'customer_global_id': g.global_id, 'crm_id': crm.source_id, 'psa_id': psa.source_id,
             'erp_id': erp.source_id} AS ids
     FROM (SELECT DISTINCT global_id FROM customer_records(night)) AS g
-    LEFT JOIN customer_records(night) AS crm ON crm.global_id = g.global_id AND crm.system = 'crm'
-    LEFT JOIN customer_records(night) AS psa ON psa.global_id = g.global_id AND psa.system = 'psa'
-    LEFT JOIN customer_records(night) AS erp ON erp.global_id = g.global_id AND erp.system = 'erp';
+    LEFT JOIN customer_system_records(night) AS crm ON crm.global_id = g.global_id AND crm.system = 'crm'
+    LEFT JOIN customer_system_records(night) AS psa ON psa.global_id = g.global_id AND psa.system = 'psa'
+    LEFT JOIN customer_system_records(night) AS erp ON erp.global_id = g.global_id AND erp.system = 'erp';
 
 -- Two customer records the matching stage scored as one company (`pair_kind` 'duplicate': in one
--- system, 'unlinked': in two), keyed by both records' ids, sorted.
+-- system, 'unlinked': in two), keyed by both records' ids, sorted; a pair people rejected in the
+-- match review (its latest decision, workbench.match_decisions) is never suggested again.
 CREATE OR REPLACE TEMP MACRO customer_pairs(night, pair_kind) AS TABLE
-    SELECT *,
-           array_to_string(list_sort([keep_system || ':' || keep_source_id, other_system || ':' || other_source_id]),
-                           '|') AS subject_key
-    FROM recon.customer_match
-    WHERE snapshot_date = night AND kind = pair_kind;
+    SELECT *
+    FROM (SELECT *,
+                 array_to_string(list_sort([keep_system || ':' || keep_source_id,
+                                            other_system || ':' || other_source_id]), '|') AS subject_key
+          FROM recon.customer_match
+          WHERE snapshot_date = night AND kind = pair_kind)
+    WHERE subject_key NOT IN (
+        SELECT a_system || ':' || a_source_id || '|' || b_system || ':' || b_source_id
+        FROM workbench.match_decisions
+        QUALIFY row_number() OVER (PARTITION BY a_system, a_source_id, b_system, b_source_id
+                                   ORDER BY decision_number DESC) = 1
+            AND decision = 'rejected');
 
 -- The customers' closed-won opportunities in the CRM: their value and the first close date.
 CREATE OR REPLACE TEMP MACRO won_deals(night) AS TABLE
