@@ -7,9 +7,10 @@ and rate limits, printing seconds and peak RSS per step.
 The emulators run in a process of their own, so the night's peak RSS is tieout's and the emulators'
 CPU time can be set beside the extraction's wall time (their share: if they were the bottleneck, the
 night would measure them). The night runs in another process with a fresh Dagster home, warehouse and
-token store; a thread samples its RSS every 50 ms, and each step's peak is the highest sample between
-its start and end events in the run's event log (steps run one at a time in-process, as `tieout run`
-runs them).
+token store; a thread samples its RSS and the emulators' CPU time every 50 ms, and each step's peak
+RSS is the highest sample between its start and end events in the run's event log (steps run one at
+a time in-process, as `tieout run` runs them), its emulators' CPU what they spent meanwhile: the
+extraction's, and the corrections' reads of live records.
 
 The rate-limit minimum is what the vendors allow, not what tieout does, from their documented limits:
 Harvest 100 requests per 15 seconds per account; QuickBooks 500 a minute per company; Salesforce a
@@ -85,7 +86,7 @@ def _rss() -> int:
     return 0
 
 
-def _night(home: str, address_file: str, queue) -> None:
+def _night(home: str, address_file: str, emulators_pid: int, queue) -> None:
     for name in [n for n in os.environ if n.startswith("TIEOUT_")]:  # the caller's settings are not the benchmark's
         del os.environ[name]
     os.environ.update(
@@ -95,12 +96,12 @@ def _night(home: str, address_file: str, queue) -> None:
         TIEOUT_RAW_NIGHTS_KEPT="all",
         **{EMULATORS: address_file},
     )
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, float]] = []  # (when, the night's RSS, the emulators' CPU seconds so far)
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.05):
-            samples.append((time.time(), _rss()))
+            samples.append((time.time(), _rss(), cpu_seconds(emulators_pid)))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -121,16 +122,19 @@ def _night(home: str, address_file: str, queue) -> None:
         step = steps.setdefault(entry.step_key or "", {})
         step["start" if entry.dagster_event.event_type == DagsterEventType.STEP_START else "end"] = entry.timestamp
     for step in steps.values():
-        inside = [rss for at, rss in samples if step["start"] <= at <= step.get("end", time.time())]
-        step["peak_rss"] = max(inside, default=0)
+        inside = [(rss, cpu) for at, rss, cpu in samples if step["start"] <= at <= step.get("end", time.time())]
+        step["peak_rss"] = max((rss for rss, _ in inside), default=0)
+        step["emulator_cpu"] = inside[-1][1] - inside[0][1] if inside else 0.0
     queue.put(
-        {"exit_code": code, "seconds": time.time() - started, "peak_rss": max(r for _, r in samples), "steps": steps}
+        {"exit_code": code, "seconds": time.time() - started, "peak_rss": max(r for _, r, _ in samples), "steps": steps}
     )
 
 
-def run_night(home: Path, address_file: Path) -> dict:
+def run_night(home: Path, address_file: Path, emulators_pid: int) -> dict:
     queue = multiprocessing.get_context("spawn").Queue()
-    process = multiprocessing.get_context("spawn").Process(target=_night, args=(str(home), str(address_file), queue))
+    process = multiprocessing.get_context("spawn").Process(
+        target=_night, args=(str(home), str(address_file), emulators_pid, queue)
+    )
     process.start()
     result = queue.get()
     process.join()
@@ -216,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.1)
         assert emulators.pid is not None
         emulator_cpu_before, first_request = cpu_seconds(emulators.pid), last_request(firm)
-        night = run_night(home, address_file)
+        night = run_night(home, address_file, emulators.pid)
         emulator_cpu = cpu_seconds(emulators.pid) - emulator_cpu_before
     finally:
         emulators.terminate()
@@ -229,22 +233,23 @@ def report(options, firm: Path, home: Path, night: dict, emulator_cpu: float, fi
     counts = json.loads((firm / "manifest.json").read_text())["counts"]
     entries = sum(n for key, n in counts.items() if key.endswith("/time_entries"))
     steps = sorted(night["steps"].items(), key=lambda item: item[1]["start"])
-    stages: dict[str, list[float]] = {}
+    stages: dict[str, list[float]] = {}  # stage -> [seconds, peak RSS, emulators' CPU seconds]
     for key, step in steps:
-        seconds = step.get("end", step["start"]) - step["start"]
-        totals = stages.setdefault(stage_of(key), [0.0, 0])
-        totals[0] += seconds
+        totals = stages.setdefault(stage_of(key), [0.0, 0, 0.0])
+        totals[0] += step.get("end", step["start"]) - step["start"]
         totals[1] = max(totals[1], step["peak_rss"])
+        totals[2] += step["emulator_cpu"]
     print(f"\nnight of {NIGHT}, firm {options.size} ({entries:,} Harvest time entries): exit {night['exit_code']}")
-    print(f"{'stage':<14} {'seconds':>9} {'peak RSS':>10}")
-    for stage, (seconds, peak) in stages.items():
-        print(f"{stage:<14} {seconds:9.1f} {peak / 2**30:6.2f} GiB")
-    print(f"{'whole night':<14} {night['seconds']:9.1f} {night['peak_rss'] / 2**30:6.2f} GiB")
+    header = f"{'seconds':>9} {'peak RSS':>10} {'emulators CPU':>14}"
+    print(f"{'stage':<14} {header}")
+    for stage, (seconds, peak, cpu) in stages.items():
+        print(f"{stage:<14} {seconds:9.1f} {peak / 2**30:6.2f} GiB {cpu:12.1f} s")
+    print(f"{'whole night':<14} {night['seconds']:9.1f} {night['peak_rss'] / 2**30:6.2f} GiB {emulator_cpu:12.1f} s")
     if options.steps:
-        print(f"\n{'step':<60} {'seconds':>9} {'peak RSS':>10}")
+        print(f"\n{'step':<60} {header}")
         for key, step in steps:
             seconds = step.get("end", step["start"]) - step["start"]
-            print(f"{key:<60} {seconds:9.1f} {step['peak_rss'] / 2**30:6.2f} GiB")
+            print(f"{key:<60} {seconds:9.1f} {step['peak_rss'] / 2**30:6.2f} GiB {step['emulator_cpu']:12.1f} s")
     warehouse = home / "warehouse.duckdb"
     sent = requests_per_system(warehouse)
     steady = sum(n * limit[1] / limit[0] for system, (n, _) in sent.items() if (limit := VENDOR_LIMITS.get(system)))
@@ -256,8 +261,10 @@ def report(options, firm: Path, home: Path, night: dict, emulator_cpu: float, fi
         f"rate-limit minimum: steady state {steady:.1f} s, windows {windows:.1f} s; extraction took {extraction:.1f} s"
         + (f" ({extraction / steady:.2f}x the steady state)" if steady else "")
     )
-    share = emulator_cpu / extraction if extraction else 0.0
-    print(f"emulators: {emulator_cpu:.1f} CPU seconds during the night ({share:.0%} of the extraction's wall time)")
+    share = stages.get("extraction", [0.0, 0, 0.0])[2] / extraction if extraction else 0.0
+    print(
+        f"emulators: {share:.0%} of the extraction's wall time in CPU (a share near 100% would make them its bottleneck)"
+    )
     if night["exit_code"] == 0:
         print_against_manifest(warehouse, json.loads((firm / "manifest.json").read_text()))
     sys.stdout.flush()
