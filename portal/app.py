@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Red
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from corrections.approval import approve_corrections, list_corrections, reject_corrections
-from portal import files, work
+from portal import files, periods, work
 from portal import findings as explorer
 from portal import matches as review
 from portal.audit import AuditLog
@@ -475,6 +475,63 @@ def create_app(config: PortalConfig, clock: Callable[[], float] = time.time) -> 
             )
             session.flash.append(review.told(decision, asked))
         return keep(RedirectResponse("/matches", status_code=303), session)
+
+    @app.get("/periods")
+    def period_signoff(request: Request) -> Response:
+        """Each legal entity's months in a night's tie-out: signed off, can be, blocked, or not over."""
+        session, user = signed_in(request)
+        if not periods.may_see(user):
+            return refused(request, session, 403, "periods_refused", "Your role does not see the tie-out statement.")
+        nights, night, shown = periods.periods(config.warehouse, request.query_params.get("night", ""))
+        return page(session, "periods.html", nights=nights, night=night, periods=shown, may_sign=periods.may_sign(user))
+
+    @app.post("/periods")
+    def sign_off(
+        request: Request,
+        night: str = Form(""),
+        legal_entity: str = Form(""),
+        month: str = Form(""),
+        csrf_token: str = Form(""),
+    ) -> Response:
+        """Finance certifies a legal entity's month from the night's tie-out; it is locked from then on."""
+        session, user = signed_in(request)
+        if not session.csrf_ok(csrf_token):
+            return forged(request, session, "period_signoff")
+        asked = {"night": night[:20], "legal_entity": legal_entity[:40], "month": month[:20]}
+        if not periods.may_sign(user):
+            return refused(
+                request,
+                session,
+                403,
+                "period_signoff_refused",
+                "Your role does not sign off periods: finance does.",
+                reason="role",
+                **asked,
+            )
+        try:
+            signed = periods.sign(config.warehouse, user.name, night, legal_entity, month)
+        except periods.Refused as refusal:
+            return refused(
+                request,
+                session,
+                refusal.status,
+                "period_signoff_refused",
+                refusal.message,
+                reason=refusal.reason,
+                **asked,
+            )
+        audit.record(
+            user.name,
+            "period_signed_off",
+            client(request),
+            signoff=signed[0]["signoff_number"],
+            **asked,
+            cells=[{k: str(c[k]) for k in ("currency", *periods.FIGURES)} for c in signed],
+        )
+        session.flash.append(
+            f"Signed off {periods.label(signed[0]['legal_entity'], signed[0]['month'])}: it is locked."
+        )
+        return keep(RedirectResponse(f"/periods?night={signed[0]['snapshot_date']}", status_code=303), session)
 
     def queues_of(user: User) -> list[str]:
         return sorted(user.role.queues - {ALL})

@@ -18,6 +18,7 @@ class Role:
     name: str
     queues: frozenset[str]
     approve: bool = False
+    sign_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ def load_config(path: str | Path | None = None) -> PortalConfig:
     paths are the defaults under $TIEOUT_HOME (the warehouse: $TIEOUT_WAREHOUSE's)."""
     settings, warehouse = PortalSettings.load(path), WarehouseSettings.load()
     audit_log = Path(settings.audit_log or warehouse.root / "portal" / "audit.jsonl")
-    roles = {name: Role(name, frozenset(spec.queues), spec.approve) for name, spec in settings.roles.items()}
+    roles = {
+        name: Role(name, frozenset(spec.queues), spec.approve, spec.sign_off) for name, spec in settings.roles.items()
+    }
     return PortalConfig(
         users={
             name: User(name, roles[spec.role], spec.password_hash.get_secret_value())

@@ -88,6 +88,7 @@ def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_
     new = {"meta.migrations", "corrections.finding_links", "raw.companies", "raw.superseded_snapshots"}
     new |= {"workbench.finding_actions", "workbench.night_explanations"}
     new |= {"workbench.match_decisions"}
+    new |= {"workbench.period_signoffs"}  # 0008
     assert set(after) == set(before) | new
     kept = set(before) - {"recon.findings", "raw.load_log"}
     assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
@@ -105,6 +106,7 @@ def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_
     assert after["raw.companies"][1] == after["raw.superseded_snapshots"][1] == []
     assert after["workbench.finding_actions"][1] == after["workbench.night_explanations"][1] == []
     assert after["workbench.match_decisions"][1] == []
+    assert after["workbench.period_signoffs"][1] == []
     assert [(v, n) for v, n, _, _ in after["meta.migrations"][1]] == [(m.version, m.name) for m in known_migrations()]
 
     # the upgraded warehouse has exactly the fixed tables a new one gets

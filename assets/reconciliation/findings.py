@@ -128,11 +128,11 @@ def severity_parameters(settings: ReconciliationSettings) -> dict[str, float]:
 
 
 def prepare_detection(connection) -> None:
-    """The helper macros and the subjects the code files select from, and an empty
-    `detected` with the findings' own column types: the night's detections before ids, severity,
-    owners and aging."""
-    for script in ("macros", "subjects"):
-        run_script(connection, load(f"reconciliation/findings/{script}.sql"))
+    """The helper macros and the subjects the code files select from (the tie-out's sides among them),
+    and an empty `detected` with the findings' own column types: the night's detections before ids,
+    severity, owners and aging."""
+    for script in ("findings/macros", "findings/subjects", "tieout/sides"):
+        run_script(connection, load(f"reconciliation/{script}.sql"))
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE detected AS SELECT category, {', '.join(DETECTED_COLUMNS)} "
         f"FROM {FINDINGS} LIMIT 0"

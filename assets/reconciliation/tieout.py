@@ -25,12 +25,13 @@ from assets.reconciliation.invoice_match import INVOICE_MATCH_KEY
 from assets.warehouse_io import replace_night_from_query
 from corrections.warehouse import install_finding_work
 from resources.settings.reconciliation import ReconciliationSettings
-from sql import PARAMETER, load
+from sql import PARAMETER, load, run_script
 
 TIEOUT_KEY = AssetKey(["recon", "tieout"])
 FINDINGS_KEY = AssetKey(["recon", "findings"])
 TIEOUT_TABLE = "recon.tieout"
 STATEMENT_SQL, UNEXPLAINED_SQL = "reconciliation/tieout/tieout.sql", "reconciliation/tieout/unexplained.sql"
+SIDES_SQL = "reconciliation/tieout/sides.sql"  # the sides macro, shared with the finding codes
 EXPLANATIONS_TABLE, EXPLANATIONS_SQL = "workbench.night_explanations", "workbench/night_explanations.sql"
 
 
@@ -46,6 +47,7 @@ def build_tieout(connection, snapshot_date: date, settings: ReconciliationSettin
     replace_night_from_query(
         connection, EXPLANATIONS_TABLE, snapshot_date, load(EXPLANATIONS_SQL), {"snapshot_date": snapshot_date}
     )
+    run_script(connection, load(SIDES_SQL))
     query, parameters = _run(connection, STATEMENT_SQL, snapshot_date, settings)
     return replace_night_from_query(connection, TIEOUT_TABLE, snapshot_date, query, parameters)
 

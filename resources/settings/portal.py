@@ -17,6 +17,7 @@ Queue = Literal["all", "finance", "pmo", "sales_ops"]
 class RoleSettings(FileModel):
     queues: list[Queue] = Field(default_factory=list)
     approve: bool = False
+    sign_off: bool = False  # certifies a legal entity's month from the tie-out (/periods)
 
 
 class UserSettings(FileModel):

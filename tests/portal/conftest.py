@@ -105,7 +105,7 @@ def portal(night_template, tmp_path, monkeypatch) -> Portal:
         "audit_log": str(tmp_path / "audit.jsonl"),
         "roles": {
             "admin": {"queues": ["all", "finance", "pmo", "sales_ops"], "approve": True},
-            "finance": {"queues": ["all", "finance"], "approve": True},
+            "finance": {"queues": ["all", "finance"], "approve": True, "sign_off": True},
             "pmo": {"queues": ["pmo"], "approve": True},
         },
         "users": {name: {"role": ROLES[name], "password_hash": cheap.hash(p)} for name, p in PASSWORDS.items()},

@@ -7,15 +7,7 @@
 -- straight in the ERP) are shown apart and are not part of the difference. A legal entity not
 -- reconciled tonight (recon.entity_coverage) has no cells: its ERP side is not tonight's.
 WITH sides AS (
-    SELECT psa_invoice_id AS invoice_group, legal_entity, date_trunc('month', psa_issue_date)::DATE AS month,
-           psa_currency AS currency, psa_total AS psa, 0 AS erp, true AS in_psa_scope
-    FROM recon.invoice_match
-    WHERE snapshot_date = $snapshot_date AND psa_invoice_id IS NOT NULL AND posting_number = 1
-    UNION ALL
-    SELECT coalesce(psa_invoice_id, erp_invoice_id), split_part(erp_invoice_id, ':', 1),
-           date_trunc('month', erp_issue_date)::DATE, erp_currency, 0, erp_total, psa_managed
-    FROM recon.invoice_match
-    WHERE snapshot_date = $snapshot_date AND erp_invoice_id IS NOT NULL
+    SELECT * FROM tieout_sides($snapshot_date)  -- sql/reconciliation/tieout/sides.sql
 ),
 -- the invoice findings a person explained in the portal, with a reason (workbench.night_explanations:
 -- those standing when the night's tie-out ran)
