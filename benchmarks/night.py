@@ -181,6 +181,28 @@ def last_request(firm: Path) -> int:
         return store.execute("SELECT coalesce(max(n), 0) FROM requests").fetchone()[0]
 
 
+def contracts_floor(warehouse: Path) -> float:
+    """Seconds of a bare DuckDB scan of what the contracts read: every contract's payload paths parsed
+    out of the night's raw snapshot, one aggregate per object, nothing typed, checked or moved out of
+    DuckDB. The validation stage does this and more (typing, references, the rules in pandas, the
+    valid and quarantine tables), so it is the floor the stage is measured against."""
+    import duckdb
+
+    from checks import CONTRACTS
+    from sql.tables import raw_table
+
+    started = time.monotonic()
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        for contract in CONTRACTS.values():
+            paths = ", ".join(f"'{f.json_path}'" for f in contract.fields)
+            connection.execute(
+                f"SELECT sum(len(list_filter(json_extract(payload, [{paths}]), lambda v: v IS NOT NULL))) "
+                f"FROM {raw_table(contract.system, contract.object)} WHERE snapshot_date = ?",
+                [NIGHT],
+            ).fetchall()
+    return time.monotonic() - started
+
+
 def stage_of(step: str) -> str:
     """The stage a step belongs to, by its asset's key: raw (extraction), valid and the contracts'
     checks (validation), canonical, recon (reconciliation), corrections, reports, warehouse (retention)."""
@@ -266,6 +288,11 @@ def report(options, firm: Path, home: Path, night: dict, emulator_cpu: float, fi
         f"emulators: {share:.0%} of the extraction's wall time in CPU (a share near 100% would make them its bottleneck)"
     )
     if night["exit_code"] == 0:
+        floor, validation = contracts_floor(warehouse), stages.get("validation", [0.0])[0]
+        print(
+            f"contracts: the validation stage took {validation:.1f} s, a bare DuckDB scan of the same payload "
+            f"paths {floor:.1f} s ({validation / floor:.1f}x the floor)"
+        )
         print_against_manifest(warehouse, json.loads((firm / "manifest.json").read_text()))
     sys.stdout.flush()
 

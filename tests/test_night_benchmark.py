@@ -49,6 +49,12 @@ def test_the_night_benchmark_runs_the_real_night_and_prints_its_figures(tmp_path
     windows = re.search(rf"^rate-limit minimum: steady state {minimum:.1f} s, windows ([\d.]+) s;", out, re.MULTILINE)
     assert windows and float(windows.group(1)) <= minimum
     assert re.search(r"^emulators: \d+% of the extraction.s wall time in CPU", out, re.MULTILINE)
+    assert re.search(
+        r"^contracts: the validation stage took [\d.]+ s, a bare DuckDB scan of the same payload paths [\d.]+ s "
+        r"\([\d.]+x the floor\)$",
+        out,
+        re.MULTILINE,
+    )
     codes = len({f["code"] for f in json.loads((directory / "firm" / "manifest.json").read_text())["findings"]})
     assert f"findings: {codes} of {codes} codes equal the manifest exactly; tie-out unexplained remainder 0.00" in out
     assert list((directory / "home" / "reports" / SNAPSHOT.isoformat()).glob("tieout-*.xlsx"))
