@@ -32,12 +32,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from queue import Empty
 
 from benchmarks.run import SNAPSHOT as NIGHT  # the sandbox firm's as-of date
 from benchmarks.run import print_against_manifest
 
-# requests per second each vendor allows (None: no per-second limit), from their API documentation
-VENDOR_LIMITS = {"harvest": (100, 15.0), "quickbooks": (500, 60.0), "salesforce": None}  # (requests, per seconds)
+# (requests, per seconds) each vendor allows per account or company, from its API documentation; None: no
+# per-second limit (a daily allotment)
+VENDOR_LIMITS = {"harvest": (100, 15.0), "quickbooks": (500, 60.0), "salesforce": None}
 EMULATORS = "TIEOUT_BENCHMARK_EMULATORS"  # the file where the emulators' process says where they listen
 
 
@@ -136,7 +138,15 @@ def run_night(home: Path, address_file: Path, emulators_pid: int) -> dict:
         target=_night, args=(str(home), str(address_file), emulators_pid, queue)
     )
     process.start()
-    result = queue.get()
+    while True:  # a night process that died (an exception outside the run) would never answer
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Empty:
+            if not process.is_alive():
+                raise SystemExit(
+                    f"the night's process died (exit code {process.exitcode}); its error is above"
+                ) from None
     process.join()
     return result
 
@@ -163,7 +173,8 @@ def window_minimum(firm: Path, first_request: int, until: float) -> float:
     stamp = datetime.fromtimestamp(math.ceil(until), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with sqlite3.connect(f"file:{firm / 'state.db'}?mode=ro", uri=True) as store:
         received = store.execute(
-            "SELECT system, tenant, count(*) FROM requests WHERE n > ? AND at <= ? AND path NOT LIKE '%oauth2%' "
+            "SELECT system, tenant, count(*) FROM requests WHERE n > ? AND at <= ? AND status <> 429 "
+            "AND path NOT LIKE '%oauth2%' "
             "GROUP BY 1, 2",
             [first_request, stamp],
         ).fetchall()

@@ -194,10 +194,14 @@ def sign(warehouse: Path, actor: str, night: str, legal_entity: str, month: str)
                 )[0]
                 for c in cells
             ]
-    except duckdb.ConstraintException:  # another sign-off of the month landed between our reading and writing
+    except (duckdb.ConstraintException, duckdb.TransactionException):
+        # another sign-off of the month landed between our reading and writing: DuckDB refuses the key at
+        # the insert if it committed first, at our commit if both were open at once
         with connect(warehouse) as connection:
-            first = _signoffs(connection)[(legal_entity, first_day)][0]
-        raise Refused(409, "signed", _already(label(legal_entity, first_day), first)) from None
+            first = _signoffs(connection).get((legal_entity, first_day))
+        period = label(legal_entity, first_day)
+        message = _already(period, first[0]) if first else f"{period} was being signed off at the same moment."
+        raise Refused(409, "signed", message) from None
 
 
 def _already(period: str, earlier: dict) -> str:

@@ -6,6 +6,7 @@ and the firm's manifest, not against figures from one machine."""
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -45,9 +46,18 @@ def test_the_night_benchmark_runs_the_real_night_and_prints_its_figures(tmp_path
         out,
         re.MULTILINE,
     )
-    minimum = sent["harvest"] / (100 / 15) + sent["quickbooks"] / (500 / 60)  # Harvest's and QuickBooks' limits
-    windows = re.search(rf"^rate-limit minimum: steady state {minimum:.1f} s, windows ([\d.]+) s;", out, re.MULTILINE)
-    assert windows and float(windows.group(1)) <= minimum
+    # the issue's steady state: Harvest allows 100 requests per 15 s, QuickBooks 500 a minute per company
+    steady = sent["harvest"] * 15 / 100 + sent["quickbooks"] * 60 / 500
+    # no account or company of the small firm received a window's worth, so no window made anyone wait
+    with sqlite3.connect(directory / "firm" / "state.db") as store:
+        busiest = dict(
+            store.execute(
+                "SELECT system, max(n) FROM (SELECT system, count(*) AS n FROM requests "
+                "GROUP BY system, tenant) GROUP BY system"
+            ).fetchall()
+        )
+    assert busiest["harvest"] < 100 and busiest["quickbooks"] < 500
+    assert re.search(rf"^rate-limit minimum: steady state {steady:.1f} s, windows 0.0 s;", out, re.MULTILINE)
     assert re.search(r"^emulators: \d+% of the extraction.s wall time in CPU", out, re.MULTILINE)
     assert re.search(
         r"^contracts: the validation stage took [\d.]+ s, a bare DuckDB scan of the same payload paths [\d.]+ s "

@@ -201,14 +201,14 @@ def test_v4_associations_name_a_child_companys_parent(firm):
 
 
 def test_an_update_is_read_back_and_moves_the_modified_date(firm):
-    client = firm.client()
-    before = firm.company("1004")["properties"]["hs_lastmodifieddate"]
+    client, later = firm.client(), BASE + timedelta(days=1, milliseconds=250)
+    firm.emulator.clock = lambda: later
 
     client.crm.companies.basic_api.update("1004", SimplePublicObjectInput(properties={"erp_customer_id": "US:9999"}))
     again = client.crm.companies.basic_api.get_by_id("1004", properties=["erp_customer_id", "hs_lastmodifieddate"])
 
-    assert again.properties["erp_customer_id"] == "US:9999"
-    assert again.properties["hs_lastmodifieddate"] > before
+    assert again.properties == {"erp_customer_id": "US:9999", "hs_lastmodifieddate": "2026-03-03T09:00:00.250Z"}
+    assert again.updated_at == later
 
 
 def test_hubspots_errors_reach_the_client_as_its_exceptions(firm, tmp_path):

@@ -213,3 +213,34 @@ def test_finance_signs_off_a_month_in_chromium_and_pmo_is_refused(portal, browse
         ("ana.finance", "period_signed_off"),
         ("piet.pmo", "periods_refused"),
     ]
+
+
+def test_two_sign_offs_of_a_month_at_the_same_moment_store_one_and_refuse_the_other(portal, monkeypatch):
+    """Both read the month unsigned before either writes (a barrier where each takes its time stamp):
+    the warehouse's key keeps one, the other is told the month is signed, not an error page."""
+    import threading
+
+    from portal import periods
+
+    legal_entity, month = ended_months(portal)[0]
+    both_read, stamp = threading.Barrier(2, timeout=30), periods.now
+    monkeypatch.setattr(periods, "now", lambda: (both_read.wait(), stamp())[1])
+    outcomes: list = []
+
+    def sign_off(actor: str) -> None:
+        try:
+            outcomes.append(periods.sign(portal.warehouse, actor, NIGHT, legal_entity, month.isoformat()))
+        except periods.Refused as refused:
+            outcomes.append(refused)
+
+    threads = [threading.Thread(target=sign_off, args=(actor,)) for actor in ("ana.finance", "ada.admin")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    [refused] = [o for o in outcomes if isinstance(o, periods.Refused)]
+    [written] = [o for o in outcomes if not isinstance(o, periods.Refused)]
+    assert (refused.status, refused.reason) == (409, "signed")
+    assert f"{legal_entity} {month:%B %Y} was already signed off by {written[0]['actor']} at " in refused.message
+    assert [row[1] for row in signoffs(portal)] == [written[0]["actor"]] * len(cells_of(portal, legal_entity, month))
