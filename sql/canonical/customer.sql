@@ -98,10 +98,7 @@ linked AS (
 -- confirmed pair joins to either of them (reviewed_reach: every customer reachable over them).
 confirmed AS (
     SELECT a_system, a_source_id, b_system, b_source_id
-    FROM (SELECT *, row_number() OVER (PARTITION BY a_system, a_source_id, b_system, b_source_id
-                                       ORDER BY decision_number DESC) AS latest
-          FROM workbench.match_decisions)
-    WHERE latest = 1 AND decision = 'confirmed'
+    FROM workbench.standing_match_decisions WHERE decision = 'confirmed'
 ),
 reviewed_links AS (
     SELECT a.global_id AS from_id, b.global_id AS to_id
@@ -118,13 +115,13 @@ reviewed_reach(global_id, reached) AS (
     UNION
     SELECT r.global_id, e.to_id FROM reviewed_reach AS r JOIN reviewed_edges AS e ON e.from_id = r.reached
 ),
--- the joined customers keep the global id of the one holding a CRM account, then of the one with
--- the most records, then the lowest
+-- the joined customers keep the global id of the one holding a CRM account, then the lowest: both
+-- stay so from night to night (the findings about a customer are keyed by its global id)
 customer_sizes AS (
-    SELECT global_id, bool_or(system = 'crm') AS has_crm, count(*) AS records FROM linked GROUP BY 1
+    SELECT global_id, bool_or(system = 'crm') AS has_crm FROM linked GROUP BY 1
 ),
 reviewed AS (
-    SELECT r.global_id, first(s.global_id ORDER BY s.has_crm DESC, s.records DESC, s.global_id) AS joined_id
+    SELECT r.global_id, first(s.global_id ORDER BY s.has_crm DESC, s.global_id) AS joined_id
     FROM reviewed_reach AS r JOIN customer_sizes AS s ON s.global_id = r.reached
     GROUP BY r.global_id
 ),

@@ -19,3 +19,11 @@ CREATE TABLE workbench.match_decisions (
     note VARCHAR,             -- the reason (required to reject)
     CHECK (a_system < b_system OR (a_system = b_system AND a_source_id < b_source_id))
 );
+
+-- Each pair's standing decision (its latest), with the pair as the findings key it (both records'
+-- system:source_id, the lower first): what the canonical model, the findings and the page read.
+CREATE VIEW workbench.standing_match_decisions AS
+SELECT a_system || ':' || a_source_id || '|' || b_system || ':' || b_source_id AS pair_key, *
+FROM workbench.match_decisions
+QUALIFY row_number() OVER (PARTITION BY a_system, a_source_id, b_system, b_source_id
+                           ORDER BY decision_number DESC) = 1;

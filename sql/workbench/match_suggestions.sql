@@ -2,13 +2,7 @@
 -- decided, both records side by side as the canonical model has them, with the finding that
 -- reports the pair (its queue decides who may confirm or reject it). `pair_key` is the finding's
 -- subject key: both records' system:source_id, sorted.
-WITH standing AS (
-    SELECT a_system || ':' || a_source_id || '|' || b_system || ':' || b_source_id AS pair_key
-    FROM workbench.match_decisions
-    QUALIFY row_number() OVER (PARTITION BY a_system, a_source_id, b_system, b_source_id
-                               ORDER BY decision_number DESC) = 1
-),
-pairs AS (
+WITH pairs AS (
     SELECT *,
            array_to_string(list_sort([keep_system || ':' || keep_source_id, other_system || ':' || other_source_id]),
                            '|') AS pair_key,
@@ -32,5 +26,5 @@ LEFT JOIN canonical.customer AS other
        ON other.snapshot_date = p.snapshot_date AND other.system = p.other_system AND other.source_id = p.other_source_id
 LEFT JOIN recon.findings AS f
        ON f.snapshot_date = p.snapshot_date AND f.code = p.code AND f.subject_key = p.pair_key
-WHERE p.pair_key NOT IN (SELECT pair_key FROM standing)
+WHERE p.pair_key NOT IN (SELECT pair_key FROM workbench.standing_match_decisions)
 ORDER BY p.kind DESC, p.confidence DESC, p.pair_key

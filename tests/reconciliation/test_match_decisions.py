@@ -130,3 +130,32 @@ def test_confirmed_pairs_join_and_rejected_pairs_are_not_suggested_again(
     assert rejected in after_pairs  # still scored as a pair, but never suggested as a finding
     gone = {(CODES[kind], key) for kind, key in pairs if key in [*confirmed, rejected]}
     assert open_findings(warehouse, night) == before - gone
+
+
+def test_every_suggested_pair_confirmed_builds_a_night_with_one_finding_per_subject(
+    reconciled_small_firm: ReconciledFirm,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    """Confirming every pair (duplicates inside the CRM among them, whose customers have projects and
+    opportunities) leaves customers with two records of one system: each finding code still reports a
+    subject once (the findings stage refuses a code that repeats one) and no pair is suggested again."""
+    firm = reconciled_small_firm
+    night = firm.snapshot_date
+    warehouse = writable_copy(firm, tmp_path)
+    pairs = suggested_pairs(warehouse, night)
+    assert {k for k, _ in pairs} == set(CODES)
+    assert any(key.startswith("crm:") and key.split("|")[1].startswith("crm:") for _, key in pairs)
+    decide(warehouse, [("confirmed", key) for _, key in pairs])
+
+    rebuild_night(firm, warehouse, monkeypatch)
+
+    for _, key in pairs:
+        assert len({global_id for global_id, _ in customers(warehouse, night, key).values()}) == 1
+    assert not suggested_pairs(warehouse, night)
+    assert not {(c, k) for c, k in open_findings(warehouse, night) if c in CODES.values()}
+    assert not query(
+        warehouse,
+        "SELECT code, subject_key FROM recon.findings WHERE snapshot_date = ? GROUP BY ALL HAVING count(*) > 1",
+        [night],
+    )

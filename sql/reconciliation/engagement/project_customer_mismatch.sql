@@ -16,6 +16,6 @@ LEFT JOIN customer_records($snapshot_date) AS account
        ON account.system = 'crm' AND account.source_id = opp.customer_source_id
 LEFT JOIN customer_records($snapshot_date) AS client
        ON client.system = 'psa' AND client.source_id = project.customer_source_id
-LEFT JOIN customer_records($snapshot_date) AS client_account
+LEFT JOIN customer_system_records($snapshot_date) AS client_account
        ON client_account.system = 'crm' AND client_account.global_id = project.customer_global_id
 WHERE opp.customer_global_id IS DISTINCT FROM project.customer_global_id

@@ -37,12 +37,7 @@ CREATE OR REPLACE TEMP MACRO customer_pairs(night, pair_kind) AS TABLE
                                             other_system || ':' || other_source_id]), '|') AS subject_key
           FROM recon.customer_match
           WHERE snapshot_date = night AND kind = pair_kind)
-    WHERE subject_key NOT IN (
-        SELECT a_system || ':' || a_source_id || '|' || b_system || ':' || b_source_id
-        FROM workbench.match_decisions
-        QUALIFY row_number() OVER (PARTITION BY a_system, a_source_id, b_system, b_source_id
-                                   ORDER BY decision_number DESC) = 1
-            AND decision = 'rejected');
+    WHERE subject_key NOT IN (SELECT pair_key FROM workbench.standing_match_decisions WHERE decision = 'rejected');
 
 -- The customers' closed-won opportunities in the CRM: their value and the first close date.
 CREATE OR REPLACE TEMP MACRO won_deals(night) AS TABLE
