@@ -77,6 +77,7 @@ def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
         "unexplained",
         "erp_outside_psa",
         "explained_by_people",
+        "held_by_quarantine",
     ]
     return {
         currency: {name: float(group[name].sum()) for name in money} for currency, group in frame.groupby("currency")
@@ -88,8 +89,8 @@ def totals(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     group_name="reconciliation",
     deps=[FINDINGS_KEY, INVOICE_MATCH_KEY],
     description="Per legal entity, month and currency: PSA billed, ERP invoiced, the difference, the part "
-    "explained by the night's invoice findings (and of it, by findings people explained in the portal) and "
-    "the unexplained remainder (table `recon.tieout`).",
+    "explained by the night's invoice findings (and of it, by findings people explained in the portal), the "
+    "part held by the quarantine and the unexplained remainder (table `recon.tieout`).",
 )
 def tieout(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -204,3 +204,63 @@ def test_the_finding_is_in_the_report_and_on_the_periods_page(changed):
     section = section[: section.index("</tbody>")]
     assert "changed since the sign-off" in section
     assert page.count("changed since the sign-off") == 1
+
+
+def quarantine_in_harvest(sandbox: Path, invoice_id: str) -> None:
+    """The invoice as a bad import leaves it, with a currency no contract knows (quarantined, not gone)."""
+    store = running_sandbox(sandbox, "small").store
+    invoice = store.get("harvest", "", "invoices", invoice_id)
+    assert invoice is not None
+    now = datetime.now(UTC)
+    invoice.update(currency="XXX", updated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    store.put("harvest", "", "invoices", invoice_id, invoice, now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def test_a_certified_month_holding_a_quarantined_invoice_is_not_reported_changed(
+    reconciled_small_firm,  # noqa: F811
+    tmp_path,
+):
+    """The quarantine holds a record, it does not remove it: a signed month whose invoice is quarantined
+    tonight has figures short of that invoice, which is not a change anyone made to the month; and the
+    tie-out shows the invoice's ERP posting as held by the quarantine, not as an unexplained remainder
+    that would stop the night."""
+    firm = reconciled_small_firm
+    home = tmp_path / "held"
+    with pytest.MonkeyPatch.context() as env:
+        sandbox, warehouse = sandbox_night_environment(firm.sandbox, home, env)
+        copy_warehouse(firm.warehouse, warehouse)
+        [(invoice_id, legal_entity, month, _, _)] = query(warehouse, MOVABLE, [firm.snapshot_date, firm.snapshot_date])
+        sign_off_over_http(warehouse, home / "portal", firm.snapshot_date, legal_entity, month)
+        try:
+            quarantine_in_harvest(sandbox, invoice_id)
+            run_night(NEXT_NIGHT)  # raises unless every step and blocking check passed
+        finally:
+            stop_sandbox(sandbox)
+
+    quarantined = query(
+        warehouse,
+        "SELECT DISTINCT record_id FROM quality.quarantine WHERE snapshot_date = ? AND system = 'harvest' "
+        "AND object = 'invoices'",
+        [LATER],
+    )
+    assert (invoice_id,) in quarantined
+    held = query(
+        warehouse,
+        "SELECT value FROM recon.quarantine_holds WHERE snapshot_date = ? AND id_column = 'psa_id'",
+        [LATER],
+    )
+    assert (invoice_id,) in held
+    assert query(warehouse, "SELECT * FROM recon.findings WHERE snapshot_date = ? AND code = ?", [LATER, CODE]) == []
+    # the tie-out holds the invoice's ERP posting, now without its PSA invoice, rather than leave it unexplained
+    [(posted,)] = query(
+        warehouse,
+        "SELECT sum(erp_total) FROM recon.invoice_match WHERE snapshot_date = ? AND psa_invoice_id = ?",
+        [firm.snapshot_date, invoice_id],
+    )
+    cells = query(
+        warehouse,
+        "SELECT sum(held_by_quarantine), sum(invoices_held_by_quarantine), sum(abs(unexplained)) FROM recon.tieout "
+        "WHERE snapshot_date = ? AND legal_entity = ? AND month = ?",
+        [LATER, legal_entity, month],
+    )
+    assert cells == [(posted, 1, 0)]

@@ -6,6 +6,8 @@
 -- invoice, so it explains no money in the tie-out (which counts invoice findings by their invoice): it
 -- says that a closed month moved, while the invoice findings still say why the PSA and the ERP differ.
 -- amount_difference is the signed change of the side that moved more (money_at_risk: its size).
+-- A month holding an invoice the quarantine holds tonight (recon.quarantine_holds: absent from the
+-- valid layer, not gone) is not compared: its figures are tonight's minus a record nobody removed.
 WITH tonight AS (
     SELECT legal_entity, month, currency,
            coalesce(sum(psa) FILTER (WHERE in_psa_scope), 0) AS psa_billed,
@@ -20,6 +22,25 @@ signed AS (
 signature AS (
     SELECT DISTINCT legal_entity, month, actor, "at", snapshot_date AS certified_night FROM signed
 ),
+-- the invoices of each certified month as its certified night had them, by the ids holds name
+certified_invoices AS (
+    SELECT [psa_invoice_id, psa_document_number] AS ids, legal_entity,
+           date_trunc('month', psa_issue_date)::DATE AS month
+    FROM recon.invoice_match
+    WHERE snapshot_date IN (SELECT certified_night FROM signature) AND psa_invoice_id IS NOT NULL
+    UNION ALL
+    SELECT [erp_invoice_id, erp_document_number], split_part(erp_invoice_id, ':', 1),
+           date_trunc('month', erp_issue_date)::DATE
+    FROM recon.invoice_match
+    WHERE snapshot_date IN (SELECT certified_night FROM signature) AND erp_invoice_id IS NOT NULL
+),
+held_months AS (
+    SELECT DISTINCT legal_entity, month
+    FROM certified_invoices
+    WHERE list_has_any(ids, (SELECT list(value) FROM recon.quarantine_holds
+                             WHERE snapshot_date = $snapshot_date
+                               AND id_column IN ('psa_id', 'erp_id', 'document_number')))
+),
 cells AS (
     SELECT legal_entity, month, currency FROM signed
     UNION
@@ -32,6 +53,7 @@ compared AS (
            psa_now - certified_psa AS psa_change, erp_now - certified_erp AS erp_change
     FROM cells AS c
     JOIN signature AS g USING (legal_entity, month)
+    ANTI JOIN held_months AS h USING (legal_entity, month)
     LEFT JOIN signed AS s USING (legal_entity, month, currency)
     LEFT JOIN tonight AS t USING (legal_entity, month, currency)
 )

@@ -4,8 +4,10 @@
 -- remainder. An invoice group (a PSA invoice and its ERP postings, or an ERP invoice no
 -- PSA invoice matches) moves money between cells or sides by (its ERP amounts - its PSA amount); the
 -- groups that carry a finding explain their movement. ERP invoices outside the PSA (customers billed
--- straight in the ERP) are shown apart and are not part of the difference. A legal entity not
--- reconciled tonight (recon.entity_coverage) has no cells: its ERP side is not tonight's.
+-- straight in the ERP) are shown apart and are not part of the difference. A group one of whose
+-- invoices the quarantine holds tonight (recon.quarantine_holds: absent from the valid layer, not
+-- gone) is held, not unexplained: its movement is shown apart as held_by_quarantine. A legal entity
+-- not reconciled tonight (recon.entity_coverage) has no cells: its ERP side is not tonight's.
 WITH sides AS (
     SELECT * FROM tieout_sides($snapshot_date)  -- sql/reconciliation/tieout/sides.sql
 ),
@@ -29,6 +31,21 @@ explained AS (
     UNION
     SELECT invoice_group FROM explained_by_people
 ),
+-- the groups (keyed as tieout_sides keys them) with an invoice the quarantine holds tonight, by its
+-- id or document number, that no finding explains
+holds AS (
+    SELECT id_column, value FROM recon.quarantine_holds WHERE snapshot_date = $snapshot_date
+),
+held AS (
+    SELECT DISTINCT coalesce(m.psa_invoice_id, m.erp_invoice_id) AS invoice_group
+    FROM recon.invoice_match AS m
+    JOIN holds AS h
+      ON (h.id_column = 'psa_id' AND h.value = m.psa_invoice_id)
+      OR (h.id_column = 'erp_id' AND h.value = m.erp_invoice_id)
+      OR (h.id_column = 'document_number' AND h.value IN (m.psa_document_number, m.erp_document_number))
+    WHERE m.snapshot_date = $snapshot_date
+      AND coalesce(m.psa_invoice_id, m.erp_invoice_id) NOT IN (SELECT invoice_group FROM explained)
+),
 cells AS (
     SELECT s.legal_entity, s.month, s.currency,
            coalesce(sum(s.psa) FILTER (WHERE s.in_psa_scope), 0) AS psa_billed,
@@ -41,10 +58,15 @@ cells AS (
            coalesce(sum(s.erp - s.psa) FILTER (WHERE s.in_psa_scope AND p.invoice_group IS NOT NULL), 0)
                AS explained_by_people,
            count(DISTINCT s.invoice_group) FILTER (WHERE s.in_psa_scope AND p.invoice_group IS NOT NULL)
-               AS invoices_explained_by_people
+               AS invoices_explained_by_people,
+           coalesce(sum(s.erp - s.psa) FILTER (WHERE s.in_psa_scope AND h.invoice_group IS NOT NULL), 0)
+               AS held_by_quarantine,
+           count(DISTINCT s.invoice_group) FILTER (WHERE s.in_psa_scope AND h.invoice_group IS NOT NULL)
+               AS invoices_held_by_quarantine
     FROM sides AS s
     LEFT JOIN explained AS e USING (invoice_group)
     LEFT JOIN explained_by_people AS p USING (invoice_group)
+    LEFT JOIN held AS h USING (invoice_group)
     GROUP BY 1, 2, 3
 )
 SELECT
@@ -56,11 +78,13 @@ SELECT
     erp_invoiced::DECIMAL(18, 2) AS erp_invoiced,
     (erp_invoiced - psa_billed)::DECIMAL(18, 2) AS difference,
     explained_by_findings::DECIMAL(18, 2) AS explained_by_findings,
-    (erp_invoiced - psa_billed - explained_by_findings)::DECIMAL(18, 2) AS unexplained,
+    (erp_invoiced - psa_billed - explained_by_findings - held_by_quarantine)::DECIMAL(18, 2) AS unexplained,
     invoices_with_findings,
     erp_outside_psa::DECIMAL(18, 2) AS erp_outside_psa,
     explained_by_people::DECIMAL(18, 2) AS explained_by_people,
-    invoices_explained_by_people
+    invoices_explained_by_people,
+    held_by_quarantine::DECIMAL(18, 2) AS held_by_quarantine,
+    invoices_held_by_quarantine
 FROM cells
 WHERE NOT EXISTS (SELECT 1 FROM recon.entity_coverage AS coverage
                   WHERE coverage.snapshot_date = $snapshot_date AND NOT coverage.reconciled
