@@ -211,6 +211,14 @@ def test_sales_ops_confirms_and_rejects_in_chromium_and_the_next_night_uses_them
     browser.refresh()
     assert not browser.find_elements(By.CSS_SELECTOR, f'tr[data-pair="{confirmed}"], tr[data-pair="{rejected}"]')
 
+    # a role of the queue that may not act sees the pairs and is offered no decision
+    browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    shown(browser, By.ID, "username")
+    sign_in(browser, review.portal.url, "vic.viewer", PEOPLE["vic.viewer"][3])
+    browser.find_element(By.LINK_TEXT, "Matches").click()
+    assert shown(browser, By.CSS_SELECTOR, "tr[data-pair]")
+    assert not browser.find_elements(By.CSS_SELECTOR, "button[value=confirm], button[value=reject]")
+
 
 def test_a_warehouse_without_matching_shows_no_night(portal):
     """The stand-in night has findings but no matching stage: the page says so rather than failing."""

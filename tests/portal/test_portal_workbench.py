@@ -198,6 +198,7 @@ def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal
     assert row.find_element(By.CLASS_NAME, "assignee").text == "ana.finance"
     assert row.find_element(By.CLASS_NAME, "explained").text == "by ana.finance"
     assert browser.find_element(By.ID, "count").text == "1"
+
     Select(browser.find_element(By.ID, "f-explained")).select_by_value("no")
     Select(browser.find_element(By.ID, "f-assignee")).select_by_value("")
     submit(browser, "apply")
@@ -206,6 +207,15 @@ def test_finance_works_a_finding_in_chromium_and_finds_it_in_the_explorer(portal
     assert listed == {f for f in opened if f != finding["finding_id"]} & {
         f["finding_id"] for f in portal.written["findings"] if f["owner_queue"] == "finance"
     }
+
+    # PMO works its own queue: the finance finding's page is refused to it, and said so
+    browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    shown(browser, By.ID, "username")
+    sign_in(browser, portal.url, "piet.pmo", PASSWORDS["piet.pmo"])
+    browser.get(f"{portal.url}/findings/{finding['finding_id']}")
+    assert shown(browser, By.TAG_NAME, "h1").text == "Not allowed"
+    assert browser.find_element(By.ID, "error").text == "That finding is in the finance queue, not yours."
+    assert not browser.find_elements(By.ID, "assign")
 
 
 def day(n: int) -> date:
