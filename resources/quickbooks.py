@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
-from resources.extraction import Extraction, RawRecord, record_id_of
+from resources.extraction import Extraction, RawRecord
 from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
 from resources.sandbox import SandboxResource
 from resources.tokens import OAuthConnector
@@ -164,4 +164,4 @@ class QuickBooksResource(OAuthConnector):
     @staticmethod
     def _record(entity: str, item: dict, page: int) -> RawRecord:
         updated_at = (item.get("MetaData") or {}).get("LastUpdatedTime")
-        return RawRecord(entity, record_id_of(item, "Id"), updated_at, item, page)
+        return RawRecord.of(entity, item, "Id", updated_at, page)

@@ -3,8 +3,6 @@ atomically, so a failed night leaves every earlier snapshot complete and readabl
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -56,15 +54,6 @@ def later_night(connection, snapshot_date: date) -> date | None:
     if not logged:
         return None
     return connection.execute(load("raw/later_night.sql"), {"snapshot_date": snapshot_date}).fetchone()[0]
-
-
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def readable_json(payload: dict) -> str:
-    """The payload as JSON text DuckDB accepts: text that was not valid UTF-8 at the source arrives
-    as lone surrogates, which become U+FFFD here and are quarantined downstream (text_unreadable)."""
-    return LONE_SURROGATE.sub("\ufffd", json.dumps(payload, ensure_ascii=False))
 
 
 def ensure_tables(connection, table: str) -> None:
@@ -124,7 +113,7 @@ def write_snapshot(
             "updated_at": pd.to_datetime(
                 [r.updated_at for r in extraction.records], utc=True, errors="coerce", format="ISO8601"
             ),
-            "payload": [readable_json(r.payload) for r in extraction.records],
+            "payload": [r.payload for r in extraction.records],
             "page": pd.Series([r.page for r in extraction.records], dtype="int32"),
             "load_id": load_id,
             "extracted_at": extracted_at,
