@@ -665,3 +665,36 @@ def test_the_contract_catches_a_misspelt_key(vendor_contracts):
     assert validate_entity(contracts, "TimeActivity", {"BillableStatus": "Maybe"}) == [
         "TimeActivity.BillableStatus: 'Maybe' is not one of BillableStatusEnum's values"
     ]
+
+
+def test_lookups_by_document_number_customer_and_id_answer_as_a_scan_would(qbo, store):
+    """`where DocNumber in (...)`, `where CustomerRef = ...` and `where Id ...` are answered from an
+    index on the field (as QuickBooks answers them, and as the corrections ask them), with the other
+    conditions still applied; the answer is what filtering every record gives."""
+    [invoice] = store.list("quickbooks", US, "Invoice")
+    for record_id, number, customer in (("131", "1001-1", "2"), ("132", "2002", "1")):
+        store.put(
+            "quickbooks",
+            US,
+            "Invoice",
+            record_id,
+            {**invoice, "Id": record_id, "DocNumber": number, "CustomerRef": ref(customer)},
+            stamp(1),
+        )
+
+    def scanned(entity: str, keep) -> list[str]:
+        return [r["Id"] for r in store.list("quickbooks", US, entity) if keep(r)]
+
+    assert ids(qbo.query("select * from Invoice where DocNumber in ('1001', '1001-1')"), "Invoice") == scanned(
+        "Invoice", lambda r: r["DocNumber"] in ("1001", "1001-1")
+    )
+    assert ids(qbo.query("select * from Invoice where CustomerRef = '1'"), "Invoice") == scanned(
+        "Invoice", lambda r: r["CustomerRef"]["value"] == "1"
+    )
+    assert ids(qbo.query("select * from Payment where CustomerRef = '1'"), "Payment") == scanned(
+        "Payment", lambda r: r["CustomerRef"]["value"] == "1"
+    )
+    assert ids(qbo.query("select * from Invoice where Id in ('131', '132', '999')"), "Invoice") == ["131", "132"]
+    assert ids(qbo.query("select * from Invoice where DocNumber = '2002' and CustomerRef = '2'"), "Invoice") == []
+    indexes = {name for (name,) in store._db().execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"records_at_DocNumber", "records_at_CustomerRef_value", "records_at_Id"} <= indexes

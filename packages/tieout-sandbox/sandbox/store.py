@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -151,6 +152,35 @@ class SandboxStore:
         sql += " LIMIT ? OFFSET ?"
         params += [-1 if limit is None else limit, offset]
         return [json.loads(p) for (p,) in self._db().execute(sql, params)]
+
+    def list_where(
+        self,
+        system: str,
+        tenant: str,
+        object: str,
+        path: str,
+        values: Iterable[str],
+        *,
+        updated_since: str | None = None,
+    ) -> builtins.list[dict]:
+        """The records whose payload has one of `values` (compared as text) at the JSON `path` (such as
+        `$.CustomerRef.value`), in listing order: a vendor looks such a field up in an index, so the
+        emulator does too rather than decode every record of the object."""
+        if not re.fullmatch(r"\$(\.[A-Za-z_]\w*)+", path):
+            raise ValueError(f"not a plain JSON path: {path!r}")
+        expression = f"CAST(json_extract(payload, '{path}') AS TEXT)"
+        name = "records_at_" + path[2:].replace(".", "_")
+        self._db().execute(f"CREATE INDEX IF NOT EXISTS {name} ON records (system, tenant, object, {expression})")
+        wanted = builtins.list(values)
+        sql = (
+            f"SELECT payload FROM records WHERE system=? AND tenant=? AND object=? "
+            f"AND {expression} IN ({', '.join('?' * len(wanted))})"
+        )
+        params: builtins.list = [system, tenant, object, *wanted]
+        if updated_since is not None:
+            sql += " AND updated_at >= ?"
+            params.append(updated_since)
+        return [json.loads(p) for (p,) in self._db().execute(sql + " ORDER BY seq", params)]
 
     def rename_keys(self, system: str, tenant: str, object: str, renames: dict[str, str]) -> None:
         """Rename top-level payload keys of every record of an object, in place (order, times kept)."""

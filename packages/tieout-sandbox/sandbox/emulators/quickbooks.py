@@ -184,7 +184,12 @@ class QuickBooksEmulator(Emulator):
                 SYSTEM, realm, query.entity, updated_since=since, offset=offset, limit=query.max_results
             )
         else:
-            records = self.store.list(SYSTEM, realm, query.entity, updated_since=since)
+            lookup = query.lookup()
+            records = (
+                self.store.list_where(SYSTEM, realm, query.entity, *lookup, updated_since=since)
+                if lookup
+                else self.store.list(SYSTEM, realm, query.entity, updated_since=since)
+            )
             matching = query.sort([r for r in records if query.matches(r)])
             if query.count_only:
                 return {"totalCount": len(matching)}

@@ -52,6 +52,10 @@ TOKEN = re.compile(
 )
 
 
+# the fields QuickBooks looks up by index (text in every entity that has them), by their JSON path
+LOOKUP_PATHS = {"Id": "$.Id", "DocNumber": "$.DocNumber", "CustomerRef": "$.CustomerRef.value"}
+
+
 class QuerySyntaxError(ValueError):
     """A query QBO would reject; `code` and the message follow QBO's fault (4000 parse, 4001 invalid)."""
 
@@ -120,6 +124,19 @@ class Query:
             and self.entity not in ACTIVE_FILTERED
         )
         return utc_iso(since), exact
+
+    def lookup(self) -> tuple[str, tuple[str, ...]] | None:
+        """A condition the store can answer from an index, as QuickBooks does: a text id, document
+        number or customer reference equal to, or in, quoted literals (the JSON path and the values).
+        The records it gives are then filtered by every condition as usual."""
+        for c in self.conditions:
+            if c.field not in LOOKUP_PATHS or c.op not in ("=", "in"):
+                continue
+            values = c.value if isinstance(c.value, tuple) else (c.value,)
+            texts = tuple(v for v in values if isinstance(v, str))
+            if texts and len(texts) == len(values):
+                return LOOKUP_PATHS[c.field], texts
+        return None
 
     def sort(self, records: list[dict]) -> list[dict]:
         order_by = self.order_by
