@@ -6,6 +6,7 @@ CERTIFIED_PERIOD_CHANGED (sql/reconciliation/invoice_cash/certified_period_chang
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from corrections.warehouse import connect, rows, transaction
 from portal.config import ALL, User
 from resources.settings.reconciliation import ReconciliationSettings
 
+COMMIT_WAITS = 30  # tenths of a second a refused sign-off waits to see the one that won
 FIGURES = ("psa_billed", "erp_invoiced", "difference", "explained", "unexplained")
 CELLS = (
     "SELECT legal_entity, month, currency, psa_billed, erp_invoiced, difference, "
@@ -196,9 +198,15 @@ def sign(warehouse: Path, actor: str, night: str, legal_entity: str, month: str)
             ]
     except (duckdb.ConstraintException, duckdb.TransactionException):
         # another sign-off of the month landed between our reading and writing: DuckDB refuses the key at
-        # the insert if it committed first, at our commit if both were open at once
-        with connect(warehouse) as connection:
-            first = _signoffs(connection).get((legal_entity, first_day))
+        # the insert if it committed first, at our commit if both were open at once (its commit may then
+        # still be under way: wait for it a moment, to say who signed)
+        first = None
+        for _ in range(COMMIT_WAITS):
+            with connect(warehouse) as connection:
+                first = _signoffs(connection).get((legal_entity, first_day))
+            if first:
+                break
+            time.sleep(0.1)
         period = label(legal_entity, first_day)
         message = _already(period, first[0]) if first else f"{period} was being signed off at the same moment."
         raise Refused(409, "signed", message) from None
