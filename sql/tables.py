@@ -28,17 +28,17 @@ class CanonicalTable:
         return f"canonical/{self.name}.sql"
 
 
-SALESFORCE, HARVEST, QUICKBOOKS = "salesforce", "harvest", "quickbooks"
+SALESFORCE, HARVEST, QUICKBOOKS, XERO = "salesforce", "harvest", "quickbooks", "xero"
 
 TABLES = (
     CanonicalTable(
         "legal_entity",
-        ((QUICKBOOKS, "companyinfo"), (QUICKBOOKS, "preferences")),
-        description="one per ERP company, with its home currency",
+        ((QUICKBOOKS, "companyinfo"), (QUICKBOOKS, "preferences"), (XERO, "organisation")),
+        description="one per ERP company (QuickBooks or Xero), with its home currency",
     ),
     CanonicalTable(
         "customer",
-        ((SALESFORCE, "account"), (HARVEST, "clients"), (QUICKBOOKS, "customer")),
+        ((SALESFORCE, "account"), (HARVEST, "clients"), (QUICKBOOKS, "customer"), (XERO, "contacts"), (XERO, "organisation")),
         prefix="cus",
         resources=(SALESFORCE,),
         description="CRM accounts, PSA clients and ERP customers, linked by the CRM's id fields",
@@ -79,34 +79,34 @@ TABLES = (
     ),
     CanonicalTable(
         "invoice",
-        ((HARVEST, "invoices"), (QUICKBOOKS, "invoice")),
+        ((HARVEST, "invoices"), (QUICKBOOKS, "invoice"), (XERO, "invoices")),
         upstream=("legal_entity", "customer", "engagement"),
         prefix="inv",
         description="PSA invoices and their ERP postings, with the functional-currency view",
     ),
     CanonicalTable(
         "invoice_line",
-        ((HARVEST, "invoices"), (QUICKBOOKS, "invoice")),
+        ((HARVEST, "invoices"), (QUICKBOOKS, "invoice"), (XERO, "invoices")),
         upstream=("invoice",),
         description="the lines of every invoice record",
     ),
     CanonicalTable(
         "credit_memo",
-        ((QUICKBOOKS, "creditmemo"),),
+        ((QUICKBOOKS, "creditmemo"), (XERO, "creditnotes")),
         upstream=("customer", "engagement"),
         prefix="crd",
         description="ERP credit memos",
     ),
     CanonicalTable(
         "payment",
-        ((QUICKBOOKS, "payment"),),
+        ((QUICKBOOKS, "payment"), (XERO, "payments"), (XERO, "invoices")),
         upstream=("customer", "engagement"),
         prefix="pay",
         description="ERP payments",
     ),
     CanonicalTable(
         "payment_application",
-        ((QUICKBOOKS, "payment"),),
+        ((QUICKBOOKS, "payment"), (XERO, "payments"), (XERO, "creditnotes")),
         upstream=("payment", "invoice"),
         description="what each ERP payment line settles",
     ),

@@ -3,15 +3,18 @@ night's rows in one transaction; then what the night holds, for the asset's meta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 
 from assets.warehouse_io import replace_night_from_query
-from sql import PARAMETER, load
+from sql import LINE_COMMENT, PARAMETER, load
 from sql.customer_name import install as install_customer_name_key
 from sql.tables import IDENTIFIED, CanonicalTable
 
 PREVIEW_ROWS = 5
+ERP_RECORDS = "canonical/erp_records.sql"  # the ERP vendors' records in one shape, as macros
+MACRO_NAME = re.compile(r"MACRO\s+(\w+)\(")
 
 
 def select_sql(table: CanonicalTable) -> str:
@@ -30,6 +33,17 @@ def settings_from(connectors: Mapping[str, object]) -> dict[str, str]:
     return settings
 
 
+def install_erp_records(connection, query: str) -> None:
+    """Define the ERP macros (erp_records.sql) the query calls, and the scalar ones they use. DuckDB
+    binds a table macro's tables when it is defined, so a macro is defined only for a table whose
+    sources include them: the night's first canonical table may run before the other ERP objects'
+    validation has made their tables."""
+    for statement in LINE_COMMENT.sub("", load(ERP_RECORDS)).split(";"):
+        macro = MACRO_NAME.search(statement)
+        if macro and (" AS TABLE" not in statement or re.search(rf"\b{macro[1]}\(", query)):
+            connection.execute(statement)
+
+
 def build_table(connection, table: CanonicalTable, snapshot_date: date, settings: dict[str, str]) -> int:
     """Replace the table's rows of `snapshot_date`; returns how many it now holds."""
     query = select_sql(table)
@@ -39,6 +53,7 @@ def build_table(connection, table: CanonicalTable, snapshot_date: date, settings
         raise ValueError(f"{table.table} needs settings {sorted(missing)}")
     used = {name: available[name] for name in set(PARAMETER.findall(query))}
     install_customer_name_key(connection)
+    install_erp_records(connection, query)
     return replace_night_from_query(connection, table.table, snapshot_date, query, used)
 
 

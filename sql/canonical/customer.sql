@@ -47,22 +47,20 @@ clients AS (
 erp_customers AS (
     SELECT
         'erp' AS system,
-        q.entity || ':' || q.record_id AS source_id,
-        q.entity AS legal_entity,
-        q.payload ->> '$.DisplayName' AS name,
-        q.entity || ':' || (q.payload ->> '$.ParentRef.value') AS parent_source_id,
-        q.payload ->> '$.CurrencyRef.value' AS currency,
-        (q.payload ->> '$.Active')::BOOLEAN AS is_active,
-        q.payload ->> '$.PrimaryTaxIdentifier' AS tax_id,
-        q.payload ->> '$.WebAddr.URI' AS website,
-        (q.payload ->> '$.Balance')::DECIMAL(18, 2) AS erp_balance,
-        (q.payload ->> '$.BalanceWithJobs')::DECIMAL(18, 2) AS erp_balance_with_jobs,
-        coalesce(claim.global_id, 'cus_' || left(md5('erp:' || q.entity || ':' || q.record_id), 16)) AS global_id,
+        q.source_id,
+        q.legal_entity,
+        q.name,
+        q.parent_source_id,
+        q.currency,
+        q.is_active,
+        q.tax_id,
+        q.website,
+        q.balance AS erp_balance,
+        q.balance_with_jobs AS erp_balance_with_jobs,
+        coalesce(claim.global_id, 'cus_' || left(md5('erp:' || q.source_id), 16)) AS global_id,
         CASE WHEN claim.global_id IS NULL THEN 'anchor' ELSE 'crm.' || $erp_customer_id_field END AS link
-    FROM valid.quickbooks__customer AS q
-    LEFT JOIN erp_claims AS claim ON claim.source_id = q.entity || ':' || q.record_id
-    WHERE q.snapshot_date = $snapshot_date
-      AND NOT coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+    FROM erp_customer_records($snapshot_date) AS q
+    LEFT JOIN erp_claims AS claim ON claim.source_id = q.source_id
 ),
 -- Every ERP customer's ancestors, walked up the ParentRef chains: QuickBooks' stored Level is not
 -- refreshed on the descendants of a reparented customer, so depth comes from the chain. UNION (not

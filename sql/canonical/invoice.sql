@@ -1,22 +1,12 @@
 -- Invoices: one row per PSA invoice and ERP invoice. The PSA invoice anchors; an ERP invoice joins
--- it through `harvest_invoice:<id>` in its PrivateNote, so the parts of a split invoice share its
--- global id. Totals stay in the document's currency; the functional-currency view uses the ERP's
+-- it through `harvest_invoice:<id>` (QuickBooks' PrivateNote, Xero's Reference: erp_records.sql),
+-- so the parts of a split invoice share its global id. Totals stay in the document's currency; the functional-currency view uses the ERP's
 -- exchange rate (a PSA invoice borrows its postings' rate, or 1 in the home currency).
 WITH psa_lines AS (
     SELECT i.record_id, sum((line.value ->> '$.amount')::DECIMAL(18, 2)) AS lines_total
     FROM valid.harvest__invoices AS i, json_each(i.payload -> '$.line_items') AS line
     WHERE i.snapshot_date = $snapshot_date
     GROUP BY 1
-),
-erp_lines AS (
-    SELECT i.entity, i.record_id,
-           sum((line.value ->> '$.Amount')::DECIMAL(18, 2))
-               FILTER (WHERE line.value ->> '$.DetailType' = 'SalesItemLineDetail') AS lines_total,
-           sum((line.value ->> '$.Amount')::DECIMAL(18, 2))
-               FILTER (WHERE line.value ->> '$.DetailType' = 'DiscountLineDetail') AS discount_total
-    FROM valid.quickbooks__invoice AS i, json_each(i.payload -> '$.Line') AS line
-    WHERE i.snapshot_date = $snapshot_date
-    GROUP BY 1, 2
 ),
 psa AS (
     SELECT
@@ -45,29 +35,24 @@ psa AS (
 erp AS (
     SELECT
         'erp' AS system,
-        i.entity || ':' || i.record_id AS source_id,
-        coalesce(p.global_id, 'inv_' || left(md5('erp:' || i.entity || ':' || i.record_id), 16)) AS global_id,
-        CASE WHEN p.global_id IS NULL THEN 'anchor' ELSE 'erp.PrivateNote.harvest_invoice' END AS link,
-        i.entity AS legal_entity,
-        i.entity || ':' || (i.payload ->> '$.CustomerRef.value') AS customer_source_id,
-        i.payload ->> '$.DocNumber' AS document_number,
-        (i.payload ->> '$.TxnDate')::DATE AS issue_date,
-        (i.payload ->> '$.DueDate')::DATE AS due_date,
-        i.payload ->> '$.CurrencyRef.value' AS currency,
-        (i.payload ->> '$.TotalAmt')::DECIMAL(18, 2) AS total,
-        (i.payload ->> '$.Balance')::DECIMAL(18, 2) AS amount_due,
-        CASE WHEN regexp_matches(coalesce(i.payload ->> '$.PrivateNote', ''), '\bVoided\b') THEN 'voided'
-             WHEN (i.payload ->> '$.Balance')::DECIMAL(18, 2) = 0 THEN 'paid'
-             ELSE 'open' END AS status,
-        coalesce(l.lines_total, 0) AS lines_total,
-        coalesce(l.discount_total, 0) AS discount_total,
-        coalesce((i.payload ->> '$.TxnTaxDetail.TotalTax')::DECIMAL(18, 2), 0) AS tax_total,
-        (i.payload ->> '$.ExchangeRate')::DECIMAL(18, 6) AS exchange_rate
-    FROM valid.quickbooks__invoice AS i
-    LEFT JOIN erp_lines AS l USING (entity, record_id)
-    LEFT JOIN psa AS p
-           ON p.source_id = regexp_extract(i.payload ->> '$.PrivateNote', 'harvest_invoice:(\d+)', 1)
-    WHERE i.snapshot_date = $snapshot_date
+        i.source_id,
+        coalesce(p.global_id, 'inv_' || left(md5('erp:' || i.source_id), 16)) AS global_id,
+        CASE WHEN p.global_id IS NULL THEN 'anchor' ELSE i.psa_link END AS link,
+        i.legal_entity,
+        i.customer_source_id,
+        i.document_number,
+        i.issue_date,
+        i.due_date,
+        i.currency,
+        i.total,
+        i.amount_due,
+        i.status,
+        i.lines_total,
+        i.discount_total,
+        i.tax_total,
+        i.exchange_rate
+    FROM erp_invoice_records($snapshot_date) AS i
+    LEFT JOIN psa AS p ON p.source_id = i.psa_invoice_ref
 ),
 postings AS (
     SELECT global_id, min(legal_entity) AS legal_entity, min(exchange_rate) AS exchange_rate

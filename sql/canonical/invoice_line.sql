@@ -1,5 +1,6 @@
 -- Invoice lines: per invoice record, its lines in document order (PSA line items; ERP sales lines,
--- without the subtotal line). `source_id` is the invoice's; the line is (source_id, line_number).
+-- without QuickBooks' subtotal and discount lines). `source_id` is the invoice's; the line is
+-- (source_id, line_number).
 WITH lines AS (
     SELECT
         'psa' AS system,
@@ -13,17 +14,8 @@ WITH lines AS (
     FROM valid.harvest__invoices AS i, json_each(i.payload -> '$.line_items') AS line
     WHERE i.snapshot_date = $snapshot_date
     UNION ALL
-    SELECT
-        'erp',
-        i.entity || ':' || i.record_id,
-        coalesce((line.value ->> '$.LineNum')::INTEGER, line.key::INTEGER + 1),
-        line.value ->> '$.SalesItemLineDetail.ItemRef.name',
-        line.value ->> '$.Description',
-        (line.value ->> '$.SalesItemLineDetail.Qty')::DECIMAL(18, 4),
-        (line.value ->> '$.SalesItemLineDetail.UnitPrice')::DECIMAL(18, 2),
-        (line.value ->> '$.Amount')::DECIMAL(18, 2)
-    FROM valid.quickbooks__invoice AS i, json_each(i.payload -> '$.Line') AS line
-    WHERE i.snapshot_date = $snapshot_date AND line.value ->> '$.DetailType' = 'SalesItemLineDetail'
+    SELECT 'erp', source_id, line_number, kind, description, quantity, unit_price, amount
+    FROM erp_invoice_line_records($snapshot_date)
 )
 SELECT
     $snapshot_date::DATE AS snapshot_date,

@@ -1,7 +1,8 @@
 -- CUSTOMER_PARENT_MISMATCH: a customer linked in CRM and ERP whose own parent differs between them
 -- (compared by the parents' global ids, so a parent that is itself linked counts as the same). A
 -- descendant whose parent agrees is not reported again. A parent reference that resolves to no
--- record is a HIERARCHY_ORPHAN, not a mismatch. One per customer.
+-- record is a HIERARCHY_ORPHAN, not a mismatch. Not raised where the ERP keeps no hierarchy (Xero).
+-- One per customer.
 SELECT
     'CUSTOMER_PARENT_MISMATCH' AS code,
     s.global_id AS subject_key,
@@ -21,3 +22,4 @@ WHERE crm.source_id IS NOT NULL AND erp.source_id IS NOT NULL
   AND crm.parent_global_id IS DISTINCT FROM erp.parent_global_id
   AND NOT (crm.parent_source_id IS NOT NULL AND crm.parent_global_id IS NULL)
   AND NOT (erp.parent_source_id IS NOT NULL AND erp.parent_global_id IS NULL)
+  AND erp.legal_entity NOT IN (SELECT legal_entity FROM erp_without_hierarchy($snapshot_date))

@@ -90,9 +90,11 @@ SELECT
     e.total AS erp_total,
     e.amount_due AS erp_amount_due,
     e.status AS erp_status,
-    -- the ERP invoice's place among the PSA invoice's postings, in the order they were created
+    -- the ERP invoice's place among the PSA invoice's postings, in the order they were created (by
+    -- QuickBooks' numeric ids; Xero's are UUIDs, whose split parts are numbered `<number>-<k>`)
     row_number() OVER (PARTITION BY r.psa_invoice_id
-                       ORDER BY e.legal_entity, TRY_CAST(split_part(e.source_id, ':', 2) AS BIGINT), e.source_id)
+                       ORDER BY e.legal_entity, TRY_CAST(split_part(e.source_id, ':', 2) AS BIGINT),
+                                e.document_number, e.source_id)
         AS posting_number,
     count(r.erp_invoice_id) OVER psa_invoice AS postings,
     sum(e.total) OVER psa_invoice AS erp_total_sum,

@@ -3,9 +3,10 @@
 -- what is left due, so what it reflects is read from it: the ERP has settled `erp_settled`, the PSA
 -- knows of `psa_settled` (total - amount due), and the difference is taken to be the newest
 -- receipts (the PSA lags behind the ERP, it does not skip a payment and record a later one).
--- One row per (PSA invoice, ERP payment).
+-- One row per (PSA invoice, ERP payment); a Xero credit note's allocations count as one payment,
+-- the credit note's (Xero applies credit without a payment).
 WITH applications AS (
-    SELECT source_id AS payment_id, invoice_source_id, credit_memo_source_id, amount
+    SELECT source_id AS payment_id, invoice_source_id, credit_memo_source_id, applied_on, amount
     FROM canonical.payment_application
     WHERE snapshot_date = $snapshot_date
 ),
@@ -17,14 +18,13 @@ credit_of AS (
 ),
 receipts AS (
     SELECT m.psa_invoice_id, any_value(m.legal_entity) AS legal_entity, a.payment_id,
-           any_value(c.credit_memo_id) AS credit_memo_id, any_value(p.payment_date) AS payment_date,
+           any_value(c.credit_memo_id) AS credit_memo_id, min(a.applied_on) AS payment_date,
            sum(a.amount) AS amount,
            any_value(m.psa_total - m.psa_amount_due) AS psa_settled,
            any_value(m.psa_currency) AS currency
     FROM applications AS a
     JOIN recon.invoice_match AS m
       ON m.snapshot_date = $snapshot_date AND m.erp_invoice_id = a.invoice_source_id AND m.psa_invoice_id IS NOT NULL
-    JOIN canonical.payment AS p ON p.snapshot_date = $snapshot_date AND p.source_id = a.payment_id
     LEFT JOIN credit_of AS c USING (payment_id)
     GROUP BY m.psa_invoice_id, a.payment_id
 ),

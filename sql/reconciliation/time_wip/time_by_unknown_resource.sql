@@ -1,5 +1,6 @@
 -- A person who logs time in the PSA but whom no ERP employee matches (by e-mail): one finding per
--- person, in the legal entity where most of their time is logged.
+-- person, in the legal entity where most of their time is logged, unless that entity's ERP keeps no
+-- employee master (Xero).
 WITH known AS (
     SELECT DISTINCT global_id FROM canonical.resource
     WHERE snapshot_date = $snapshot_date AND system = 'erp'
@@ -25,3 +26,4 @@ FROM canonical.resource AS r
 JOIN logged AS l ON l.resource_global_id = r.global_id
 WHERE r.snapshot_date = $snapshot_date AND r.system = 'psa'
   AND r.global_id NOT IN (SELECT global_id FROM known)
+  AND coalesce(r.legal_entity, l.legal_entity, '') NOT IN (SELECT legal_entity FROM erp_without_time($snapshot_date))

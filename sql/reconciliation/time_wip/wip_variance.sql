@@ -1,6 +1,7 @@
 -- A project's unbilled WIP differing between the systems beyond the tolerance: approved billable
 -- PSA time not yet invoiced, at its billable rate, against the ERP's Billable TimeActivities on the
--- project. Expenses are not WIP (they are aged on their own). One finding per project.
+-- project. Expenses are not WIP (they are aged on their own). Not raised where the ERP keeps no time
+-- (Xero). One finding per project.
 WITH wip AS (
     SELECT engagement_global_id,
            sum(billable_amount) FILTER (WHERE system = 'psa' AND billable AND approved AND NOT is_billed) AS psa,
@@ -47,3 +48,4 @@ SELECT
 FROM variance
 WHERE abs(erp_wip - psa_wip)
       > $money_tolerance
+  AND coalesce(legal_entity, '') NOT IN (SELECT legal_entity FROM erp_without_time($snapshot_date))

@@ -1,0 +1,228 @@
+-- The ERP side of the canonical model in one shape, whichever vendor keeps a legal entity's books:
+-- QuickBooks Online (a company per entity) or Xero Accounting (an organisation per entity). Defined
+-- for the session before each canonical table's SQL runs, so those read "the ERP" and never ask which
+-- vendor an entity runs (docs/decisions.md 28). Ids are `<entity>:<the vendor's id>` either way.
+-- Xero specifics, from its Accounting API: dates are `/Date(ms+0000)/`; a voided document keeps its
+-- Total but has left the books, so its amounts count as zero, as QuickBooks zeroes a voided invoice;
+-- drafts and deleted documents were never posted; CurrencyRate is foreign units per unit of the base
+-- currency, the inverse of QuickBooks' ExchangeRate; a contact without DefaultCurrency bills in the
+-- organisation's base currency; Xero has no customer hierarchy and no project sub-customers.
+
+CREATE OR REPLACE TEMP MACRO xero_date(value) AS
+    epoch_ms(TRY_CAST(regexp_extract(value, '^/Date\((-?[0-9]+)', 1) AS BIGINT))::DATE;
+
+CREATE OR REPLACE TEMP MACRO xero_amount(document, amount) AS
+    CASE WHEN document ->> '$.Status' = 'VOIDED' THEN 0 ELSE amount::DECIMAL(18, 2) END;
+
+-- A Xero sales document that is in the books: authorised (or paid), or voided (its amounts zero)
+CREATE OR REPLACE TEMP MACRO xero_posted(document) AS
+    document ->> '$.Status' IN ('AUTHORISED', 'PAID', 'VOIDED');
+
+-- Each legal entity's ERP company: its vendor, what that vendor can tell (a customer hierarchy; the
+-- employee master and time, which Xero keeps in Xero Projects, not read yet), name and home currency.
+CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
+    SELECT 'quickbooks' AS vendor, true AS keeps_hierarchy, true AS keeps_time,
+           info.entity AS legal_entity, info.entity || ':' || info.record_id AS source_id,
+           company.company_id, coalesce(info.payload ->> '$.CompanyName', info.payload ->> '$.LegalName') AS name,
+           prefs.payload ->> '$.CurrencyPrefs.HomeCurrency.value' AS home_currency
+    FROM valid.quickbooks__companyinfo AS info
+    LEFT JOIN valid.quickbooks__preferences AS prefs
+           ON prefs.snapshot_date = info.snapshot_date AND prefs.entity = info.entity
+    LEFT JOIN raw.companies AS company
+           ON company.snapshot_date = info.snapshot_date AND company.system = 'quickbooks'
+          AND company.object = 'CompanyInfo' AND company.entity = info.entity
+    WHERE info.snapshot_date = night
+    UNION ALL
+    SELECT 'xero', false, false, o.entity, o.entity || ':' || o.record_id, company.company_id,
+           coalesce(o.payload ->> '$.Name', o.payload ->> '$.LegalName'), o.payload ->> '$.BaseCurrency'
+    FROM valid.xero__organisation AS o
+    LEFT JOIN raw.companies AS company
+           ON company.snapshot_date = o.snapshot_date AND company.system = 'xero'
+          AND company.object = 'Organisation' AND company.entity = o.entity
+    WHERE o.snapshot_date = night;
+
+-- Customers (not QuickBooks' project sub-customers, which are engagements). A Xero contact is a
+-- customer unless it is only a supplier: Xero sets IsCustomer on a contact's first sales invoice, and
+-- a customer the CRM names may not have one yet.
+CREATE OR REPLACE TEMP MACRO erp_customer_records(night) AS TABLE
+    SELECT 'quickbooks' AS vendor, q.entity AS legal_entity, q.entity || ':' || q.record_id AS source_id,
+           q.payload ->> '$.DisplayName' AS name,
+           q.entity || ':' || (q.payload ->> '$.ParentRef.value') AS parent_source_id,
+           q.payload ->> '$.CurrencyRef.value' AS currency,
+           (q.payload ->> '$.Active')::BOOLEAN AS is_active,
+           q.payload ->> '$.PrimaryTaxIdentifier' AS tax_id,
+           q.payload ->> '$.WebAddr.URI' AS website,
+           (q.payload ->> '$.Balance')::DECIMAL(18, 2) AS balance,
+           (q.payload ->> '$.BalanceWithJobs')::DECIMAL(18, 2) AS balance_with_jobs
+    FROM valid.quickbooks__customer AS q
+    WHERE q.snapshot_date = night AND NOT coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+    UNION ALL
+    SELECT 'xero', c.entity, c.entity || ':' || c.record_id, c.payload ->> '$.Name', NULL,
+           coalesce(nullif(c.payload ->> '$.DefaultCurrency', ''), o.payload ->> '$.BaseCurrency'),
+           c.payload ->> '$.ContactStatus' = 'ACTIVE',
+           nullif(c.payload ->> '$.TaxNumber', ''),
+           nullif(c.payload ->> '$.Website', ''),
+           (c.payload ->> '$.Balances.AccountsReceivable.Outstanding')::DECIMAL(18, 2),
+           (c.payload ->> '$.Balances.AccountsReceivable.Outstanding')::DECIMAL(18, 2)
+    FROM valid.xero__contacts AS c
+    LEFT JOIN valid.xero__organisation AS o ON o.snapshot_date = c.snapshot_date AND o.entity = c.entity
+    WHERE c.snapshot_date = night
+      AND (coalesce((c.payload ->> '$.IsCustomer')::BOOLEAN, false)
+           OR NOT coalesce((c.payload ->> '$.IsSupplier')::BOOLEAN, false));
+
+-- Sales invoices, with the PSA invoice each names (`harvest_invoice:<id>`: QuickBooks' PrivateNote,
+-- Xero's Reference). `lines_total` is before discounts and tax; Xero discounts inside each line, so
+-- its lines total is its SubTotal and it has no discount of its own.
+CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
+    WITH quickbooks_lines AS (
+        SELECT i.entity, i.record_id,
+               sum((line.value ->> '$.Amount')::DECIMAL(18, 2))
+                   FILTER (WHERE line.value ->> '$.DetailType' = 'SalesItemLineDetail') AS lines_total,
+               sum((line.value ->> '$.Amount')::DECIMAL(18, 2))
+                   FILTER (WHERE line.value ->> '$.DetailType' = 'DiscountLineDetail') AS discount_total
+        FROM valid.quickbooks__invoice AS i, json_each(i.payload -> '$.Line') AS line
+        WHERE i.snapshot_date = night
+        GROUP BY 1, 2
+    )
+    SELECT 'quickbooks' AS vendor, i.entity AS legal_entity, i.record_id, i.entity || ':' || i.record_id AS source_id,
+           i.entity || ':' || (i.payload ->> '$.CustomerRef.value') AS customer_source_id,
+           regexp_extract(i.payload ->> '$.PrivateNote', 'harvest_invoice:(\d+)', 1) AS psa_invoice_ref,
+           'erp.PrivateNote.harvest_invoice' AS psa_link,
+           i.payload ->> '$.DocNumber' AS document_number,
+           (i.payload ->> '$.TxnDate')::DATE AS issue_date,
+           (i.payload ->> '$.DueDate')::DATE AS due_date,
+           i.payload ->> '$.CurrencyRef.value' AS currency,
+           (i.payload ->> '$.TotalAmt')::DECIMAL(18, 2) AS total,
+           (i.payload ->> '$.Balance')::DECIMAL(18, 2) AS amount_due,
+           CASE WHEN regexp_matches(coalesce(i.payload ->> '$.PrivateNote', ''), '\bVoided\b') THEN 'voided'
+                WHEN (i.payload ->> '$.Balance')::DECIMAL(18, 2) = 0 THEN 'paid'
+                ELSE 'open' END AS status,
+           coalesce(l.lines_total, 0) AS lines_total,
+           coalesce(l.discount_total, 0) AS discount_total,
+           coalesce((i.payload ->> '$.TxnTaxDetail.TotalTax')::DECIMAL(18, 2), 0) AS tax_total,
+           (i.payload ->> '$.ExchangeRate')::DECIMAL(18, 6) AS exchange_rate
+    FROM valid.quickbooks__invoice AS i
+    LEFT JOIN quickbooks_lines AS l USING (entity, record_id)
+    WHERE i.snapshot_date = night
+    UNION ALL
+    SELECT 'xero', i.entity, i.record_id, i.entity || ':' || i.record_id,
+           i.entity || ':' || (i.payload ->> '$.Contact.ContactID'),
+           regexp_extract(i.payload ->> '$.Reference', 'harvest_invoice:(\d+)', 1),
+           'erp.Reference.harvest_invoice',
+           i.payload ->> '$.InvoiceNumber',
+           xero_date(i.payload ->> '$.Date'),
+           xero_date(i.payload ->> '$.DueDate'),
+           i.payload ->> '$.CurrencyCode',
+           xero_amount(i.payload, i.payload ->> '$.Total'),
+           xero_amount(i.payload, i.payload ->> '$.AmountDue'),
+           CASE WHEN i.payload ->> '$.Status' = 'VOIDED' THEN 'voided'
+                WHEN (i.payload ->> '$.AmountDue')::DECIMAL(18, 2) = 0 THEN 'paid'
+                ELSE 'open' END,
+           coalesce(xero_amount(i.payload, i.payload ->> '$.SubTotal'), 0),
+           0,
+           coalesce(xero_amount(i.payload, i.payload ->> '$.TotalTax'), 0),
+           (1 / nullif((i.payload ->> '$.CurrencyRate')::DOUBLE, 0))::DECIMAL(18, 6)
+    FROM valid.xero__invoices AS i
+    WHERE i.snapshot_date = night AND i.payload ->> '$.Type' = 'ACCREC' AND xero_posted(i.payload);
+
+-- An invoice's sales lines in document order, without QuickBooks' subtotal and discount lines.
+CREATE OR REPLACE TEMP MACRO erp_invoice_line_records(night) AS TABLE
+    SELECT i.entity || ':' || i.record_id AS source_id,
+           coalesce((line.value ->> '$.LineNum')::INTEGER, line.key::INTEGER + 1) AS line_number,
+           line.value ->> '$.SalesItemLineDetail.ItemRef.name' AS kind,
+           line.value ->> '$.Description' AS description,
+           (line.value ->> '$.SalesItemLineDetail.Qty')::DECIMAL(18, 4) AS quantity,
+           (line.value ->> '$.SalesItemLineDetail.UnitPrice')::DECIMAL(18, 2) AS unit_price,
+           (line.value ->> '$.Amount')::DECIMAL(18, 2) AS amount
+    FROM valid.quickbooks__invoice AS i, json_each(i.payload -> '$.Line') AS line
+    WHERE i.snapshot_date = night AND line.value ->> '$.DetailType' = 'SalesItemLineDetail'
+    UNION ALL
+    SELECT i.entity || ':' || i.record_id, line.key::INTEGER + 1,
+           coalesce(line.value ->> '$.ItemCode', line.value ->> '$.AccountCode'),
+           line.value ->> '$.Description',
+           (line.value ->> '$.Quantity')::DECIMAL(18, 4),
+           (line.value ->> '$.UnitAmount')::DECIMAL(18, 2),
+           (line.value ->> '$.LineAmount')::DECIMAL(18, 2)
+    FROM valid.xero__invoices AS i, json_each(i.payload -> '$.LineItems') AS line
+    WHERE i.snapshot_date = night AND i.payload ->> '$.Type' = 'ACCREC' AND xero_posted(i.payload);
+
+-- Credit memos: QuickBooks CreditMemo, Xero CreditNote of type ACCRECCREDIT.
+CREATE OR REPLACE TEMP MACRO erp_credit_memo_records(night) AS TABLE
+    SELECT 'quickbooks' AS vendor, m.entity AS legal_entity, m.entity || ':' || m.record_id AS source_id,
+           m.entity || ':' || (m.payload ->> '$.CustomerRef.value') AS customer_source_id,
+           m.payload ->> '$.DocNumber' AS document_number,
+           (m.payload ->> '$.TxnDate')::DATE AS issue_date,
+           m.payload ->> '$.CurrencyRef.value' AS currency,
+           (m.payload ->> '$.TotalAmt')::DECIMAL(18, 2) AS total,
+           (m.payload ->> '$.RemainingCredit')::DECIMAL(18, 2) AS remaining
+    FROM valid.quickbooks__creditmemo AS m
+    WHERE m.snapshot_date = night
+    UNION ALL
+    SELECT 'xero', m.entity, m.entity || ':' || m.record_id,
+           m.entity || ':' || (m.payload ->> '$.Contact.ContactID'),
+           m.payload ->> '$.CreditNoteNumber',
+           xero_date(m.payload ->> '$.Date'),
+           m.payload ->> '$.CurrencyCode',
+           xero_amount(m.payload, m.payload ->> '$.Total'),
+           xero_amount(m.payload, m.payload ->> '$.RemainingCredit')
+    FROM valid.xero__creditnotes AS m
+    WHERE m.snapshot_date = night AND m.payload ->> '$.Type' = 'ACCRECCREDIT' AND xero_posted(m.payload);
+
+-- Cash received: QuickBooks Payments (a zero one may only apply a credit memo), Xero Payments on sales
+-- invoices (a deleted Xero payment was reversed). A Xero payment's customer is its invoice's.
+CREATE OR REPLACE TEMP MACRO erp_payment_records(night) AS TABLE
+    SELECT 'quickbooks' AS vendor, p.entity AS legal_entity, p.entity || ':' || p.record_id AS source_id,
+           p.entity || ':' || (p.payload ->> '$.CustomerRef.value') AS customer_source_id,
+           (p.payload ->> '$.TxnDate')::DATE AS payment_date,
+           p.payload ->> '$.CurrencyRef.value' AS currency,
+           (p.payload ->> '$.TotalAmt')::DECIMAL(18, 2) AS amount
+    FROM valid.quickbooks__payment AS p
+    WHERE p.snapshot_date = night
+    UNION ALL
+    SELECT 'xero', p.entity, p.entity || ':' || p.record_id,
+           p.entity || ':' || coalesce(p.payload ->> '$.Invoice.Contact.ContactID', i.payload ->> '$.Contact.ContactID'),
+           xero_date(p.payload ->> '$.Date'),
+           coalesce(p.payload ->> '$.Invoice.CurrencyCode', i.payload ->> '$.CurrencyCode'),
+           (p.payload ->> '$.Amount')::DECIMAL(18, 2)
+    FROM valid.xero__payments AS p
+    LEFT JOIN valid.xero__invoices AS i
+           ON i.snapshot_date = p.snapshot_date AND i.entity = p.entity
+          AND i.record_id = p.payload ->> '$.Invoice.InvoiceID'
+    WHERE p.snapshot_date = night AND coalesce(p.payload ->> '$.Status', 'AUTHORISED') <> 'DELETED'
+      AND coalesce(p.payload ->> '$.PaymentType', 'ACCRECPAYMENT') = 'ACCRECPAYMENT';
+
+-- What settles each invoice, one row per application: `source_id` is the settling document (a
+-- payment, or for a Xero credit note's allocation the credit note itself: Xero applies credit without
+-- a payment), with the credit memo it applies where it applies one, and the day it was applied.
+CREATE OR REPLACE TEMP MACRO erp_payment_application_records(night) AS TABLE
+    WITH lines AS (
+        SELECT p.entity, p.entity || ':' || p.record_id AS source_id, line.key AS line_key,
+               (p.payload ->> '$.TxnDate')::DATE AS applied_on,
+               (line.value ->> '$.Amount')::DECIMAL(18, 2) AS amount, line.value -> '$.LinkedTxn' AS linked
+        FROM valid.quickbooks__payment AS p, json_each(p.payload -> '$.Line') AS line
+        WHERE p.snapshot_date = night
+    ),
+    quickbooks_applied AS (
+        SELECT l.entity, l.source_id, l.line_key, any_value(l.applied_on) AS applied_on, any_value(l.amount) AS amount,
+               min(txn.value ->> '$.TxnId') FILTER (WHERE txn.value ->> '$.TxnType' = 'Invoice') AS invoice_id,
+               min(txn.value ->> '$.TxnId') FILTER (WHERE txn.value ->> '$.TxnType' = 'CreditMemo') AS credit_memo_id
+        FROM lines AS l LEFT JOIN json_each(l.linked) AS txn ON true
+        GROUP BY 1, 2, 3
+    )
+    SELECT entity AS legal_entity, source_id, line_key, applied_on, amount,
+           entity || ':' || invoice_id AS invoice_source_id, entity || ':' || credit_memo_id AS credit_memo_source_id
+    FROM quickbooks_applied
+    UNION ALL
+    SELECT p.entity, p.entity || ':' || p.record_id, '0', xero_date(p.payload ->> '$.Date'),
+           (p.payload ->> '$.Amount')::DECIMAL(18, 2),
+           p.entity || ':' || (p.payload ->> '$.Invoice.InvoiceID'), NULL
+    FROM valid.xero__payments AS p
+    WHERE p.snapshot_date = night AND coalesce(p.payload ->> '$.Status', 'AUTHORISED') <> 'DELETED'
+      AND coalesce(p.payload ->> '$.PaymentType', 'ACCRECPAYMENT') = 'ACCRECPAYMENT'
+    UNION ALL
+    SELECT m.entity, m.entity || ':' || m.record_id, allocation.key, xero_date(allocation.value ->> '$.Date'),
+           (allocation.value ->> '$.Amount')::DECIMAL(18, 2),
+           m.entity || ':' || (allocation.value ->> '$.Invoice.InvoiceID'), m.entity || ':' || m.record_id
+    FROM valid.xero__creditnotes AS m, json_each(m.payload -> '$.Allocations') AS allocation
+    WHERE m.snapshot_date = night AND m.payload ->> '$.Type' = 'ACCRECCREDIT'
+      AND m.payload ->> '$.Status' IN ('AUTHORISED', 'PAID');
