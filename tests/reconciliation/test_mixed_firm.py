@@ -1,0 +1,86 @@
+"""A firm whose UK books are kept in Xero and the others' in QuickBooks (issue 15): a whole night over
+both ERPs' emulators finds exactly what was planted, in either ERP, and nothing in the clean variant;
+the tie-out spans both ERPs with nothing unexplained."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sandbox.firm import build_sandbox
+from sandbox.firm.score import findings_vs_manifest
+from sandbox.store import SandboxStore
+from tests.conftest import AS_OF
+from tests.reconciliation.conftest import ReconciledFirm, reconcile
+
+ON_XERO = {"UK": "xero"}
+
+
+def night_of(tmp_path_factory, name: str, clean: bool) -> ReconciledFirm:
+    firm = tmp_path_factory.mktemp(name)
+    build_sandbox(firm, size="small", as_of=AS_OF, clean=clean, erps=ON_XERO)
+    return reconcile(firm, tmp_path_factory.mktemp(f"{name}-night"))
+
+
+@pytest.fixture(scope="module")
+def mixed_night(tmp_path_factory) -> ReconciledFirm:
+    return night_of(tmp_path_factory, "mixed-firm", clean=False)
+
+
+def xero_entities(night: ReconciledFirm) -> set[str]:
+    entities = SandboxStore(night.sandbox / "state.db").meta("legal_entities")
+    return {e["code"] for e in entities if e["erp"] == "xero"}
+
+
+def not_exact(night: ReconciledFirm) -> dict:
+    findings = night.findings()
+    codes = {f["code"] for f in night.manifest["findings"]} | set(findings["code"])
+    return {code: r for code, r in findings_vs_manifest(findings, night.manifest, sorted(codes)).items()
+            if r["missing"] or r["extra"]}
+
+
+def test_the_mixed_firm_is_found_exactly_as_planted(mixed_night):
+    assert mixed_night.result.success
+    assert xero_entities(mixed_night) == set(ON_XERO)
+    assert not_exact(mixed_night) == {}
+    in_xero = {f["code"] for f in mixed_night.manifest["findings"] if f["legal_entity"] in ON_XERO}
+    assert in_xero, "the mixed firm plants findings in its Xero entity"
+    assert mixed_night.query("SELECT count(*) FROM recon.tieout WHERE abs(unexplained) > 0.01") == [(0,)]
+
+
+def test_the_xero_entity_is_modelled_from_xero(mixed_night):
+    """Its company, customers, invoices, payments and credit notes come from Xero's records (ids are
+    the entity and Xero's UUIDs), and the tie-out has its cells."""
+    assert mixed_night.query(
+        "SELECT legal_entity, erp_vendor, erp_keeps_hierarchy, erp_keeps_time FROM canonical.legal_entity "
+        "WHERE snapshot_date = ? ORDER BY 1",
+        [mixed_night.snapshot_date],
+    ) == [
+        (code, vendor, vendor == "quickbooks", vendor == "quickbooks")
+        for code, vendor in sorted(
+            (e["code"], e["erp"]) for e in SandboxStore(mixed_night.sandbox / "state.db").meta("legal_entities")
+        )
+    ]
+    for table, collection in (("customer", "Contacts"), ("invoice", "Invoices"), ("payment", "Payments")):
+        modelled = mixed_night.query(
+            f"SELECT count(*) FROM canonical.{table} WHERE snapshot_date = ? AND system = 'erp' AND legal_entity = 'UK'",
+            [mixed_night.snapshot_date],
+        )[0][0]
+        raw = mixed_night.query(
+            f"SELECT count(*) FROM raw.xero__{collection.lower()} WHERE snapshot_date = ? AND entity = 'UK'",
+            [mixed_night.snapshot_date],
+        )[0][0]
+        assert 0 < modelled <= raw, (table, modelled, raw)
+    assert mixed_night.query(
+        "SELECT count(*) FROM recon.tieout WHERE snapshot_date = ? AND legal_entity = 'UK' AND erp_invoiced <> 0",
+        [mixed_night.snapshot_date],
+    )[0][0] > 0
+
+
+def test_the_clean_mixed_firm_has_no_finding(tmp_path_factory):
+    night = night_of(tmp_path_factory, "clean-mixed-firm", clean=True)
+    assert night.result.success and night.manifest["findings"] == []
+    assert night.query("SELECT code, legal_entity, subject_key FROM recon.findings") == []
+    assert night.query("SELECT count(*) FROM recon.tieout WHERE abs(unexplained) > 0.01") == [(0,)]
+    assert json.loads((night.sandbox / "manifest.json").read_text())["clean"] is True
