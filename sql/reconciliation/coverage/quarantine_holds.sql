@@ -10,7 +10,7 @@ WITH quarantined AS (
     SELECT DISTINCT
         object,
         CASE system WHEN 'salesforce' THEN 'crm' WHEN 'harvest' THEN 'psa' ELSE 'erp' END AS system,
-        CASE WHEN system = 'quickbooks' THEN entity || ':' || record_id ELSE record_id END AS source_id
+        CASE WHEN system IN ('quickbooks', 'xero') THEN entity || ':' || record_id ELSE record_id END AS source_id
     FROM quality.quarantine
     WHERE snapshot_date = $snapshot_date AND record_id IS NOT NULL
 ),
@@ -29,7 +29,7 @@ hit AS (
     FROM modelled AS m
     JOIN quarantined AS q ON q.system = m.system AND q.source_id = m.source_id
     WHERE m.snapshot_date < $snapshot_date
-      AND list_contains(CASE m.kind WHEN 'customer' THEN ['Account', 'clients', 'Customer']
+      AND list_contains(CASE m.kind WHEN 'customer' THEN ['Account', 'clients', 'Customer', 'Contacts']
                                     ELSE ['Opportunity', 'projects', 'Customer'] END, q.object)
     GROUP BY m.kind, m.system, m.source_id
 ),
@@ -59,6 +59,6 @@ held AS (
     SELECT 'document_number', i.document_number
     FROM canonical.invoice AS i
     JOIN quarantined AS q ON q.system = i.system AND q.source_id = i.source_id
-    WHERE q.object IN ('invoices', 'Invoice') AND i.document_number IS NOT NULL AND i.snapshot_date < $snapshot_date
+    WHERE q.object IN ('invoices', 'Invoice', 'Invoices') AND i.document_number IS NOT NULL AND i.snapshot_date < $snapshot_date
 )
 SELECT $snapshot_date::DATE AS snapshot_date, id_column, value FROM held
