@@ -72,16 +72,16 @@ def _signoffs(connection) -> dict[tuple[str, date], list[dict]]:
     return signed
 
 
-def _moved(certified: list[dict], cells: list[dict], limit: Decimal) -> bool:
-    """Whether the figures differ from the certified ones (PSA billed or ERP invoiced of any currency)."""
-    then = {c["currency"]: c for c in certified}
-    now_ = {c["currency"]: c for c in cells}
-    zero = {"psa_billed": Decimal(0), "erp_invoiced": Decimal(0)}
-    return any(
-        abs(now_.get(currency, zero)[side] - then.get(currency, zero)[side]) > limit
-        for currency in then.keys() | now_.keys()
-        for side in ("psa_billed", "erp_invoiced")
-    )
+def _changed(connection, night: date) -> set[tuple[str, date]]:
+    """The signed months the night reports changed: its CERTIFIED_PERIOD_CHANGED findings, which
+    compare each currency with the certified figures (and leave alone a month holding a quarantined
+    invoice, decision 27), read rather than compared again here."""
+    found = connection.execute(
+        "SELECT DISTINCT legal_entity, strptime(split_part(subject_key, ':', 2), '%Y-%m')::DATE FROM recon.findings "
+        "WHERE snapshot_date = ? AND code = 'CERTIFIED_PERIOD_CHANGED' AND status = 'open'",
+        [night],
+    ).fetchall()
+    return {(legal_entity, month) for legal_entity, month in found}
 
 
 def periods(warehouse: Path, asked: str) -> tuple[list[date], date | None, list[dict]]:
@@ -95,6 +95,7 @@ def periods(warehouse: Path, asked: str) -> tuple[list[date], date | None, list[
         night = next((n for n in nights if n.isoformat() == asked), nights[0])
         cells = rows(connection, CELLS + "ORDER BY legal_entity, month DESC, currency", [night])
         signed = _signoffs(connection)
+        changed = _changed(connection, night)
     limit = tolerance()
     grouped: dict[tuple[str, date], list[dict]] = {}
     for cell in cells:
@@ -120,9 +121,7 @@ def periods(warehouse: Path, asked: str) -> tuple[list[date], date | None, list[
                 "remainder": remainder,
                 "signoff": certified[0] if certified else None,
                 "certified": certified,
-                "changed": bool(certified)
-                and certified[0]["snapshot_date"] < night
-                and _moved(certified, its_cells, limit),
+                "changed": bool(certified) and (legal_entity, month) in changed,
             }
         )
     return nights, night, shown
