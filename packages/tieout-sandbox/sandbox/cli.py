@@ -1,5 +1,6 @@
-"""The `tieout-sandbox` command line: generate the sandbox firm, or serve its three vendor emulators for
-poking at with curl. Exit codes: 0 success, 2 the command was wrong."""
+"""The `tieout-sandbox` command line: generate the sandbox firm (`--erp UK=xero` puts a legal entity on
+Xero), or serve its vendor emulators for poking at with curl. Exit codes: 0 success, 2 the command was
+wrong."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from pathlib import Path
 
 from sandbox.emulators.salesforce import CUSTOM_FIELDS, rename_custom_fields
 from sandbox.firm import build_sandbox, size_for
+from sandbox.firm.customers import ERPS
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
 
-SYSTEMS = ("salesforce", "harvest", "quickbooks")
+SYSTEMS = ("salesforce", "harvest", "quickbooks", "xero")
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
@@ -34,9 +36,21 @@ def custom_field(text: str) -> tuple[str, str]:
     return holds, name
 
 
+def entity_erp(text: str) -> tuple[str, str]:
+    code, _, erp = text.partition("=")
+    if not code or erp not in ERPS:
+        raise argparse.ArgumentTypeError(f"expected CODE=ERP with ERP one of {', '.join(ERPS)}, e.g. UK=xero")
+    return code, erp
+
+
 def build(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else default_directory()
-    manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean)
+    try:
+        erps = dict(args.erp or [])
+        manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean, erps=erps)
+    except ValueError as exc:  # an unknown legal entity
+        print(f"tieout-sandbox: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.salesforce_field:
         rename_custom_fields(SandboxStore(directory / "state.db"), dict(args.salesforce_field))
     print(f"sandbox firm ({args.size}, seed {args.seed}) written to {directory}")
@@ -47,7 +61,9 @@ def build(args: argparse.Namespace) -> int:
 def serve(args: argparse.Namespace) -> int:
     ports = {system: getattr(args, f"{system}_port") for system in SYSTEMS}
     runtime = running_sandbox(Path(args.dir) if args.dir else default_directory(), args.size, ports)
-    for system in SYSTEMS:  # what a client needs: the sandbox's own test credentials, never a real one
+    # Xero serves the legal entities a mixed firm puts on it: listed only when the firm has one
+    on_xero = any(e.get("erp") == "xero" for e in runtime.legal_entities())
+    for system in (s for s in SYSTEMS if s != "xero" or on_xero):  # the sandbox's own test credentials only
         print(f"{system}: {runtime.base_url(system)} {json.dumps(runtime.credentials(system))}", flush=True)
     try:
         print("serving; Ctrl-C stops", flush=True)
@@ -62,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text, handler in (
         ("build", "generate the sandbox firm (replacing any)", build),
-        ("serve", "serve the sandbox's three vendor emulators on loopback", serve),
+        ("serve", "serve the sandbox's vendor emulators on loopback", serve),
     ):
         command = commands.add_parser(name, help=text)
         command.set_defaults(handler=handler)
@@ -77,6 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         type=custom_field,
         metavar="HOLDS=NAME",
         help=f"name a Salesforce custom field otherwise, e.g. legal_entity=Entity_Code__c ({', '.join(CUSTOM_FIELDS)})",
+    )
+    commands.choices["build"].add_argument(
+        "--erp",
+        action="append",
+        type=entity_erp,
+        metavar="CODE=ERP",
+        help="put a legal entity on another ERP, e.g. UK=xero (repeatable; the others stay on QuickBooks)",
     )
     commands.choices["build"].add_argument(
         "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing"

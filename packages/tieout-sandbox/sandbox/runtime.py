@@ -1,4 +1,5 @@
-"""The embedded default at run time: the sandbox firm's state plus its three emulators, started
+"""The embedded default at run time: the sandbox firm's state plus its emulators (Salesforce, Harvest,
+QuickBooks and Xero, which serves the legal entities a mixed firm puts on Xero), started
 once per process and directory, on free loopback ports."""
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def running_sandbox(directory: str | Path, size: str = "demo", ports: dict[str, 
     from sandbox.emulators.harvest import HarvestEmulator
     from sandbox.emulators.quickbooks import QuickBooksEmulator
     from sandbox.emulators.salesforce import SalesforceEmulator
+    from sandbox.emulators.xero import XeroEmulator
 
     directory = Path(directory).resolve()
     with _lock:
@@ -76,7 +78,7 @@ def running_sandbox(directory: str | Path, size: str = "demo", ports: dict[str, 
             faults = os.environ.get("TIEOUT_SANDBOX_FAULTS")
             emulators = {
                 cls.system: cls(store, faults=Faults.from_json(faults)).serve(port=(ports or {}).get(cls.system, 0))
-                for cls in (SalesforceEmulator, HarvestEmulator, QuickBooksEmulator)
+                for cls in (SalesforceEmulator, HarvestEmulator, QuickBooksEmulator, XeroEmulator)
             }
             log.warning(
                 "using the sandbox firm in %s: %s",

@@ -96,6 +96,9 @@ class XeroEmulator(Emulator):
         self._writes = threading.Lock()  # numbering, balances and all-or-nothing batches are atomic
         self.identity = XeroIdentity(store, lambda: self.clock())
         self.identity.register(self)
+        # the vendor's token server, as Emulator.oauth names it: faults and the request log spare its
+        # path, and the sandbox runtime hands out its token URL with the credentials
+        self.oauth = self.identity
         self.route("GET", CONNECTIONS, self.connections)
         self.route("GET", f"{API}/Organisation", self.organisation)
         self.route("GET", f"{API}/(?P<collection>Contacts|Invoices|Payments|CreditNotes)", self.listing)

@@ -14,12 +14,21 @@ __all__ = ["build_sandbox", "Manifest", "SIZES", "Size", "size_for"]
 
 
 def build_sandbox(
-    directory: Path, size: str = "demo", seed: int = 20261120, as_of: date = date(2026, 11, 20), clean: bool = False
+    directory: Path,
+    size: str = "demo",
+    seed: int = 20261120,
+    as_of: date = date(2026, 11, 20),
+    clean: bool = False,
+    erps: dict[str, str] | None = None,
 ) -> Manifest:
     """Create `directory/state.db` (replacing any old one) and `directory/manifest.json`.
 
     A `clean` firm is the same firm with no discrepancy planted (its malformed records stay: the
     quarantine must not make findings either), so a night of it must find nothing at all.
+
+    `erps` puts chosen legal entities on another ERP than QuickBooks (`{"UK": "xero"}`: a mixed firm).
+    Plants that need what Xero lacks (a customer hierarchy, project sub-customers, employees, time)
+    then choose QuickBooks entities; the manifest lists what a night of the mixed firm must find.
 
     The same (size, seed, as_of) always gives byte-identical state and manifest. The cyclic garbage
     collector is off meanwhile: the firm's objects live until the end and form no garbage cycles, and
@@ -32,7 +41,7 @@ def build_sandbox(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return build(directory, size, seed, as_of, clean)
+        return build(directory, size, seed, as_of, clean, erps)
     finally:
         if collecting:
             gc.enable()

@@ -93,7 +93,7 @@ class Billing:
         """What Harvest records: every cash payment, and the credits applied."""
         receipts = sorted((r for post in invoice.postings for r in post.receipts), key=lambda r: r.payment_id)
         invoice.psa_payments = [
-            PsaPayment(self.ids.harvest("invoice_payments"), r.day, r.amount, f"QuickBooks payment {r.payment_id}")
+            PsaPayment(self.ids.harvest("invoice_payments"), r.day, r.amount, _payment_note(invoice, r))
             for r in receipts
             if r.kind == "cash"
         ]
@@ -134,6 +134,11 @@ def _apportion(invoice: Invoice, parts: list[Posting]) -> None:
         post.discount, post.tax = ((amount * post.subtotal / invoice.subtotal).quantize(CENT) for amount in whole)
         discount, tax = discount - post.discount, tax - post.tax
     parts[-1].discount, parts[-1].tax = discount, tax
+
+
+def _payment_note(invoice: Invoice, r: Receipt) -> str:
+    entity = invoice.project.customer.entity
+    return f"{entity.erp_system} payment {entity.erp_id('Payment', r.payment_id)}"
 
 
 def _copy(line: Line) -> Line:

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sandbox.emulators import xero_documents
+from sandbox.emulators.xero_identity import SCOPES as XERO_SCOPES
 from sandbox.store import SandboxStore
 
 from .billing import Billing
@@ -17,13 +19,13 @@ from .engagements import EngagementFactory, build_engagements, plan_invoices
 from .ids import Ids
 from .malformed import Malformed
 from .manifest import Manifest
-from .model import Customer, Firm, Member, Project
+from .model import Customer, Entity, Firm, Member, Project
 from .people import build_people, build_tasks
 from .picking import Picker
 from .plants import CustomerPlants
 from .plants_billing import InvoicePlants
 from .plants_engagements import EngagementPlants
-from .render import Balances, billing_records, harvest_master, quickbooks_master, salesforce_records
+from .render import Balances, billing_records, harvest_master, quickbooks_master, salesforce_records, xero_records
 from .sizes import size_for
 from .timesheets import Row, Timesheets
 
@@ -47,6 +49,14 @@ class Writer:
         for key in sorted(groups):
             self.put(key, groups[key])
 
+    def put_xero(self, groups: dict[tuple[str, str], list[dict]]) -> None:
+        """Xero records (tenant, collection), stored as the Xero emulator serves them."""
+        for tenant, collection in sorted(groups):
+            records = groups[(tenant, collection)]
+            if records:
+                xero_documents.put_records(self.store, tenant, collection, records)
+                self.manifest.count(xero_documents.SYSTEM, tenant, collection, len(records))
+
 
 def credentials() -> dict:
     """Each system's long-lived token (Harvest's personal access token; a fixed session or token the
@@ -69,6 +79,7 @@ def credentials() -> dict:
         "salesforce": app("salesforce"),
         "harvest": {"account_id": "1000001", **app("harvest")},
         "quickbooks": app("quickbooks"),
+        "xero": {**app("xero"), "scope": XERO_SCOPES},
     }
 
 
@@ -78,11 +89,23 @@ def fresh_store(path: Path) -> SandboxStore:
     return SandboxStore(path)
 
 
-def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool = False) -> Manifest:
+def legal_entity(e: Entity) -> dict:
+    """The store's `legal_entities` row: which ERP the entity is on, and its company there (a QuickBooks
+    realm, or a Xero tenant with no realm)."""
+    row = {"code": e.code, "realm_id": None if e.on_xero else e.realm_id, "currency": e.currency, "name": e.name}
+    return {**row, "erp": e.erp, **({"xero_tenant_id": e.xero_tenant_id} if e.on_xero else {})}
+
+
+def build(
+    directory: Path, size_name: str, seed: int, as_of: date, clean: bool = False, erps: dict[str, str] | None = None
+) -> Manifest:
     size, rng, ids = size_for(size_name), random.Random(seed), Ids()
-    entities = make_entities()
-    legal = [{"code": e.code, "realm_id": e.realm_id, "currency": e.currency, "name": e.name} for e in entities]
-    manifest = Manifest(size_name, seed, as_of.isoformat(), legal, clean=clean)
+    entities = make_entities(seed, erps)
+    legal = [legal_entity(e) for e in entities]
+    mixed = any(e.on_xero for e in entities)
+    # an all-QuickBooks firm's manifest names its entities as it always has
+    listed = legal if mixed else [{k: row[k] for k in ("code", "realm_id", "currency", "name")} for row in legal]
+    manifest = Manifest(size_name, seed, as_of.isoformat(), listed, clean=clean)
     store = fresh_store(directory / "state.db")
     for key, value in (
         ("credentials", credentials()),
@@ -132,7 +155,8 @@ def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool =
             "kind": "split_invoice",
             "psa_id": str(inv.harvest_id),
             "document_number": inv.number,
-            "note": f"posted as {len(inv.postings)} QuickBooks invoices <number>-<k>: not a finding",
+            "note": f"posted as {len(inv.postings)} {inv.project.customer.entity.erp_system} invoices "
+            "<number>-<k>: not a finding",
         }
         for inv in firm.invoices
         if len(inv.postings) > 1 and not inv.plants
@@ -159,6 +183,7 @@ def build(directory: Path, size_name: str, seed: int, as_of: date, clean: bool =
     malformed = Malformed(firm, ids, manifest, random.Random(f"{seed}:malformed"), size.malformed, internal)
     extra = malformed.plant_all(by_realm)
     writer.put_all(qbo_rows)
+    writer.put_xero(xero_records(firm))
     writer.put_all(salesforce_records(firm, _open_ar(firm, balances, picker, manifest)))
     writer.put_all(extra)
     manifest.write(directory / "manifest.json")
@@ -216,7 +241,7 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
             if len(buffer) >= CHUNK:
                 writer.put(key, buffer)
                 buffers[key] = []
-        if out.psa_wip != out.erp_wip:
+        if out.psa_wip != out.erp_wip and not project.customer.entity.on_xero:
             c = project.customer
             manifest.finding(
                 "WIP_VARIANCE",
@@ -247,6 +272,6 @@ def _open_ar(firm: Firm, balances: Balances, picker: Picker, manifest: Manifest)
             currency=c.entity.currency,
             expected=erp,
             actual=open_ar[id(c)],
-            note=f"Salesforce open AR of {c.name} differs from QuickBooks",
+            note=f"Salesforce open AR of {c.name} differs from {c.entity.erp_system}",
         )
     return open_ar

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,8 +20,25 @@ ENTITIES = [
 TLDS = {"US": "com", "UK": "co.uk", "DE": "de"}
 
 
-def make_entities() -> list[Entity]:
-    return [Entity(*row) for row in ENTITIES]
+ERPS = ("quickbooks", "xero")
+
+
+def make_entities(seed: int = 0, erps: dict[str, str] | None = None) -> list[Entity]:
+    """The firm's entities, each on QuickBooks unless `erps` puts it on another ERP (code -> erp). An
+    entity on Xero gets a tenant id derived from the seed and its code."""
+    erps = dict(erps or {})
+    unknown = sorted(set(erps) - {row[0] for row in ENTITIES})
+    if unknown:
+        raise ValueError(f"no legal entity {', '.join(unknown)}: one of {', '.join(row[0] for row in ENTITIES)}")
+    wrong = sorted({erp for erp in erps.values() if erp not in ERPS})
+    if wrong:
+        raise ValueError(f"unknown ERP {', '.join(wrong)}: one of {', '.join(ERPS)}")
+    entities = [Entity(*row) for row in ENTITIES]
+    for e in entities:
+        e.erp = erps.get(e.code, "quickbooks")
+        if e.on_xero:
+            e.xero_tenant_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"tieout-sandbox:{seed}:xero-tenant:{e.code}"))
+    return entities
 
 
 def _tax_id(entity: Entity, rng: random.Random) -> str:

@@ -1,6 +1,7 @@
 """Records that break a vendor contract rule, planted where quarantining them changes no finding.
 
-Each is an extra record (internal non-billable time, lost deals of prospects, paid support invoices) or a
+The QuickBooks ones (a paid support invoice whose lines do not sum, a dormant subsidiary's wrong Level)
+choose QuickBooks entities: Xero computes its totals and keeps no hierarchy. Each is an extra record (internal non-billable time, lost deals of prospects, paid support invoices) or a
 dormant customer nobody bills, so a validator that quarantines it leaves the reconciliation untouched.
 """
 
@@ -216,7 +217,13 @@ class Malformed:
 
     # -- QuickBooks: paid support invoices, dormant subsidiaries ---------------------------
     def _unbalanced_invoice(self) -> None:
-        direct = [c for c in self.firm.customers if c.role == "direct" and c.sf_id and c.qbo_id and not c.plants]
+        direct = [
+            c
+            for c in self.firm.customers
+            if c.role == "direct" and c.sf_id and c.qbo_id and not c.plants and not c.entity.on_xero
+        ]
+        if not direct:
+            return  # every entity on Xero: no QuickBooks invoice to break
         c: Customer = self.rng.choice(direct)
         assert c.qbo_id is not None  # chosen among customers in QuickBooks
         day = self.as_of - timedelta(days=self.rng.randint(40, 300))
@@ -248,7 +255,9 @@ class Malformed:
         )
 
     def _level(self, customer_rows: dict[str, dict[str, dict]]) -> None:
-        dormant = [c for c in self.firm.customers if c.role == "dormant" and c.qbo_id and not c.plants]
+        dormant = [
+            c for c in self.firm.customers if c.role == "dormant" and c.qbo_id and not c.plants and not c.entity.on_xero
+        ]
         for c in self.rng.sample(dormant, min(len(dormant), self._n())):
             assert c.qbo_id is not None  # sampled among customers in QuickBooks
             record = customer_rows[c.entity.realm_id][c.qbo_id]

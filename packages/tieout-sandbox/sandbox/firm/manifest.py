@@ -39,6 +39,17 @@ CONVENTIONS = {
     "edge_cases": "look like discrepancies but are not findings (split invoices, deals inside the grace period)",
 }
 
+# what changes in a mixed firm, where some legal entities keep their ERP records in Xero
+XERO_CONVENTIONS = {
+    "erp_id": "<legal entity code>:<QuickBooks Id>, or for an entity on Xero <legal entity code>:<Xero ContactID, "
+    "InvoiceID or CreditNoteID>",
+    "pair": "CUSTOMER_DUPLICATE and CUSTOMER_UNLINKED_MATCH list both records' ids (system-prefixed: quickbooks or "
+    "xero for the ERP)",
+    "xero_entities": "Xero keeps no customer hierarchy, project sub-customers, employees or time (time would be Xero "
+    "Projects', not built): the people and time of an entity on Xero have no ERP side to compare, so they make no "
+    "TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH or WIP_VARIANCE, and no ERP parent is compared",
+}
+
 
 def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
@@ -122,7 +133,11 @@ class Manifest:
             "as_of": self.as_of,
             "clean": self.clean,
             "legal_entities": self.legal_entities,
-            "conventions": CONVENTIONS,
+            "conventions": (
+                {**CONVENTIONS, **XERO_CONVENTIONS}
+                if any(e.get("erp") == "xero" for e in self.legal_entities)
+                else CONVENTIONS
+            ),
             "counts": dict(sorted(self.counts.items())),
             **order,
             "malformed": self.malformed,

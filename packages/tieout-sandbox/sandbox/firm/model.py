@@ -7,6 +7,7 @@ follows the change.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,29 @@ class Entity:
     name: str
     country: str
     vat: Decimal  # percent charged on its invoices
+    erp: str = "quickbooks"  # quickbooks | xero: the system its ERP records live in
+    xero_tenant_id: str | None = None  # its Xero organisation, when erp is xero
+
+    @property
+    def on_xero(self) -> bool:
+        return self.erp == "xero"
+
+    @property
+    def erp_system(self) -> str:
+        """The ERP's name in notes: QuickBooks or Xero."""
+        return "Xero" if self.on_xero else "QuickBooks"
+
+    def erp_id(self, kind: str, own: str) -> str:
+        """The ERP's id of a record the firm numbers per entity as QuickBooks does (`own`): that number in
+        QuickBooks, a UUID derived from it and the tenant (itself derived from the seed) in Xero, so a
+        rebuild gives the same ids. `kind` is the Xero record kind: Contact, Invoice, Payment, CreditNote."""
+        if self.xero_tenant_id is None:
+            return own
+        return str(uuid.uuid5(uuid.UUID(self.xero_tenant_id), f"{kind}:{own}"))
+
+    def ref(self, kind: str, own: str) -> str:
+        """`<entity code>:<ERP id>`, the manifest's erp_id and the CRM's ERP customer id."""
+        return f"{self.code}:{self.erp_id(kind, own)}"
 
 
 @dataclass(eq=False)
@@ -60,7 +84,7 @@ class Customer:
 
     @property
     def erp_ref(self) -> str | None:
-        return f"{self.entity.code}:{self.qbo_id}" if self.qbo_id else None
+        return self.entity.ref("Contact", self.qbo_id) if self.qbo_id else None
 
 
 @dataclass(eq=False)

@@ -1,4 +1,9 @@
-"""Customer and hierarchy discrepancies, planted on the firm model before anything is rendered."""
+"""Customer and hierarchy discrepancies, planted on the firm model before anything is rendered.
+
+In a legal entity on Xero every plant can land but the ERP side of the hierarchy: Xero has no customer
+hierarchy, so CUSTOMER_PARENT_MISMATCH and the ERP's HIERARCHY_ORPHAN (an inactive ERP parent) choose
+customers of QuickBooks entities (the CRM's HIERARCHY_ORPHAN and HIERARCHY_CYCLE land anywhere).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,11 @@ def _clone(c: Customer, name: str, ids: Ids, *, crm: bool = False, psa: bool = F
     )
     twin.erp_parent = None
     return twin
+
+
+def _erp(c: Customer) -> str:
+    """The customer's ERP as the manifest's pairs name systems: quickbooks or xero."""
+    return c.entity.erp
 
 
 class CustomerPlants:
@@ -76,7 +86,7 @@ class CustomerPlants:
             self.record(
                 "CUSTOMER_MISSING_IN_ERP",
                 c,
-                f"won customer {c.name} was never created in QuickBooks (would have been {erp_ref})",
+                f"won customer {c.name} was never created in {c.entity.erp_system} (would have been {erp_ref})",
             )
 
     def missing_in_psa(self) -> None:
@@ -101,14 +111,14 @@ class CustomerPlants:
             self.record(
                 "CUSTOMER_MISSING_IN_CRM",
                 c,
-                f"{c.erp_name} is invoiced in QuickBooks but has no Salesforce account (deleted {crm_id})",
+                f"{c.erp_name} is invoiced in {c.entity.erp_system} but has no Salesforce account (deleted {crm_id})",
             )
 
     def unlinked_match(self) -> None:
         for k, c in enumerate(self.picker.pick(self.of_role("prospect"))):
             twin = _clone(c, _variant(c, self.rng), self.ids, psa=k % 2 == 0, erp=k % 2 == 1)
             self.firm.customers.append(twin)
-            other = f"harvest:{twin.harvest_id}" if twin.harvest_id else f"quickbooks:{twin.erp_ref}"
+            other = f"harvest:{twin.harvest_id}" if twin.harvest_id else f"{_erp(c)}:{twin.erp_ref}"
             self.manifest.finding(
                 "CUSTOMER_UNLINKED_MATCH",
                 c.entity.code,
@@ -124,7 +134,7 @@ class CustomerPlants:
 
     def duplicate(self) -> None:
         for k, c in enumerate(self.picker.pick(self.of_role("billing"))):
-            system = ("salesforce", "harvest", "quickbooks")[k % 3]
+            system = ("salesforce", "harvest", _erp(c))[k % 3]
             variant = _variant(c, self.rng)
             # the first one only abbreviations and legal forms tell apart, so normalisation must equate them
             twin = _clone(
@@ -133,22 +143,22 @@ class CustomerPlants:
                 self.ids,
                 crm=system == "salesforce",
                 psa=system == "harvest",
-                erp=system == "quickbooks",
+                erp=system == _erp(c),
             )
             self.firm.customers.append(twin)
             own, dup = {
                 "salesforce": (c.sf_id, twin.sf_id),
                 "harvest": (c.harvest_id, twin.harvest_id),
-                "quickbooks": (c.erp_ref, twin.erp_ref),
+                _erp(c): (c.erp_ref, twin.erp_ref),
             }[system]
             c.plants.add("CUSTOMER_DUPLICATE")
-            kept = {"salesforce": c.name, "harvest": c.psa_name, "quickbooks": c.erp_name}[system]
+            kept = {"salesforce": c.name, "harvest": c.psa_name, _erp(c): c.erp_name}[system]
             self.manifest.finding(
                 "CUSTOMER_DUPLICATE",
                 c.entity.code,
                 crm_id=c.sf_id if system == "salesforce" else None,
                 psa_id=c.harvest_id if system == "harvest" else None,
-                erp_id=c.erp_ref if system == "quickbooks" else None,
+                erp_id=c.erp_ref if system == _erp(c) else None,
                 expected=kept,
                 actual=twin.name,
                 note=f"{system} holds {c.name} twice",
@@ -157,7 +167,8 @@ class CustomerPlants:
 
     def orphan(self) -> None:
         n = self.picker.how_many()
-        holdings = self.picker.pick(self.of_role("holding"), min(n, 1))  # none in a clean firm
+        # an inactive ERP parent needs an ERP hierarchy: QuickBooks'; none in a clean firm
+        holdings = self.picker.pick(self.of_role("holding"), min(n, 1), where=lambda c: not c.entity.on_xero)
         for holding in holdings:
             holding.erp_active = False
             for child in [c for c in self.firm.customers if c.erp_parent is holding]:
@@ -184,14 +195,15 @@ class CustomerPlants:
             self.record(
                 "CUSTOMER_NAME_MISMATCH",
                 c,
-                f"{'Harvest' if k % 2 else 'QuickBooks'} calls {c.name} {renamed}",
+                f"{'Harvest' if k % 2 else c.entity.erp_system} calls {c.name} {renamed}",
                 expected=c.name,
                 actual=renamed,
             )
 
     def parent_mismatch(self) -> None:
         for c in self.picker.pick(
-            self.of_role("billing"), where=lambda c: c.parent is not None and c.parent.erp_active
+            self.of_role("billing"),
+            where=lambda c: c.parent is not None and c.parent.erp_active and not c.entity.on_xero,
         ):
             assert c.parent is not None  # picked among customers with a parent
             others = [h for h in self.of_role("holding") if h.entity is c.entity and h is not c.parent and h.erp_active]
@@ -227,7 +239,7 @@ class CustomerPlants:
             self.record(
                 "CUSTOMER_CURRENCY_MISMATCH",
                 c,
-                f"Harvest bills {c.name} in {c.psa_currency}, QuickBooks in {c.entity.currency}",
+                f"Harvest bills {c.name} in {c.psa_currency}, {c.entity.erp_system} in {c.entity.currency}",
                 expected=c.entity.currency,
                 actual=c.psa_currency,
             )
@@ -252,7 +264,8 @@ class CustomerPlants:
             self.record(
                 "LEGAL_ENTITY_MISMATCH",
                 c,
-                f"Salesforce contracts {c.name} through {c.crm_entity}, QuickBooks bills it in {c.entity.code}",
+                f"Salesforce contracts {c.name} through {c.crm_entity}, {c.entity.erp_system} bills it in "
+                f"{c.entity.code}",
                 expected=c.entity.code,
                 actual=c.crm_entity,
             )

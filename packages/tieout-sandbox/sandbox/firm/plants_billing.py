@@ -1,4 +1,10 @@
-"""Invoice and cash discrepancies, planted after settlement so each one is the only difference it makes."""
+"""Invoice and cash discrepancies, planted after settlement so each one is the only difference it makes.
+
+In a legal entity on Xero: INVOICE_MISSING_IN_PSA needs an ERP invoice on a PSA project, and Xero has no
+project sub-customers (the project would be Xero Projects', not built); INVOICE_DUPLICATE and the
+voided-then-reposted edge case post one number twice, which Xero refuses ("Invoice # must be unique").
+Those choose QuickBooks entities; every other invoice and cash plant lands in Xero too.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,11 @@ class InvoicePlants:
             len(inv.postings) == 1 and not inv.postings[0].receipts and (self.as_of - inv.issue_date).days >= min_age
         )
 
+    def _open_in_quickbooks(self):
+        """Open invoices of QuickBooks entities: Xero refuses a second invoice of the same number."""
+        is_open = self._open()
+        return lambda inv: is_open(inv) and not inv.project.customer.entity.on_xero
+
     def record(self, code: str, inv: Invoice, note: str, post: Posting | None = None, **values) -> None:
         inv.plants.add(code)
         post = post or (inv.postings[0] if inv.postings else None)
@@ -30,7 +41,7 @@ class InvoicePlants:
             code,
             inv.project.customer.entity.code,
             psa_id=inv.harvest_id,
-            erp_id=f"{post.entity.code}:{post.qbo_id}" if post else None,
+            erp_id=post.entity.ref("Invoice", post.qbo_id) if post else None,
             document_number=values.pop("document_number", inv.number),
             currency=inv.currency,
             note=note,
@@ -65,7 +76,11 @@ class InvoicePlants:
             )
 
     def missing_in_psa(self) -> None:
-        projects = [p for p in self.firm.projects if p.qbo_id and p.customer.role == "billing" and p.invoices]
+        projects = [
+            p
+            for p in self.firm.projects
+            if p.qbo_id and p.customer.role == "billing" and p.invoices and not p.customer.entity.on_xero
+        ]
         for k, project in enumerate(self.picker.pick(projects)):
             assert project.qbo_id is not None  # picked among projects in QuickBooks
             entity = project.customer.entity
@@ -109,7 +124,7 @@ class InvoicePlants:
             self.record(
                 "INVOICE_AMOUNT_MISMATCH",
                 inv,
-                "QuickBooks total differs from Harvest",
+                f"{post.entity.erp_system} total differs from Harvest",
                 expected=inv.amount,
                 actual=post.total,
             )
@@ -139,7 +154,7 @@ class InvoicePlants:
             )
 
     def duplicate(self) -> None:
-        for inv in self.picker.pick(self.invoices, where=self._open()):
+        for inv in self.picker.pick(self.invoices, where=self._open_in_quickbooks()):
             first = inv.postings[0]
             twin = self._repost(first)
             inv.postings.append(twin)
@@ -161,7 +176,11 @@ class InvoicePlants:
         for inv in self.picker.pick(self.invoices, where=paid):
             inv.postings[0].receipts = []
             self.record(
-                "INVOICE_STATUS_MISMATCH", inv, "paid in Harvest, open in QuickBooks", expected="paid", actual="open"
+                "INVOICE_STATUS_MISMATCH",
+                inv,
+                f"paid in Harvest, open in {inv.postings[0].entity.erp_system}",
+                expected="paid",
+                actual="open",
             )
 
     def payment_not_reflected(self) -> None:
@@ -171,7 +190,7 @@ class InvoicePlants:
             self.record(
                 "PAYMENT_NOT_REFLECTED",
                 inv,
-                "QuickBooks payment not in Harvest's amount due",
+                f"{post.entity.erp_system} payment not in Harvest's amount due",
                 expected=post.balance,
                 actual=inv.due_amount,
             )
@@ -187,7 +206,7 @@ class InvoicePlants:
                 "CREDIT_MEMO_NOT_REFLECTED",
                 post.entity.code,
                 psa_id=inv.harvest_id,
-                erp_id=f"{post.entity.code}:{receipt.credit_memo_id}",
+                erp_id=post.entity.ref("CreditNote", receipt.credit_memo_id or ""),
                 document_number=receipt.credit_memo_number,
                 currency=inv.currency,
                 expected=post.balance,
@@ -218,14 +237,14 @@ class InvoicePlants:
             self.record(
                 "INVOICE_STATUS_MISMATCH",
                 inv,
-                "voided in QuickBooks, open in Harvest",
+                f"voided in {inv.postings[0].entity.erp_system}, open in Harvest",
                 expected="open",
                 actual="voided",
             )
 
     def voided_then_reposted(self) -> None:
         """A posting voided and the invoice posted again: no finding at all."""
-        for inv in self.picker.pick(self.invoices, where=self._open()):
+        for inv in self.picker.pick(self.invoices, where=self._open_in_quickbooks()):
             first = inv.postings[0]
             inv.postings.append(self._repost(first))
             _void(first)

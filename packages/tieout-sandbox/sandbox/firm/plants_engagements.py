@@ -1,4 +1,10 @@
-"""Engagement, people and time discrepancies, planted on the model before time is generated."""
+"""Engagement, people and time discrepancies, planted on the model before time is generated.
+
+A legal entity on Xero has no employees and no time in its ERP (they would be Xero Projects', not
+built): TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH and WIP_VARIANCE cannot be expressed
+there and choose people and projects of QuickBooks entities. The engagement codes and the PSA-only time
+codes land anywhere.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from .model import Firm, Project
 from .picking import Picker
 
 # per-entry time plants: how a project qualifies for them
+ERP_TIME_PLANTS = ("TIME_BILLED_STATUS_MISMATCH", "WIP_VARIANCE")  # compare with the ERP's time
 TIME_PLANTS = {
     "TIME_ON_INACTIVE_PROJECT": lambda p, as_of: not p.is_active and p.ends_on <= as_of - timedelta(days=7),
     "TIME_RATE_MISMATCH": lambda p, as_of: p.bill_by in ("People", "Project") and _history(p, as_of, 40),
@@ -138,7 +145,7 @@ class EngagementPlants:
 
     def unknown_resource(self) -> None:
         working = {id(m.person) for p in self.firm.projects if p.is_billable for m in p.members}
-        for person in self.picker.pick(self.firm.people, where=lambda p: id(p) in working):
+        for person in self.picker.pick(self.firm.people, where=lambda p: id(p) in working and not p.entity.on_xero):
             person.erp_email = f"{person.first[0]}{person.last}@meridian-legacy.example".lower()
             self.manifest.finding(
                 "TIME_BY_UNKNOWN_RESOURCE",
@@ -155,7 +162,11 @@ class EngagementPlants:
             # filtered before picking: a `where` lambda would need a default argument to bind the loop's
             # `eligible`, and mypy cannot type a lambda with one
             projects = self.picker.pick(
-                [p for p in self.firm.projects if eligible(p, self.as_of)],
+                [
+                    p
+                    for p in self.firm.projects
+                    if eligible(p, self.as_of) and not (code in ERP_TIME_PLANTS and p.customer.entity.on_xero)
+                ],
                 (n + 1) // 2 if code != "WIP_VARIANCE" else n,
             )
             for k, p in enumerate(projects):

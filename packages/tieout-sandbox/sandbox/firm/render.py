@@ -9,6 +9,7 @@ from decimal import Decimal
 from . import shapes_harvest as harvest
 from . import shapes_quickbooks as qbo
 from . import shapes_salesforce as sf
+from . import shapes_xero as xero
 from .clock import at, iso_utc
 from .model import Customer, Firm, Person, Posting
 from .timesheets import Row
@@ -96,6 +97,8 @@ def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
             payment = harvest.invoice_payment(inv, pay, finance)
             rows[("harvest", "", "invoice_payments")].append((str(pay.harvest_id), payment, payment["updated_at"]))
     for post in sorted(all_postings(firm), key=lambda p: (p.entity.code, int(p.qbo_id))):
+        if post.entity.on_xero:
+            continue  # xero_records renders them
         tenant = post.entity.realm_id
         created = at(post.txn_date, 560)
         updated = max([created, *(at(r.day, 905) for r in post.receipts)])
@@ -136,7 +139,7 @@ def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
 def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
     rows: dict[Key, list[Row]] = defaultdict(list)
     children: dict[int, list[Customer]] = defaultdict(list)
-    erp = [c for c in firm.customers if c.qbo_id]
+    erp = [c for c in firm.customers if c.qbo_id and not c.entity.on_xero]
     for c in erp:
         if c.erp_parent is not None:
             children[id(c.erp_parent)].append(c)
@@ -154,6 +157,8 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
 
     started = firm.as_of - timedelta(days=1200)
     for e in firm.entities:
+        if e.on_xero:
+            continue
         tenant = e.realm_id
         for obj, record in (
             ("CompanyInfo", qbo.company_info(e, started)),
@@ -168,19 +173,59 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
         record = qbo.customer(c, name, level, balances.own[(c.entity.code, c.qbo_id)], balances.with_jobs(c, children))
         rows[("quickbooks", c.entity.realm_id, "Customer")].append((c.qbo_id, record, _qbo_updated(record)))
     for p in firm.projects:
-        if p.qbo_id:
+        if p.qbo_id and not p.customer.entity.on_xero:
             name, level = full_name(p.customer)
             record = qbo.project_customer(p, name, level + 1, balances.own[(p.customer.entity.code, p.qbo_id)])
             rows[("quickbooks", p.customer.entity.realm_id, "Customer")].append(
                 (p.qbo_id, record, _qbo_updated(record))
             )
     for person in firm.people:
+        if person.entity.on_xero:
+            continue  # Xero keeps no employees (people would be Xero Projects' users)
         assert person.qbo_id is not None  # build_people makes everyone a QuickBooks employee
         record = qbo.employee(person)
         rows[("quickbooks", person.entity.realm_id, "Employee")].append((person.qbo_id, record, _qbo_updated(record)))
     for key in rows:
         rows[key].sort(key=lambda row: int(row[0]))
     return rows
+
+
+def xero_records(firm: Firm) -> dict[tuple[str, str], list[dict]]:
+    """The records of every entity on Xero, by (tenant, collection), each collection in the firm's own order:
+    its organisation, its customers as contacts (no hierarchy, no project sub-customers), its postings as
+    invoices against the customer's contact, cash as payments and credit memos as allocated credit notes."""
+    records: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    owner: dict[tuple[str, str], Customer] = {}  # (entity code, QuickBooks-style id) -> the customer billed
+    for c in firm.customers:
+        if c.qbo_id and c.entity.on_xero:
+            owner[(c.entity.code, c.qbo_id)] = c
+    for p in firm.projects:
+        if p.qbo_id and p.customer.entity.on_xero:
+            owner[(p.customer.entity.code, p.qbo_id)] = p.customer
+    started = firm.as_of - timedelta(days=1200)
+    for e in firm.entities:
+        if e.on_xero:
+            assert e.xero_tenant_id is not None  # make_entities gives every Xero entity its tenant
+            records[(e.xero_tenant_id, "Organisation")].append(xero.organisation(e, started))
+    for c in sorted((c for c in firm.customers if c.qbo_id and c.entity.on_xero), key=lambda c: int(c.qbo_id or 0)):
+        assert c.entity.xero_tenant_id is not None
+        records[(c.entity.xero_tenant_id, "Contacts")].append(xero.contact(c))
+    postings = sorted((p for p in all_postings(firm) if p.entity.on_xero), key=lambda p: (p.entity.code, int(p.qbo_id)))
+    payments, credits = [], []
+    for post in postings:
+        tenant, customer = post.entity.xero_tenant_id, owner[(post.entity.code, post.customer_qbo_id)]
+        assert tenant is not None
+        updated = max([at(post.txn_date, 560), *(at(r.day, 905) for r in post.receipts)])
+        records[(tenant, "Invoices")].append(xero.invoice(post, customer, updated))
+        for r in post.receipts:
+            if r.kind == "cash":
+                payments.append((int(r.payment_id), tenant, xero.payment(post, customer, r)))
+            else:
+                credits.append((int(r.credit_memo_id or 0), tenant, xero.credit_note(post, customer, r)))
+    for collection, documents in (("Payments", payments), ("CreditNotes", credits)):
+        for _, tenant, record in sorted(documents, key=lambda d: (d[1], d[0])):
+            records[(tenant, collection)].append(record)
+    return records
 
 
 def salesforce_records(firm: Firm, open_ar: dict[int, Decimal]) -> dict[Key, list[Row]]:

@@ -248,6 +248,9 @@ class Timesheets:
             status = "HasBeenBilled" if e.invoice and e.plant != "TIME_BILLED_STATUS_MISMATCH" else "Billable"
             out.psa_wip += amount if e.invoice is None else 0
             out.erp_wip += amount if status == "Billable" else 0
+            if entity.on_xero:  # its time would be Xero Projects' (not built): no ERP copy to compare
+                self._record(project, e, None)
+                continue
             ta_id = self.ids.quickbooks(entity.code, "TimeActivity")
             ta_created = approved + timedelta(minutes=30)
             ta_updated = max(ta_created, updated + timedelta(minutes=30)) if status == "HasBeenBilled" else ta_created
