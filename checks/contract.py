@@ -50,6 +50,9 @@ PANDAS_TYPES = {
     "date": "datetime64[ns]",
     "timestamp": "datetime64[ns]",
 }
+# How a date or timestamp is written: ISO 8601, or Microsoft's JSON date `/Date(<ms since the epoch>+0000)/`
+# (Xero), whose milliseconds are UTC
+DATE_FORMS = ("iso", "ms")
 UNPARSEABLE, ABSENT = "UNPARSEABLE", "ABSENT"
 JSON_TYPE_NAMES = ("NULL", "BOOLEAN", "BIGINT", "UBIGINT", "DOUBLE", "VARCHAR", "ARRAY", "OBJECT", UNPARSEABLE, ABSENT)
 
@@ -65,10 +68,13 @@ class Field:
     currency: str | None = None  # money: the column holding the document's currency
     max_length: int | None = None  # name: the vendor's limit
     name: str = ""  # the typed frame's column; the path with dots as underscores by default
+    form: str = "iso"  # date, timestamp: how the vendor writes it (DATE_FORMS)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r}")
+        if self.form not in DATE_FORMS or (self.form != "iso" and self.kind not in ("date", "timestamp")):
+            raise ValueError(f"field {self.path}: form {self.form!r} is for dates and timestamps: {DATE_FORMS}")
         if not self.name:
             object.__setattr__(self, "name", self.path.replace(".", "_"))
 

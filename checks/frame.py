@@ -9,11 +9,14 @@ from datetime import date
 import pandas as pd
 
 from checks.contract import ABSENT, JSON_TYPE_NAMES, JSON_TYPES, PANDAS_TYPES, SQL_TYPES, UNPARSEABLE, Contract, Field
+from resources.extraction import MS_DATE
 from sql import IDENTIFIER, load
 from sql.tables import raw_table
 
 # pandas keeps nanosecond timestamps: dates outside its range are left untyped (and fail parsing)
 PANDAS_DATES = "DATE '1678-01-01' AND DATE '2261-12-31'"
+# the same range in milliseconds since the epoch, for dates sent that way (`/Date(ms+0000)/`)
+PANDAS_MS = (-9214560000000, 9214646399999)  # 1678-01-01, 2261-12-31 23:59:59.999 UTC
 TYPE_ENUM = "ENUM(" + ", ".join(f"'{t}'" for t in JSON_TYPE_NAMES) + ")"
 
 
@@ -26,7 +29,12 @@ def _typed(f: Field) -> str:
     text = f"json_extract_string({_fragment(f)}, '$')"
     types = ", ".join(f"'{t}'" for t in JSON_TYPES[f.kind])
     value = text
-    if f.kind == "date":
+    if f.form == "ms":
+        milliseconds = f"TRY_CAST(regexp_extract({text}, '{MS_DATE}', 1) AS BIGINT)"
+        moment = f"epoch_ms({milliseconds})"  # a TIMESTAMP in UTC
+        in_range = f"{milliseconds} BETWEEN {PANDAS_MS[0]} AND {PANDAS_MS[1]}"
+        value = f"CASE WHEN {in_range} THEN {moment}{'::DATE' if f.kind == 'date' else ''} END"
+    elif f.kind == "date":
         value = (
             f"CASE WHEN regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') "
             f"AND TRY_CAST({text} AS DATE) BETWEEN {PANDAS_DATES} THEN TRY_CAST({text} AS DATE) END"

@@ -3,9 +3,11 @@
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
+from resources.xero import XeroResource
 
-CONNECTORS: dict[str, type[SalesforceResource | HarvestResource | QuickBooksResource]] = {
+CONNECTORS: dict[str, type[SalesforceResource | HarvestResource | QuickBooksResource | XeroResource]] = {
     "salesforce": SalesforceResource,
     "harvest": HarvestResource,
     "quickbooks": QuickBooksResource,
+    "xero": XeroResource,
 }

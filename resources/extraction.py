@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
     from resources.http import ApiClient
 
 
+log = logging.getLogger("tieout.extraction")
+
+# Microsoft's JSON date, as Xero writes its times: `/Date(1767225600000+0000)/`, milliseconds since the
+# epoch in UTC (the offset only says where the sender was)
+MS_DATE = r"^/Date\((-?\d{1,15})([+-]\d{4})?\)/$"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -65,6 +71,34 @@ class SourceConnector(Protocol):
     system: str
 
     def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction: ...
+
+
+def each_company(
+    system: str,
+    object_name: str,
+    companies: dict[str, str],
+    since: str | None,
+    stats: RequestStats,
+    read: Callable[[Extraction, str, str], None],
+) -> Extraction:
+    """One object read from each company (legal entity code -> the vendor's company id: a QuickBooks
+    realm, a Xero tenant) by `read(extraction, entity, company)`, each on its own: a company whose API
+    fails after every retry is reported unavailable (its legal entity is not reconciled tonight) and
+    the others go on; every company failing is an error. No company at all is an empty extraction."""
+    extraction = Extraction(mode="incremental" if since else "full", stats=stats, companies=dict(companies))
+    last_error: SourceSystemError | None = None
+    for entity, company_id in companies.items():
+        company = Extraction(mode=extraction.mode, stats=stats)
+        try:
+            read(company, entity, company_id)
+        except SourceSystemError as error:
+            log.warning("%s %s (%s) unavailable tonight: %s", system, object_name, entity, error)
+            extraction.unavailable[entity], last_error = str(error), error
+            continue
+        extraction.add(company)
+    if last_error is not None and len(extraction.unavailable) == len(companies):
+        raise last_error
+    return extraction
 
 
 def record_id_of(payload: dict, key: str) -> str | None:

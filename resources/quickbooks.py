@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
-from resources.extraction import Extraction, RawRecord
+from resources.extraction import Extraction, RawRecord, each_company
 from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
 from resources.sandbox import SandboxResource
 from resources.tokens import OAuthConnector
@@ -59,10 +59,12 @@ class QuickBooksResource(OAuthConnector):
     sandbox: SandboxResource
 
     def companies(self) -> dict[str, str]:
-        """Legal entity code -> realm id."""
+        """Legal entity code -> realm id: in the sandbox, the firm's entities whose ERP is QuickBooks
+        (an entity that names no ERP is one: firms from before Xero)."""
         if self.base_url:
             return json.loads(self.realms)
-        return {e["code"]: e["realm_id"] for e in self.sandbox.runtime().legal_entities()}
+        entities = self.sandbox.runtime().legal_entities()
+        return {e["code"]: e["realm_id"] for e in entities if e.get("erp", self.system) == self.system}
 
     def default_token_url(self, base_url: str) -> str:
         return TOKEN_URL
@@ -79,31 +81,22 @@ class QuickBooksResource(OAuthConnector):
         )
 
     def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction:
-        """Each company on its own: one whose API fails after every retry is reported unavailable
-        (its legal entity is not reconciled tonight) and the others go on; all failing is an error.
-        CDC's 30 days are counted from the night's `snapshot_date`, so a night's choice between CDC
-        and a sweep does not depend on when it runs; without one, it sweeps."""
+        """Each company on its own (extraction.each_company): one whose API fails is reported
+        unavailable and the others go on. CDC's 30 days are counted from the night's `snapshot_date`,
+        so a night's choice between CDC and a sweep does not depend on when it runs; without one, it
+        sweeps."""
         client = self.client()
-        companies = self.companies()
-        extraction = Extraction(mode="incremental" if since else "full", stats=client.stats, companies=companies)
-        for entity, realm in companies.items():
-            company = Extraction(mode=extraction.mode, stats=client.stats)
-            try:
-                if not (
-                    since
-                    and snapshot_date
-                    and cdc_answers(since, snapshot_date)
-                    and self._changed_since(client, company, entity, realm, object_name, since)
-                ):
-                    self._sweep(client, company, entity, realm, object_name)
-            except SourceSystemError as error:
-                log.warning("quickbooks %s (%s) unavailable tonight: %s", object_name, entity, error)
-                extraction.unavailable[entity], last_error = str(error), error
-                continue
-            extraction.add(company)
-        if extraction.unavailable and len(extraction.unavailable) == len(companies):  # every company failed
-            raise last_error
-        return extraction
+
+        def read(company: Extraction, entity: str, realm: str) -> None:
+            if not (
+                since
+                and snapshot_date
+                and cdc_answers(since, snapshot_date)
+                and self._changed_since(client, company, entity, realm, object_name, since)
+            ):
+                self._sweep(client, company, entity, realm, object_name)
+
+        return each_company(self.system, object_name, self.companies(), since, client.stats, read)
 
     def _sweep(self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str) -> None:
         """Every record of the object in one company, page by page."""

@@ -49,7 +49,9 @@ def refused(concern, **kwargs) -> str:
         (ScheduleSettings, "TIEOUT_SCHEDULES", "yes", "'on' or 'off'"),
         (ScheduleSettings, "TIEOUT_TIMEZONE", "Mars/Olympus_Mons", "not a time zone"),
         (ScheduleSettings, "TIEOUT_FIRST_SNAPSHOT_DATE", "2025-13-01", "valid date"),
-        (SourcesSettings, "TIEOUT_QUICKBOOKS_REALMS", "US=9130", "must be JSON"),
+        (SourcesSettings, "TIEOUT_QUICKBOOKS_REALMS", "US=9130", "must be JSON: legal entity code to realm id"),
+        (SourcesSettings, "TIEOUT_XERO_TENANTS", '["6f1b2a3c"]', "must be JSON: legal entity code to Xero tenant id"),
+        (SourcesSettings, "TIEOUT_XERO_BASE_URL", "api.xero.com", "http(s) URL"),
         (SourcesSettings, "TIEOUT_HARVEST_BASE_URL", "api.harvestapp.com", "http(s) URL"),
         (SourcesSettings, "TIEOUT_EMBEDDED_SOURCES", "sandbox.runtime", "should match pattern"),
         (SourcesSettings, "TIEOUT_SALESFORCE_LEGAL_ENTITY_FIELD", "Entity Code__c", "not a Salesforce field API name"),
@@ -102,6 +104,23 @@ def test_a_source_url_without_its_credentials_names_them_and_hides_the_token(mon
     assert message == (
         "TIEOUT_HARVEST_BASE_URL is set without TIEOUT_HARVEST_ACCOUNT_ID: set them too, or unset it to use the sandbox"
     )
+
+
+def test_xero_is_configured_beside_quickbooks_its_secrets_as_variables(monkeypatch):
+    monkeypatch.setenv("TIEOUT_XERO_BASE_URL", "https://api.xero.com")
+    assert refused(SourcesSettings).startswith("TIEOUT_XERO_BASE_URL is set without TIEOUT_XERO_ACCESS_TOKEN (or ")
+    for name in ("CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN"):
+        monkeypatch.setenv(f"TIEOUT_XERO_{name}", SECRET)
+    monkeypatch.setenv("TIEOUT_XERO_TENANTS", '{"UK": "6f1b2a3c-0000-4000-8000-000000000001"}')
+    sources = SourcesSettings.load()
+    assert sources.of_resource("xero") == {
+        "base_url": "https://api.xero.com",
+        "client_id": EnvVar("TIEOUT_XERO_CLIENT_ID"),
+        "client_secret": EnvVar("TIEOUT_XERO_CLIENT_SECRET"),
+        "refresh_token": EnvVar("TIEOUT_XERO_REFRESH_TOKEN"),
+        "tenants": '{"UK": "6f1b2a3c-0000-4000-8000-000000000001"}',
+    }
+    assert SECRET not in repr(sources)
 
 
 def test_a_bad_secret_is_named_but_never_shown(monkeypatch):

@@ -4,8 +4,9 @@ from assets.extraction.factory import extraction_asset
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
+from resources.xero import XeroResource
 
-SOURCE_CONNECTORS = (SalesforceResource, HarvestResource, QuickBooksResource)
+SOURCE_CONNECTORS = (SalesforceResource, HarvestResource, QuickBooksResource, XeroResource)
 
 extraction_assets = [
     extraction_asset(connector.system, object_name)

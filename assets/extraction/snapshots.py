@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 
 from assets.extraction.retention import restore_archived_night
-from resources.extraction import Extraction
+from resources.extraction import MS_DATE, Extraction
 from resources.transactions import atomic
 from sql import load, run_script
 from sql.tables import raw_table
@@ -92,6 +92,19 @@ def plan_load(
     return LoadPlan(snapshot_date, "incremental", base, since, previous_snapshot_date=base)
 
 
+def source_times(sent: list[str | None]) -> pd.Series:
+    """The records' last-modified times as the vendors sent them, parsed: ISO 8601, or Xero's
+    `/Date(1767225600000+0000)/` (the milliseconds are UTC; the offset only says where the sender was).
+    NULL when unparseable."""
+    text = pd.Series(sent, dtype="string")
+    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    microsoft = text.str.startswith("/Date(", na=False)
+    if microsoft.any():
+        milliseconds = pd.to_numeric(text[microsoft].str.extract(MS_DATE, expand=False)[0], errors="coerce")
+        parsed[microsoft] = pd.to_datetime(milliseconds, unit="ms", utc=True, errors="coerce")
+    return parsed
+
+
 def write_snapshot(
     connection,
     system: str,
@@ -110,9 +123,7 @@ def write_snapshot(
         {
             "entity": [r.entity for r in extraction.records],
             "record_id": pd.Series([r.record_id for r in extraction.records], dtype="string"),
-            "updated_at": pd.to_datetime(
-                [r.updated_at for r in extraction.records], utc=True, errors="coerce", format="ISO8601"
-            ),
+            "updated_at": source_times([r.updated_at for r in extraction.records]),
             "payload": [r.payload for r in extraction.records],
             "page": pd.Series([r.page for r in extraction.records], dtype="int32"),
             "load_id": load_id,

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dagster import DefaultScheduleStatus, EnvVar
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from resources.sandbox import EMBEDDED_SOURCES
 from resources.settings.base import EnvironmentSettings
@@ -57,6 +57,7 @@ SOURCE_CREDENTIALS = {
     "salesforce_instance_url": (),
     "harvest_base_url": ("harvest_account_id",),
     "quickbooks_base_url": (),
+    "xero_base_url": (),
 }
 OAUTH_APP = ("client_id", "client_secret", "refresh_token")  # in place of an access token: refreshed
 
@@ -95,6 +96,13 @@ class SourcesSettings(EnvironmentSettings):
     quickbooks_refresh_token: SecretStr = SecretStr("")
     quickbooks_token_url: str = ""
     quickbooks_realms: str = ""
+    xero_base_url: str = ""
+    xero_access_token: SecretStr = SecretStr("")
+    xero_client_id: SecretStr = SecretStr("")
+    xero_client_secret: SecretStr = SecretStr("")
+    xero_refresh_token: SecretStr = SecretStr("")
+    xero_token_url: str = ""
+    xero_tenants: str = ""
     token_store: Path | None = None
     embedded_sources: str = Field(default=EMBEDDED_SOURCES, pattern=r"^[\w.]+:\w+$")
     sandbox_dir: Path | None = None
@@ -104,20 +112,25 @@ class SourcesSettings(EnvironmentSettings):
         "salesforce_instance_url",
         "harvest_base_url",
         "quickbooks_base_url",
+        "xero_base_url",
         "salesforce_token_url",
         "harvest_token_url",
         "quickbooks_token_url",
+        "xero_token_url",
     )(web_address)
 
-    @field_validator("quickbooks_realms")
+    @field_validator("quickbooks_realms", "xero_tenants")
     @classmethod
-    def realm_per_entity(cls, value: str) -> str:
+    def company_per_entity(cls, value: str, info: ValidationInfo) -> str:
+        """The ERP's company of each legal entity: a QuickBooks realm id, a Xero tenant id."""
         try:
-            realms = json.loads(value) if value else {}
+            companies = json.loads(value) if value else {}
         except json.JSONDecodeError:
-            realms = None
-        if not isinstance(realms, dict):
-            raise ValueError('must be JSON: legal entity code to realm id, {"US": "9130..."}')
+            companies = None
+        if not isinstance(companies, dict):
+            example = '{"US": "9130..."}' if info.field_name == "quickbooks_realms" else '{"UK": "6f1b2a3c-..."}'
+            company = "realm id" if info.field_name == "quickbooks_realms" else "Xero tenant id"
+            raise ValueError(f"must be JSON: legal entity code to {company}, {example}")
         return value
 
     def of_resource(self, system: str) -> dict[str, Any]:

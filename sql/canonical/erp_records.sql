@@ -1,7 +1,7 @@
 -- The ERP side of the canonical model in one shape, whichever vendor keeps a legal entity's books:
 -- QuickBooks Online (a company per entity) or Xero Accounting (an organisation per entity). Defined
 -- for the session before each canonical table's SQL runs, so those read "the ERP" and never ask which
--- vendor an entity runs (docs/decisions.md 28). Ids are `<entity>:<the vendor's id>` either way.
+-- vendor an entity runs (docs/decisions.md 29). Ids are `<entity>:<the vendor's id>` either way.
 -- Xero specifics, from its Accounting API: dates are `/Date(ms+0000)/`; a voided document keeps its
 -- Total but has left the books, so its amounts count as zero, as QuickBooks zeroes a voided invoice;
 -- drafts and deleted documents were never posted; CurrencyRate is foreign units per unit of the base

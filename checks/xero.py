@@ -1,0 +1,211 @@
+"""Xero Accounting API 2.0 (a legal entity's ERP) contracts, in the API's own field names; references
+resolve inside the same organisation (legal entity). Xero writes its dates and times as Microsoft's JSON
+date, `/Date(1767225600000+0000)/` (fields of form "ms")."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from checks import rules
+from checks.contract import Contract, Field, Reference, SourceRecord
+
+CONTACT_STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
+INVOICE_TYPES = ("ACCREC", "ACCPAY")
+CREDIT_NOTE_TYPES = ("ACCRECCREDIT", "ACCPAYCREDIT")
+DOCUMENT_STATUSES = ("DRAFT", "SUBMITTED", "DELETED", "AUTHORISED", "PAID", "VOIDED")
+PAYMENT_STATUSES = ("AUTHORISED", "DELETED")
+LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+NAME_LIMIT = 255
+UPDATED = Field("UpdatedDateUTC", "timestamp", form="ms")
+# what every record may carry beside its documented fields: Xero's validation and status notes
+SERVER = "ValidationErrors Warnings HasValidationErrors HasErrors StatusAttributeString"
+
+
+def contract(
+    object_name: str,
+    id_path: str,
+    model: type[pa.DataFrameModel],
+    fields: tuple[Field, ...],
+    known: str,
+    references: tuple[Reference, ...] = (),
+    derived: dict[str, str] | None = None,
+) -> Contract:
+    return Contract(
+        "xero",
+        object_name,
+        id_path,
+        (Field(id_path, "ref", required=False), *fields),
+        model,
+        frozenset(f"{SERVER} {id_path} {known}".split()),
+        references,
+        derived or {},
+    )
+
+
+def one_of(column: str, allowed: tuple[str, ...]):
+    """A pandera check that `column` holds one of Xero's enumerated values (null is the structural rules')."""
+    return pa.check(column, name=rules.STATUS_NOT_IN_ENUM)(lambda cls, values: values.isin(allowed))
+
+
+class Contact(SourceRecord):
+    ContactStatus: Series[object] = pa.Field(nullable=True)
+
+    status_known = one_of("ContactStatus", CONTACT_STATUSES)
+
+
+class Invoice(SourceRecord):
+    """A sales or purchase invoice: its lines, plus the tax when they exclude it, make up its total."""
+
+    Type: Series[object] = pa.Field(nullable=True)
+    Status: Series[object] = pa.Field(nullable=True)
+    LineAmountTypes: Series[object] = pa.Field(nullable=True)
+    Total: Series[float] = pa.Field(nullable=True)
+    lines_total: Series[float] = pa.Field(nullable=True)
+
+    type_known = one_of("Type", INVOICE_TYPES)
+    status_known = one_of("Status", DOCUMENT_STATUSES)
+    line_amount_types_known = one_of("LineAmountTypes", LINE_AMOUNT_TYPES)
+
+    @pa.dataframe_check(name=f"{rules.INVOICE_LINES_DO_NOT_SUM}:Total")
+    def lines_sum_to_total(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~((df["Total"] - df["lines_total"]).abs() > 0.005).fillna(False)
+
+
+class Payment(SourceRecord):
+    Status: Series[object] = pa.Field(nullable=True)
+
+    status_known = one_of("Status", PAYMENT_STATUSES)
+
+
+class CreditNote(SourceRecord):
+    Type: Series[object] = pa.Field(nullable=True)
+    Status: Series[object] = pa.Field(nullable=True)
+
+    type_known = one_of("Type", CREDIT_NOTE_TYPES)
+    status_known = one_of("Status", DOCUMENT_STATUSES)
+
+
+# Xero's line amounts include the tax when LineAmountTypes is Inclusive, leave it out when Exclusive
+# (TotalTax is added), and there is none with NoTax
+LINES_TOTAL = (
+    "(coalesce(list_sum(list_transform(json_extract(payload, '$.LineItems[*]'), "
+    "lambda l: TRY_CAST(json_extract_string(l, '$.LineAmount') AS DECIMAL(18, 4)))), 0) "
+    "+ CASE WHEN json_extract_string(payload, '$.LineAmountTypes') = 'Exclusive' THEN coalesce(TRY_CAST("
+    "json_extract_string(payload, '$.TotalTax') AS DECIMAL(18, 4)), 0) ELSE 0 END)::DOUBLE"
+)
+
+
+def money(path: str, required: bool = True) -> Field:
+    return Field(path, "money", required=required, currency="CurrencyCode")
+
+
+DOCUMENT_DATES = (Field("Date", "date", past=True, form="ms"),)
+
+CONTRACTS = [
+    contract(
+        "Organisation",
+        "OrganisationID",
+        SourceRecord,
+        (
+            Field("Name", "name", max_length=NAME_LIMIT),
+            Field("BaseCurrency", "currency"),
+            Field("CreatedDateUTC", "timestamp", required=False, form="ms"),
+        ),
+        "APIKey Name LegalName PaysTax Version OrganisationType BaseCurrency CountryCode IsDemoCompany "
+        "OrganisationStatus RegistrationNumber EmployerIdentificationNumber TaxNumber FinancialYearEndDay "
+        "FinancialYearEndMonth SalesTaxBasis SalesTaxPeriod DefaultSalesTax DefaultPurchasesTax PeriodLockDate "
+        "EndOfYearLockDate CreatedDateUTC Timezone OrganisationEntityType ShortCode Class Edition LineOfBusiness "
+        "Addresses Phones ExternalLinks PaymentTerms",
+    ),
+    contract(
+        "Contacts",
+        "ContactID",
+        Contact,
+        (
+            Field("Name", "name", max_length=NAME_LIMIT),
+            Field("ContactStatus", "text"),
+            Field("IsCustomer", "boolean"),
+            Field("ContactNumber", "text", required=False),
+            Field("TaxNumber", "text", required=False),
+            Field("DefaultCurrency", "currency", required=False),
+            UPDATED,
+        ),
+        "MergedToContactID ContactNumber AccountNumber ContactStatus Name FirstName LastName CompanyNumber "
+        "EmailAddress ContactPersons BankAccountDetails TaxNumber TaxNumberType AccountsReceivableTaxType "
+        "AccountsPayableTaxType Addresses Phones IsSupplier IsCustomer SalesDefaultLineAmountType "
+        "PurchasesDefaultLineAmountType DefaultCurrency XeroNetworkKey SalesDefaultAccountCode "
+        "PurchasesDefaultAccountCode SalesTrackingCategories PurchasesTrackingCategories TrackingCategoryName "
+        "TrackingCategoryOption PaymentTerms UpdatedDateUTC ContactGroups Website BrandingTheme BatchPayments "
+        "Discount Balances Attachments HasAttachments",
+    ),
+    contract(
+        "Invoices",
+        "InvoiceID",
+        Invoice,
+        (
+            Field("Type", "text"),
+            Field("InvoiceNumber", "text", required=False),
+            Field("Reference", "text", required=False),
+            Field("Contact.ContactID", "ref"),
+            *DOCUMENT_DATES,
+            Field("DueDate", "date", required=False, form="ms"),
+            Field("Status", "text"),
+            Field("LineAmountTypes", "text"),
+            Field("CurrencyCode", "currency"),
+            money("SubTotal"),
+            money("TotalTax"),
+            money("Total"),
+            money("AmountDue"),
+            money("AmountPaid", required=False),
+            money("AmountCredited", required=False),
+            UPDATED,
+        ),
+        "Type Contact LineItems Date DueDate LineAmountTypes InvoiceNumber Reference BrandingThemeID Url "
+        "CurrencyCode CurrencyRate Status SentToContact ExpectedPaymentDate PlannedPaymentDate CISDeduction "
+        "CISRate SubTotal TotalTax Total TotalDiscount RepeatingInvoiceID HasAttachments IsDiscounted Payments "
+        "Prepayments Overpayments AmountDue AmountPaid FullyPaidOnDate AmountCredited UpdatedDateUTC "
+        "UpdatedDateUTCString CreditNotes Attachments InvoiceAddresses",
+        (Reference("Contact_ContactID", "Contacts"),),
+        {"lines_total": LINES_TOTAL},
+    ),
+    contract(
+        "Payments",
+        "PaymentID",
+        Payment,
+        (
+            Field("Invoice.InvoiceID", "ref"),
+            *DOCUMENT_DATES,
+            Field("Amount", "money"),
+            Field("Status", "text"),
+            Field("Reference", "text", required=False),
+            UPDATED,
+        ),
+        "Invoice CreditNote Prepayment Overpayment InvoiceNumber CreditNoteNumber BatchPayment Account Code Date "
+        "CurrencyRate Amount BankAmount Reference IsReconciled Status PaymentType UpdatedDateUTC "
+        "UpdatedDateUTCString BatchPaymentID BankAccountNumber Particulars Details HasAccount",
+        (Reference("Invoice_InvoiceID", "Invoices"),),
+    ),
+    contract(
+        "CreditNotes",
+        "CreditNoteID",
+        CreditNote,
+        (
+            Field("Type", "text"),
+            Field("CreditNoteNumber", "text", required=False),
+            Field("Contact.ContactID", "ref"),
+            *DOCUMENT_DATES,
+            Field("Status", "text"),
+            Field("CurrencyCode", "currency"),
+            money("Total"),
+            money("RemainingCredit", required=False),
+            UPDATED,
+        ),
+        "Type Contact Date DueDate Status LineAmountTypes LineItems SubTotal TotalTax Total CISDeduction CISRate "
+        "UpdatedDateUTC UpdatedDateUTCString CurrencyCode FullyPaidOnDate CreditNoteNumber Reference "
+        "SentToContact CurrencyRate RemainingCredit Allocations AppliedAmount Payments BrandingThemeID "
+        "HasAttachments InvoiceAddresses",
+        (Reference("Contact_ContactID", "Contacts"),),
+    ),
+]

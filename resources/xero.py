@@ -1,0 +1,132 @@
+"""Xero Accounting API 2.0 (a legal entity's ERP, beside QuickBooks): one organisation (tenant) per
+legal entity, named in every request by the `Xero-tenant-id` header.
+
+Lists are read from `/api.xro/2.0/<object>` with `page=N` (Xero's pages hold 100 records: a shorter one
+ends the list; paged invoices and credit notes carry their line items, unpaged ones do not), archived
+contacts with `includeArchived=true`; the organisation is one unpaged record. An incremental night sends
+`If-Modified-Since` with the watermark (the previous night's latest `UpdatedDateUTC`, less the overlap)
+and gets the records created or changed since.
+
+Deletions: Xero does not delete these records. A voided or deleted invoice or credit note, a deleted
+payment and an archived contact stay listed with that `Status`/`ContactStatus` and a new
+`UpdatedDateUTC`: they arrive as updates, and no record is ever reported deleted.
+
+Xero allows 60 calls a minute per tenant (and 5,000 a day): each tenant's client keeps under the minute
+limit itself; a 429 it still meets is waited out by its `Retry-After` (http.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import ClassVar
+
+from resources.extraction import Extraction, RawRecord, each_company
+from resources.http import ApiClient, ClientRateLimiter, RequestStats, SourceSystemError
+from resources.sandbox import SandboxResource
+from resources.tokens import OAuthConnector
+
+log = logging.getLogger("tieout.xero")
+
+API = "/api.xro/2.0"
+TOKEN_URL = "https://identity.xero.com/connect/token"
+PAGE_SIZE = 100  # Xero's page; a page shorter than this is the last
+IDS = {
+    "Organisation": "OrganisationID",
+    "Contacts": "ContactID",
+    "Invoices": "InvoiceID",
+    "Payments": "PaymentID",
+    "CreditNotes": "CreditNoteID",
+}
+LIST_KEYS = {"Organisation": "Organisations"}  # the response's list, where not named as the object
+UNPAGED = {"Organisation"}
+WITH_ARCHIVED = {"Contacts"}  # lists that leave archived records out unless asked
+
+
+class XeroResource(OAuthConnector):
+    """Xero organisations by legal entity. An empty `base_url` means the sandbox emulator, whose tenants
+    are the firm's legal entities with `"erp": "xero"`. Xero's access tokens last 30 minutes; its
+    refresh tokens rotate on every refresh (tokens.py)."""
+
+    system: ClassVar[str] = "xero"
+    basic_auth: ClassVar[bool] = True
+    objects: ClassVar[tuple[str, ...]] = ("Organisation", "Contacts", "Invoices", "Payments", "CreditNotes")
+
+    base_url: str = ""
+    tenants: str = ""  # JSON object {"UK": "<Xero tenant id>", ...}
+    requests_per_window: int = 60  # per tenant
+    window_seconds: float = 60.0
+    sandbox: SandboxResource
+
+    def companies(self) -> dict[str, str]:
+        """Legal entity code -> Xero tenant id."""
+        if self.base_url:
+            return json.loads(self.tenants) if self.tenants else {}
+        entities = self.sandbox.runtime().legal_entities()
+        return {e["code"]: e["xero_tenant_id"] for e in entities if e.get("erp") == self.system}
+
+    def default_token_url(self, base_url: str) -> str:
+        return TOKEN_URL
+
+    def clients(self, tenants: dict[str, str]) -> tuple[dict[str, ApiClient], RequestStats]:
+        """A client per tenant, each with its own minute limit, sharing one token and one count."""
+        stats = RequestStats()
+        if not tenants:  # nothing to read: the sandbox serves Xero only to a firm that has an entity on it
+            return {}, stats
+        base_url, credentials = self.sandbox.resolve(self.system, self.base_url, **self.credentials())
+        token = self.bearer(base_url, credentials)
+        clients = {
+            tenant: ApiClient(
+                system=self.system,
+                base_url=base_url,
+                headers={"Accept": "application/json", "Xero-tenant-id": tenant},
+                limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+                stats=stats,
+                token=token,
+                expiry_marker=self.expiry_marker,
+            )
+            for tenant in tenants.values()
+        }
+        return clients, stats
+
+    def extract(self, object_name: str, since: str | None, snapshot_date: date | None = None) -> Extraction:
+        """Each tenant on its own (extraction.each_company): one whose API fails is reported unavailable
+        and the others go on. `since` (ISO 8601, UTC) is sent as If-Modified-Since."""
+        tenants = self.companies()
+        clients, stats = self.clients(tenants)
+
+        def read(company: Extraction, entity: str, tenant: str) -> None:
+            self._read(clients[tenant], company, entity, object_name, since)
+
+        return each_company(self.system, object_name, tenants, since, stats, read)
+
+    def _read(
+        self, client: ApiClient, extraction: Extraction, entity: str, object_name: str, since: str | None
+    ) -> None:
+        """Every record of the object in one tenant (changed since `since`, when given), page by page."""
+        headers = {"If-Modified-Since": since} if since else None
+        params = {"includeArchived": "true"} if object_name in WITH_ARCHIVED else {}
+        list_key = LIST_KEYS.get(object_name, object_name)
+        number = 1
+        while True:
+            page = extraction.stats.pages = extraction.stats.pages + 1
+            body = client.request_json(
+                "GET",
+                f"{API}/{object_name}",
+                object_name=f"{object_name} ({entity})",
+                page=page,
+                params=params if object_name in UNPAGED else {**params, "page": number},
+                extra_headers=headers,
+            )
+            if not isinstance(body, dict) or not isinstance(body.get(list_key), list):
+                raise SourceSystemError(self.system, object_name, page, 200, f"the response has no '{list_key}' list")
+            items = body[list_key]
+            extraction.records += [
+                RawRecord.of(entity, item, IDS[object_name], item.get("UpdatedDateUTC"), page) for item in items
+            ]
+            if object_name in UNPAGED or len(items) < PAGE_SIZE:
+                break
+            number += 1
+        if not since:
+            extraction.entities.append(entity)
