@@ -51,6 +51,9 @@ class LegalEntity(Record):
     realm_id: Series[str] = pa.Field(nullable=True)
     name: Series[str]
     home_currency: Series[str] = pa.Field(str_matches=CURRENCY)
+    erp_vendor: Series[str] = pa.Field(isin=["quickbooks", "xero"])
+    erp_keeps_hierarchy: Series[bool]
+    erp_keeps_time: Series[bool]
 
 
 class Customer(Identified):
@@ -199,10 +202,11 @@ class Payment(Identified):
 
 class PaymentApplication(Record):
     system: Series[str] = pa.Field(isin=["erp"])
-    payment_global_id: Series[str] = global_id("pay")
+    payment_global_id: Series[str] = reference("pay")  # none for a Xero credit note's allocation
     invoice_global_id: Series[str] = reference("inv")
     invoice_source_id: Series[str] = pa.Field(nullable=True)
     credit_memo_source_id: Series[str] = pa.Field(nullable=True)
+    applied_on: Series[pa.DateTime] = pa.Field(nullable=True)
     amount: Series[float] = money()
 
 
