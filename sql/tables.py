@@ -38,7 +38,13 @@ TABLES = (
     ),
     CanonicalTable(
         "customer",
-        ((SALESFORCE, "account"), (HARVEST, "clients"), (QUICKBOOKS, "customer"), (XERO, "contacts"), (XERO, "organisation")),
+        (
+            (SALESFORCE, "account"),
+            (HARVEST, "clients"),
+            (QUICKBOOKS, "customer"),
+            (XERO, "contacts"),
+            (XERO, "organisation"),
+        ),
         prefix="cus",
         resources=(SALESFORCE,),
         description="CRM accounts, PSA clients and ERP customers, linked by the CRM's id fields",

@@ -36,8 +36,11 @@ def xero_entities(night: ReconciledFirm) -> set[str]:
 def not_exact(night: ReconciledFirm) -> dict:
     findings = night.findings()
     codes = {f["code"] for f in night.manifest["findings"]} | set(findings["code"])
-    return {code: r for code, r in findings_vs_manifest(findings, night.manifest, sorted(codes)).items()
-            if r["missing"] or r["extra"]}
+    return {
+        code: r
+        for code, r in findings_vs_manifest(findings, night.manifest, sorted(codes)).items()
+        if r["missing"] or r["extra"]
+    }
 
 
 def test_the_mixed_firm_is_found_exactly_as_planted(mixed_night):
@@ -72,10 +75,13 @@ def test_the_xero_entity_is_modelled_from_xero(mixed_night):
             [mixed_night.snapshot_date],
         )[0][0]
         assert 0 < modelled <= raw, (table, modelled, raw)
-    assert mixed_night.query(
-        "SELECT count(*) FROM recon.tieout WHERE snapshot_date = ? AND legal_entity = 'UK' AND erp_invoiced <> 0",
-        [mixed_night.snapshot_date],
-    )[0][0] > 0
+    assert (
+        mixed_night.query(
+            "SELECT count(*) FROM recon.tieout WHERE snapshot_date = ? AND legal_entity = 'UK' AND erp_invoiced <> 0",
+            [mixed_night.snapshot_date],
+        )[0][0]
+        > 0
+    )
 
 
 def test_the_clean_mixed_firm_has_no_finding(tmp_path_factory):
