@@ -17,7 +17,18 @@ def build_resources() -> dict:
     return {
         "warehouse": WarehouseResource(database=str(store.database), memory_limit=store.warehouse_memory_limit),
         **{
-            system: connector(**sources.of_resource(system), token_store=str(token_store), sandbox=sandbox)
+            system: connector(
+                **sources.of_resource(system),
+                **embedded_only(system, sources),
+                token_store=str(token_store),
+                sandbox=sandbox,
+            )
             for system, connector in CONNECTORS.items()
         },
     }
+
+
+def embedded_only(system: str, sources: SourcesSettings) -> dict:
+    """Xero is a second ERP: with no URL of its own it is the sandbox's only where QuickBooks is the
+    sandbox's too, so a deployment that configured QuickBooks alone reads no Xero (and needs no sandbox)."""
+    return {"sandboxed": not sources.quickbooks_base_url} if system == "xero" and not sources.xero_base_url else {}

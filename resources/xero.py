@@ -55,14 +55,19 @@ class XeroResource(OAuthConnector):
 
     base_url: str = ""
     tenants: str = ""  # JSON object {"UK": "<Xero tenant id>", ...}
+    sandboxed: bool = True  # no URL means the sandbox's Xero; false where the ERP is configured elsewhere
     requests_per_window: int = 60  # per tenant
     window_seconds: float = 60.0
     sandbox: SandboxResource
 
     def companies(self) -> dict[str, str]:
-        """Legal entity code -> Xero tenant id."""
+        """Legal entity code -> Xero tenant id: the configured tenants; with no URL, the sandbox firm's
+        entities on Xero, unless the deployment's ERP is configured elsewhere (`sandboxed` false: a
+        QuickBooks-only firm configures no Xero, and has no Xero entity rather than the sandbox's)."""
         if self.base_url:
             return json.loads(self.tenants) if self.tenants else {}
+        if not self.sandboxed:
+            return {}
         entities = self.sandbox.runtime().legal_entities()
         return {e["code"]: e["xero_tenant_id"] for e in entities if e.get("erp") == self.system}
 

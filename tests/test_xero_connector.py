@@ -265,6 +265,24 @@ def test_a_firm_without_xero_entities_extracts_nothing_and_asks_for_no_emulator(
     assert (extraction.records, extraction.unavailable, extraction.stats.requests) == ([], {}, 0)
 
 
+def test_a_deployment_that_configured_quickbooks_alone_reads_no_xero_and_needs_no_sandbox(monkeypatch, tmp_path):
+    """With QuickBooks' URL set and no Xero settings, Xero has no entity: the sandbox (which production
+    does not install) is never loaded, and the Xero assets store empty snapshots instead of failing."""
+    from pipelines.resources import build_resources
+
+    monkeypatch.setenv("TIEOUT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TIEOUT_EMBEDDED_SOURCES", "no_such_package.runtime:running_sandbox")
+    monkeypatch.setenv("TIEOUT_QUICKBOOKS_BASE_URL", "https://quickbooks.api.intuit.com")
+    monkeypatch.setenv("TIEOUT_QUICKBOOKS_ACCESS_TOKEN", "qbo-token")
+    monkeypatch.setenv("TIEOUT_QUICKBOOKS_REALMS", '{"US": "9130"}')
+    xero = build_resources()["xero"]
+    extraction = xero.extract("Contacts", None)
+    assert (extraction.records, extraction.unavailable, extraction.stats.requests) == ([], {}, 0)
+    monkeypatch.delenv("TIEOUT_QUICKBOOKS_BASE_URL")
+    with pytest.raises(ValueError, match="TIEOUT_EMBEDDED_SOURCES"):  # the embedded default serves Xero too
+        build_resources()["xero"].extract("Contacts", None)
+
+
 # -- through the assets: raw snapshots, the valid layer and the quarantine ----------------------------------
 def xero_night(url: str, tmp_path: Path, warehouse: Path):
     keys = {("raw", "xero", o.lower()) for o in XERO_OBJECTS} | {("valid", "xero", o.lower()) for o in XERO_OBJECTS}
