@@ -134,7 +134,7 @@ def test_the_writeback_renames_the_xero_contact_once(xero_firm):
     assert report.stopped == {}
     assert report.outcomes["xero"]["applied"] == report.outcomes["xero"]["verified"] == 1
 
-    xero_writes = [r for r in writes(xero_firm.store, start) if r.system == "xero"]
+    xero_writes = [r for r in writes(xero_firm.store, start) if r.path.startswith("/api.xro/")]
     assert [(r.method, r.path, r.tenant, r.status) for r in xero_writes] == [
         ("POST", "/api.xro/2.0/Contacts", xero_firm.tenant, 200)
     ]
@@ -160,3 +160,64 @@ def test_a_correction_to_xero_of_an_erp_owned_field_is_refused():
         with pytest.raises(OwnershipError, match="xero owns"):
             ownership.check(canonical_field(rule), "xero")
     ownership.check(canonical_field("name_to_erp"), "xero")  # the CRM owns the name: Xero gets a copy
+
+
+def test_a_batch_xero_refuses_is_sent_again_one_by_one(xero_firm):
+    """Two renames in one batch, one to the name of another active contact: Xero refuses the batch,
+    so each is sent alone; the valid one is written, the refused one fails for good with Xero's reason."""
+    from corrections.outbox import Correction
+    from corrections.writers import SyncLog
+
+    first, second, taken = sorted(xero_firm.store.list("xero", xero_firm.tenant, "Contacts"), key=lambda c: c["Name"])[
+        :3
+    ]
+    renamed = f"{first['Name']} (renamed)"
+    corrections = [
+        Correction(
+            "f1",
+            "CUSTOMER_NAME_MISMATCH",
+            "xero",
+            "Contacts",
+            "UK",
+            first["ContactID"],
+            "Name",
+            first["Name"],
+            renamed,
+            "name_to_erp",
+        ),
+        Correction(
+            "f2",
+            "CUSTOMER_NAME_MISMATCH",
+            "xero",
+            "Contacts",
+            "UK",
+            second["ContactID"],
+            "Name",
+            second["Name"],
+            taken["Name"],
+            "name_to_erp",
+        ),
+    ]
+    for n, c in enumerate(corrections):
+        c.correction_id = f"cor_{n}"
+    start = xero_firm.store.last_request_n()
+    log = SyncLog()
+    outcomes = {o.correction_id: o for o in xero_firm.targets.xero.write(corrections, log)}
+    ok, refused = outcomes[corrections[0].correction_id], outcomes[corrections[1].correction_id]
+    assert ok.ok and not refused.ok and not refused.retryable
+    assert "unique" in (refused.error or "")
+    posted = [
+        (len(json.loads(r.body)["Contacts"]), r.status)
+        for r in writes(xero_firm.store, start)
+        if r.path.endswith("/Contacts")
+    ]
+    assert posted == [(2, 400), (1, 200), (1, 400)]
+    assert [(e.correction_id, e.status) for e in log] == [
+        (corrections[0].correction_id, 400),
+        (corrections[1].correction_id, 400),
+        (corrections[0].correction_id, 200),
+        (corrections[1].correction_id, 400),
+    ]
+    assert all("Bearer" not in (e.request_body or "") + (e.response_body or "") for e in log)
+    current = xero_firm.targets.xero.current(corrections)
+    assert [current[c.correction_id] for c in corrections] == [renamed, second["Name"]]
