@@ -42,12 +42,13 @@ def targets_from_resources(salesforce, harvest, quickbooks, xero, ownership: Own
     entity's ERP writer is the one whose companies (realms, tenants) name it."""
     sizes = ownership.writeback.batch_size
     crm = salesforce.crm_fields()
-    tenants = xero.companies()
+    tenants, realms = xero.companies(), quickbooks.companies()
     clients, _ = xero.clients(tenants)
+    erp_vendors = {**dict.fromkeys(realms, "quickbooks"), **dict.fromkeys(tenants, "xero")}
     return Targets(
         SalesforceTarget(salesforce.client(), salesforce.api_version, {crm.open_ar}, sizes["salesforce"]),
-        HarvestTarget(harvest.client(), sizes["harvest"]),
-        QuickBooksTarget(quickbooks.client(), quickbooks.companies(), quickbooks.minor_version, sizes["quickbooks"]),
+        HarvestTarget(harvest.client(), sizes["harvest"], erp_vendors),
+        QuickBooksTarget(quickbooks.client(), realms, quickbooks.minor_version, sizes["quickbooks"]),
         XeroTarget({entity: clients[tenant] for entity, tenant in tenants.items()}, sizes["xero"]),
         crm,
     )

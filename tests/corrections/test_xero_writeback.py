@@ -147,6 +147,14 @@ def test_the_writeback_renames_the_xero_contact_once(xero_firm):
     assert {(r["target_system"], r["state"]) for r in rows if r["target_system"] == "xero"} == {("xero", "applied")}
     assert all(r["state"] == "applied" for r in rows), [r for r in rows if r["state"] != "applied"]
 
+    paid = [r for r in writes(xero_firm.store, start) if r.path.endswith("/payments")]
+    for planted in xero_firm.planted("PAYMENT_NOT_REFLECTED"):
+        for payment in xero_firm.posting(planted["psa_id"])["Payments"]:
+            tag = f"xero_payment:UK:{payment['PaymentID']}"
+            assert [r.path for r in paid if tag in json.loads(r.body)["notes"]] == [
+                f"/v2/invoices/{planted['psa_id']}/payments"
+            ]
+
     again = xero_firm.store.last_request_n()
     second = drain(xero_firm.warehouse, xero_firm.targets.by_system(), load_ownership())
     assert second.outcomes == {} and second.stopped == {}
