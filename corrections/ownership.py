@@ -15,16 +15,17 @@ class OwnershipError(ValueError):
 
 
 class Ownership(OwnershipSettings):
-    def owner(self, canonical_field: str) -> str:
-        """The vendor system that owns `canonical_field`."""
+    def owners(self, canonical_field: str) -> list[str]:
+        """The vendor systems of the role that owns `canonical_field` (the ERP role may name several:
+        each legal entity keeps its books in one of them)."""
         role = self.fields.get(canonical_field)
         if role is None:
             raise OwnershipError(f"no owner configured for {canonical_field}")
-        return self.systems[role]
+        return self.role_systems(role)
 
     def check(self, canonical_field: str, target_system: str) -> None:
-        """Refuse a write of `canonical_field` to its owner."""
-        if self.owner(canonical_field) == target_system:
+        """Refuse a write of `canonical_field` to any system of its owning role."""
+        if target_system in self.owners(canonical_field):
             raise OwnershipError(f"{target_system} owns {canonical_field}: corrections flow from it, never to it")
 
     def policy(self, code: str) -> str | None:

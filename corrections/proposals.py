@@ -115,24 +115,26 @@ def name_to_psa(finding: dict, sources: Sources) -> list[Correction]:
 
 
 def name_to_erp(finding: dict, sources: Sources) -> list[Correction]:
-    account, customer = sources.account(finding.get("crm_id")), sources.erp("Customer", finding.get("erp_id"))
-    if not account or not customer or normalized(customer.get("DisplayName")) == normalized(account["Name"]):
+    """The ERP customer's name (QuickBooks DisplayName, Xero contact Name) := the CRM name."""
+    account, customer = sources.account(finding.get("crm_id")), sources.erp_customer(finding.get("erp_id"))
+    if not account or not customer or normalized(customer.name) == normalized(account["Name"]):
         return []
     return _change(
         finding,
         "name_to_erp",
-        "quickbooks",
-        "Customer",
+        customer.system,
+        customer.object_name,
         erp_entity(finding["erp_id"]),
-        customer["Id"],
-        "DisplayName",
-        customer.get("DisplayName"),
+        customer.record_id,
+        customer.name_field,
+        customer.name,
         account["Name"],
     )
 
 
 def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
-    """The ERP parent := the ERP customer that the CRM parent links to, in the same company."""
+    """The ERP parent := the ERP customer that the CRM parent links to, in the same company (QuickBooks
+    only: Xero keeps no hierarchy, and `sources.erp` reads no Xero record)."""
     account, customer = sources.account(finding.get("crm_id")), sources.erp("Customer", finding.get("erp_id"))
     if not account or not customer:
         return []
@@ -172,7 +174,7 @@ def _stamp(rule: str, field_of: Callable[[Sources], str], id_key: str) -> Propos
 
 def legal_entity_to_crm(finding: dict, sources: Sources) -> list[Correction]:
     account, ref = sources.account(finding.get("crm_id")), erp_ref(finding.get("erp_id"))
-    if not account or ref is None or sources.erp("Customer", finding["erp_id"]) is None:
+    if not account or ref is None or sources.erp_customer(finding["erp_id"]) is None:
         return []
     return _change(
         finding,
@@ -188,7 +190,7 @@ def legal_entity_to_crm(finding: dict, sources: Sources) -> list[Correction]:
 
 
 def currency_to_psa(finding: dict, sources: Sources) -> list[Correction]:
-    client, customer = sources.psa("clients", finding.get("psa_id")), sources.erp("Customer", finding.get("erp_id"))
+    client, customer = sources.psa("clients", finding.get("psa_id")), sources.erp_customer(finding.get("erp_id"))
     if not client or not customer:
         return []
     return _change(
@@ -200,7 +202,7 @@ def currency_to_psa(finding: dict, sources: Sources) -> list[Correction]:
         client["id"],
         "currency",
         client.get("currency"),
-        (customer.get("CurrencyRef") or {}).get("value"),
+        customer.currency,
     )
 
 
@@ -260,7 +262,7 @@ def _unreflected(finding: dict, sources: Sources) -> tuple[dict, list[Receipt]]:
     if not invoice or not entity:
         return invoice, []
     postings = sources.erp_postings(entity, invoice)
-    if not postings or any("Voided" in (p.get("PrivateNote") or "") for p in postings):
+    if not postings or any(sources.voided(entity, p) for p in postings):
         return invoice, []
     receipts = sources.erp_receipts(entity, postings)
     psa_settled = Decimal(str(invoice.get("amount") or 0)) - Decimal(str(invoice.get("due_amount") or 0))
@@ -304,8 +306,8 @@ def credit_to_finance(finding: dict, sources: Sources) -> list[Correction]:
     for receipt in receipts:
         if receipt.credit_memo_id is None or finding.get("erp_id") not in (None, receipt.credit_memo_id):
             continue
-        memo = sources.erp("CreditMemo", receipt.credit_memo_id) or {}
-        name = memo.get("DocNumber") or receipt.credit_memo_id
+        name = sources.erp_credit_memo_number(receipt.credit_memo_id) or receipt.credit_memo_id
+        vendor = sources.vendor_name(erp_entity(receipt.credit_memo_id))
         credited = f"{as_text(receipt.amount)} {finding.get('currency') or ''}".strip()
         corrections += _change(
             finding,
@@ -317,7 +319,7 @@ def credit_to_finance(finding: dict, sources: Sources) -> list[Correction]:
             f"credit_memo:{receipt.credit_memo_id}",
             None,
             f"{as_text(receipt.amount)} credited {receipt.day}",
-            note=f"Credit memo {name} ({credited}, applied {receipt.day} in QuickBooks) reduces Harvest invoice "
+            note=f"Credit memo {name} ({credited}, applied {receipt.day} in {vendor}) reduces Harvest invoice "
             f"{invoice.get('number')}. It is not cash: do not record it as a Harvest payment. Harvest has no "
             "credit memo, so once the invoice's cash payments are in Harvest, close the invoice there (closed = "
             f"settled with a credit) and note {name} on it.",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from corrections.writers.harvest import HarvestTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
+from corrections.writers.xero import XeroTarget, is_xero_id, xero_day
 from resources.settings.crm import DEFAULT_CRM_FIELDS, CrmFields
 
 
@@ -38,11 +39,27 @@ class Receipt:
     credit_memo_id: str | None  # `<entity code>:<CreditMemo Id>` when the payment applies a credit memo
 
 
+@dataclass(frozen=True)
+class ErpCustomer:
+    """The ERP's customer of a finding, as a rule needs it whichever vendor keeps it."""
+
+    system: str  # the vendor writer's system: quickbooks, xero
+    object_name: str  # Customer (QuickBooks), Contacts (Xero)
+    record_id: str
+    name_field: str  # DisplayName (QuickBooks), Name (Xero)
+    name: str | None
+    currency: str | None
+
+
+VENDOR_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero"}
+
+
 @dataclass
 class Sources:
     salesforce: SalesforceTarget
     harvest: HarvestTarget
     quickbooks: QuickBooksTarget
+    xero: XeroTarget
     crm: CrmFields = DEFAULT_CRM_FIELDS
     _cache: dict = field(default_factory=dict)
 
@@ -69,7 +86,18 @@ class Sources:
             return None
         return self._once((object_name, record_id), lambda: self.harvest.read(object_name, str(record_id)))
 
+    def erp_vendor(self, entity: str | None) -> str | None:
+        """The ERP that keeps the legal entity's books: xero, quickbooks, or None (neither is configured)."""
+        if entity in self.xero.clients:
+            return self.xero.system
+        return self.quickbooks.system if entity in self.quickbooks.realms else None
+
+    def vendor_name(self, entity: str | None) -> str:
+        """The entity's ERP as people call it (QuickBooks, Xero)."""
+        return VENDOR_NAMES.get(self.erp_vendor(entity) or "", "the ERP")
+
     def erp(self, object_name: str, erp_id: str | None) -> dict | None:
+        """A QuickBooks record (None for an entity that is not on QuickBooks)."""
         ref = erp_ref(erp_id)
         if ref is None or ref[0] not in self.quickbooks.realms:
             return None
@@ -77,8 +105,48 @@ class Sources:
             (object_name, erp_id), lambda: self.quickbooks.read(ref[0], object_name, [ref[1]]).get(ref[1])
         )
 
+    def xero_record(self, collection: str, erp_id: str | None) -> dict | None:
+        """A Xero record by `<entity>:<Xero id>` (None for an entity that is not on Xero)."""
+        ref = erp_ref(erp_id)
+        if ref is None or ref[0] not in self.xero.clients or not is_xero_id(ref[1]):
+            return None
+        entity, record_id = ref[0], ref[1].lower()
+        return self._once(
+            ("xero", collection, erp_id), lambda: self.xero.read(entity, collection, [record_id]).get(record_id)
+        )
+
+    def erp_customer(self, erp_id: str | None) -> ErpCustomer | None:
+        """The ERP customer an `erp_id` names, in whichever vendor keeps its legal entity's books."""
+        ref = erp_ref(erp_id)
+        if ref is not None and self.erp_vendor(ref[0]) == self.xero.system:
+            contact = self.xero_record("Contacts", erp_id)
+            if contact is None:
+                return None
+            currency = contact.get("DefaultCurrency") or self.xero_base_currency(ref[0])
+            return ErpCustomer("xero", "Contacts", contact["ContactID"], "Name", contact.get("Name"), currency)
+        customer = self.erp("Customer", erp_id)
+        if customer is None:
+            return None
+        currency = (customer.get("CurrencyRef") or {}).get("value")
+        return ErpCustomer(
+            "quickbooks", "Customer", customer["Id"], "DisplayName", customer.get("DisplayName"), currency
+        )
+
+    def xero_base_currency(self, entity: str) -> str | None:
+        """The organisation's base currency: what a contact without DefaultCurrency is billed in."""
+        return self._once(("xero", "Organisation", entity), lambda: self.xero.organisation(entity)).get("BaseCurrency")
+
+    def erp_credit_memo_number(self, credit_memo_id: str) -> str | None:
+        """The credit memo's number (QuickBooks DocNumber, Xero CreditNoteNumber)."""
+        if self.erp_vendor(erp_entity(credit_memo_id)) == self.xero.system:
+            return (self.xero_record("CreditNotes", credit_memo_id) or {}).get("CreditNoteNumber")
+        return (self.erp("CreditMemo", credit_memo_id) or {}).get("DocNumber")
+
     def erp_open_ar(self, erp_id: str) -> Decimal | None:
         """The open receivable of the customer and its project sub-customers (not its subsidiaries)."""
+        ref = erp_ref(erp_id)
+        if ref is not None and self.erp_vendor(ref[0]) == self.xero.system:
+            return self._xero_open_ar(erp_id)
         customer, ref = self.erp("Customer", erp_id), erp_ref(erp_id)
         if customer is None or ref is None:
             return None
@@ -90,22 +158,51 @@ class Sources:
         projects = [c for c in children if c.get("IsProject")]
         return sum((Decimal(str(r.get("Balance") or 0)) for r in [customer, *projects]), Decimal("0"))
 
+    def _xero_open_ar(self, erp_id: str) -> Decimal | None:
+        """A Xero contact's open receivable: its authorised sales invoices' AmountDue less its authorised
+        sales credit notes' RemainingCredit (Xero has no project sub-customers)."""
+        contact = self.xero_record("Contacts", erp_id)
+        if contact is None:
+            return None
+        entity, contact_id = erp_entity(erp_id), contact["ContactID"]
+        invoices = self.xero.query(entity, "Invoices", ContactIDs=contact_id, Statuses="AUTHORISED")
+        credits = self.xero.query(
+            entity,
+            "CreditNotes",
+            where=f'Contact.ContactID==Guid("{contact_id}") AND Status=="AUTHORISED" AND Type=="ACCRECCREDIT"',
+        )
+        due = sum((Decimal(str(i.get("AmountDue") or 0)) for i in invoices if i.get("Type") == "ACCREC"), Decimal(0))
+        return due - sum((Decimal(str(c.get("RemainingCredit") or 0)) for c in credits), Decimal("0"))
+
     def erp_postings(self, entity: str, invoice: dict) -> list[dict]:
-        """The ERP invoices posting a Harvest invoice: DocNumber `<number>` or `<number>-<k>`, tagged
-        `harvest_invoice:<id>` in PrivateNote."""
-        if entity not in self.quickbooks.realms or not invoice.get("number"):
+        """The ERP invoices posting a Harvest invoice: number `<number>` or `<number>-<k>` (QuickBooks
+        DocNumber, Xero InvoiceNumber), tagged `harvest_invoice:<id>` (PrivateNote, Reference)."""
+        vendor = self.erp_vendor(entity)
+        if vendor is None or not invoice.get("number"):
             return []
         number = str(invoice["number"]).replace("'", "")
-        numbers = ", ".join(f"'{n}'" for n in [number, *(f"{number}-{k}" for k in range(1, 10))])
         tag = re.compile(rf"\bharvest_invoice:{int(invoice['id'])}\b")
+        if vendor == self.xero.system:
+            numbers = ",".join([number, *(f"{number}-{k}" for k in range(1, 10))])
+            postings = self.xero.query(entity, "Invoices", InvoiceNumbers=numbers)
+            return [p for p in postings if p.get("Type") == "ACCREC" and tag.search(p.get("Reference") or "")]
+        numbers = ", ".join(f"'{n}'" for n in [number, *(f"{number}-{k}" for k in range(1, 10))])
         postings = self.quickbooks.query(
             entity, f"select * from Invoice where DocNumber in ({numbers}) maxresults 1000"
         )
         return [p for p in postings if tag.search(p.get("PrivateNote") or "")]
 
+    def voided(self, entity: str, posting: dict) -> bool:
+        """A posting voided in the ERP (Xero: Status VOIDED; QuickBooks: "Voided" in its PrivateNote)."""
+        if self.erp_vendor(entity) == self.xero.system:
+            return posting.get("Status") == "VOIDED"
+        return "Voided" in (posting.get("PrivateNote") or "")
+
     def erp_receipts(self, entity: str, postings: list[dict]) -> list[Receipt]:
         """What the ERP applied to the postings, one receipt per Payment: cash, or a credit memo when
         the payment applies one (a payment settling an invoice with a credit is not cash)."""
+        if self.erp_vendor(entity) == self.xero.system:
+            return self._xero_receipts(entity, postings)
         ids = {p["Id"] for p in postings}
         customers = sorted(
             {str(p["CustomerRef"]["value"]) for p in postings if (p.get("CustomerRef") or {}).get("value")}
@@ -133,3 +230,20 @@ class Sources:
                         )
                     )
         return receipts
+
+    def _xero_receipts(self, entity: str, postings: list[dict]) -> list[Receipt]:
+        """What Xero applied to the postings, as the invoices list it: each payment (cash), and each
+        credit note's allocation (a credit, with the credit note as its id)."""
+        applied: dict[tuple[str, str | None], list] = {}
+        for posting in postings:
+            for payment in posting.get("Payments") or []:
+                key = (f"{entity}:{payment['PaymentID']}", None)
+                applied.setdefault(key, [xero_day(payment.get("Date")), Decimal("0")])[1] += Decimal(
+                    str(payment.get("Amount") or 0)
+                )
+            for credit in posting.get("CreditNotes") or []:
+                credit_id = f"{entity}:{credit['CreditNoteID']}"
+                applied.setdefault((credit_id, credit_id), [xero_day(credit.get("Date")), Decimal("0")])[1] += Decimal(
+                    str(credit.get("AppliedAmount") or 0)
+                )
+        return [Receipt(key, day, amount, memo) for (key, memo), (day, amount) in applied.items() if amount]

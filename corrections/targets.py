@@ -13,6 +13,7 @@ from corrections.writers import Target
 from corrections.writers.harvest import HarvestTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
+from corrections.writers.xero import XeroTarget
 from resources.settings.crm import CrmFields
 
 
@@ -21,23 +22,34 @@ class Targets:
     salesforce: SalesforceTarget
     harvest: HarvestTarget
     quickbooks: QuickBooksTarget
+    xero: XeroTarget
     crm: CrmFields
 
     def by_system(self) -> dict[str, Target]:
-        return {"salesforce": self.salesforce, "quickbooks": self.quickbooks, "harvest": self.harvest}
+        return {
+            "salesforce": self.salesforce,
+            "quickbooks": self.quickbooks,
+            "xero": self.xero,
+            "harvest": self.harvest,
+        }
 
     def sources(self) -> Sources:
-        return Sources(self.salesforce, self.harvest, self.quickbooks, self.crm)
+        return Sources(self.salesforce, self.harvest, self.quickbooks, self.xero, self.crm)
 
 
-def targets_from_resources(salesforce, harvest, quickbooks, ownership: Ownership) -> Targets:
-    """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes."""
+def targets_from_resources(salesforce, harvest, quickbooks, xero, ownership: Ownership) -> Targets:
+    """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes. A legal
+    entity's ERP writer is the one whose companies (realms, tenants) name it."""
     sizes = ownership.writeback.batch_size
     crm = salesforce.crm_fields()
+    tenants, realms = xero.companies(), quickbooks.companies()
+    clients, _ = xero.clients(tenants)
+    erp_vendors = {**dict.fromkeys(realms, "quickbooks"), **dict.fromkeys(tenants, "xero")}
     return Targets(
         SalesforceTarget(salesforce.client(), salesforce.api_version, {crm.open_ar}, sizes["salesforce"]),
-        HarvestTarget(harvest.client(), sizes["harvest"]),
-        QuickBooksTarget(quickbooks.client(), quickbooks.companies(), quickbooks.minor_version, sizes["quickbooks"]),
+        HarvestTarget(harvest.client(), sizes["harvest"], erp_vendors),
+        QuickBooksTarget(quickbooks.client(), realms, quickbooks.minor_version, sizes["quickbooks"]),
+        XeroTarget({entity: clients[tenant] for entity, tenant in tenants.items()}, sizes["xero"]),
         crm,
     )
 
@@ -45,8 +57,10 @@ def targets_from_resources(salesforce, harvest, quickbooks, ownership: Ownership
 def targets_from_configured(resources: Mapping[str, ConfigurableResource], ownership: Ownership) -> Targets:
     """The same outside Dagster (the CLI, the crash tests), from the code location's resources as its
     caller configured them."""
-    salesforce, harvest, quickbooks = (_resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks"))
-    return targets_from_resources(salesforce, harvest, quickbooks, ownership)
+    salesforce, harvest, quickbooks, xero = (
+        _resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks", "xero")
+    )
+    return targets_from_resources(salesforce, harvest, quickbooks, xero, ownership)
 
 
 def _resolved(resource: ConfigurableResource) -> ConfigurableResource:

@@ -55,7 +55,7 @@ def add_corrections_commands(subparsers) -> None:
     writeback.add_argument(
         "--system",
         action="append",
-        choices=["salesforce", "harvest", "quickbooks"],
+        choices=["salesforce", "harvest", "quickbooks", "xero"],
         help="only this target system (repeatable; default all)",
     )
     corrections.set_defaults(handler=corrections_command)

@@ -14,6 +14,7 @@ from corrections.writeback import drain
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
+from resources.xero import XeroResource
 
 
 @op(pool=WAREHOUSE_POOL)
@@ -23,10 +24,11 @@ def drain_outbox(
     salesforce: SalesforceResource,
     harvest: HarvestResource,
     quickbooks: QuickBooksResource,
+    xero: XeroResource,
 ) -> dict:
     """Send every approved correction; fail the run when a system's drain had to stop."""
     ownership = load_ownership()
-    targets = targets_from_resources(salesforce, harvest, quickbooks, ownership)
+    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, ownership)
     report = drain(warehouse.database, targets.by_system(), ownership)
     summary = {system: dict(counts) for system, counts in report.outcomes.items()}
     context.log.info(f"writeback in {report.seconds} s: {summary}")
@@ -55,7 +57,7 @@ def decide_corrections(context: OpExecutionContext, config: DecisionConfig, ware
     return ids
 
 
-@job(description="Send approved corrections to Salesforce, Harvest and QuickBooks (corrections.outbox).")
+@job(description="Send approved corrections to Salesforce, Harvest, QuickBooks and Xero (corrections.outbox).")
 def writeback():
     drain_outbox()
 

@@ -17,6 +17,7 @@ from corrections.targets import targets_from_resources
 from resources.harvest import HarvestResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
+from resources.xero import XeroResource
 
 FINDINGS = AssetKey(["recon", "findings"])
 PREVIEW_ROWS = 50
@@ -35,6 +36,7 @@ def corrections_proposed(
     salesforce: SalesforceResource,
     harvest: HarvestResource,
     quickbooks: QuickBooksResource,
+    xero: XeroResource,
 ) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
     with warehouse.get_connection() as connection:
@@ -44,7 +46,7 @@ def corrections_proposed(
         context.log.info(f"{snapshot_date}: a later night ({later}) exists: no corrections proposed, findings relinked")
         return MaterializeResult(metadata={"proposed": MetadataValue.int(0), "kept": f"later night {later} exists"})
     ownership = load_ownership()
-    targets = targets_from_resources(salesforce, harvest, quickbooks, ownership)
+    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, ownership)
     started = time.monotonic()
     planned = plan_night(warehouse.database, snapshot_date, targets.sources(), ownership)
     recorded = record_plan(warehouse.database, snapshot_date, planned)

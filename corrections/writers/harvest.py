@@ -24,15 +24,22 @@ def payment_text(amount, paid_date: str) -> str:
     return f"{as_text(Decimal(str(amount)))} paid {paid_date}"
 
 
-def payment_tag(erp_payment_id: str) -> str:
-    return f"quickbooks_payment:{erp_payment_id}"
+def payment_tag(erp_payment_id: str, vendor: str = "quickbooks") -> str:
+    """`quickbooks_payment:US:204`, `xero_payment:UK:<PaymentID>`: the ERP that holds the payment."""
+    return f"{vendor}_payment:{erp_payment_id}"
 
 
 class HarvestTarget:
     system = "harvest"
 
-    def __init__(self, client: ApiClient, batch_size: int = 50):
+    def __init__(self, client: ApiClient, batch_size: int = 50, erp_vendors: dict[str, str] | None = None):
         self.client, self.batch_size = client, batch_size
+        self.erp_vendors = erp_vendors or {}  # legal entity code -> its ERP (QuickBooks where not named)
+
+    def tag(self, c: Correction) -> str:
+        """The tag of a payment correction's ERP payment, naming the ERP of its legal entity."""
+        erp_payment_id = c.field.removeprefix(PAYMENT)
+        return payment_tag(erp_payment_id, self.erp_vendors.get(erp_payment_id.partition(":")[0], "quickbooks"))
 
     def read(self, object_name: str, record_id: str) -> dict | None:
         try:
@@ -63,7 +70,7 @@ class HarvestTarget:
             if any(c.field.startswith(PAYMENT) for c in group):
                 payments = self.payments(record_id)
                 for c in group:
-                    values[c.correction_id] = MISSING if payments is None else recorded(payments, c)
+                    values[c.correction_id] = MISSING if payments is None else recorded(payments, c, self.tag(c))
                 continue
             record = self.read(object_name, record_id)
             for c in group:
@@ -75,13 +82,12 @@ class HarvestTarget:
 
     def _send(self, c: Correction, log: SyncLog) -> Outcome:
         if c.field.startswith(PAYMENT):
-            erp_payment_id = c.field.removeprefix(PAYMENT)
             amount, _, paid_date = (c.value_after or "").partition(" paid ")
             method, url = "POST", f"/v2/invoices/{int(c.record_id)}/payments"
             body = {
                 "amount": float(amount),
                 "paid_at": f"{paid_date}{PAID_AT_NOON}",
-                "notes": f"{payment_tag(erp_payment_id)} (tieout correction {c.correction_id})",
+                "notes": f"{self.tag(c)} (tieout correction {c.correction_id})",
             }
         else:
             method, url = "PATCH", f"/v2/{c.target_object}/{int(c.record_id)}"
@@ -95,10 +101,9 @@ class HarvestTarget:
         return Outcome(c.correction_id, True)
 
 
-def recorded(payments: list[dict], c: Correction) -> str | None:
+def recorded(payments: list[dict], c: Correction, tag: str) -> str | None:
     """The Harvest payment recording the correction's ERP payment, as text (None while there is none):
     one tieout tagged, or one the firm's own sync recorded with the same amount and date."""
-    tag = payment_tag(c.field.removeprefix(PAYMENT))
     shown = [payment_text(p.get("amount") or 0, p.get("paid_date") or "") for p in payments]
     for payment, text in zip(payments, shown):
         if tag in (payment.get("notes") or ""):

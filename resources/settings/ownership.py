@@ -23,7 +23,7 @@ class OwnershipSettings(FileSettings):
     default_file = CONFIG / "ownership.yaml"
     file_setting = "ownership"
 
-    systems: dict[str, str]  # role (crm/psa/erp) -> vendor system
+    systems: dict[str, str | list[str]]  # role (crm/psa/erp) -> its vendor system, or several
     fields: dict[str, str]  # canonical field -> owning role
     policies: dict[str, Policy]  # finding code -> policy
     writeback: WritebackLimits
@@ -33,4 +33,16 @@ class OwnershipSettings(FileSettings):
         unknown = sorted(set(self.fields.values()) - set(self.systems))
         if unknown:
             raise ValueError(f"fields name roles that systems does not define: {unknown}")
+        empty = sorted(role for role in self.systems if not self.role_systems(role))
+        if empty:
+            raise ValueError(f"systems names no vendor for the roles: {empty}")
+        named = [system for role in self.systems for system in set(self.role_systems(role))]
+        shared = sorted({system for system in named if named.count(system) > 1})
+        if shared:
+            raise ValueError(f"systems names a vendor under more than one role: {shared}")
         return self
+
+    def role_systems(self, role: str) -> list[str]:
+        """The vendor systems of a role: one named as a string, or a list of them."""
+        named = self.systems[role]
+        return [named] if isinstance(named, str) else list(named)

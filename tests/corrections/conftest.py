@@ -16,6 +16,7 @@ from resources.migrations import migrate
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.sandbox import SandboxResource
+from resources.xero import XeroResource
 from sandbox.runtime import SandboxRuntime, running_sandbox
 from sandbox.store import SandboxStore
 from tests.conftest import SNAPSHOT_DATE
@@ -123,6 +124,7 @@ def sandbox_resources(directory: Path) -> dict:
         "salesforce": SalesforceResource(sandbox=sandbox),
         "harvest": HarvestResource(sandbox=sandbox),
         "quickbooks": QuickBooksResource(sandbox=sandbox),
+        "xero": XeroResource(sandbox=sandbox),
     }
 
 
@@ -131,7 +133,7 @@ def firm(small_firm, tmp_path) -> Firm:
     runtime = running_sandbox(small_firm, "small")
     resources = sandbox_resources(small_firm)
     targets = targets_from_resources(
-        resources["salesforce"], resources["harvest"], resources["quickbooks"], load_ownership()
+        resources["salesforce"], resources["harvest"], resources["quickbooks"], resources["xero"], load_ownership()
     )
     return Firm(
         small_firm,
