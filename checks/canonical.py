@@ -49,8 +49,8 @@ class LegalEntity(Record):
     system: Series[str] = pa.Field(isin=["erp"])
     legal_entity: Series[str] = pa.Field(str_matches=r"^[A-Z]{2}$")
     realm_id: Series[str] = pa.Field(nullable=True)
-    name: Series[str]
-    home_currency: Series[str] = pa.Field(str_matches=CURRENCY)
+    name: Series[str] = pa.Field(nullable=True)  # unknown while the company's own record is quarantined
+    home_currency: Series[str] = pa.Field(nullable=True, str_matches=CURRENCY)
     erp_vendor: Series[str] = pa.Field(isin=["quickbooks", "xero"])
     erp_keeps_hierarchy: Series[bool]
     erp_keeps_time: Series[bool]

@@ -19,6 +19,12 @@ PAYMENT_STATUSES = ("AUTHORISED", "DELETED")
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 NAME_LIMIT = 255
 UPDATED = Field("UpdatedDateUTC", "timestamp", form="ms")
+# the invoice a payment pays: a refund (ARCREDITPAYMENT) names a credit note there and a prepayment or
+# overpayment names none, so only an invoice payment must name an invoice of the organisation
+INVOICE_PAID = (
+    "CASE WHEN coalesce(json_extract_string(payload, '$.PaymentType'), 'ACCRECPAYMENT') "
+    "IN ('ACCRECPAYMENT', 'ACCPAYPAYMENT') THEN json_extract_string(payload, '$.Invoice.InvoiceID') END"
+)
 # what every record may carry beside its documented fields: Xero's validation and status notes
 SERVER = "ValidationErrors Warnings HasValidationErrors HasErrors StatusAttributeString"
 
@@ -163,7 +169,7 @@ CONTRACTS = [
             UPDATED,
         ),
         "Type Contact LineItems Date DueDate LineAmountTypes InvoiceNumber Reference BrandingThemeID Url "
-        "CurrencyCode CurrencyRate Status SentToContact ExpectedPaymentDate PlannedPaymentDate CISDeduction "
+        "CurrencyCode CurrencyRate Status SentToContact DateString DueDateString ExpectedPaymentDate PlannedPaymentDate CISDeduction "
         "CISRate SubTotal TotalTax Total TotalDiscount RepeatingInvoiceID HasAttachments IsDiscounted Payments "
         "Prepayments Overpayments AmountDue AmountPaid FullyPaidOnDate AmountCredited UpdatedDateUTC "
         "UpdatedDateUTCString CreditNotes Attachments InvoiceAddresses",
@@ -175,7 +181,7 @@ CONTRACTS = [
         "PaymentID",
         Payment,
         (
-            Field("Invoice.InvoiceID", "ref"),
+            Field("Invoice.InvoiceID", "ref", required=False),
             *DOCUMENT_DATES,
             Field("Amount", "money"),
             Field("Status", "text"),
@@ -185,7 +191,8 @@ CONTRACTS = [
         "Invoice CreditNote Prepayment Overpayment InvoiceNumber CreditNoteNumber BatchPayment Account Code Date "
         "CurrencyRate Amount BankAmount Reference IsReconciled Status PaymentType UpdatedDateUTC "
         "UpdatedDateUTCString BatchPaymentID BankAccountNumber Particulars Details HasAccount",
-        (Reference("Invoice_InvoiceID", "Invoices"),),
+        (Reference("paid_invoice", "Invoices"),),
+        {"paid_invoice": INVOICE_PAID},
     ),
     contract(
         "CreditNotes",
@@ -204,7 +211,7 @@ CONTRACTS = [
         ),
         "Type Contact Date DueDate Status LineAmountTypes LineItems SubTotal TotalTax Total CISDeduction CISRate "
         "UpdatedDateUTC UpdatedDateUTCString CurrencyCode FullyPaidOnDate CreditNoteNumber Reference "
-        "SentToContact CurrencyRate RemainingCredit Allocations AppliedAmount Payments BrandingThemeID "
+        "SentToContact CurrencyRate RemainingCredit Allocations DateString DueDateString ID AppliedAmount Payments BrandingThemeID "
         "HasAttachments InvoiceAddresses",
         (Reference("Contact_ContactID", "Contacts"),),
     ),

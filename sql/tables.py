@@ -43,7 +43,7 @@ TABLES = (
             (HARVEST, "clients"),
             (QUICKBOOKS, "customer"),
             (XERO, "contacts"),
-            (XERO, "organisation"),
+            (XERO, "invoices"),
         ),
         prefix="cus",
         resources=(SALESFORCE,),

@@ -322,8 +322,16 @@ def test_bad_xero_records_are_quarantined_with_their_rule_and_the_good_ones_flow
         "Status": "AUTHORISED",
         "UpdatedDateUTC": ms_date(LONG_AGO),
     }
+    # a refund of a credit note names the credit note where a payment names its invoice; an overpayment
+    # names none: neither is an invoice payment, and both are valid
+    refund = {**payment, "PaymentID": uid(83), "PaymentType": "ARCREDITPAYMENT", "Invoice": {"InvoiceID": uid(71)}}
+    overpayment = {k: v for k, v in payment.items() if k != "Invoice"} | {"PaymentID": uid(84)}
+    overpayment |= {"PaymentType": "AROVERPAYMENTPAYMENT", "Overpayment": {"OverpaymentID": uid(85)}}
     put_records(
-        store, TENANT, "Payments", [payment, {**payment, "PaymentID": uid(82), "Invoice": {"InvoiceID": uid(49)}}]
+        store,
+        TENANT,
+        "Payments",
+        [payment, {**payment, "PaymentID": uid(82), "Invoice": {"InvoiceID": uid(49)}}, refund, overpayment],
     )
     warehouse = tmp_path / "warehouse.duckdb"
 
@@ -336,11 +344,14 @@ def test_bad_xero_records_are_quarantined_with_their_rule_and_the_good_ones_flow
             ("xero", "US1", "Contacts", uid(13), "currency_unknown", "DefaultCurrency"): 1,
             ("xero", "US1", "Invoices", uid(44), "invoice_lines_do_not_sum", "Total"): 1,
             ("xero", "US1", "Invoices", uid(45), "reference_unresolved", "Contact.ContactID"): 1,
-            ("xero", "US1", "Payments", uid(82), "reference_unresolved", "Invoice.InvoiceID"): 1,
+            ("xero", "US1", "Payments", uid(82), "reference_unresolved", "paid_invoice"): 1,
         }
     )
     assert record_ids(warehouse, "valid", "xero", "Invoices") == Counter(
         {("US1", uid(41)): 1, ("US1", uid(42)): 1, ("US1", uid(43)): 1}
+    )
+    assert record_ids(warehouse, "valid", "xero", "Payments") == Counter(
+        {("US1", uid(81)): 1, ("US1", uid(83)): 1, ("US1", uid(84)): 1}
     )
     assert record_ids(warehouse, "valid", "xero", "Contacts") == Counter(
         {("US1", uid(11)): 1, ("US1", uid(12)): 1, ("UK1", uid(21)): 1}

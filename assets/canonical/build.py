@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from datetime import date
 
 from assets.warehouse_io import replace_night_from_query
-from sql import LINE_COMMENT, PARAMETER, load
+from sql import LINE_COMMENT, PARAMETER, load, run_script
 from sql.customer_name import install as install_customer_name_key
 from sql.tables import IDENTIFIED, CanonicalTable
 
 PREVIEW_ROWS = 5
 ERP_RECORDS = "canonical/erp_records.sql"  # the ERP vendors' records in one shape, as macros
 MACRO_NAME = re.compile(r"MACRO\s+(\w+)\(")
+VALID_TABLE = re.compile(r"\bvalid\.\w+")
 
 
 def select_sql(table: CanonicalTable) -> str:
@@ -37,10 +38,14 @@ def install_erp_records(connection, query: str) -> None:
     """Define the ERP macros (erp_records.sql) the query calls, and the scalar ones they use. DuckDB
     binds a table macro's tables when it is defined, so a macro is defined only for a table whose
     sources include them: the night's first canonical table may run before the other ERP objects'
-    validation has made their tables."""
+    validation has made their tables. A valid table a warehouse has never had (written before its
+    vendor's objects existed) is made empty, in the snapshot tables' shape: that object has no records."""
     for statement in LINE_COMMENT.sub("", load(ERP_RECORDS)).split(";"):
         macro = MACRO_NAME.search(statement)
         if macro and (" AS TABLE" not in statement or re.search(rf"\b{macro[1]}\(", query)):
+            for table in sorted(set(VALID_TABLE.findall(statement))):
+                connection.execute("CREATE SCHEMA IF NOT EXISTS valid")
+                run_script(connection, load("raw/create_snapshot_tables.sql", raw_table=table))
             connection.execute(statement)
 
 

@@ -14,12 +14,21 @@ CREATE OR REPLACE TEMP MACRO xero_date(value) AS
 CREATE OR REPLACE TEMP MACRO xero_amount(document, amount) AS
     CASE WHEN document ->> '$.Status' = 'VOIDED' THEN 0 ELSE amount::DECIMAL(18, 2) END;
 
+-- A Xero payment received on a sales invoice (a deleted one was reversed; a refund, prepayment or
+-- overpayment is not an invoice's receipt)
+CREATE OR REPLACE TEMP MACRO xero_receipt(payment) AS
+    coalesce(payment ->> '$.Status', 'AUTHORISED') <> 'DELETED'
+    AND coalesce(payment ->> '$.PaymentType',
+                 CASE payment ->> '$.Invoice.Type' WHEN 'ACCREC' THEN 'ACCRECPAYMENT' END) = 'ACCRECPAYMENT';
+
 -- A Xero sales document that is in the books: authorised (or paid), or voided (its amounts zero)
 CREATE OR REPLACE TEMP MACRO xero_posted(document) AS
     document ->> '$.Status' IN ('AUTHORISED', 'PAID', 'VOIDED');
 
 -- Each legal entity's ERP company: its vendor, what that vendor can tell (a customer hierarchy; the
 -- employee master and time, which Xero keeps in Xero Projects, not read yet), name and home currency.
+-- A Xero entity is the tenant it was read from (raw.companies), so that a quarantined Organisation
+-- record leaves its name and currency unknown but not what its ERP can tell.
 CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
     SELECT 'quickbooks' AS vendor, true AS keeps_hierarchy, true AS keeps_time,
            info.entity AS legal_entity, info.entity || ':' || info.record_id AS source_id,
@@ -33,17 +42,16 @@ CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
           AND company.object = 'CompanyInfo' AND company.entity = info.entity
     WHERE info.snapshot_date = night
     UNION ALL
-    SELECT 'xero', false, false, o.entity, o.entity || ':' || o.record_id, company.company_id,
+    SELECT 'xero', false, false, company.entity, company.entity || ':' || company.company_id, company.company_id,
            coalesce(o.payload ->> '$.Name', o.payload ->> '$.LegalName'), o.payload ->> '$.BaseCurrency'
-    FROM valid.xero__organisation AS o
-    LEFT JOIN raw.companies AS company
-           ON company.snapshot_date = o.snapshot_date AND company.system = 'xero'
-          AND company.object = 'Organisation' AND company.entity = o.entity
-    WHERE o.snapshot_date = night;
+    FROM raw.companies AS company
+    LEFT JOIN valid.xero__organisation AS o ON o.snapshot_date = company.snapshot_date AND o.entity = company.entity
+    WHERE company.snapshot_date = night AND company.system = 'xero' AND company.object = 'Organisation';
 
 -- Customers (not QuickBooks' project sub-customers, which are engagements). A Xero contact is a
 -- customer unless it is only a supplier: Xero sets IsCustomer on a contact's first sales invoice, and
--- a customer the CRM names may not have one yet.
+-- a customer the CRM names may not have one yet. Its billing currency is its DefaultCurrency, else the
+-- one currency its invoices are in (Xero invoices a contact in any currency), else unknown.
 CREATE OR REPLACE TEMP MACRO erp_customer_records(night) AS TABLE
     SELECT 'quickbooks' AS vendor, q.entity AS legal_entity, q.entity || ':' || q.record_id AS source_id,
            q.payload ->> '$.DisplayName' AS name,
@@ -58,21 +66,25 @@ CREATE OR REPLACE TEMP MACRO erp_customer_records(night) AS TABLE
     WHERE q.snapshot_date = night AND NOT coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
     UNION ALL
     SELECT 'xero', c.entity, c.entity || ':' || c.record_id, c.payload ->> '$.Name', NULL,
-           coalesce(nullif(c.payload ->> '$.DefaultCurrency', ''), o.payload ->> '$.BaseCurrency'),
+           coalesce(nullif(c.payload ->> '$.DefaultCurrency', ''), billed.currency),
            c.payload ->> '$.ContactStatus' = 'ACTIVE',
            nullif(c.payload ->> '$.TaxNumber', ''),
            nullif(c.payload ->> '$.Website', ''),
            (c.payload ->> '$.Balances.AccountsReceivable.Outstanding')::DECIMAL(18, 2),
            (c.payload ->> '$.Balances.AccountsReceivable.Outstanding')::DECIMAL(18, 2)
     FROM valid.xero__contacts AS c
-    LEFT JOIN valid.xero__organisation AS o ON o.snapshot_date = c.snapshot_date AND o.entity = c.entity
+    LEFT JOIN (SELECT entity, payload ->> '$.Contact.ContactID' AS contact_id, min(payload ->> '$.CurrencyCode') AS currency
+               FROM valid.xero__invoices
+               WHERE snapshot_date = night AND payload ->> '$.Type' = 'ACCREC' AND xero_posted(payload)
+               GROUP BY ALL HAVING count(DISTINCT payload ->> '$.CurrencyCode') = 1) AS billed
+           ON billed.entity = c.entity AND billed.contact_id = c.record_id
     WHERE c.snapshot_date = night
       AND (coalesce((c.payload ->> '$.IsCustomer')::BOOLEAN, false)
            OR NOT coalesce((c.payload ->> '$.IsSupplier')::BOOLEAN, false));
 
 -- Sales invoices, with the PSA invoice each names (`harvest_invoice:<id>`: QuickBooks' PrivateNote,
--- Xero's Reference). `lines_total` is before discounts and tax; Xero discounts inside each line, so
--- its lines total is its SubTotal and it has no discount of its own.
+-- Xero's Reference). `lines_total` is before discounts and tax: Xero discounts inside each line, so
+-- its lines total is its SubTotal (after discounts) plus its TotalDiscount.
 CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
     WITH quickbooks_lines AS (
         SELECT i.entity, i.record_id,
@@ -118,8 +130,9 @@ CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
            CASE WHEN i.payload ->> '$.Status' = 'VOIDED' THEN 'voided'
                 WHEN (i.payload ->> '$.AmountDue')::DECIMAL(18, 2) = 0 THEN 'paid'
                 ELSE 'open' END,
-           coalesce(xero_amount(i.payload, i.payload ->> '$.SubTotal'), 0),
-           0,
+           coalesce(xero_amount(i.payload, i.payload ->> '$.SubTotal'), 0)
+               + coalesce(xero_amount(i.payload, i.payload ->> '$.TotalDiscount'), 0),
+           coalesce(xero_amount(i.payload, i.payload ->> '$.TotalDiscount'), 0),
            coalesce(xero_amount(i.payload, i.payload ->> '$.TotalTax'), 0),
            (1 / nullif((i.payload ->> '$.CurrencyRate')::DOUBLE, 0))::DECIMAL(18, 6)
     FROM valid.xero__invoices AS i
@@ -168,8 +181,9 @@ CREATE OR REPLACE TEMP MACRO erp_credit_memo_records(night) AS TABLE
     FROM valid.xero__creditnotes AS m
     WHERE m.snapshot_date = night AND m.payload ->> '$.Type' = 'ACCRECCREDIT' AND xero_posted(m.payload);
 
--- Cash received: QuickBooks Payments (a zero one may only apply a credit memo), Xero Payments on sales
--- invoices (a deleted Xero payment was reversed). A Xero payment's customer is its invoice's.
+-- Cash received: QuickBooks Payments (a zero one may only apply a credit memo), Xero receipts on sales
+-- invoices. A Xero payment's customer is its invoice's. (Xero prepayments and overpayments allocated
+-- to invoices are not read yet: their allocations lower AmountDue without a payment row.)
 CREATE OR REPLACE TEMP MACRO erp_payment_records(night) AS TABLE
     SELECT 'quickbooks' AS vendor, p.entity AS legal_entity, p.entity || ':' || p.record_id AS source_id,
            p.entity || ':' || (p.payload ->> '$.CustomerRef.value') AS customer_source_id,
@@ -188,8 +202,7 @@ CREATE OR REPLACE TEMP MACRO erp_payment_records(night) AS TABLE
     LEFT JOIN valid.xero__invoices AS i
            ON i.snapshot_date = p.snapshot_date AND i.entity = p.entity
           AND i.record_id = p.payload ->> '$.Invoice.InvoiceID'
-    WHERE p.snapshot_date = night AND coalesce(p.payload ->> '$.Status', 'AUTHORISED') <> 'DELETED'
-      AND coalesce(p.payload ->> '$.PaymentType', 'ACCRECPAYMENT') = 'ACCRECPAYMENT';
+    WHERE p.snapshot_date = night AND xero_receipt(p.payload);
 
 -- What settles each invoice, one row per application: `source_id` is the settling document (a
 -- payment, or for a Xero credit note's allocation the credit note itself: Xero applies credit without
@@ -217,12 +230,12 @@ CREATE OR REPLACE TEMP MACRO erp_payment_application_records(night) AS TABLE
            (p.payload ->> '$.Amount')::DECIMAL(18, 2),
            p.entity || ':' || (p.payload ->> '$.Invoice.InvoiceID'), NULL
     FROM valid.xero__payments AS p
-    WHERE p.snapshot_date = night AND coalesce(p.payload ->> '$.Status', 'AUTHORISED') <> 'DELETED'
-      AND coalesce(p.payload ->> '$.PaymentType', 'ACCRECPAYMENT') = 'ACCRECPAYMENT'
+    WHERE p.snapshot_date = night AND xero_receipt(p.payload)
     UNION ALL
     SELECT m.entity, m.entity || ':' || m.record_id, allocation.key, xero_date(allocation.value ->> '$.Date'),
            (allocation.value ->> '$.Amount')::DECIMAL(18, 2),
            m.entity || ':' || (allocation.value ->> '$.Invoice.InvoiceID'), m.entity || ':' || m.record_id
     FROM valid.xero__creditnotes AS m, json_each(m.payload -> '$.Allocations') AS allocation
     WHERE m.snapshot_date = night AND m.payload ->> '$.Type' = 'ACCRECCREDIT'
-      AND m.payload ->> '$.Status' IN ('AUTHORISED', 'PAID');
+      AND m.payload ->> '$.Status' IN ('AUTHORISED', 'PAID')
+      AND NOT coalesce((allocation.value ->> '$.IsDeleted')::BOOLEAN, false);

@@ -11,3 +11,4 @@ SELECT
     format('The PSA bills {} in {}, the ERP in {}.', erp.name, psa.currency, erp.currency) AS detail
 FROM customer_systems($snapshot_date)
 WHERE erp.source_id IS NOT NULL AND psa.source_id IS NOT NULL AND psa.currency IS DISTINCT FROM erp.currency
+  AND erp.currency IS NOT NULL  -- an ERP that states no billing currency (a Xero contact never invoiced) is no evidence
