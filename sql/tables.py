@@ -28,7 +28,7 @@ class CanonicalTable:
         return f"canonical/{self.name}.sql"
 
 
-SALESFORCE, HARVEST, QUICKBOOKS, XERO = "salesforce", "harvest", "quickbooks", "xero"
+SALESFORCE, HUBSPOT, HARVEST, QUICKBOOKS, XERO = "salesforce", "hubspot", "harvest", "quickbooks", "xero"
 
 TABLES = (
     CanonicalTable(
@@ -40,6 +40,7 @@ TABLES = (
         "customer",
         (
             (SALESFORCE, "account"),
+            (HUBSPOT, "companies"),
             (HARVEST, "clients"),
             (QUICKBOOKS, "customer"),
             (XERO, "contacts"),
@@ -51,7 +52,13 @@ TABLES = (
     ),
     CanonicalTable(
         "engagement",
-        ((HARVEST, "projects"), (SALESFORCE, "opportunity"), (QUICKBOOKS, "customer")),
+        (
+            (HARVEST, "projects"),
+            (SALESFORCE, "opportunity"),
+            (HUBSPOT, "deals"),
+            (HUBSPOT, "companies"),
+            (QUICKBOOKS, "customer"),
+        ),
         upstream=("customer",),
         prefix="eng",
         resources=(SALESFORCE,),

@@ -13,7 +13,8 @@ from sql.customer_name import install as install_customer_name_key
 from sql.tables import IDENTIFIED, CanonicalTable
 
 PREVIEW_ROWS = 5
-ERP_RECORDS = "canonical/erp_records.sql"  # the ERP vendors' records in one shape, as macros
+# each family's vendors' records in one shape, as macros
+SOURCE_RECORDS = ("canonical/crm_records.sql", "canonical/erp_records.sql")
 MACRO_NAME = re.compile(r"MACRO\s+(\w+)\(")
 VALID_TABLE = re.compile(r"\bvalid\.\w+")
 
@@ -34,13 +35,14 @@ def settings_from(connectors: Mapping[str, object]) -> dict[str, str]:
     return settings
 
 
-def install_erp_records(connection, query: str) -> None:
-    """Define the ERP macros (erp_records.sql) the query calls, and the scalar ones they use. DuckDB
-    binds a table macro's tables when it is defined, so a macro is defined only for a table whose
-    sources include them: the night's first canonical table may run before the other ERP objects'
+def install_source_records(connection, query: str) -> None:
+    """Define the CRM and ERP macros (crm_records.sql, erp_records.sql) the query calls, and the scalar
+    ones they use. DuckDB binds a table macro's tables when it is defined, so a macro is defined only for a table whose
+    sources include them: the night's first canonical table may run before the other objects'
     validation has made their tables. A valid table a warehouse has never had (written before its
     vendor's objects existed) is made empty, in the snapshot tables' shape: that object has no records."""
-    for statement in LINE_COMMENT.sub("", load(ERP_RECORDS)).split(";"):
+    statements = [s for name in SOURCE_RECORDS for s in LINE_COMMENT.sub("", load(name)).split(";")]
+    for statement in statements:
         macro = MACRO_NAME.search(statement)
         if macro and (" AS TABLE" not in statement or re.search(rf"\b{macro[1]}\(", query)):
             for table in sorted(set(VALID_TABLE.findall(statement))):
@@ -58,7 +60,7 @@ def build_table(connection, table: CanonicalTable, snapshot_date: date, settings
         raise ValueError(f"{table.table} needs settings {sorted(missing)}")
     used = {name: available[name] for name in set(PARAMETER.findall(query))}
     install_customer_name_key(connection)
-    install_erp_records(connection, query)
+    install_source_records(connection, query)
     return replace_night_from_query(connection, table.table, snapshot_date, query, used)
 
 

@@ -1,25 +1,15 @@
--- Customers: one row per CRM account, PSA client and ERP customer (project sub-customers are
--- engagements). A PSA client or ERP customer shares the global id of the one CRM account whose
+-- Customers: one row per CRM account (Salesforce or HubSpot: crm_records.sql), PSA client and ERP
+-- customer (project sub-customers are engagements). A PSA client or ERP customer shares the global id of the one CRM account whose
 -- cross-reference field names it; anything no account (or more than one) names keeps its own.
 -- Then the pairs people confirmed in the portal's match review (workbench.match_decisions, the
 -- pair's latest decision) join their two records' customers into one (link `match_review`).
 WITH RECURSIVE accounts AS (
     SELECT
         'crm' AS system,
-        record_id AS source_id,
-        payload ->> $legal_entity_field AS legal_entity,
-        payload ->> '$.Name' AS name,
-        payload ->> '$.ParentId' AS parent_source_id,
-        payload ->> '$.CurrencyIsoCode' AS currency,
-        NOT coalesce((payload ->> '$.IsDeleted')::BOOLEAN, false) AS is_active,
-        payload ->> $tax_id_field AS tax_id,
-        payload ->> '$.Website' AS website,
-        nullif(payload ->> $psa_client_id_field, '') AS crm_psa_client_id,
-        nullif(payload ->> $erp_customer_id_field, '') AS crm_erp_customer_id,
-        (payload ->> $open_ar_field)::DECIMAL(18, 2) AS crm_open_ar,
-        'cus_' || left(md5('crm:' || record_id), 16) AS global_id
-    FROM valid.salesforce__account
-    WHERE snapshot_date = $snapshot_date
+        a.* EXCLUDE (vendor),
+        'cus_' || left(md5('crm:' || a.source_id), 16) AS global_id
+    FROM crm_account_records($snapshot_date, $legal_entity_field, $tax_id_field, $psa_client_id_field,
+                             $erp_customer_id_field, $open_ar_field) AS a
 ),
 psa_claims AS (
     SELECT crm_psa_client_id AS source_id, min(global_id) AS global_id

@@ -1,6 +1,7 @@
--- Engagements: one row per PSA project, CRM opportunity and ERP project sub-customer. The PSA
--- project anchors; an opportunity joins it through its PSA project field (else the one project
--- whose code is the opportunity's id), an ERP project through `harvest_project:<id>` in Notes.
+-- Engagements: one row per PSA project, CRM opportunity (a Salesforce opportunity or a HubSpot deal:
+-- crm_records.sql) and ERP project sub-customer. The PSA project anchors; an opportunity joins it
+-- through its PSA project field (else the one project whose code is the opportunity's id: a
+-- Salesforce Id, or `hubspot:<deal id>`), an ERP project through `harvest_project:<id>` in Notes.
 WITH projects AS (
     SELECT
         'psa' AS system,
@@ -31,28 +32,26 @@ coded AS (
 opportunities AS (
     SELECT
         'crm' AS system,
-        o.record_id AS source_id,
-        coalesce(named.global_id, coded.global_id, 'eng_' || left(md5('crm:' || o.record_id), 16)) AS global_id,
+        o.source_id,
+        coalesce(named.global_id, coded.global_id, 'eng_' || left(md5('crm:' || o.source_id), 16)) AS global_id,
         CASE WHEN named.global_id IS NOT NULL THEN 'crm.' || $psa_project_id_field
              WHEN coded.global_id IS NOT NULL THEN 'psa.project.code'
              ELSE 'anchor' END AS link,
-        o.payload ->> $legal_entity_field AS legal_entity,
-        o.payload ->> '$.AccountId' AS customer_source_id,
-        o.payload ->> '$.Name' AS name,
-        CASE o.payload ->> $billing_model_field WHEN 'Fixed Fee' THEN 'fixed_fee'
-                                                WHEN 'Time and Materials' THEN 'time_and_materials' END
-            AS billing_model,
-        (o.payload ->> '$.Amount')::DECIMAL(18, 2) AS value,
-        o.payload ->> '$.CurrencyIsoCode' AS currency,
-        o.payload ->> '$.StageName' AS stage,
-        (o.payload ->> '$.IsWon')::BOOLEAN AS is_won,
-        (o.payload ->> '$.IsClosed')::BOOLEAN AS is_closed,
-        (o.payload ->> '$.CloseDate')::DATE AS close_date,
-        nullif(o.payload ->> $psa_project_id_field, '') AS crm_psa_project_id
-    FROM valid.salesforce__opportunity AS o
-    LEFT JOIN projects AS named ON named.source_id = nullif(o.payload ->> $psa_project_id_field, '')
-    LEFT JOIN coded ON coded.psa_code = o.record_id
-    WHERE o.snapshot_date = $snapshot_date
+        o.legal_entity,
+        o.customer_source_id,
+        o.name,
+        CASE o.billing_model WHEN 'Fixed Fee' THEN 'fixed_fee'
+                             WHEN 'Time and Materials' THEN 'time_and_materials' END AS billing_model,
+        o.value,
+        o.currency,
+        o.stage,
+        o.is_won,
+        o.is_closed,
+        o.close_date,
+        o.crm_psa_project_id
+    FROM crm_opportunity_records($snapshot_date, $legal_entity_field, $billing_model_field, $psa_project_id_field) AS o
+    LEFT JOIN projects AS named ON named.source_id = o.crm_psa_project_id
+    LEFT JOIN coded ON coded.psa_code = o.source_id
 ),
 erp_projects AS (
     SELECT

@@ -12,7 +12,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from assets.canonical.build import install_erp_records
+from assets.canonical.build import install_source_records
 from resources.migrations import migrate
 from sandbox.emulators.xero_documents import ms_date
 
@@ -64,7 +64,7 @@ def invoice(n: int, contact: int, status: str, total: float, due: float, **more)
 def erp():
     with duckdb.connect() as db:
         migrate(db)
-        install_erp_records(db, CALLS)  # makes the valid tables this warehouse never had
+        install_source_records(db, CALLS)  # makes the valid tables this warehouse never had
         db.execute("INSERT INTO raw.companies VALUES (?, 'xero', 'Organisation', 'UK', ?)", [NIGHT, uid(1)])
         # the organisation's own record is quarantined tonight: not in valid.xero__organisation
         put(

@@ -9,8 +9,11 @@
 WITH quarantined AS (
     SELECT DISTINCT
         object,
-        CASE system WHEN 'salesforce' THEN 'crm' WHEN 'harvest' THEN 'psa' ELSE 'erp' END AS system,
-        CASE WHEN system IN ('quickbooks', 'xero') THEN entity || ':' || record_id ELSE record_id END AS source_id
+        CASE WHEN system IN ('salesforce', 'hubspot') THEN 'crm' WHEN system = 'harvest' THEN 'psa' ELSE 'erp' END
+            AS system,
+        CASE WHEN system IN ('quickbooks', 'xero') THEN entity || ':' || record_id
+             WHEN system = 'hubspot' THEN 'hubspot:' || record_id
+             ELSE record_id END AS source_id
     FROM quality.quarantine
     WHERE snapshot_date = $snapshot_date AND record_id IS NOT NULL
 ),
@@ -29,8 +32,8 @@ hit AS (
     FROM modelled AS m
     JOIN quarantined AS q ON q.system = m.system AND q.source_id = m.source_id
     WHERE m.snapshot_date < $snapshot_date
-      AND list_contains(CASE m.kind WHEN 'customer' THEN ['Account', 'clients', 'Customer', 'Contacts']
-                                    ELSE ['Opportunity', 'projects', 'Customer'] END, q.object)
+      AND list_contains(CASE m.kind WHEN 'customer' THEN ['Account', 'companies', 'clients', 'Customer', 'Contacts']
+                                    ELSE ['Opportunity', 'deals', 'projects', 'Customer'] END, q.object)
     GROUP BY m.kind, m.system, m.source_id
 ),
 -- a customer's engagements go with it
