@@ -74,7 +74,9 @@ class Sources:
         return ["Name", "ParentId", crm.psa_client_id, crm.erp_customer_id, crm.open_ar, crm.legal_entity]
 
     def account(self, account_id: str | None) -> dict | None:
-        if not account_id:
+        """The Salesforce Account; None for an account of another CRM (a HubSpot company,
+        `hubspot:<id>`: tieout does not write to HubSpot yet, so its findings get no correction)."""
+        if not account_id or not account_id.isalnum():
             return None
         return self._once(
             ("Account", account_id),
