@@ -1,6 +1,7 @@
-"""A firm whose UK books are kept in Xero and the others' in QuickBooks (issue 15): a whole night over
-both ERPs' emulators finds exactly what was planted, in either ERP, and nothing in the clean variant;
-the tie-out spans both ERPs with nothing unexplained."""
+"""A firm whose UK books are kept in Xero and the others' in QuickBooks, and whose DE business unit
+keeps its accounts and deals in HubSpot, the rest in Salesforce (issue 15): a whole night over every
+vendor's emulator finds exactly what was planted, in either ERP and either CRM, and nothing in the
+clean variant; the tie-out spans both ERPs with nothing unexplained."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from tests.conftest import AS_OF
 from tests.reconciliation.conftest import ReconciledFirm, reconcile
 
 ON_XERO = {"UK": "xero"}
+ON_HUBSPOT = {"DE": "hubspot"}
 
 
 def night_of(tmp_path_factory, name: str, clean: bool) -> ReconciledFirm:
     firm = tmp_path_factory.mktemp(name)
-    build_sandbox(firm, size="small", as_of=AS_OF, clean=clean, erps=ON_XERO)
+    build_sandbox(firm, size="small", as_of=AS_OF, clean=clean, erps=ON_XERO, crms=ON_HUBSPOT)
     return reconcile(firm, tmp_path_factory.mktemp(f"{name}-night"))
 
 
@@ -49,6 +51,12 @@ def test_the_mixed_firm_is_found_exactly_as_planted(mixed_night):
     assert not_exact(mixed_night) == {}
     in_xero = {f["code"] for f in mixed_night.manifest["findings"] if f["legal_entity"] in ON_XERO}
     assert in_xero, "the mixed firm plants findings in its Xero entity"
+    in_hubspot = {
+        f["code"]
+        for f in mixed_night.manifest["findings"]
+        if (f["crm_id"] or "").startswith("hubspot:") or any(p.startswith("hubspot:") for p in f.get("pair") or [])
+    }
+    assert in_hubspot, "the mixed firm plants findings on its HubSpot records"
     assert mixed_night.query("SELECT count(*) FROM recon.tieout WHERE abs(unexplained) > 0.01") == [(0,)]
 
 
@@ -95,3 +103,24 @@ def test_the_clean_mixed_firm_has_no_finding(tmp_path_factory):
     assert night.query("SELECT code, legal_entity, subject_key FROM recon.findings") == []
     assert night.query("SELECT count(*) FROM recon.tieout WHERE abs(unexplained) > 0.01") == [(0,)]
     assert json.loads((night.sandbox / "manifest.json").read_text())["clean"] is True
+
+
+def test_the_hubspot_unit_is_modelled_from_hubspot(mixed_night):
+    """Every company and deal the firm's HubSpot portal holds is a CRM account or opportunity of the
+    canonical model, named hubspot:<id>, and none of the unit's remains in Salesforce."""
+    store = SandboxStore(mixed_night.sandbox / "state.db")
+    portal = store.meta("credentials")["hubspot"]["portal_id"]
+    for table, object_name in (("customer", "companies"), ("engagement", "deals")):
+        held = store.list("hubspot", str(portal), object_name)
+        modelled = mixed_night.query(
+            f"SELECT source_id FROM canonical.{table} WHERE snapshot_date = ? AND system = 'crm' "
+            "AND source_id LIKE 'hubspot:%'",
+            [mixed_night.snapshot_date],
+        )
+        assert held and sorted(r[0] for r in modelled) == sorted(f"hubspot:{r['id']}" for r in held)
+    linked = mixed_night.query(
+        "SELECT count(*) FROM canonical.engagement WHERE snapshot_date = ? AND system = 'crm' "
+        "AND source_id LIKE 'hubspot:%' AND link = 'psa.project.code'",
+        [mixed_night.snapshot_date],
+    )[0][0]
+    assert linked > 0, "Harvest projects point at HubSpot deals through their code"
