@@ -32,7 +32,10 @@ CREATE OR REPLACE TEMP MACRO crm_account_records(
            payload ->> '$.Website' AS website,
            nullif(payload ->> psa_client_id_field, '') AS crm_psa_client_id,
            nullif(payload ->> erp_customer_id_field, '') AS crm_erp_customer_id,
-           (payload ->> open_ar_field)::DECIMAL(18, 2) AS crm_open_ar
+           (payload ->> open_ar_field)::DECIMAL(18, 2) AS crm_open_ar,
+           -- the cross-reference a record this account names is tied by (canonical.xref's link)
+           'crm.' || psa_client_id_field AS psa_client_link,
+           'crm.' || erp_customer_id_field AS erp_customer_link
     FROM valid.salesforce__account
     WHERE snapshot_date = night
     UNION ALL
@@ -46,7 +49,9 @@ CREATE OR REPLACE TEMP MACRO crm_account_records(
            nullif(payload ->> '$.properties.domain', ''),
            nullif(payload ->> '$.properties.psa_client_id', ''),
            nullif(payload ->> '$.properties.erp_customer_id', ''),
-           TRY_CAST(nullif(payload ->> '$.properties.open_ar', '') AS DECIMAL(18, 2))
+           TRY_CAST(nullif(payload ->> '$.properties.open_ar', '') AS DECIMAL(18, 2)),
+           'crm.hubspot.psa_client_id',
+           'crm.hubspot.erp_customer_id'
     FROM valid.hubspot__companies
     WHERE snapshot_date = night;
 
@@ -64,7 +69,8 @@ CREATE OR REPLACE TEMP MACRO crm_opportunity_records(
            (o.payload ->> '$.IsWon')::BOOLEAN AS is_won,
            (o.payload ->> '$.IsClosed')::BOOLEAN AS is_closed,
            (o.payload ->> '$.CloseDate')::DATE AS close_date,
-           nullif(o.payload ->> psa_project_id_field, '') AS crm_psa_project_id
+           nullif(o.payload ->> psa_project_id_field, '') AS crm_psa_project_id,
+           'crm.' || psa_project_id_field AS psa_project_link
     FROM valid.salesforce__opportunity AS o
     WHERE o.snapshot_date = night
     UNION ALL
@@ -79,7 +85,8 @@ CREATE OR REPLACE TEMP MACRO crm_opportunity_records(
            d.payload ->> '$.properties.dealstage' = 'closedwon',
            d.payload ->> '$.properties.dealstage' IN ('closedwon', 'closedlost'),
            hubspot_date(nullif(d.payload ->> '$.properties.closedate', '')),
-           nullif(d.payload ->> '$.properties.psa_project_id', '')
+           nullif(d.payload ->> '$.properties.psa_project_id', ''),
+           'crm.hubspot.psa_project_id'
     FROM (SELECT *, coalesce(hubspot_associated(payload, ['deal_to_company_primary']),
                              hubspot_associated(payload, ['deal_to_company'])) AS customer_source_id
           FROM valid.hubspot__deals WHERE snapshot_date = night) AS d

@@ -12,12 +12,14 @@ WITH RECURSIVE accounts AS (
                              $erp_customer_id_field, $open_ar_field) AS a
 ),
 psa_claims AS (
-    SELECT crm_psa_client_id AS source_id, min(global_id) AS global_id
+    SELECT crm_psa_client_id AS source_id, min(global_id) AS global_id,
+           min(psa_client_link) AS link
     FROM accounts WHERE crm_psa_client_id IS NOT NULL
     GROUP BY 1 HAVING count(*) = 1
 ),
 erp_claims AS (
-    SELECT crm_erp_customer_id AS source_id, min(global_id) AS global_id
+    SELECT crm_erp_customer_id AS source_id, min(global_id) AS global_id,
+           min(erp_customer_link) AS link
     FROM accounts WHERE crm_erp_customer_id IS NOT NULL
     GROUP BY 1 HAVING count(*) = 1
 ),
@@ -29,7 +31,7 @@ clients AS (
         c.payload ->> '$.currency' AS currency,
         (c.payload ->> '$.is_active')::BOOLEAN AS is_active,
         coalesce(claim.global_id, 'cus_' || left(md5('psa:' || c.record_id), 16)) AS global_id,
-        CASE WHEN claim.global_id IS NULL THEN 'anchor' ELSE 'crm.' || $psa_client_id_field END AS link
+        coalesce(claim.link, 'anchor') AS link
     FROM valid.harvest__clients AS c
     LEFT JOIN psa_claims AS claim ON claim.source_id = c.record_id
     WHERE c.snapshot_date = $snapshot_date
@@ -48,7 +50,7 @@ erp_customers AS (
         q.balance AS erp_balance,
         q.balance_with_jobs AS erp_balance_with_jobs,
         coalesce(claim.global_id, 'cus_' || left(md5('erp:' || q.source_id), 16)) AS global_id,
-        CASE WHEN claim.global_id IS NULL THEN 'anchor' ELSE 'crm.' || $erp_customer_id_field END AS link
+        coalesce(claim.link, 'anchor') AS link
     FROM erp_customer_records($snapshot_date) AS q
     LEFT JOIN erp_claims AS claim ON claim.source_id = q.source_id
 ),

@@ -34,7 +34,7 @@ opportunities AS (
         'crm' AS system,
         o.source_id,
         coalesce(named.global_id, coded.global_id, 'eng_' || left(md5('crm:' || o.source_id), 16)) AS global_id,
-        CASE WHEN named.global_id IS NOT NULL THEN 'crm.' || $psa_project_id_field
+        CASE WHEN named.global_id IS NOT NULL THEN o.psa_project_link
              WHEN coded.global_id IS NOT NULL THEN 'psa.project.code'
              ELSE 'anchor' END AS link,
         o.legal_entity,

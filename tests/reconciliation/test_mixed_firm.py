@@ -120,7 +120,7 @@ def test_the_hubspot_unit_is_modelled_from_hubspot(mixed_night):
         assert held and sorted(r[0] for r in modelled) == sorted(f"hubspot:{r['id']}" for r in held)
     linked = mixed_night.query(
         "SELECT count(*) FROM canonical.engagement WHERE snapshot_date = ? AND system = 'crm' "
-        "AND source_id LIKE 'hubspot:%' AND link = 'psa.project.code'",
+        "AND source_id LIKE 'hubspot:%' AND link IN ('psa.project.code', 'crm.hubspot.psa_project_id')",
         [mixed_night.snapshot_date],
     )[0][0]
     assert linked > 0, "Harvest projects point at HubSpot deals through their code"
