@@ -35,7 +35,7 @@ def domain(website: str) -> str:
     return host.removeprefix("www.")
 
 
-def _set(properties: dict[str, object]) -> dict[str, object]:
+def _set(properties: dict[str, str | None]) -> dict[str, object]:
     return {name: value for name, value in properties.items() if value is not None}
 
 
