@@ -1,5 +1,5 @@
 """The `tieout-sandbox` command line: generate the sandbox firm (`--erp UK=xero` puts a legal entity on
-Xero), or serve its vendor emulators for poking at with curl. Exit codes: 0 success, 2 the command was
+Xero, `--crm DE=hubspot` a business unit's customers in HubSpot), or serve its vendor emulators for poking at with curl. Exit codes: 0 success, 2 the command was
 wrong."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from pathlib import Path
 
 from sandbox.emulators.salesforce import CUSTOM_FIELDS, rename_custom_fields
 from sandbox.firm import build_sandbox, size_for
-from sandbox.firm.customers import ERPS
+from sandbox.firm.customers import CRMS, ERPS
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
 
-SYSTEMS = ("salesforce", "harvest", "quickbooks", "xero")
+SYSTEMS = ("salesforce", "harvest", "quickbooks", "xero", "hubspot")
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
@@ -43,11 +43,18 @@ def entity_erp(text: str) -> tuple[str, str]:
     return code, erp
 
 
+def entity_crm(text: str) -> tuple[str, str]:
+    code, _, crm = text.partition("=")
+    if not code or crm not in CRMS:
+        raise argparse.ArgumentTypeError(f"expected CODE=CRM with CRM one of {', '.join(CRMS)}, e.g. DE=hubspot")
+    return code, crm
+
+
 def build(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else default_directory()
     try:
-        erps = dict(args.erp or [])
-        manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean, erps=erps)
+        erps, crms = dict(args.erp or []), dict(args.crm or [])
+        manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean, erps=erps, crms=crms)
     except ValueError as exc:  # an unknown legal entity
         print(f"tieout-sandbox: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -63,7 +70,8 @@ def serve(args: argparse.Namespace) -> int:
     runtime = running_sandbox(Path(args.dir) if args.dir else default_directory(), args.size, ports)
     # Xero serves the legal entities a mixed firm puts on it: listed only when the firm has one
     on_xero = any(e.get("erp") == "xero" for e in runtime.legal_entities())
-    for system in (s for s in SYSTEMS if s != "xero" or on_xero):  # the sandbox's own test credentials only
+    served = [s for s in SYSTEMS if (s != "xero" or on_xero) and s in runtime.emulators]  # HubSpot: a unit on it
+    for system in served:  # the sandbox's own test credentials only
         print(f"{system}: {runtime.base_url(system)} {json.dumps(runtime.credentials(system))}", flush=True)
     try:
         print("serving; Ctrl-C stops", flush=True)
@@ -100,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
         type=entity_erp,
         metavar="CODE=ERP",
         help="put a legal entity on another ERP, e.g. UK=xero (repeatable; the others stay on QuickBooks)",
+    )
+    commands.choices["build"].add_argument(
+        "--crm",
+        action="append",
+        type=entity_crm,
+        metavar="CODE=CRM",
+        help="keep a legal entity's customers in another CRM, e.g. DE=hubspot (repeatable; the others stay in "
+        "Salesforce)",
     )
     commands.choices["build"].add_argument(
         "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing"

@@ -1,6 +1,6 @@
 """The embedded default at run time: the sandbox firm's state plus its emulators (Salesforce, Harvest,
-QuickBooks and Xero, which serves the legal entities a mixed firm puts on Xero), started
-once per process and directory, on free loopback ports."""
+QuickBooks and Xero, which serves the legal entities a mixed firm puts on Xero; HubSpot when a business
+unit keeps its customers there), started once per process and directory, on free loopback ports."""
 
 from __future__ import annotations
 
@@ -67,6 +67,7 @@ def running_sandbox(directory: str | Path, size: str = "demo", ports: dict[str, 
     """The sandbox's emulators for `directory`, started on first use and kept for the process, each on
     its port in `ports` (a free one when not given)."""
     from sandbox.emulators.harvest import HarvestEmulator
+    from sandbox.emulators.hubspot import HubSpotEmulator
     from sandbox.emulators.quickbooks import QuickBooksEmulator
     from sandbox.emulators.salesforce import SalesforceEmulator
     from sandbox.emulators.xero import XeroEmulator
@@ -80,6 +81,11 @@ def running_sandbox(directory: str | Path, size: str = "demo", ports: dict[str, 
                 cls.system: cls(store, faults=Faults.from_json(faults)).serve(port=(ports or {}).get(cls.system, 0))
                 for cls in (SalesforceEmulator, HarvestEmulator, QuickBooksEmulator, XeroEmulator)
             }
+            hubspot = store.meta("credentials").get("hubspot")  # a firm with a business unit on HubSpot
+            if hubspot:
+                emulators["hubspot"] = HubSpotEmulator(
+                    store, hubspot["portal_id"], hubspot["access_token"], faults=Faults.from_json(faults)
+                ).serve(port=(ports or {}).get("hubspot", 0))
             log.warning(
                 "using the sandbox firm in %s: %s",
                 directory,

@@ -1,4 +1,5 @@
-"""The deterministic sandbox firm: a consulting firm's Salesforce, Harvest and QuickBooks data, with planted
+"""The deterministic sandbox firm: a consulting firm's Salesforce, Harvest and QuickBooks data (optionally
+Xero for some legal entities, HubSpot for a business unit's customers), with planted
 discrepancies and malformed records, and the manifest that says exactly what was planted."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ def build_sandbox(
     as_of: date = date(2026, 11, 20),
     clean: bool = False,
     erps: dict[str, str] | None = None,
+    crms: dict[str, str] | None = None,
 ) -> Manifest:
     """Create `directory/state.db` (replacing any old one) and `directory/manifest.json`.
 
@@ -29,6 +31,12 @@ def build_sandbox(
     `erps` puts chosen legal entities on another ERP than QuickBooks (`{"UK": "xero"}`: a mixed firm).
     Plants that need what Xero lacks (a customer hierarchy, project sub-customers, employees, time)
     then choose QuickBooks entities; the manifest lists what a night of the mixed firm must find.
+
+    `crms` puts the customers of chosen legal entities (an acquired business unit) in another CRM than
+    Salesforce (`{"DE": "hubspot"}`): their accounts become HubSpot companies, their opportunities HubSpot
+    deals, and their Harvest projects' codes `hubspot:<deal id>`. Plants that need what HubSpot cannot
+    express (a parent that does not exist, a parent loop across entities) choose Salesforce customers.
+    Both options combine.
 
     The same (size, seed, as_of) always gives byte-identical state and manifest. The cyclic garbage
     collector is off meanwhile: the firm's objects live until the end and form no garbage cycles, and
@@ -41,7 +49,7 @@ def build_sandbox(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return build(directory, size, seed, as_of, clean, erps)
+        return build(directory, size, seed, as_of, clean, erps, crms)
     finally:
         if collecting:
             gc.enable()

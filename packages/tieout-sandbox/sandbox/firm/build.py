@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sandbox.emulators import hubspot_records as hubspot_store
 from sandbox.emulators import xero_documents
 from sandbox.emulators.xero_identity import SCOPES as XERO_SCOPES
 from sandbox.store import SandboxStore
@@ -25,7 +26,16 @@ from .picking import Picker
 from .plants import CustomerPlants
 from .plants_billing import InvoicePlants
 from .plants_engagements import EngagementPlants
-from .render import Balances, billing_records, harvest_master, quickbooks_master, salesforce_records, xero_records
+from .render import (
+    Association,
+    Balances,
+    billing_records,
+    harvest_master,
+    hubspot_records,
+    quickbooks_master,
+    salesforce_records,
+    xero_records,
+)
 from .sizes import size_for
 from .timesheets import Row, Timesheets
 
@@ -57,13 +67,29 @@ class Writer:
                 xero_documents.put_records(self.store, tenant, collection, records)
                 self.manifest.count(xero_documents.SYSTEM, tenant, collection, len(records))
 
+    def put_hubspot(self, groups: dict[tuple[str, str], list[dict]], links: list[Association]) -> None:
+        """HubSpot records (portal, object), stored as the HubSpot emulator serves them, then their
+        associations (both directions on both records, as HubSpot keeps them)."""
+        for portal, object_type in sorted(groups):
+            records = groups[(portal, object_type)]
+            if records:
+                hubspot_store.put_records(self.store, portal, object_type, records)
+                self.manifest.count(hubspot_store.SYSTEM, portal, object_type, len(records))
+        portals = {portal for portal, _ in groups}
+        assert len(portals) <= 1  # the entities on HubSpot share the firm's one portal
+        for portal in portals:
+            for from_type, from_id, to_type, to_id, kind in links:
+                hubspot_store.associate(self.store, portal, from_type, from_id, to_type, to_id, kind)
 
-def credentials() -> dict:
+
+def credentials(hubspot_portal: str | None = None) -> dict:
     """Each system's long-lived token (Harvest's personal access token; a fixed session or token the
     emulators also take) and its OAuth app: client id and secret, and the refresh token the sandbox
     starts connected with (`refresh_token`, which the token server rotates; `connected_with` keeps the
     first). It is new with each build, as a new connection's is, so that a token store kept from an
-    earlier build is not taken for this one's. tieout's embedded default refreshes through the apps."""
+    earlier build is not taken for this one's. tieout's embedded default refreshes through the apps.
+    A firm with a business unit on HubSpot also has HubSpot's: the portal and a private app's static token
+    (which does not expire: no OAuth app)."""
 
     def app(system: str) -> dict:
         refresh_token = f"sandbox-{system}-refresh-{secrets.token_hex(12)}"
@@ -75,12 +101,15 @@ def credentials() -> dict:
             "connected_with": refresh_token,
         }
 
-    return {
+    systems = {
         "salesforce": app("salesforce"),
         "harvest": {"account_id": "1000001", **app("harvest")},
         "quickbooks": app("quickbooks"),
         "xero": {**app("xero"), "scope": XERO_SCOPES},
     }
+    if hubspot_portal is not None:
+        systems["hubspot"] = {"portal_id": hubspot_portal, "access_token": f"pat-eu1-sandbox-{hubspot_portal}"}
+    return systems
 
 
 def fresh_store(path: Path) -> SandboxStore:
@@ -89,26 +118,37 @@ def fresh_store(path: Path) -> SandboxStore:
     return SandboxStore(path)
 
 
-def legal_entity(e: Entity) -> dict:
+def legal_entity(e: Entity, crms: bool = False) -> dict:
     """The store's `legal_entities` row: which ERP the entity is on, and its company there (a QuickBooks
-    realm, or a Xero tenant with no realm)."""
+    realm, or a Xero tenant with no realm); in a firm with a business unit on HubSpot (`crms`), also the
+    CRM its customers live in (salesforce or hubspot) and, for HubSpot, the portal."""
     row = {"code": e.code, "realm_id": None if e.on_xero else e.realm_id, "currency": e.currency, "name": e.name}
-    return {**row, "erp": e.erp, **({"xero_tenant_id": e.xero_tenant_id} if e.on_xero else {})}
+    row = {**row, "erp": e.erp, **({"xero_tenant_id": e.xero_tenant_id} if e.on_xero else {})}
+    if crms:
+        row = {**row, "crm": e.crm, **({"hubspot_portal_id": e.hubspot_portal_id} if e.hubspot_portal_id else {})}
+    return row
 
 
 def build(
-    directory: Path, size_name: str, seed: int, as_of: date, clean: bool = False, erps: dict[str, str] | None = None
+    directory: Path,
+    size_name: str,
+    seed: int,
+    as_of: date,
+    clean: bool = False,
+    erps: dict[str, str] | None = None,
+    crms: dict[str, str] | None = None,
 ) -> Manifest:
-    size, rng, ids = size_for(size_name), random.Random(seed), Ids()
-    entities = make_entities(seed, erps)
-    legal = [legal_entity(e) for e in entities]
-    mixed = any(e.on_xero for e in entities)
+    size, rng, ids = size_for(size_name), random.Random(seed), Ids(seed)
+    entities = make_entities(seed, erps, crms)
+    portal = next((e.hubspot_portal_id for e in entities if e.hubspot_portal_id), None)
+    legal = [legal_entity(e, portal is not None) for e in entities]
+    mixed = any(e.on_xero for e in entities) or portal is not None
     # an all-QuickBooks firm's manifest names its entities as it always has
     listed = legal if mixed else [{k: row[k] for k in ("code", "realm_id", "currency", "name")} for row in legal]
     manifest = Manifest(size_name, seed, as_of.isoformat(), listed, clean=clean)
     store = fresh_store(directory / "state.db")
     for key, value in (
-        ("credentials", credentials()),
+        ("credentials", credentials(portal)),
         ("legal_entities", legal),
         ("as_of", as_of.isoformat()),
         ("seed", seed),
@@ -165,7 +205,7 @@ def build(
     manifest.edge_cases += [
         {
             "kind": "group_shared_domain",
-            "crm_id": c.sf_id,
+            "crm_id": c.crm_id,
             "note": f"{c.name} uses its group's domain {c.website} with its own tax id: not a "
             "duplicate of its siblings",
         }
@@ -184,7 +224,9 @@ def build(
     extra = malformed.plant_all(by_realm)
     writer.put_all(qbo_rows)
     writer.put_xero(xero_records(firm))
-    writer.put_all(salesforce_records(firm, _open_ar(firm, balances, picker, manifest)))
+    open_ar = _open_ar(firm, balances, picker, manifest)
+    writer.put_all(salesforce_records(firm, open_ar))
+    writer.put_hubspot(*hubspot_records(firm, open_ar))
     writer.put_all(extra)
     manifest.write(directory / "manifest.json")
     return manifest
@@ -258,7 +300,7 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
 
 
 def _open_ar(firm: Firm, balances: Balances, picker: Picker, manifest: Manifest) -> dict[int, Decimal]:
-    """Open_AR__c per linked account (tieout's last writeback), with planted stale values."""
+    """Open_AR__c (HubSpot's open_ar) per linked account (tieout's last writeback), with planted stale values."""
     linked = [c for c in firm.customers if c.sf_id and c.qbo_id and c.links_erp]
     open_ar = {id(c): balances.with_projects(c) for c in linked}
     for c in picker.pick(linked, where=lambda c: open_ar[id(c)] > 0):
@@ -267,11 +309,11 @@ def _open_ar(firm: Firm, balances: Balances, picker: Picker, manifest: Manifest)
         manifest.finding(
             "AR_BALANCE_MISMATCH",
             c.entity.code,
-            crm_id=c.sf_id,
+            crm_id=c.crm_id,
             erp_id=c.erp_ref,
             currency=c.entity.currency,
             expected=erp,
             actual=open_ar[id(c)],
-            note=f"Salesforce open AR of {c.name} differs from {c.entity.erp_system}",
+            note=f"{c.crm_system} open AR of {c.name} differs from {c.entity.erp_system}",
         )
     return open_ar

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from datetime import date, timedelta
@@ -21,23 +22,42 @@ TLDS = {"US": "com", "UK": "co.uk", "DE": "de"}
 
 
 ERPS = ("quickbooks", "xero")
+CRMS = ("salesforce", "hubspot")
 
 
-def make_entities(seed: int = 0, erps: dict[str, str] | None = None) -> list[Entity]:
-    """The firm's entities, each on QuickBooks unless `erps` puts it on another ERP (code -> erp). An
-    entity on Xero gets a tenant id derived from the seed and its code."""
-    erps = dict(erps or {})
-    unknown = sorted(set(erps) - {row[0] for row in ENTITIES})
+def hubspot_portal_id(seed: int) -> str:
+    """The firm's one HubSpot account (portal), which every business unit on HubSpot shares: an
+    eight-digit number derived from the seed."""
+    return str(20_000_000 + int(hashlib.sha256(f"{seed}:hubspot-portal".encode()).hexdigest()[:8], 16) % 70_000_000)
+
+
+def _checked(choices: dict[str, str], systems: tuple[str, ...], family: str) -> dict[str, str]:
+    unknown = sorted(set(choices) - {row[0] for row in ENTITIES})
     if unknown:
         raise ValueError(f"no legal entity {', '.join(unknown)}: one of {', '.join(row[0] for row in ENTITIES)}")
-    wrong = sorted({erp for erp in erps.values() if erp not in ERPS})
+    wrong = sorted({system for system in choices.values() if system not in systems})
     if wrong:
-        raise ValueError(f"unknown ERP {', '.join(wrong)}: one of {', '.join(ERPS)}")
+        raise ValueError(f"unknown {family} {', '.join(wrong)}: one of {', '.join(systems)}")
+    return choices
+
+
+def make_entities(
+    seed: int = 0, erps: dict[str, str] | None = None, crms: dict[str, str] | None = None
+) -> list[Entity]:
+    """The firm's entities, each on QuickBooks unless `erps` puts it on another ERP (code -> erp), and its
+    customers in Salesforce unless `crms` puts them in another CRM (code -> crm: an acquired business
+    unit's HubSpot). An entity on Xero gets a tenant id derived from the seed and its code; the entities
+    on HubSpot share one portal."""
+    erps = _checked(dict(erps or {}), ERPS, "ERP")
+    crms = _checked(dict(crms or {}), CRMS, "CRM")
     entities = [Entity(*row) for row in ENTITIES]
     for e in entities:
         e.erp = erps.get(e.code, "quickbooks")
         if e.on_xero:
             e.xero_tenant_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"tieout-sandbox:{seed}:xero-tenant:{e.code}"))
+        e.crm = crms.get(e.code, "salesforce")
+        if e.crm == "hubspot":
+            e.hubspot_portal_id = hubspot_portal_id(seed)
     return entities
 
 
@@ -70,7 +90,10 @@ class CustomerFactory:
         website = parent.website if role == "billing" and parent else f"https://www.{brand.lower()}.{TLDS[entity.code]}"
         customer = Customer(name, brand, role, entity, parent, website, _tax_id(entity, self.rng), since)
         customer.sf_id = self.ids.account()
-        customer.crm_parent_id = parent.sf_id if parent else None
+        customer.crm = entity.crm
+        if customer.on_hubspot:
+            customer.hubspot_id = self.ids.hubspot("companies")
+        customer.crm_parent_id = parent.crm_id if parent else None  # a HubSpot parent as hubspot:<id>
         if in_psa:
             customer.harvest_id = self.ids.harvest("clients")
             if self.rng.random() < 0.3:

@@ -46,6 +46,8 @@ class EngagementFactory:
         opp = Opportunity(
             self.ids.opportunity(), customer, name, stage, self.amount(customer).quantize(Decimal("1")), close, model
         )
+        if customer.on_hubspot:
+            opp.hubspot_id = self.ids.hubspot("deals")
         self.opportunities.append(opp)
         return opp
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import defaultdict
 
@@ -22,6 +23,9 @@ HARVEST_STARTS = {
     "line_items": 53_340_001,
 }
 
+# HubSpot numbers each object type on its own: companies around ten digits, deals eleven
+HUBSPOT_STARTS = {"companies": 5_000_000_000, "deals": 10_000_000_000}
+
 
 def salesforce_id(prefix: str, n: int) -> str:
     """Key prefix, pod, base-62 sequence, then the case-safe checksum suffix."""
@@ -40,10 +44,12 @@ def salesforce_id(prefix: str, n: int) -> str:
 class Ids:
     """Every id sequence of the firm, so a record's id never depends on generation order elsewhere."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
         self._harvest = {name: itertools.count(start) for name, start in HARVEST_STARTS.items()}
         self._salesforce = {"001": itertools.count(1), "006": itertools.count(1)}
         self._quickbooks: dict[tuple[str, str], itertools.count] = defaultdict(lambda: itertools.count(1))
+        self._hubspot: dict[str, itertools.count] = {}
 
     def harvest(self, object: str) -> int:
         return next(self._harvest[object])
@@ -56,3 +62,11 @@ class Ids:
 
     def quickbooks(self, entity: str, object: str) -> str:
         return str(next(self._quickbooks[(entity, object)]))
+
+    def hubspot(self, object: str) -> str:
+        """A HubSpot record id (`companies` or `deals`): numeric, from a start derived from the seed, in
+        the ranges a portal's ids have, so a rebuild gives the same ids."""
+        if object not in self._hubspot:
+            offset = int(hashlib.sha256(f"{self.seed}:hubspot:{object}".encode()).hexdigest()[:6], 16)
+            self._hubspot[object] = itertools.count(HUBSPOT_STARTS[object] + offset * 1000)
+        return str(next(self._hubspot[object]))

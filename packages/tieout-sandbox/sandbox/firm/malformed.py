@@ -206,7 +206,9 @@ class Malformed:
         ]
 
     def _deal(self, rule: str, field: str, change: Callable[[dict], object]) -> None:
-        prospects = [c for c in self.firm.customers if c.role == "prospect" and not c.plants and c.sf_id]
+        prospects = [
+            c for c in self.firm.customers if c.role == "prospect" and not c.plants and c.sf_id and not c.on_hubspot
+        ]
         account = self.rng.choice(prospects)
         factory = EngagementFactory(self.rng, self.ids, self.as_of, [], [])
         opp = factory.opportunity(account, "Closed Lost", self.as_of - timedelta(days=self.rng.randint(30, 300)))

@@ -50,6 +50,20 @@ XERO_CONVENTIONS = {
     "TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH or WIP_VARIANCE, and no ERP parent is compared",
 }
 
+# what changes in a firm whose business unit keeps its customers in HubSpot (with or without Xero entities)
+HUBSPOT_CONVENTIONS = {
+    "crm_id": "the Salesforce Id of an Account or Opportunity, or for a customer in HubSpot hubspot:<HubSpot id> "
+    "of its company or deal (what tieout's canonical model names a HubSpot record; a Harvest project's code "
+    "holds the same hubspot:<deal id>)",
+    "pair": "CUSTOMER_DUPLICATE and CUSTOMER_UNLINKED_MATCH list both records' ids, each prefixed with its system "
+    "(salesforce or hubspot for the CRM, harvest, quickbooks or xero for the ERP): a HubSpot company is "
+    "hubspot:hubspot:<id>, its system then its crm_id",
+    "hubspot_units": "a legal entity whose legal_entities row says crm hubspot keeps its customers' accounts and "
+    "opportunities in HubSpot only (companies and deals; the parent through the parent company association): "
+    "a HubSpot parent is always an existing company, so the CRM's HIERARCHY_ORPHAN and HIERARCHY_CYCLE are "
+    "Salesforce's, and a LEGAL_ENTITY_MISMATCH names an entity of the customer's own CRM",
+}
+
 
 def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
@@ -133,17 +147,21 @@ class Manifest:
             "as_of": self.as_of,
             "clean": self.clean,
             "legal_entities": self.legal_entities,
-            "conventions": (
-                {**CONVENTIONS, **XERO_CONVENTIONS}
-                if any(e.get("erp") == "xero" for e in self.legal_entities)
-                else CONVENTIONS
-            ),
+            "conventions": self.conventions(),
             "counts": dict(sorted(self.counts.items())),
             **order,
             "malformed": self.malformed,
             "warnings": self.warnings,
             "edge_cases": self.edge_cases,
         }
+
+    def conventions(self) -> dict[str, str]:
+        conventions = dict(CONVENTIONS)
+        if any(e.get("erp") == "xero" for e in self.legal_entities):
+            conventions |= XERO_CONVENTIONS
+        if any(e.get("crm") == "hubspot" for e in self.legal_entities):
+            conventions |= HUBSPOT_CONVENTIONS
+        return conventions
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_json(), indent=1, sort_keys=False) + "\n")

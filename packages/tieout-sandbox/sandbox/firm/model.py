@@ -25,6 +25,8 @@ class Entity:
     vat: Decimal  # percent charged on its invoices
     erp: str = "quickbooks"  # quickbooks | xero: the system its ERP records live in
     xero_tenant_id: str | None = None  # its Xero organisation, when erp is xero
+    crm: str = "salesforce"  # salesforce | hubspot: the CRM its customers' accounts and deals live in
+    hubspot_portal_id: str | None = None  # the business unit's HubSpot account, when crm is hubspot
 
     @property
     def on_xero(self) -> bool:
@@ -58,9 +60,13 @@ class Customer:
     website: str
     tax_id: str
     since: date
+    # the CRM record's Salesforce id; None when the customer has no CRM record. A HubSpot customer draws
+    # one too (unused), so that every other id of a mixed firm stays what it is in the all-Salesforce one
     sf_id: str | None = None
     harvest_id: int | None = None
     qbo_id: str | None = None
+    crm: str = "salesforce"  # the CRM its record lives in: its entity's when made, kept whatever plants change
+    hubspot_id: str | None = None  # its HubSpot company id, when crm is hubspot
     # each system's own view, equal to the canonical one unless a plant or benign spelling says otherwise
     psa_name: str = ""
     erp_name: str = ""
@@ -85,6 +91,22 @@ class Customer:
     @property
     def erp_ref(self) -> str | None:
         return self.entity.ref("Contact", self.qbo_id) if self.qbo_id else None
+
+    @property
+    def crm_id(self) -> str | None:
+        """The CRM record as tieout's canonical model names it: a Salesforce Id, or `hubspot:<company id>`."""
+        if self.sf_id is None:
+            return None
+        return f"hubspot:{self.hubspot_id}" if self.on_hubspot else self.sf_id
+
+    @property
+    def on_hubspot(self) -> bool:
+        return self.crm == "hubspot"
+
+    @property
+    def crm_system(self) -> str:
+        """The CRM's name in notes: Salesforce or HubSpot."""
+        return "HubSpot" if self.on_hubspot else "Salesforce"
 
 
 @dataclass(eq=False)
@@ -134,6 +156,13 @@ class Opportunity:
     billing_model: str  # Fixed Fee | Time and Materials
     project: Project | None = None
     plants: set[str] = field(default_factory=set)
+    hubspot_id: str | None = None  # its HubSpot deal id, when its account is on HubSpot
+
+    @property
+    def crm_id(self) -> str:
+        """The CRM record as tieout's canonical model names it: a Salesforce Id, or `hubspot:<deal id>`,
+        which is also what its Harvest project's `code` holds."""
+        return f"hubspot:{self.hubspot_id}" if self.hubspot_id else self.sf_id
 
     @property
     def is_won(self) -> bool:
@@ -169,7 +198,7 @@ class Project:
 
     @property
     def code(self) -> str | None:
-        return self.opportunity.sf_id if self.opportunity else None
+        return self.opportunity.crm_id if self.opportunity else None
 
 
 @dataclass(eq=False)

@@ -3,6 +3,13 @@
 In a legal entity on Xero every plant can land but the ERP side of the hierarchy: Xero has no customer
 hierarchy, so CUSTOMER_PARENT_MISMATCH and the ERP's HIERARCHY_ORPHAN (an inactive ERP parent) choose
 customers of QuickBooks entities (the CRM's HIERARCHY_ORPHAN and HIERARCHY_CYCLE land anywhere).
+
+In a business unit on HubSpot every plant can land but the CRM's broken hierarchies: a HubSpot parent is
+an association between two existing companies, so a parent that does not exist (HIERARCHY_ORPHAN of the
+CRM) cannot be written, and a loop (HIERARCHY_CYCLE) spans prospects of several entities that must share
+one CRM: both choose Salesforce customers. LEGAL_ENTITY_MISMATCH moves a customer's contracting entity to
+another entity of its own CRM (a CRM record names an entity that keeps its customers there), so with one
+entity on HubSpot it lands in Salesforce's.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ def _clone(c: Customer, name: str, ids: Ids, *, crm: bool = False, psa: bool = F
         role="plant",
         parent=None,
         sf_id=ids.account() if crm else None,
+        hubspot_id=ids.hubspot("companies") if crm and c.on_hubspot else None,
         harvest_id=ids.harvest("clients") if psa else None,
         qbo_id=ids.quickbooks(c.entity.code, "Customer") if erp else None,
         psa_name=name,
@@ -47,6 +55,11 @@ def _erp(c: Customer) -> str:
     return c.entity.erp
 
 
+def _crm(c: Customer) -> str:
+    """The customer's CRM as the manifest's pairs name systems: salesforce or hubspot."""
+    return c.crm
+
+
 class CustomerPlants:
     def __init__(self, firm: Firm, picker: Picker, ids: Ids, manifest: Manifest):
         self.firm, self.picker, self.ids, self.manifest = firm, picker, ids, manifest
@@ -57,7 +70,7 @@ class CustomerPlants:
 
     def record(self, code: str, c: Customer, note: str, **values) -> None:
         c.plants.add(code)
-        ids = {"crm_id": c.sf_id, "psa_id": c.harvest_id, "erp_id": c.erp_ref}
+        ids = {"crm_id": c.crm_id, "psa_id": c.harvest_id, "erp_id": c.erp_ref}
         self.manifest.finding(code, c.entity.code, **{**ids, **values}, note=note)
 
     def plant_all(self) -> None:
@@ -101,17 +114,18 @@ class CustomerPlants:
                 self.manifest.finding(
                     "OPPORTUNITY_WITHOUT_PROJECT",
                     c.entity.code,
-                    crm_id=opp.sf_id,
+                    crm_id=opp.crm_id,
                     note=f"{opp.name} closed won on {opp.close_date}; its customer is missing in Harvest",
                 )
 
     def missing_in_crm(self) -> None:
         for c in self.picker.pick(self.of_role("direct")):
-            crm_id, c.sf_id = c.sf_id, None
+            crm_id, c.sf_id = c.crm_id, None
             self.record(
                 "CUSTOMER_MISSING_IN_CRM",
                 c,
-                f"{c.erp_name} is invoiced in {c.entity.erp_system} but has no Salesforce account (deleted {crm_id})",
+                f"{c.erp_name} is invoiced in {c.entity.erp_system} but has no {c.crm_system} "
+                f"{'company' if c.on_hubspot else 'account'} (deleted {crm_id})",
             )
 
     def unlinked_match(self) -> None:
@@ -122,41 +136,41 @@ class CustomerPlants:
             self.manifest.finding(
                 "CUSTOMER_UNLINKED_MATCH",
                 c.entity.code,
-                crm_id=c.sf_id,
+                crm_id=c.crm_id,
                 psa_id=twin.harvest_id,
                 erp_id=twin.erp_ref,
                 expected=c.name,
                 actual=twin.name,
                 note="same company in two systems without a cross-reference",
-                pair=[f"salesforce:{c.sf_id}", other],
+                pair=[f"{_crm(c)}:{c.crm_id}", other],
             )
             c.plants.add("CUSTOMER_UNLINKED_MATCH")
 
     def duplicate(self) -> None:
         for k, c in enumerate(self.picker.pick(self.of_role("billing"))):
-            system = ("salesforce", "harvest", _erp(c))[k % 3]
+            system = (_crm(c), "harvest", _erp(c))[k % 3]
             variant = _variant(c, self.rng)
             # the first one only abbreviations and legal forms tell apart, so normalisation must equate them
             twin = _clone(
                 c,
                 abbreviated(c.name) if k == 0 else variant,
                 self.ids,
-                crm=system == "salesforce",
+                crm=system == _crm(c),
                 psa=system == "harvest",
                 erp=system == _erp(c),
             )
             self.firm.customers.append(twin)
             own, dup = {
-                "salesforce": (c.sf_id, twin.sf_id),
+                _crm(c): (c.crm_id, twin.crm_id),
                 "harvest": (c.harvest_id, twin.harvest_id),
                 _erp(c): (c.erp_ref, twin.erp_ref),
             }[system]
             c.plants.add("CUSTOMER_DUPLICATE")
-            kept = {"salesforce": c.name, "harvest": c.psa_name, _erp(c): c.erp_name}[system]
+            kept = {_crm(c): c.name, "harvest": c.psa_name, _erp(c): c.erp_name}[system]
             self.manifest.finding(
                 "CUSTOMER_DUPLICATE",
                 c.entity.code,
-                crm_id=c.sf_id if system == "salesforce" else None,
+                crm_id=c.crm_id if system == _crm(c) else None,
                 psa_id=c.harvest_id if system == "harvest" else None,
                 erp_id=c.erp_ref if system == _erp(c) else None,
                 expected=kept,
@@ -180,7 +194,9 @@ class CustomerPlants:
                     f"QuickBooks parent {holding.erp_ref} of {child.erp_name} is inactive",
                     erp_id=child.erp_ref,
                 )
-        for c in self.picker.pick(self.of_role("prospect"), max(n, 1) if holdings else n):
+        # a missing CRM parent: Salesforce's (a HubSpot parent is an association with an existing company)
+        prospects = self.of_role("prospect")
+        for c in self.picker.pick(prospects, max(n, 1) if holdings else n, where=lambda c: not c.on_hubspot):
             c.crm_parent_id = self.ids.account()
             self.record("HIERARCHY_ORPHAN", c, f"Salesforce parent {c.crm_parent_id} of {c.name} does not exist")
 
@@ -213,13 +229,15 @@ class CustomerPlants:
                 c,
                 f"CRM parent of {c.name} is {c.parent.name}, QuickBooks parent "
                 f"is {c.erp_parent.name if c.erp_parent else 'none'}",
-                expected=c.parent.sf_id,
+                expected=c.parent.crm_id,
                 actual=c.erp_parent.erp_ref if c.erp_parent else None,
             )
 
     def cycle(self) -> None:
         for _ in range(self.picker.how_many()):
-            loop = self.picker.pick(self.of_role("prospect"), 2 + self.rng.randrange(2))
+            loop = self.picker.pick(
+                self.of_role("prospect"), 2 + self.rng.randrange(2), where=lambda c: not c.on_hubspot
+            )
             if len(loop) < 2:
                 return
             for child, parent in zip(loop, loop[1:] + loop[:1]):
@@ -259,12 +277,15 @@ class CustomerPlants:
             )
 
     def legal_entity_mismatch(self) -> None:
-        for c in self.picker.pick(self.of_role("billing"), where=lambda c: c.parent is None):
-            c.crm_entity = self.rng.choice([e.code for e in self.firm.entities if e is not c.entity])
+        def others(c: Customer) -> list[str]:
+            return [e.code for e in self.firm.entities if e is not c.entity and e.crm == c.crm]
+
+        for c in self.picker.pick(self.of_role("billing"), where=lambda c: c.parent is None and bool(others(c))):
+            c.crm_entity = self.rng.choice(others(c))
             self.record(
                 "LEGAL_ENTITY_MISMATCH",
                 c,
-                f"Salesforce contracts {c.name} through {c.crm_entity}, {c.entity.erp_system} bills it in "
+                f"{c.crm_system} contracts {c.name} through {c.crm_entity}, {c.entity.erp_system} bills it in "
                 f"{c.entity.code}",
                 expected=c.entity.code,
                 actual=c.crm_entity,

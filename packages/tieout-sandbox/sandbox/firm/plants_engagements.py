@@ -72,7 +72,7 @@ class EngagementPlants:
             self.manifest.finding(
                 "OPPORTUNITY_WITHOUT_PROJECT",
                 c.entity.code,
-                crm_id=opp.sf_id,
+                crm_id=opp.crm_id,
                 note=f"{opp.name} closed won on {opp.close_date} and has no Harvest project",
             )
         grace = self.picker.pick(self._billing(), 1)
@@ -81,7 +81,7 @@ class EngagementPlants:
             self.manifest.edge_cases.append(
                 {
                     "kind": "opportunity_within_grace_period",
-                    "crm_id": opp.sf_id,
+                    "crm_id": opp.crm_id,
                     "note": "won 5 days ago, no project yet: not a finding",
                 }
             )
@@ -102,7 +102,7 @@ class EngagementPlants:
     def _engagement_finding(self, code: str, opp, note: str, **values) -> None:
         opp.plants.add(code)
         self.manifest.finding(
-            code, opp.account.entity.code, crm_id=opp.sf_id, psa_id=opp.project.harvest_id, note=note, **values
+            code, opp.account.entity.code, crm_id=opp.crm_id, psa_id=opp.project.harvest_id, note=note, **values
         )
 
     def value_mismatch(self) -> None:
@@ -139,8 +139,8 @@ class EngagementPlants:
                 "PROJECT_CUSTOMER_MISMATCH",
                 opp,
                 f"opportunity is on {opp.account.name}, its project on {client.name}",
-                expected=opp.account.sf_id,
-                actual=client.sf_id,
+                expected=opp.account.crm_id,
+                actual=client.crm_id,
             )
 
     def unknown_resource(self) -> None:

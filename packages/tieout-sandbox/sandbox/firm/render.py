@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from . import shapes_harvest as harvest
+from . import shapes_hubspot as hubspot
 from . import shapes_quickbooks as qbo
 from . import shapes_salesforce as sf
 from . import shapes_xero as xero
@@ -229,16 +230,53 @@ def xero_records(firm: Firm) -> dict[tuple[str, str], list[dict]]:
 
 
 def salesforce_records(firm: Firm, open_ar: dict[int, Decimal]) -> dict[Key, list[Row]]:
+    """Accounts and opportunities of the customers whose CRM is Salesforce."""
     rows: dict[Key, list[Row]] = defaultdict(list)
     for c in firm.customers:
-        if c.sf_id:
+        if c.sf_id and not c.on_hubspot:
             created = at(c.since, 660)
             updated = at(firm.as_of - timedelta(days=1), 180) if id(c) in open_ar else created
             record = sf.account(c, open_ar.get(id(c)), created, updated)
             rows[("salesforce", "", "Account")].append((c.sf_id, record, _z(updated)))
     for o in firm.opportunities:
-        if o.account.sf_id:
+        if o.account.sf_id and not o.account.on_hubspot:
             last = min(o.close_date, firm.as_of)
             created, updated = at(last - timedelta(days=30), 600), at(last, 660)
             rows[("salesforce", "", "Opportunity")].append((o.sf_id, sf.opportunity(o, created, updated), _z(updated)))
     return rows
+
+
+# (from object, from id, to object, to id, kind) as hubspot_records.associate takes them
+Association = tuple[str, str, str, str, str]
+
+
+def hubspot_records(
+    firm: Firm, open_ar: dict[int, Decimal]
+) -> tuple[dict[tuple[str, str], list[dict]], list[Association]]:
+    """The companies and deals of the customers whose CRM is HubSpot, by (portal, object) in id order, with
+    the same times as Salesforce's records would have; and their associations: each child company to its
+    parent, each deal to its company (primary)."""
+    records: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    links: list[Association] = []
+    companies = sorted((c for c in firm.customers if c.sf_id and c.on_hubspot), key=lambda c: int(c.hubspot_id or 0))
+    for c in companies:
+        assert c.entity.hubspot_portal_id is not None and c.hubspot_id is not None  # make_entities, CustomerFactory
+        created = at(c.since, 660)
+        updated = at(firm.as_of - timedelta(days=1), 180) if id(c) in open_ar else created
+        records[(c.entity.hubspot_portal_id, "companies")].append(
+            hubspot.company(c, open_ar.get(id(c)), created, updated)
+        )
+        if c.crm_parent_id:
+            parent = c.crm_parent_id.removeprefix("hubspot:")
+            links.append(("companies", c.hubspot_id, "companies", parent, "child"))
+    deals = sorted(
+        (o for o in firm.opportunities if o.account.sf_id and o.account.on_hubspot),
+        key=lambda o: int(o.hubspot_id or 0),
+    )
+    for o in deals:
+        assert o.account.entity.hubspot_portal_id is not None and o.account.hubspot_id is not None and o.hubspot_id
+        last = min(o.close_date, firm.as_of)
+        created, updated = at(last - timedelta(days=30), 600), at(last, 660)
+        records[(o.account.entity.hubspot_portal_id, "deals")].append(hubspot.deal(o, created, updated))
+        links.append(("deals", o.hubspot_id, "companies", o.account.hubspot_id, "primary"))
+    return records, links
