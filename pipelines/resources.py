@@ -21,12 +21,17 @@ def build_resources() -> dict:
             system: connector(
                 **sources.of_resource(system),
                 **embedded_only(system, sources),
-                **({"token_store": str(token_store)} if issubclass(connector, OAuthConnector) else {}),
+                **tokens_of(connector, str(token_store)),
                 sandbox=sandbox,
             )
             for system, connector in CONNECTORS.items()
         },
     }
+
+
+def tokens_of(connector: type, token_store: str) -> dict:
+    """Where an OAuth connector keeps refreshed tokens; a static token (HubSpot's private app) has none."""
+    return {"token_store": token_store} if issubclass(connector, OAuthConnector) else {}
 
 
 # a second vendor -> the first of its family, and their URL settings
