@@ -53,6 +53,10 @@ PANDAS_TYPES = {
 # How a date or timestamp is written: ISO 8601, or Microsoft's JSON date `/Date(<ms since the epoch>+0000)/`
 # (Xero), whose milliseconds are UTC
 DATE_FORMS = ("iso", "ms")
+# How a number is written: as a JSON number ("iso", the default), or as a string holding one (HubSpot
+# sends every property as a string): a string that is not a number is unparseable, an empty one null
+NUMBER_FORMS = ("string",)
+NUMERIC_KINDS = ("number", "money", "integer")
 UNPARSEABLE, ABSENT = "UNPARSEABLE", "ABSENT"
 JSON_TYPE_NAMES = ("NULL", "BOOLEAN", "BIGINT", "UBIGINT", "DOUBLE", "VARCHAR", "ARRAY", "OBJECT", UNPARSEABLE, ABSENT)
 
@@ -68,19 +72,34 @@ class Field:
     currency: str | None = None  # money: the column holding the document's currency
     max_length: int | None = None  # name: the vendor's limit
     name: str = ""  # the typed frame's column; the path with dots as underscores by default
-    form: str = "iso"  # date, timestamp: how the vendor writes it (DATE_FORMS)
+    form: str = "iso"  # how the vendor writes it: dates and timestamps DATE_FORMS, numbers NUMBER_FORMS
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r}")
-        if self.form not in DATE_FORMS or (self.form != "iso" and self.kind not in ("date", "timestamp")):
-            raise ValueError(f"field {self.path}: form {self.form!r} is for dates and timestamps: {DATE_FORMS}")
+        dated = self.kind in ("date", "timestamp") and self.form in DATE_FORMS
+        numeric = self.kind in NUMERIC_KINDS and self.form in NUMBER_FORMS
+        if self.form != "iso" and not (dated or numeric):
+            raise ValueError(
+                f"field {self.path}: form {self.form!r} is for dates and timestamps {DATE_FORMS} "
+                f"or numbers {NUMBER_FORMS}"
+            )
         if not self.name:
             object.__setattr__(self, "name", self.path.replace(".", "_"))
 
     @property
     def json_path(self) -> str:
         return "$." + ".".join(f'"{part}"' for part in self.path.split("."))
+
+    @property
+    def in_string(self) -> bool:
+        """A number sent as a string."""
+        return self.kind in NUMERIC_KINDS and self.form == "string"
+
+    @property
+    def json_types(self) -> tuple[str, ...]:
+        """The JSON types its value may be sent as."""
+        return (*JSON_TYPES[self.kind], "VARCHAR") if self.in_string else JSON_TYPES[self.kind]
 
 
 @dataclass(frozen=True)
@@ -103,7 +122,8 @@ class Contract:
     known: frozenset[str]  # every top-level key the vendor documents (anything else is schema drift)
     references: tuple[Reference, ...] = ()
     derived: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> SQL expression over `payload`
-    parent: str | None = None  # the path of a parent reference in the same object: `in_cycle` says if its chain loops
+    # a parent reference in the same object (a JSON path, or a `derived` column): `in_cycle` says if its chain loops
+    parent: str | None = None
 
     @property
     def required_keys(self) -> list[str]:
@@ -138,7 +158,7 @@ class Contract:
 
 def structural_checks(f: Field) -> list[pa.Check]:
     """Checks on one field's JSON type as sent: present, not null, of its kind, a date if one."""
-    allowed = (*JSON_TYPES[f.kind], "NULL", UNPARSEABLE, ABSENT)
+    allowed = (*f.json_types, "NULL", UNPARSEABLE, ABSENT)
     checks = (
         [
             pa.Check(lambda s: s.ne(ABSENT), name=rules.FIELD_MISSING),
@@ -150,6 +170,8 @@ def structural_checks(f: Field) -> list[pa.Check]:
     checks.append(pa.Check(lambda s: s.isin(allowed), name=rules.WRONG_TYPE))
     if f.kind in ("date", "timestamp"):
         checks.append(pa.Check(lambda s: s.ne(UNPARSEABLE), name=rules.DATE_UNPARSEABLE))
+    if f.in_string:
+        checks.append(pa.Check(lambda s: s.ne(UNPARSEABLE), name=rules.NUMBER_UNPARSEABLE))
     return checks
 
 

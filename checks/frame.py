@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from checks.contract import ABSENT, JSON_TYPE_NAMES, JSON_TYPES, PANDAS_TYPES, SQL_TYPES, UNPARSEABLE, Contract, Field
+from checks.contract import ABSENT, JSON_TYPE_NAMES, PANDAS_TYPES, SQL_TYPES, UNPARSEABLE, Contract, Field
 from resources.extraction import MS_DATE
 from sql import IDENTIFIER, load
 from sql.tables import raw_table
@@ -27,9 +27,15 @@ def _fragment(f: Field) -> str:
 def _typed(f: Field) -> str:
     """The fragment as a value of its kind; NULL when absent, null, of another JSON type, or unparseable."""
     text = f"json_extract_string({_fragment(f)}, '$')"
-    types = ", ".join(f"'{t}'" for t in JSON_TYPES[f.kind])
+    types = ", ".join(f"'{t}'" for t in f.json_types)
     value = text
-    if f.form == "ms":
+    if f.in_string:  # a number as a string: a plain decimal only (not 'nan', 'inf' or '1e3' TRY_CAST takes)
+        number = f"TRY_CAST({text} AS {SQL_TYPES[f.kind]})"
+        value = (
+            f"CASE WHEN json_type({_fragment(f)}) <> 'VARCHAR' OR regexp_full_match({text}, '\\s*-?\\d+(\\.\\d+)?\\s*') "
+            f"THEN {number} END"
+        )
+    elif f.form == "ms":
         milliseconds = f"TRY_CAST(regexp_extract({text}, '{MS_DATE}', 1) AS BIGINT)"
         moment = f"epoch_ms({milliseconds})"  # a TIMESTAMP in UTC
         in_range = f"{milliseconds} BETWEEN {PANDAS_MS[0]} AND {PANDAS_MS[1]}"
@@ -50,7 +56,13 @@ def _typed(f: Field) -> str:
 def _json_type(f: Field) -> str:
     """As an enum, which reaches pandas as a categorical: no Python string per row."""
     json_type = f"coalesce(json_type({_fragment(f)}), '{ABSENT}')"
-    if f.kind in ("date", "timestamp"):
+    if f.in_string:  # an empty string is no value; any other that is no number is unparseable
+        empty = f"trim(json_extract_string({_fragment(f)}, '$')) = ''"
+        json_type = (
+            f"""CASE WHEN {json_type} = 'VARCHAR' AND "{f.name}" IS NULL THEN CASE WHEN {empty} THEN 'NULL' """
+            f"ELSE '{UNPARSEABLE}' END ELSE {json_type} END"
+        )
+    elif f.kind in ("date", "timestamp"):
         json_type = (
             f"""CASE WHEN {json_type} = 'VARCHAR' AND "{f.name}" IS NULL THEN '{UNPARSEABLE}' ELSE {json_type} END"""
         )
@@ -102,9 +114,10 @@ def frame_sql(contract: Contract, source_table: str) -> str:
         )
         looked_up += [f'target_{n}."{column}"' for column in reference.fetch]
     if contract.parent:
+        parent = contract.derived.get(contract.parent) or f"json_extract_string(payload, '$.{contract.parent}')"
         ctes.append(
             load("validation/parent_cycles.sql", raw_table=raw_table(contract.system, contract.object)).replace(
-                "$parent_path", f"'$.{contract.parent}'"
+                "$parent_of_payload", parent
             )
         )
         joins.append("LEFT JOIN cycles ON cycles.entity = typed.entity AND cycles.record_id = typed.record_id")

@@ -17,6 +17,7 @@ FIELD_MISSING = "field_missing"  # a required key absent: the vendor renamed or 
 VALUE_MISSING = "value_missing"  # a required key sent as null
 WRONG_TYPE = "wrong_type"
 DATE_UNPARSEABLE = "date_unparseable"
+NUMBER_UNPARSEABLE = "number_unparseable"  # a number sent as a string (HubSpot) that holds none
 DATE_IN_FUTURE = "date_in_future"
 DATE_OUT_OF_WINDOW = "date_out_of_window"
 HOURS_OUT_OF_RANGE = "hours_out_of_range"
@@ -48,6 +49,7 @@ DETAILS = {
     VALUE_MISSING: "required field is null",
     WRONG_TYPE: "value has the wrong JSON type",
     DATE_UNPARSEABLE: "not a valid ISO date or time",
+    NUMBER_UNPARSEABLE: "text where a number is expected that holds no number",
     DATE_IN_FUTURE: "dated after the snapshot date",
     DATE_OUT_OF_WINDOW: "dated before the earliest plausible date",
     HOURS_OUT_OF_RANGE: "hours must be more than 0 and at most 24 per entry",

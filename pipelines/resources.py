@@ -3,6 +3,7 @@
 from resources.connectors import CONNECTORS
 from resources.sandbox import SandboxResource
 from resources.settings.environment import SourcesSettings, WarehouseSettings
+from resources.tokens import OAuthConnector
 from resources.warehouse import WarehouseResource
 
 
@@ -20,7 +21,7 @@ def build_resources() -> dict:
             system: connector(
                 **sources.of_resource(system),
                 **embedded_only(system, sources),
-                token_store=str(token_store),
+                **tokens_of(connector, str(token_store)),
                 sandbox=sandbox,
             )
             for system, connector in CONNECTORS.items()
@@ -28,7 +29,23 @@ def build_resources() -> dict:
     }
 
 
+def tokens_of(connector: type, token_store: str) -> dict:
+    """Where an OAuth connector keeps refreshed tokens; a static token (HubSpot's private app) has none."""
+    return {"token_store": token_store} if issubclass(connector, OAuthConnector) else {}
+
+
+# a second vendor -> the first of its family, and their URL settings
+SECOND_VENDORS = {
+    "xero": ("xero_base_url", "quickbooks_base_url"),
+    "hubspot": ("hubspot_base_url", "salesforce_instance_url"),
+}
+
+
 def embedded_only(system: str, sources: SourcesSettings) -> dict:
-    """Xero is a second ERP: with no URL of its own it is the sandbox's only where QuickBooks is the
-    sandbox's too, so a deployment that configured QuickBooks alone reads no Xero (and needs no sandbox)."""
-    return {"sandboxed": not sources.quickbooks_base_url} if system == "xero" and not sources.xero_base_url else {}
+    """Xero is a second ERP, HubSpot a second CRM: with no URL of its own, each is the sandbox's only where
+    the first of its family (QuickBooks, Salesforce) is the sandbox's too, so a deployment that configured
+    QuickBooks (Salesforce) alone reads no Xero (HubSpot), and needs no sandbox."""
+    if system not in SECOND_VENDORS:
+        return {}
+    own, first = SECOND_VENDORS[system]
+    return {} if getattr(sources, own) else {"sandboxed": not getattr(sources, first)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -138,6 +139,9 @@ class ApiClient:
     jitter: Callable[[float], float] = full_jitter  # the pause before a retry, given its ceiling
     token: BearerToken | None = None
     expiry_marker: str = ""
+    # a 429 without Retry-After: the wait the vendor's body asks for (HubSpot names its policy), math.inf
+    # for a limit no wait tonight frees (not retried), None for the backoff
+    rate_limit_wait: Callable[[requests.Response], float | None] | None = None
 
     def __post_init__(self):
         self.session = requests.Session()
@@ -196,6 +200,11 @@ class ApiClient:
                 elif status in RETRYABLE_STATUSES:
                     failure, retry_after = self._vendor_message(response), response.headers.get("Retry-After")
                     unsent = status == 429  # a rate limit turns the request away before acting on it
+                    if unsent and retry_after is None and self.rate_limit_wait is not None:
+                        wait = self.rate_limit_wait(response)
+                        if wait == math.inf:
+                            raise SourceSystemError(self.system, object_name, page, status, f"{failure} (not retried)")
+                        retry_after = None if wait is None else str(wait)
                 else:
                     raise SourceSystemError(self.system, object_name, page, status, self._vendor_message(response))
             if not (resendable or unsent):

@@ -55,12 +55,16 @@ def load_log(warehouse, snapshot_date):
 
 def tenants(store: SandboxStore, system: str) -> list[str]:
     """Where the emulator keeps the system's records: a legal entity's QuickBooks realm or Xero tenant
-    (each entity's ERP is one of them, QuickBooks when it names none), or the firm's one account."""
+    (each entity's ERP is one of them, QuickBooks when it names none), the HubSpot unit's portal, or the
+    firm's one account."""
     entities = store.meta("legal_entities")
     if system == "quickbooks":
         return [e["realm_id"] for e in entities if e.get("erp", "quickbooks") == "quickbooks"]
     if system == "xero":
         return [e["xero_tenant_id"] for e in entities if e.get("erp") == "xero"]
+    if system == "hubspot":  # a firm's HubSpot unit, where it has one: its portal
+        hubspot = (store.meta("credentials") or {}).get("hubspot")
+        return [hubspot["portal_id"]] if hubspot else []
     return [""]
 
 
@@ -77,7 +81,8 @@ def test_a_full_night_extracts_every_object_of_every_system(tieout_env, small_fi
     for system, object_name in EXTRACTED:
         _, rows = snapshot(tieout_env, system, object_name)
         assert rows == served_count(store, system, object_name), (system, object_name)
-        # an ERP no legal entity of the firm uses (Xero, in the small firm) stores an empty snapshot
+        # an ERP no legal entity of the firm uses (Xero, in the small firm), or a CRM of a business unit the
+        # firm has not (HubSpot), stores an empty snapshot
         assert (rows > 0) == bool(tenants(store, system)), (system, object_name)
         assert logged[(system, object_name)]["mode"] == "full"
     metadata = result.asset_materializations_for_node("raw__harvest__time_entries")[0].metadata

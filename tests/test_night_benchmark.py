@@ -41,8 +41,10 @@ def test_the_night_benchmark_runs_the_real_night_and_prints_its_figures(tmp_path
             ).fetchall()
         )
     assert sent["xero"] == 0  # the small firm keeps no entity on Xero: its assets ask nothing
+    assert sent["hubspot"] == 0  # nor has it a business unit on HubSpot
     assert re.search(
-        rf"^extraction: harvest {sent['harvest']:,} requests in [\d.]+ s, quickbooks {sent['quickbooks']:,} "
+        rf"^extraction: harvest {sent['harvest']:,} requests in [\d.]+ s, hubspot 0 requests in [\d.]+ s, "
+        rf"quickbooks {sent['quickbooks']:,} "
         rf"requests in [\d.]+ s, salesforce {sent['salesforce']:,} requests in [\d.]+ s, xero 0 requests in [\d.]+ s$",
         out,
         re.MULTILINE,

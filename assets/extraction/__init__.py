@@ -2,11 +2,12 @@
 
 from assets.extraction.factory import extraction_asset
 from resources.harvest import HarvestResource
+from resources.hubspot import HubSpotResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.xero import XeroResource
 
-SOURCE_CONNECTORS = (SalesforceResource, HarvestResource, QuickBooksResource, XeroResource)
+SOURCE_CONNECTORS = (SalesforceResource, HarvestResource, QuickBooksResource, XeroResource, HubSpotResource)
 
 extraction_assets = [
     extraction_asset(connector.system, object_name)

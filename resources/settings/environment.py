@@ -58,8 +58,10 @@ SOURCE_CREDENTIALS = {
     "harvest_base_url": ("harvest_account_id",),
     "quickbooks_base_url": (),
     "xero_base_url": (),
+    "hubspot_base_url": (),
 }
 OAUTH_APP = ("client_id", "client_secret", "refresh_token")  # in place of an access token: refreshed
+STATIC_TOKEN_ONLY = frozenset({"hubspot"})  # a private app's token: no OAuth app to refresh it
 
 
 class SourcesSettings(EnvironmentSettings):
@@ -103,6 +105,8 @@ class SourcesSettings(EnvironmentSettings):
     xero_refresh_token: SecretStr = SecretStr("")
     xero_token_url: str = ""
     xero_tenants: str = ""
+    hubspot_base_url: str = ""
+    hubspot_access_token: SecretStr = SecretStr("")
     token_store: Path | None = None
     embedded_sources: str = Field(default=EMBEDDED_SOURCES, pattern=r"^[\w.]+:\w+$")
     sandbox_dir: Path | None = None
@@ -113,6 +117,7 @@ class SourcesSettings(EnvironmentSettings):
         "harvest_base_url",
         "quickbooks_base_url",
         "xero_base_url",
+        "hubspot_base_url",
         "salesforce_token_url",
         "harvest_token_url",
         "quickbooks_token_url",
@@ -159,12 +164,12 @@ class SourcesSettings(EnvironmentSettings):
         for url, needed in SOURCE_CREDENTIALS.items():
             missing = [self.variable(name) for name in needed if not getattr(self, name).get_secret_value()]
             system = url.partition("_")[0]
-            app = [f"{system}_{name}" for name in OAUTH_APP]
-            if not getattr(self, f"{system}_access_token").get_secret_value() and not all(
-                getattr(self, name).get_secret_value() for name in app
+            app = [] if system in STATIC_TOKEN_ONLY else [f"{system}_{name}" for name in OAUTH_APP]
+            if not getattr(self, f"{system}_access_token").get_secret_value() and not (
+                app and all(getattr(self, name).get_secret_value() for name in app)
             ):
                 token = self.variable(f"{system}_access_token")
-                missing.append(f"{token} (or {', '.join(self.variable(name) for name in app)})")
+                missing.append(f"{token} (or {', '.join(self.variable(name) for name in app)})" if app else token)
             if getattr(self, url) and missing:
                 raise ValueError(
                     f"{self.variable(url)} is set without {' and '.join(missing)}: "

@@ -1,0 +1,123 @@
+"""HubSpot CRM (a business unit's second CRM) contracts for the properties the connector reads
+(resources/hubspot.py). Every property is sent as a string: amounts are numbers in strings (fields of
+form "string"), times ISO 8601. A record's associations to companies are in the list API's shape; the
+one each rule follows is a derived column: a company's parent (the `child_to_parent_company` one) must
+be a company of the portal and its chain must end; a deal's company (the primary one, else the first)
+must be a company of the portal.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from checks import rules
+from checks.contract import Contract, Field, Reference, SourceRecord
+
+# the stages of HubSpot's default deal pipeline ("default"); another pipeline's stages are the portal's own
+DEFAULT_PIPELINE = "default"
+DEFAULT_STAGES = (
+    "appointmentscheduled",
+    "qualifiedtobuy",
+    "presentationscheduled",
+    "decisionmakerboughtin",
+    "contractsent",
+    "closedwon",
+    "closedlost",
+)
+KNOWN = "id properties associations createdAt updatedAt archived archivedAt propertiesWithHistory"
+
+
+def first_association(kinds: tuple[str, ...]) -> str:
+    """The id of the record's first association to a company of one of `kinds` (v3 type names), by kind."""
+    found = [
+        "json_extract_string(list_filter(json_extract(payload, '$.associations.companies.results[*]'), "
+        f"lambda r: json_extract_string(r, '$.type') = '{kind}')[1], '$.id')"
+        for kind in kinds
+    ]
+    return f"coalesce({', '.join(found)})" if len(found) > 1 else found[0]
+
+
+PARENT_COMPANY = first_association(("child_to_parent_company",))
+DEAL_COMPANY = first_association(("deal_to_company_primary", "deal_to_company"))
+
+
+def prop(name: str, kind: str, **options) -> Field:
+    """A property, its typed-frame column named as the property."""
+    return Field(f"properties.{name}", kind, name=name, **options)
+
+
+STAMPS = (prop("hs_lastmodifieddate", "timestamp"), prop("createdate", "timestamp", required=False))
+
+
+def contract(
+    object_name: str,
+    model: type[pa.DataFrameModel],
+    fields: tuple[Field, ...],
+    references: tuple[Reference, ...],
+    derived: dict[str, str],
+    parent: str | None = None,
+) -> Contract:
+    return Contract(
+        "hubspot",
+        object_name,
+        "id",
+        (Field("id", "ref", required=False), *fields, *STAMPS),
+        model,
+        frozenset(KNOWN.split()),
+        references,
+        derived,
+        parent,
+    )
+
+
+class Company(SourceRecord):
+    in_cycle: Series[bool] = pa.Field()
+
+    @pa.dataframe_check(name=f"{rules.PARENT_CYCLE}:parent_company")
+    def parent_chain_ends(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df["in_cycle"]
+
+
+class Deal(SourceRecord):
+    dealstage: Series[object] = pa.Field(nullable=True)
+    pipeline: Series[object] = pa.Field(nullable=True)
+
+    @pa.dataframe_check(name=f"{rules.STATUS_NOT_IN_ENUM}:dealstage")
+    def stage_of_the_default_pipeline(cls, df: pd.DataFrame) -> Series[bool]:
+        """A deal of the default pipeline is at one of its stages (null is the structural rules')."""
+        default = df["pipeline"].isna() | df["pipeline"].eq(DEFAULT_PIPELINE)
+        return ~default | df["dealstage"].isna() | df["dealstage"].isin(DEFAULT_STAGES)
+
+
+CONTRACTS = [
+    contract(
+        "companies",
+        Company,
+        (
+            prop("name", "name"),
+            prop("domain", "text", required=False),
+            prop("legal_entity", "text", required=False),
+            prop("open_ar", "money", required=False, form="string"),
+        ),
+        (Reference("parent_company", "companies"),),
+        {"parent_company": PARENT_COMPANY},
+        parent="parent_company",
+    ),
+    contract(
+        "deals",
+        Deal,
+        (
+            prop("dealname", "name"),
+            prop("deal_currency_code", "currency", required=False),
+            prop("amount", "money", required=False, form="string", currency="deal_currency_code"),
+            prop("dealstage", "text"),
+            prop("pipeline", "text", required=False),
+            prop("closedate", "timestamp", required=False),
+            prop("billing_model", "text", required=False),
+        ),
+        (Reference("deal_company", "companies"),),
+        {"deal_company": DEAL_COMPANY},
+    ),
+]
