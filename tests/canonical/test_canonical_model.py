@@ -315,6 +315,7 @@ def test_the_assets_depend_on_whichever_source_assets_exist():
     customer = graph.get(canonical_key("customer"))
     assert customer.parent_keys == {
         AssetKey(["raw", "salesforce", "account"]),
+        AssetKey(["raw", "hubspot", "companies"]),
         AssetKey(["raw", "harvest", "clients"]),
         AssetKey(["raw", "quickbooks", "customer"]),
         AssetKey(["raw", "xero", "contacts"]),

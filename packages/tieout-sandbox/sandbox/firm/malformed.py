@@ -206,10 +206,11 @@ class Malformed:
         ]
 
     def _deal(self, rule: str, field: str, change: Callable[[dict], object]) -> None:
-        prospects = [
-            c for c in self.firm.customers if c.role == "prospect" and not c.plants and c.sf_id and not c.on_hubspot
-        ]
-        account = self.rng.choice(prospects)
+        in_salesforce = [c for c in self.firm.customers if not c.plants and c.sf_id and not c.on_hubspot]
+        prospects = [c for c in in_salesforce if c.role == "prospect"]
+        # a closed-lost deal makes no finding on any account: where a HubSpot unit took the free prospects,
+        # another unplanted Salesforce account carries it
+        account = self.rng.choice(prospects or in_salesforce)
         factory = EngagementFactory(self.rng, self.ids, self.as_of, [], [])
         opp = factory.opportunity(account, "Closed Lost", self.as_of - timedelta(days=self.rng.randint(30, 300)))
         moment = at(opp.close_date, 700)
