@@ -26,21 +26,24 @@ DEFAULT_STAGES = (
     "closedwon",
     "closedlost",
 )
+BILLING_MODELS = ("Fixed Fee", "Time and Materials")
 KNOWN = "id properties associations createdAt updatedAt archived archivedAt propertiesWithHistory"
 
 
 def first_association(kinds: tuple[str, ...]) -> str:
-    """The id of the record's first association to a company of one of `kinds` (v3 type names), by kind."""
+    """The id of the record's association to a company of the first of `kinds` (v3 type names) it has,
+    the lowest id where there are several (as sql/canonical/crm_records.sql takes it)."""
     found = [
-        "json_extract_string(list_filter(json_extract(payload, '$.associations.companies.results[*]'), "
-        f"lambda r: json_extract_string(r, '$.type') = '{kind}')[1], '$.id')"
+        "list_sort(list_transform(list_filter(json_extract(payload, '$.associations.companies.results[*]'), "
+        f"lambda r: json_extract_string(r, '$.type') = '{kind}'), lambda r: TRY_CAST(json_extract_string(r, '$.id') "
+        "AS BIGINT)))[1]::VARCHAR"
         for kind in kinds
     ]
     return f"coalesce({', '.join(found)})" if len(found) > 1 else found[0]
 
 
 PARENT_COMPANY = first_association(("child_to_parent_company",))
-DEAL_COMPANY = first_association(("deal_to_company_primary", "deal_to_company"))
+DEAL_COMPANY = first_association(("deal_to_company", "deal_to_company_unlabeled"))  # the primary first
 
 
 def prop(name: str, kind: str, **options) -> Field:
@@ -83,6 +86,13 @@ class Company(SourceRecord):
 class Deal(SourceRecord):
     dealstage: Series[object] = pa.Field(nullable=True)
     pipeline: Series[object] = pa.Field(nullable=True)
+    billing_model: Series[object] = pa.Field(nullable=True)
+
+    @pa.check("billing_model", name=rules.STATUS_NOT_IN_ENUM)
+    def billing_model_known(cls, model: Series[object]) -> Series[bool]:
+        """The firm's two billing models, as the Salesforce field holds them (another value would leave
+        the deal's model unknown and its BILLING_MODEL_MISMATCH unseen)."""
+        return model.isin(BILLING_MODELS)
 
     @pa.dataframe_check(name=f"{rules.STATUS_NOT_IN_ENUM}:dealstage")
     def stage_of_the_default_pipeline(cls, df: pd.DataFrame) -> Series[bool]:

@@ -57,6 +57,8 @@ PROPERTIES = {
         "dealstage",
         "closedate",
         "pipeline",
+        "hs_is_closed_won",
+        "hs_is_closed",
         "billing_model",
         "psa_project_id",
         "hs_lastmodifieddate",
@@ -67,10 +69,11 @@ PROPERTIES = {
 V3_TYPE_NAMES = {
     13: "parent_to_child_company",
     14: "child_to_parent_company",
-    341: "deal_to_company",
-    5: "deal_to_company_primary",
-    342: "company_to_deal",
-    6: "company_to_deal_primary",
+    # the primary association is named plainly; every association (the primary again) is "unlabeled"
+    5: "deal_to_company",
+    341: "deal_to_company_unlabeled",
+    6: "company_to_deal",
+    342: "company_to_deal_unlabeled",
 }
 # how long a 429 of each policy asks to wait, beyond the client's own limits; the daily one is not retried
 POLICY_WINDOWS = {"SECONDLY": 1.0, "DAILY": math.inf}

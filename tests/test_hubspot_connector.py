@@ -56,7 +56,7 @@ def deal(n: int, **properties) -> dict:
         "dealstage": "closedwon",
         "pipeline": "default",
         "closedate": iso(BASE + timedelta(days=n)),
-        "billing_model": "time_and_materials",
+        "billing_model": "Time and Materials",
         "psa_project_id": str(8000 + n),
     }
     return record("deals", str(9000 + n), values | properties, created=BASE, updated=BASE)

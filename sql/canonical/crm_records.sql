@@ -4,9 +4,11 @@
 -- canonical table's SQL runs, as the ERP's are (erp_records.sql, docs/decisions.md 29). A HubSpot
 -- record's id is `hubspot:<its id>`, the form a Harvest project's code uses to point at a deal, so it
 -- never collides with a Salesforce Id. HubSpot specifics, from its CRM API: the parent company is the
--- association of type `child_to_parent_company`, a deal's company its (primary) `deal_to_company`
--- association; dates are ISO 8601 or epoch milliseconds; a deal's stage `closedwon`/`closedlost` is
--- won/closed; a company states no currency, and a deal no legal entity (its company's applies).
+-- association of type `child_to_parent_company`; a deal's company is its primary company (v3 names
+-- the primary association `deal_to_company`, and every one, the primary again, `..._unlabeled`);
+-- dates are ISO 8601 or epoch milliseconds; won and closed are HubSpot's calculated `hs_is_closed_won`
+-- and `hs_is_closed` (a custom pipeline's stage ids mean nothing), else the default pipeline's stage;
+-- a company states no currency, and a deal no legal entity (its company's applies).
 
 CREATE OR REPLACE TEMP MACRO hubspot_date(value) AS
     CASE WHEN regexp_full_match(value, '[0-9]+') THEN epoch_ms(value::BIGINT)::DATE
@@ -15,9 +17,8 @@ CREATE OR REPLACE TEMP MACRO hubspot_date(value) AS
 -- the id of the record a HubSpot record's associations name with one of `kinds`, as a CRM source id
 CREATE OR REPLACE TEMP MACRO hubspot_associated(record, kinds) AS
     'hubspot:' || list_sort(
-        [r ->> '$.id' FOR r IN CAST(record -> '$.associations.companies.results' AS JSON[])
-         IF list_contains(kinds, r ->> '$.type')],
-        'ASC')[1];  -- the lowest id where several are named
+        [TRY_CAST(r ->> '$.id' AS BIGINT) FOR r IN CAST(record -> '$.associations.companies.results' AS JSON[])
+         IF list_contains(kinds, r ->> '$.type')])[1]::VARCHAR;  -- the lowest id where several are named
 
 CREATE OR REPLACE TEMP MACRO crm_account_records(
     night, legal_entity_field, tax_id_field, psa_client_id_field, erp_customer_id_field, open_ar_field
@@ -82,13 +83,15 @@ CREATE OR REPLACE TEMP MACRO crm_opportunity_records(
            TRY_CAST(nullif(d.payload ->> '$.properties.amount', '') AS DECIMAL(18, 2)),
            nullif(d.payload ->> '$.properties.deal_currency_code', ''),
            d.payload ->> '$.properties.dealstage',
-           d.payload ->> '$.properties.dealstage' = 'closedwon',
-           d.payload ->> '$.properties.dealstage' IN ('closedwon', 'closedlost'),
+           coalesce(TRY_CAST(d.payload ->> '$.properties.hs_is_closed_won' AS BOOLEAN),
+                    d.payload ->> '$.properties.dealstage' = 'closedwon'),
+           coalesce(TRY_CAST(d.payload ->> '$.properties.hs_is_closed' AS BOOLEAN),
+                    d.payload ->> '$.properties.dealstage' IN ('closedwon', 'closedlost')),
            hubspot_date(nullif(d.payload ->> '$.properties.closedate', '')),
            nullif(d.payload ->> '$.properties.psa_project_id', ''),
            'crm.hubspot.psa_project_id'
-    FROM (SELECT *, coalesce(hubspot_associated(payload, ['deal_to_company_primary']),
-                             hubspot_associated(payload, ['deal_to_company'])) AS customer_source_id
+    FROM (SELECT *, coalesce(hubspot_associated(payload, ['deal_to_company']),
+                             hubspot_associated(payload, ['deal_to_company_unlabeled'])) AS customer_source_id
           FROM valid.hubspot__deals WHERE snapshot_date = night) AS d
     LEFT JOIN valid.hubspot__companies AS company
            ON company.snapshot_date = night AND 'hubspot:' || company.record_id = d.customer_source_id;

@@ -28,10 +28,12 @@ ASSOCIATION_TYPES: dict[tuple[str, str, str], list[tuple[int, str | None]]] = {
 V3_TYPE_NAMES = {
     13: "parent_to_child_company",
     14: "child_to_parent_company",
-    341: "deal_to_company",
-    342: "company_to_deal",
-    5: "deal_to_company_primary",
-    6: "company_to_deal_primary",
+    # the primary association is named plainly; every association (the primary again) is "unlabeled",
+    # as HubSpot's v3 list answers (a deal's primary company appears twice)
+    5: "deal_to_company",
+    341: "deal_to_company_unlabeled",
+    6: "company_to_deal",
+    342: "company_to_deal_unlabeled",
 }
 # the properties HubSpot returns when a request names none
 DEFAULT_PROPERTIES = {

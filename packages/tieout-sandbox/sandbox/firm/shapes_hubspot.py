@@ -63,6 +63,9 @@ def deal(o: Opportunity, created: datetime, updated: datetime) -> dict:
         "deal_currency_code": o.account.entity.currency,
         "pipeline": "default",
         "dealstage": STAGES[o.stage],
+        # HubSpot's own calculated flags, whatever the pipeline's stage ids
+        "hs_is_closed_won": str(o.stage == "Closed Won").lower(),
+        "hs_is_closed": str(o.stage in ("Closed Won", "Closed Lost")).lower(),
         "closedate": iso(at(o.close_date, 0)),
         "dealtype": "newbusiness",
         "billing_model": o.billing_model,
