@@ -6,9 +6,6 @@ the firm's data and manifest."""
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-
 import pytest
 from hubspot import HubSpot
 
@@ -16,6 +13,7 @@ from sandbox.firm import build_sandbox
 from sandbox.firm.score import pair_key
 from sandbox.runtime import running_sandbox, stop_sandbox
 from sandbox.store import SandboxStore
+from tests.sandbox.stored import read_records
 
 UNIT = "DE"
 CUSTOMER_CODES = {"CUSTOMER_NAME_MISMATCH", "CUSTOMER_UNLINKED_MATCH", "CUSTOMER_PARENT_MISMATCH"}
@@ -35,16 +33,6 @@ STAGES = {
     "closedwon",
     "closedlost",
 }
-
-
-def read_records(directory) -> dict:
-    store = SandboxStore(directory / "state.db")
-    by_key = defaultdict(list)
-    for system, tenant, obj, payload in store._db().execute(
-        "SELECT system, tenant, object, payload FROM records ORDER BY system, tenant, object, seq"
-    ):
-        by_key[(system, tenant, obj)].append(json.loads(payload))
-    return by_key
 
 
 @pytest.fixture(scope="module")

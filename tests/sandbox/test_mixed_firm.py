@@ -4,7 +4,6 @@ in Xero, and Xero's own SDK reads them from the served sandbox. Expectations com
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from decimal import Decimal
@@ -20,6 +19,7 @@ from sandbox.firm import build_sandbox
 from sandbox.runtime import running_sandbox, stop_sandbox
 from sandbox.store import SandboxStore
 from tests.contracts.xero_openapi import validate_xero_response
+from tests.sandbox.stored import read_records
 
 XERO_ENTITY = "UK"
 COLLECTIONS = ("Organisation", "Contacts", "Invoices", "Payments", "CreditNotes")
@@ -57,16 +57,6 @@ CENT = Decimal("0.01")
 
 def money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT)
-
-
-def read_records(directory) -> dict:
-    store = SandboxStore(directory / "state.db")
-    by_key = defaultdict(list)
-    for system, tenant, obj, payload in store._db().execute(
-        "SELECT system, tenant, object, payload FROM records ORDER BY system, tenant, object, seq"
-    ):
-        by_key[(system, tenant, obj)].append(json.loads(payload))
-    return by_key
 
 
 @pytest.fixture(scope="module")
