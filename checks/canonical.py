@@ -54,6 +54,10 @@ class LegalEntity(Record):
     erp_vendor: Series[str] = pa.Field(isin=["quickbooks", "xero"])
     erp_keeps_hierarchy: Series[bool]
     erp_keeps_time: Series[bool]
+    # an ERP cutover (docs/decisions.md 33): the ERPs it moves between and the date, else empty
+    erp_cutover_from: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero"])
+    erp_cutover_to: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero"])
+    erp_cutover_date: Series[pa.DateTime] = pa.Field(nullable=True)
 
 
 class Customer(Identified):
@@ -153,6 +157,8 @@ class Expense(Identified):
 class Invoice(Identified):
     global_id: Series[str] = global_id("inv")
     system: Series[str] = pa.Field(isin=["psa", "erp"])
+    erp_vendor: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero"])
+    migrated_from: Series[str] = pa.Field(nullable=True)  # an opening item: the old ERP's invoice it carries on
     customer_global_id: Series[str] = reference("cus")
     engagement_global_id: Series[str] = reference("eng")
     document_number: Series[str] = pa.Field(nullable=True)

@@ -1,6 +1,7 @@
 """The resources of the code location, configured from the settings (see README, Settings)."""
 
 from resources.connectors import CONNECTORS
+from resources.cutover import ERPS
 from resources.sandbox import SandboxResource
 from resources.settings.environment import SourcesSettings, WarehouseSettings
 from resources.tokens import OAuthConnector
@@ -21,6 +22,7 @@ def build_resources() -> dict:
             system: connector(
                 **sources.of_resource(system),
                 **embedded_only(system, sources),
+                **erp_only(system, sources),
                 **tokens_of(connector, str(token_store)),
                 sandbox=sandbox,
             )
@@ -39,6 +41,11 @@ SECOND_VENDORS = {
     "xero": ("xero_base_url", "quickbooks_base_url"),
     "hubspot": ("hubspot_base_url", "salesforce_instance_url"),
 }
+
+
+def erp_only(system: str, sources: SourcesSettings) -> dict:
+    """The legal entities moving from one ERP to another, which both ERPs' connectors mark."""
+    return {"cutovers": sources.erp_cutovers} if system in ERPS else {}
 
 
 def embedded_only(system: str, sources: SourcesSettings) -> dict:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
+from resources.cutover import Cutover
 from resources.http import RequestStats, SourceSystemError
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Extraction:
     entities: list[str] = field(default_factory=list)  # entities swept in full this time
     unavailable: dict[str, str] = field(default_factory=dict)  # entity -> why its source failed tonight
     companies: dict[str, str] = field(default_factory=dict)  # entity -> the company (QuickBooks realm) read
+    cutovers: dict[str, tuple[str, date]] = field(default_factory=dict)  # entity -> its company's side, the date
     stats: RequestStats = field(default_factory=RequestStats)
 
     def add(self, other: Extraction) -> None:
@@ -80,12 +82,21 @@ def each_company(
     since: str | None,
     stats: RequestStats,
     read: Callable[[Extraction, str, str], None],
+    cutovers: Mapping[str, Cutover] | None = None,
 ) -> Extraction:
     """One object read from each company (legal entity code -> the vendor's company id: a QuickBooks
     realm, a Xero tenant) by `read(extraction, entity, company)`, each on its own: a company whose API
     fails after every retry is reported unavailable (its legal entity is not reconciled tonight) and
-    the others go on; every company failing is an error. No company at all is an empty extraction."""
-    extraction = Extraction(mode="incremental" if since else "full", stats=stats, companies=dict(companies))
+    the others go on; every company failing is an error. No company at all is an empty extraction. An
+    entity in an ERP cutover (`cutovers`) has its company marked as the former or the current ERP."""
+    marked = {
+        entity: (role, cutover.on)
+        for entity, cutover in (cutovers or {}).items()
+        if entity in companies and (role := cutover.role(system))
+    }
+    extraction = Extraction(
+        mode="incremental" if since else "full", stats=stats, companies=dict(companies), cutovers=marked
+    )
     last_error: SourceSystemError | None = None
     for entity, company_id in companies.items():
         company = Extraction(mode=extraction.mode, stats=stats)

@@ -12,6 +12,7 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
+from resources.cutover import cutovers_of
 from resources.extraction import Extraction, RawRecord, each_company
 from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
 from resources.sandbox import SandboxResource
@@ -52,6 +53,7 @@ class QuickBooksResource(OAuthConnector):
 
     base_url: str = ""
     realms: str = ""  # JSON object {"US": "<realm id>", ...}
+    cutovers: str = ""  # TIEOUT_ERP_CUTOVERS (resources/cutover.py)
     minor_version: int = 75
     page_size: int = 1000
     requests_per_window: int = 500
@@ -64,7 +66,11 @@ class QuickBooksResource(OAuthConnector):
         if self.base_url:
             return json.loads(self.realms)
         entities = self.sandbox.runtime().legal_entities()
-        return {e["code"]: e["realm_id"] for e in entities if e.get("erp", self.system) == self.system}
+        return {
+            e["code"]: e["realm_id"]
+            for e in entities
+            if self.system in (e.get("erp", self.system), e.get("former_erp"))
+        }
 
     def default_token_url(self, base_url: str) -> str:
         return TOKEN_URL
@@ -96,7 +102,8 @@ class QuickBooksResource(OAuthConnector):
             ):
                 self._sweep(client, company, entity, realm, object_name)
 
-        return each_company(self.system, object_name, self.companies(), since, client.stats, read)
+        cutovers = cutovers_of(self.base_url, self.cutovers, self.sandbox)
+        return each_company(self.system, object_name, self.companies(), since, client.stats, read, cutovers)
 
     def _sweep(self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str) -> None:
         """Every record of the object in one company, page by page."""

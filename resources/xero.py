@@ -22,6 +22,7 @@ import logging
 from datetime import date
 from typing import ClassVar
 
+from resources.cutover import cutovers_of
 from resources.extraction import Extraction, RawRecord, each_company
 from resources.http import ApiClient, ClientRateLimiter, RequestStats, SourceSystemError
 from resources.sandbox import SandboxResource
@@ -55,6 +56,7 @@ class XeroResource(OAuthConnector):
 
     base_url: str = ""
     tenants: str = ""  # JSON object {"UK": "<Xero tenant id>", ...}
+    cutovers: str = ""  # TIEOUT_ERP_CUTOVERS (resources/cutover.py)
     sandboxed: bool = True  # no URL means the sandbox's Xero; false where the ERP is configured elsewhere
     requests_per_window: int = 60  # per tenant
     window_seconds: float = 60.0
@@ -69,7 +71,7 @@ class XeroResource(OAuthConnector):
         if not self.sandboxed:
             return {}
         entities = self.sandbox.runtime().legal_entities()
-        return {e["code"]: e["xero_tenant_id"] for e in entities if e.get("erp") == self.system}
+        return {e["code"]: e["xero_tenant_id"] for e in entities if self.system in (e.get("erp"), e.get("former_erp"))}
 
     def default_token_url(self, base_url: str) -> str:
         return TOKEN_URL
@@ -104,7 +106,8 @@ class XeroResource(OAuthConnector):
         def read(company: Extraction, entity: str, tenant: str) -> None:
             self._read(clients[tenant], company, entity, object_name, since)
 
-        return each_company(self.system, object_name, tenants, since, stats, read)
+        cutovers = cutovers_of(self.base_url, self.cutovers, self.sandbox) if tenants else {}
+        return each_company(self.system, object_name, tenants, since, stats, read, cutovers)
 
     def _read(
         self, client: ApiClient, extraction: Extraction, entity: str, object_name: str, since: str | None

@@ -133,7 +133,13 @@ def write_snapshot(
     deleted = pd.DataFrame(extraction.deleted or [], columns=["entity", "record_id"], dtype="string")
     swept = pd.DataFrame({"entity": pd.Series(extraction.entities, dtype="string")})
     unavailable = pd.DataFrame(list(extraction.unavailable.items()), columns=["entity", "reason"], dtype="string")
-    companies = pd.DataFrame(list(extraction.companies.items()), columns=["entity", "company_id"], dtype="string")
+    companies = pd.DataFrame(
+        [
+            (entity, company, *extraction.cutovers.get(entity, (None, None)))
+            for entity, company in extraction.companies.items()
+        ],
+        columns=["entity", "company_id", "cutover_role", "cutover_date"],
+    ).astype({"entity": "string", "company_id": "string", "cutover_role": "string", "cutover_date": "datetime64[ns]"})
     frames = {
         "fetched_frame": fetched,
         "deleted_frame": deleted,

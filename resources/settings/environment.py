@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dagster import DefaultScheduleStatus, EnvVar
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from resources.cutover import configured
 from resources.sandbox import EMBEDDED_SOURCES
 from resources.settings.base import EnvironmentSettings
 from resources.settings.crm import ApiName, CrmFields, distinct
@@ -105,6 +106,7 @@ class SourcesSettings(EnvironmentSettings):
     xero_refresh_token: SecretStr = SecretStr("")
     xero_token_url: str = ""
     xero_tenants: str = ""
+    erp_cutovers: str = ""
     hubspot_base_url: str = ""
     hubspot_access_token: SecretStr = SecretStr("")
     token_store: Path | None = None
@@ -136,6 +138,13 @@ class SourcesSettings(EnvironmentSettings):
             example = '{"US": "9130..."}' if info.field_name == "quickbooks_realms" else '{"UK": "6f1b2a3c-..."}'
             company = "realm id" if info.field_name == "quickbooks_realms" else "Xero tenant id"
             raise ValueError(f"must be JSON: legal entity code to {company}, {example}")
+        return value
+
+    @field_validator("erp_cutovers")
+    @classmethod
+    def cutover_per_entity(cls, value: str) -> str:
+        """Legal entities moving from one ERP to another (resources/cutover.py)."""
+        configured(value)
         return value
 
     def of_resource(self, system: str) -> dict[str, Any]:

@@ -69,6 +69,7 @@ erp_projects AS (
            ON p.source_id = regexp_extract(q.payload ->> '$.Notes', 'harvest_project:(\d+)', 1)
     WHERE q.snapshot_date = $snapshot_date
       AND coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+      AND erp_keeps_master('quickbooks', q.entity, $snapshot_date)
 ),
 -- A PSA project belongs to the ERP company it is posted in, else to its client's legal entity.
 posted_in AS (

@@ -25,6 +25,23 @@ CREATE OR REPLACE TEMP MACRO xero_receipt(payment) AS
 CREATE OR REPLACE TEMP MACRO xero_posted(document) AS
     document ->> '$.Status' IN ('AUTHORISED', 'PAID', 'VOIDED');
 
+-- Across an ERP cutover (raw.companies: each company's side and the date, docs/decisions.md 33), the
+-- ERP that keeps a legal entity's master data (customers, projects, people, time) on the night: the
+-- former before the cutover date, the current from it on. An entity with one ERP keeps it.
+CREATE OR REPLACE TEMP MACRO erp_of_night(cutover_role, cutover_date, night) AS
+    cutover_role IS NULL OR (cutover_role = 'current') = (night >= cutover_date);
+
+CREATE OR REPLACE TEMP MACRO erp_keeps_master(of_vendor, of_entity, night) AS
+    NOT EXISTS (SELECT 1 FROM raw.companies AS side_of_cutover
+                WHERE side_of_cutover.snapshot_date = night AND side_of_cutover.system = of_vendor
+                  AND side_of_cutover.entity = of_entity
+                  AND NOT erp_of_night(side_of_cutover.cutover_role, side_of_cutover.cutover_date, night));
+
+-- An opening item migrated at a cutover names the old ERP's invoice: `migrated:<old system>:<old id>`
+-- (Xero's Reference, QuickBooks' PrivateNote); its source id in the entity.
+CREATE OR REPLACE TEMP MACRO erp_migrated_from(entity, note) AS
+    entity || ':' || nullif(regexp_extract(note, 'migrated:[a-z]+:([A-Za-z0-9-]+)', 1), '');
+
 -- Each legal entity's ERP company: its vendor, what that vendor can tell (a customer hierarchy; the
 -- employee master and time, which Xero keeps in Xero Projects, not read yet), name and home currency.
 -- A Xero entity is the tenant it was read from (raw.companies), so that a quarantined Organisation
@@ -33,7 +50,8 @@ CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
     SELECT 'quickbooks' AS vendor, true AS keeps_hierarchy, true AS keeps_time,
            info.entity AS legal_entity, info.entity || ':' || info.record_id AS source_id,
            company.company_id, coalesce(info.payload ->> '$.CompanyName', info.payload ->> '$.LegalName') AS name,
-           prefs.payload ->> '$.CurrencyPrefs.HomeCurrency.value' AS home_currency
+           prefs.payload ->> '$.CurrencyPrefs.HomeCurrency.value' AS home_currency,
+           company.cutover_role, company.cutover_date
     FROM valid.quickbooks__companyinfo AS info
     LEFT JOIN valid.quickbooks__preferences AS prefs
            ON prefs.snapshot_date = info.snapshot_date AND prefs.entity = info.entity
@@ -43,7 +61,8 @@ CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
     WHERE info.snapshot_date = night
     UNION ALL
     SELECT 'xero', false, false, company.entity, company.entity || ':' || company.company_id, company.company_id,
-           coalesce(o.payload ->> '$.Name', o.payload ->> '$.LegalName'), o.payload ->> '$.BaseCurrency'
+           coalesce(o.payload ->> '$.Name', o.payload ->> '$.LegalName'), o.payload ->> '$.BaseCurrency',
+           company.cutover_role, company.cutover_date
     FROM raw.companies AS company
     LEFT JOIN valid.xero__organisation AS o ON o.snapshot_date = company.snapshot_date AND o.entity = company.entity
     WHERE company.snapshot_date = night AND company.system = 'xero' AND company.object = 'Organisation';
@@ -64,6 +83,7 @@ CREATE OR REPLACE TEMP MACRO erp_customer_records(night) AS TABLE
            (q.payload ->> '$.BalanceWithJobs')::DECIMAL(18, 2) AS balance_with_jobs
     FROM valid.quickbooks__customer AS q
     WHERE q.snapshot_date = night AND NOT coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+      AND erp_keeps_master('quickbooks', q.entity, night)
     UNION ALL
     SELECT 'xero', c.entity, c.entity || ':' || c.record_id, c.payload ->> '$.Name', NULL,
            coalesce(nullif(c.payload ->> '$.DefaultCurrency', ''), billed.currency),
@@ -78,7 +98,7 @@ CREATE OR REPLACE TEMP MACRO erp_customer_records(night) AS TABLE
                WHERE snapshot_date = night AND payload ->> '$.Type' = 'ACCREC' AND xero_posted(payload)
                GROUP BY ALL HAVING count(DISTINCT payload ->> '$.CurrencyCode') = 1) AS billed
            ON billed.entity = c.entity AND billed.contact_id = c.record_id
-    WHERE c.snapshot_date = night
+    WHERE c.snapshot_date = night AND erp_keeps_master('xero', c.entity, night)
       AND (coalesce((c.payload ->> '$.IsCustomer')::BOOLEAN, false)
            OR NOT coalesce((c.payload ->> '$.IsSupplier')::BOOLEAN, false));
 
@@ -99,6 +119,7 @@ CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
     SELECT 'quickbooks' AS vendor, i.entity AS legal_entity, i.record_id, i.entity || ':' || i.record_id AS source_id,
            i.entity || ':' || (i.payload ->> '$.CustomerRef.value') AS customer_source_id,
            regexp_extract(i.payload ->> '$.PrivateNote', 'harvest_invoice:(\d+)', 1) AS psa_invoice_ref,
+           erp_migrated_from(i.entity, i.payload ->> '$.PrivateNote') AS migrated_from,
            'erp.PrivateNote.harvest_invoice' AS psa_link,
            i.payload ->> '$.DocNumber' AS document_number,
            (i.payload ->> '$.TxnDate')::DATE AS issue_date,
@@ -120,6 +141,7 @@ CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
     SELECT 'xero', i.entity, i.record_id, i.entity || ':' || i.record_id,
            i.entity || ':' || (i.payload ->> '$.Contact.ContactID'),
            regexp_extract(i.payload ->> '$.Reference', 'harvest_invoice:(\d+)', 1),
+           erp_migrated_from(i.entity, i.payload ->> '$.Reference'),
            'erp.Reference.harvest_invoice',
            i.payload ->> '$.InvoiceNumber',
            xero_date(i.payload ->> '$.Date'),

@@ -1,6 +1,7 @@
 -- Invoices: one row per PSA invoice and ERP invoice. The PSA invoice anchors; an ERP invoice joins
 -- it through `harvest_invoice:<id>` (QuickBooks' PrivateNote, Xero's Reference: erp_records.sql),
--- so the parts of a split invoice share its global id. Totals stay in the document's currency; the functional-currency view uses the ERP's
+-- so the parts of a split invoice share its global id; an opening item migrated at an ERP cutover
+-- (`migrated_from`) shares the old invoice's. Totals stay in the document's currency; the functional-currency view uses the ERP's
 -- exchange rate (a PSA invoice borrows its postings' rate, or 1 in the home currency).
 WITH psa_lines AS (
     SELECT i.record_id, sum((line.value ->> '$.amount')::DECIMAL(18, 2)) AS lines_total
@@ -32,12 +33,21 @@ psa AS (
     LEFT JOIN psa_lines AS l USING (record_id)
     WHERE i.snapshot_date = $snapshot_date
 ),
+erp_records AS (
+    SELECT * FROM erp_invoice_records($snapshot_date)
+),
+-- an opening item migrated at an ERP cutover is the old invoice carried over: it shares its global id
 erp AS (
     SELECT
         'erp' AS system,
         i.source_id,
-        coalesce(p.global_id, 'inv_' || left(md5('erp:' || i.source_id), 16)) AS global_id,
-        CASE WHEN p.global_id IS NULL THEN 'anchor' ELSE i.psa_link END AS link,
+        coalesce(p.global_id, migrated_p.global_id,
+                 'inv_' || left(md5('erp:' || coalesce(i.migrated_from, i.source_id)), 16)) AS global_id,
+        CASE WHEN p.global_id IS NOT NULL THEN i.psa_link
+             WHEN i.migrated_from IS NOT NULL THEN 'erp.migrated'
+             ELSE 'anchor' END AS link,
+        i.vendor AS erp_vendor,
+        i.migrated_from,
         i.legal_entity,
         i.customer_source_id,
         i.document_number,
@@ -51,8 +61,10 @@ erp AS (
         i.discount_total,
         i.tax_total,
         i.exchange_rate
-    FROM erp_invoice_records($snapshot_date) AS i
+    FROM erp_records AS i
     LEFT JOIN psa AS p ON p.source_id = i.psa_invoice_ref
+    LEFT JOIN erp_records AS migrated ON migrated.source_id = i.migrated_from
+    LEFT JOIN psa AS migrated_p ON migrated_p.source_id = migrated.psa_invoice_ref
 ),
 postings AS (
     SELECT global_id, min(legal_entity) AS legal_entity, min(exchange_rate) AS exchange_rate
@@ -98,6 +110,8 @@ SELECT
     source_id,
     legal_entity,
     link,
+    erp_vendor,
+    migrated_from,
     customer_global_id,
     engagement_global_id,
     document_number,

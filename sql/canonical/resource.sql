@@ -33,7 +33,7 @@ employees AS (
         (e.payload ->> '$.Active')::BOOLEAN AS is_active
     FROM valid.quickbooks__employee AS e
     LEFT JOIN by_email AS u ON u.email = lower(e.payload ->> '$.PrimaryEmailAddr.Address')
-    WHERE e.snapshot_date = $snapshot_date
+    WHERE e.snapshot_date = $snapshot_date AND erp_keeps_master('quickbooks', e.entity, $snapshot_date)
 ),
 -- A PSA user belongs to the legal entity that employs them.
 employed_by AS (

@@ -47,8 +47,9 @@ activities AS (
                    "EmployeeRef": {"value": "VARCHAR"}, "TxnDate": "DATE", "Hours": "DECIMAL(12, 4)",
                    "Minutes": "DECIMAL(12, 4)", "BillableStatus": "VARCHAR", "Description": "VARCHAR",
                    "HourlyRate": "DECIMAL(18, 2)"}') AS a
-        FROM valid.quickbooks__timeactivity
-        WHERE snapshot_date = $snapshot_date
+        FROM valid.quickbooks__timeactivity AS activity
+        WHERE activity.snapshot_date = $snapshot_date
+          AND erp_keeps_master('quickbooks', activity.entity, $snapshot_date)
     ) AS t
     LEFT JOIN entries AS e ON e.source_id = regexp_extract(t.a.Description, 'harvest_time_entry:(\d+)', 1)
 )

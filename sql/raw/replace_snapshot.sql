@@ -34,4 +34,4 @@ LEFT JOIN raw.unavailable_entities AS earlier
 DELETE FROM raw.companies WHERE snapshot_date = $snapshot_date AND system = $system AND object = $object;
 
 INSERT INTO raw.companies
-SELECT $snapshot_date, $system, $object, entity, company_id FROM source_companies;
+SELECT $snapshot_date, $system, $object, entity, company_id, cutover_role, cutover_date::DATE FROM source_companies;

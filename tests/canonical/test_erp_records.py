@@ -65,7 +65,10 @@ def erp():
     with duckdb.connect() as db:
         migrate(db)
         install_source_records(db, CALLS)  # makes the valid tables this warehouse never had
-        db.execute("INSERT INTO raw.companies VALUES (?, 'xero', 'Organisation', 'UK', ?)", [NIGHT, uid(1)])
+        db.execute(
+            "INSERT INTO raw.companies (snapshot_date, system, object, entity, company_id) VALUES (?, 'xero', 'Organisation', 'UK', ?)",
+            [NIGHT, uid(1)],
+        )
         # the organisation's own record is quarantined tonight: not in valid.xero__organisation
         put(
             db,

@@ -11,5 +11,5 @@ SELECT
     format('PSA invoice {} is in {}; the ERP posted it in {}.', any_value(psa_document_number),
            any_value(psa_currency), arg_min(erp_currency, posting_number)) AS detail
 FROM psa_invoice_postings($snapshot_date)
-WHERE erp_invoice_id IS NOT NULL AND erp_currency <> psa_currency
+WHERE erp_invoice_id IS NOT NULL AND in_its_erp AND erp_currency <> psa_currency
 GROUP BY psa_invoice_id

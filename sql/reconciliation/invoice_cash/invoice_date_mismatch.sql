@@ -11,5 +11,5 @@ SELECT
     format('PSA invoice {} is dated {}; the ERP posted it on {}.', any_value(psa_document_number),
            any_value(psa_issue_date), arg_max(erp_issue_date, abs(erp_issue_date - psa_issue_date))) AS detail
 FROM psa_invoice_postings($snapshot_date)
-WHERE erp_invoice_id IS NOT NULL AND abs(erp_issue_date - psa_issue_date) > $invoice_date_window_days
+WHERE erp_invoice_id IS NOT NULL AND in_its_erp AND abs(erp_issue_date - psa_issue_date) > $invoice_date_window_days
 GROUP BY psa_invoice_id

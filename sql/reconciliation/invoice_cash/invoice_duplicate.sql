@@ -13,5 +13,5 @@ SELECT
            any_value(psa_total), any_value(psa_currency), count(*),
            string_agg(erp_invoice_id, ', ' ORDER BY posting_number)) AS detail
 FROM psa_invoice_postings($snapshot_date)
-WHERE erp_invoice_id IS NOT NULL AND whole_postings >= 2
+WHERE erp_invoice_id IS NOT NULL AND in_its_erp AND whole_postings >= 2
 GROUP BY psa_invoice_id

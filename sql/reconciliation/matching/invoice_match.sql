@@ -9,11 +9,21 @@ WITH psa AS (
     FROM canonical.invoice
     WHERE snapshot_date = $snapshot_date AND system = 'psa' AND coalesce(status, '') <> 'draft'
 ),
-erp AS (
-    SELECT source_id, global_id, legal_entity, customer_global_id, engagement_global_id, document_number,
-           issue_date, currency, total, amount_due, status
+-- an opening item migrated at an ERP cutover carries its old invoice on: not a posting of its own, it
+-- gives the old invoice the balance and status the current ERP now keeps (docs/decisions.md 33)
+openings AS (
+    SELECT migrated_from, sum(amount_due) AS amount_due, min(status) AS status
     FROM canonical.invoice
-    WHERE snapshot_date = $snapshot_date AND system = 'erp'
+    WHERE snapshot_date = $snapshot_date AND system = 'erp' AND migrated_from IS NOT NULL
+    GROUP BY 1
+),
+erp AS (
+    SELECT i.source_id, i.global_id, i.legal_entity, i.customer_global_id, i.engagement_global_id,
+           i.document_number, i.issue_date, i.currency, i.total, i.erp_vendor,
+           coalesce(o.amount_due, i.amount_due) AS amount_due, coalesce(o.status, i.status) AS status
+    FROM canonical.invoice AS i
+    LEFT JOIN openings AS o ON o.migrated_from = i.source_id
+    WHERE i.snapshot_date = $snapshot_date AND i.system = 'erp' AND i.migrated_from IS NULL
 ),
 by_reference AS (
     SELECT p.source_id AS psa_invoice_id, e.source_id AS erp_invoice_id, 'reference' AS method
@@ -64,6 +74,26 @@ rows AS (
     SELECT source_id, NULL, NULL FROM psa WHERE source_id NOT IN (SELECT psa_invoice_id FROM pairs)
     UNION ALL
     SELECT NULL, source_id, NULL FROM erp WHERE source_id NOT IN (SELECT erp_invoice_id FROM pairs)
+),
+-- across a legal entity's ERP cutover, the ERP a PSA invoice belongs in: the former one before the
+-- cutover date, the current one from it on
+homes AS (
+    SELECT p.source_id AS psa_invoice_id,
+           CASE WHEN p.issue_date < e.erp_cutover_date THEN e.erp_cutover_from ELSE e.erp_cutover_to END AS home_erp
+    FROM psa AS p
+    JOIN canonical.legal_entity AS e ON e.snapshot_date = $snapshot_date AND e.legal_entity = p.legal_entity
+    WHERE e.erp_cutover_date IS NOT NULL
+),
+-- a posting in the other ERP of a PSA invoice posted in its own too (INVOICE_POSTED_IN_BOTH_ERPS) is
+-- listed, for the tie-out, but is not one of the postings the invoice's other codes compare
+placed AS (
+    SELECT r.*,
+           coalesce(h.home_erp IS NULL OR e.erp_vendor = h.home_erp
+                    OR NOT bool_or(e.erp_vendor = h.home_erp) OVER (PARTITION BY r.psa_invoice_id), true)
+               AS in_its_erp
+    FROM rows AS r
+    LEFT JOIN erp AS e ON e.source_id = r.erp_invoice_id
+    LEFT JOIN homes AS h USING (psa_invoice_id)
 )
 SELECT
     $snapshot_date::DATE AS snapshot_date,
@@ -92,20 +122,25 @@ SELECT
     e.status AS erp_status,
     -- the ERP invoice's place among the PSA invoice's postings, in the order they were created (by
     -- QuickBooks' numeric ids; Xero's are UUIDs, whose split parts are numbered `<number>-<k>`)
+    e.erp_vendor,
+    r.in_its_erp,
+    -- the ERP invoice's place among the PSA invoice's postings, in the order they were created (by
+    -- QuickBooks' numeric ids; Xero's are UUIDs, whose split parts are numbered `<number>-<k>`), those in
+    -- the ERP it belongs in first
     row_number() OVER (PARTITION BY r.psa_invoice_id
-                       ORDER BY e.legal_entity, TRY_CAST(split_part(e.source_id, ':', 2) AS BIGINT),
+                       ORDER BY NOT r.in_its_erp, e.legal_entity, TRY_CAST(split_part(e.source_id, ':', 2) AS BIGINT),
                                 e.document_number, e.source_id)
         AS posting_number,
-    count(r.erp_invoice_id) OVER psa_invoice AS postings,
-    sum(e.total) OVER psa_invoice AS erp_total_sum,
-    sum(e.amount_due) OVER psa_invoice AS erp_amount_due_sum,
+    count(r.erp_invoice_id) FILTER (WHERE r.in_its_erp) OVER psa_invoice AS postings,
+    sum(e.total) FILTER (WHERE r.in_its_erp) OVER psa_invoice AS erp_total_sum,
+    sum(e.amount_due) FILTER (WHERE r.in_its_erp) OVER psa_invoice AS erp_amount_due_sum,
     -- postings that each carry the whole PSA invoice: two or more are a duplicate, not a split
-    count(*) FILTER (WHERE abs(e.total - p.total) <= $money_tolerance)
+    count(*) FILTER (WHERE r.in_its_erp AND abs(e.total - p.total) <= $money_tolerance)
         OVER psa_invoice AS whole_postings,
-    CASE WHEN bool_and(e.status = 'voided') OVER psa_invoice THEN 'voided'
-         WHEN bool_and(e.status IN ('paid', 'voided')) OVER psa_invoice THEN 'paid'
+    CASE WHEN bool_and(e.status = 'voided') FILTER (WHERE r.in_its_erp) OVER psa_invoice THEN 'voided'
+         WHEN bool_and(e.status IN ('paid', 'voided')) FILTER (WHERE r.in_its_erp) OVER psa_invoice THEN 'paid'
          ELSE 'open' END AS erp_invoice_status
-FROM rows AS r
+FROM placed AS r
 LEFT JOIN psa AS p ON p.source_id = r.psa_invoice_id
 LEFT JOIN erp AS e ON e.source_id = r.erp_invoice_id
 WINDOW psa_invoice AS (PARTITION BY r.psa_invoice_id)

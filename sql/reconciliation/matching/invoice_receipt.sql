@@ -6,9 +6,14 @@
 -- One row per (PSA invoice, ERP payment); a Xero credit note's allocations count as one payment,
 -- the credit note's (Xero applies credit without a payment).
 WITH applications AS (
-    SELECT source_id AS payment_id, invoice_source_id, credit_memo_source_id, applied_on, amount
-    FROM canonical.payment_application
-    WHERE snapshot_date = $snapshot_date
+    -- what is applied to an opening item migrated at an ERP cutover settles the old invoice it carries on
+    SELECT a.source_id AS payment_id, coalesce(opening.migrated_from, a.invoice_source_id) AS invoice_source_id,
+           a.credit_memo_source_id, a.applied_on, a.amount
+    FROM canonical.payment_application AS a
+    LEFT JOIN canonical.invoice AS opening
+           ON opening.snapshot_date = a.snapshot_date AND opening.system = 'erp'
+          AND opening.source_id = a.invoice_source_id AND opening.migrated_from IS NOT NULL
+    WHERE a.snapshot_date = $snapshot_date
 ),
 -- a payment that applies a credit memo settles the invoice with that credit, not with cash
 credit_of AS (
@@ -25,6 +30,7 @@ receipts AS (
     FROM applications AS a
     JOIN recon.invoice_match AS m
       ON m.snapshot_date = $snapshot_date AND m.erp_invoice_id = a.invoice_source_id AND m.psa_invoice_id IS NOT NULL
+     AND m.in_its_erp
     LEFT JOIN credit_of AS c USING (payment_id)
     GROUP BY m.psa_invoice_id, a.payment_id
 ),

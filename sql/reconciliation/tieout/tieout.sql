@@ -27,7 +27,7 @@ explained AS (
     WHERE snapshot_date = $snapshot_date AND status = 'open'
       AND code IN ('INVOICE_MISSING_IN_ERP', 'INVOICE_MISSING_IN_PSA', 'INVOICE_AMOUNT_MISMATCH',
                    'INVOICE_CURRENCY_MISMATCH', 'INVOICE_DATE_MISMATCH', 'INVOICE_DUPLICATE',
-                   'INVOICE_STATUS_MISMATCH')
+                   'INVOICE_STATUS_MISMATCH', 'INVOICE_POSTED_IN_BOTH_ERPS')
     UNION
     SELECT invoice_group FROM explained_by_people
 ),
