@@ -58,7 +58,9 @@ def make_entities(
     cutovers = _checked(dict(cutovers or {}), ERPS, "ERP")
     for code, erp in cutovers.items():
         if erp != "xero" or erps.get(code, "quickbooks") != "quickbooks":
-            raise ValueError(f"a cutover moves a QuickBooks entity to xero: not {code} from {erps.get(code)} to {erp}")
+            raise ValueError(
+                f"a cutover moves a QuickBooks entity to xero: not {code} from {erps.get(code, 'quickbooks')} to {erp}"
+            )
     if cutovers and cutover_date is None:
         raise ValueError("a cutover needs its date")
     entities = [Entity(*row) for row in ENTITIES]
