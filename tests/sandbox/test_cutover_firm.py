@@ -20,6 +20,8 @@ from sandbox.firm.clock import at
 from sandbox.runtime import running_sandbox, stop_sandbox
 from sandbox.store import SandboxStore
 from tests.conftest import AS_OF
+from tests.contracts.quickbooks_xsd import validate_entity
+from tests.contracts.xero_openapi import validate_xero_response
 from tests.sandbox.stored import read_records
 
 MOVED = "DE"
@@ -133,6 +135,29 @@ def test_the_moved_entity_is_in_both_erps_with_its_cutover(planted):
     assert {c["Name"] for c in planted.xero["Contacts"]} == customers
     numbers = [c["ContactNumber"] for c in planted.xero["Contacts"] if "ContactNumber" in c]
     assert numbers and all(n.startswith("harvest_client:") for n in numbers)
+
+
+def test_the_moved_entitys_records_match_both_vendors_contracts_and_add_up(planted, vendor_contracts):
+    tenant = planted.entity["xero_tenant_id"]
+    for collection in ("Organisation", *planted.xero):
+        key = "Organisations" if collection == "Organisation" else collection
+        body = {key: planted.records[("xero", tenant, collection)]}
+        problems = validate_xero_response(vendor_contracts, f"/{collection}", "get", 200, body)
+        assert problems == [], (collection, problems[:5])
+    for obj, rows in planted.qbo.items():
+        for record in rows:
+            assert validate_entity(vendor_contracts / "quickbooks", obj, record) == [], (obj, record["Id"])
+    paid, credited = defaultdict(Decimal), defaultdict(Decimal)
+    for payment in planted.xero["Payments"]:
+        paid[payment["Invoice"]["InvoiceID"]] += money(payment["Amount"])
+    for note in planted.xero["CreditNotes"]:
+        for allocation in note["Allocations"]:
+            credited[allocation["Invoice"]["InvoiceID"]] += money(allocation["Amount"])
+    for invoice in planted.xero["Invoices"]:
+        id = invoice["InvoiceID"]
+        assert money(invoice["AmountPaid"]) == paid[id] and money(invoice["AmountCredited"]) == credited[id]
+        left = money(invoice["Total"]) - paid[id] - credited[id]
+        assert money(invoice["AmountDue"]) == (ZERO if invoice["Status"] == "VOIDED" else left)
 
 
 def test_the_crm_names_the_moved_entitys_xero_contacts(planted):
