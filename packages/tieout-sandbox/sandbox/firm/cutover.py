@@ -22,8 +22,6 @@ from .manifest import Manifest
 from .model import CENT, Entity, Firm, Invoice, Line, Posting
 from .picking import Picker
 
-ZERO = Decimal("0")
-
 
 def cutover_entities(firm: Firm) -> list[Entity]:
     return [e for e in firm.entities if e.cutover_date is not None and e.former_erp is not None]
