@@ -1,5 +1,6 @@
 """The `tieout-sandbox` command line: generate the sandbox firm (`--erp UK=xero` puts a legal entity on
-Xero, `--crm DE=hubspot` a business unit's customers in HubSpot), or serve its vendor emulators for poking at with curl. Exit codes: 0 success, 2 the command was
+Xero, `--crm DE=hubspot` a business unit's customers in HubSpot, `--cutover DE=xero` moves a legal entity
+from QuickBooks to Xero two months before the firm's as_of), or serve its vendor emulators for poking at with curl. Exit codes: 0 success, 2 the command was
 wrong."""
 
 from __future__ import annotations
@@ -53,9 +54,11 @@ def entity_crm(text: str) -> tuple[str, str]:
 def build(args: argparse.Namespace) -> int:
     directory = Path(args.dir) if args.dir else default_directory()
     try:
-        erps, crms = dict(args.erp or []), dict(args.crm or [])
-        manifest = build_sandbox(directory, size=args.size, seed=args.seed, clean=args.clean, erps=erps, crms=crms)
-    except ValueError as exc:  # an unknown legal entity
+        erps, crms, cutovers = dict(args.erp or []), dict(args.crm or []), dict(args.cutover or [])
+        manifest = build_sandbox(
+            directory, size=args.size, seed=args.seed, clean=args.clean, erps=erps, crms=crms, cutovers=cutovers
+        )
+    except ValueError as exc:  # an unknown legal entity, or a cutover from another ERP than QuickBooks
         print(f"tieout-sandbox: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.salesforce_field:
@@ -116,6 +119,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="CODE=CRM",
         help="keep a legal entity's customers in another CRM, e.g. DE=hubspot (repeatable; the others stay in "
         "Salesforce)",
+    )
+    commands.choices["build"].add_argument(
+        "--cutover",
+        action="append",
+        type=entity_erp,
+        metavar="CODE=ERP",
+        help="move a QuickBooks legal entity to another ERP on the first day of the month two months before the "
+        "firm's as_of, e.g. DE=xero (repeatable): its older documents stay in QuickBooks, its open items are migrated",
     )
     commands.choices["build"].add_argument(
         "--clean", action="store_true", help="plant no discrepancy: a night of this firm must find nothing"

@@ -22,6 +22,7 @@ def build_sandbox(
     clean: bool = False,
     erps: dict[str, str] | None = None,
     crms: dict[str, str] | None = None,
+    cutovers: dict[str, str] | None = None,
 ) -> Manifest:
     """Create `directory/state.db` (replacing any old one) and `directory/manifest.json`.
 
@@ -38,6 +39,13 @@ def build_sandbox(
     express (a parent that does not exist, a parent loop across entities) choose Salesforce customers.
     Both options combine.
 
+    `cutovers` moves chosen QuickBooks legal entities to another ERP (`{"DE": "xero"}`) on the first day of
+    the month two months before `as_of`: their customers live in both (Xero contacts for the same
+    customers), QuickBooks keeps their project sub-customers, employees, time and the documents dated
+    before the cutover, Xero has those dated from it and an opening item for every invoice open at the
+    cutover. Plants Xero cannot evidence choose other entities, as for an entity on Xero; the planted
+    variant adds INVOICE_POSTED_IN_BOTH_ERPS and OPEN_ITEM_NOT_MIGRATED there.
+
     The same (size, seed, as_of) always gives byte-identical state and manifest. The cyclic garbage
     collector is off meanwhile: the firm's objects live until the end and form no garbage cycles, and
     its passes over millions of them took a fifth of a benchmark-sized build to find nothing.
@@ -49,7 +57,7 @@ def build_sandbox(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return build(directory, size, seed, as_of, clean, erps, crms)
+        return build(directory, size, seed, as_of, clean, erps, crms, cutovers)
     finally:
         if collecting:
             gc.enable()

@@ -138,6 +138,8 @@ def _apportion(invoice: Invoice, parts: list[Posting]) -> None:
 
 def _payment_note(invoice: Invoice, r: Receipt) -> str:
     entity = invoice.project.customer.entity
+    if entity.erp_on(r.day) != entity.erp:  # received before its entity's cutover: in the former ERP
+        return f"QuickBooks payment {r.payment_id}"
     return f"{entity.erp_system} payment {entity.erp_id('Payment', r.payment_id)}"
 
 

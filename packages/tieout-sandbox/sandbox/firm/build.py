@@ -15,7 +15,9 @@ from sandbox.emulators.xero_identity import SCOPES as XERO_SCOPES
 from sandbox.store import SandboxStore
 
 from .billing import Billing
+from .clock import cutover_day
 from .customers import build_customers, make_entities
+from .cutover import Cutover, CutoverPlants
 from .engagements import EngagementFactory, build_engagements, plan_invoices
 from .ids import Ids
 from .malformed import Malformed
@@ -41,6 +43,7 @@ from .timesheets import Row, Timesheets
 
 log = logging.getLogger("tieout.sandbox")  # a benchmark-sized firm takes minutes: say where it is
 
+ERP_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero"}
 CHUNK = 20_000  # records per store transaction while streaming time
 
 
@@ -121,9 +124,13 @@ def fresh_store(path: Path) -> SandboxStore:
 def legal_entity(e: Entity, crms: bool = False) -> dict:
     """The store's `legal_entities` row: which ERP the entity is on, and its company there (a QuickBooks
     realm, or a Xero tenant with no realm); in a firm with a business unit on HubSpot (`crms`), also the
-    CRM its customers live in (salesforce or hubspot) and, for HubSpot, the portal."""
-    row = {"code": e.code, "realm_id": None if e.on_xero else e.realm_id, "currency": e.currency, "name": e.name}
+    CRM its customers live in (salesforce or hubspot) and, for HubSpot, the portal. An entity that moved
+    from QuickBooks to Xero keeps its realm, and says `former_erp` and `cutover_date`."""
+    realm = e.realm_id if e.in_quickbooks else None
+    row = {"code": e.code, "realm_id": realm, "currency": e.currency, "name": e.name}
     row = {**row, "erp": e.erp, **({"xero_tenant_id": e.xero_tenant_id} if e.on_xero else {})}
+    if e.former_erp is not None and e.cutover_date is not None:
+        row = {**row, "former_erp": e.former_erp, "cutover_date": e.cutover_date.isoformat()}
     if crms:
         row = {**row, "crm": e.crm, **({"hubspot_portal_id": e.hubspot_portal_id} if e.hubspot_portal_id else {})}
     return row
@@ -137,15 +144,26 @@ def build(
     clean: bool = False,
     erps: dict[str, str] | None = None,
     crms: dict[str, str] | None = None,
+    cutovers: dict[str, str] | None = None,
 ) -> Manifest:
     size, rng, ids = size_for(size_name), random.Random(seed), Ids(seed)
-    entities = make_entities(seed, erps, crms)
+    entities = make_entities(seed, erps, crms, cutovers, cutover_day(as_of) if cutovers else None)
     portal = next((e.hubspot_portal_id for e in entities if e.hubspot_portal_id), None)
     legal = [legal_entity(e, portal is not None) for e in entities]
     mixed = any(e.on_xero for e in entities) or portal is not None
     # an all-QuickBooks firm's manifest names its entities as it always has
     listed = legal if mixed else [{k: row[k] for k in ("code", "realm_id", "currency", "name")} for row in legal]
     manifest = Manifest(size_name, seed, as_of.isoformat(), listed, clean=clean)
+    manifest.cutovers = [
+        {
+            "legal_entity": e.code,
+            "former_erp": e.former_erp,
+            "erp": e.erp,
+            "cutover_date": e.cutover_date.isoformat(),
+        }
+        for e in entities
+        if e.former_erp is not None and e.cutover_date is not None
+    ]
     store = fresh_store(directory / "state.db")
     for key, value in (
         ("credentials", credentials(portal)),
@@ -185,6 +203,10 @@ def build(
         if c.role == "direct" and c.qbo_id:
             billing.direct_invoices(c)
     InvoicePlants(firm, picker, manifest, billing).plant_all()
+    cutover = Cutover(firm, billing)
+    cutover.migrate()
+    if not clean:
+        CutoverPlants(firm, picker, manifest, billing, cutover).plant_all()
     log.info(
         "sandbox %s: %d PSA invoices posted and settled; writing the master and billing records",
         size_name,
@@ -195,7 +217,7 @@ def build(
             "kind": "split_invoice",
             "psa_id": str(inv.harvest_id),
             "document_number": inv.number,
-            "note": f"posted as {len(inv.postings)} {inv.project.customer.entity.erp_system} invoices "
+            "note": f"posted as {len(inv.postings)} {ERP_NAMES[inv.postings[0].erp]} invoices "
             "<number>-<k>: not a finding",
         }
         for inv in firm.invoices
@@ -214,8 +236,10 @@ def build(
     ]
     writer.put_all(harvest_master(firm))
     writer.put_all(billing_records(firm, next(p for p in people if p.is_admin)))
-    balances = Balances(firm)
-    qbo_rows = quickbooks_master(firm, balances)
+    # the customers' receivables in QuickBooks, and in their current ERP (the CRM's open AR): the same but
+    # for an entity that moved, whose QuickBooks invoices keep the balances they had at the cutover
+    balances = Balances(firm, lambda post: post.erp == post.entity.erp)
+    qbo_rows = quickbooks_master(firm, Balances(firm, lambda post: post.erp == "quickbooks"))
     by_realm = {}
     for (_, tenant, obj), rows in qbo_rows.items():
         if obj == "Customer":
@@ -303,7 +327,8 @@ def _open_ar(firm: Firm, balances: Balances, picker: Picker, manifest: Manifest)
     """Open_AR__c (HubSpot's open_ar) per linked account (tieout's last writeback), with planted stale values."""
     linked = [c for c in firm.customers if c.sf_id and c.qbo_id and c.links_erp]
     open_ar = {id(c): balances.with_projects(c) for c in linked}
-    for c in picker.pick(linked, where=lambda c: open_ar[id(c)] > 0):
+    # not in an entity that moved ERP: which system's receivable the CRM's figure was would be ambiguous
+    for c in picker.pick(linked, where=lambda c: open_ar[id(c)] > 0 and c.entity.cutover_date is None):
         erp = open_ar[id(c)]
         open_ar[id(c)] = (erp * Decimal(picker.rng.choice(["0.5", "1.25", "0"]))).quantize(Decimal("0.01"))
         manifest.finding(

@@ -51,3 +51,9 @@ def months_between(first: date, last: date) -> list[date]:
         months.append(month)
         month = next_month(month)
     return months
+
+
+def cutover_day(as_of: date) -> date:
+    """A cutover entity's cutover date: the first day of the month two months before `as_of`'s."""
+    month = as_of.year * 12 + as_of.month - 1 - 2
+    return date(month // 12, month % 12 + 1, 1)

@@ -42,17 +42,32 @@ def _checked(choices: dict[str, str], systems: tuple[str, ...], family: str) -> 
 
 
 def make_entities(
-    seed: int = 0, erps: dict[str, str] | None = None, crms: dict[str, str] | None = None
+    seed: int = 0,
+    erps: dict[str, str] | None = None,
+    crms: dict[str, str] | None = None,
+    cutovers: dict[str, str] | None = None,
+    cutover_date: date | None = None,
 ) -> list[Entity]:
     """The firm's entities, each on QuickBooks unless `erps` puts it on another ERP (code -> erp), and its
     customers in Salesforce unless `crms` puts them in another CRM (code -> crm: an acquired business
     unit's HubSpot). An entity on Xero gets a tenant id derived from the seed and its code; the entities
-    on HubSpot share one portal."""
+    on HubSpot share one portal. `cutovers` (code -> new erp: xero) moves a QuickBooks entity to Xero on
+    `cutover_date`: it is on Xero (a new tenant) and keeps its realm as its former ERP."""
     erps = _checked(dict(erps or {}), ERPS, "ERP")
     crms = _checked(dict(crms or {}), CRMS, "CRM")
+    cutovers = _checked(dict(cutovers or {}), ERPS, "ERP")
+    for code, erp in cutovers.items():
+        if erp != "xero" or erps.get(code, "quickbooks") != "quickbooks":
+            raise ValueError(
+                f"a cutover moves a QuickBooks entity to xero: not {code} from {erps.get(code, 'quickbooks')} to {erp}"
+            )
+    if cutovers and cutover_date is None:
+        raise ValueError("a cutover needs its date")
     entities = [Entity(*row) for row in ENTITIES]
     for e in entities:
         e.erp = erps.get(e.code, "quickbooks")
+        if e.code in cutovers:
+            e.erp, e.former_erp, e.cutover_date = cutovers[e.code], e.erp, cutover_date
         if e.on_xero:
             e.xero_tenant_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"tieout-sandbox:{seed}:xero-tenant:{e.code}"))
         e.crm = crms.get(e.code, "salesforce")

@@ -65,6 +65,25 @@ HUBSPOT_CONVENTIONS = {
 }
 
 
+# what changes in a firm where a legal entity moved from QuickBooks to Xero on a cutover date
+CUTOVER_CONVENTIONS = {
+    "cutovers": "the manifest's `cutovers` lists each legal entity that moved ERP: legal_entity, former_erp "
+    "(quickbooks), erp (xero) and cutover_date (YYYY-MM-DD, the first day of the month two months before as_of); "
+    "its legal_entities row says the same (erp, xero_tenant_id, the realm_id it keeps, former_erp, cutover_date)",
+    "cutover_entities": "an entity that moved keeps its customers in both ERPs (Xero contacts for the QuickBooks "
+    "customers; the CRM's ERP customer id names the Xero contact) and its project sub-customers, employees and time "
+    "in QuickBooks only; its master data are Xero's, so it gets no plant Xero cannot evidence. Documents dated "
+    "before the cutover are QuickBooks', from it Xero's; every QuickBooks invoice open at the cutover is migrated "
+    "as a Xero opening item dated the cutover (Reference migrated:quickbooks:<QuickBooks Id>, InvoiceNumber its "
+    "DocNumber, Total the open amount) that later receipts are applied to. Invoice plants land on its Xero "
+    "invoices; its customers' CRM open AR is their Xero receivable and gets no AR_BALANCE_MISMATCH",
+    "cutover_erp_id": "for INVOICE_POSTED_IN_BOTH_ERPS the posting in the ERP the PSA invoice's issue date does not "
+    "say (<code>:<QuickBooks Id> or <code>:<Xero InvoiceID>); for OPEN_ITEM_NOT_MIGRATED the QuickBooks invoice "
+    "(<code>:<QuickBooks Id>), expected_value its open amount at the cutover, actual_value the opening item's "
+    "Total (null when there is none)",
+}
+
+
 def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
@@ -81,6 +100,7 @@ class Manifest:
     warnings: list[dict] = field(default_factory=list)  # usable records a contract warns about (kept, not quarantined)
     edge_cases: list[dict] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # "system/tenant/object" -> records
+    cutovers: list[dict] = field(default_factory=list)  # legal entities that moved ERP (CUTOVER_CONVENTIONS)
 
     def finding(
         self,
@@ -147,6 +167,7 @@ class Manifest:
             "as_of": self.as_of,
             "clean": self.clean,
             "legal_entities": self.legal_entities,
+            **({"cutovers": self.cutovers} if self.cutovers else {}),
             "conventions": self.conventions(),
             "counts": dict(sorted(self.counts.items())),
             **order,
@@ -161,6 +182,8 @@ class Manifest:
             conventions |= XERO_CONVENTIONS
         if any(e.get("crm") == "hubspot" for e in self.legal_entities):
             conventions |= HUBSPOT_CONVENTIONS
+        if self.cutovers:
+            conventions |= CUTOVER_CONVENTIONS
         return conventions
 
     def write(self, path: Path) -> None:

@@ -27,10 +27,26 @@ class Entity:
     xero_tenant_id: str | None = None  # its Xero organisation, when erp is xero
     crm: str = "salesforce"  # salesforce | hubspot: the CRM its customers' accounts and deals live in
     hubspot_portal_id: str | None = None  # the business unit's HubSpot account, when crm is hubspot
+    former_erp: str | None = None  # the ERP it left on its cutover (quickbooks), when it moved to `erp`
+    cutover_date: date | None = None  # documents dated from this day on live in `erp`, earlier ones in former_erp
 
     @property
     def on_xero(self) -> bool:
+        """Its current ERP is Xero: its master data (customers) are Xero's, and plants needing what Xero
+        lacks (hierarchy, project sub-customers, employees, time) choose other entities."""
         return self.erp == "xero"
+
+    @property
+    def in_quickbooks(self) -> bool:
+        """QuickBooks holds its company: it is on QuickBooks, or left it on a cutover (its customers,
+        project sub-customers, employees, time and the documents dated before the cutover stay there)."""
+        return not self.on_xero or self.former_erp == "quickbooks"
+
+    def erp_on(self, day: date) -> str:
+        """The ERP a document dated `day` lives in: the former one before the cutover."""
+        if self.cutover_date is not None and self.former_erp is not None and day < self.cutover_date:
+            return self.former_erp
+        return self.erp
 
     @property
     def erp_system(self) -> str:
@@ -249,6 +265,19 @@ class Posting:
     discount: Decimal = Decimal("0")  # amounts, apportioned from the Harvest invoice's
     tax: Decimal = Decimal("0")
     voided: bool = False  # QuickBooks keeps a voided invoice with every amount zero
+    erp: str = ""  # the system it lives in (quickbooks | xero): its entity's, or for a cutover entity by its date
+
+    def __post_init__(self) -> None:
+        self.erp = self.erp or self.entity.erp_on(self.txn_date)
+
+    @property
+    def in_xero(self) -> bool:
+        return self.erp == "xero"
+
+    @property
+    def ref(self) -> str:
+        """`<entity code>:<id>` in the system it lives in: the manifest's erp_id of this invoice."""
+        return f"{self.entity.code}:{self.qbo_id}" if not self.in_xero else self.entity.ref("Invoice", self.qbo_id)
 
     @property
     def subtotal(self) -> Decimal:

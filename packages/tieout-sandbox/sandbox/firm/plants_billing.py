@@ -4,6 +4,11 @@ In a legal entity on Xero: INVOICE_MISSING_IN_PSA needs an ERP invoice on a PSA 
 project sub-customers (the project would be Xero Projects', not built); INVOICE_DUPLICATE and the
 voided-then-reposted edge case post one number twice, which Xero refuses ("Invoice # must be unique").
 Those choose QuickBooks entities; every other invoice and cash plant lands in Xero too.
+
+In a legal entity that moved from QuickBooks to Xero, an invoice issued before the cutover is posted in
+QuickBooks and, open at the cutover, migrated to Xero with its later receipts: a plant on it would make
+its difference in two systems at once. Those invoices get none, nor does an invoice a date plant would
+move across the cutover: the invoice plants of that entity land on Xero's invoices.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from .billing import CENT, Billing
+from .cutover import before_cutover
 from .manifest import Manifest
 from .model import Firm, Invoice, Line, Posting
 from .picking import Picker
@@ -21,7 +27,9 @@ class InvoicePlants:
     def __init__(self, firm: Firm, picker: Picker, manifest: Manifest, billing: Billing):
         self.firm, self.picker, self.manifest, self.billing = firm, picker, manifest, billing
         self.rng, self.as_of = picker.rng, firm.as_of
-        self.invoices = [inv for inv in firm.invoices if inv.project.customer.role == "billing"]
+        self.invoices = [
+            inv for inv in firm.invoices if inv.project.customer.role == "billing" and not before_cutover(inv)
+        ]
 
     def _open(self, min_age: int = 0):
         """Invoices posted once and untouched by cash: each plant below then makes exactly one difference."""
@@ -142,7 +150,13 @@ class InvoicePlants:
             )
 
     def date(self) -> None:
-        for inv in self.picker.pick(self.invoices, where=self._open()):
+        is_open = self._open()
+
+        def stays(inv: Invoice) -> bool:  # up to 20 days earlier is still on the same side of any cutover
+            entity = inv.project.customer.entity
+            return is_open(inv) and entity.erp_on(inv.issue_date - timedelta(days=20)) == entity.erp
+
+        for inv in self.picker.pick(self.invoices, where=stays):
             post = inv.postings[0]
             post.txn_date = inv.issue_date - timedelta(days=self.rng.randint(8, 20))
             self.record(

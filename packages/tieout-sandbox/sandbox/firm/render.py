@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -28,12 +29,13 @@ def _qbo_updated(record: dict) -> str:
 
 
 class Balances:
-    """Open receivables per QuickBooks customer, from the postings the ERP holds."""
+    """Open receivables per ERP customer, from the postings the ERP holds (those `where` takes)."""
 
-    def __init__(self, firm: Firm):
+    def __init__(self, firm: Firm, where: Callable[[Posting], bool] = lambda _: True):
         self.own: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for post in all_postings(firm):
-            self.own[(post.entity.code, post.customer_qbo_id)] += post.balance
+            if where(post):
+                self.own[(post.entity.code, post.customer_qbo_id)] += post.balance
         self.firm = firm
         self.projects: dict[int, list[str]] = defaultdict(list)  # QuickBooks ids of each customer's projects
         for p in firm.projects:
@@ -98,7 +100,7 @@ def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
             payment = harvest.invoice_payment(inv, pay, finance)
             rows[("harvest", "", "invoice_payments")].append((str(pay.harvest_id), payment, payment["updated_at"]))
     for post in sorted(all_postings(firm), key=lambda p: (p.entity.code, int(p.qbo_id))):
-        if post.entity.on_xero:
+        if post.in_xero:
             continue  # xero_records renders them
         tenant = post.entity.realm_id
         created = at(post.txn_date, 560)
@@ -140,7 +142,8 @@ def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
 def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
     rows: dict[Key, list[Row]] = defaultdict(list)
     children: dict[int, list[Customer]] = defaultdict(list)
-    erp = [c for c in firm.customers if c.qbo_id and not c.entity.on_xero]
+    # an entity that moved to Xero keeps its QuickBooks customers, hierarchy, projects and employees
+    erp = [c for c in firm.customers if c.qbo_id and c.entity.in_quickbooks]
     for c in erp:
         if c.erp_parent is not None:
             children[id(c.erp_parent)].append(c)
@@ -158,7 +161,7 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
 
     started = firm.as_of - timedelta(days=1200)
     for e in firm.entities:
-        if e.on_xero:
+        if not e.in_quickbooks:
             continue
         tenant = e.realm_id
         for obj, record in (
@@ -174,14 +177,14 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
         record = qbo.customer(c, name, level, balances.own[(c.entity.code, c.qbo_id)], balances.with_jobs(c, children))
         rows[("quickbooks", c.entity.realm_id, "Customer")].append((c.qbo_id, record, _qbo_updated(record)))
     for p in firm.projects:
-        if p.qbo_id and not p.customer.entity.on_xero:
+        if p.qbo_id and p.customer.entity.in_quickbooks:
             name, level = full_name(p.customer)
             record = qbo.project_customer(p, name, level + 1, balances.own[(p.customer.entity.code, p.qbo_id)])
             rows[("quickbooks", p.customer.entity.realm_id, "Customer")].append(
                 (p.qbo_id, record, _qbo_updated(record))
             )
     for person in firm.people:
-        if person.entity.on_xero:
+        if not person.entity.in_quickbooks:
             continue  # Xero keeps no employees (people would be Xero Projects' users)
         assert person.qbo_id is not None  # build_people makes everyone a QuickBooks employee
         record = qbo.employee(person)
@@ -211,7 +214,7 @@ def xero_records(firm: Firm) -> dict[tuple[str, str], list[dict]]:
     for c in sorted((c for c in firm.customers if c.qbo_id and c.entity.on_xero), key=lambda c: int(c.qbo_id or 0)):
         assert c.entity.xero_tenant_id is not None
         records[(c.entity.xero_tenant_id, "Contacts")].append(xero.contact(c))
-    postings = sorted((p for p in all_postings(firm) if p.entity.on_xero), key=lambda p: (p.entity.code, int(p.qbo_id)))
+    postings = sorted((p for p in all_postings(firm) if p.in_xero), key=lambda p: (p.entity.code, int(p.qbo_id)))
     payments, credits = [], []
     for post in postings:
         tenant, customer = post.entity.xero_tenant_id, owner[(post.entity.code, post.customer_qbo_id)]

@@ -248,7 +248,9 @@ class Timesheets:
             status = "HasBeenBilled" if e.invoice and e.plant != "TIME_BILLED_STATUS_MISMATCH" else "Billable"
             out.psa_wip += amount if e.invoice is None else 0
             out.erp_wip += amount if status == "Billable" else 0
-            if entity.on_xero:  # its time would be Xero Projects' (not built): no ERP copy to compare
+            # on Xero its time would be Xero Projects' (not built): no ERP copy to compare; an entity that
+            # moved from QuickBooks keeps its time there
+            if not entity.in_quickbooks:
                 self._record(project, e, None)
                 continue
             ta_id = self.ids.quickbooks(entity.code, "TimeActivity")
