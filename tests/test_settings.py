@@ -51,6 +51,20 @@ def refused(concern, **kwargs) -> str:
         (ScheduleSettings, "TIEOUT_FIRST_SNAPSHOT_DATE", "2025-13-01", "valid date"),
         (SourcesSettings, "TIEOUT_QUICKBOOKS_REALMS", "US=9130", "must be JSON: legal entity code to realm id"),
         (SourcesSettings, "TIEOUT_XERO_TENANTS", '["6f1b2a3c"]', "must be JSON: legal entity code to Xero tenant id"),
+        (SourcesSettings, "TIEOUT_ERP_CUTOVERS", "DE=xero", "must be JSON, e.g. {"),
+        (SourcesSettings, "TIEOUT_ERP_CUTOVERS", '{"DE": "xero"}', "DE: a cutover is an object with from, to and on"),
+        (
+            SourcesSettings,
+            "TIEOUT_ERP_CUTOVERS",
+            '{"DE": {"from": "xero", "to": "xero", "on": "2026-10-01"}}',
+            "DE: a cutover goes from one of quickbooks, xero to another, not xero->xero",
+        ),
+        (
+            SourcesSettings,
+            "TIEOUT_ERP_CUTOVERS",
+            '{"DE": {"from": "quickbooks", "to": "xero", "on": "1 October"}}',
+            "DE: the cutover date must be YYYY-MM-DD",
+        ),
         (SourcesSettings, "TIEOUT_XERO_BASE_URL", "api.xero.com", "http(s) URL"),
         (SourcesSettings, "TIEOUT_HARVEST_BASE_URL", "api.harvestapp.com", "http(s) URL"),
         (SourcesSettings, "TIEOUT_EMBEDDED_SOURCES", "sandbox.runtime", "should match pattern"),
@@ -314,3 +328,12 @@ def test_the_code_location_names_every_bad_setting_before_any_module_reads_one()
         "SettingsError: TIEOUT_NIGHTLY_HOUR: Input should be less than or equal to 23\n"
         "TIEOUT_ALERT_WEBHOOK_URL: must be an http(s) URL\n"
     ) in loaded.stderr
+
+
+def test_a_cutover_reaches_both_erps_and_only_them(monkeypatch):
+    """Both ERPs' connectors mark the entity's company as the former or the current one."""
+    cutover = '{"DE": {"from": "quickbooks", "to": "xero", "on": "2026-10-01"}}'
+    monkeypatch.setenv("TIEOUT_ERP_CUTOVERS", cutover)
+    resources = build_resources()
+    assert resources["quickbooks"].cutovers == resources["xero"].cutovers == cutover
+    assert not hasattr(resources["harvest"], "cutovers")

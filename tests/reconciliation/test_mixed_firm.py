@@ -17,11 +17,12 @@ from tests.reconciliation.conftest import ReconciledFirm, reconcile
 
 ON_XERO = {"UK": "xero"}
 ON_HUBSPOT = {"DE": "hubspot"}
+MOVING_TO_XERO = {"DE": "xero"}  # mid-cutover: QuickBooks until the cutover date, Xero from it on
 
 
 def night_of(tmp_path_factory, name: str, clean: bool) -> ReconciledFirm:
     firm = tmp_path_factory.mktemp(name)
-    build_sandbox(firm, size="small", as_of=AS_OF, clean=clean, erps=ON_XERO, crms=ON_HUBSPOT)
+    build_sandbox(firm, size="small", as_of=AS_OF, clean=clean, erps=ON_XERO, crms=ON_HUBSPOT, cutovers=MOVING_TO_XERO)
     return reconcile(firm, tmp_path_factory.mktemp(f"{name}-night"))
 
 
@@ -47,8 +48,10 @@ def not_exact(night: ReconciledFirm) -> dict:
 
 def test_the_mixed_firm_is_found_exactly_as_planted(mixed_night):
     assert mixed_night.result.success
-    assert xero_entities(mixed_night) == set(ON_XERO)
+    assert xero_entities(mixed_night) == set(ON_XERO) | set(MOVING_TO_XERO)
     assert not_exact(mixed_night) == {}
+    planted = {f["code"] for f in mixed_night.manifest["findings"]}
+    assert {"INVOICE_POSTED_IN_BOTH_ERPS", "OPEN_ITEM_NOT_MIGRATED"} <= planted
     in_xero = {f["code"] for f in mixed_night.manifest["findings"] if f["legal_entity"] in ON_XERO}
     assert in_xero, "the mixed firm plants findings in its Xero entity"
     in_hubspot = {
@@ -70,7 +73,7 @@ def test_the_xero_entity_is_modelled_from_xero(mixed_night):
         "SELECT legal_entity, erp_vendor, erp_keeps_hierarchy, erp_keeps_time FROM canonical.legal_entity "
         "WHERE snapshot_date = ? ORDER BY 1",
         [mixed_night.snapshot_date],
-    ) == [("DE", "quickbooks", True, True), ("UK", "xero", False, False), ("US", "quickbooks", True, True)]
+    ) == [("DE", "xero", False, False), ("UK", "xero", False, False), ("US", "quickbooks", True, True)]
     in_xero = {
         "customer": store.list("xero", tenant, "Contacts"),
         "invoice": [
@@ -124,3 +127,44 @@ def test_the_hubspot_unit_is_modelled_from_hubspot(mixed_night):
         [mixed_night.snapshot_date],
     )[0][0]
     assert linked > 0, "Harvest projects point at HubSpot deals through their code"
+
+
+def test_the_entity_mid_cutover_is_read_from_both_erps(mixed_night):
+    """DE moved from QuickBooks to Xero: its legal entity is Xero's, with the cutover; its customers are
+    Xero's contacts only (QuickBooks' are the former books); its invoices come from both ERPs, and every
+    opening item Xero holds carries on the QuickBooks invoice it names, under that invoice's global id."""
+    store = SandboxStore(mixed_night.sandbox / "state.db")
+    de = next(e for e in store.meta("legal_entities") if e["code"] == "DE")
+    night = [mixed_night.snapshot_date]
+    assert mixed_night.query(
+        "SELECT erp_vendor, erp_cutover_from, erp_cutover_to, erp_cutover_date::VARCHAR FROM canonical.legal_entity "
+        "WHERE snapshot_date = ? AND legal_entity = 'DE'",
+        night,
+    ) == [("xero", "quickbooks", "xero", de["cutover_date"])]
+    contacts = store.list("xero", de["xero_tenant_id"], "Contacts")
+    customers = mixed_night.query(
+        "SELECT source_id FROM canonical.customer WHERE snapshot_date = ? AND system = 'erp' AND legal_entity = 'DE'",
+        night,
+    )
+    assert contacts and sorted(r[0] for r in customers) == sorted(f"DE:{c['ContactID']}" for c in contacts)
+    openings = [
+        i
+        for i in store.list("xero", de["xero_tenant_id"], "Invoices")
+        if i.get("Reference", "").startswith("migrated:")
+    ]
+    carried = mixed_night.query(
+        "SELECT o.source_id, o.migrated_from, o.global_id = old.global_id, old.erp_vendor "
+        "FROM canonical.invoice AS o JOIN canonical.invoice AS old "
+        "  ON old.snapshot_date = o.snapshot_date AND old.system = 'erp' AND old.source_id = o.migrated_from "
+        "WHERE o.snapshot_date = ? AND o.link = 'erp.migrated'",
+        night,
+    )
+    assert openings and sorted(carried) == sorted(
+        (f"DE:{i['InvoiceID']}", f"DE:{i['Reference'].rsplit(':', 1)[1]}", True, "quickbooks") for i in openings
+    )
+    vendors = mixed_night.query(
+        "SELECT DISTINCT erp_vendor FROM canonical.invoice WHERE snapshot_date = ? AND system = 'erp' "
+        "AND legal_entity = 'DE' ORDER BY 1",
+        night,
+    )
+    assert vendors == [("quickbooks",), ("xero",)]
