@@ -95,29 +95,29 @@ def open_ar_to_crm(finding: dict, sources: Sources) -> list[Correction]:
     return _change(
         finding,
         "open_ar_to_crm",
-        "salesforce",
-        "Account",
+        account.system,
+        account.object_name,
         None,
-        account["Id"],
-        sources.crm.open_ar,
-        account.get(sources.crm.open_ar),
+        account.record_id,
+        account.field("open_ar"),
+        account.value("open_ar"),
         balance,
     )
 
 
 def name_to_psa(finding: dict, sources: Sources) -> list[Correction]:
     account, client = sources.account(finding.get("crm_id")), sources.psa("clients", finding.get("psa_id"))
-    if not account or not client or normalized(client.get("name")) == normalized(account["Name"]):
+    if not account or not client or normalized(client.get("name")) == normalized(account.name):
         return []
     return _change(
-        finding, "name_to_psa", "harvest", "clients", None, client["id"], "name", client.get("name"), account["Name"]
+        finding, "name_to_psa", "harvest", "clients", None, client["id"], "name", client.get("name"), account.name
     )
 
 
 def name_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     """The ERP customer's name (QuickBooks DisplayName, Xero contact Name) := the CRM name."""
     account, customer = sources.account(finding.get("crm_id")), sources.erp_customer(finding.get("erp_id"))
-    if not account or not customer or normalized(customer.name) == normalized(account["Name"]):
+    if not account or not customer or normalized(customer.name) == normalized(account.name):
         return []
     return _change(
         finding,
@@ -128,7 +128,7 @@ def name_to_erp(finding: dict, sources: Sources) -> list[Correction]:
         customer.record_id,
         customer.name_field,
         customer.name,
-        account["Name"],
+        account.name,
     )
 
 
@@ -140,9 +140,9 @@ def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
         return []
     entity = erp_entity(finding["erp_id"])
     parent_ref = None
-    if account.get("ParentId"):
-        parent = sources.account(account["ParentId"])
-        parent_ref = erp_ref(parent.get(sources.crm.erp_customer_id)) if parent else None
+    if account.parent_id:
+        parent = sources.account(account.parent_id)
+        parent_ref = erp_ref(parent.value("erp_customer_id")) if parent else None
         if parent_ref is None or parent_ref[0] != entity:
             return []  # the CRM parent has no customer in this company: a person links it first
     before = (customer.get("ParentRef") or {}).get("value")
@@ -159,15 +159,24 @@ def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     )
 
 
-def _stamp(rule: str, field_of: Callable[[Sources], str], id_key: str) -> Propose:
+def _stamp(rule: str, role: str, id_key: str) -> Propose:
     """Write the other system's id into the CRM account's cross-reference field, if it has none."""
 
     def propose(finding: dict, sources: Sources) -> list[Correction]:
         account, other = sources.account(finding.get("crm_id")), finding.get(id_key)
-        field = field_of(sources)
-        if not account or not other or account.get(field):
+        if not account or not other or account.value(role):
             return []
-        return _change(finding, rule, "salesforce", "Account", None, account["Id"], field, None, other)
+        return _change(
+            finding,
+            rule,
+            account.system,
+            account.object_name,
+            None,
+            account.record_id,
+            account.field(role),
+            None,
+            other,
+        )
 
     return propose
 
@@ -179,12 +188,12 @@ def legal_entity_to_crm(finding: dict, sources: Sources) -> list[Correction]:
     return _change(
         finding,
         "legal_entity_to_crm",
-        "salesforce",
-        "Account",
+        account.system,
+        account.object_name,
         None,
-        account["Id"],
-        sources.crm.legal_entity,
-        account.get(sources.crm.legal_entity),
+        account.record_id,
+        account.field("legal_entity"),
+        account.value("legal_entity"),
         ref[0],
     )
 
@@ -338,12 +347,12 @@ RULES: dict[str, list[Rule]] = {
         Rule(
             "psa_client_id_to_crm",
             "customer.psa_client_id",
-            _stamp("psa_client_id_to_crm", lambda s: s.crm.psa_client_id, "psa_id"),
+            _stamp("psa_client_id_to_crm", "psa_client_id", "psa_id"),
         ),
         Rule(
             "erp_customer_id_to_crm",
             "customer.erp_customer_id",
-            _stamp("erp_customer_id_to_crm", lambda s: s.crm.erp_customer_id, "erp_id"),
+            _stamp("erp_customer_id_to_crm", "erp_customer_id", "erp_id"),
         ),
     ],
     "LEGAL_ENTITY_MISMATCH": [Rule("legal_entity_to_crm", "customer.legal_entity", legal_entity_to_crm)],

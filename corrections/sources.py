@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from corrections.writers.harvest import HarvestTarget
+from corrections.writers.hubspot import HUBSPOT_PREFIX, HubSpotTarget, number_or_text
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
 from corrections.writers.xero import XeroTarget, is_xero_id, xero_day
@@ -51,6 +52,27 @@ class ErpCustomer:
     currency: str | None
 
 
+@dataclass(frozen=True)
+class CrmAccount:
+    """The CRM account of a finding, as a rule needs it whichever CRM keeps it: its fields by role
+    (`psa_client_id`, `erp_customer_id`, `open_ar`, `legal_entity`) under the vendor's names."""
+
+    system: str  # the vendor writer's system: salesforce, hubspot
+    object_name: str  # Account (Salesforce), companies (HubSpot)
+    record_id: str  # the vendor's id (a HubSpot company's bare number)
+    name: str | None
+    parent_id: str | None  # the parent account as findings name it (a Salesforce Id, `hubspot:<id>`)
+    fields: dict[str, str]
+    values: dict[str, object]
+
+    def field(self, role: str) -> str:
+        return self.fields[role]
+
+    def value(self, role: str):
+        return self.values.get(role)
+
+
+ACCOUNT_ROLES = ("psa_client_id", "erp_customer_id", "open_ar", "legal_entity")
 VENDOR_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero"}
 
 
@@ -60,7 +82,9 @@ class Sources:
     harvest: HarvestTarget
     quickbooks: QuickBooksTarget
     xero: XeroTarget
+    hubspot: HubSpotTarget
     crm: CrmFields = DEFAULT_CRM_FIELDS
+    erp_vendors: dict[str, str] = field(default_factory=dict)  # legal entity -> the ERP keeping its books
     _cache: dict = field(default_factory=dict)
 
     def _once(self, key: tuple, read):
@@ -68,19 +92,45 @@ class Sources:
             self._cache[key] = read()
         return self._cache[key]
 
-    def account_fields(self) -> list[str]:
-        """What the rules read of an Account: its name, parent, and the custom fields they correct."""
-        crm = self.crm
-        return ["Name", "ParentId", crm.psa_client_id, crm.erp_customer_id, crm.open_ar, crm.legal_entity]
-
-    def account(self, account_id: str | None) -> dict | None:
-        """The Salesforce Account; None for an account of another CRM (a HubSpot company,
-        `hubspot:<id>`: tieout does not write to HubSpot yet, so its findings get no correction)."""
+    def account(self, account_id: str | None) -> CrmAccount | None:
+        """The CRM account a finding's `crm_id` names: a Salesforce Account (its Id), or a HubSpot company
+        (`hubspot:<id>`); None when it is gone or the id is neither."""
+        if account_id and account_id.startswith(HUBSPOT_PREFIX):
+            return self._once(("hubspot", account_id), lambda: self._hubspot_company(account_id))
         if not account_id or not account_id.isalnum():
             return None
-        return self._once(
-            ("Account", account_id),
-            lambda: self.salesforce.read("Account", [account_id], self.account_fields()).get(account_id),
+        return self._once(("Account", account_id), lambda: self._salesforce_account(account_id))
+
+    def _salesforce_account(self, account_id: str) -> CrmAccount | None:
+        crm = self.crm
+        fields = {role: getattr(crm, role) for role in ACCOUNT_ROLES}
+        record = self.salesforce.read("Account", [account_id], ["Name", "ParentId", *fields.values()]).get(account_id)
+        if record is None:
+            return None
+        values = {role: record.get(name) for role, name in fields.items()}
+        return CrmAccount(
+            "salesforce", "Account", record["Id"], record.get("Name"), record.get("ParentId"), fields, values
+        )
+
+    def _hubspot_company(self, account_id: str) -> CrmAccount | None:
+        company_id = account_id.removeprefix(HUBSPOT_PREFIX)
+        if self.hubspot.client is None:  # the firm has no HubSpot portal configured (any more)
+            return None
+        properties = self.hubspot.read("companies", [company_id], ["name", *ACCOUNT_ROLES]).get(company_id)
+        if properties is None:
+            return None
+        parent = self.hubspot.parent_company(company_id)
+        values: dict[str, object] = {role: properties.get(role) for role in ACCOUNT_ROLES}
+        values["open_ar"] = number_or_text(properties.get("open_ar"))  # HubSpot sends numbers as strings
+        fields = {role: role for role in ACCOUNT_ROLES}  # HubSpot's property names are the roles' (source-conventions)
+        return CrmAccount(
+            "hubspot",
+            "companies",
+            company_id,
+            properties.get("name"),
+            parent and f"{HUBSPOT_PREFIX}{parent}",
+            fields,
+            values,
         )
 
     def psa(self, object_name: str, record_id: str | None) -> dict | None:
@@ -89,19 +139,17 @@ class Sources:
         return self._once((object_name, record_id), lambda: self.harvest.read(object_name, str(record_id)))
 
     def erp_vendor(self, entity: str | None) -> str | None:
-        """The ERP that keeps the legal entity's books: xero, quickbooks, or None (neither is configured)."""
-        if entity in self.xero.clients:
-            return self.xero.system
-        return self.quickbooks.system if entity in self.quickbooks.realms else None
+        """The ERP that keeps the legal entity's books today: xero, quickbooks, or None (neither is configured)."""
+        return self.erp_vendors.get(entity or "")
 
     def vendor_name(self, entity: str | None) -> str:
         """The entity's ERP as people call it (QuickBooks, Xero)."""
         return VENDOR_NAMES.get(self.erp_vendor(entity) or "", "the ERP")
 
     def erp(self, object_name: str, erp_id: str | None) -> dict | None:
-        """A QuickBooks record (None for an entity that is not on QuickBooks)."""
+        """A QuickBooks record (None for an entity whose books are not in QuickBooks today)."""
         ref = erp_ref(erp_id)
-        if ref is None or ref[0] not in self.quickbooks.realms:
+        if ref is None or ref[0] not in self.quickbooks.realms or self.erp_vendor(ref[0]) != self.quickbooks.system:
             return None
         return self._once(
             (object_name, erp_id), lambda: self.quickbooks.read(ref[0], object_name, [ref[1]]).get(ref[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from dagster import ConfigurableResource, EnvVar
 
@@ -11,9 +12,11 @@ from corrections.ownership import Ownership
 from corrections.sources import Sources
 from corrections.writers import Target
 from corrections.writers.harvest import HarvestTarget
+from corrections.writers.hubspot import BATCH_READ, HubSpotTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
 from corrections.writers.xero import XeroTarget
+from resources.cutover import cutovers_of
 from resources.settings.crm import CrmFields
 
 
@@ -23,44 +26,63 @@ class Targets:
     harvest: HarvestTarget
     quickbooks: QuickBooksTarget
     xero: XeroTarget
+    hubspot: HubSpotTarget
     crm: CrmFields
+    erp_vendors: dict[str, str]  # legal entity -> the ERP that keeps its books today
 
     def by_system(self) -> dict[str, Target]:
         return {
             "salesforce": self.salesforce,
+            "hubspot": self.hubspot,
             "quickbooks": self.quickbooks,
             "xero": self.xero,
             "harvest": self.harvest,
         }
 
     def sources(self) -> Sources:
-        return Sources(self.salesforce, self.harvest, self.quickbooks, self.xero, self.crm)
+        return Sources(
+            self.salesforce, self.harvest, self.quickbooks, self.xero, self.hubspot, self.crm, self.erp_vendors
+        )
 
 
-def targets_from_resources(salesforce, harvest, quickbooks, xero, ownership: Ownership) -> Targets:
+def erp_vendors_today(realms: Mapping[str, str], tenants: Mapping[str, str], cutovers: Mapping) -> dict[str, str]:
+    """Each legal entity's ERP: the one whose companies name it; across a cutover, the former until its
+    date and the current from it on (corrections write to the live books, so today's date decides)."""
+    vendors = {**dict.fromkeys(realms, "quickbooks"), **dict.fromkeys(tenants, "xero")}
+    for entity, cutover in cutovers.items():
+        vendors[entity] = cutover.current if date.today() >= cutover.on else cutover.former
+    return vendors
+
+
+def targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ownership: Ownership) -> Targets:
     """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes. A legal
-    entity's ERP writer is the one whose companies (realms, tenants) name it."""
+    entity's ERP writer is the one that keeps its books (`erp_vendors_today`)."""
     sizes = ownership.writeback.batch_size
     crm = salesforce.crm_fields()
     tenants, realms = xero.companies(), quickbooks.companies()
     clients, _ = xero.clients(tenants)
-    erp_vendors = {**dict.fromkeys(realms, "quickbooks"), **dict.fromkeys(tenants, "xero")}
+    erp_vendors = erp_vendors_today(
+        realms, tenants, cutovers_of(quickbooks.base_url, quickbooks.cutovers, quickbooks.sandbox)
+    )
+    portal = hubspot.portal()
     return Targets(
         SalesforceTarget(salesforce.client(), salesforce.api_version, {crm.open_ar}, sizes["salesforce"]),
         HarvestTarget(harvest.client(), sizes["harvest"], erp_vendors),
         QuickBooksTarget(quickbooks.client(), realms, quickbooks.minor_version, sizes["quickbooks"]),
         XeroTarget({entity: clients[tenant] for entity, tenant in tenants.items()}, sizes["xero"]),
+        HubSpotTarget(hubspot.clients(*portal)[0] if portal else None, sizes.get("hubspot", BATCH_READ)),
         crm,
+        erp_vendors,
     )
 
 
 def targets_from_configured(resources: Mapping[str, ConfigurableResource], ownership: Ownership) -> Targets:
     """The same outside Dagster (the CLI, the crash tests), from the code location's resources as its
     caller configured them."""
-    salesforce, harvest, quickbooks, xero = (
-        _resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks", "xero")
+    salesforce, harvest, quickbooks, xero, hubspot = (
+        _resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks", "xero", "hubspot")
     )
-    return targets_from_resources(salesforce, harvest, quickbooks, xero, ownership)
+    return targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ownership)
 
 
 def _resolved(resource: ConfigurableResource) -> ConfigurableResource:

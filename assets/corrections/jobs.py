@@ -12,6 +12,7 @@ from corrections.ownership import load_ownership
 from corrections.targets import targets_from_resources
 from corrections.writeback import drain
 from resources.harvest import HarvestResource
+from resources.hubspot import HubSpotResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.xero import XeroResource
@@ -25,10 +26,11 @@ def drain_outbox(
     harvest: HarvestResource,
     quickbooks: QuickBooksResource,
     xero: XeroResource,
+    hubspot: HubSpotResource,
 ) -> dict:
     """Send every approved correction; fail the run when a system's drain had to stop."""
     ownership = load_ownership()
-    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, ownership)
+    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ownership)
     report = drain(warehouse.database, targets.by_system(), ownership)
     summary = {system: dict(counts) for system, counts in report.outcomes.items()}
     context.log.info(f"writeback in {report.seconds} s: {summary}")
@@ -57,7 +59,7 @@ def decide_corrections(context: OpExecutionContext, config: DecisionConfig, ware
     return ids
 
 
-@job(description="Send approved corrections to Salesforce, Harvest, QuickBooks and Xero (corrections.outbox).")
+@job(description="Send approved corrections to Salesforce, HubSpot, Harvest, QuickBooks and Xero (corrections.outbox).")
 def writeback():
     drain_outbox()
 

@@ -12,6 +12,7 @@ import pytest
 from corrections.ownership import load_ownership
 from corrections.targets import Targets, targets_from_resources
 from resources.harvest import HarvestResource
+from resources.hubspot import HubSpotResource
 from resources.migrations import migrate
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
@@ -125,6 +126,7 @@ def sandbox_resources(directory: Path) -> dict:
         "harvest": HarvestResource(sandbox=sandbox),
         "quickbooks": QuickBooksResource(sandbox=sandbox),
         "xero": XeroResource(sandbox=sandbox),
+        "hubspot": HubSpotResource(sandbox=sandbox),
     }
 
 
@@ -132,9 +134,7 @@ def sandbox_resources(directory: Path) -> dict:
 def firm(small_firm, tmp_path) -> Firm:
     runtime = running_sandbox(small_firm, "small")
     resources = sandbox_resources(small_firm)
-    targets = targets_from_resources(
-        resources["salesforce"], resources["harvest"], resources["quickbooks"], resources["xero"], load_ownership()
-    )
+    targets = targets_from_resources(*resources.values(), load_ownership())
     return Firm(
         small_firm,
         runtime,

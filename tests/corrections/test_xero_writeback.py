@@ -50,7 +50,12 @@ def xero_firm(tmp_path) -> Iterator[XeroFirm]:
     runtime = running_sandbox(directory, "small")
     resources = sandbox_resources(directory)
     targets = targets_from_resources(
-        resources["salesforce"], resources["harvest"], resources["quickbooks"], resources["xero"], load_ownership()
+        resources["salesforce"],
+        resources["harvest"],
+        resources["quickbooks"],
+        resources["xero"],
+        resources["hubspot"],
+        load_ownership(),
     )
     manifest = json.loads((directory / "manifest.json").read_text())
     yield XeroFirm(directory, runtime, runtime.store, manifest, tmp_path / "warehouse.duckdb", targets)

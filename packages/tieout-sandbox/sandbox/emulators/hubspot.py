@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
-from sandbox.emulators.hubspot_records import DEFAULT_PROPERTIES, SYSTEM, V3_TYPE_NAMES, iso
+from sandbox.emulators.hubspot_records import DEFAULT_PROPERTIES, PORTAL_PROPERTIES, SYSTEM, V3_TYPE_NAMES, iso
 from sandbox.store import SandboxStore
 
 V3, V4 = "/crm/v3/objects", "/crm/v4/objects"
@@ -374,7 +374,9 @@ class HubSpotEmulator(Emulator):
             stored = self._find(object_type, request.params["id"], request.query.get("idProperty"))
             if stored is None:
                 return self.error(404, "Object not found.  objectId are usually numeric.")
-            known = set(stored["properties"]) | set(DEFAULT_PROPERTIES[object_type])
+            known = (
+                set(stored["properties"]) | set(DEFAULT_PROPERTIES[object_type]) | set(PORTAL_PROPERTIES[object_type])
+            )
             read_only = {"hs_object_id", "createdate", "hs_lastmodifieddate"}
             bad = [n for n in changes if n not in known or n in read_only]
             if bad:

@@ -50,6 +50,20 @@ DEFAULT_PROPERTIES = {
     ),
 }
 
+# the portal's properties besides those: HubSpot's own that the firm fills in, and the firm's custom ones
+# (source-conventions.md). A property exists in the portal whether or not a record holds a value for it.
+PORTAL_PROPERTIES = {
+    "companies": ("country", "lifecyclestage", "legal_entity", "psa_client_id", "erp_customer_id", "open_ar", "tax_id"),
+    "deals": (
+        "deal_currency_code",
+        "hs_is_closed_won",
+        "hs_is_closed",
+        "dealtype",
+        "billing_model",
+        "psa_project_id",
+    ),
+}
+
 
 def iso(moment: datetime) -> str:
     """A moment as HubSpot writes it: UTC, milliseconds, `Z`."""
