@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sandbox import ledger
 from sandbox.emulators import hubspot_records as hubspot_store
 from sandbox.emulators import xero_documents
 from sandbox.emulators.xero_identity import SCOPES as XERO_SCOPES
@@ -22,7 +24,7 @@ from .engagements import EngagementFactory, build_engagements, plan_invoices
 from .ids import Ids
 from .malformed import Malformed
 from .manifest import Manifest
-from .model import Customer, Entity, Firm, Member, Project
+from .model import ERP_NAMES, Customer, Entity, Firm, Member, Project
 from .people import build_people, build_tasks
 from .picking import Picker
 from .plants import CustomerPlants
@@ -38,12 +40,12 @@ from .render import (
     salesforce_records,
     xero_records,
 )
+from .shapes_ledger import ledger_rows
 from .sizes import size_for
 from .timesheets import Row, Timesheets
 
 log = logging.getLogger("tieout.sandbox")  # a benchmark-sized firm takes minutes: say where it is
 
-ERP_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero"}
 CHUNK = 20_000  # records per store transaction while streaming time
 
 
@@ -69,6 +71,23 @@ class Writer:
             if records:
                 xero_documents.put_records(self.store, tenant, collection, records)
                 self.manifest.count(xero_documents.SYSTEM, tenant, collection, len(records))
+
+    def put_ledger(self, directory: Path, rows: dict[str, list[dict]], as_of: date) -> None:
+        """The ledger's rows, written to its database and exported as files, counted per legal entity
+        (`ledger/<entity code>/<table>`; a line or application is its document's entity's). A firm with no
+        entity on the ledger leaves none (and removes one an earlier build left)."""
+        if not any(rows.values()):
+            ledger.remove(directory)
+            return
+        ledger.write(directory, rows, as_of)
+        entity_of = {row["invoice_id"]: row["entity_code"] for row in rows["ledger_invoices"]}
+        for table in ledger.TABLES:
+            per_entity = Counter(
+                str(row["entity_code"] if "entity_code" in row else entity_of[row["invoice_id"]])
+                for row in rows.get(table, [])
+            )
+            for code, n in sorted(per_entity.items()):
+                self.manifest.count(ledger.SYSTEM, code, table, n)
 
     def put_hubspot(self, groups: dict[tuple[str, str], list[dict]], links: list[Association]) -> None:
         """HubSpot records (portal, object), stored as the HubSpot emulator serves them, then their
@@ -150,7 +169,7 @@ def build(
     entities = make_entities(seed, erps, crms, cutovers, cutover_day(as_of) if cutovers else None)
     portal = next((e.hubspot_portal_id for e in entities if e.hubspot_portal_id), None)
     legal = [legal_entity(e, portal is not None) for e in entities]
-    mixed = any(e.on_xero for e in entities) or portal is not None
+    mixed = any(e.erp != "quickbooks" for e in entities) or portal is not None
     # an all-QuickBooks firm's manifest names its entities as it always has
     listed = legal if mixed else [{k: row[k] for k in ("code", "realm_id", "currency", "name")} for row in legal]
     manifest = Manifest(size_name, seed, as_of.isoformat(), listed, clean=clean)
@@ -248,6 +267,7 @@ def build(
     extra = malformed.plant_all(by_realm)
     writer.put_all(qbo_rows)
     writer.put_xero(xero_records(firm))
+    writer.put_ledger(directory, ledger_rows(firm), as_of)
     open_ar = _open_ar(firm, balances, picker, manifest)
     writer.put_all(salesforce_records(firm, open_ar))
     writer.put_hubspot(*hubspot_records(firm, open_ar))
@@ -307,7 +327,7 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
             if len(buffer) >= CHUNK:
                 writer.put(key, buffer)
                 buffers[key] = []
-        if out.psa_wip != out.erp_wip and not project.customer.entity.on_xero:
+        if out.psa_wip != out.erp_wip and project.customer.entity.keeps_time:
             c = project.customer
             manifest.finding(
                 "WIP_VARIANCE",
