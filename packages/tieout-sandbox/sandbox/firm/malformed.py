@@ -1,7 +1,8 @@
 """Records that break a vendor contract rule, planted where quarantining them changes no finding.
 
 The QuickBooks ones (a paid support invoice whose lines do not sum, a dormant subsidiary's wrong Level)
-choose QuickBooks entities: Xero computes its totals and keeps no hierarchy. Each is an extra record (internal non-billable time, lost deals of prospects, paid support invoices) or a
+choose QuickBooks entities: Xero computes its totals and keeps no hierarchy (no malformed row of the
+on-premises ledger is planted). Each is an extra record (internal non-billable time, lost deals of prospects, paid support invoices) or a
 dormant customer nobody bills, so a validator that quarantines it leaves the reconciliation untouched.
 """
 

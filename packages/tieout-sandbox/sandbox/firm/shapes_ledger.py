@@ -191,5 +191,5 @@ def ledger_rows(firm: Firm) -> dict[str, list[Row]]:
         "ledger_credit_memos": ("credit_memo_id",),
     }
     for table, key in keys.items():
-        rows[table].sort(key=lambda row: tuple(row[k] for k in key))  # type: ignore[arg-type]
+        rows[table].sort(key=lambda row: tuple(row[k] for k in key))
     return rows
