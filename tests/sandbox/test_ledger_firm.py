@@ -31,6 +31,19 @@ from tests.sandbox.stored import read_records
 
 ENTITY = "DE"
 CENT = Decimal("0.01")
+STEERED = {
+    "CUSTOMER_NAME_MISMATCH",
+    "CUSTOMER_CURRENCY_MISMATCH",
+    "CUSTOMER_PARENT_MISMATCH",
+    "INVOICE_AMOUNT_MISMATCH",
+    "INVOICE_CURRENCY_MISMATCH",
+    "INVOICE_DATE_MISMATCH",
+    "INVOICE_DUPLICATE",
+    "INVOICE_STATUS_MISMATCH",
+    "PAYMENT_NOT_REFLECTED",
+    "CREDIT_MEMO_NOT_REFLECTED",
+    "AR_BALANCE_MISMATCH",
+}
 # the spec's tables and columns, in its order
 SPEC = {
     "ledger_companies": ["entity_code", "name", "home_currency", "modified_at"],
@@ -429,6 +442,9 @@ def test_the_manifests_plants_in_the_ledger_entity_are_visible_in_the_ledger(fir
         assert code == ENTITY and int(own) in customers | invoices | memos or f["code"] == "CUSTOMER_MISSING_IN_ERP", f
     assert {f["code"] for f in in_erp} & CUSTOMER_CODES  # the mix is exercised on both sides
     assert {f["code"] for f in in_erp} & INVOICE_CASH_CODES
+    # a firm with a ledger entity steers one subject of each plant there: every code the ledger shows lands
+    # in it (the parent mismatch too, since the ERP's orphan, left unsteered, took another entity's holding)
+    assert STEERED <= {f["code"] for f in in_erp}
     psa_names = {str(c["id"]): c["name"] for c in records[("harvest", "", "clients")]}
     crm_parent = {a["Id"]: a["ParentId"] for a in records[("salesforce", "", "Account")] if a["ERP_Customer_Id__c"]}
     for f in findings:

@@ -26,7 +26,7 @@ from .malformed import Malformed
 from .manifest import Manifest
 from .model import ERP_NAMES, Customer, Entity, Firm, Member, Project
 from .people import build_people, build_tasks
-from .picking import Picker
+from .picking import Picker, entity_of
 from .plants import CustomerPlants
 from .plants_billing import InvoicePlants
 from .plants_engagements import EngagementPlants
@@ -201,7 +201,7 @@ def build(
     firm = Firm(as_of, entities, customers, people, tasks, factory.opportunities, factory.projects)
     internal = _internal_project(firm, ids)
 
-    picker = Picker(random.Random(f"{seed}:plants"), (0, 0) if clean else size.plants)
+    picker = Picker(random.Random(f"{seed}:plants"), (0, 0) if clean else size.plants, _ledger_first(entities))
     CustomerPlants(firm, picker, ids, manifest).plant_all()
     EngagementPlants(firm, picker, manifest, factory).plant_all()
     firm.projects.append(internal)
@@ -274,6 +274,13 @@ def build(
     writer.put_all(extra)
     manifest.write(directory / "manifest.json")
     return manifest
+
+
+def _ledger_first(entities: list[Entity]):
+    """In a firm with a legal entity on the ledger, the picker's preference for subjects of such an entity."""
+    if not any(e.on_ledger for e in entities):
+        return None
+    return lambda subject: isinstance(entity := entity_of(subject), Entity) and entity.on_ledger
 
 
 def _internal_project(firm: Firm, ids: Ids) -> Project:

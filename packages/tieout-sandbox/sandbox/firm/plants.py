@@ -183,8 +183,12 @@ class CustomerPlants:
 
     def orphan(self) -> None:
         n = self.picker.how_many()
-        # an inactive ERP parent needs an ERP hierarchy: QuickBooks' or the ledger's; none in a clean firm
-        holdings = self.picker.pick(self.of_role("holding"), min(n, 1), where=lambda c: c.entity.keeps_hierarchy)
+        # an inactive ERP parent needs an ERP hierarchy: QuickBooks' or the ledger's; none in a clean firm. Not
+        # steered into a ledger entity: a small firm's entity has one holding, which CUSTOMER_PARENT_MISMATCH
+        # needs active there
+        holdings = self.picker.pick(
+            self.of_role("holding"), min(n, 1), where=lambda c: c.entity.keeps_hierarchy, steer=False
+        )
         for holding in holdings:
             holding.erp_active = False
             for child in [c for c in self.firm.customers if c.erp_parent is holding]:
