@@ -279,9 +279,13 @@ def test_the_ledgers_documents_add_up(rows):
         if inv["status"] == "voided":
             assert money(inv["amount_due"]) == 0
             continue
+        if inv["status"] == "draft":  # never posted: nothing applied, all of it "due" (and counting nothing)
+            assert money(inv["amount_due"]) == money(inv["total"]) and not applied[inv["invoice_id"]]
+            continue
         assert applied[inv["invoice_id"]] == money(inv["total"]) - money(inv["amount_due"]), inv
         assert inv["status"] == ("paid" if money(inv["amount_due"]) == 0 else "open"), inv
-    assert statuses["paid"] and statuses["open"] and set(statuses) <= {"draft", "open", "paid", "voided"}
+    assert statuses["paid"] and statuses["open"] and statuses["draft"] and statuses["voided"]
+    assert set(statuses) == {"draft", "open", "paid", "voided"}
     for payment in rows["ledger_payments"]:
         assert money(payment["amount"]) == by_payment[payment["payment_id"]]
         assert payment["customer_id"] in customers
@@ -527,7 +531,20 @@ def test_a_clean_ledger_firm_plants_nothing(tmp_path):
     manifest = build_sandbox(tmp_path, "small", as_of=AS_OF, clean=True, erps={ENTITY: "ledger"})
     assert manifest.clean and manifest.findings == []
     rows = read_ledger(tmp_path / ledger.DATABASE)
-    assert rows["ledger_invoices"] and not any(i["status"] == "voided" for i in rows["ledger_invoices"])
+    statuses = Counter(i["status"] for i in rows["ledger_invoices"])
+    assert statuses["paid"] and statuses["open"] and "voided" not in statuses
+    # the ledger's one draft (never posted, no finding) is there in the clean firm too, as an edge case
+    drafts = [i for i in rows["ledger_invoices"] if i["status"] == "draft"]
+    assert len(drafts) == 1 and drafts[0]["reference"] is None and drafts[0]["issue_date"] == AS_OF.isoformat()
+    edge = [e for e in manifest.edge_cases if e["kind"] == "draft_invoice"]
+    assert edge == [
+        {
+            "kind": "draft_invoice",
+            "erp_id": f"{ENTITY}:{drafts[0]['invoice_id']}",
+            "document_number": drafts[0]["invoice_number"],
+            "note": edge[0]["note"],
+        }
+    ]
 
 
 def test_the_runtime_hands_out_the_ledger_database(firm, tmp_path):

@@ -222,6 +222,7 @@ def build(
         if c.role == "direct" and c.qbo_id:
             billing.direct_invoices(c)
     InvoicePlants(firm, picker, manifest, billing).plant_all()
+    _ledger_drafts(firm, billing, manifest)
     cutover = Cutover(firm, billing)
     cutover.migrate()
     if not clean:
@@ -274,6 +275,28 @@ def build(
     writer.put_all(extra)
     manifest.write(directory / "manifest.json")
     return manifest
+
+
+def _ledger_drafts(firm: Firm, billing: Billing, manifest: Manifest) -> None:
+    """In each entity on the ledger (planted or clean), one direct customer's next support invoice is a draft:
+    the ledger keeps drafts that were never posted, which count nothing (no receivable, no finding)."""
+    for e in firm.entities:
+        if not e.on_ledger:
+            continue
+        direct = sorted(
+            (c for c in firm.customers if c.entity is e and c.role == "direct" and c.qbo_id and not c.plants),
+            key=lambda c: int(c.qbo_id or 0),
+        )
+        post = next((p for p in map(billing.draft_support, direct[:1]) if p is not None), None)
+        if post is not None:
+            manifest.edge_cases.append(
+                {
+                    "kind": "draft_invoice",
+                    "erp_id": post.ref,
+                    "document_number": post.doc_number,
+                    "note": "a draft invoice in the ledger (status draft, never posted): counts nothing, not a finding",
+                }
+            )
 
 
 def _ledger_first(entities: list[Entity]):

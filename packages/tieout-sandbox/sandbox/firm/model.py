@@ -302,6 +302,7 @@ class Posting:
     discount: Decimal = Decimal("0")  # amounts, apportioned from the Harvest invoice's
     tax: Decimal = Decimal("0")
     voided: bool = False  # QuickBooks keeps a voided invoice with every amount zero
+    draft: bool = False  # prepared, never posted (the ledger's status draft): no amount counts
     erp: str = ""  # the system it lives in (quickbooks | xero): its entity's, or for a cutover entity by its date
 
     def __post_init__(self) -> None:
@@ -324,7 +325,7 @@ class Posting:
 
     @property
     def total(self) -> Decimal:
-        return Decimal("0") if self.voided else self.subtotal - self.discount + self.tax
+        return Decimal("0") if self.voided or self.draft else self.subtotal - self.discount + self.tax
 
     @property
     def balance(self) -> Decimal:

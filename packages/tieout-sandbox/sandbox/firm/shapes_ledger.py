@@ -5,7 +5,8 @@ names its Harvest client (`external_ref` `harvest_client:<id>`); a posting is an
 customer (no project sub-customers: a project's invoices go to its customer) with the Harvest number
 (`invoice_number`) and invoice (`reference` `harvest_invoice:<id>`), its lines, discount and VAT; cash is
 a payment applied to the invoice, a credit memo is applied to it directly (an application with no
-payment). A voided invoice keeps its amounts with status `voided` and nothing due (it counts zero). Keys
+payment). A voided invoice keeps its amounts with status `voided` and nothing due (it counts zero); a draft
+(status `draft`, never posted: it counts nothing) is due in full, nothing applied to it. Keys
 are the entity's own numbers in its block (`model.ledger_id`), so a rebuild gives the same rows;
 `modified_at` is derived from the documents' dates as the other ERPs' update times are (never the wall
 clock). Values are Python's (int, str, date, datetime in UTC without tzinfo, Decimal, bool, None):
@@ -71,7 +72,7 @@ def invoice(post: Posting, customer_id: int, modified: datetime) -> Row:
     total = lines_total - post.discount + post.tax
     applied = sum((r.amount for r in post.receipts), ZERO)
     due = ZERO if post.voided else total - applied
-    status = "voided" if post.voided else "paid" if post.receipts and due == 0 else "open"
+    status = "voided" if post.voided else "draft" if post.draft else "paid" if post.receipts and due == 0 else "open"
     return {
         "invoice_id": ledger_id(post.entity.code, post.qbo_id),
         "entity_code": post.entity.code,
