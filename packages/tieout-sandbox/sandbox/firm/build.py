@@ -6,6 +6,7 @@ import logging
 import random
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -80,10 +81,10 @@ class Writer:
             ledger.remove(directory)
             return
         ledger.write(directory, rows, as_of)
-        entity_of = {row["invoice_id"]: row["entity_code"] for row in rows["ledger_invoices"]}
+        invoice_entity = {row["invoice_id"]: row["entity_code"] for row in rows["ledger_invoices"]}
         for table in ledger.TABLES:
             per_entity = Counter(
-                str(row["entity_code"] if "entity_code" in row else entity_of[row["invoice_id"]])
+                str(row["entity_code"] if "entity_code" in row else invoice_entity[row["invoice_id"]])
                 for row in rows.get(table, [])
             )
             for code, n in sorted(per_entity.items()):
@@ -287,8 +288,10 @@ def _ledger_drafts(firm: Firm, billing: Billing, manifest: Manifest) -> None:
             (c for c in firm.customers if c.entity is e and c.role == "direct" and c.qbo_id and not c.plants),
             key=lambda c: int(c.qbo_id or 0),
         )
-        post = next((p for p in map(billing.draft_support, direct[:1]) if p is not None), None)
-        if post is not None:
+        for c in direct:
+            post = billing.draft_support(c)
+            if post is None:
+                continue
             manifest.edge_cases.append(
                 {
                     "kind": "draft_invoice",
@@ -297,9 +300,10 @@ def _ledger_drafts(firm: Firm, billing: Billing, manifest: Manifest) -> None:
                     "note": "a draft invoice in the ledger (status draft, never posted): counts nothing, not a finding",
                 }
             )
+            break
 
 
-def _ledger_first(entities: list[Entity]):
+def _ledger_first(entities: list[Entity]) -> Callable[[object], bool] | None:
     """In a firm with a legal entity on the ledger, the picker's preference for subjects of such an entity."""
     if not any(e.on_ledger for e in entities):
         return None

@@ -47,7 +47,7 @@ class Picker:
         n = self.how_many() if n is None else n
         pool = [c for c in candidates if where(c) and id(c) not in self.used]
         self.rng.shuffle(pool)
-        if self.prefer is not None and steer and n > 0:  # the first preferred subject goes first (draws nothing more)
+        if self.prefer is not None and steer and n > 0:  # a preferred subject goes first; no further draw
             first = next((k for k, c in enumerate(pool) if self.prefer(c)), None)
             if first:
                 pool.insert(0, pool.pop(first))
