@@ -352,7 +352,7 @@ def test_the_crm_names_ledger_customers_and_their_open_receivable(firm, rows, re
             assert money(account["Open_AR__c"]) == open_ar[customer_id], account["Name"]
 
 
-def _from_csv(table: str, name: str, text: str):
+def _from_csv(name: str, text: str):
     if text == "":
         return None
     if name == "modified_at":
@@ -409,7 +409,7 @@ def test_the_drop_files_hold_the_same_rows_as_the_database(firm, rows):
         if path.suffix == ".csv":
             with path.open(newline="", encoding="utf-8") as f:
                 header, *body = list(csv.reader(f))
-            exported = [{n: _from_csv(table, n, v) for n, v in zip(header, row, strict=True)} for row in body]
+            exported = [{n: _from_csv(n, v) for n, v in zip(header, row, strict=True)} for row in body]
         else:
             book = openpyxl.load_workbook(path, read_only=True)
             header, *body = list(book.worksheets[0].iter_rows(values_only=True))
