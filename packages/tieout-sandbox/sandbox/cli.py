@@ -1,7 +1,8 @@
 """The `tieout-sandbox` command line: generate the sandbox firm (`--erp UK=xero` puts a legal entity on
-Xero, `--crm DE=hubspot` a business unit's customers in HubSpot, `--cutover DE=xero` moves a legal entity
-from QuickBooks to Xero two months before the firm's as_of), or serve its vendor emulators for poking at with curl. Exit codes: 0 success, 2 the command was
-wrong."""
+Xero, `--erp DE=ledger` in the on-premises ledger database, `--crm DE=hubspot` a business unit's
+customers in HubSpot, `--cutover DE=xero` moves a legal entity from QuickBooks to Xero two months before
+the firm's as_of), or serve its vendor emulators for poking at with curl. Exit codes: 0 success, 2 the
+command was wrong."""
 
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ def serve(args: argparse.Namespace) -> int:
     # Xero serves the legal entities a mixed firm puts on it: listed only when the firm has one
     on_xero = any(e.get("erp") == "xero" for e in runtime.legal_entities())
     served = [s for s in SYSTEMS if (s != "xero" or on_xero) and s in runtime.emulators]  # HubSpot: a unit on it
+    served += ["ledger"] if runtime.has_ledger() else []  # a database file, not an emulator: its URL
     for system in served:  # the sandbox's own test credentials only
         print(f"{system}: {runtime.base_url(system)} {json.dumps(runtime.credentials(system))}", flush=True)
     try:
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         type=entity_erp,
         metavar="CODE=ERP",
-        help="put a legal entity on another ERP, e.g. UK=xero (repeatable; the others stay on QuickBooks)",
+        help="put a legal entity on another ERP, e.g. UK=xero or DE=ledger (the on-premises ledger: ledger.db and "
+        "ledger-drop/ beside the state; repeatable; the others stay on QuickBooks)",
     )
     commands.choices["build"].add_argument(
         "--crm",

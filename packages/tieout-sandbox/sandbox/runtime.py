@@ -1,6 +1,8 @@
 """The embedded default at run time: the sandbox firm's state plus its emulators (Salesforce, Harvest,
 QuickBooks and Xero, which serves the legal entities a mixed firm puts on Xero; HubSpot when a business
-unit keeps its customers there), started once per process and directory, on free loopback ports."""
+unit keeps its customers there), started once per process and directory, on free loopback ports. A firm
+with a legal entity on the on-premises ledger also has its database (`ledger.db`): no emulator, the
+runtime hands out its SQLAlchemy URL."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox import ledger
 from sandbox.emulators.base import Faults, RunningEmulator
 from sandbox.store import SandboxStore
 
@@ -26,13 +29,30 @@ class SandboxRuntime:
     emulators: dict[str, RunningEmulator]
 
     def base_url(self, system: str) -> str:
+        """The emulator's address; for the ledger the `sqlite:///` URL of the firm's ledger database (a
+        KeyError, as for an emulator the firm does not run, when no legal entity is on the ledger)."""
+        if system == ledger.SYSTEM:
+            return ledger.url(self._ledger_directory())
         return self.emulators[system].base_url
+
+    def has_ledger(self) -> bool:
+        """A legal entity of the firm keeps its books in the ledger (and its database is there)."""
+        on_ledger = any(e.get("erp") == ledger.SYSTEM for e in self.legal_entities())
+        return on_ledger and (self.directory / ledger.DATABASE).exists()
+
+    def _ledger_directory(self) -> Path:
+        if not self.has_ledger():
+            raise KeyError(ledger.SYSTEM)
+        return self.directory
 
     def credentials(self, system: str) -> dict:
         """What a deployment's settings would hold for the system: its long-lived token, its OAuth app
         with the refresh token it was connected with, the address of the emulated token endpoint and the
         token store for the refresh tokens issued since: in this directory, beside the state it belongs
-        to, so that a copy of a sandbox is whole."""
+        to, so that a copy of a sandbox is whole. The ledger needs none (a database file): `{}`."""
+        if system == ledger.SYSTEM:
+            self._ledger_directory()
+            return {}
         running, stored = self.emulators[system], dict(self.store.meta("credentials")[system])
         connected_with, oauth = stored.pop("connected_with", None), running.emulator.oauth
         if oauth is None or connected_with is None:

@@ -1,5 +1,5 @@
 """The deterministic sandbox firm: a consulting firm's Salesforce, Harvest and QuickBooks data (optionally
-Xero for some legal entities, HubSpot for a business unit's customers), with planted
+Xero or an on-premises ledger database for some legal entities, HubSpot for a business unit's customers), with planted
 discrepancies and malformed records, and the manifest that says exactly what was planted."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ def build_sandbox(
     crms: dict[str, str] | None = None,
     cutovers: dict[str, str] | None = None,
 ) -> Manifest:
-    """Create `directory/state.db` (replacing any old one) and `directory/manifest.json`.
+    """Create `directory/state.db` (replacing any old one) and `directory/manifest.json` (and a ledger entity's
+    `directory/ledger.db` and `directory/ledger-drop/`).
 
     A `clean` firm is the same firm with no discrepancy planted (its malformed records stay: the
     quarantine must not make findings either), so a night of it must find nothing at all.
@@ -32,6 +33,11 @@ def build_sandbox(
     `erps` puts chosen legal entities on another ERP than QuickBooks (`{"UK": "xero"}`: a mixed firm).
     Plants that need what Xero lacks (a customer hierarchy, project sub-customers, employees, time)
     then choose QuickBooks entities; the manifest lists what a night of the mixed firm must find.
+    `{"DE": "ledger"}` keeps an entity's books in the on-premises ledger: `directory/ledger.db` (the
+    tables of `sandbox/ledger_schema.sql`) and the same rows exported under `directory/ledger-drop/`;
+    the ledger keeps a hierarchy but no project sub-customers, employees or time, so the time, WIP and
+    INVOICE_MISSING_IN_PSA plants choose QuickBooks entities, and one subject of every other plant is
+    steered into the ledger entity when one qualifies.
 
     `crms` puts the customers of chosen legal entities (an acquired business unit) in another CRM than
     Salesforce (`{"DE": "hubspot"}`): their accounts become HubSpot companies, their opportunities HubSpot

@@ -122,6 +122,33 @@ class Billing:
                 self.pay(post, paid_on, post.total)
             self.firm.postings.append(post)
 
+    def draft_support(self, customer: Customer) -> Posting | None:
+        """Next month's support invoice of a direct customer, prepared in its ERP on the firm's last day and
+        not posted yet (a draft: nothing counts), from the customer's last one; None when it has none."""
+        last = max(
+            (p for p in self.firm.postings if p.entity is customer.entity and p.customer_qbo_id == customer.qbo_id),
+            key=lambda p: p.txn_date,
+            default=None,
+        )
+        if last is None or last.voided:
+            return None
+        month = months_between(last.txn_date, last.txn_date + timedelta(days=31))[-1]
+        post = Posting(
+            self.ids.quickbooks(customer.entity.code, "Invoice"),
+            customer.entity,
+            last.customer_qbo_id,
+            last.customer_name,
+            f"S-{next(self._direct_numbers[customer.entity.code])}",
+            self.as_of,
+            last.currency,
+            [Line(x.kind, f"Managed support {month:%B %Y}", x.quantity, x.unit_price) for x in last.lines],
+            None,
+            draft=True,
+        )
+        self.charge(post)
+        self.firm.postings.append(post)
+        return post
+
     def _rng(self, *key) -> random.Random:
         return random.Random(":".join(map(str, (self.seed, *key))))
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sandbox import ledger
 from sandbox.emulators import hubspot_records as hubspot_store
 from sandbox.emulators import xero_documents
 from sandbox.emulators.xero_identity import SCOPES as XERO_SCOPES
@@ -22,9 +25,9 @@ from .engagements import EngagementFactory, build_engagements, plan_invoices
 from .ids import Ids
 from .malformed import Malformed
 from .manifest import Manifest
-from .model import Customer, Entity, Firm, Member, Project
+from .model import ERP_NAMES, Customer, Entity, Firm, Member, Project
 from .people import build_people, build_tasks
-from .picking import Picker
+from .picking import Picker, entity_of
 from .plants import CustomerPlants
 from .plants_billing import InvoicePlants
 from .plants_engagements import EngagementPlants
@@ -38,12 +41,12 @@ from .render import (
     salesforce_records,
     xero_records,
 )
+from .shapes_ledger import ledger_rows
 from .sizes import size_for
 from .timesheets import Row, Timesheets
 
 log = logging.getLogger("tieout.sandbox")  # a benchmark-sized firm takes minutes: say where it is
 
-ERP_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero"}
 CHUNK = 20_000  # records per store transaction while streaming time
 
 
@@ -69,6 +72,23 @@ class Writer:
             if records:
                 xero_documents.put_records(self.store, tenant, collection, records)
                 self.manifest.count(xero_documents.SYSTEM, tenant, collection, len(records))
+
+    def put_ledger(self, directory: Path, rows: dict[str, list[dict]], as_of: date) -> None:
+        """The ledger's rows, written to its database and exported as files, counted per legal entity
+        (`ledger/<entity code>/<table>`; a line or application is its document's entity's). A firm with no
+        entity on the ledger leaves none (and removes one an earlier build left)."""
+        if not any(rows.values()):
+            ledger.remove(directory)
+            return
+        ledger.write(directory, rows, as_of)
+        invoice_entity = {row["invoice_id"]: row["entity_code"] for row in rows["ledger_invoices"]}
+        for table in ledger.TABLES:
+            per_entity = Counter(
+                str(row["entity_code"] if "entity_code" in row else invoice_entity[row["invoice_id"]])
+                for row in rows.get(table, [])
+            )
+            for code, n in sorted(per_entity.items()):
+                self.manifest.count(ledger.SYSTEM, code, table, n)
 
     def put_hubspot(self, groups: dict[tuple[str, str], list[dict]], links: list[Association]) -> None:
         """HubSpot records (portal, object), stored as the HubSpot emulator serves them, then their
@@ -150,7 +170,7 @@ def build(
     entities = make_entities(seed, erps, crms, cutovers, cutover_day(as_of) if cutovers else None)
     portal = next((e.hubspot_portal_id for e in entities if e.hubspot_portal_id), None)
     legal = [legal_entity(e, portal is not None) for e in entities]
-    mixed = any(e.on_xero for e in entities) or portal is not None
+    mixed = any(e.erp != "quickbooks" for e in entities) or portal is not None
     # an all-QuickBooks firm's manifest names its entities as it always has
     listed = legal if mixed else [{k: row[k] for k in ("code", "realm_id", "currency", "name")} for row in legal]
     manifest = Manifest(size_name, seed, as_of.isoformat(), listed, clean=clean)
@@ -182,7 +202,7 @@ def build(
     firm = Firm(as_of, entities, customers, people, tasks, factory.opportunities, factory.projects)
     internal = _internal_project(firm, ids)
 
-    picker = Picker(random.Random(f"{seed}:plants"), (0, 0) if clean else size.plants)
+    picker = Picker(random.Random(f"{seed}:plants"), (0, 0) if clean else size.plants, _ledger_first(entities))
     CustomerPlants(firm, picker, ids, manifest).plant_all()
     EngagementPlants(firm, picker, manifest, factory).plant_all()
     firm.projects.append(internal)
@@ -203,6 +223,7 @@ def build(
         if c.role == "direct" and c.qbo_id:
             billing.direct_invoices(c)
     InvoicePlants(firm, picker, manifest, billing).plant_all()
+    _ledger_drafts(firm, billing, manifest)
     cutover = Cutover(firm, billing)
     cutover.migrate()
     if not clean:
@@ -248,12 +269,45 @@ def build(
     extra = malformed.plant_all(by_realm)
     writer.put_all(qbo_rows)
     writer.put_xero(xero_records(firm))
+    writer.put_ledger(directory, ledger_rows(firm), as_of)
     open_ar = _open_ar(firm, balances, picker, manifest)
     writer.put_all(salesforce_records(firm, open_ar))
     writer.put_hubspot(*hubspot_records(firm, open_ar))
     writer.put_all(extra)
     manifest.write(directory / "manifest.json")
     return manifest
+
+
+def _ledger_drafts(firm: Firm, billing: Billing, manifest: Manifest) -> None:
+    """In each entity on the ledger (planted or clean), one direct customer's next support invoice is a draft:
+    the ledger keeps drafts that were never posted, which count nothing (no receivable, no finding)."""
+    for e in firm.entities:
+        if not e.on_ledger:
+            continue
+        direct = sorted(
+            (c for c in firm.customers if c.entity is e and c.role == "direct" and c.qbo_id and not c.plants),
+            key=lambda c: int(c.qbo_id or 0),
+        )
+        for c in direct:
+            post = billing.draft_support(c)
+            if post is None:
+                continue
+            manifest.edge_cases.append(
+                {
+                    "kind": "draft_invoice",
+                    "erp_id": post.ref,
+                    "document_number": post.doc_number,
+                    "note": "a draft invoice in the ledger (status draft, never posted): counts nothing, not a finding",
+                }
+            )
+            break
+
+
+def _ledger_first(entities: list[Entity]) -> Callable[[object], bool] | None:
+    """In a firm with a legal entity on the ledger, the picker's preference for subjects of such an entity."""
+    if not any(e.on_ledger for e in entities):
+        return None
+    return lambda subject: isinstance(entity := entity_of(subject), Entity) and entity.on_ledger
 
 
 def _internal_project(firm: Firm, ids: Ids) -> Project:
@@ -307,7 +361,7 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
             if len(buffer) >= CHUNK:
                 writer.put(key, buffer)
                 buffers[key] = []
-        if out.psa_wip != out.erp_wip and not project.customer.entity.on_xero:
+        if out.psa_wip != out.erp_wip and project.customer.entity.keeps_time:
             c = project.customer
             manifest.finding(
                 "WIP_VARIANCE",

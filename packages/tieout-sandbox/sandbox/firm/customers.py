@@ -21,7 +21,7 @@ ENTITIES = [
 TLDS = {"US": "com", "UK": "co.uk", "DE": "de"}
 
 
-ERPS = ("quickbooks", "xero")
+ERPS = ("quickbooks", "xero", "ledger")
 CRMS = ("salesforce", "hubspot")
 
 

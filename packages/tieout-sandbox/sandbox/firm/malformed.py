@@ -1,7 +1,8 @@
 """Records that break a vendor contract rule, planted where quarantining them changes no finding.
 
 The QuickBooks ones (a paid support invoice whose lines do not sum, a dormant subsidiary's wrong Level)
-choose QuickBooks entities: Xero computes its totals and keeps no hierarchy. Each is an extra record (internal non-billable time, lost deals of prospects, paid support invoices) or a
+choose QuickBooks entities: Xero computes its totals and keeps no hierarchy (no malformed row of the
+on-premises ledger is planted). Each is an extra record (internal non-billable time, lost deals of prospects, paid support invoices) or a
 dormant customer nobody bills, so a validator that quarantines it leaves the reconciliation untouched.
 """
 
@@ -223,10 +224,10 @@ class Malformed:
         direct = [
             c
             for c in self.firm.customers
-            if c.role == "direct" and c.sf_id and c.qbo_id and not c.plants and not c.entity.on_xero
+            if c.role == "direct" and c.sf_id and c.qbo_id and not c.plants and c.entity.erp == "quickbooks"
         ]
         if not direct:
-            return  # every entity on Xero: no QuickBooks invoice to break
+            return  # every entity on another ERP: no QuickBooks invoice to break
         c: Customer = self.rng.choice(direct)
         assert c.qbo_id is not None  # chosen among customers in QuickBooks
         day = self.as_of - timedelta(days=self.rng.randint(40, 300))
@@ -259,7 +260,9 @@ class Malformed:
 
     def _level(self, customer_rows: dict[str, dict[str, dict]]) -> None:
         dormant = [
-            c for c in self.firm.customers if c.role == "dormant" and c.qbo_id and not c.plants and not c.entity.on_xero
+            c
+            for c in self.firm.customers
+            if c.role == "dormant" and c.qbo_id and not c.plants and c.entity.erp == "quickbooks"
         ]
         for c in self.rng.sample(dormant, min(len(dormant), self._n())):
             assert c.qbo_id is not None  # sampled among customers in QuickBooks

@@ -50,6 +50,21 @@ XERO_CONVENTIONS = {
     "TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH or WIP_VARIANCE, and no ERP parent is compared",
 }
 
+# what changes in a firm where some legal entities keep their books in the on-premises ledger (with or without
+# Xero entities)
+LEDGER_CONVENTIONS = {
+    "erp_id": "<legal entity code>:<QuickBooks Id>, for an entity on Xero <legal entity code>:<Xero ContactID, "
+    "InvoiceID or CreditNoteID>, for an entity on the ledger <legal entity code>:<ledger customer_id, invoice_id or "
+    "credit_memo_id>",
+    "pair": "CUSTOMER_DUPLICATE and CUSTOMER_UNLINKED_MATCH list both records' ids (system-prefixed: quickbooks, "
+    "xero or ledger for the ERP)",
+    "ledger_entities": "an entity whose legal_entities row says erp ledger keeps its ERP records in the ledger "
+    "database (ledger.db beside state.db, tables of sandbox/ledger_schema.sql) and the same rows as files "
+    "(ledger-drop/); counts name them ledger/<entity code>/<table>. The ledger keeps a customer hierarchy but no "
+    "project sub-customers, employees or time: an entity on it makes no TIME_BY_UNKNOWN_RESOURCE, "
+    "TIME_BILLED_STATUS_MISMATCH, WIP_VARIANCE or INVOICE_MISSING_IN_PSA; its parents are compared",
+}
+
 # what changes in a firm whose business unit keeps its customers in HubSpot (with or without Xero entities)
 HUBSPOT_CONVENTIONS = {
     "crm_id": "the Salesforce Id of an Account or Opportunity, or for a customer in HubSpot hubspot:<HubSpot id> "
@@ -180,6 +195,8 @@ class Manifest:
         conventions = dict(CONVENTIONS)
         if any(e.get("erp") == "xero" for e in self.legal_entities):
             conventions |= XERO_CONVENTIONS
+        if any(e.get("erp") == "ledger" for e in self.legal_entities):
+            conventions |= LEDGER_CONVENTIONS
         if any(e.get("crm") == "hubspot" for e in self.legal_entities):
             conventions |= HUBSPOT_CONVENTIONS
         if self.cutovers:

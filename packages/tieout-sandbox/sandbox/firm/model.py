@@ -13,6 +13,16 @@ from datetime import date
 from decimal import Decimal
 
 CENT = Decimal("0.01")
+ERP_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero", "ledger": "Ledger"}
+# the ledger's tables hold every entity's rows under one key: each entity numbers its records in its own block
+LEDGER_BLOCKS = {"US": 1, "UK": 2, "DE": 3}
+LEDGER_BLOCK = 10_000_000
+
+
+def ledger_id(entity_code: str, own: str | int) -> int:
+    """The ledger's key of a record the firm numbers per entity (`own`, 1, 2, ...): DE's 17 is 30000017."""
+    assert 0 < int(own) < LEDGER_BLOCK  # a firm that outgrew its block would collide with the next entity's
+    return LEDGER_BLOCKS[entity_code] * LEDGER_BLOCK + int(own)
 
 
 @dataclass(eq=False)
@@ -23,7 +33,7 @@ class Entity:
     name: str
     country: str
     vat: Decimal  # percent charged on its invoices
-    erp: str = "quickbooks"  # quickbooks | xero: the system its ERP records live in
+    erp: str = "quickbooks"  # quickbooks | xero | ledger: the system its ERP records live in
     xero_tenant_id: str | None = None  # its Xero organisation, when erp is xero
     crm: str = "salesforce"  # salesforce | hubspot: the CRM its customers' accounts and deals live in
     hubspot_portal_id: str | None = None  # the business unit's HubSpot account, when crm is hubspot
@@ -37,10 +47,33 @@ class Entity:
         return self.erp == "xero"
 
     @property
+    def on_ledger(self) -> bool:
+        """Its ERP is the on-premises ledger (a database, `ledger.db`, and its exported files): customers
+        with their hierarchy, invoices, payments and credit memos, but no project sub-customers, employees
+        or time."""
+        return self.erp == "ledger"
+
+    @property
     def in_quickbooks(self) -> bool:
         """QuickBooks holds its company: it is on QuickBooks, or left it on a cutover (its customers,
         project sub-customers, employees, time and the documents dated before the cutover stay there)."""
-        return not self.on_xero or self.former_erp == "quickbooks"
+        return self.erp == "quickbooks" or self.former_erp == "quickbooks"
+
+    @property
+    def keeps_hierarchy(self) -> bool:
+        """Its current ERP keeps a customer hierarchy (QuickBooks, the ledger; not Xero)."""
+        return self.erp != "xero"
+
+    @property
+    def keeps_time(self) -> bool:
+        """Its current ERP keeps employees and time, and project sub-customers (QuickBooks only): the plants
+        that compare the ERP's time, WIP or projects choose entities that do."""
+        return self.erp == "quickbooks"
+
+    @property
+    def repeats_numbers(self) -> bool:
+        """Its current ERP lets an invoice number be posted twice (Xero refuses: "Invoice # must be unique")."""
+        return self.erp != "xero"
 
     def erp_on(self, day: date) -> str:
         """The ERP a document dated `day` lives in: the former one before the cutover."""
@@ -50,13 +83,17 @@ class Entity:
 
     @property
     def erp_system(self) -> str:
-        """The ERP's name in notes: QuickBooks or Xero."""
-        return "Xero" if self.on_xero else "QuickBooks"
+        """The ERP's name in notes: QuickBooks, Xero or Ledger."""
+        return ERP_NAMES[self.erp]
 
     def erp_id(self, kind: str, own: str) -> str:
         """The ERP's id of a record the firm numbers per entity as QuickBooks does (`own`): that number in
         QuickBooks, a UUID derived from it and the tenant (itself derived from the seed) in Xero, so a
-        rebuild gives the same ids. `kind` is the Xero record kind: Contact, Invoice, Payment, CreditNote."""
+        rebuild gives the same ids. `kind` is the Xero record kind: Contact, Invoice, Payment, CreditNote.
+        In the ledger, whose tables one database shares between its entities, the number offset by the
+        entity's block (`ledger_id`)."""
+        if self.on_ledger:
+            return str(ledger_id(self.code, own))
         if self.xero_tenant_id is None:
             return own
         return str(uuid.uuid5(uuid.UUID(self.xero_tenant_id), f"{kind}:{own}"))
@@ -265,6 +302,7 @@ class Posting:
     discount: Decimal = Decimal("0")  # amounts, apportioned from the Harvest invoice's
     tax: Decimal = Decimal("0")
     voided: bool = False  # QuickBooks keeps a voided invoice with every amount zero
+    draft: bool = False  # prepared, never posted (the ledger's status draft): no amount counts
     erp: str = ""  # the system it lives in (quickbooks | xero): its entity's, or for a cutover entity by its date
 
     def __post_init__(self) -> None:
@@ -277,7 +315,9 @@ class Posting:
     @property
     def ref(self) -> str:
         """`<entity code>:<id>` in the system it lives in: the manifest's erp_id of this invoice."""
-        return f"{self.entity.code}:{self.qbo_id}" if not self.in_xero else self.entity.ref("Invoice", self.qbo_id)
+        if self.erp == "quickbooks":  # its entity's, or the one it left on a cutover
+            return f"{self.entity.code}:{self.qbo_id}"
+        return self.entity.ref("Invoice", self.qbo_id)
 
     @property
     def subtotal(self) -> Decimal:
@@ -285,7 +325,7 @@ class Posting:
 
     @property
     def total(self) -> Decimal:
-        return Decimal("0") if self.voided else self.subtotal - self.discount + self.tax
+        return Decimal("0") if self.voided or self.draft else self.subtotal - self.discount + self.tax
 
     @property
     def balance(self) -> Decimal:

@@ -2,7 +2,9 @@
 
 In a legal entity on Xero every plant can land but the ERP side of the hierarchy: Xero has no customer
 hierarchy, so CUSTOMER_PARENT_MISMATCH and the ERP's HIERARCHY_ORPHAN (an inactive ERP parent) choose
-customers of QuickBooks entities (the CRM's HIERARCHY_ORPHAN and HIERARCHY_CYCLE land anywhere).
+customers of QuickBooks entities (the CRM's HIERARCHY_ORPHAN and HIERARCHY_CYCLE land anywhere). The
+on-premises ledger keeps a hierarchy (parent_customer_id) and inactive customers: every plant can land in
+a legal entity on the ledger.
 
 In a business unit on HubSpot every plant can land but the CRM's broken hierarchies: a HubSpot parent is
 an association between two existing companies, so a parent that does not exist (HIERARCHY_ORPHAN of the
@@ -51,7 +53,7 @@ def _clone(c: Customer, name: str, ids: Ids, *, crm: bool = False, psa: bool = F
 
 
 def _erp(c: Customer) -> str:
-    """The customer's ERP as the manifest's pairs name systems: quickbooks or xero."""
+    """The customer's ERP as the manifest's pairs name systems: quickbooks, xero or ledger."""
     return c.entity.erp
 
 
@@ -181,8 +183,12 @@ class CustomerPlants:
 
     def orphan(self) -> None:
         n = self.picker.how_many()
-        # an inactive ERP parent needs an ERP hierarchy: QuickBooks'; none in a clean firm
-        holdings = self.picker.pick(self.of_role("holding"), min(n, 1), where=lambda c: not c.entity.on_xero)
+        # an inactive ERP parent needs an ERP hierarchy: QuickBooks' or the ledger's; none in a clean firm. Not
+        # steered into a ledger entity: a small firm's entity has one holding, which CUSTOMER_PARENT_MISMATCH
+        # needs active there
+        holdings = self.picker.pick(
+            self.of_role("holding"), min(n, 1), where=lambda c: c.entity.keeps_hierarchy, steer=False
+        )
         for holding in holdings:
             holding.erp_active = False
             for child in [c for c in self.firm.customers if c.erp_parent is holding]:
@@ -191,7 +197,7 @@ class CustomerPlants:
                 self.record(
                     "HIERARCHY_ORPHAN",
                     child,
-                    f"QuickBooks parent {holding.erp_ref} of {child.erp_name} is inactive",
+                    f"{child.entity.erp_system} parent {holding.erp_ref} of {child.erp_name} is inactive",
                     erp_id=child.erp_ref,
                 )
         # a missing CRM parent: Salesforce's (a HubSpot parent is an association with an existing company)
@@ -219,7 +225,7 @@ class CustomerPlants:
     def parent_mismatch(self) -> None:
         for c in self.picker.pick(
             self.of_role("billing"),
-            where=lambda c: c.parent is not None and c.parent.erp_active and not c.entity.on_xero,
+            where=lambda c: c.parent is not None and c.parent.erp_active and c.entity.keeps_hierarchy,
         ):
             assert c.parent is not None  # picked among customers with a parent
             others = [h for h in self.of_role("holding") if h.entity is c.entity and h is not c.parent and h.erp_active]
@@ -227,7 +233,7 @@ class CustomerPlants:
             self.record(
                 "CUSTOMER_PARENT_MISMATCH",
                 c,
-                f"CRM parent of {c.name} is {c.parent.name}, QuickBooks parent "
+                f"CRM parent of {c.name} is {c.parent.name}, {c.entity.erp_system} parent "
                 f"is {c.erp_parent.name if c.erp_parent else 'none'}",
                 expected=c.parent.crm_id,
                 actual=c.erp_parent.erp_ref if c.erp_parent else None,

@@ -5,6 +5,9 @@ project sub-customers (the project would be Xero Projects', not built); INVOICE_
 voided-then-reposted edge case post one number twice, which Xero refuses ("Invoice # must be unique").
 Those choose QuickBooks entities; every other invoice and cash plant lands in Xero too.
 
+In a legal entity on the on-premises ledger, which has no project sub-customers either but takes a number
+twice, only INVOICE_MISSING_IN_PSA chooses QuickBooks entities.
+
 In a legal entity that moved from QuickBooks to Xero, an invoice issued before the cutover is posted in
 QuickBooks and, open at the cutover, migrated to Xero with its later receipts: a plant on it would make
 its difference in two systems at once. Those invoices get none, nor does an invoice a date plant would
@@ -37,10 +40,11 @@ class InvoicePlants:
             len(inv.postings) == 1 and not inv.postings[0].receipts and (self.as_of - inv.issue_date).days >= min_age
         )
 
-    def _open_in_quickbooks(self):
-        """Open invoices of QuickBooks entities: Xero refuses a second invoice of the same number."""
+    def _open_repeatable(self):
+        """Open invoices of entities whose ERP takes a number twice (QuickBooks, the ledger): Xero refuses a
+        second invoice of the same number."""
         is_open = self._open()
-        return lambda inv: is_open(inv) and not inv.project.customer.entity.on_xero
+        return lambda inv: is_open(inv) and inv.project.customer.entity.repeats_numbers
 
     def record(self, code: str, inv: Invoice, note: str, post: Posting | None = None, **values) -> None:
         inv.plants.add(code)
@@ -87,7 +91,7 @@ class InvoicePlants:
         projects = [
             p
             for p in self.firm.projects
-            if p.qbo_id and p.customer.role == "billing" and p.invoices and not p.customer.entity.on_xero
+            if p.qbo_id and p.customer.role == "billing" and p.invoices and p.customer.entity.keeps_time
         ]
         for k, project in enumerate(self.picker.pick(projects)):
             assert project.qbo_id is not None  # picked among projects in QuickBooks
@@ -168,7 +172,7 @@ class InvoicePlants:
             )
 
     def duplicate(self) -> None:
-        for inv in self.picker.pick(self.invoices, where=self._open_in_quickbooks()):
+        for inv in self.picker.pick(self.invoices, where=self._open_repeatable()):
             first = inv.postings[0]
             twin = self._repost(first)
             inv.postings.append(twin)
@@ -258,7 +262,7 @@ class InvoicePlants:
 
     def voided_then_reposted(self) -> None:
         """A posting voided and the invoice posted again: no finding at all."""
-        for inv in self.picker.pick(self.invoices, where=self._open_in_quickbooks()):
+        for inv in self.picker.pick(self.invoices, where=self._open_repeatable()):
             first = inv.postings[0]
             inv.postings.append(self._repost(first))
             _void(first)

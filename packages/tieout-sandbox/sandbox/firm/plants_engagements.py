@@ -2,8 +2,9 @@
 
 A legal entity on Xero has no employees and no time in its ERP (they would be Xero Projects', not
 built): TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH and WIP_VARIANCE cannot be expressed
-there and choose people and projects of QuickBooks entities. The engagement codes and the PSA-only time
-codes land anywhere.
+there and choose people and projects of QuickBooks entities; so does a legal entity on the on-premises
+ledger, which keeps no employees or time either. The engagement codes and the PSA-only time codes land
+anywhere.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ class EngagementPlants:
 
     def unknown_resource(self) -> None:
         working = {id(m.person) for p in self.firm.projects if p.is_billable for m in p.members}
-        for person in self.picker.pick(self.firm.people, where=lambda p: id(p) in working and not p.entity.on_xero):
+        for person in self.picker.pick(self.firm.people, where=lambda p: id(p) in working and p.entity.keeps_time):
             person.erp_email = f"{person.first[0]}{person.last}@meridian-legacy.example".lower()
             self.manifest.finding(
                 "TIME_BY_UNKNOWN_RESOURCE",
@@ -165,7 +166,7 @@ class EngagementPlants:
                 [
                     p
                     for p in self.firm.projects
-                    if eligible(p, self.as_of) and not (code in ERP_TIME_PLANTS and p.customer.entity.on_xero)
+                    if eligible(p, self.as_of) and (code not in ERP_TIME_PLANTS or p.customer.entity.keeps_time)
                 ],
                 (n + 1) // 2 if code != "WIP_VARIANCE" else n,
             )

@@ -100,8 +100,8 @@ def billing_records(firm: Firm, finance: Person) -> dict[Key, list[Row]]:
             payment = harvest.invoice_payment(inv, pay, finance)
             rows[("harvest", "", "invoice_payments")].append((str(pay.harvest_id), payment, payment["updated_at"]))
     for post in sorted(all_postings(firm), key=lambda p: (p.entity.code, int(p.qbo_id))):
-        if post.in_xero:
-            continue  # xero_records renders them
+        if post.erp != "quickbooks":
+            continue  # xero_records and ledger_rows render them
         tenant = post.entity.realm_id
         created = at(post.txn_date, 560)
         updated = max([created, *(at(r.day, 905) for r in post.receipts)])

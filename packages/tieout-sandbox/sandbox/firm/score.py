@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-SYSTEMS = {"salesforce": "crm", "hubspot": "crm", "harvest": "psa", "quickbooks": "erp", "xero": "erp"}
+SYSTEMS = {"salesforce": "crm", "hubspot": "crm", "harvest": "psa", "quickbooks": "erp", "xero": "erp", "ledger": "erp"}
 IDENTITY = ("legal_entity", "crm_id", "psa_id", "erp_id", "document_number")
 MONEY = ("currency", "expected_value", "actual_value", "amount_difference")
 
