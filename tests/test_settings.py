@@ -330,6 +330,24 @@ def test_the_code_location_names_every_bad_setting_before_any_module_reads_one()
     ) in loaded.stderr
 
 
+def test_a_cutover_needs_the_entitys_company_in_each_configured_erp(monkeypatch):
+    monkeypatch.setenv("TIEOUT_ERP_CUTOVERS", '{"DE": {"from": "quickbooks", "to": "xero", "on": "2026-10-01"}}')
+    monkeypatch.setenv("TIEOUT_XERO_BASE_URL", "https://api.xero.com")
+    monkeypatch.setenv("TIEOUT_XERO_ACCESS_TOKEN", SECRET)
+    monkeypatch.setenv("TIEOUT_XERO_TENANTS", '{"UK": "6f1b2a3c-0000-4000-8000-000000000001"}')
+    assert refused(SourcesSettings) == (
+        "TIEOUT_ERP_CUTOVERS moves DE to or from xero, but TIEOUT_XERO_TENANTS names no company of DE"
+    )
+    monkeypatch.setenv("TIEOUT_XERO_TENANTS", '{"DE": "6f1b2a3c-0000-4000-8000-000000000002"}')
+    assert SourcesSettings.load().erp_cutovers
+    monkeypatch.delenv("TIEOUT_ERP_CUTOVERS")
+    monkeypatch.setenv("TIEOUT_QUICKBOOKS_REALMS", '{"DE": "9130"}')
+    assert refused(SourcesSettings) == (
+        "DE has a company in QuickBooks and in Xero: a legal entity keeps its books in one ERP, "
+        "or moves between them by a cutover (TIEOUT_ERP_CUTOVERS)"
+    )
+
+
 def test_a_cutover_reaches_both_erps_and_only_them(monkeypatch):
     """Both ERPs' connectors mark the entity's company as the former or the current one."""
     cutover = '{"DE": {"from": "quickbooks", "to": "xero", "on": "2026-10-01"}}'

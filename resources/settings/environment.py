@@ -186,6 +186,28 @@ class SourcesSettings(EnvironmentSettings):
                 )
         return self
 
+    @model_validator(mode="after")
+    def cutover_companies(self) -> SourcesSettings:
+        """A configured ERP must name the company of each entity moving to or from it: without one, the
+        entity would have no books on one side of the date."""
+        companies = {"quickbooks": "quickbooks_realms", "xero": "xero_tenants"}
+        cutovers = configured(self.erp_cutovers)
+        in_both = set(json.loads(self.quickbooks_realms or "{}")) & set(json.loads(self.xero_tenants or "{}"))
+        if in_both - set(cutovers):
+            raise ValueError(
+                f"{', '.join(sorted(in_both - set(cutovers)))} has a company in QuickBooks and in Xero: a legal entity "
+                f"keeps its books in one ERP, or moves between them by a cutover ({self.variable('erp_cutovers')})"
+            )
+        for entity, cutover in cutovers.items():
+            for system in (cutover.former, cutover.current):
+                setting = companies[system]
+                if getattr(self, f"{system}_base_url") and entity not in json.loads(getattr(self, setting) or "{}"):
+                    raise ValueError(
+                        f"{self.variable('erp_cutovers')} moves {entity} to or from {system}, "
+                        f"but {self.variable(setting)} names no company of {entity}"
+                    )
+        return self
+
 
 class ScheduleSettings(EnvironmentSettings):
     """The nightly partitions and when the schedules run; they run only where `TIEOUT_SCHEDULES=on`."""

@@ -38,9 +38,10 @@ CREATE OR REPLACE TEMP MACRO erp_keeps_master(of_vendor, of_entity, night) AS
                   AND NOT erp_of_night(side_of_cutover.cutover_role, side_of_cutover.cutover_date, night));
 
 -- An opening item migrated at a cutover names the old ERP's invoice: `migrated:<old system>:<old id>`
--- (Xero's Reference, QuickBooks' PrivateNote); its source id in the entity.
+-- (Xero's Reference, QuickBooks' PrivateNote), here `<entity>:<old system>:<old id>` in lower case (Xero's
+-- ids are GUIDs, case-insensitive). invoice.sql resolves it to the old invoice, where a cutover says so.
 CREATE OR REPLACE TEMP MACRO erp_migrated_from(entity, note) AS
-    entity || ':' || nullif(regexp_extract(note, 'migrated:[a-z]+:([A-Za-z0-9-]+)', 1), '');
+    entity || ':' || lower(nullif(regexp_extract(note, 'migrated:([a-z]+:[A-Za-z0-9-]+)', 1), ''));
 
 -- Each legal entity's ERP company: its vendor, what that vendor can tell (a customer hierarchy; the
 -- employee master and time, which Xero keeps in Xero Projects, not read yet), name and home currency.

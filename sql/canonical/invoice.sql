@@ -36,18 +36,31 @@ psa AS (
 erp_records AS (
     SELECT * FROM erp_invoice_records($snapshot_date)
 ),
--- an opening item migrated at an ERP cutover is the old invoice carried over: it shares its global id
+-- an opening item migrated at an ERP cutover carries an old invoice on: in the entity's current ERP, from
+-- the cutover date, naming an invoice of the former ERP (anything else is an ordinary posting)
+opening_items AS (
+    SELECT i.source_id, carried.source_id AS migrated_from, carried.psa_invoice_ref
+    FROM erp_records AS i
+    JOIN canonical.legal_entity AS e
+      ON e.snapshot_date = $snapshot_date AND e.legal_entity = i.legal_entity
+     AND e.erp_cutover_to = i.vendor AND $snapshot_date >= e.erp_cutover_date
+    JOIN erp_records AS carried
+      ON carried.legal_entity = i.legal_entity AND carried.vendor = e.erp_cutover_from
+     AND i.migrated_from = carried.legal_entity || ':' || carried.vendor || ':' || lower(carried.record_id)
+    QUALIFY row_number() OVER (PARTITION BY i.source_id ORDER BY carried.source_id) = 1
+),
+-- which shares its global id
 erp AS (
     SELECT
         'erp' AS system,
         i.source_id,
         coalesce(p.global_id, migrated_p.global_id,
-                 'inv_' || left(md5('erp:' || coalesce(i.migrated_from, i.source_id)), 16)) AS global_id,
+                 'inv_' || left(md5('erp:' || coalesce(o.migrated_from, i.source_id)), 16)) AS global_id,
         CASE WHEN p.global_id IS NOT NULL THEN i.psa_link
-             WHEN i.migrated_from IS NOT NULL THEN 'erp.migrated'
+             WHEN o.migrated_from IS NOT NULL THEN 'erp.migrated'
              ELSE 'anchor' END AS link,
         i.vendor AS erp_vendor,
-        i.migrated_from,
+        o.migrated_from,
         i.legal_entity,
         i.customer_source_id,
         i.document_number,
@@ -63,8 +76,8 @@ erp AS (
         i.exchange_rate
     FROM erp_records AS i
     LEFT JOIN psa AS p ON p.source_id = i.psa_invoice_ref
-    LEFT JOIN erp_records AS migrated ON migrated.source_id = i.migrated_from
-    LEFT JOIN psa AS migrated_p ON migrated_p.source_id = migrated.psa_invoice_ref
+    LEFT JOIN opening_items AS o ON o.source_id = i.source_id
+    LEFT JOIN psa AS migrated_p ON migrated_p.source_id = o.psa_invoice_ref
 ),
 postings AS (
     SELECT global_id, min(legal_entity) AS legal_entity, min(exchange_rate) AS exchange_rate

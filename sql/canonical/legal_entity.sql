@@ -7,13 +7,14 @@
 WITH companies AS (
     SELECT * FROM erp_companies($snapshot_date)
 ),
+-- as extraction recorded them (raw.companies), so a quarantined company record does not hide the cutover
 cutovers AS (
-    SELECT legal_entity,
-           min(vendor) FILTER (WHERE cutover_role = 'former') AS erp_cutover_from,
-           min(vendor) FILTER (WHERE cutover_role = 'current') AS erp_cutover_to,
+    SELECT entity AS legal_entity,
+           min(system) FILTER (WHERE cutover_role = 'former') AS erp_cutover_from,
+           min(system) FILTER (WHERE cutover_role = 'current') AS erp_cutover_to,
            min(cutover_date) AS erp_cutover_date
-    FROM companies
-    WHERE cutover_role IS NOT NULL
+    FROM raw.companies
+    WHERE snapshot_date = $snapshot_date AND cutover_role IS NOT NULL
     GROUP BY 1
 )
 SELECT

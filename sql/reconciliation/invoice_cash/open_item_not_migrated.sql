@@ -1,6 +1,7 @@
 -- An invoice open in a legal entity's former ERP at its cutover date (its total less what was applied
 -- to it before that date) with no opening item in the current ERP naming it (`migrated:<system>:<id>`),
--- or with one whose amount differs: one finding per former-ERP invoice, from the cutover date on.
+-- or with one whose amount differs: one finding per former-ERP invoice, from the cutover date on. (A void
+-- has nothing open: its opening item, if any, carries a balance that is not there.)
 WITH cutovers AS (
     SELECT legal_entity, erp_cutover_from, erp_cutover_to, erp_cutover_date
     FROM canonical.legal_entity
@@ -50,7 +51,10 @@ SELECT
     (coalesce(c.migrated_total, 0) - c.open_at_cutover)::DECIMAL(18, 2) AS amount_difference,
     abs(coalesce(c.migrated_total, 0) - c.open_at_cutover)::DECIMAL(18, 2) AS money_at_risk,
     c.erp_cutover_date AS event_date,
-    CASE WHEN c.migrated_total IS NULL
+    CASE WHEN c.status = 'voided'
+         THEN format('Invoice {} is voided in {}; its opening item in {} is {:.2f} {}.', c.document_number,
+                     c.erp_vendor, c.erp_cutover_to, c.migrated_total, c.currency)
+         WHEN c.migrated_total IS NULL
          THEN format('Invoice {} ({:.2f} {} open at the {} cutover) has no opening item in {}.', c.document_number,
                      c.open_at_cutover, c.currency, c.erp_cutover_date, c.erp_cutover_to)
          ELSE format('Invoice {} was {:.2f} {} open at the {} cutover; its opening item in {} is {:.2f}.',

@@ -20,7 +20,9 @@ openings AS (
 erp AS (
     SELECT i.source_id, i.global_id, i.legal_entity, i.customer_global_id, i.engagement_global_id,
            i.document_number, i.issue_date, i.currency, i.total, i.erp_vendor,
-           coalesce(o.amount_due, i.amount_due) AS amount_due, coalesce(o.status, i.status) AS status
+           -- (an old invoice voided since keeps its void: there is nothing left to carry on)
+           CASE WHEN i.status = 'voided' THEN i.amount_due ELSE coalesce(o.amount_due, i.amount_due) END AS amount_due,
+           CASE WHEN i.status = 'voided' THEN i.status ELSE coalesce(o.status, i.status) END AS status
     FROM canonical.invoice AS i
     LEFT JOIN openings AS o ON o.migrated_from = i.source_id
     WHERE i.snapshot_date = $snapshot_date AND i.system = 'erp' AND i.migrated_from IS NULL
@@ -84,16 +86,23 @@ homes AS (
     JOIN canonical.legal_entity AS e ON e.snapshot_date = $snapshot_date AND e.legal_entity = p.legal_entity
     WHERE e.erp_cutover_date IS NOT NULL
 ),
--- a posting in the other ERP of a PSA invoice posted in its own too (INVOICE_POSTED_IN_BOTH_ERPS) is
--- listed, for the tie-out, but is not one of the postings the invoice's other codes compare
-placed AS (
-    SELECT r.*,
-           coalesce(h.home_erp IS NULL OR e.erp_vendor = h.home_erp
-                    OR NOT bool_or(e.erp_vendor = h.home_erp) OVER (PARTITION BY r.psa_invoice_id), true)
-               AS in_its_erp
+-- a PSA invoice posted in both ERPs of a cutover, for more than the invoice between them (a split whose
+-- parts fall either side of the cutover sums to it), is INVOICE_POSTED_IN_BOTH_ERPS: its postings in the
+-- other ERP are listed, for the tie-out, but are not among those the invoice's other codes compare
+postings_by_erp AS (
+    SELECT r.*, e.erp_vendor, h.home_erp,
+           min(e.erp_vendor) OVER invoice <> max(e.erp_vendor) OVER invoice
+               AND abs(sum(e.total) OVER invoice - p.total) > $money_tolerance AS in_both
     FROM rows AS r
     LEFT JOIN erp AS e ON e.source_id = r.erp_invoice_id
+    LEFT JOIN psa AS p ON p.source_id = r.psa_invoice_id
     LEFT JOIN homes AS h USING (psa_invoice_id)
+    WINDOW invoice AS (PARTITION BY r.psa_invoice_id)
+),
+placed AS (
+    SELECT psa_invoice_id, erp_invoice_id, method,
+           NOT coalesce(in_both AND home_erp IS NOT NULL AND erp_vendor <> home_erp, false) AS in_its_erp
+    FROM postings_by_erp
 )
 SELECT
     $snapshot_date::DATE AS snapshot_date,

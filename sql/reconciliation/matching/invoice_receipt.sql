@@ -5,15 +5,25 @@
 -- receipts (the PSA lags behind the ERP, it does not skip a payment and record a later one).
 -- One row per (PSA invoice, ERP payment); a Xero credit note's allocations count as one payment,
 -- the credit note's (Xero applies credit without a payment).
-WITH applications AS (
-    -- what is applied to an opening item migrated at an ERP cutover settles the old invoice it carries on
+-- Across an ERP cutover, an old invoice carried on by an opening item is settled in the current ERP from
+-- the cutover date: what is applied to its opening item counts for it, and what the former ERP applied to
+-- it from that date on (an entry clearing the migrated balance there) does not.
+WITH carried_on AS (
+    SELECT o.migrated_from AS source_id, min(e.erp_cutover_date) AS cutover_date
+    FROM canonical.invoice AS o
+    JOIN canonical.legal_entity AS e ON e.snapshot_date = o.snapshot_date AND e.legal_entity = o.legal_entity
+    WHERE o.snapshot_date = $snapshot_date AND o.system = 'erp' AND o.migrated_from IS NOT NULL
+    GROUP BY 1
+),
+applications AS (
     SELECT a.source_id AS payment_id, coalesce(opening.migrated_from, a.invoice_source_id) AS invoice_source_id,
            a.credit_memo_source_id, a.applied_on, a.amount
     FROM canonical.payment_application AS a
     LEFT JOIN canonical.invoice AS opening
            ON opening.snapshot_date = a.snapshot_date AND opening.system = 'erp'
           AND opening.source_id = a.invoice_source_id AND opening.migrated_from IS NOT NULL
-    WHERE a.snapshot_date = $snapshot_date
+    LEFT JOIN carried_on AS old ON old.source_id = a.invoice_source_id
+    WHERE a.snapshot_date = $snapshot_date AND NOT coalesce(a.applied_on >= old.cutover_date, false)
 ),
 -- a payment that applies a credit memo settles the invoice with that credit, not with cash
 credit_of AS (
