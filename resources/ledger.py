@@ -34,6 +34,7 @@ from resources.http import RequestStats, SourceSystemError
 from resources.ledger_files import read_object
 from resources.ledger_tables import BY_INVOICE, COMPANIES, INVOICES, TABLES, key_of, payload_of
 from resources.sandbox import SandboxResource
+from resources.warehouse import WarehouseResource
 
 log = logging.getLogger("tieout.ledger")
 
@@ -178,8 +179,8 @@ class LedgerResource(ConfigurableResource):
         file is read again: never wrong, only more)."""
         if not self.warehouse_database or not Path(self.warehouse_database).exists():
             return set()
-        try:
-            with duckdb.connect(self.warehouse_database, read_only=True) as connection:
+        try:  # opened as the steps open it: DuckDB refuses a second configuration of an open file
+            with WarehouseResource(database=self.warehouse_database).get_connection() as connection:
                 rows = connection.execute(
                     f"SELECT DISTINCT sha256 FROM {FILES_TABLE} WHERE snapshot_date < ?", [snapshot_date or date.max]
                 ).fetchall()

@@ -78,8 +78,8 @@ def _csv_rows(path: Path) -> Iterator[list[object]]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             yield from csv.reader(handle)
-    except UnicodeDecodeError as error:
-        raise Unreadable(f"not UTF-8 text (byte {error.start})") from None
+    except UnicodeDecodeError as error:  # decoded in blocks: where in the file is not known, what is
+        raise Unreadable(f"not UTF-8 text (a byte 0x{error.object[error.start]:02x} where UTF-8 has none)") from None
     except csv.Error as error:
         raise Unreadable(f"not CSV ({error})") from None
 

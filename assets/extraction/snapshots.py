@@ -121,7 +121,8 @@ def write_snapshot(
     extracted_at = datetime.now(UTC)
     fetched = pd.DataFrame(
         {
-            "entity": [r.entity for r in extraction.records],
+            # typed even when nothing was fetched: an empty object column would reach DuckDB as DOUBLE
+            "entity": pd.Series([r.entity for r in extraction.records], dtype="string"),
             "record_id": pd.Series([r.record_id for r in extraction.records], dtype="string"),
             "updated_at": source_times([r.updated_at for r in extraction.records]),
             "payload": [r.payload for r in extraction.records],
