@@ -57,7 +57,7 @@ def refused(concern, **kwargs) -> str:
             SourcesSettings,
             "TIEOUT_ERP_CUTOVERS",
             '{"DE": {"from": "xero", "to": "xero", "on": "2026-10-01"}}',
-            "DE: a cutover goes from one of quickbooks, xero to another, not xero->xero",
+            "DE: a cutover goes from one of quickbooks, xero, ledger to another, not xero->xero",
         ),
         (
             SourcesSettings,
