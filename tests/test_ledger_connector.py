@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import uuid
 from collections import Counter
@@ -17,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import materialize
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import create_engine, make_url, text, update
 
 from assets.extraction import extraction_assets
 from assets.validation import validation_assets
@@ -29,8 +30,9 @@ from resources.warehouse import WarehouseResource
 from tests.ledger_data import T1, expected, export, got, insert_rows, invoice, ledger_rows, line, write_csv
 from tests.validation.night import quarantined
 
-MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
-POSTGRES = "postgresql+psycopg2://root@127.0.0.1:5432/test"
+# the servers the tests make their own database (MariaDB) or schema (PostgreSQL) in; .ci/run starts both
+MARIADB = os.environ.get("TIEOUT_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
+POSTGRES = os.environ.get("TIEOUT_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 SINCE = (T1 - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")  # the watermark less the overlap
 
 
@@ -48,7 +50,7 @@ def ledger_url(request, tmp_path):
         admin = create_engine(MARIADB)
         with admin.begin() as connection:
             connection.execute(text(f"CREATE DATABASE {name}"))
-        url, drop = f"mysql+pymysql://root@127.0.0.1:3306/{name}", f"DROP DATABASE {name}"
+        url, drop = admin.url.set(database=name).render_as_string(hide_password=False), f"DROP DATABASE {name}"
     else:
         admin = create_engine(POSTGRES)
         with admin.begin() as connection:
@@ -249,7 +251,8 @@ def test_the_password_never_reaches_a_log_an_error_or_the_resources_repr(caplog)
         connection.execute(text(f"CREATE DATABASE {name}"))
         connection.execute(text(f"CREATE USER '{name}'@'%' IDENTIFIED BY :pw"), {"pw": password})
         connection.execute(text(f"GRANT ALL ON {name}.* TO '{name}'@'%'"))
-    url = f"mysql+pymysql://{name}:{password}@127.0.0.1:3306/{name}"
+    server = make_url(MARIADB)
+    url = f"mysql+pymysql://{name}:{password}@{server.host}:{server.port or 3306}/{name}"
     try:
         empty = connector(url)
         with pytest.raises(SourceSystemError) as no_tables:  # connected, but no ledger schema yet
@@ -268,6 +271,16 @@ def test_the_password_never_reaches_a_log_an_error_or_the_resources_repr(caplog)
             connection.execute(text(f"DROP USER '{name}'@'%'"))
             connection.execute(text(f"DROP DATABASE {name}"))
         admin.dispose()
+
+
+def test_an_entity_in_a_cutover_has_its_ledger_company_marked(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    metadata.create_all(create_engine(url))
+    fill(url, ledger_rows())
+    cutovers = json.dumps({"DE": {"from": "quickbooks", "to": "ledger", "on": "2026-10-01"}})
+    extraction = LedgerResource(url=url, cutovers=cutovers, sandbox=SandboxResource()).extract("customers", None)
+    assert extraction.cutovers == {"DE": ("current", date(2026, 10, 1))}
+    assert extraction.companies == {"DE": "ledger.db", "UK": "ledger.db"}
 
 
 def test_a_deployment_with_no_ledger_reads_nothing_and_starts_no_sandbox():
