@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from checks import harvest, hubspot, quickbooks, salesforce, xero
+from checks import harvest, hubspot, ledger, quickbooks, salesforce, xero
 from checks.contract import Contract
 from resources.settings.crm import DEFAULT_CRM_FIELDS, CrmFields
 
@@ -10,7 +10,14 @@ from resources.settings.crm import DEFAULT_CRM_FIELDS, CrmFields
 @cache
 def contracts(crm: CrmFields = DEFAULT_CRM_FIELDS) -> dict[tuple[str, str], Contract]:
     """Every object's contract, Salesforce's over the org's names of its custom fields."""
-    every = (*salesforce.contracts(crm), *harvest.CONTRACTS, *quickbooks.CONTRACTS, *xero.CONTRACTS, *hubspot.CONTRACTS)
+    every = (
+        *salesforce.contracts(crm),
+        *harvest.CONTRACTS,
+        *quickbooks.CONTRACTS,
+        *xero.CONTRACTS,
+        *hubspot.CONTRACTS,
+        *ledger.CONTRACTS,
+    )
     return {(c.system, c.object): c for c in every}
 
 

@@ -51,12 +51,12 @@ class LegalEntity(Record):
     realm_id: Series[str] = pa.Field(nullable=True)
     name: Series[str] = pa.Field(nullable=True)  # unknown while the company's own record is quarantined
     home_currency: Series[str] = pa.Field(nullable=True, str_matches=CURRENCY)
-    erp_vendor: Series[str] = pa.Field(isin=["quickbooks", "xero"])
+    erp_vendor: Series[str] = pa.Field(isin=["quickbooks", "xero", "ledger"])
     erp_keeps_hierarchy: Series[bool]
     erp_keeps_time: Series[bool]
     # an ERP cutover (docs/decisions.md 33): the ERPs it moves between and the date, else empty
-    erp_cutover_from: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero"])
-    erp_cutover_to: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero"])
+    erp_cutover_from: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero", "ledger"])
+    erp_cutover_to: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero", "ledger"])
     erp_cutover_date: Series[pa.DateTime] = pa.Field(nullable=True)
 
 
@@ -157,7 +157,7 @@ class Expense(Identified):
 class Invoice(Identified):
     global_id: Series[str] = global_id("inv")
     system: Series[str] = pa.Field(isin=["psa", "erp"])
-    erp_vendor: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero"])
+    erp_vendor: Series[str] = pa.Field(nullable=True, isin=["quickbooks", "xero", "ledger"])
     migrated_from: Series[str] = pa.Field(nullable=True)  # an opening item: the old ERP's invoice it carries on
     customer_global_id: Series[str] = reference("cus")
     engagement_global_id: Series[str] = reference("eng")

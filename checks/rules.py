@@ -28,6 +28,8 @@ REFERENCE_UNRESOLVED = "reference_unresolved"
 PARENT_LEVEL_WRONG = "parent_level_wrong"
 PARENT_CYCLE = "parent_cycle"
 INVOICE_LINES_DO_NOT_SUM = "invoice_lines_do_not_sum"
+AMOUNT_DUE_OUT_OF_RANGE = "amount_due_out_of_range"  # due below nothing or above the document's total
+APPLICATION_SOURCE_NOT_ONE = "application_source_not_one"  # neither or both of a payment and a credit memo
 TEXT_UNREADABLE = "text_unreadable"  # control characters, replacement characters, broken UTF-16
 TEXT_TOO_LONG = "text_too_long"
 TEXT_LOOKS_LIKE_FORMULA = "text_looks_like_formula"
@@ -60,6 +62,8 @@ DETAILS = {
     PARENT_LEVEL_WRONG: "a sub-customer's Level must be its parent's Level plus one",
     PARENT_CYCLE: "the parent chain loops back to the record itself",
     INVOICE_LINES_DO_NOT_SUM: "the lines do not add up to the document total",
+    AMOUNT_DUE_OUT_OF_RANGE: "the amount due is below zero or above the document's total",
+    APPLICATION_SOURCE_NOT_ONE: "an application applies a payment or a credit memo, exactly one of them",
     TEXT_UNREADABLE: "text holds control characters or bytes that are not valid UTF-8",
     TEXT_TOO_LONG: "text longer than the vendor allows",
     TEXT_LOOKS_LIKE_FORMULA: "text starts like a spreadsheet formula",

@@ -18,6 +18,7 @@ def _definitions() -> Definitions:
     from assets.validation import validation_assets, validation_checks
     from pipelines.alerts import alert_on_failed_checks, alert_on_run_failure
     from pipelines.jobs import nightly_job
+    from pipelines.ledger_drop import ledger_drop_sensor
     from pipelines.resources import build_resources
     from pipelines.schedules import nightly_schedule
 
@@ -34,7 +35,7 @@ def _definitions() -> Definitions:
         asset_checks=[*validation_checks, *canonical_checks, *reconciliation_checks, *report_checks],
         jobs=[nightly_job, *correction_jobs],
         schedules=[nightly_schedule, *correction_schedules],
-        sensors=[alert_on_run_failure, alert_on_failed_checks],
+        sensors=[alert_on_run_failure, alert_on_failed_checks, ledger_drop_sensor],
         resources=build_resources(),
         # One process per run: DuckDB admits one writing process, and a night's steps are I/O-bound on
         # the vendors' rate limits rather than CPU-bound (docs/decisions.md).

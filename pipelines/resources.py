@@ -24,6 +24,7 @@ def build_resources() -> dict:
                 **embedded_only(system, sources),
                 **erp_only(system, sources),
                 **tokens_of(connector, str(token_store)),
+                **files_only(system, str(store.database)),
                 sandbox=sandbox,
             )
             for system, connector in CONNECTORS.items()
@@ -36,10 +37,16 @@ def tokens_of(connector: type, token_store: str) -> dict:
     return {"token_store": token_store} if issubclass(connector, OAuthConnector) else {}
 
 
-# a second vendor -> the first of its family, and their URL settings
+def files_only(system: str, database: str) -> dict:
+    """The ledger reads which exported files were loaded on earlier nights from the warehouse."""
+    return {"warehouse_database": database} if system == "ledger" else {}
+
+
+# a second (third) vendor -> its own source settings (any set configures it), and the first of its family's URL
 SECOND_VENDORS = {
-    "xero": ("xero_base_url", "quickbooks_base_url"),
-    "hubspot": ("hubspot_base_url", "salesforce_instance_url"),
+    "xero": (("xero_base_url",), "quickbooks_base_url"),
+    "hubspot": (("hubspot_base_url",), "salesforce_instance_url"),
+    "ledger": (("ledger_url", "ledger_drop_dir"), "quickbooks_base_url"),
 }
 
 
@@ -49,10 +56,12 @@ def erp_only(system: str, sources: SourcesSettings) -> dict:
 
 
 def embedded_only(system: str, sources: SourcesSettings) -> dict:
-    """Xero is a second ERP, HubSpot a second CRM: with no URL of its own, each is the sandbox's only where
-    the first of its family (QuickBooks, Salesforce) is the sandbox's too, so a deployment that configured
-    QuickBooks (Salesforce) alone reads no Xero (HubSpot), and needs no sandbox."""
+    """Xero and the ledger are further ERPs, HubSpot a second CRM: with no source of its own, each is the
+    sandbox's only where the first of its family (QuickBooks, Salesforce) is the sandbox's too, so a
+    deployment that configured QuickBooks (Salesforce) alone reads no Xero or ledger (HubSpot), and needs
+    no sandbox."""
     if system not in SECOND_VENDORS:
         return {}
     own, first = SECOND_VENDORS[system]
-    return {} if getattr(sources, own) else {"sandboxed": not getattr(sources, first)}
+    configured = any(getattr(sources, setting) for setting in own)
+    return {} if configured else {"sandboxed": not getattr(sources, first)}

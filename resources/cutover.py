@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-ERPS = ("quickbooks", "xero")
+ERPS = ("quickbooks", "xero", "ledger")
 EXAMPLE = '{"DE": {"from": "quickbooks", "to": "xero", "on": "2026-10-01"}}'
 
 

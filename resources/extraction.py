@@ -46,6 +46,19 @@ class RawRecord:
         return cls(entity, record_id_of(item, id_key), updated_at, readable_json(item), page)
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """An exported file an extraction read (or refused): kept by its checksum, so that an incremental
+    night does not read it again (raw.ledger_files)."""
+
+    sha256: str
+    name: str
+    table: str
+    rows: int
+    status: str  # loaded | quarantined
+    reason: str = ""
+
+
 @dataclass
 class Extraction:
     """One object's records from one night, full or incremental, and what fetching them cost."""
@@ -57,6 +70,7 @@ class Extraction:
     unavailable: dict[str, str] = field(default_factory=dict)  # entity -> why its source failed tonight
     companies: dict[str, str] = field(default_factory=dict)  # entity -> the company (QuickBooks realm) read
     cutovers: dict[str, tuple[str, date]] = field(default_factory=dict)  # entity -> its company's side, the date
+    files: list[SourceFile] = field(default_factory=list)  # the exported files read tonight (the ledger's drop folder)
     stats: RequestStats = field(default_factory=RequestStats)
 
     def add(self, other: Extraction) -> None:

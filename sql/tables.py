@@ -29,12 +29,13 @@ class CanonicalTable:
 
 
 SALESFORCE, HUBSPOT, HARVEST, QUICKBOOKS, XERO = "salesforce", "hubspot", "harvest", "quickbooks", "xero"
+LEDGER = "ledger"
 
 TABLES = (
     CanonicalTable(
         "legal_entity",
-        ((QUICKBOOKS, "companyinfo"), (QUICKBOOKS, "preferences"), (XERO, "organisation")),
-        description="one per ERP company (QuickBooks or Xero), with its home currency",
+        ((QUICKBOOKS, "companyinfo"), (QUICKBOOKS, "preferences"), (XERO, "organisation"), (LEDGER, "companies")),
+        description="one per ERP company (QuickBooks, Xero or the ledger), with its home currency",
     ),
     CanonicalTable(
         "customer",
@@ -45,6 +46,9 @@ TABLES = (
             (QUICKBOOKS, "customer"),
             (XERO, "contacts"),
             (XERO, "invoices"),
+            (LEDGER, "customers"),
+            (LEDGER, "invoices"),
+            (LEDGER, "credit_memos"),
         ),
         prefix="cus",
         resources=(SALESFORCE,),
@@ -92,34 +96,40 @@ TABLES = (
     ),
     CanonicalTable(
         "invoice",
-        ((HARVEST, "invoices"), (QUICKBOOKS, "invoice"), (XERO, "invoices")),
+        ((HARVEST, "invoices"), (QUICKBOOKS, "invoice"), (XERO, "invoices"), (LEDGER, "invoices")),
         upstream=("legal_entity", "customer", "engagement"),
         prefix="inv",
         description="PSA invoices and their ERP postings, with the functional-currency view",
     ),
     CanonicalTable(
         "invoice_line",
-        ((HARVEST, "invoices"), (QUICKBOOKS, "invoice"), (XERO, "invoices")),
+        (
+            (HARVEST, "invoices"),
+            (QUICKBOOKS, "invoice"),
+            (XERO, "invoices"),
+            (LEDGER, "invoices"),
+            (LEDGER, "invoice_lines"),
+        ),
         upstream=("invoice",),
         description="the lines of every invoice record",
     ),
     CanonicalTable(
         "credit_memo",
-        ((QUICKBOOKS, "creditmemo"), (XERO, "creditnotes")),
+        ((QUICKBOOKS, "creditmemo"), (XERO, "creditnotes"), (LEDGER, "credit_memos")),
         upstream=("customer", "engagement"),
         prefix="crd",
         description="ERP credit memos",
     ),
     CanonicalTable(
         "payment",
-        ((QUICKBOOKS, "payment"), (XERO, "payments"), (XERO, "invoices")),
+        ((QUICKBOOKS, "payment"), (XERO, "payments"), (XERO, "invoices"), (LEDGER, "payments")),
         upstream=("customer", "engagement"),
         prefix="pay",
         description="ERP payments",
     ),
     CanonicalTable(
         "payment_application",
-        ((QUICKBOOKS, "payment"), (XERO, "payments"), (XERO, "creditnotes")),
+        ((QUICKBOOKS, "payment"), (XERO, "payments"), (XERO, "creditnotes"), (LEDGER, "payment_applications")),
         upstream=("payment", "invoice"),
         description="what each ERP payment line settles",
     ),

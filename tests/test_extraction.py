@@ -56,12 +56,14 @@ def load_log(warehouse, snapshot_date):
 def tenants(store: SandboxStore, system: str) -> list[str]:
     """Where the emulator keeps the system's records: a legal entity's QuickBooks realm or Xero tenant
     (each entity's ERP is one of them, QuickBooks when it names none), the HubSpot unit's portal, or the
-    firm's one account."""
+    firm's one account; for the ledger, its legal entities (whose rows are in ledger.db, not the store)."""
     entities = store.meta("legal_entities")
     if system == "quickbooks":
         return [e["realm_id"] for e in entities if e.get("erp", "quickbooks") == "quickbooks"]
     if system == "xero":
         return [e["xero_tenant_id"] for e in entities if e.get("erp") == "xero"]
+    if system == "ledger":
+        return [e["code"] for e in entities if e.get("erp") == "ledger"]
     if system == "hubspot":  # a firm's HubSpot unit, where it has one: its portal
         hubspot = (store.meta("credentials") or {}).get("hubspot")
         return [hubspot["portal_id"]] if hubspot else []

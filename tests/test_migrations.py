@@ -89,6 +89,7 @@ def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_
     new |= {"workbench.finding_actions", "workbench.night_explanations"}
     new |= {"workbench.match_decisions"}
     new |= {"workbench.period_signoffs"}  # 0008
+    new |= {"raw.ledger_files"}  # 0010
     assert set(after) == set(before) | new
     kept = set(before) - {"recon.findings", "raw.load_log"}
     assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
@@ -107,6 +108,7 @@ def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_
     assert after["workbench.finding_actions"][1] == after["workbench.night_explanations"][1] == []
     assert after["workbench.match_decisions"][1] == []
     assert after["workbench.period_signoffs"][1] == []
+    assert after["raw.ledger_files"][1] == []
     assert [(v, n) for v, n, _, _ in after["meta.migrations"][1]] == [(m.version, m.name) for m in known_migrations()]
 
     # the upgraded warehouse has exactly the fixed tables a new one gets

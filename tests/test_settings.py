@@ -57,7 +57,7 @@ def refused(concern, **kwargs) -> str:
             SourcesSettings,
             "TIEOUT_ERP_CUTOVERS",
             '{"DE": {"from": "xero", "to": "xero", "on": "2026-10-01"}}',
-            "DE: a cutover goes from one of quickbooks, xero to another, not xero->xero",
+            "DE: a cutover goes from one of quickbooks, xero, ledger to another, not xero->xero",
         ),
         (
             SourcesSettings,
@@ -355,3 +355,23 @@ def test_a_cutover_reaches_both_erps_and_only_them(monkeypatch):
     resources = build_resources()
     assert resources["quickbooks"].cutovers == resources["xero"].cutovers == cutover
     assert not hasattr(resources["harvest"], "cutovers")
+
+
+def test_the_ledger_is_configured_beside_quickbooks_its_url_as_a_variable(monkeypatch, tmp_path):
+    """The ledger's URL holds a password: the resource gets the variable, never the value."""
+    secret = "mysql+pymysql://tieout:S3cret-pw@db.internal/ledger"
+    monkeypatch.setenv("TIEOUT_HOME", str(tmp_path))
+    monkeypatch.setenv("TIEOUT_LEDGER_URL", secret)
+    monkeypatch.setenv("TIEOUT_LEDGER_DROP_DIR", str(tmp_path / "drop"))
+    assert SourcesSettings.load().of_resource("ledger") == {
+        "url": EnvVar("TIEOUT_LEDGER_URL"),
+        "drop_dir": str(tmp_path / "drop"),
+    }
+    ledger = build_resources()["ledger"]
+    assert ledger.warehouse_database == str(tmp_path.resolve() / "warehouse.duckdb")
+    assert "S3cret" not in repr(ledger)
+    monkeypatch.setenv("TIEOUT_LEDGER_URL", "S3cret-pw-but-no-url")
+    with pytest.raises(SettingsError) as refused:
+        SourcesSettings.load()
+    assert "TIEOUT_LEDGER_URL: must be a SQLAlchemy database URL" in str(refused.value)
+    assert "S3cret" not in str(refused.value)

@@ -3,11 +3,19 @@
 from assets.extraction.factory import extraction_asset
 from resources.harvest import HarvestResource
 from resources.hubspot import HubSpotResource
+from resources.ledger import LedgerResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.xero import XeroResource
 
-SOURCE_CONNECTORS = (SalesforceResource, HarvestResource, QuickBooksResource, XeroResource, HubSpotResource)
+SOURCE_CONNECTORS = (
+    SalesforceResource,
+    HarvestResource,
+    QuickBooksResource,
+    XeroResource,
+    HubSpotResource,
+    LedgerResource,
+)
 
 extraction_assets = [
     extraction_asset(connector.system, object_name)

@@ -121,7 +121,8 @@ def write_snapshot(
     extracted_at = datetime.now(UTC)
     fetched = pd.DataFrame(
         {
-            "entity": [r.entity for r in extraction.records],
+            # typed even when nothing was fetched: an empty object column would reach DuckDB as DOUBLE
+            "entity": pd.Series([r.entity for r in extraction.records], dtype="string"),
             "record_id": pd.Series([r.record_id for r in extraction.records], dtype="string"),
             "updated_at": source_times([r.updated_at for r in extraction.records]),
             "payload": [r.payload for r in extraction.records],
@@ -140,7 +141,35 @@ def write_snapshot(
         ],
         columns=["entity", "company_id", "cutover_role", "cutover_date"],
     ).astype({"entity": "string", "company_id": "string", "cutover_role": "string", "cutover_date": "datetime64[ns]"})
+    files = pd.DataFrame(
+        [
+            (
+                f.sha256,
+                f.name,
+                f.table,
+                object_name,
+                f.rows,
+                extracted_at,
+                plan.snapshot_date,
+                f.status,
+                f.reason or None,
+            )
+            for f in extraction.files
+        ],
+        columns=["sha256", "name", "table", "object", "rows", "loaded_at", "snapshot_date", "status", "reason"],
+    ).astype(
+        {
+            "sha256": "string",
+            "name": "string",
+            "table": "string",
+            "object": "string",
+            "rows": "int64",
+            "status": "string",
+            "reason": "string",
+        }
+    )
     frames = {
+        "files_frame": files,
         "fetched_frame": fetched,
         "deleted_frame": deleted,
         "swept_frame": swept,
@@ -202,6 +231,15 @@ def write_snapshot(
                 "extracted_at": extracted_at,
                 "refetched_by": refetched_by,
             }
+            if system == "ledger":  # the exported files this night read (resources/ledger_files.py)
+                connection.execute(
+                    "DELETE FROM raw.ledger_files WHERE object = ? AND snapshot_date = ?",
+                    [object_name, plan.snapshot_date],
+                )
+                connection.execute(
+                    'INSERT INTO raw.ledger_files SELECT sha256, name, "table", object, rows, loaded_at, '
+                    "snapshot_date::DATE, status, reason FROM files_frame"
+                )
             connection.execute(
                 "DELETE FROM raw.load_log WHERE system = ? AND object = ? AND snapshot_date = ?",
                 [system, object_name, plan.snapshot_date],

@@ -109,6 +109,8 @@ class SourcesSettings(EnvironmentSettings):
     erp_cutovers: str = ""
     hubspot_base_url: str = ""
     hubspot_access_token: SecretStr = SecretStr("")
+    ledger_url: SecretStr | None = None  # a SQLAlchemy URL, whose password is a secret
+    ledger_drop_dir: str = ""
     token_store: Path | None = None
     embedded_sources: str = Field(default=EMBEDDED_SOURCES, pattern=r"^[\w.]+:\w+$")
     sandbox_dir: Path | None = None
@@ -145,6 +147,14 @@ class SourcesSettings(EnvironmentSettings):
     def cutover_per_entity(cls, value: str) -> str:
         """Legal entities moving from one ERP to another (resources/cutover.py)."""
         configured(value)
+        return value
+
+    @field_validator("ledger_url")
+    @classmethod
+    def database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """A SQLAlchemy URL (`sqlite:////path`, `mysql+pymysql://...`, `postgresql+psycopg2://...`)."""
+        if value is not None and "://" not in value.get_secret_value():
+            raise ValueError("must be a SQLAlchemy database URL, e.g. postgresql+psycopg2://user@host/ledger")
         return value
 
     def of_resource(self, system: str) -> dict[str, Any]:
@@ -200,8 +210,12 @@ class SourcesSettings(EnvironmentSettings):
             )
         for entity, cutover in cutovers.items():
             for system in (cutover.former, cutover.current):
-                setting = companies[system]
-                if getattr(self, f"{system}_base_url") and entity not in json.loads(getattr(self, setting) or "{}"):
+                setting = companies.get(system)  # the ledger names its entities in its own companies table
+                if (
+                    setting
+                    and getattr(self, f"{system}_base_url")
+                    and entity not in json.loads(getattr(self, setting) or "{}")
+                ):
                     raise ValueError(
                         f"{self.variable('erp_cutovers')} moves {entity} to or from {system}, "
                         f"but {self.variable(setting)} names no company of {entity}"

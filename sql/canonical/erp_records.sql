@@ -7,6 +7,10 @@
 -- drafts and deleted documents were never posted; CurrencyRate is foreign units per unit of the base
 -- currency, the inverse of QuickBooks' ExchangeRate; a contact without DefaultCurrency bills in the
 -- organisation's base currency; Xero has no customer hierarchy and no project sub-customers.
+-- The on-premises ledger (docs/ledger.md) is tables: ISO dates, amounts as numbers, a `status` column;
+-- a draft invoice was never posted and a voided one counts zero, as in the others; its exchange_rate is
+-- QuickBooks' direction already; it keeps a customer hierarchy (parent_customer_id) but no project
+-- sub-customers, employees or time.
 
 CREATE OR REPLACE TEMP MACRO xero_date(value) AS
     epoch_ms(TRY_CAST(regexp_extract(value, '^/Date\((-?[0-9]+)', 1) AS BIGINT))::DATE;
@@ -24,6 +28,9 @@ CREATE OR REPLACE TEMP MACRO xero_receipt(payment) AS
 -- A Xero sales document that is in the books: authorised (or paid), or voided (its amounts zero)
 CREATE OR REPLACE TEMP MACRO xero_posted(document) AS
     document ->> '$.Status' IN ('AUTHORISED', 'PAID', 'VOIDED');
+
+CREATE OR REPLACE TEMP MACRO ledger_amount(document, amount) AS
+    CASE WHEN document ->> '$.status' = 'voided' THEN 0 ELSE amount::DECIMAL(18, 2) END;
 
 -- Across an ERP cutover (raw.companies: each company's side and the date, docs/decisions.md 33), the
 -- ERP that keeps a legal entity's master data (customers, projects, people, time) on the night: the
@@ -66,7 +73,13 @@ CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
            company.cutover_role, company.cutover_date
     FROM raw.companies AS company
     LEFT JOIN valid.xero__organisation AS o ON o.snapshot_date = company.snapshot_date AND o.entity = company.entity
-    WHERE company.snapshot_date = night AND company.system = 'xero' AND company.object = 'Organisation';
+    WHERE company.snapshot_date = night AND company.system = 'xero' AND company.object = 'Organisation'
+    UNION ALL
+    SELECT 'ledger', true, false, company.entity, company.entity || ':' || company.company_id, company.company_id,
+           c.payload ->> '$.name', c.payload ->> '$.home_currency', company.cutover_role, company.cutover_date
+    FROM raw.companies AS company
+    LEFT JOIN valid.ledger__companies AS c ON c.snapshot_date = company.snapshot_date AND c.entity = company.entity
+    WHERE company.snapshot_date = night AND company.system = 'ledger' AND company.object = 'companies';
 
 -- Customers (not QuickBooks' project sub-customers, which are engagements). A Xero contact is a
 -- customer unless it is only a supplier: Xero sets IsCustomer on a contact's first sales invoice, and
@@ -101,7 +114,28 @@ CREATE OR REPLACE TEMP MACRO erp_customer_records(night) AS TABLE
            ON billed.entity = c.entity AND billed.contact_id = c.record_id
     WHERE c.snapshot_date = night AND erp_keeps_master('xero', c.entity, night)
       AND (coalesce((c.payload ->> '$.IsCustomer')::BOOLEAN, false)
-           OR NOT coalesce((c.payload ->> '$.IsSupplier')::BOOLEAN, false));
+           OR NOT coalesce((c.payload ->> '$.IsSupplier')::BOOLEAN, false))
+    UNION ALL
+    -- a ledger customer's balance is what its posted invoices leave due less its credit memos' remaining credit
+    SELECT 'ledger', c.entity, c.entity || ':' || c.record_id, c.payload ->> '$.name',
+           c.entity || ':' || (c.payload ->> '$.parent_customer_id'),
+           nullif(c.payload ->> '$.currency', ''),
+           (c.payload ->> '$.is_active')::BOOLEAN,
+           nullif(c.payload ->> '$.tax_id', ''),
+           nullif(c.payload ->> '$.website', ''),
+           coalesce(due.amount, 0) - coalesce(credit.amount, 0),
+           coalesce(due.amount, 0) - coalesce(credit.amount, 0)
+    FROM valid.ledger__customers AS c
+    LEFT JOIN (SELECT entity, payload ->> '$.customer_id' AS customer_id,
+                      sum(ledger_amount(payload, payload ->> '$.amount_due')) AS amount
+               FROM valid.ledger__invoices
+               WHERE snapshot_date = night AND payload ->> '$.status' <> 'draft' GROUP BY ALL) AS due
+           ON due.entity = c.entity AND due.customer_id = c.record_id
+    LEFT JOIN (SELECT entity, payload ->> '$.customer_id' AS customer_id,
+                      sum((payload ->> '$.remaining')::DECIMAL(18, 2)) AS amount
+               FROM valid.ledger__credit_memos WHERE snapshot_date = night GROUP BY ALL) AS credit
+           ON credit.entity = c.entity AND credit.customer_id = c.record_id
+    WHERE c.snapshot_date = night AND erp_keeps_master('ledger', c.entity, night);
 
 -- Sales invoices, with the PSA invoice each names (`harvest_invoice:<id>`: QuickBooks' PrivateNote,
 -- Xero's Reference). `lines_total` is before discounts and tax: Xero discounts inside each line, so
@@ -159,7 +193,26 @@ CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
            coalesce(xero_amount(i.payload, i.payload ->> '$.TotalTax'), 0),
            (1 / nullif((i.payload ->> '$.CurrencyRate')::DOUBLE, 0))::DECIMAL(18, 6)
     FROM valid.xero__invoices AS i
-    WHERE i.snapshot_date = night AND i.payload ->> '$.Type' = 'ACCREC' AND xero_posted(i.payload);
+    WHERE i.snapshot_date = night AND i.payload ->> '$.Type' = 'ACCREC' AND xero_posted(i.payload)
+    UNION ALL
+    SELECT 'ledger', i.entity, i.record_id, i.entity || ':' || i.record_id,
+           i.entity || ':' || (i.payload ->> '$.customer_id'),
+           regexp_extract(i.payload ->> '$.reference', 'harvest_invoice:(\d+)', 1),
+           erp_migrated_from(i.entity, i.payload ->> '$.reference'),
+           'erp.reference.harvest_invoice',
+           i.payload ->> '$.invoice_number',
+           (i.payload ->> '$.issue_date')::DATE,
+           (i.payload ->> '$.due_date')::DATE,
+           i.payload ->> '$.currency',
+           ledger_amount(i.payload, i.payload ->> '$.total'),
+           ledger_amount(i.payload, i.payload ->> '$.amount_due'),
+           i.payload ->> '$.status',
+           ledger_amount(i.payload, i.payload ->> '$.lines_total'),
+           ledger_amount(i.payload, i.payload ->> '$.discount_total'),
+           ledger_amount(i.payload, i.payload ->> '$.tax_total'),
+           (i.payload ->> '$.exchange_rate')::DECIMAL(18, 6)
+    FROM valid.ledger__invoices AS i
+    WHERE i.snapshot_date = night AND i.payload ->> '$.status' <> 'draft';
 
 -- An invoice's sales lines in document order, without QuickBooks' subtotal and discount lines.
 CREATE OR REPLACE TEMP MACRO erp_invoice_line_records(night) AS TABLE
@@ -180,7 +233,17 @@ CREATE OR REPLACE TEMP MACRO erp_invoice_line_records(night) AS TABLE
            (line.value ->> '$.UnitAmount')::DECIMAL(18, 2),
            (line.value ->> '$.LineAmount')::DECIMAL(18, 2)
     FROM valid.xero__invoices AS i, json_each(i.payload -> '$.LineItems') AS line
-    WHERE i.snapshot_date = night AND i.payload ->> '$.Type' = 'ACCREC' AND xero_posted(i.payload);
+    WHERE i.snapshot_date = night AND i.payload ->> '$.Type' = 'ACCREC' AND xero_posted(i.payload)
+    UNION ALL
+    SELECT i.entity || ':' || i.record_id, (l.payload ->> '$.line_number')::INTEGER,
+           l.payload ->> '$.item', l.payload ->> '$.description',
+           (l.payload ->> '$.quantity')::DECIMAL(18, 4),
+           (l.payload ->> '$.unit_price')::DECIMAL(18, 2),
+           (l.payload ->> '$.amount')::DECIMAL(18, 2)
+    FROM valid.ledger__invoice_lines AS l
+    JOIN valid.ledger__invoices AS i
+      ON i.snapshot_date = l.snapshot_date AND i.entity = l.entity AND i.record_id = l.payload ->> '$.invoice_id'
+    WHERE l.snapshot_date = night AND i.payload ->> '$.status' <> 'draft';
 
 -- Credit memos: QuickBooks CreditMemo, Xero CreditNote of type ACCRECCREDIT.
 CREATE OR REPLACE TEMP MACRO erp_credit_memo_records(night) AS TABLE
@@ -202,7 +265,17 @@ CREATE OR REPLACE TEMP MACRO erp_credit_memo_records(night) AS TABLE
            xero_amount(m.payload, m.payload ->> '$.Total'),
            xero_amount(m.payload, m.payload ->> '$.RemainingCredit')
     FROM valid.xero__creditnotes AS m
-    WHERE m.snapshot_date = night AND m.payload ->> '$.Type' = 'ACCRECCREDIT' AND xero_posted(m.payload);
+    WHERE m.snapshot_date = night AND m.payload ->> '$.Type' = 'ACCRECCREDIT' AND xero_posted(m.payload)
+    UNION ALL
+    SELECT 'ledger', m.entity, m.entity || ':' || m.record_id,
+           m.entity || ':' || (m.payload ->> '$.customer_id'),
+           m.payload ->> '$.credit_number',
+           (m.payload ->> '$.issue_date')::DATE,
+           m.payload ->> '$.currency',
+           (m.payload ->> '$.total')::DECIMAL(18, 2),
+           (m.payload ->> '$.remaining')::DECIMAL(18, 2)
+    FROM valid.ledger__credit_memos AS m
+    WHERE m.snapshot_date = night;
 
 -- Cash received: QuickBooks Payments (a zero one may only apply a credit memo), Xero receipts on sales
 -- invoices. A Xero payment's customer is its invoice's. (Xero prepayments and overpayments allocated
@@ -225,7 +298,15 @@ CREATE OR REPLACE TEMP MACRO erp_payment_records(night) AS TABLE
     LEFT JOIN valid.xero__invoices AS i
            ON i.snapshot_date = p.snapshot_date AND i.entity = p.entity
           AND i.record_id = p.payload ->> '$.Invoice.InvoiceID'
-    WHERE p.snapshot_date = night AND xero_receipt(p.payload);
+    WHERE p.snapshot_date = night AND xero_receipt(p.payload)
+    UNION ALL
+    SELECT 'ledger', p.entity, p.entity || ':' || p.record_id,
+           p.entity || ':' || (p.payload ->> '$.customer_id'),
+           (p.payload ->> '$.payment_date')::DATE,
+           p.payload ->> '$.currency',
+           (p.payload ->> '$.amount')::DECIMAL(18, 2)
+    FROM valid.ledger__payments AS p
+    WHERE p.snapshot_date = night;
 
 -- What settles each invoice, one row per application: `source_id` is the settling document (a
 -- payment, or for a Xero credit note's allocation the credit note itself: Xero applies credit without
@@ -261,4 +342,15 @@ CREATE OR REPLACE TEMP MACRO erp_payment_application_records(night) AS TABLE
     FROM valid.xero__creditnotes AS m, json_each(m.payload -> '$.Allocations') AS allocation
     WHERE m.snapshot_date = night AND m.payload ->> '$.Type' = 'ACCRECCREDIT'
       AND m.payload ->> '$.Status' IN ('AUTHORISED', 'PAID')
-      AND NOT coalesce((allocation.value ->> '$.IsDeleted')::BOOLEAN, false);
+      AND NOT coalesce((allocation.value ->> '$.IsDeleted')::BOOLEAN, false)
+    UNION ALL
+    -- a ledger application applies a payment's cash or a credit memo's credit (no payment); the latter's
+    -- settling document is named `<entity>:credit_memo:<id>`, since payments and credit memos number apart
+    SELECT a.entity,
+           a.entity || ':' || coalesce(a.payload ->> '$.payment_id', 'credit_memo:' || (a.payload ->> '$.credit_memo_id')),
+           a.record_id, (a.payload ->> '$.applied_on')::DATE,
+           (a.payload ->> '$.amount')::DECIMAL(18, 2),
+           a.entity || ':' || (a.payload ->> '$.invoice_id'),
+           a.entity || ':' || (a.payload ->> '$.credit_memo_id')
+    FROM valid.ledger__payment_applications AS a
+    WHERE a.snapshot_date = night;

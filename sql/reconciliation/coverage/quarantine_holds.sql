@@ -11,7 +11,7 @@ WITH quarantined AS (
         object,
         CASE WHEN system IN ('salesforce', 'hubspot') THEN 'crm' WHEN system = 'harvest' THEN 'psa' ELSE 'erp' END
             AS system,
-        CASE WHEN system IN ('quickbooks', 'xero') THEN entity || ':' || record_id
+        CASE WHEN system IN ('quickbooks', 'xero', 'ledger') THEN entity || ':' || record_id
              WHEN system = 'hubspot' THEN 'hubspot:' || record_id
              ELSE record_id END AS source_id
     FROM quality.quarantine
@@ -32,7 +32,7 @@ hit AS (
     FROM modelled AS m
     JOIN quarantined AS q ON q.system = m.system AND q.source_id = m.source_id
     WHERE m.snapshot_date < $snapshot_date
-      AND list_contains(CASE m.kind WHEN 'customer' THEN ['Account', 'companies', 'clients', 'Customer', 'Contacts']
+      AND list_contains(CASE m.kind WHEN 'customer' THEN ['Account', 'companies', 'clients', 'Customer', 'Contacts', 'customers']
                                     ELSE ['Opportunity', 'deals', 'projects', 'Customer'] END, q.object)
     GROUP BY m.kind, m.system, m.source_id
 ),
