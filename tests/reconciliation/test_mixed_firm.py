@@ -1,7 +1,9 @@
-"""A firm whose UK books are kept in Xero and the others' in QuickBooks, and whose DE business unit
-keeps its accounts and deals in HubSpot, the rest in Salesforce (issue 15): a whole night over every
-vendor's emulator finds exactly what was planted, in either ERP and either CRM, and nothing in the
-clean variant; the tie-out spans both ERPs with nothing unexplained."""
+"""Firms whose systems of record are mixed (issue 15). The mixed firm keeps its UK books in Xero and
+moves DE's from QuickBooks to Xero mid-year (a cutover), US staying on QuickBooks; its DE business unit
+keeps accounts and deals in HubSpot, the rest in Salesforce. The second mix keeps DE's books in the
+on-premises ledger, read from its database or from the files it exports. A whole night over every
+source finds exactly what was planted, and nothing in the clean variants; the tie-out spans every ERP
+with nothing unexplained."""
 
 from __future__ import annotations
 
@@ -168,3 +170,41 @@ def test_the_entity_mid_cutover_is_read_from_both_erps(mixed_night):
         night,
     )
     assert vendors == [("quickbooks",), ("xero",)]
+
+
+# The second mix: DE's books in the on-premises ledger (docs/ledger.md), read from its database on the
+# planted night and from the files it exports to a drop folder on the clean one.
+IN_THE_LEDGER = {"UK": "xero", "DE": "ledger"}
+
+
+def ledger_night(tmp_path_factory, name: str, clean: bool, from_files: bool) -> ReconciledFirm:
+    firm = tmp_path_factory.mktemp(name)
+    build_sandbox(firm, size="small", as_of=AS_OF, clean=clean, erps=IN_THE_LEDGER, crms=ON_HUBSPOT)
+    with pytest.MonkeyPatch.context() as env:
+        if from_files:
+            env.setenv("TIEOUT_LEDGER_DROP_DIR", str(firm / "ledger-drop"))
+        return reconcile(firm, tmp_path_factory.mktemp(f"{name}-night"))
+
+
+def test_the_ledger_mix_read_from_its_database_is_found_exactly_as_planted(tmp_path_factory):
+    night = ledger_night(tmp_path_factory, "ledger-firm", clean=False, from_files=False)
+    assert night.result.success
+    assert not_exact(night) == {}
+    assert {f["code"] for f in night.manifest["findings"] if f["legal_entity"] == "DE"}
+    assert night.query(
+        "SELECT erp_vendor, erp_keeps_hierarchy FROM canonical.legal_entity WHERE snapshot_date = ? AND legal_entity = 'DE'",
+        [night.snapshot_date],
+    ) == [("ledger", True)]
+    assert night.query("SELECT count(*) FROM recon.tieout WHERE abs(unexplained) > 0.01") == [(0,)]
+
+
+def test_the_clean_ledger_mix_read_from_dropped_files_has_no_finding(tmp_path_factory):
+    night = ledger_night(tmp_path_factory, "clean-ledger-firm", clean=True, from_files=True)
+    assert night.result.success and night.manifest["findings"] == []
+    assert night.query("SELECT code, legal_entity, subject_key FROM recon.findings") == []
+    loaded = night.query("SELECT count(*), count(*) FILTER (WHERE status = 'loaded') FROM raw.ledger_files")
+    assert loaded[0][0] == len(list((night.sandbox / "ledger-drop").iterdir())) == loaded[0][1]
+    assert night.query(
+        "SELECT count(*) FROM canonical.invoice WHERE snapshot_date = ? AND erp_vendor = 'ledger'",
+        [night.snapshot_date],
+    ) != [(0,)]
