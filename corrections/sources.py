@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from corrections.writers.harvest import HarvestTarget
 from corrections.writers.hubspot import HUBSPOT_PREFIX, HubSpotTarget, number_or_text
+from corrections.writers.ledger import LedgerTarget
 from corrections.writers.quickbooks import QuickBooksTarget
 from corrections.writers.salesforce import SalesforceTarget
 from corrections.writers.xero import XeroTarget, is_xero_id, xero_day
@@ -44,10 +45,10 @@ class Receipt:
 class ErpCustomer:
     """The ERP's customer of a finding, as a rule needs it whichever vendor keeps it."""
 
-    system: str  # the vendor writer's system: quickbooks, xero
-    object_name: str  # Customer (QuickBooks), Contacts (Xero)
+    system: str  # the vendor writer's system: quickbooks, xero, ledger
+    object_name: str  # Customer (QuickBooks), Contacts (Xero), ledger_customers (the ledger)
     record_id: str
-    name_field: str  # DisplayName (QuickBooks), Name (Xero)
+    name_field: str  # DisplayName (QuickBooks), Name (Xero), name (the ledger)
     name: str | None
     currency: str | None
 
@@ -73,7 +74,7 @@ class CrmAccount:
 
 
 ACCOUNT_ROLES = ("psa_client_id", "erp_customer_id", "open_ar", "legal_entity")
-VENDOR_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero"}
+VENDOR_NAMES = {"quickbooks": "QuickBooks", "xero": "Xero", "ledger": "the ledger"}
 
 
 @dataclass
@@ -83,6 +84,7 @@ class Sources:
     quickbooks: QuickBooksTarget
     xero: XeroTarget
     hubspot: HubSpotTarget
+    ledger: LedgerTarget  # url '' (a drop folder, or no ledger): its entities' records are not read live
     crm: CrmFields = DEFAULT_CRM_FIELDS
     erp_vendors: dict[str, str] = field(default_factory=dict)  # legal entity -> the ERP keeping its books
     _cache: dict = field(default_factory=dict)
@@ -139,7 +141,8 @@ class Sources:
         return self._once((object_name, record_id), lambda: self.harvest.read(object_name, str(record_id)))
 
     def erp_vendor(self, entity: str | None) -> str | None:
-        """The ERP that keeps the legal entity's books today: xero, quickbooks, or None (neither is configured)."""
+        """The ERP that keeps the legal entity's books today: xero, quickbooks, ledger, or None (none is
+        configured)."""
         return self.erp_vendors.get(entity or "")
 
     def vendor_name(self, entity: str | None) -> str:
@@ -168,6 +171,8 @@ class Sources:
     def erp_customer(self, erp_id: str | None) -> ErpCustomer | None:
         """The ERP customer an `erp_id` names, in whichever vendor keeps its legal entity's books."""
         ref = erp_ref(erp_id)
+        if ref is not None and self.erp_vendor(ref[0]) == self.ledger.system:
+            return self._ledger_customer(*ref)
         if ref is not None and self.erp_vendor(ref[0]) == self.xero.system:
             contact = self.xero_record("Contacts", erp_id)
             if contact is None:
@@ -182,19 +187,33 @@ class Sources:
             "quickbooks", "Customer", customer["Id"], "DisplayName", customer.get("DisplayName"), currency
         )
 
+    def _ledger_customer(self, entity: str, customer_id: str) -> ErpCustomer | None:
+        row = self._once(("ledger", "customer", entity, customer_id), lambda: self.ledger.customer(entity, customer_id))
+        if row is None:
+            return None
+        return ErpCustomer(
+            "ledger", "ledger_customers", str(row["customer_id"]), "name", row.get("name"), row.get("currency") or None
+        )
+
     def xero_base_currency(self, entity: str) -> str | None:
         """The organisation's base currency: what a contact without DefaultCurrency is billed in."""
         return self._once(("xero", "Organisation", entity), lambda: self.xero.organisation(entity)).get("BaseCurrency")
 
     def erp_credit_memo_number(self, credit_memo_id: str) -> str | None:
-        """The credit memo's number (QuickBooks DocNumber, Xero CreditNoteNumber)."""
-        if self.erp_vendor(erp_entity(credit_memo_id)) == self.xero.system:
+        """The credit memo's number (QuickBooks DocNumber, Xero CreditNoteNumber, the ledger's credit_number)."""
+        vendor = self.erp_vendor(erp_entity(credit_memo_id))
+        if vendor == self.ledger.system:
+            entity, record_id = erp_ref(credit_memo_id) or ("", "")
+            return self.ledger.credit_memo_number(entity, record_id)
+        if vendor == self.xero.system:
             return (self.xero_record("CreditNotes", credit_memo_id) or {}).get("CreditNoteNumber")
         return (self.erp("CreditMemo", credit_memo_id) or {}).get("DocNumber")
 
     def erp_open_ar(self, erp_id: str) -> Decimal | None:
         """The open receivable of the customer and its project sub-customers (not its subsidiaries)."""
         ref = erp_ref(erp_id)
+        if ref is not None and self.erp_vendor(ref[0]) == self.ledger.system:
+            return self.ledger.open_ar(*ref)
         if ref is not None and self.erp_vendor(ref[0]) == self.xero.system:
             return self._xero_open_ar(erp_id)
         customer, ref = self.erp("Customer", erp_id), erp_ref(erp_id)
@@ -226,10 +245,13 @@ class Sources:
 
     def erp_postings(self, entity: str, invoice: dict) -> list[dict]:
         """The ERP invoices posting a Harvest invoice: number `<number>` or `<number>-<k>` (QuickBooks
-        DocNumber, Xero InvoiceNumber), tagged `harvest_invoice:<id>` (PrivateNote, Reference)."""
+        DocNumber, Xero InvoiceNumber, the ledger's invoice_number), tagged `harvest_invoice:<id>`
+        (PrivateNote, Reference, reference)."""
         vendor = self.erp_vendor(entity)
         if vendor is None or not invoice.get("number"):
             return []
+        if vendor == self.ledger.system:
+            return self.ledger.postings(entity, str(invoice["number"]), int(invoice["id"]))
         number = str(invoice["number"]).replace("'", "")
         tag = re.compile(rf"\bharvest_invoice:{int(invoice['id'])}\b")
         if vendor == self.xero.system:
@@ -243,7 +265,10 @@ class Sources:
         return [p for p in postings if tag.search(p.get("PrivateNote") or "")]
 
     def voided(self, entity: str, posting: dict) -> bool:
-        """A posting voided in the ERP (Xero: Status VOIDED; QuickBooks: "Voided" in its PrivateNote)."""
+        """A posting voided in the ERP (Xero: Status VOIDED; the ledger: status voided; QuickBooks: "Voided"
+        in its PrivateNote)."""
+        if self.erp_vendor(entity) == self.ledger.system:
+            return posting.get("status") == "voided"
         if self.erp_vendor(entity) == self.xero.system:
             return posting.get("Status") == "VOIDED"
         return "Voided" in (posting.get("PrivateNote") or "")
@@ -251,6 +276,8 @@ class Sources:
     def erp_receipts(self, entity: str, postings: list[dict]) -> list[Receipt]:
         """What the ERP applied to the postings, one receipt per Payment: cash, or a credit memo when
         the payment applies one (a payment settling an invoice with a credit is not cash)."""
+        if self.erp_vendor(entity) == self.ledger.system:
+            return self._ledger_receipts(entity, postings)
         if self.erp_vendor(entity) == self.xero.system:
             return self._xero_receipts(entity, postings)
         ids = {p["Id"] for p in postings}
@@ -296,4 +323,22 @@ class Sources:
                 applied.setdefault((credit_id, credit_id), [xero_day(credit.get("Date")), Decimal("0")])[1] += Decimal(
                     str(credit.get("AppliedAmount") or 0)
                 )
+        return [Receipt(key, day, amount, memo) for (key, memo), (day, amount) in applied.items() if amount]
+
+    def _ledger_receipts(self, entity: str, postings: list[dict]) -> list[Receipt]:
+        """What the ledger applied to the postings, named as the canonical layer names it
+        (erp_payment_application_records): a payment's cash as `<entity>:<payment_id>` dated as the
+        payment, a credit memo's credit as `<entity>:credit_memo:<id>` (payments and credit memos number
+        apart) dated as applied, with the credit memo `<entity>:<id>`."""
+        applied: dict[tuple[str, str | None], list] = {}
+        for application in self.ledger.applications([int(p["invoice_id"]) for p in postings]):
+            payment, memo = application.get("payment_id"), application.get("credit_memo_id")
+            if payment is None and memo is None:
+                continue
+            settled_by = f"{entity}:{payment}" if payment is not None else f"{entity}:credit_memo:{memo}"
+            credit = None if memo is None else f"{entity}:{memo}"
+            day = application.get("payment_date") if payment is not None else application.get("applied_on")
+            applied.setdefault((settled_by, credit), [day and str(day)[:10], Decimal("0")])[1] += Decimal(
+                str(application.get("amount") or 0)
+            )
         return [Receipt(key, day, amount, memo) for (key, memo), (day, amount) in applied.items() if amount]

@@ -13,6 +13,7 @@ from corrections.targets import targets_from_resources
 from corrections.writeback import drain
 from resources.harvest import HarvestResource
 from resources.hubspot import HubSpotResource
+from resources.ledger import LedgerResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.xero import XeroResource
@@ -27,10 +28,11 @@ def drain_outbox(
     quickbooks: QuickBooksResource,
     xero: XeroResource,
     hubspot: HubSpotResource,
+    ledger: LedgerResource,
 ) -> dict:
     """Send every approved correction; fail the run when a system's drain had to stop."""
     ownership = load_ownership()
-    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ownership)
+    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership)
     report = drain(warehouse.database, targets.by_system(), ownership)
     summary = {system: dict(counts) for system, counts in report.outcomes.items()}
     context.log.info(f"writeback in {report.seconds} s: {summary}")
@@ -59,7 +61,9 @@ def decide_corrections(context: OpExecutionContext, config: DecisionConfig, ware
     return ids
 
 
-@job(description="Send approved corrections to Salesforce, HubSpot, Harvest, QuickBooks and Xero (corrections.outbox).")
+@job(
+    description="Send approved corrections to Salesforce, HubSpot, Harvest, QuickBooks, Xero and the ledger (corrections.outbox)."
+)
 def writeback():
     drain_outbox()
 

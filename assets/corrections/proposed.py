@@ -16,6 +16,7 @@ from corrections.plan import listing, plan_night, record_plan
 from corrections.targets import targets_from_resources
 from resources.harvest import HarvestResource
 from resources.hubspot import HubSpotResource
+from resources.ledger import LedgerResource
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.xero import XeroResource
@@ -39,6 +40,7 @@ def corrections_proposed(
     quickbooks: QuickBooksResource,
     xero: XeroResource,
     hubspot: HubSpotResource,
+    ledger: LedgerResource,
 ) -> MaterializeResult:
     snapshot_date = date.fromisoformat(context.partition_key)
     with warehouse.get_connection() as connection:
@@ -48,7 +50,7 @@ def corrections_proposed(
         context.log.info(f"{snapshot_date}: a later night ({later}) exists: no corrections proposed, findings relinked")
         return MaterializeResult(metadata={"proposed": MetadataValue.int(0), "kept": f"later night {later} exists"})
     ownership = load_ownership()
-    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ownership)
+    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership)
     started = time.monotonic()
     planned = plan_night(warehouse.database, snapshot_date, targets.sources(), ownership)
     recorded = record_plan(warehouse.database, snapshot_date, planned)

@@ -5,6 +5,7 @@ tag is how a later read finds it, so a payment is never recorded twice)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from corrections.outbox import Correction
@@ -25,7 +26,8 @@ def payment_text(amount, paid_date: str) -> str:
 
 
 def payment_tag(erp_payment_id: str, vendor: str = "quickbooks") -> str:
-    """`quickbooks_payment:US:204`, `xero_payment:UK:<PaymentID>`: the ERP that holds the payment."""
+    """`quickbooks_payment:US:204`, `xero_payment:UK:<PaymentID>`, `ledger_payment:DE:30000152`: the ERP
+    that holds the payment."""
     return f"{vendor}_payment:{erp_payment_id}"
 
 
@@ -105,7 +107,8 @@ def recorded(payments: list[dict], c: Correction, tag: str) -> str | None:
     """The Harvest payment recording the correction's ERP payment, as text (None while there is none):
     one tieout tagged, or one the firm's own sync recorded with the same amount and date."""
     shown = [payment_text(p.get("amount") or 0, p.get("paid_date") or "") for p in payments]
+    tagged = re.compile(rf"(?<![\w:-]){re.escape(tag)}(?![\w:-])")  # `...:DE:3000015` is not `...:DE:30000152`
     for payment, text in zip(payments, shown):
-        if tag in (payment.get("notes") or ""):
+        if tagged.search(payment.get("notes") or ""):
             return text
     return c.value_after if c.value_after in shown else None

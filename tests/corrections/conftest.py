@@ -13,6 +13,7 @@ from corrections.ownership import load_ownership
 from corrections.targets import Targets, targets_from_resources
 from resources.harvest import HarvestResource
 from resources.hubspot import HubSpotResource
+from resources.ledger import LedgerResource
 from resources.migrations import migrate
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
@@ -127,6 +128,7 @@ def sandbox_resources(directory: Path) -> dict:
         "quickbooks": QuickBooksResource(sandbox=sandbox),
         "xero": XeroResource(sandbox=sandbox),
         "hubspot": HubSpotResource(sandbox=sandbox),
+        "ledger": LedgerResource(sandbox=sandbox),
     }
 
 

@@ -55,6 +55,7 @@ def xero_firm(tmp_path) -> Iterator[XeroFirm]:
         resources["quickbooks"],
         resources["xero"],
         resources["hubspot"],
+        resources["ledger"],
         load_ownership(),
     )
     manifest = json.loads((directory / "manifest.json").read_text())
@@ -168,7 +169,7 @@ def test_the_writeback_renames_the_xero_contact_once(xero_firm):
 
 def test_a_correction_to_xero_of_an_erp_owned_field_is_refused():
     ownership = load_ownership()
-    assert ownership.owners("customer.open_ar") == ["quickbooks", "xero"]
+    assert ownership.owners("customer.open_ar") == ["quickbooks", "xero", "ledger"]
     for rule in ("open_ar_to_crm", "legal_entity_to_crm", "currency_to_psa", "cash_to_psa"):
         with pytest.raises(OwnershipError, match="xero owns"):
             ownership.check(canonical_field(rule), "xero")

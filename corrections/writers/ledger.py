@@ -1,0 +1,253 @@
+"""The on-premises ledger (docs/ledger.md): its database, read and written through SQLAlchemy Core with
+bound parameters (resources/ledger_tables.py). A drop folder of exported files is the ledger's too, but
+read-only: with no database URL (`url` '') there is nothing to read live or write, so no correction of
+the ledger's records is proposed.
+
+A write UPDATEs one row's field by its key and entity, and moves its `modified_at` to now (UTC) so the
+next incremental night reads the change; one transaction per record. Setting a field to a value twice
+changes nothing but the stamp. Only customer names are written (the CRM owns them: `name_to_erp`);
+anything else is refused. The database URL's password never reaches a log: the sync log names the
+database masked (resources/ledger.masked) with the table and key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import case, create_engine, func, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from corrections.outbox import Correction
+from corrections.writers import MISSING, Outcome, SyncLog, as_text, failed, grouped
+from resources.http import SourceSystemError
+from resources.ledger import masked
+from resources.ledger_tables import (
+    COMPANIES,
+    CREDIT_MEMOS,
+    CUSTOMERS,
+    INVOICES,
+    PAYMENT_APPLICATIONS,
+    PAYMENTS,
+    TABLES,
+)
+
+SYSTEM = "ledger"
+BATCH_SIZE = 50  # records a drain claims at a time; each is its own transaction
+WRITABLE = {(CUSTOMERS.name, "name")}  # the only fields tieout writes in the ledger
+BY_NAME = {table.name: table for table in TABLES.values()}
+NUMBERED = 10  # a Harvest invoice posts as `<number>` or `<number>-<k>`, k < 10 (as in QuickBooks and Xero)
+
+
+def _key(table_name: str):
+    """The single key column of a ledger table with an entity (None for the others)."""
+    table = BY_NAME.get(table_name)
+    if table is None or "entity_code" not in table.c or len(table.primary_key.columns) != 1:
+        return None
+    return next(iter(table.primary_key.columns))
+
+
+def _id(record_id: str | int | None) -> int | None:
+    text = str(record_id or "")
+    return int(text) if text.isdigit() else None
+
+
+class LedgerTarget:
+    system = SYSTEM
+
+    def __init__(self, url: str, batch_size: int = BATCH_SIZE):
+        self.url = url  # '' when there is no writable ledger (a drop folder, or none)
+        self.batch_size = batch_size
+        self._engine: Engine | None = None
+
+    def __repr__(self) -> str:  # never the URL's password
+        return f"LedgerTarget({masked(self.url) if self.url else 'no database'!r})"
+
+    @property
+    def writable(self) -> bool:
+        return bool(self.url)
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _connection(self, object_name: str, write: bool = False) -> Iterator[Connection]:
+        """A connection (a transaction when writing); a database that fails raises SourceSystemError
+        with the URL masked."""
+        if not self.url:
+            raise SourceSystemError(
+                self.system, object_name, None, None, "no ledger database (a drop folder is read-only)"
+            )
+        try:
+            if self._engine is None:
+                self._engine = create_engine(self.url)
+            with self._engine.begin() if write else self._engine.connect() as connection:
+                yield connection
+        except (SQLAlchemyError, ArgumentError, ImportError) as error:
+            reason = str(getattr(error, "orig", None) or error).split("\n[SQL:")[0].split("\n(Background")[0]
+            raise SourceSystemError(
+                self.system, object_name, None, None, f"{masked(self.url)}: {type(error).__name__}: {reason.strip()}"
+            ) from None
+
+    def entities(self) -> list[str]:
+        """The legal entities whose books are in the database (ledger_companies); none without one."""
+        if not self.url:
+            return []
+        with self._connection(COMPANIES.name) as db:
+            return sorted(str(code) for (code,) in db.execute(select(COMPANIES.c.entity_code)))
+
+    def customer(self, entity: str, customer_id: str) -> dict | None:
+        """The customer row by (entity, id); None when there is none, or no database to read."""
+        number = _id(customer_id)
+        if not self.url or number is None:
+            return None
+        with self._connection(CUSTOMERS.name) as db:
+            row = (
+                db.execute(
+                    select(CUSTOMERS).where(CUSTOMERS.c.customer_id == number, CUSTOMERS.c.entity_code == entity)
+                )
+                .mappings()
+                .first()
+            )
+        return None if row is None else dict(row)
+
+    def open_ar(self, entity: str, customer_id: str) -> Decimal | None:
+        """The customer's open receivable as the canonical layer computes it (sql/canonical/erp_records.sql,
+        erp_customer_records): its posted invoices' amount_due (a void counts zero, drafts are not
+        posted) less its credit memos' remaining credit. None when the customer is not there."""
+        if self.customer(entity, customer_id) is None:
+            return None
+        number = _id(customer_id)
+        due = func.coalesce(
+            func.sum(case((INVOICES.c.status == "voided", Decimal("0")), else_=INVOICES.c.amount_due)), Decimal("0")
+        )
+        credit = func.coalesce(func.sum(CREDIT_MEMOS.c.remaining), Decimal("0"))
+        with self._connection(INVOICES.name) as db:
+            owed = db.execute(
+                select(due).where(
+                    INVOICES.c.entity_code == entity,
+                    INVOICES.c.customer_id == number,
+                    INVOICES.c.status != "draft",
+                )
+            ).scalar_one()
+            credited = db.execute(
+                select(credit).where(CREDIT_MEMOS.c.entity_code == entity, CREDIT_MEMOS.c.customer_id == number)
+            ).scalar_one()
+        return (Decimal(str(owed)) - Decimal(str(credited))).quantize(Decimal("0.01"))
+
+    def postings(self, entity: str, number: str, psa_invoice_id: int) -> list[dict]:
+        """The invoices posting a Harvest invoice: invoice_number `<number>` or `<number>-<k>`, reference
+        `harvest_invoice:<id>` (drafts included: a rule decides what they mean)."""
+        if not self.url:
+            return []
+        numbers = [number, *(f"{number}-{k}" for k in range(1, NUMBERED))]
+        tag = re.compile(rf"\bharvest_invoice:{int(psa_invoice_id)}\b")
+        with self._connection(INVOICES.name) as db:
+            rows = db.execute(
+                select(INVOICES)
+                .where(INVOICES.c.entity_code == entity, INVOICES.c.invoice_number.in_(numbers))
+                .order_by(INVOICES.c.invoice_id)
+            ).mappings()
+            return [dict(r) for r in rows if tag.search(r["reference"] or "")]
+
+    def applications(self, invoice_ids: list[int]) -> list[dict]:
+        """What settles the invoices, one row per application, with its payment's date (None for a
+        credit memo's application, which has no payment)."""
+        if not self.url or not invoice_ids:
+            return []
+        a, p = PAYMENT_APPLICATIONS, PAYMENTS
+        with self._connection(a.name) as db:
+            rows = db.execute(
+                select(a, p.c.payment_date)
+                .select_from(a.outerjoin(p, p.c.payment_id == a.c.payment_id))
+                .where(a.c.invoice_id.in_(invoice_ids))
+                .order_by(a.c.application_id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def credit_memo_number(self, entity: str, credit_memo_id: str) -> str | None:
+        number = _id(credit_memo_id)
+        if not self.url or number is None:
+            return None
+        with self._connection(CREDIT_MEMOS.name) as db:
+            return db.execute(
+                select(CREDIT_MEMOS.c.credit_number).where(
+                    CREDIT_MEMOS.c.credit_memo_id == number, CREDIT_MEMOS.c.entity_code == entity
+                )
+            ).scalar_one_or_none()
+
+    # -- the writeback -------------------------------------------------------------------------------
+
+    def current(self, corrections: list[Correction]) -> dict[str, str | None]:
+        """Each correction's field as the row holds it now (MISSING when the row is gone or the table or
+        field is not the ledger's)."""
+        values: dict[str, str | None] = {}
+        for (table_name, entity), group in grouped(corrections, lambda c: (c.target_object, c.legal_entity)).items():
+            key = _key(table_name)
+            table = BY_NAME.get(table_name)
+            fields = {c.field for c in group}
+            if key is None or table is None or not fields <= set(table.c.keys()):
+                values.update(dict.fromkeys((c.correction_id for c in group), MISSING))
+                continue
+            ids = sorted({n for c in group if (n := _id(c.record_id)) is not None})
+            with self._connection(table_name) as db:
+                rows = {
+                    str(r[key.name]): r
+                    for r in db.execute(select(table).where(key.in_(ids), table.c.entity_code == entity)).mappings()
+                }
+            for c in group:
+                row = rows.get(str(_id(c.record_id)))
+                values[c.correction_id] = MISSING if row is None else as_text(row[c.field])
+        return values
+
+    def write(self, corrections: list[Correction], log: SyncLog) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        records = grouped(corrections, lambda c: (c.target_object, c.legal_entity, c.record_id))
+        for (table_name, entity, record_id), group in records.items():
+            refused = [c for c in group if (table_name, c.field) not in WRITABLE]
+            outcomes += [
+                Outcome(
+                    c.correction_id,
+                    False,
+                    f"refused: tieout writes only {', '.join(f'{t}.{f}' for t, f in sorted(WRITABLE))} in the ledger, "
+                    f"not {table_name}.{c.field}",
+                )
+                for c in refused
+            ]
+            allowed = [c for c in group if c not in refused]
+            if allowed:
+                outcomes += self._update(table_name, entity, record_id, allowed, log)
+        return outcomes
+
+    def _update(
+        self, table_name: str, entity: str, record_id: str, group: list[Correction], log: SyncLog
+    ) -> list[Outcome]:
+        """One UPDATE of the record's fields (and modified_at) in its own transaction."""
+        table, key = BY_NAME[table_name], _key(table_name)
+        assert key is not None  # a writable table has one
+        values = {c.field: c.value_after for c in group}
+        url = f"{masked(self.url) if self.url else 'no ledger database'}#{table_name}.{key.name}={record_id}"
+        number = _id(record_id)
+        try:
+            if number is None:
+                raise SourceSystemError(self.system, table_name, None, None, f"not a {key.name}: {record_id!r}")
+            with self._connection(table_name, write=True) as db:
+                result = db.execute(
+                    update(table)
+                    .where(key == number, table.c.entity_code == entity)
+                    .values(**values, modified_at=datetime.now(UTC))
+                )
+                changed = result.rowcount
+        except SourceSystemError as exc:
+            log.add(group, self.system, "UPDATE", url, values, None, None, str(exc))
+            return (
+                failed(group, exc) if number is not None else [Outcome(c.correction_id, False, str(exc)) for c in group]
+            )
+        if changed != 1:
+            error = f"{table_name} {key.name}={record_id} of {entity} is not in the ledger any more: nothing written"
+            log.add(group, self.system, "UPDATE", url, values, None, {"rowcount": changed}, error)
+            return [Outcome(c.correction_id, False, error) for c in group]
+        log.add(group, self.system, "UPDATE", url, values, None, {"rowcount": changed})
+        return [Outcome(c.correction_id, True) for c in group]
