@@ -200,7 +200,7 @@ def legal_entity_to_crm(finding: dict, sources: Sources) -> list[Correction]:
 
 def currency_to_psa(finding: dict, sources: Sources) -> list[Correction]:
     client, customer = sources.psa("clients", finding.get("psa_id")), sources.erp_customer(finding.get("erp_id"))
-    if not client or not customer:
+    if not client or not customer or not customer.currency:  # a ledger customer may name none: nothing to copy
         return []
     return _change(
         finding,

@@ -33,6 +33,7 @@ CODES = (
     "PAYMENT_NOT_REFLECTED",
     "CREDIT_MEMO_NOT_REFLECTED",
     "INVOICE_STATUS_MISMATCH",
+    "CUSTOMER_CURRENCY_MISMATCH",
 )
 CENT = Decimal("0.01")
 
@@ -130,6 +131,11 @@ def expected_corrections(firm: LedgerFirm) -> set[tuple]:
         before = Decimal(str(firm.company(planted["crm_id"])["open_ar"])).quantize(CENT)
         company = planted["crm_id"].removeprefix("hubspot:")
         expected.add(("hubspot", "companies", company, "open_ar", f"{before}", f"{balance}", "auto"))
+    for planted in firm.planted("CUSTOMER_CURRENCY_MISMATCH"):
+        client = firm.store.get("harvest", "", "clients", planted["psa_id"])
+        currency = firm.customer(planted["erp_id"])["currency"]
+        assert currency and client["currency"] != currency
+        expected.add(("harvest", "clients", planted["psa_id"], "currency", client["currency"], currency, "approval"))
     for planted in firm.planted("PAYMENT_NOT_REFLECTED", "INVOICE_STATUS_MISMATCH"):
         applied = firm.applications(planted["psa_id"])
         if any(a["invoice_status"] == "voided" for a in applied) or not applied:
@@ -211,7 +217,7 @@ def test_the_writeback_updates_the_ledger_customer_once(ledger_firm):
     assert changed == {before["customer_id"]}
     rows = outbox(ledger_firm.warehouse).values()
     assert {r["state"] for r in rows if r["target_system"] == "ledger"} == {"applied"}
-    assert all(r["state"] == "applied" for r in rows if r["policy"] != "never"), rows
+    assert all(r["state"] == "applied" for r in rows if r["policy"] == "auto"), rows
 
     paid = [r for r in writes(ledger_firm.store, start) if r.path.endswith("/payments")]
     tagged = [json.loads(r.body)["notes"] for r in paid]
@@ -319,3 +325,36 @@ def test_a_ledger_payment_tag_is_not_read_as_a_longer_ones_prefix():
     assert recorded(other, c, tag) is None
     mine = [{"amount": 10, "paid_date": "2026-11-01", "notes": f"{tag} (tieout correction y)"}]
     assert recorded(mine, c, tag) == "10.00 paid 2026-11-01"
+
+
+def test_a_forged_correction_of_an_erp_owned_ledger_field_is_refused_by_the_drain(ledger_firm):
+    """An approved correction that would write the ledger's own field (a customer's currency, which the ERP
+    owns) is refused by ownership at the drain: the row is not touched."""
+    from datetime import date
+
+    from corrections.outbox import Correction, insert_proposals
+    from corrections.warehouse import transaction
+    from tests.conftest import SNAPSHOT_DATE
+
+    (planted,) = ledger_firm.planted("CUSTOMER_NAME_MISMATCH")
+    before = ledger_firm.customer(planted["erp_id"])
+    forged = Correction(
+        "fnd_test",
+        "CUSTOMER_CURRENCY_MISMATCH",
+        "ledger",
+        "ledger_customers",
+        ON_LEDGER,
+        str(before["customer_id"]),
+        "currency",
+        before["currency"],
+        "GBP",
+        "currency_to_psa",
+        policy="auto",
+    )
+    assert plan_and_record(ledger_firm, ()) == []  # the outbox's tables, no proposal
+    with transaction(ledger_firm.warehouse) as connection:
+        insert_proposals(connection, [forged], date.fromisoformat(SNAPSHOT_DATE))
+    drain(ledger_firm.warehouse, ledger_firm.targets.by_system(), load_ownership())
+    row = outbox(ledger_firm.warehouse)[forged.correction_id]
+    assert row["state"] == "failed" and row["last_error"].startswith("refused: ledger owns customer.currency")
+    assert tuple(ledger_firm.customer(planted["erp_id"])) == tuple(before)
