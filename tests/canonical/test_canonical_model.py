@@ -320,6 +320,9 @@ def test_the_assets_depend_on_whichever_source_assets_exist():
         AssetKey(["raw", "quickbooks", "customer"]),
         AssetKey(["raw", "xero", "contacts"]),
         AssetKey(["raw", "xero", "invoices"]),  # a contact's billing currency, where it states none
+        AssetKey(["raw", "ledger", "customers"]),
+        AssetKey(["raw", "ledger", "invoices"]),  # a ledger customer's balance: its invoices' amounts due ...
+        AssetKey(["raw", "ledger", "credit_memos"]),  # ... less its credit memos' remaining credit
     }
     assert graph.get(canonical_key("xref")).parent_keys == {canonical_key(t.name) for t in IDENTIFIED}
     valid = {dep for a in build_canonical_assets(valid_source_keys()) for dep in a.dependency_keys}
