@@ -42,8 +42,10 @@ def test_the_night_benchmark_runs_the_real_night_and_prints_its_figures(tmp_path
         )
     assert sent["xero"] == 0  # the small firm keeps no entity on Xero: its assets ask nothing
     assert sent["hubspot"] == 0  # nor has it a business unit on HubSpot
+    assert sent["ledger"] == 0  # nor an entity on the on-premises ledger
     assert re.search(
         rf"^extraction: harvest {sent['harvest']:,} requests in [\d.]+ s, hubspot 0 requests in [\d.]+ s, "
+        rf"ledger 0 requests in [\d.]+ s, "
         rf"quickbooks {sent['quickbooks']:,} "
         rf"requests in [\d.]+ s, salesforce {sent['salesforce']:,} requests in [\d.]+ s, xero 0 requests in [\d.]+ s$",
         out,
