@@ -60,18 +60,18 @@ class Targets:
         )
 
 
-def erp_vendors_today(
-    realms: Mapping[str, str], tenants: Mapping[str, str], cutovers: Mapping, ledger: list[str] | None = None
+def erp_vendors_on(
+    day: date, realms: Mapping[str, str], tenants: Mapping[str, str], cutovers: Mapping, ledger: list[str] | None = None
 ) -> dict[str, str]:
-    """Each legal entity's ERP: the one whose companies name it; across a cutover, the former until its
-    date and the current from it on (corrections write to the live books, so today's date decides)."""
+    """Each legal entity's ERP on `day`: the one whose companies name it; across a cutover, the former
+    before its date and the current from it on."""
     vendors = {
         **dict.fromkeys(realms, "quickbooks"),
         **dict.fromkeys(tenants, "xero"),
         **dict.fromkeys(ledger or [], "ledger"),
     }
     for entity, cutover in cutovers.items():
-        vendors[entity] = cutover.current if date.today() >= cutover.on else cutover.former
+        vendors[entity] = cutover.current if day >= cutover.on else cutover.former
     return vendors
 
 
@@ -87,16 +87,21 @@ def ledger_entities(ledger, target: LedgerTarget) -> list[str]:
         return []
 
 
-def targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership: Ownership) -> Targets:
+def targets_from_resources(
+    salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership: Ownership, night: date | None = None
+) -> Targets:
     """Writers over the configured (or sandbox) vendors, with the ownership file's batch sizes. A legal
-    entity's ERP writer is the one that keeps its books (`erp_vendors_today`). The ledger is written
-    through its database; a drop-folder ledger's entities are the ledger's, with nothing to write to."""
+    entity's ERP writer is the one that keeps its books (`erp_vendors_on`): on the `night` whose findings
+    are proposed from (the books that night reconciled), else today (the writeback's live books). The
+    ledger is written through its database; a drop-folder ledger's entities are the ledger's, with
+    nothing to write to."""
     sizes = ownership.writeback.batch_size
     crm = salesforce.crm_fields()
     tenants, realms = xero.companies(), quickbooks.companies()
     clients, _ = xero.clients(tenants)
     ledger_target = LedgerTarget("" if ledger.drop_dir else ledger.database_url(), sizes.get("ledger", LEDGER_BATCH))
-    erp_vendors = erp_vendors_today(
+    erp_vendors = erp_vendors_on(
+        night or date.today(),
         realms,
         tenants,
         cutovers_of(quickbooks.base_url, quickbooks.cutovers, quickbooks.sandbox),
@@ -115,13 +120,15 @@ def targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledge
     )
 
 
-def targets_from_configured(resources: Mapping[str, ConfigurableResource], ownership: Ownership) -> Targets:
+def targets_from_configured(
+    resources: Mapping[str, ConfigurableResource], ownership: Ownership, night: date | None = None
+) -> Targets:
     """The same outside Dagster (the CLI, the crash tests), from the code location's resources as its
     caller configured them."""
     salesforce, harvest, quickbooks, xero, hubspot, ledger = (
         _resolved(resources[name]) for name in ("salesforce", "harvest", "quickbooks", "xero", "hubspot", "ledger")
     )
-    return targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership)
+    return targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership, night)
 
 
 def _resolved(resource: ConfigurableResource) -> ConfigurableResource:

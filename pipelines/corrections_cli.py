@@ -79,11 +79,11 @@ def corrections_command(args) -> int:
     from pipelines.resources import build_resources
 
     ownership = load_ownership()
-    targets = targets_from_configured(build_resources(), ownership)
     if args.corrections_command == "plan":
         from corrections.plan import listing, plan_night, record_plan
 
         night = date.fromisoformat(args.date) if args.date else ScheduleSettings.load().last_night(datetime.now(UTC))
+        targets = targets_from_configured(build_resources(), ownership, night)
         planned = plan_night(warehouse, night, targets.sources(), ownership)
         _print(listing(planned))
         if args.record:
@@ -91,6 +91,7 @@ def corrections_command(args) -> int:
         return EXIT_OK
     from corrections.writeback import drain, preview
 
+    targets = targets_from_configured(build_resources(), ownership)
     chosen = {name: t for name, t in targets.by_system().items() if not args.system or name in args.system}
     if args.dry_run:
         return _print(preview(warehouse, chosen))

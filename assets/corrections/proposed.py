@@ -50,7 +50,7 @@ def corrections_proposed(
         context.log.info(f"{snapshot_date}: a later night ({later}) exists: no corrections proposed, findings relinked")
         return MaterializeResult(metadata={"proposed": MetadataValue.int(0), "kept": f"later night {later} exists"})
     ownership = load_ownership()
-    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership)
+    targets = targets_from_resources(salesforce, harvest, quickbooks, xero, hubspot, ledger, ownership, snapshot_date)
     started = time.monotonic()
     planned = plan_night(warehouse.database, snapshot_date, targets.sources(), ownership)
     recorded = record_plan(warehouse.database, snapshot_date, planned)

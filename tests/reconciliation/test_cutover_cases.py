@@ -15,6 +15,8 @@ import pytest
 from assets.canonical.build import build_table
 from assets.reconciliation.findings import DETECTED_COLUMNS, FINDINGS, code_files, detect
 from assets.reconciliation.invoice_match import build_invoice_match
+from corrections.targets import erp_vendors_on
+from resources.cutover import configured
 from resources.migrations import migrate
 from resources.settings.reconciliation import ReconciliationSettings
 from sql import load, run_script
@@ -253,3 +255,16 @@ def test_opening_items_keyed_in_before_the_cutover_date_change_nothing_yet():
     books.xero_payment(60, 50, (2026, 11, 15), 1000)
     books.quickbooks(7001, "OB-1", "2026-12-01", 1000, 1000, f"migrated:xero:{uid(50)}")
     assert books.findings() == set()
+
+
+def test_corrections_go_to_the_erp_that_kept_the_books_on_the_night():
+    """A night's corrections are proposed to the ERP whose books that night reconciled, whatever the
+    day they are planned on."""
+    cutovers = configured('{"FR": {"from": "xero", "to": "quickbooks", "on": "2026-10-01"}}')
+    realms, tenants = {"US": "9130", "FR": "9001"}, {"FR": uid(1)}
+    assert erp_vendors_on(date(2026, 9, 30), realms, tenants, cutovers, ["DE"]) == {
+        "US": "quickbooks",
+        "FR": "xero",
+        "DE": "ledger",
+    }
+    assert erp_vendors_on(date(2026, 10, 1), realms, tenants, cutovers, ["DE"])["FR"] == "quickbooks"
