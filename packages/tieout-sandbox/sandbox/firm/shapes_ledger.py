@@ -19,6 +19,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from ..ledger import KEYS
 from .clock import at
 from .model import CENT, Customer, Firm, Line, Posting, Receipt, ledger_id
 from .render import all_postings
@@ -182,15 +183,6 @@ def ledger_rows(firm: Firm) -> dict[str, list[Row]]:
             else:
                 rows["ledger_credit_memos"].append(credit_memo(post, customer_id, r))
             rows["ledger_payment_applications"].append(application(post, r))
-    keys = {
-        "ledger_companies": ("entity_code",),
-        "ledger_customers": ("customer_id",),
-        "ledger_invoices": ("invoice_id",),
-        "ledger_invoice_lines": ("invoice_id", "line_number"),
-        "ledger_payments": ("payment_id",),
-        "ledger_payment_applications": ("application_id",),
-        "ledger_credit_memos": ("credit_memo_id",),
-    }
-    for table, key in keys.items():
+    for table, key in KEYS.items():
         rows[table].sort(key=lambda row: tuple(row[k] for k in key))
     return rows
