@@ -14,6 +14,7 @@ import duckdb
 
 from resources.migrations import migrate
 from resources.transactions import atomic
+from resources.warehouse import interruptions_kept
 from sql import load, run_script
 
 LOCK_WAIT_SECONDS = 60.0
@@ -34,8 +35,9 @@ def connect(warehouse_path: str | Path, wait_seconds: float = LOCK_WAIT_SECONDS)
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
     try:
-        migrate(connection)
-        yield connection
+        with interruptions_kept():
+            migrate(connection)
+            yield connection
     finally:
         connection.close()
 

@@ -45,16 +45,9 @@ def _instance():
     return instance
 
 
-INTERRUPTED = "DagsterExecutionInterruptedError"  # how Dagster's own SIGINT handler ends the steps it stops
-# how DuckDB ends a query that Ctrl-C reached while it ran (it turns the KeyboardInterrupt into its own error)
-DUCKDB_INTERRUPTED = "Query interrupted"
-
-
-def interrupted_by(error) -> bool:
-    """A step failure that is Ctrl-C stopping it: Dagster's interruption, or DuckDB's of a running query."""
-    return error.cls_name == INTERRUPTED or (
-        error.cls_name in ("RuntimeError", "InterruptException") and DUCKDB_INTERRUPTED in (error.message or "")
-    )
+# How a step that Ctrl-C stopped ends: by Dagster's own SIGINT handler, or by the KeyboardInterrupt the
+# warehouse raises for a query the signal reached (resources.warehouse.interruptions_kept).
+INTERRUPTED = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
 
 
 def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> int:
@@ -88,7 +81,7 @@ def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> i
         errors = [
             event.step_failure_data.error for event in result.get_step_failure_events() if event.step_failure_data.error
         ]
-        if any(interrupted_by(error) for error in errors):  # Ctrl-C during a step
+        if any(error.cls_name in INTERRUPTED for error in errors):  # Ctrl-C during a step
             print(interrupted, file=sys.stderr, flush=True)
             return EXIT_INTERRUPTED
         materialized = sum(1 for event in result.all_events if event.event_type_value == "ASSET_MATERIALIZATION")

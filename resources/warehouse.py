@@ -2,15 +2,33 @@
 pool and open it only inside a step, never at import time."""
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from resources.migrations import migrate
 
 MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+
+
+@contextmanager
+def interruptions_kept() -> Iterator[None]:
+    """Ctrl-C (or Dagster terminating a run) that lands while DuckDB runs a query is an interruption.
+
+    DuckDB checks for signals as it works; when the handler raises (Dagster's raises its
+    DagsterExecutionInterruptedError) DuckDB drops that exception and raises its own error
+    ("Query interrupted", or an InterruptException), which Dagster takes for an ordinary step
+    failure and runs every other step on. Raised again as KeyboardInterrupt, it stops the run."""
+    try:
+        yield
+    except (duckdb.InterruptException, RuntimeError) as error:
+        if isinstance(error, duckdb.InterruptException) or str(error) == "Query interrupted":
+            raise KeyboardInterrupt from error
+        raise
 
 
 class WarehouseResource(DuckDBResource):
@@ -25,7 +43,7 @@ class WarehouseResource(DuckDBResource):
         if self.memory_limit and not MEMORY.match(self.memory_limit):
             raise ValueError(f"warehouse memory_limit {self.memory_limit!r} is not a size such as 3GB or 512MiB")
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with super().get_connection() as connection:
+        with interruptions_kept(), super().get_connection() as connection:
             connection.execute("SET enable_progress_bar = false")  # progress is the run's to show, not each query's
             if self.memory_limit:
                 connection.execute(f"SET memory_limit = '{self.memory_limit}'")

@@ -107,7 +107,7 @@ def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(sma
     while not re.search(rb"night of \S+ \[#*\.*\] [1-9]", output):  # a step has finished: the night is under way
         output += os.read(controller, 4096)
     night.send_signal(signal.SIGINT)
-    assert night.wait(timeout=60) == 130
+    exit_code = night.wait(timeout=60)
     while True:
         try:
             chunk = os.read(controller, 4096)
@@ -116,6 +116,7 @@ def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(sma
         output += chunk
     os.close(controller)
     text = output.decode("utf-8", "replace")
+    assert exit_code == 130, text[-3000:]
     assert " INFO " not in text, [line for line in text.splitlines() if " INFO " in line][:5]
     assert "Traceback" not in text, text[-3000:]
     lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
