@@ -7,6 +7,7 @@ send from what it reads."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -113,3 +114,20 @@ def grouped(corrections: list[Correction], key) -> dict:
     for c in corrections:
         groups.setdefault(key(c), []).append(c)
     return groups
+
+
+def current_fields(
+    read: Callable[[str, list[str], list[str]], dict[str, dict]],
+    corrections: list[Correction],
+    value: Callable[[dict, str], object] = dict.get,
+) -> dict[str, str | None]:
+    """Each correction's field as its record holds it now, for a vendor read by object and ids:
+    `read(object_name, ids, fields)` gives the records that exist by id, `value(record, field)` the field
+    (MISSING where the record is gone)."""
+    values: dict[str, str | None] = {}
+    for object_name, group in grouped(corrections, lambda c: c.target_object).items():
+        records = read(object_name, [c.record_id for c in group], sorted({c.field for c in group}))
+        for c in group:
+            record = records.get(c.record_id)
+            values[c.correction_id] = MISSING if record is None else as_text(value(record, c.field))
+    return values

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from corrections.outbox import Correction
-from corrections.writers import MISSING, Outcome, SyncLog, as_text, failed, grouped
+from corrections.writers import Outcome, SyncLog, current_fields, failed, grouped
 from resources.http import ApiClient, SourceSystemError
 
 HUBSPOT_PREFIX = "hubspot:"  # a HubSpot record's id in the canonical model and in findings
@@ -26,6 +26,13 @@ def number_or_text(value):
         return None if value in (None, "") else Decimal(str(value))
     except InvalidOperation:
         return value
+
+
+def property_value(record: dict, name: str):
+    """A company's property as compared with a correction's value: numbers as money, empty as none."""
+    value = record.get(name)
+    typed = number_or_text(value) if name in NUMBER_PROPERTIES else value
+    return None if typed == "" else typed
 
 
 class HubSpotTarget:
@@ -69,15 +76,7 @@ class HubSpotTarget:
         )
 
     def current(self, corrections: list[Correction]) -> dict[str, str | None]:
-        values: dict[str, str | None] = {}
-        for object_name, group in grouped(corrections, lambda c: c.target_object).items():
-            records = self.read(object_name, [c.record_id for c in group], sorted({c.field for c in group}))
-            for c in group:
-                record = records.get(c.record_id)
-                value = None if record is None else record.get(c.field)
-                typed = number_or_text(value) if c.field in NUMBER_PROPERTIES else value
-                values[c.correction_id] = MISSING if record is None else as_text(None if typed == "" else typed)
-        return values
+        return current_fields(self.read, corrections, property_value)
 
     def write(self, corrections: list[Correction], log: SyncLog) -> list[Outcome]:
         outcomes: list[Outcome] = []

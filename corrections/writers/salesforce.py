@@ -5,7 +5,7 @@ an upsert by external id could create an account if a person changed the key mea
 from __future__ import annotations
 
 from corrections.outbox import Correction
-from corrections.writers import MISSING, Outcome, SyncLog, as_text, failed, grouped
+from corrections.writers import Outcome, SyncLog, current_fields, failed, grouped
 from resources.http import ApiClient, SourceSystemError
 
 MAX_COLLECTION = 200
@@ -32,13 +32,7 @@ class SalesforceTarget:
         return found
 
     def current(self, corrections: list[Correction]) -> dict[str, str | None]:
-        values: dict[str, str | None] = {}
-        for object_name, group in grouped(corrections, lambda c: c.target_object).items():
-            records = self.read(object_name, [c.record_id for c in group], sorted({c.field for c in group}))
-            for c in group:
-                record = records.get(c.record_id)
-                values[c.correction_id] = MISSING if record is None else as_text(record.get(c.field))
-        return values
+        return current_fields(self.read, corrections)
 
     def write(self, corrections: list[Correction], log: SyncLog) -> list[Outcome]:
         by_record = grouped(corrections, lambda c: (c.target_object, c.record_id))
