@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import threading
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,22 @@ def store(tmp_path) -> SandboxStore:
 AS_OF = date(2026, 11, 20)
 SNAPSHOT_DATE = AS_OF.isoformat()
 NEXT_NIGHT = (AS_OF + timedelta(days=1)).isoformat()
+
+
+@pytest.fixture(scope="session")
+def code_categories(vendor_contracts) -> dict[str, str]:
+    """Each finding code's category, as shared/contracts/findings.md lists them: its code sections come in
+    the order of the `category` column's values."""
+    text = (vendor_contracts.parent / "contracts" / "findings.md").read_text()
+    categories = re.findall(r"`(\w+)`", re.search(r"^\| category \|(.*)$", text, re.M).group(1))
+    blocks = text.split("## Codes", 1)[1].split("\n## ", 1)[0].strip().split("\n\n")
+    sections = [block for block in blocks if block.splitlines()[-1].startswith("- `")]  # a heading, its codes
+    assert len(sections) == len(categories), "findings.md: a section of codes for each category"
+    return {
+        code: category
+        for category, section in zip(categories, sections, strict=True)
+        for code in re.findall(r"^- `(\w+)`", section, re.M)
+    }
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -141,29 +141,6 @@ INTEGERS = {
 }
 # codes that need what the ledger lacks (project sub-customers, employees, time)
 NOT_IN_LEDGER = {"TIME_BY_UNKNOWN_RESOURCE", "TIME_BILLED_STATUS_MISMATCH", "WIP_VARIANCE", "INVOICE_MISSING_IN_PSA"}
-CUSTOMER_CODES = {
-    "CUSTOMER_MISSING_IN_ERP",
-    "CUSTOMER_MISSING_IN_CRM",
-    "CUSTOMER_UNLINKED_MATCH",
-    "CUSTOMER_DUPLICATE",
-    "CUSTOMER_NAME_MISMATCH",
-    "CUSTOMER_PARENT_MISMATCH",
-    "CUSTOMER_CURRENCY_MISMATCH",
-    "CUSTOMER_STATUS_MISMATCH",
-    "HIERARCHY_ORPHAN",
-    "LEGAL_ENTITY_MISMATCH",
-}
-INVOICE_CASH_CODES = {
-    "INVOICE_MISSING_IN_ERP",
-    "INVOICE_AMOUNT_MISMATCH",
-    "INVOICE_CURRENCY_MISMATCH",
-    "INVOICE_DATE_MISMATCH",
-    "INVOICE_DUPLICATE",
-    "INVOICE_STATUS_MISMATCH",
-    "PAYMENT_NOT_REFLECTED",
-    "CREDIT_MEMO_NOT_REFLECTED",
-    "AR_BALANCE_MISMATCH",
-}
 
 
 def money(value) -> Decimal:
@@ -444,8 +421,6 @@ def test_the_manifests_plants_in_the_ledger_entity_are_visible_in_the_ledger(fir
     for f in in_erp:
         code, _, own = f["erp_id"].partition(":")
         assert code == ENTITY and int(own) in customers | invoices | memos or f["code"] == "CUSTOMER_MISSING_IN_ERP", f
-    assert {f["code"] for f in in_erp} & CUSTOMER_CODES  # the mix is exercised on both sides
-    assert {f["code"] for f in in_erp} & INVOICE_CASH_CODES
     # a firm with a ledger entity steers one subject of each plant there: every code the ledger shows lands
     # in it (the parent mismatch too, since the ERP's orphan, left unsteered, took another entity's holding)
     assert STEERED <= {f["code"] for f in in_erp}
