@@ -3,8 +3,11 @@ straight from the firm's manifest (the reconciliation stage is built separately)
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pytest
@@ -19,9 +22,10 @@ from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.sandbox import SandboxResource
 from resources.xero import XeroResource
-from sandbox.runtime import SandboxRuntime, running_sandbox
+from sandbox.firm import build_sandbox
+from sandbox.runtime import SandboxRuntime, running_sandbox, stop_sandbox
 from sandbox.store import SandboxStore
-from tests.conftest import SNAPSHOT_DATE
+from tests.conftest import AS_OF, SNAPSHOT_DATE
 
 CATEGORY = {
     "AR_BALANCE_MISMATCH": "invoice_cash",
@@ -132,19 +136,29 @@ def sandbox_resources(directory: Path) -> dict:
     }
 
 
+F = TypeVar("F", bound=Firm)
+
+
+def served(cls: type[F], directory: Path, warehouse: Path) -> F:
+    """The firm in `directory`, its emulators running, its corrections' targets read from its resources."""
+    runtime = running_sandbox(directory, "small")
+    targets = targets_from_resources(*sandbox_resources(directory).values(), load_ownership())
+    manifest = json.loads((directory / "manifest.json").read_text())
+    return cls(directory, runtime, runtime.store, manifest, warehouse, targets)
+
+
+@contextmanager
+def mixed_firm(cls: type[F], tmp_path: Path, **mix) -> Iterator[F]:
+    """A small firm of the vendor mix `mix` (build_sandbox's erps=, crms=) built, served, then stopped."""
+    directory = tmp_path / "mixed-firm"
+    build_sandbox(directory, size="small", as_of=AS_OF, **mix)
+    yield served(cls, directory, tmp_path / "warehouse.duckdb")
+    stop_sandbox(directory)
+
+
 @pytest.fixture
 def firm(small_firm, tmp_path) -> Firm:
-    runtime = running_sandbox(small_firm, "small")
-    resources = sandbox_resources(small_firm)
-    targets = targets_from_resources(*resources.values(), load_ownership())
-    return Firm(
-        small_firm,
-        runtime,
-        runtime.store,
-        json.loads((small_firm / "manifest.json").read_text()),
-        tmp_path / "warehouse.duckdb",
-        targets,
-    )
+    return served(Firm, small_firm, tmp_path / "warehouse.duckdb")
 
 
 SETTING_CODES = ("AR_BALANCE_MISMATCH", "CUSTOMER_NAME_MISMATCH", "TIME_BILLED_STATUS_MISMATCH")
@@ -177,3 +191,11 @@ def plan_and_record(firm: Firm, codes=AUTO_CODES, snapshot_date: str = SNAPSHOT_
     planned = plan_night(firm.warehouse, night, firm.targets.sources(), load_ownership())
     record_plan(firm.warehouse, night, planned)
     return planned
+
+
+def proposed(planned: list) -> set[tuple]:
+    """(system, object, record, field, before, after, policy) of each planned correction."""
+    return {
+        (c.target_system, c.target_object, c.record_id, c.field, c.value_before, c.value_after, c.policy)
+        for c in planned
+    }

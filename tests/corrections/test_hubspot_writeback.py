@@ -12,12 +12,8 @@ import pytest
 from corrections.approval import approve_corrections
 from corrections.ownership import OwnershipError, load_ownership
 from corrections.proposals import canonical_field
-from corrections.targets import targets_from_resources
 from corrections.writeback import drain
-from sandbox.firm import build_sandbox
-from sandbox.runtime import running_sandbox, stop_sandbox
-from tests.conftest import AS_OF
-from tests.corrections.conftest import Firm, outbox, plan_and_record, sandbox_resources
+from tests.corrections.conftest import Firm, mixed_firm, outbox, plan_and_record, proposed
 
 ON_HUBSPOT = {"DE": "hubspot"}
 CODES = ("AR_BALANCE_MISMATCH", "CUSTOMER_NAME_MISMATCH", "CUSTOMER_PARENT_MISMATCH", "CUSTOMER_UNLINKED_MATCH")
@@ -39,13 +35,8 @@ class HubSpotFirm(Firm):
 
 @pytest.fixture
 def hubspot_firm(tmp_path) -> Iterator[HubSpotFirm]:
-    directory = tmp_path / "mixed-firm"
-    build_sandbox(directory, size="small", as_of=AS_OF, erps={"UK": "xero"}, crms=ON_HUBSPOT)
-    runtime = running_sandbox(directory, "small")
-    targets = targets_from_resources(*sandbox_resources(directory).values(), load_ownership())
-    manifest = json.loads((directory / "manifest.json").read_text())
-    yield HubSpotFirm(directory, runtime, runtime.store, manifest, tmp_path / "warehouse.duckdb", targets)
-    stop_sandbox(directory)
+    with mixed_firm(HubSpotFirm, tmp_path, erps={"UK": "xero"}, crms=ON_HUBSPOT) as firm:
+        yield firm
 
 
 def expected_corrections(firm: HubSpotFirm) -> set[tuple]:
@@ -80,10 +71,7 @@ def test_the_plan_reads_hubspot_companies_and_writes_to_them(hubspot_firm):
     assert {p["code"] for p in hubspot_firm.planted(*CODES)} == set(CODES)
     expected = expected_corrections(hubspot_firm)
     planned = plan_and_record(hubspot_firm, CODES)
-    assert {
-        (c.target_system, c.target_object, c.record_id, c.field, c.value_before, c.value_after, c.policy)
-        for c in planned
-    } == expected
+    assert proposed(planned) == expected
     assert len(planned) == len(expected)
 
 

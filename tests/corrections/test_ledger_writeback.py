@@ -21,10 +21,7 @@ from corrections.writers import MISSING, SyncLog
 from corrections.writers.harvest import payment_field, payment_tag, payment_text, recorded
 from corrections.writers.ledger import LedgerTarget
 from resources.ledger import LedgerResource
-from sandbox.firm import build_sandbox
-from sandbox.runtime import running_sandbox, stop_sandbox
-from tests.conftest import AS_OF
-from tests.corrections.conftest import Firm, outbox, plan_and_record, sandbox_resources, writes
+from tests.corrections.conftest import Firm, mixed_firm, outbox, plan_and_record, proposed, sandbox_resources, writes
 
 ON_LEDGER = "DE"
 CODES = (
@@ -101,15 +98,8 @@ class LedgerFirm(Firm):
 
 @pytest.fixture
 def ledger_firm(tmp_path) -> Iterator[LedgerFirm]:
-    directory = tmp_path / "ledger-firm"
-    build_sandbox(
-        directory, size="small", as_of=AS_OF, erps={"UK": "xero", ON_LEDGER: "ledger"}, crms={"DE": "hubspot"}
-    )
-    runtime = running_sandbox(directory, "small")
-    targets = targets_from_resources(*sandbox_resources(directory).values(), load_ownership())
-    manifest = json.loads((directory / "manifest.json").read_text())
-    yield LedgerFirm(directory, runtime, runtime.store, manifest, tmp_path / "warehouse.duckdb", targets)
-    stop_sandbox(directory)
+    with mixed_firm(LedgerFirm, tmp_path, erps={"UK": "xero", ON_LEDGER: "ledger"}, crms={"DE": "hubspot"}) as firm:
+        yield firm
 
 
 def expected_corrections(firm: LedgerFirm) -> set[tuple]:
@@ -171,10 +161,7 @@ def test_the_plan_proposes_what_the_ledger_entitys_findings_imply(ledger_firm):
     assert any(e[0] == "ledger" for e in expected), "the firm plants a wrong name in the ledger"
     assert any(e[3].startswith("payment:") for e in expected), "and a payment Harvest lacks"
     planned = plan_and_record(ledger_firm, CODES)
-    assert {
-        (c.target_system, c.target_object, c.record_id, c.field, c.value_before, c.value_after, c.policy)
-        for c in planned
-    } == expected
+    assert proposed(planned) == expected
     assert len(planned) == len(expected)
     for c in planned:
         assert c.legal_entity == ON_LEDGER

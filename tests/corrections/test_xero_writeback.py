@@ -13,13 +13,9 @@ import pytest
 
 from corrections.ownership import OwnershipError, load_ownership
 from corrections.proposals import canonical_field
-from corrections.targets import targets_from_resources
 from corrections.writeback import drain
 from corrections.writers.harvest import payment_field, payment_text
-from sandbox.firm import build_sandbox
-from sandbox.runtime import running_sandbox, stop_sandbox
-from tests.conftest import AS_OF
-from tests.corrections.conftest import AUTO_CODES, Firm, outbox, plan_and_record, sandbox_resources, writes
+from tests.corrections.conftest import AUTO_CODES, Firm, mixed_firm, outbox, plan_and_record, proposed, writes
 
 ON_XERO = {"UK": "xero"}
 PLANNED_CODES = (*AUTO_CODES, "LEGAL_ENTITY_MISMATCH", "CREDIT_MEMO_NOT_REFLECTED", "INVOICE_STATUS_MISMATCH")
@@ -45,22 +41,8 @@ class XeroFirm(Firm):
 
 @pytest.fixture
 def xero_firm(tmp_path) -> Iterator[XeroFirm]:
-    directory = tmp_path / "mixed-firm"
-    build_sandbox(directory, size="small", as_of=AS_OF, erps=ON_XERO)
-    runtime = running_sandbox(directory, "small")
-    resources = sandbox_resources(directory)
-    targets = targets_from_resources(
-        resources["salesforce"],
-        resources["harvest"],
-        resources["quickbooks"],
-        resources["xero"],
-        resources["hubspot"],
-        resources["ledger"],
-        load_ownership(),
-    )
-    manifest = json.loads((directory / "manifest.json").read_text())
-    yield XeroFirm(directory, runtime, runtime.store, manifest, tmp_path / "warehouse.duckdb", targets)
-    stop_sandbox(directory)
+    with mixed_firm(XeroFirm, tmp_path, erps=ON_XERO) as firm:
+        yield firm
 
 
 def day_of(xero_date: str) -> str:
@@ -115,10 +97,7 @@ def test_the_plan_proposes_what_the_xero_entitys_findings_imply(xero_firm):
     }
     expected = expected_corrections(xero_firm)
     planned = plan_and_record(xero_firm, PLANNED_CODES)
-    assert {
-        (c.target_system, c.target_object, c.record_id, c.field, c.value_before, c.value_after, c.policy)
-        for c in planned
-    } == expected
+    assert proposed(planned) == expected
     assert len(planned) == len(expected)
     for c in planned:
         assert c.legal_entity == "UK"
