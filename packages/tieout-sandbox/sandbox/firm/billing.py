@@ -71,6 +71,23 @@ class Billing:
                 self.pay(post, paid_on, post.balance)
         self.mirror(invoice)
 
+    def repost(self, post: Posting, private_note: str | None, erp: str = "") -> Posting:
+        """The same invoice posted again under a new ERP id (in `erp`; by default where its date puts it)."""
+        return Posting(
+            self.ids.quickbooks(post.entity.code, "Invoice"),
+            post.entity,
+            post.customer_qbo_id,
+            post.customer_name,
+            post.doc_number,
+            post.txn_date,
+            post.currency,
+            [Line(x.kind, x.description, x.quantity, x.unit_price) for x in post.lines],
+            private_note,
+            discount=post.discount,
+            tax=post.tax,
+            erp=erp,
+        )
+
     def pay(self, post: Posting, day: date, amount: Decimal) -> Receipt:
         receipt = Receipt("cash", day, amount, self.ids.quickbooks(post.entity.code, "Payment"))
         post.receipts.append(receipt)

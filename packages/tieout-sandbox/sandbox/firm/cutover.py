@@ -105,20 +105,8 @@ class CutoverPlants:
         for before in (True, False):
             for inv in self.picker.pick(self.firm.invoices, 1, where=self._single(entity, before)):
                 post = inv.postings[0]
-                twin = Posting(
-                    self.billing.ids.quickbooks(entity.code, "Invoice"),
-                    entity,
-                    post.customer_qbo_id,
-                    post.customer_name,
-                    post.doc_number,
-                    post.txn_date,
-                    post.currency,
-                    [Line(x.kind, x.description, x.quantity, x.unit_price) for x in post.lines],
-                    f"harvest_invoice:{inv.harvest_id}",
-                    discount=post.discount,
-                    tax=post.tax,
-                    erp=entity.erp if before else (entity.former_erp or ""),
-                )
+                erp = entity.erp if before else (entity.former_erp or "")
+                twin = self.billing.repost(post, f"harvest_invoice:{inv.harvest_id}", erp=erp)
                 inv.postings.append(twin)
                 inv.plants.add("INVOICE_POSTED_IN_BOTH_ERPS")
                 self.manifest.finding(

@@ -174,7 +174,7 @@ class InvoicePlants:
     def duplicate(self) -> None:
         for inv in self.picker.pick(self.invoices, where=self._open_repeatable()):
             first = inv.postings[0]
-            twin = self._repost(first)
+            twin = self.billing.repost(first, first.private_note)
             inv.postings.append(twin)
             self.record(
                 "INVOICE_DUPLICATE",
@@ -232,22 +232,6 @@ class InvoicePlants:
                 note=f"credit memo {receipt.credit_memo_number} on invoice {inv.number} not in Harvest's amount due",
             )
 
-    def _repost(self, post: Posting) -> Posting:
-        """The same invoice posted again under a new QuickBooks id."""
-        return Posting(
-            self.billing.ids.quickbooks(post.entity.code, "Invoice"),
-            post.entity,
-            post.customer_qbo_id,
-            post.customer_name,
-            post.doc_number,
-            post.txn_date,
-            post.currency,
-            [Line(x.kind, x.description, x.quantity, x.unit_price) for x in post.lines],
-            post.private_note,
-            discount=post.discount,
-            tax=post.tax,
-        )
-
     def voided(self) -> None:
         """The invoice's only posting voided in QuickBooks: a status difference, not also an amount one."""
         for inv in self.picker.pick(self.invoices, where=self._open()):
@@ -264,7 +248,7 @@ class InvoicePlants:
         """A posting voided and the invoice posted again: no finding at all."""
         for inv in self.picker.pick(self.invoices, where=self._open_repeatable()):
             first = inv.postings[0]
-            inv.postings.append(self._repost(first))
+            inv.postings.append(self.billing.repost(first, first.private_note))
             _void(first)
             self.manifest.edge_cases.append(
                 {
