@@ -4,12 +4,15 @@ import json
 import os
 import re
 import threading
+import uuid
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from resources.ledger_tables import metadata
 from sandbox.store import SandboxStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,3 +158,34 @@ def webhook(monkeypatch):
     monkeypatch.setenv("TIEOUT_ALERT_WEBHOOK_URL", receiver.url)
     yield receiver
     receiver.server.shutdown()
+
+
+# The machine's database servers (.ci/run starts both), for the on-premises ledger's tests
+MARIADB = os.environ.get("TIEOUT_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
+POSTGRES = os.environ.get("TIEOUT_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(params=["sqlite", "mariadb", "postgresql"])
+def ledger_url(request, tmp_path):
+    """An empty ledger schema in a database of its own for this run; dropped afterwards."""
+    name = f"ledger_{uuid.uuid4().hex[:12]}"
+    if request.param == "sqlite":
+        url, admin, drop = f"sqlite:///{tmp_path / 'ledger.db'}", None, None
+    elif request.param == "mariadb":
+        admin = create_engine(MARIADB)
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        url, drop = admin.url.set(database=name).render_as_string(hide_password=False), f"DROP DATABASE {name}"
+    else:
+        admin = create_engine(POSTGRES)
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {name}"))
+        url, drop = f"{POSTGRES}?options=-csearch_path%3D{name}", f"DROP SCHEMA {name} CASCADE"
+    engine = create_engine(url)
+    metadata.create_all(engine)
+    yield url
+    engine.dispose()
+    if admin is not None:
+        with admin.begin() as connection:
+            connection.execute(text(drop))
+        admin.dispose()

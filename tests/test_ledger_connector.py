@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import uuid
 from collections import Counter
@@ -27,43 +26,16 @@ from resources.ledger import LedgerResource
 from resources.ledger_tables import INVOICES, TABLES, metadata
 from resources.sandbox import SandboxResource
 from resources.warehouse import WarehouseResource
+from tests.conftest import MARIADB
 from tests.ledger_data import T1, expected, export, got, insert_rows, invoice, ledger_rows, line, write_csv
 from tests.validation.night import quarantined
 
 # the servers the tests make their own database (MariaDB) or schema (PostgreSQL) in; .ci/run starts both
-MARIADB = os.environ.get("TIEOUT_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/test")
-POSTGRES = os.environ.get("TIEOUT_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 SINCE = (T1 - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")  # the watermark less the overlap
 
 
 def connector(url: str = "", drop_dir: str = "", warehouse: str = "") -> LedgerResource:
     return LedgerResource(url=url, drop_dir=drop_dir, warehouse_database=warehouse, sandbox=SandboxResource())
-
-
-@pytest.fixture(params=["sqlite", "mariadb", "postgresql"])
-def ledger_url(request, tmp_path):
-    """An empty ledger schema in a database of its own for this run; dropped afterwards."""
-    name = f"ledger_{uuid.uuid4().hex[:12]}"
-    if request.param == "sqlite":
-        url, admin, drop = f"sqlite:///{tmp_path / 'ledger.db'}", None, None
-    elif request.param == "mariadb":
-        admin = create_engine(MARIADB)
-        with admin.begin() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        url, drop = admin.url.set(database=name).render_as_string(hide_password=False), f"DROP DATABASE {name}"
-    else:
-        admin = create_engine(POSTGRES)
-        with admin.begin() as connection:
-            connection.execute(text(f"CREATE SCHEMA {name}"))
-        url, drop = f"{POSTGRES}?options=-csearch_path%3D{name}", f"DROP SCHEMA {name} CASCADE"
-    engine = create_engine(url)
-    metadata.create_all(engine)
-    yield url
-    engine.dispose()
-    if admin is not None:
-        with admin.begin() as connection:
-            connection.execute(text(drop))
-        admin.dispose()
 
 
 def fill(url: str, rows: dict) -> None:

@@ -8,11 +8,14 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
+from corrections.outbox import Correction
 from corrections.ownership import OwnershipError, load_ownership
 from corrections.proposals import canonical_field
 from corrections.targets import targets_from_resources
@@ -22,6 +25,7 @@ from corrections.writers.harvest import payment_field, payment_tag, payment_text
 from corrections.writers.ledger import LedgerTarget
 from resources.ledger import LedgerResource
 from tests.corrections.conftest import Firm, mixed_firm, outbox, plan_and_record, proposed, sandbox_resources, writes
+from tests.ledger_data import T0, insert_rows, ledger_rows
 
 ON_LEDGER = "DE"
 CODES = (
@@ -221,8 +225,6 @@ def test_the_writeback_updates_the_ledger_customer_once(ledger_firm):
 def test_the_sync_log_names_the_database_masked_and_the_row(tmp_path):
     """A write to a database with a password: the log names the URL masked, with the table and key; a row
     that is gone fails with a clear error; a field other than a customer's name is refused."""
-    from corrections.outbox import Correction
-
     target = LedgerTarget("mysql+pymysql://tieout:s3cret@127.0.0.1:1/books")
     assert "s3cret" not in repr(target)
 
@@ -287,7 +289,6 @@ def test_a_drop_folder_ledger_proposes_nothing_for_its_records(ledger_firm):
 
 
 def test_a_ledger_payment_tag_is_not_read_as_a_longer_ones_prefix():
-    from corrections.outbox import Correction
 
     c = Correction(
         "f",
@@ -345,3 +346,53 @@ def test_a_forged_correction_of_an_erp_owned_ledger_field_is_refused_by_the_drai
     row = outbox(ledger_firm.warehouse)[forged.correction_id]
     assert row["state"] == "failed" and row["last_error"].startswith("refused: ledger owns customer.currency")
     assert tuple(ledger_firm.customer(planted["erp_id"])) == tuple(before)
+
+
+def test_each_server_the_ledger_may_live_on_is_read_live_and_written_alike(ledger_url):
+    """The writer against SQLite, the machine's MariaDB and PostgreSQL: the live reads the CRM and Harvest
+    corrections are made of, then a rename by key and entity, read back with its modified_at moved to now,
+    and the same id in another entity left alone."""
+    engine = create_engine(ledger_url)
+    with engine.begin() as connection:
+        insert_rows(connection, ledger_rows())
+    engine.dispose()
+    target = LedgerTarget(ledger_url)
+    assert target.entities() == ["DE", "UK"]
+    # invoice 10 (customer 2) is due 1130.50 less credit memo 40's 100.00; customer 1's memo has nothing left
+    assert (target.open_ar("DE", "2"), target.open_ar("DE", "1"), target.open_ar("UK", "2")) == (
+        Decimal("1030.50"),
+        Decimal("0.00"),
+        None,
+    )
+    assert [(p["invoice_id"], p["amount_due"]) for p in target.postings("DE", "1010", 9010)] == [
+        (10, Decimal("1030.50"))
+    ]
+    assert target.postings("DE", "1010", 901) == []  # the tag is whole: harvest_invoice:9010 is not 901's
+    assert [(a["application_id"], a["payment_date"], a["amount"]) for a in target.applications([10, 11])] == [
+        (30, date(2026, 11, 5), Decimal("240.00")),
+        (31, None, Decimal("100.00")),
+    ]
+    assert target.credit_memo_number("DE", "40") == "CM-40"
+
+    rename = Correction(
+        "f1", "CUSTOMER_NAME_MISMATCH", "ledger", "ledger_customers", "DE", "2", "name", "Acme Services GmbH",
+        "Acme Services", "name_to_erp",
+    )  # fmt: skip
+    rename.correction_id = "cor_rename"
+    elsewhere = replace(rename, legal_entity="UK")
+    elsewhere.correction_id = "cor_elsewhere"
+    assert target.current([rename, elsewhere]) == {"cor_rename": "Acme Services GmbH", "cor_elsewhere": MISSING}
+    started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    log = SyncLog()
+    outcomes = {o.correction_id: o for o in target.write([rename, elsewhere], log)}
+    assert outcomes["cor_rename"].ok and not outcomes["cor_elsewhere"].ok
+    assert "not in the ledger any more" in (outcomes["cor_elsewhere"].error or "")
+    assert target.current([rename]) == {"cor_rename": "Acme Services"}
+    renamed, untouched = target.customer("DE", "2"), target.customer("DE", "1")
+    assert renamed is not None and untouched is not None
+    assert started <= datetime.fromisoformat(str(renamed["modified_at"])) <= datetime.now(UTC).replace(tzinfo=None)
+    assert (untouched["name"], str(untouched["modified_at"])) == ("Acme GmbH", str(T0))
+    assert [(entry.method, entry.url.rsplit("#", 1)[1]) for entry in log] == [
+        ("UPDATE", "ledger_customers.customer_id=2"),
+        ("UPDATE", "ledger_customers.customer_id=2"),
+    ]
