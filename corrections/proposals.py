@@ -134,9 +134,9 @@ def name_to_erp(finding: dict, sources: Sources) -> list[Correction]:
 
 def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
     """The ERP parent := the ERP customer that the CRM parent links to, in the same company (QuickBooks
-    only: Xero keeps no hierarchy, and `sources.erp` reads no Xero record)."""
-    account, customer = sources.account(finding.get("crm_id")), sources.erp("Customer", finding.get("erp_id"))
-    if not account or not customer:
+    ParentRef, the ledger's parent_customer_id; Xero keeps no hierarchy)."""
+    account, customer = sources.account(finding.get("crm_id")), sources.erp_customer(finding.get("erp_id"))
+    if not account or not customer or customer.parent_field is None:
         return []
     entity = erp_entity(finding["erp_id"])
     parent_ref = None
@@ -145,16 +145,15 @@ def parent_to_erp(finding: dict, sources: Sources) -> list[Correction]:
         parent_ref = erp_ref(parent.value("erp_customer_id")) if parent else None
         if parent_ref is None or parent_ref[0] != entity:
             return []  # the CRM parent has no customer in this company: a person links it first
-    before = (customer.get("ParentRef") or {}).get("value")
     return _change(
         finding,
         "parent_to_erp",
-        "quickbooks",
-        "Customer",
+        customer.system,
+        customer.object_name,
         entity,
-        customer["Id"],
-        "ParentRef",
-        before,
+        customer.record_id,
+        customer.parent_field,
+        customer.parent_id,
         parent_ref[1] if parent_ref else None,
     )
 

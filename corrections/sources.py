@@ -51,6 +51,8 @@ class ErpCustomer:
     name_field: str  # DisplayName (QuickBooks), Name (Xero), name (the ledger)
     name: str | None
     currency: str | None
+    parent_field: str | None = None  # ParentRef (QuickBooks), parent_customer_id (the ledger); Xero keeps none
+    parent_id: str | None = None  # the parent customer's own id in the same company
 
 
 @dataclass(frozen=True)
@@ -183,16 +185,32 @@ class Sources:
         if customer is None:
             return None
         currency = (customer.get("CurrencyRef") or {}).get("value")
+        parent = (customer.get("ParentRef") or {}).get("value")
         return ErpCustomer(
-            "quickbooks", "Customer", customer["Id"], "DisplayName", customer.get("DisplayName"), currency
+            "quickbooks",
+            "Customer",
+            customer["Id"],
+            "DisplayName",
+            customer.get("DisplayName"),
+            currency,
+            "ParentRef",
+            parent,
         )
 
     def _ledger_customer(self, entity: str, customer_id: str) -> ErpCustomer | None:
         row = self._once(("ledger", "customer", entity, customer_id), lambda: self.ledger.customer(entity, customer_id))
         if row is None:
             return None
+        parent = row.get("parent_customer_id")
         return ErpCustomer(
-            "ledger", "ledger_customers", str(row["customer_id"]), "name", row.get("name"), row.get("currency") or None
+            "ledger",
+            "ledger_customers",
+            str(row["customer_id"]),
+            "name",
+            row.get("name"),
+            row.get("currency") or None,
+            "parent_customer_id",
+            None if parent is None else str(parent),
         )
 
     def xero_base_currency(self, entity: str) -> str | None:

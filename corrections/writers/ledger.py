@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import case, create_engine, func, select, update
+from sqlalchemy import Integer, case, create_engine, func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -37,7 +37,8 @@ from resources.ledger_tables import (
 
 SYSTEM = "ledger"
 BATCH_SIZE = 50  # records a drain claims at a time; each is its own transaction
-WRITABLE = {(CUSTOMERS.name, "name")}  # the only fields tieout writes in the ledger
+# the only fields tieout writes in the ledger: a customer's name and its parent (the CRM owns both)
+WRITABLE = {(CUSTOMERS.name, "name"), (CUSTOMERS.name, "parent_customer_id")}
 BY_NAME = {table.name: table for table in TABLES.values()}
 NUMBERED = 10  # a Harvest invoice posts as `<number>` or `<number>-<k>`, k < 10 (as in QuickBooks and Xero)
 
@@ -53,6 +54,23 @@ def _key(table_name: str):
 def _id(record_id: str | int | None) -> int | None:
     text = str(record_id or "")
     return int(text) if text.isdigit() else None
+
+
+def _typed(table, values: dict) -> dict:
+    """The values as the columns take them: an id column (parent_customer_id) a number, or none for no parent."""
+    typed = {}
+    for name, value in values.items():
+        if value is not None and isinstance(table.c[name].type, Integer):
+            value = _id(value)
+            if value is None:
+                raise ValueError(f"not a {name}: {values[name]!r}")
+        typed[name] = value
+    return typed
+
+
+def _as_text(value) -> str | None:
+    """A row's value as the outbox holds it: the ledger's integers are ids (a parent_customer_id), not money."""
+    return as_text(str(value) if type(value) is int else value)
 
 
 class LedgerTarget:
@@ -199,7 +217,7 @@ class LedgerTarget:
                 }
             for c in group:
                 row = rows.get(str(_id(c.record_id)))
-                values[c.correction_id] = MISSING if row is None else as_text(row[c.field])
+                values[c.correction_id] = MISSING if row is None else _as_text(row[c.field])
         return values
 
     def write(self, corrections: list[Correction], log: SyncLog) -> list[Outcome]:
@@ -232,19 +250,23 @@ class LedgerTarget:
         number = _id(record_id)
         try:
             if number is None:
-                raise SourceSystemError(self.system, table_name, None, None, f"not a {key.name}: {record_id!r}")
+                raise ValueError(f"not a {key.name}: {record_id!r}")
+            typed = _typed(table, values)
+        except ValueError as exc:  # no use sending it again
+            error = f"{table_name}: {exc}"
+            log.add(group, self.system, "UPDATE", url, values, None, None, error)
+            return [Outcome(c.correction_id, False, error) for c in group]
+        try:
             with self._connection(table_name, write=True) as db:
                 result = db.execute(
                     update(table)
                     .where(key == number, table.c.entity_code == entity)
-                    .values(**values, modified_at=datetime.now(UTC))
+                    .values(**typed, modified_at=datetime.now(UTC))
                 )
                 changed = result.rowcount
         except SourceSystemError as exc:
             log.add(group, self.system, "UPDATE", url, values, None, None, str(exc))
-            return (
-                failed(group, exc) if number is not None else [Outcome(c.correction_id, False, str(exc)) for c in group]
-            )
+            return failed(group, exc)
         if changed != 1:
             error = f"{table_name} {key.name}={record_id} of {entity} is not in the ledger any more: nothing written"
             log.add(group, self.system, "UPDATE", url, values, None, {"rowcount": changed}, error)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from corrections.approval import approve_corrections
 from corrections.outbox import Correction
 from corrections.ownership import OwnershipError, load_ownership
 from corrections.proposals import canonical_field
@@ -36,6 +37,7 @@ CODES = (
     "INVOICE_STATUS_MISMATCH",
     "CUSTOMER_CURRENCY_MISMATCH",
 )
+PLANNED = (*CODES, "CUSTOMER_PARENT_MISMATCH")  # a parent is held for approval
 CENT = Decimal("0.01")
 
 
@@ -125,6 +127,14 @@ def expected_corrections(firm: LedgerFirm) -> set[tuple]:
         before = Decimal(str(firm.company(planted["crm_id"])["open_ar"])).quantize(CENT)
         company = planted["crm_id"].removeprefix("hubspot:")
         expected.add(("hubspot", "companies", company, "open_ar", f"{before}", f"{balance}", "auto"))
+    for planted in firm.planted("CUSTOMER_PARENT_MISMATCH"):  # the CRM's parent, by its link to the ledger
+        customer = firm.customer(planted["erp_id"])
+        parent = firm.company(planted["expected_value"])["erp_customer_id"] if planted["expected_value"] else None
+        assert parent is None or parent.startswith(f"{ON_LEDGER}:")
+        after = parent and parent.split(":")[1]
+        before = customer["parent_customer_id"]
+        target = ("ledger", "ledger_customers", str(customer["customer_id"]), "parent_customer_id")
+        expected.add((*target, None if before is None else str(before), after, "approval"))
     for planted in firm.planted("CUSTOMER_CURRENCY_MISMATCH"):
         client = firm.store.get("harvest", "", "clients", planted["psa_id"])
         currency = firm.customer(planted["erp_id"])["currency"]
@@ -159,12 +169,13 @@ def expected_corrections(firm: LedgerFirm) -> set[tuple]:
 
 
 def test_the_plan_proposes_what_the_ledger_entitys_findings_imply(ledger_firm):
-    assert {p["code"] for p in ledger_firm.planted(*CODES)} == set(CODES)
+    assert {p["code"] for p in ledger_firm.planted(*PLANNED)} == set(PLANNED)
     assert ledger_firm.targets.erp_vendors[ON_LEDGER] == "ledger"
     expected = expected_corrections(ledger_firm)
     assert any(e[0] == "ledger" for e in expected), "the firm plants a wrong name in the ledger"
     assert any(e[3].startswith("payment:") for e in expected), "and a payment Harvest lacks"
-    planned = plan_and_record(ledger_firm, CODES)
+    assert any(e[3] == "parent_customer_id" for e in expected), "and a parent the CRM does not know"
+    planned = plan_and_record(ledger_firm, PLANNED)
     assert proposed(planned) == expected
     assert len(planned) == len(expected)
     for c in planned:
@@ -220,6 +231,23 @@ def test_the_writeback_updates_the_ledger_customer_once(ledger_firm):
     assert second.outcomes == {} and second.stopped == {}
     assert writes(ledger_firm.store, again) == []
     assert ledger_firm.customer(misnamed["erp_id"])["modified_at"] == stamped
+
+
+def test_an_approved_parent_is_written_to_the_ledger_and_read_back(ledger_firm):
+    planned = [c for c in plan_and_record(ledger_firm, ("CUSTOMER_PARENT_MISMATCH",)) if c.target_system == "ledger"]
+    assert planned and all(c.policy == "approval" for c in planned)
+    first = drain(ledger_firm.warehouse, ledger_firm.targets.by_system(), load_ownership())
+    assert "ledger" not in first.outcomes  # held for a person
+    approve_corrections(ledger_firm.warehouse, [c.correction_id for c in planned], "controller@firm.example")
+    report = drain(ledger_firm.warehouse, ledger_firm.targets.by_system(), load_ownership())
+    assert report.stopped == {}
+    assert report.outcomes["ledger"]["applied"] == report.outcomes["ledger"]["verified"] == len(planned)
+    for c in planned:
+        row = ledger_firm.customer(f"{c.legal_entity}:{c.record_id}")
+        assert (None if row["parent_customer_id"] is None else str(row["parent_customer_id"])) == c.value_after
+    assert {r["state"] for r in outbox(ledger_firm.warehouse).values() if r["target_system"] == "ledger"} == {"applied"}
+    again = drain(ledger_firm.warehouse, ledger_firm.targets.by_system(), load_ownership())
+    assert again.outcomes == {} and again.stopped == {}
 
 
 def test_the_sync_log_names_the_database_masked_and_the_row(tmp_path):
@@ -396,3 +424,22 @@ def test_each_server_the_ledger_may_live_on_is_read_live_and_written_alike(ledge
         ("UPDATE", "ledger_customers.customer_id=2"),
         ("UPDATE", "ledger_customers.customer_id=2"),
     ]
+
+    # customer 2's parent (1) as the CRM has it: none; then a parent that is not an id is refused unsent
+    orphan = replace(rename, field="parent_customer_id", value_before="1", value_after=None, rule="parent_to_erp")
+    orphan.correction_id = "cor_orphan"
+    garbled = replace(orphan, value_after="Acme GmbH")
+    garbled.correction_id = "cor_garbled"
+    assert target.current([orphan]) == {"cor_orphan": "1"}
+    (refused,) = target.write([garbled], SyncLog())
+    assert (refused.ok, refused.retryable, refused.error) == (
+        False,
+        False,
+        "ledger_customers: not a parent_customer_id: 'Acme GmbH'",
+    )
+    (done,) = target.write([orphan], SyncLog())
+    assert done.ok and target.current([orphan]) == {"cor_orphan": None}
+    adopted = replace(orphan, value_before=None, value_after="1")
+    adopted.correction_id = "cor_adopted"
+    (done,) = target.write([adopted], SyncLog())
+    assert done.ok and target.current([adopted]) == {"cor_adopted": "1"}
