@@ -2,6 +2,7 @@
 none where the firm planted a missing one), the checks beside every asset."""
 
 import json
+import re
 import shutil
 from collections import defaultdict
 from datetime import date
@@ -350,3 +351,25 @@ def test_the_checks_catch_a_broken_night(night, tmp_path):
     assert not contract.passed and contract.metadata["failures"].value == 2  # the id's form and the system
     assert not unique.passed and unique.metadata["repeated_records"].value == 1
     assert not listed.passed and listed.metadata["records_missing_from_xref"].value == 2
+
+
+def test_a_large_night_is_checked_a_slice_at_a_time_and_every_slice_counts(night, tmp_path):
+    """The contract is checked one slice of DuckDB vectors (2,048 rows) at a time: a broken row in the last
+    slice is found, with its place in the whole night, and every row is counted."""
+    warehouse = tmp_path / "broken.duckdb"
+    shutil.copy(night.warehouse, warehouse)
+    time_entry = BY_NAME["time_entry"]
+    with duckdb.connect(str(warehouse)) as db:
+        (total,) = db.execute("SELECT count(*) FROM canonical.time_entry WHERE snapshot_date = ?", [NIGHT]).fetchone()
+        assert total > 2048, "the small firm's time spans two slices at least"
+        db.execute(
+            "INSERT INTO canonical.time_entry SELECT * REPLACE ('bank' AS system) FROM canonical.time_entry "
+            "WHERE snapshot_date = ? LIMIT 1",
+            [NIGHT],
+        )
+        sliced = contract_result(db, time_entry, NIGHT, slice_rows=2048)
+        whole = contract_result(db, time_entry, NIGHT, slice_rows=10 * total)
+    for result in (sliced, whole):
+        assert not result.passed
+        assert (result.metadata["rows"].value, result.metadata["failures"].value) == (total + 1, 1)
+        assert re.search(rf"\bbank\b.*\b{total}$", result.metadata["sample"].value), "the last row, by its place"
