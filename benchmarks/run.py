@@ -18,6 +18,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from benchmarks import finding_queries
 from resources.warehouse import WarehouseResource
 
 SNAPSHOT = date(2026, 11, 20)
@@ -87,6 +88,8 @@ def main() -> None:
     for name, seconds, peak in rows:
         print(f"{name:<16} {seconds:10.1f} {peak / 2**30:7.2f} GiB")
     print_against_manifest(warehouse, json.loads((firm / "manifest.json").read_text()))
+    print()
+    print("\n".join(finding_queries.report(finding_queries.measure(warehouse, SNAPSHOT))))
 
 
 def print_against_manifest(warehouse: Path, manifest: dict) -> None:
