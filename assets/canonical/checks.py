@@ -25,27 +25,37 @@ def _snapshot_date(context: AssetCheckExecutionContext) -> date:
     return date.fromisoformat(context.partition_key)
 
 
+def slices(result, rows: int) -> Iterator[pd.DataFrame]:
+    """A query's rows as frames of about `rows` each (a chunk of DuckDB's may hold fewer rows than its
+    vectors could); an empty result is one empty frame, with its columns."""
+    vectors, held, yielded = max(1, -(-rows // VECTOR)), [], False
+    while len(chunk := result.fetch_df_chunk(vectors)):
+        held.append(chunk)
+        if sum(len(h) for h in held) >= rows:
+            yield pd.concat(held, ignore_index=True)
+            held, yielded = [], True
+    if held or not yielded:
+        yield pd.concat(held, ignore_index=True) if held else chunk
+
+
 def contract_result(
     connection, table: CanonicalTable, snapshot_date: date, slice_rows: int | None = None
 ) -> AssetCheckResult:
     """Every row of the night satisfies the table's pandera model, checked a slice at a time (the quality
     settings' slice_records): the contracts are row by row, and a night of millions of rows in pandas at
-    once set the whole night's peak memory."""
-    vectors = max(1, -(-(slice_rows or QualitySettings.load().slice_records) // VECTOR))
+    once set the whole night's peak memory. A failure of the frame itself (a column missing or too many)
+    is counted once, not once a slice."""
     result = connection.execute(f"SELECT * FROM {table.table} WHERE snapshot_date = ?", [snapshot_date])
     rows, failed = 0, 0
     sample: list[pd.DataFrame] = []  # the first FAILURE_SAMPLE failure cases
-    while True:
-        frame = result.fetch_df_chunk(vectors)
-        if rows and frame.empty:
-            break
+    for frame in slices(result, slice_rows or QualitySettings.load().slice_records):
         failures = contract_failures(frame.set_axis(range(rows, rows + len(frame))), MODELS[table.name])
+        if rows and len(failures):
+            failures = failures[failures["index"].notna()]
         if failed < FAILURE_SAMPLE and len(failures):
             sample.append(failures.head(FAILURE_SAMPLE - failed))
         failed += len(failures)
         rows += len(frame)
-        if frame.empty:  # an empty night: its columns were checked
-            break
     return AssetCheckResult(
         asset_key=canonical_key(table.name),
         check_name="contract_holds",

@@ -5,8 +5,10 @@ the ledger's records is proposed.
 
 A write UPDATEs one row's field by its key and entity, and moves its `modified_at` to now (UTC) so the
 next incremental night reads the change; one transaction per record. Setting a field to a value twice
-changes nothing but the stamp. Only customer names are written (the CRM owns them: `name_to_erp`);
-anything else is refused. The database URL's password never reaches a log: the sync log names the
+changes nothing but the stamp. Only customer names and parents are written (the CRM owns both:
+`name_to_erp`, `parent_to_erp`); anything else is refused. The database keeps no foreign keys, so a parent
+is checked as QuickBooks checks a ParentRef, in the UPDATE's transaction: it must be another active customer
+of the entity and must not have the customer above it. The database URL's password never reaches a log: the sync log names the
 database masked (resources/ledger.masked) with the table and key."""
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from resources.ledger_tables import (
     PAYMENT_APPLICATIONS,
     PAYMENTS,
     TABLES,
+    normal,
 )
 
 SYSTEM = "ledger"
@@ -56,16 +59,46 @@ def _id(record_id: str | int | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _typed(table, values: dict) -> dict:
-    """The values as the columns take them: an id column (parent_customer_id) a number, or none for no parent."""
-    typed = {}
-    for name, value in values.items():
-        if value is not None and isinstance(table.c[name].type, Integer):
-            value = _id(value)
-            if value is None:
-                raise ValueError(f"not a {name}: {values[name]!r}")
-        typed[name] = value
-    return typed
+def _malformed(table_name: str, record_id: str, correction: Correction) -> str | None:
+    """Why a correction cannot be sent as it is: its row's key or an id it sets is not a number."""
+    table, key = BY_NAME[table_name], _key(table_name)
+    value = correction.value_after
+    if key is None or _id(record_id) is None:
+        return f"{table_name}: not a {key.name if key is not None else 'key'}: {record_id!r}"
+    if value is not None and isinstance(table.c[correction.field].type, Integer) and _id(value) is None:
+        return f"{table_name}: not a {correction.field}: {value!r}"
+    return None
+
+
+def _parent_refusal(db: Connection, entity: str, customer_id: int | None, parent_id: int) -> str | None:
+    """Why `parent_id` may not become the customer's parent (None when it may): it is the customer, is not an
+    active customer of the entity, or has the customer above it (a loop). The chain above it is walked as
+    the database holds it now; a break or loop further up is the ledger's own (HIERARCHY_ORPHAN, parent_cycle)."""
+    if parent_id == customer_id:
+        return f"refused: customer {customer_id} cannot be its own parent"
+    parent = (
+        db.execute(
+            select(CUSTOMERS.c.is_active, CUSTOMERS.c.parent_customer_id).where(
+                CUSTOMERS.c.customer_id == parent_id, CUSTOMERS.c.entity_code == entity
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if parent is None or normal("bool", parent["is_active"]) is not True:
+        state = "no customer" if parent is None else "an inactive customer"
+        return f"refused: parent {parent_id} is {state} of {entity} in the ledger"
+    seen, above = {parent_id}, parent["parent_customer_id"]
+    while above is not None and above not in seen:
+        if above == customer_id:
+            return f"refused: customer {customer_id} is above {parent_id} in the ledger: the parent would loop"
+        seen.add(above)
+        above = db.execute(
+            select(CUSTOMERS.c.parent_customer_id).where(
+                CUSTOMERS.c.customer_id == above, CUSTOMERS.c.entity_code == entity
+            )
+        ).scalar_one_or_none()
+    return None
 
 
 def _as_text(value) -> str | None:
@@ -235,38 +268,48 @@ class LedgerTarget:
                 for c in refused
             ]
             allowed = [c for c in group if c not in refused]
-            if allowed:
-                outcomes += self._update(table_name, entity, record_id, allowed, log)
+            for c in allowed:
+                if error := _malformed(table_name, record_id, c):  # no use sending it, now or later
+                    log.add([c], self.system, "UPDATE", self._where(table_name, record_id), {}, None, None, error)
+                    outcomes.append(Outcome(c.correction_id, False, error))
+            sent = [c for c in allowed if not _malformed(table_name, record_id, c)]
+            if sent:
+                outcomes += self._update(table_name, entity, record_id, sent, log)
         return outcomes
+
+    def _where(self, table_name: str, record_id: str) -> str:
+        """The row as the sync log names it: the database masked, the table and the key."""
+        key = _key(table_name)
+        where = f"{table_name}.{key.name if key is not None else 'id'}={record_id}"
+        return f"{masked(self.url) if self.url else 'no ledger database'}#{where}"
 
     def _update(
         self, table_name: str, entity: str, record_id: str, group: list[Correction], log: SyncLog
     ) -> list[Outcome]:
-        """One UPDATE of the record's fields (and modified_at) in its own transaction."""
+        """One UPDATE of the record's fields (and modified_at) in its own transaction, a new parent checked in it."""
         table, key = BY_NAME[table_name], _key(table_name)
         assert key is not None  # a writable table has one
         values = {c.field: c.value_after for c in group}
-        url = f"{masked(self.url) if self.url else 'no ledger database'}#{table_name}.{key.name}={record_id}"
-        number = _id(record_id)
-        try:
-            if number is None:
-                raise ValueError(f"not a {key.name}: {record_id!r}")
-            typed = _typed(table, values)
-        except ValueError as exc:  # no use sending it again
-            error = f"{table_name}: {exc}"
-            log.add(group, self.system, "UPDATE", url, values, None, None, error)
-            return [Outcome(c.correction_id, False, error) for c in group]
+        typed = {f: _id(v) if v is not None and isinstance(table.c[f].type, Integer) else v for f, v in values.items()}
+        number, url = _id(record_id), self._where(table_name, record_id)
+        refusal = None
         try:
             with self._connection(table_name, write=True) as db:
-                result = db.execute(
-                    update(table)
-                    .where(key == number, table.c.entity_code == entity)
-                    .values(**typed, modified_at=datetime.now(UTC))
-                )
-                changed = result.rowcount
+                if isinstance(parent := typed.get("parent_customer_id"), int):
+                    refusal = _parent_refusal(db, entity, number, parent)
+                if refusal is None:
+                    result = db.execute(
+                        update(table)
+                        .where(key == number, table.c.entity_code == entity)
+                        .values(**typed, modified_at=datetime.now(UTC))
+                    )
+                    changed = result.rowcount
         except SourceSystemError as exc:
             log.add(group, self.system, "UPDATE", url, values, None, None, str(exc))
             return failed(group, exc)
+        if refusal is not None:
+            log.add(group, self.system, "UPDATE", url, values, None, None, refusal)
+            return [Outcome(c.correction_id, False, refusal) for c in group]
         if changed != 1:
             error = f"{table_name} {key.name}={record_id} of {entity} is not in the ledger any more: nothing written"
             log.add(group, self.system, "UPDATE", url, values, None, {"rowcount": changed}, error)

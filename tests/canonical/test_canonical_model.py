@@ -353,9 +353,17 @@ def test_the_checks_catch_a_broken_night(night, tmp_path):
     assert not listed.passed and listed.metadata["records_missing_from_xref"].value == 2
 
 
-def test_a_large_night_is_checked_a_slice_at_a_time_and_every_slice_counts(night, tmp_path):
-    """The contract is checked one slice of DuckDB vectors (2,048 rows) at a time: a broken row in the last
-    slice is found, with its place in the whole night, and every row is counted."""
+def test_a_large_night_is_checked_a_slice_at_a_time_and_every_slice_counts(night, tmp_path, monkeypatch):
+    """The contract is checked one slice of about 2,048 rows at a time: a broken row in the last slice is
+    found, with its place in the whole night, every row is counted, and a column the night lacks is one
+    failure however many slices there are."""
+    import assets.canonical.checks as canonical_checks
+
+    validated = []  # the size of each frame validated
+    check = canonical_checks.contract_failures
+    monkeypatch.setattr(
+        canonical_checks, "contract_failures", lambda frame, model: validated.append(len(frame)) or check(frame, model)
+    )
     warehouse = tmp_path / "broken.duckdb"
     shutil.copy(night.warehouse, warehouse)
     time_entry = BY_NAME["time_entry"]
@@ -368,8 +376,16 @@ def test_a_large_night_is_checked_a_slice_at_a_time_and_every_slice_counts(night
             [NIGHT],
         )
         sliced = contract_result(db, time_entry, NIGHT, slice_rows=2048)
+        slice_sizes, validated[:] = list(validated), []
         whole = contract_result(db, time_entry, NIGHT, slice_rows=10 * total)
+        assert (slice_sizes, validated) == (
+            [2048] * (total // 2048) + [total + 1 - 2048 * (total // 2048)],
+            [total + 1],
+        )
+        db.execute("ALTER TABLE canonical.time_entry DROP COLUMN approved")
+        missing = contract_result(db, time_entry, NIGHT, slice_rows=2048)
     for result in (sliced, whole):
         assert not result.passed
         assert (result.metadata["rows"].value, result.metadata["failures"].value) == (total + 1, 1)
         assert re.search(rf"\bbank\b.*\b{total}$", result.metadata["sample"].value), "the last row, by its place"
+    assert (missing.metadata["rows"].value, missing.metadata["failures"].value) == (total + 1, 2)  # and 'bank'

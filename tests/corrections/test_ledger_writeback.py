@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from corrections.writers.harvest import payment_field, payment_tag, payment_text
 from corrections.writers.ledger import LedgerTarget
 from resources.ledger import LedgerResource
 from tests.corrections.conftest import Firm, mixed_firm, outbox, plan_and_record, proposed, sandbox_resources, writes
-from tests.ledger_data import T0, insert_rows, ledger_rows
+from tests.ledger_data import T0, customer, insert_rows, ledger_rows
 
 ON_LEDGER = "DE"
 CODES = (
@@ -252,7 +252,7 @@ def test_an_approved_parent_is_written_to_the_ledger_and_read_back(ledger_firm):
 
 def test_the_sync_log_names_the_database_masked_and_the_row(tmp_path):
     """A write to a database with a password: the log names the URL masked, with the table and key; a row
-    that is gone fails with a clear error; a field other than a customer's name is refused."""
+    that is gone fails with a clear error; a field other than a customer's name or parent is refused."""
     target = LedgerTarget("mysql+pymysql://tieout:s3cret@127.0.0.1:1/books")
     assert "s3cret" not in repr(target)
 
@@ -378,11 +378,14 @@ def test_a_forged_correction_of_an_erp_owned_ledger_field_is_refused_by_the_drai
 
 def test_each_server_the_ledger_may_live_on_is_read_live_and_written_alike(ledger_url):
     """The writer against SQLite, the machine's MariaDB and PostgreSQL: the live reads the CRM and Harvest
-    corrections are made of, then a rename by key and entity, read back with its modified_at moved to now,
-    and the same id in another entity left alone."""
+    corrections are made of, then a rename by key and entity, read back with its modified_at moved to now
+    (a row the entity does not hold fails), then parents: removed, set, and refused where the ledger would
+    be left with a loop or an orphan."""
+    rows = ledger_rows()
+    rows["customers"].append(customer(4, "DE", "Acme Old GmbH", is_active=False))
     engine = create_engine(ledger_url)
     with engine.begin() as connection:
-        insert_rows(connection, ledger_rows())
+        insert_rows(connection, rows)
     engine.dispose()
     target = LedgerTarget(ledger_url)
     assert target.entities() == ["DE", "UK"]
@@ -418,28 +421,47 @@ def test_each_server_the_ledger_may_live_on_is_read_live_and_written_alike(ledge
     assert target.current([rename]) == {"cor_rename": "Acme Services"}
     renamed, untouched = target.customer("DE", "2"), target.customer("DE", "1")
     assert renamed is not None and untouched is not None
-    assert started <= datetime.fromisoformat(str(renamed["modified_at"])) <= datetime.now(UTC).replace(tzinfo=None)
+    stamped = datetime.fromisoformat(str(renamed["modified_at"]))
+    assert started <= stamped <= datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=1)  # a server may round
     assert (untouched["name"], str(untouched["modified_at"])) == ("Acme GmbH", str(T0))
     assert [(entry.method, entry.url.rsplit("#", 1)[1]) for entry in log] == [
         ("UPDATE", "ledger_customers.customer_id=2"),
         ("UPDATE", "ledger_customers.customer_id=2"),
     ]
 
-    # customer 2's parent (1) as the CRM has it: none; then a parent that is not an id is refused unsent
+    # customer 2's parent (1) as the CRM has it: none; a parent that is not an id is refused unsent, without
+    # holding back a rename of the same customer sent with it
     orphan = replace(rename, field="parent_customer_id", value_before="1", value_after=None, rule="parent_to_erp")
     orphan.correction_id = "cor_orphan"
     garbled = replace(orphan, value_after="Acme GmbH")
     garbled.correction_id = "cor_garbled"
+    again = replace(rename, value_before="Acme Services", value_after="Acme Services GmbH")
+    again.correction_id = "cor_again"
     assert target.current([orphan]) == {"cor_orphan": "1"}
-    (refused,) = target.write([garbled], SyncLog())
-    assert (refused.ok, refused.retryable, refused.error) == (
+    outcomes = {o.correction_id: o for o in target.write([garbled, again], SyncLog())}
+    assert (outcomes["cor_garbled"].ok, outcomes["cor_garbled"].retryable, outcomes["cor_garbled"].error) == (
         False,
         False,
         "ledger_customers: not a parent_customer_id: 'Acme GmbH'",
     )
+    assert outcomes["cor_again"].ok and target.current([again]) == {"cor_again": "Acme Services GmbH"}
     (done,) = target.write([orphan], SyncLog())
     assert done.ok and target.current([orphan]) == {"cor_orphan": None}
-    adopted = replace(orphan, value_before=None, value_after="1")
-    adopted.correction_id = "cor_adopted"
-    (done,) = target.write([adopted], SyncLog())
-    assert done.ok and target.current([adopted]) == {"cor_adopted": "1"}
+    # as QuickBooks refuses a ParentRef: itself, another entity's customer, an inactive one, one below it
+    refusals = {
+        ("2", "2"): "refused: customer 2 cannot be its own parent",
+        ("2", "3"): "refused: parent 3 is no customer of DE in the ledger",
+        ("2", "4"): "refused: parent 4 is an inactive customer of DE in the ledger",
+        ("1", "2"): None,  # 1 above 2? not any more: 2 was made top-level above; now 1 goes below 2
+        ("2", "1"): "refused: customer 2 is above 1 in the ledger: the parent would loop",
+    }
+    for (child, parent), refusal in refusals.items():
+        adopt = replace(orphan, record_id=child, value_before=None, value_after=parent)
+        adopt.correction_id = f"cor_{child}_{parent}"
+        (outcome,) = target.write([adopt], SyncLog())
+        assert (outcome.ok, outcome.error, outcome.retryable) == (refusal is None, refusal, False), (child, parent)
+    assert [(c["customer_id"], c["parent_customer_id"]) for c in (target.customer("DE", n) for n in "124")] == [
+        (1, 2),
+        (2, None),
+        (4, None),
+    ]
