@@ -1,6 +1,6 @@
 """The finding codes' queries timed one by one on a reconciled warehouse, the slowest beside a bare DuckDB
-join of the same inputs: the joins and the predicate that find the same subjects, without the ids, texts
-and money a finding states. The floor says how much of a query is the data and how much is ours.
+join of the same inputs: the tables the code reads joined as it needs them (the ERP copy of a time entry
+too, whose id a finding names) and its predicate, without the ids, texts and money a finding states. The floor says how much of a query is the data and how much is ours.
 
 `python -m benchmarks.finding_queries <warehouse> [--date D] [--top 3]` (benchmarks/run.py prints it too)."""
 
@@ -19,7 +19,8 @@ from assets.reconciliation.findings import PARAMETER, code_files, prepare_detect
 from resources.settings.reconciliation import ReconciliationSettings
 
 # A bare join per code, written for the codes that were the slowest on the benchmark firms (TIME_* over
-# every time entry); `$snapshot_date` and the code's own parameters are bound as for the code.
+# every time entry, the cutover's grouping of every posting); `$snapshot_date` and the code's own
+# parameters are bound as for the code.
 FLOORS = {
     "TIME_BILLED_STATUS_MISMATCH": """
         SELECT t.source_id FROM canonical.time_entry AS t
@@ -29,18 +30,26 @@ FLOORS = {
           AND erp.billable_status IN ('Billable', 'HasBeenBilled')
           AND t.is_billed <> (erp.billable_status = 'HasBeenBilled')""",
     "TIME_RATE_MISMATCH": """
-        SELECT t.source_id FROM canonical.time_entry AS t
+        SELECT t.source_id, erp.source_id FROM canonical.time_entry AS t
+        LEFT JOIN canonical.time_entry AS erp
+          ON erp.snapshot_date = t.snapshot_date AND erp.system = 'erp' AND erp.global_id = t.global_id
         JOIN canonical.rate_card AS card
           ON card.snapshot_date = t.snapshot_date AND card.project_source_id = t.project_source_id
          AND card.resource_global_id = t.resource_global_id
         WHERE t.snapshot_date = $snapshot_date AND t.system = 'psa' AND t.billable
           AND abs(t.billable_rate - card.hourly_rate) > $rate_tolerance""",
     "TIME_ON_INACTIVE_PROJECT": """
-        SELECT t.source_id FROM canonical.time_entry AS t
+        SELECT t.source_id, erp.source_id FROM canonical.time_entry AS t
+        LEFT JOIN canonical.time_entry AS erp
+          ON erp.snapshot_date = t.snapshot_date AND erp.system = 'erp' AND erp.global_id = t.global_id
         JOIN canonical.engagement AS p
           ON p.snapshot_date = t.snapshot_date AND p.system = 'psa' AND p.source_id = t.project_source_id
         WHERE t.snapshot_date = $snapshot_date AND t.system = 'psa'
           AND NOT p.is_active AND p.ends_on IS NOT NULL AND t.spent_date > p.ends_on""",
+    "INVOICE_POSTED_IN_BOTH_ERPS": """
+        SELECT psa_invoice_id FROM recon.invoice_match
+        WHERE snapshot_date = $snapshot_date AND psa_invoice_id IS NOT NULL AND erp_invoice_id IS NOT NULL
+        GROUP BY psa_invoice_id HAVING bool_or(NOT in_its_erp)""",
 }
 
 

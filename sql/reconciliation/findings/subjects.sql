@@ -68,10 +68,13 @@ CREATE OR REPLACE TEMP MACRO opportunity_projects(night) AS TABLE
       ON project.snapshot_date = opp.snapshot_date AND project.global_id = opp.global_id AND project.system = 'psa'
     WHERE opp.snapshot_date = night AND opp.system = 'crm';
 
--- A PSA time entry (`t`) and the ERP TimeActivity copied from it (`erp`), with the currency it is
--- billed in (the ERP's when it has a copy).
+-- A PSA time entry's columns with its ERP TimeActivity's status (`erp_billable_status`), the currency it
+-- is billed in (the ERP's when it has a copy) and its finding's ids; a code selects `FROM
+-- time_entry_pairs(night) AS t`. Flat columns, not whole-row structs: a code's predicate on them is pushed
+-- below the join's projection, so the ids are built for its subjects only (structs made each code 3-5x
+-- a bare join of the same tables; benchmarks/finding_queries.py).
 CREATE OR REPLACE TEMP MACRO time_entry_pairs(night) AS TABLE
-    SELECT t, erp, coalesce(erp.currency, t.currency) AS billed_currency,
+    SELECT t.*, erp.billable_status AS erp_billable_status, coalesce(erp.currency, t.currency) AS billed_currency,
            {'subject_key': t.source_id, 'legal_entity': t.legal_entity, 'customer_global_id': t.customer_global_id,
             'project_global_id': t.engagement_global_id, 'psa_id': t.source_id, 'erp_id': erp.source_id} AS ids
     FROM canonical.time_entry AS t

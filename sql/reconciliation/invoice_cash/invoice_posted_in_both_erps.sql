@@ -15,5 +15,8 @@ SELECT
            string_agg(erp_invoice_id, ', ' ORDER BY posting_number)) AS detail
 FROM psa_invoice_postings($snapshot_date)
 WHERE erp_invoice_id IS NOT NULL
+  -- the invoices with a posting outside its ERP first: the ids and texts are built for them alone
+  AND psa_invoice_id IN (SELECT psa_invoice_id FROM recon.invoice_match
+                         WHERE snapshot_date = $snapshot_date AND NOT in_its_erp)
 GROUP BY psa_invoice_id
 HAVING bool_or(NOT in_its_erp)

@@ -6,7 +6,7 @@ SELECT
     invoice.document_number,
     billed_currency AS currency,
     CASE WHEN t.is_billed THEN 'HasBeenBilled' ELSE 'Billable' END AS expected_value,
-    erp.billable_status AS actual_value,
+    t.erp_billable_status AS actual_value,
     t.billable_amount::DECIMAL(18, 2) AS amount_difference,
     coalesce(t.billable_amount, 0)::DECIMAL(18, 2) AS money_at_risk,
     t.spent_date AS event_date,
@@ -15,8 +15,8 @@ SELECT
                      t.spent_date, coalesce(invoice.document_number, t.invoice_source_id))
          ELSE format('Time of {} is unbilled in the PSA but marked as billed in the ERP.', t.spent_date)
     END AS detail
-FROM time_entry_pairs($snapshot_date)
+FROM time_entry_pairs($snapshot_date) AS t
 LEFT JOIN canonical.invoice AS invoice
        ON invoice.snapshot_date = $snapshot_date AND invoice.system = 'psa' AND invoice.source_id = t.invoice_source_id
-WHERE erp.billable_status IN ('Billable', 'HasBeenBilled')
-  AND t.is_billed <> (erp.billable_status = 'HasBeenBilled')
+WHERE t.erp_billable_status IN ('Billable', 'HasBeenBilled')
+  AND t.is_billed <> (t.erp_billable_status = 'HasBeenBilled')

@@ -11,7 +11,7 @@ SELECT
     t.spent_date AS event_date,
     format('{} hours on {} billed at {:.2f} {} an hour; the rate card says {:.2f}.',
            t.hours, t.spent_date, t.billable_rate, billed_currency, card.hourly_rate) AS detail
-FROM time_entry_pairs($snapshot_date)
+FROM time_entry_pairs($snapshot_date) AS t
 JOIN canonical.rate_card AS card
   ON card.snapshot_date = $snapshot_date AND card.project_source_id = t.project_source_id
  AND card.resource_global_id = t.resource_global_id

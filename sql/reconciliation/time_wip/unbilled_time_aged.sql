@@ -12,6 +12,6 @@ SELECT
            t.hours, t.spent_date, t.billable_amount, billed_currency,
            $snapshot_date::DATE - t.spent_date,
            aging_bucket($snapshot_date::DATE - t.spent_date, $aging_buckets_days)) AS detail
-FROM time_entry_pairs($snapshot_date)
+FROM time_entry_pairs($snapshot_date) AS t
 WHERE t.billable AND t.approved AND NOT t.is_billed
   AND $snapshot_date::DATE - t.spent_date > $aging_threshold_days
