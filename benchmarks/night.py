@@ -101,9 +101,10 @@ def _night(home: str, address_file: str, emulators_pid: int, queue) -> None:
     samples: list[tuple[float, int, float]] = []  # (when, the night's RSS, the emulators' CPU seconds so far)
     done = threading.Event()
 
-    def sample() -> None:
-        while not done.wait(0.05):
+    def sample() -> None:  # sleeps, not a timed wait: those never return under faketime (the tests' moved clock)
+        while not done.is_set():
             samples.append((time.time(), _rss(), cpu_seconds(emulators_pid)))
+            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -3,9 +3,11 @@
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,6 +18,32 @@ from resources.ledger_tables import metadata
 from sandbox.store import SandboxStore
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+# The suite is also run with the clock moved (`faketime 'YYYY-MM-DD hh:mm:ss' scripts/test`). Under
+# libfaketime CPython's timed waits never return (their deadline is taken on the moved monotonic clock, the
+# kernel waits on the real one), and Dagster's daemon loops on them: a daemon or `dagster dev` a test starts
+# runs on the machine's clock, and the test takes its expectations from that clock (`machine_now`).
+MACHINE_CLOCK = (
+    {
+        "LD_PRELOAD": " ".join(lib for lib in os.environ.get("LD_PRELOAD", "").split() if "faketime" not in lib),
+        "FAKETIME": "",
+    }
+    if os.environ.get("FAKETIME")
+    else {}
+)
+
+
+def machine_now() -> datetime:
+    """Now, as a process started with MACHINE_CLOCK sees it (the machine's clock, moved or not)."""
+    seconds = subprocess.run(
+        [sys.executable, "-c", "import time; print(time.time())"],
+        env={**os.environ, **MACHINE_CLOCK},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return datetime.fromtimestamp(float(seconds), UTC)
 
 
 @pytest.fixture(scope="session")

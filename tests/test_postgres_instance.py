@@ -4,7 +4,7 @@ runs, event logs, asset check results and schedule ticks land there."""
 import os
 import shutil
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from assets.extraction import extraction_assets
 from assets.validation import validation_assets, validation_checks
 from pipelines.devserver import supervised, wait_for
 from pipelines.resources import build_resources
-from tests.conftest import REPO, SNAPSHOT_DATE
+from tests.conftest import MACHINE_CLOCK, REPO, SNAPSHOT_DATE, machine_now
 
 SERVER = os.environ.get("TIEOUT_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
@@ -98,8 +98,9 @@ def test_the_daemon_ticks_the_nightly_schedule_and_runs_the_night_on_postgres(
     minute, queues the night that just ended, launches it, and the run succeeds; the tick and the run
     are stored in PostgreSQL."""
     instance, database_url = production_instance
-    at = datetime.now(UTC) + timedelta(minutes=2)  # leaves the daemon a minute or more to start
+    at = machine_now() + timedelta(minutes=2)  # leaves the daemon a minute or more to start
     env = {
+        **MACHINE_CLOCK,
         "DAGSTER_HOME": str(tmp_path),
         "TIEOUT_SCHEDULES": "on",
         "TIEOUT_NIGHTLY_HOUR": str(at.hour),

@@ -7,7 +7,7 @@ from dagster_graphql import DagsterGraphQLClient
 
 from pipelines.definitions import defs
 from pipelines.devserver import dagster_dev, run_night
-from tests.conftest import REPO, SNAPSHOT_DATE
+from tests.conftest import MACHINE_CLOCK, REPO, SNAPSHOT_DATE
 
 RUN_QUERY = """
 query ($runId: ID!, $after: String) {
@@ -46,7 +46,7 @@ def test_a_night_materialized_through_the_webserver(tieout_env, tmp_path):
     home.mkdir()
     shutil.copy(REPO / "deploy" / "local" / "dagster.yaml", home)
     log = tmp_path / "dagster-dev.log"
-    with dagster_dev({"DAGSTER_HOME": str(home)}, log, startup_timeout=120) as port:
+    with dagster_dev({**MACHINE_CLOCK, "DAGSTER_HOME": str(home)}, log, startup_timeout=120) as port:
         run_id, status = run_night(port, SNAPSHOT_DATE, timeout=300)
         assert status == "SUCCESS", log.read_text()[-3000:]
         run, events = run_events(DagsterGraphQLClient("127.0.0.1", port_number=port), run_id)
