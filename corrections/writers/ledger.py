@@ -267,12 +267,15 @@ class LedgerTarget:
                 )
                 for c in refused
             ]
-            allowed = [c for c in group if c not in refused]
-            for c in allowed:
+            sent = []
+            for c in group:
+                if c in refused:
+                    continue
                 if error := _malformed(table_name, record_id, c):  # no use sending it, now or later
                     log.add([c], self.system, "UPDATE", self._where(table_name, record_id), {}, None, None, error)
                     outcomes.append(Outcome(c.correction_id, False, error))
-            sent = [c for c in allowed if not _malformed(table_name, record_id, c)]
+                else:
+                    sent.append(c)
             if sent:
                 outcomes += self._update(table_name, entity, record_id, sent, log)
         return outcomes
