@@ -108,7 +108,7 @@ class LedgerResource(ConfigurableResource):
             with engine.connect() as connection:
                 companies = [row[0] for row in connection.execute(select(COMPANIES.c.entity_code))]
                 stats.requests += 1
-                extraction.records = list(self._stream(connection, object_name, since, stats))
+                extraction.records += self._stream(connection, object_name, since, stats)
                 stats.requests += 1
         except SQLAlchemyError as error:
             raise SourceSystemError(self.system, object_name, None, None, self._reason(url, error)) from None

@@ -124,11 +124,11 @@ def test_a_full_sweep_lists_every_record_once_with_its_associations(firm, hubspo
         3,
         3,
     )
-    first = json.loads(companies.records[7].payload)
+    first = json.loads(list(companies.records)[7].payload)
     assert set(first) == {"id", "properties", "associations", "createdAt", "updatedAt", "archived"}
     assert first["properties"]["open_ar"] == "70.50"
     assert {r.entity for r in companies.records} == {""}
-    assert companies.records[7].updated_at == iso(BASE)
+    assert list(companies.records)[7].updated_at == iso(BASE)
 
     deals = resource.extract("deals", None)
     assert (len(deals.records), deals.stats.requests) == (DEALS, 1)
@@ -157,7 +157,7 @@ def test_an_incremental_night_searches_from_the_watermark_and_reads_the_changed_
     assert {r.updated_at for r in extraction.records} == {iso(later)}
     # each changed company with its parent, as a full sweep stores it (1040 is a parent: none)
     assert parents(extraction) == {"1011": ["1010"], "1012": ["1010"]}
-    renamed = json.loads(extraction.records[0].payload)
+    renamed = json.loads(list(extraction.records)[0].payload)
     assert set(renamed) >= {"id", "properties", "createdAt", "updatedAt", "archived"}
     asked = firm.requests("hubspot", since_n=before)
     assert [(q.method, q.path) for q in asked] == [("POST", "/crm/v3/objects/companies/search")] + [
@@ -250,7 +250,7 @@ def test_in_the_sandbox_a_firm_with_a_hubspot_unit_is_read(hubspot, monkeypatch)
 def test_a_firm_without_a_hubspot_unit_extracts_nothing_and_asks_for_no_emulator():
     sandbox = SandboxResource(embedded_sources=f"{__name__}:FirmWithoutHubSpot")
     extraction = HubSpotResource(sandbox=sandbox).extract("companies", None)
-    assert (extraction.records, extraction.entities, extraction.stats.requests) == ([], [""], 0)
+    assert (list(extraction.records), extraction.entities, extraction.stats.requests) == ([], [""], 0)
 
 
 def test_a_deployment_that_configured_salesforce_alone_reads_no_hubspot(monkeypatch, tmp_path):
@@ -261,7 +261,7 @@ def test_a_deployment_that_configured_salesforce_alone_reads_no_hubspot(monkeypa
     monkeypatch.setenv("TIEOUT_SALESFORCE_INSTANCE_URL", "https://example.my.salesforce.com")
     monkeypatch.setenv("TIEOUT_SALESFORCE_ACCESS_TOKEN", "sf-token")
     extraction = build_resources()["hubspot"].extract("companies", None)
-    assert (extraction.records, extraction.stats.requests) == ([], 0)
+    assert (list(extraction.records), extraction.stats.requests) == ([], 0)
     monkeypatch.setenv("TIEOUT_HUBSPOT_BASE_URL", "https://api.hubapi.com")
     monkeypatch.setenv("TIEOUT_HUBSPOT_ACCESS_TOKEN", TOKEN)
     configured = build_resources()["hubspot"]

@@ -260,4 +260,4 @@ def test_an_entity_in_a_cutover_has_its_ledger_company_marked(tmp_path):
 def test_a_deployment_with_no_ledger_reads_nothing_and_starts_no_sandbox():
     ledger = LedgerResource(sandboxed=False, sandbox=SandboxResource(embedded_sources="no.such:module"))
     extraction = ledger.extract("invoices", None)
-    assert extraction.records == [] and extraction.companies == {}
+    assert list(extraction.records) == [] and extraction.companies == {}

@@ -262,7 +262,7 @@ class FirmWithoutXero(FirmWithXero):
 def test_a_firm_without_xero_entities_extracts_nothing_and_asks_for_no_emulator():
     sandbox = SandboxResource(embedded_sources=f"{__name__}:FirmWithoutXero")
     extraction = XeroResource(sandbox=sandbox).extract("Contacts", None)
-    assert (extraction.records, extraction.unavailable, extraction.stats.requests) == ([], {}, 0)
+    assert (list(extraction.records), extraction.unavailable, extraction.stats.requests) == ([], {}, 0)
 
 
 def test_a_deployment_that_configured_quickbooks_alone_reads_no_xero_and_needs_no_sandbox(monkeypatch, tmp_path):
@@ -277,7 +277,7 @@ def test_a_deployment_that_configured_quickbooks_alone_reads_no_xero_and_needs_n
     monkeypatch.setenv("TIEOUT_QUICKBOOKS_REALMS", '{"US": "9130"}')
     xero = build_resources()["xero"]
     extraction = xero.extract("Contacts", None)
-    assert (extraction.records, extraction.unavailable, extraction.stats.requests) == ([], {}, 0)
+    assert (list(extraction.records), extraction.unavailable, extraction.stats.requests) == ([], {}, 0)
     monkeypatch.delenv("TIEOUT_QUICKBOOKS_BASE_URL")
     with pytest.raises(ValueError, match="TIEOUT_EMBEDDED_SOURCES"):  # the embedded default serves Xero too
         build_resources()["xero"].extract("Contacts", None)

@@ -102,8 +102,11 @@ def extraction_asset(system: str, object_name: str):
         extraction = source.extract(object_name, plan.since_iso, snapshot_date=snapshot_date)
         seconds = time.monotonic() - started
         refetched_by = config.requested_by.strip() if config.refetch else None
-        with warehouse.get_connection() as connection:
-            logged = write_snapshot(connection, system, object_name, plan, extraction, seconds, refetched_by)
+        try:
+            with warehouse.get_connection() as connection:
+                logged = write_snapshot(connection, system, object_name, plan, extraction, seconds, refetched_by)
+        finally:
+            extraction.records.discard()
         context.log.info(
             f"{system} {object_name} {snapshot_date}: {logged['mode']} load, {logged['fetched_rows']} fetched, "
             f"{logged['rows']} in snapshot, {logged['requests']} requests, {logged['retries']} retries"

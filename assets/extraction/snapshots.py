@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 
 from assets.extraction.retention import restore_archived_night
-from resources.extraction import MS_DATE, Extraction
+from resources.extraction import Extraction, path_literal
 from resources.transactions import atomic
 from sql import load, run_script
 from sql.tables import raw_table
@@ -92,19 +92,6 @@ def plan_load(
     return LoadPlan(snapshot_date, "incremental", base, since, previous_snapshot_date=base)
 
 
-def source_times(sent: list[str | None]) -> pd.Series:
-    """The records' last-modified times as the vendors sent them, parsed: ISO 8601, or Xero's
-    `/Date(1767225600000+0000)/` (the milliseconds are UTC; the offset only says where the sender was).
-    NULL when unparseable."""
-    text = pd.Series(sent, dtype="string")
-    parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
-    microsoft = text.str.startswith("/Date(", na=False)
-    if microsoft.any():
-        milliseconds = pd.to_numeric(text[microsoft].str.extract(MS_DATE, expand=False)[0], errors="coerce")
-        parsed[microsoft] = pd.to_datetime(milliseconds, unit="ms", utc=True, errors="coerce")
-    return parsed
-
-
 def write_snapshot(
     connection,
     system: str,
@@ -119,18 +106,6 @@ def write_snapshot(
     table = raw_table(system, object_name)
     load_id = uuid.uuid4().hex
     extracted_at = datetime.now(UTC)
-    fetched = pd.DataFrame(
-        {
-            # typed even when nothing was fetched: an empty object column would reach DuckDB as DOUBLE
-            "entity": pd.Series([r.entity for r in extraction.records], dtype="string"),
-            "record_id": pd.Series([r.record_id for r in extraction.records], dtype="string"),
-            "updated_at": source_times([r.updated_at for r in extraction.records]),
-            "payload": [r.payload for r in extraction.records],
-            "page": pd.Series([r.page for r in extraction.records], dtype="int32"),
-            "load_id": load_id,
-            "extracted_at": extracted_at,
-        }
-    )
     deleted = pd.DataFrame(extraction.deleted or [], columns=["entity", "record_id"], dtype="string")
     swept = pd.DataFrame({"entity": pd.Series(extraction.entities, dtype="string")})
     unavailable = pd.DataFrame(list(extraction.unavailable.items()), columns=["entity", "reason"], dtype="string")
@@ -170,7 +145,6 @@ def write_snapshot(
     )
     frames = {
         "files_frame": files,
-        "fetched_frame": fetched,
         "deleted_frame": deleted,
         "swept_frame": swept,
         "unavailable_frame": unavailable,
@@ -178,8 +152,12 @@ def write_snapshot(
     }
     for name, frame in frames.items():
         connection.register(name, frame)
+    # read where the spool set them down: the night's records never pass through memory whole
+    spooled = ", ".join(path_literal(file) for file in extraction.records.sealed())
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE fetched_records AS SELECT * REPLACE (payload::JSON AS payload) FROM fetched_frame"
+        f"CREATE OR REPLACE TEMP VIEW fetched_records AS SELECT entity, record_id, updated_at, payload::JSON AS "
+        f"payload, page, '{load_id}' AS load_id, TIMESTAMPTZ '{extracted_at.isoformat()}' AS extracted_at "
+        f"FROM read_parquet([{spooled}])"
     )
     connection.execute("CREATE OR REPLACE TEMP TABLE deleted_records AS SELECT * FROM deleted_frame")
     connection.execute("CREATE OR REPLACE TEMP TABLE swept_entities AS SELECT * FROM swept_frame")
@@ -222,7 +200,7 @@ def write_snapshot(
                 "base_snapshot_date": plan.base_snapshot_date,
                 "since": plan.since,
                 "rows": rows,
-                "fetched_rows": len(fetched),
+                "fetched_rows": len(extraction.records),
                 "deleted_rows": len(deleted),
                 "pages": extraction.stats.pages,
                 "requests": extraction.stats.requests,
@@ -249,6 +227,7 @@ def write_snapshot(
                 list(log_row.values()),
             )
     finally:
+        connection.execute("DROP VIEW IF EXISTS fetched_records")  # its files go with the spool
         for name in frames:
             connection.unregister(name)
     return log_row
