@@ -2,7 +2,7 @@
 the reports written), over HTTP against the sandbox firm's emulators at the vendors' own page sizes
 and rate limits, printing seconds and peak RSS per step.
 
-    python -m benchmarks.night [--size small] [--directory .tieout/benchmark-night] [--reuse]
+    python -m benchmarks.night [--size small] [--directory .tieout/benchmark-night] [--reuse] [--changed 0.01]
 
 The emulators run in a process of their own, so the night's peak RSS is tieout's and the emulators'
 CPU time can be set beside the extraction's wall time (their share: if they were the bottleneck, the
@@ -19,6 +19,9 @@ the extraction sent (raw.load_log) divided by the allowed rate, and the windows'
 waits a sliding window forces on the requests each account or company received during extraction
 (the emulators' request log): n requests under L per W seconds wait (ceil(n / L) - 1) * W. The two
 meet at scale; with fewer requests than one window admits (a small firm) there is no wait at all.
+
+`--changed SHARE` then runs the next night, incremental, after marking that share of every object's
+records in the emulators' store as changed (`touch`), and prints it beside the full night.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import shutil
 import sys
 import threading
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from queue import Empty
 
@@ -88,7 +92,7 @@ def _rss() -> int:
     return 0
 
 
-def _night(home: str, address_file: str, emulators_pid: int, queue) -> None:
+def _night(home: str, address_file: str, emulators_pid: int, night: str, queue) -> None:
     for name in [n for n in os.environ if n.startswith("TIEOUT_")]:  # the caller's settings are not the benchmark's
         del os.environ[name]
     os.environ.update(
@@ -111,7 +115,7 @@ def _night(home: str, address_file: str, emulators_pid: int, queue) -> None:
     from pipelines.cli import _instance, run_nights
 
     started = time.time()
-    code = run_nights([NIGHT.isoformat()], mode="auto")
+    code = run_nights([night], mode="auto")
     done.set()
     sampler.join()
     from dagster import DagsterEventType
@@ -133,10 +137,10 @@ def _night(home: str, address_file: str, emulators_pid: int, queue) -> None:
     )
 
 
-def run_night(home: Path, address_file: Path, emulators_pid: int) -> dict:
+def run_night(home: Path, address_file: Path, emulators_pid: int, night: date = NIGHT) -> dict:
     queue = multiprocessing.get_context("spawn").Queue()
     process = multiprocessing.get_context("spawn").Process(
-        target=_night, args=(str(home), str(address_file), emulators_pid, queue)
+        target=_night, args=(str(home), str(address_file), emulators_pid, night.isoformat(), queue)
     )
     process.start()
     while True:  # a night process that died (an exception outside the run) would never answer
@@ -150,6 +154,44 @@ def run_night(home: Path, address_file: Path, emulators_pid: int) -> dict:
                 ) from None
     process.join()
     return result
+
+
+# where each vendor's payload says when a record last changed (Salesforce's and HubSpot's emulators filter on
+# these; the others on the store's own column)
+CHANGED_AT = {
+    "harvest": ["$.updated_at"],
+    "quickbooks": ["$.MetaData.LastUpdatedTime"],
+    "salesforce": ["$.SystemModstamp", "$.LastModifiedDate"],
+    "hubspot": ["$.updatedAt", "$.properties.hs_lastmodifieddate"],
+}
+
+
+def touch(firm: Path, share: float) -> dict[str, int]:
+    """Mark `share` of every object's records in the emulators' store as changed now (every n-th by creation
+    order, n = 1 / share), as the vendors would stamp an edit; the records' contents stay, so the night after
+    fetches them again and finds what it found: the cost of an incremental night, not of new findings.
+    Returns the records marked per system."""
+    import sqlite3
+
+    every, now = max(1, round(1 / share)), datetime.now(UTC)
+    stamps = {
+        "iso": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "xero": f"/Date({int(now.timestamp() * 1000)}+0000)/",
+    }
+    with sqlite3.connect(firm / "state.db") as store:
+        for system, paths in [*CHANGED_AT.items(), ("xero", ["$.UpdatedDateUTC"])]:
+            stamp = stamps["xero" if system == "xero" else "iso"]
+            payload = "payload"
+            for path in paths:
+                payload = f"json_replace({payload}, '{path}', :stamp)"
+            store.execute(
+                f"UPDATE records SET updated_at = :now, payload = {payload} WHERE system = :system AND seq % :every = 0",
+                {"now": stamps["iso"], "stamp": stamp, "system": system, "every": every},
+            )
+        rows = store.execute(
+            "SELECT system, count(*) FROM records WHERE updated_at = ? GROUP BY system", [stamps["iso"]]
+        ).fetchall()
+    return dict(rows)
 
 
 def requests_per_system(warehouse: Path) -> dict[str, tuple[int, float]]:
@@ -232,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--directory", default=".tieout/benchmark-night", type=Path)
     parser.add_argument("--reuse", action="store_true", help="keep an already generated firm")
     parser.add_argument("--steps", action="store_true", help="print every step, not only the stages")
+    parser.add_argument(
+        "--changed", type=float, default=0.0, help="then an incremental night with this share of records changed"
+    )
     options = parser.parse_args(argv)
     directory = options.directory.resolve()
     firm, home, address_file = directory / "firm", directory / "home", directory / "emulators.json"
@@ -256,23 +301,62 @@ def main(argv: list[str] | None = None) -> int:
         emulator_cpu_before, first_request = cpu_seconds(emulators.pid), last_request(firm)
         night = run_night(home, address_file, emulators.pid)
         emulator_cpu = cpu_seconds(emulators.pid) - emulator_cpu_before
+        report(options, firm, home, night, emulator_cpu, first_request)
+        if options.changed and night["exit_code"] == 0:
+            touched = touch(firm, options.changed)
+            after = run_night(home, address_file, emulators.pid, NIGHT + timedelta(days=1))
+            report_incremental(home, night, after, options.changed, touched)
+            return after["exit_code"]
     finally:
         emulators.terminate()
         emulators.join()
-    report(options, firm, home, night, emulator_cpu, first_request)
     return night["exit_code"]
+
+
+def stage_totals(night: dict) -> dict[str, list[float]]:
+    """stage -> [seconds, peak RSS, emulators' CPU seconds], in the order the stages ran."""
+    stages: dict[str, list[float]] = {}
+    for key, step in sorted(night["steps"].items(), key=lambda item: item[1]["start"]):
+        totals = stages.setdefault(stage_of(key), [0.0, 0, 0.0])
+        totals[0] += step.get("end", step["start"]) - step["start"]
+        totals[1] = max(totals[1], step["peak_rss"])
+        totals[2] += step["emulator_cpu"]
+    return stages
+
+
+def report_incremental(home: Path, full: dict, after: dict, share: float, touched: dict[str, int]) -> None:
+    """The incremental night beside the full one: per stage and whole, and the records it fetched."""
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        row = connection.execute(
+            "SELECT string_agg(DISTINCT mode, ', ' ORDER BY mode), sum(fetched_rows), sum(rows) FROM raw.load_log "
+            "WHERE snapshot_date = ?",
+            [NIGHT + timedelta(days=1)],
+        ).fetchone()
+    modes, fetched, stored = row or (None, 0, 0)
+    print(
+        f"\nincremental night of {NIGHT + timedelta(days=1)} ({share:.1%} of records marked changed: "
+        + ", ".join(f"{system} {n:,}" for system, n in sorted(touched.items()))
+        + f"): exit {after['exit_code']}, loads {modes}, {fetched:,} records fetched of {stored:,} in its snapshots"
+    )
+    print(f"{'stage':<14} {'full night':>11} {'incremental':>12} {'share':>7}")
+    whole = stage_totals(full)
+    for stage, (seconds, _, _) in stage_totals(after).items():
+        before = whole.get(stage, [0.0])[0]
+        print(f"{stage:<14} {before:10.1f}s {seconds:11.1f}s {seconds / before if before else 0:7.1%}")
+    print(
+        f"{'whole night':<14} {full['seconds']:10.1f}s {after['seconds']:11.1f}s {after['seconds'] / full['seconds']:7.1%}"
+        f"   peak RSS {after['peak_rss'] / 2**30:.2f} GiB"
+    )
+    sys.stdout.flush()
 
 
 def report(options, firm: Path, home: Path, night: dict, emulator_cpu: float, first_request: int) -> None:
     counts = json.loads((firm / "manifest.json").read_text())["counts"]
     entries = sum(n for key, n in counts.items() if key.endswith("/time_entries"))
     steps = sorted(night["steps"].items(), key=lambda item: item[1]["start"])
-    stages: dict[str, list[float]] = {}  # stage -> [seconds, peak RSS, emulators' CPU seconds]
-    for key, step in steps:
-        totals = stages.setdefault(stage_of(key), [0.0, 0, 0.0])
-        totals[0] += step.get("end", step["start"]) - step["start"]
-        totals[1] = max(totals[1], step["peak_rss"])
-        totals[2] += step["emulator_cpu"]
+    stages = stage_totals(night)
     print(f"\nnight of {NIGHT}, firm {options.size} ({entries:,} Harvest time entries): exit {night['exit_code']}")
     header = f"{'seconds':>9} {'peak RSS':>10} {'emulators CPU':>14}"
     print(f"{'stage':<14} {header}")
