@@ -61,6 +61,15 @@ class ToEmulator(urllib3.PoolManager):
         return super().request(method, url, *args, **kwargs)
 
 
+def sdk_configuration(token: OAuth2Token) -> Configuration:
+    """The SDK's configuration holding the app's token. `Configuration(...)` returns a copy of the first one
+    the process made (its metaclass keeps that as a default and ignores later arguments), so the token is
+    set on the copy: built from the arguments, another test's app would answer for this one."""
+    configuration = Configuration()
+    configuration.oauth2_token = token
+    return configuration
+
+
 @dataclass
 class Sdk:
     """The SDK's clients as a Xero app builds them, its token kept by the app's getter and saver."""
@@ -73,7 +82,7 @@ class Sdk:
     def __post_init__(self):
         oauth2_token = OAuth2Token(client_id=APP["client_id"], client_secret=APP["client_secret"])
         self.api_client = ApiClient(
-            Configuration(oauth2_token=oauth2_token),
+            sdk_configuration(oauth2_token),
             pool_threads=1,
             oauth2_token_getter=lambda: self.token,
             oauth2_token_saver=lambda token: setattr(self, "token", token),

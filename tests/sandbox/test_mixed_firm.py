@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import requests
 from xero_python.accounting import AccountingApi
-from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client import ApiClient
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.identity import IdentityApi
 
@@ -19,6 +19,7 @@ from sandbox.firm import build_sandbox
 from sandbox.runtime import running_sandbox, stop_sandbox
 from sandbox.store import SandboxStore
 from tests.contracts.xero_openapi import validate_xero_projects_response, validate_xero_response
+from tests.emulators.test_xero_client import sdk_configuration
 from tests.sandbox.stored import read_records
 
 XERO_ENTITY = "UK"
@@ -265,7 +266,7 @@ def test_xeros_sdk_reads_the_xero_entity_from_the_served_sandbox(mixed, xero, en
         token = {**refreshed.json(), "expires_at": time.time() + refreshed.json()["expires_in"]}
         token["scope"] = token["scope"].split()
         client = ApiClient(
-            Configuration(oauth2_token=OAuth2Token(client_id=app["client_id"], client_secret=app["client_secret"])),
+            sdk_configuration(OAuth2Token(client_id=app["client_id"], client_secret=app["client_secret"])),
             pool_threads=1,
             oauth2_token_getter=lambda: token,
             oauth2_token_saver=lambda new: token.update(new),
