@@ -1,6 +1,6 @@
-"""Xero Accounting API 2.0 (a legal entity's ERP) contracts, in the API's own field names; references
-resolve inside the same organisation (legal entity). Xero writes its dates and times as Microsoft's JSON
-date, `/Date(1767225600000+0000)/` (fields of form "ms")."""
+"""Xero Accounting API 2.0 (a legal entity's ERP) and Xero Projects contracts, in the APIs' own field names;
+references resolve inside the same organisation (legal entity). The Accounting API writes its dates and
+times as Microsoft's JSON date, `/Date(1767225600000+0000)/` (fields of form "ms"); Projects as ISO 8601."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ PAYMENT_STATUSES = ("AUTHORISED", "DELETED")
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
 NAME_LIMIT = 255
 UPDATED = Field("UpdatedDateUTC", "timestamp", form="ms")
+PROJECT_STATUSES = ("INPROGRESS", "CLOSED")
+TIME_STATUSES = ("ACTIVE", "LOCKED", "INVOICED")
+TASK_STATUSES = ("ACTIVE", "INVOICED", "LOCKED")
+CHARGE_TYPES = ("TIME", "FIXED", "NON_CHARGEABLE")
+MINUTES_A_DAY = 24 * 60
 # the invoice a payment pays: a refund (ARCREDITPAYMENT) names a credit note there and a prepayment or
 # overpayment names none, so only an invoice payment must name an invoice of the organisation
 INVOICE_PAID = (
@@ -91,6 +96,33 @@ class CreditNote(SourceRecord):
 
     type_known = one_of("Type", CREDIT_NOTE_TYPES)
     status_known = one_of("Status", DOCUMENT_STATUSES)
+
+
+class Project(SourceRecord):
+    status: Series[object] = pa.Field(nullable=True)
+
+    status_known = one_of("status", PROJECT_STATUSES)
+
+
+class Task(SourceRecord):
+    chargeType: Series[object] = pa.Field(nullable=True)
+    status: Series[object] = pa.Field(nullable=True)
+
+    charge_type_known = one_of("chargeType", CHARGE_TYPES)
+    status_known = one_of("status", TASK_STATUSES)
+
+
+class TimeEntry(SourceRecord):
+    """A project time entry: its minutes, as a Harvest entry's hours, are more than none and at most a day."""
+
+    status: Series[object] = pa.Field(nullable=True)
+    duration: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+
+    status_known = one_of("status", TIME_STATUSES)
+
+    @pa.check("duration", name=rules.HOURS_OUT_OF_RANGE)
+    def minutes_within_a_day(cls, minutes: Series[pd.Int64Dtype]) -> Series[bool]:
+        return minutes.gt(0) & minutes.le(MINUTES_A_DAY)
 
 
 # Xero's line amounts include the tax when LineAmountTypes is Inclusive, leave it out when Exclusive
@@ -214,5 +246,61 @@ CONTRACTS = [
         "SentToContact CurrencyRate RemainingCredit Allocations DateString DueDateString ID AppliedAmount Payments BrandingThemeID "
         "HasAttachments InvoiceAddresses",
         (Reference("Contact_ContactID", "Contacts"),),
+    ),
+    contract(
+        "Projects",
+        "projectId",
+        Project,
+        (
+            Field("contactId", "ref"),
+            Field("name", "name", max_length=NAME_LIMIT),
+            Field("currencyCode", "currency"),
+            Field("status", "text"),
+            Field("deadlineUtc", "timestamp", required=False),
+        ),
+        "contactId name currencyCode minutesLogged totalTaskAmount totalExpenseAmount estimateAmount "
+        "minutesToBeInvoiced taskAmountToBeInvoiced taskAmountInvoiced expenseAmountToBeInvoiced "
+        "expenseAmountInvoiced projectAmountInvoiced deposit depositApplied creditNoteAmount deadlineUtc "
+        "totalInvoiced totalToBeInvoiced estimate status",
+        (Reference("contactId", "Contacts"),),
+    ),
+    contract(
+        "ProjectsUsers",
+        "userId",
+        SourceRecord,
+        (Field("name", "name", max_length=NAME_LIMIT), Field("email", "text")),
+        "name email",
+    ),
+    contract(
+        "ProjectTasks",
+        "taskId",
+        Task,
+        (
+            Field("projectId", "ref"),
+            Field("name", "name", max_length=NAME_LIMIT),
+            Field("chargeType", "text"),
+            Field("rate.currency", "currency", required=False),
+            Field("rate.value", "money", required=False, currency="rate_currency"),
+            Field("status", "text", required=False),
+        ),
+        "name rate chargeType estimateMinutes projectId totalMinutes totalAmount minutesInvoiced "
+        "minutesToBeInvoiced fixedMinutes nonChargeableMinutes amountToBeInvoiced amountInvoiced status",
+        (Reference("projectId", "Projects"),),
+    ),
+    contract(
+        "ProjectTime",
+        "timeEntryId",
+        TimeEntry,
+        (
+            Field("userId", "ref"),
+            Field("projectId", "ref"),
+            Field("taskId", "ref"),
+            Field("dateUtc", "timestamp", past=True),
+            Field("duration", "integer"),
+            Field("description", "text", required=False),
+            Field("status", "text"),
+        ),
+        "userId projectId taskId dateUtc dateEnteredUtc duration description status",
+        (Reference("userId", "ProjectsUsers"), Reference("projectId", "Projects"), Reference("taskId", "ProjectTasks")),
     ),
 ]

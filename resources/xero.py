@@ -11,6 +11,12 @@ Deletions: Xero does not delete these records. A voided or deleted invoice or cr
 payment and an archived contact stay listed with that `Status`/`ContactStatus` and a new
 `UpdatedDateUTC`: they arrive as updates, and no record is ever reported deleted.
 
+Xero Projects (`/projects.xro/2.0`: projects, each project's tasks and time, project users) is read with
+the same token, tenant header and limits, 500 records a page (its largest) until the page count its
+pagination states. It has no modification filter, so those objects are read whole every night (their
+records carry no modification time, so no watermark is ever kept for them): a request per page of
+projects, then per page of each project's tasks and of its time.
+
 Xero allows 60 calls a minute per tenant (and 5,000 a day): each tenant's client keeps under the minute
 limit itself; a 429 it still meets is waited out by its `Retry-After` (http.py).
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from datetime import date
 from typing import ClassVar
 
@@ -40,6 +47,15 @@ IDS = {
     "Payments": "PaymentID",
     "CreditNotes": "CreditNoteID",
 }
+PROJECTS_API = "/projects.xro/2.0"
+PROJECTS_PAGE_SIZE = 500  # Xero Projects' largest page
+PROJECT_IDS = {
+    "Projects": "projectId",
+    "ProjectsUsers": "userId",
+    "ProjectTasks": "taskId",
+    "ProjectTime": "timeEntryId",
+}
+PER_PROJECT = {"ProjectTasks": "Tasks", "ProjectTime": "Time"}  # listed under each project only
 LIST_KEYS = {"Organisation": "Organisations"}  # the response's list, where not named as the object
 UNPAGED = {"Organisation"}
 WITH_ARCHIVED = {"Contacts"}  # lists that leave archived records out unless asked
@@ -52,7 +68,14 @@ class XeroResource(OAuthConnector):
 
     system: ClassVar[str] = "xero"
     basic_auth: ClassVar[bool] = True
-    objects: ClassVar[tuple[str, ...]] = ("Organisation", "Contacts", "Invoices", "Payments", "CreditNotes")
+    objects: ClassVar[tuple[str, ...]] = (
+        "Organisation",
+        "Contacts",
+        "Invoices",
+        "Payments",
+        "CreditNotes",
+        *PROJECT_IDS,
+    )
 
     base_url: str = ""
     tenants: str = ""  # JSON object {"UK": "<Xero tenant id>", ...}
@@ -104,7 +127,10 @@ class XeroResource(OAuthConnector):
         clients, stats = self.clients(tenants)
 
         def read(company: Extraction, entity: str, tenant: str) -> None:
-            self._read(clients[tenant], company, entity, object_name, since)
+            if object_name in PROJECT_IDS:
+                self._read_projects(clients[tenant], company, entity, object_name)
+            else:
+                self._read(clients[tenant], company, entity, object_name, since)
 
         cutovers = cutovers_of(self.base_url, self.cutovers, self.sandbox) if tenants else {}
         return each_company(self.system, object_name, tenants, since, stats, read, cutovers)
@@ -138,3 +164,39 @@ class XeroResource(OAuthConnector):
             number += 1
         if not since:
             extraction.entities.append(entity)
+
+    def _read_projects(self, client: ApiClient, extraction: Extraction, entity: str, object_name: str) -> None:
+        """Every record of a Xero Projects object in one tenant: projects and project users in pages, tasks
+        and time project by project (the API lists them per project only)."""
+        if object_name in PER_PROJECT:
+            projects = [p for items in self._project_pages(client, extraction, entity, "Projects") for p in items]
+            for project in projects:
+                path = f"Projects/{project.get('projectId')}/{PER_PROJECT[object_name]}"
+                for items in self._project_pages(client, extraction, entity, path):
+                    self._keep(extraction, entity, object_name, items)
+        else:
+            for items in self._project_pages(client, extraction, entity, object_name):
+                self._keep(extraction, entity, object_name, items)
+        extraction.entities.append(entity)  # read whole, whatever the night asked
+
+    def _project_pages(self, client: ApiClient, extraction: Extraction, entity: str, path: str) -> Iterator[list]:
+        number, count = 1, 1
+        while number <= count:
+            page = extraction.stats.pages = extraction.stats.pages + 1
+            body = client.request_json(
+                "GET",
+                f"{PROJECTS_API}/{path}",
+                object_name=f"{path} ({entity})",
+                page=page,
+                params={"page": number, "pageSize": PROJECTS_PAGE_SIZE},
+            )
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise SourceSystemError(self.system, path, page, 200, "the response has no 'items' list")
+            pagination = body.get("pagination")
+            count = int(pagination.get("pageCount") or 0) if isinstance(pagination, dict) else 0
+            yield body["items"]
+            number += 1
+
+    def _keep(self, extraction: Extraction, entity: str, object_name: str, items: list) -> None:
+        page = extraction.stats.pages
+        extraction.records += [RawRecord.of(entity, item, PROJECT_IDS[object_name], None, page) for item in items]

@@ -34,7 +34,13 @@ LEDGER = "ledger"
 TABLES = (
     CanonicalTable(
         "legal_entity",
-        ((QUICKBOOKS, "companyinfo"), (QUICKBOOKS, "preferences"), (XERO, "organisation"), (LEDGER, "companies")),
+        (
+            (QUICKBOOKS, "companyinfo"),
+            (QUICKBOOKS, "preferences"),
+            (XERO, "organisation"),
+            (XERO, "projects"),
+            (LEDGER, "companies"),
+        ),
         description="one per ERP company (QuickBooks, Xero or the ledger), with its home currency",
     ),
     CanonicalTable(
@@ -62,17 +68,18 @@ TABLES = (
             (HUBSPOT, "deals"),
             (HUBSPOT, "companies"),
             (QUICKBOOKS, "customer"),
+            (XERO, "projects"),
         ),
         upstream=("customer",),
         prefix="eng",
         resources=(SALESFORCE,),
-        description="PSA projects, opportunities and ERP project sub-customers",
+        description="PSA projects, opportunities and ERP projects (QuickBooks sub-customers, Xero Projects)",
     ),
     CanonicalTable(
         "resource",
-        ((HARVEST, "users"), (QUICKBOOKS, "employee")),
+        ((HARVEST, "users"), (QUICKBOOKS, "employee"), (XERO, "projectsusers")),
         prefix="res",
-        description="PSA users and ERP employees, linked by e-mail",
+        description="PSA users and ERP employees (Xero Projects' users), linked by e-mail",
     ),
     CanonicalTable(
         "rate_card",
@@ -82,10 +89,10 @@ TABLES = (
     ),
     CanonicalTable(
         "time_entry",
-        ((HARVEST, "time_entries"), (QUICKBOOKS, "timeactivity")),
+        ((HARVEST, "time_entries"), (QUICKBOOKS, "timeactivity"), (XERO, "projecttime"), (XERO, "projecttasks")),
         upstream=("customer", "engagement", "resource"),
         prefix="tim",
-        description="PSA time entries and the ERP TimeActivities copied from them",
+        description="PSA time entries and the ERP time entries copied from them",
     ),
     CanonicalTable(
         "expense",

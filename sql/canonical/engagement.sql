@@ -1,7 +1,8 @@
 -- Engagements: one row per PSA project, CRM opportunity (a Salesforce opportunity or a HubSpot deal:
--- crm_records.sql) and ERP project sub-customer. The PSA project anchors; an opportunity joins it
+-- crm_records.sql) and ERP project. The PSA project anchors; an opportunity joins it
 -- through its PSA project field (else the one project whose code is the opportunity's id: a
--- Salesforce Id, or `hubspot:<deal id>`), an ERP project through `harvest_project:<id>` in Notes.
+-- Salesforce Id, or `hubspot:<deal id>`), an ERP project (a QuickBooks project sub-customer or a Xero
+-- project: erp_records.sql) through the `harvest_project:<id>` it names.
 WITH projects AS (
     SELECT
         'psa' AS system,
@@ -56,20 +57,18 @@ opportunities AS (
 erp_projects AS (
     SELECT
         'erp' AS system,
-        q.entity || ':' || q.record_id AS source_id,
-        coalesce(p.global_id, 'eng_' || left(md5('erp:' || q.entity || ':' || q.record_id), 16)) AS global_id,
-        CASE WHEN p.global_id IS NULL THEN 'anchor' ELSE 'erp.Notes.harvest_project' END AS link,
-        q.entity AS legal_entity,
-        q.entity || ':' || (q.payload ->> '$.ParentRef.value') AS customer_source_id,
-        q.payload ->> '$.DisplayName' AS name,
-        q.payload ->> '$.CurrencyRef.value' AS currency,
-        (q.payload ->> '$.Active')::BOOLEAN AS is_active
-    FROM valid.quickbooks__customer AS q
-    LEFT JOIN projects AS p
-           ON p.source_id = regexp_extract(q.payload ->> '$.Notes', 'harvest_project:(\d+)', 1)
-    WHERE q.snapshot_date = $snapshot_date
-      AND coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
-      AND erp_keeps_master('quickbooks', q.entity, $snapshot_date)
+        q.source_id,
+        coalesce(p.global_id, 'eng_' || left(md5('erp:' || q.source_id), 16)) AS global_id,
+        CASE WHEN p.global_id IS NULL THEN 'anchor'
+             WHEN q.vendor = 'xero' THEN 'erp.name.harvest_project'
+             ELSE 'erp.Notes.harvest_project' END AS link,
+        q.legal_entity,
+        q.customer_source_id,
+        q.name,
+        q.currency,
+        q.is_active
+    FROM erp_project_records($snapshot_date) AS q
+    LEFT JOIN projects AS p ON p.source_id = q.psa_project_id
 ),
 -- A PSA project belongs to the ERP company it is posted in, else to its client's legal entity.
 posted_in AS (

@@ -51,7 +51,8 @@ CREATE OR REPLACE TEMP MACRO erp_migrated_from(entity, note) AS
     entity || ':' || lower(nullif(regexp_extract(note, 'migrated:([a-z]+:[A-Za-z0-9-]+)', 1), ''));
 
 -- Each legal entity's ERP company: its vendor, what that vendor can tell (a customer hierarchy; the
--- employee master and time, which Xero keeps in Xero Projects, not read yet), name and home currency.
+-- employee master and time: a Xero organisation keeps them in Xero Projects when it uses it, the ledger
+-- never), name and home currency.
 -- A Xero entity is the tenant it was read from (raw.companies), so that a quarantined Organisation
 -- record leaves its name and currency unknown but not what its ERP can tell.
 CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
@@ -68,7 +69,11 @@ CREATE OR REPLACE TEMP MACRO erp_companies(night) AS TABLE
           AND company.object = 'CompanyInfo' AND company.entity = info.entity
     WHERE info.snapshot_date = night
     UNION ALL
-    SELECT 'xero', false, false, company.entity, company.entity || ':' || company.company_id, company.company_id,
+    SELECT 'xero', false,
+           -- an organisation that uses Xero Projects keeps its time there; one that does not keeps none
+           EXISTS (SELECT 1 FROM valid.xero__projects AS used
+                   WHERE used.snapshot_date = company.snapshot_date AND used.entity = company.entity),
+           company.entity, company.entity || ':' || company.company_id, company.company_id,
            coalesce(o.payload ->> '$.Name', o.payload ->> '$.LegalName'), o.payload ->> '$.BaseCurrency',
            company.cutover_role, company.cutover_date
     FROM raw.companies AS company
@@ -354,3 +359,84 @@ CREATE OR REPLACE TEMP MACRO erp_payment_application_records(night) AS TABLE
            a.entity || ':' || (a.payload ->> '$.credit_memo_id')
     FROM valid.ledger__payment_applications AS a
     WHERE a.snapshot_date = night;
+
+-- ERP engagements: QuickBooks' project sub-customers and Xero Projects, each naming the PSA project it
+-- was made for (`harvest_project:<id>`: in a sub-customer's Notes; in brackets ending a Xero project's
+-- name) and its customer (a sub-customer's parent; a Xero project's contact). The ledger keeps none.
+CREATE OR REPLACE TEMP MACRO erp_project_records(night) AS TABLE
+    SELECT 'quickbooks' AS vendor, q.entity AS legal_entity, q.entity || ':' || q.record_id AS source_id,
+           q.entity || ':' || (q.payload ->> '$.ParentRef.value') AS customer_source_id,
+           q.payload ->> '$.DisplayName' AS name,
+           q.payload ->> '$.CurrencyRef.value' AS currency,
+           (q.payload ->> '$.Active')::BOOLEAN AS is_active,
+           regexp_extract(q.payload ->> '$.Notes', 'harvest_project:(\d+)', 1) AS psa_project_id
+    FROM valid.quickbooks__customer AS q
+    WHERE q.snapshot_date = night AND coalesce((q.payload ->> '$.IsProject')::BOOLEAN, false)
+      AND erp_keeps_master('quickbooks', q.entity, night)
+    UNION ALL
+    SELECT 'xero', p.entity, p.entity || ':' || p.record_id, p.entity || ':' || (p.payload ->> '$.contactId'),
+           p.payload ->> '$.name', p.payload ->> '$.currencyCode', p.payload ->> '$.status' = 'INPROGRESS',
+           regexp_extract(p.payload ->> '$.name', '\[harvest_project:(\d+)\]\s*$', 1)
+    FROM valid.xero__projects AS p
+    WHERE p.snapshot_date = night AND erp_keeps_master('xero', p.entity, night);
+
+-- The ERP's people: QuickBooks employees and Xero Projects' users (whom time is logged by), matched to
+-- PSA users by e-mail. A Xero user carries no rates and no active flag.
+CREATE OR REPLACE TEMP MACRO erp_employee_records(night) AS TABLE
+    SELECT 'quickbooks' AS vendor, e.entity AS legal_entity, e.entity || ':' || e.record_id AS source_id,
+           e.payload ->> '$.PrimaryEmailAddr.Address' AS email,
+           e.payload ->> '$.DisplayName' AS name,
+           (e.payload ->> '$.CostRate')::DECIMAL(18, 2) AS cost_rate,
+           (e.payload ->> '$.BillRate')::DECIMAL(18, 2) AS default_rate,
+           (e.payload ->> '$.Active')::BOOLEAN AS is_active
+    FROM valid.quickbooks__employee AS e
+    WHERE e.snapshot_date = night AND erp_keeps_master('quickbooks', e.entity, night)
+    UNION ALL
+    SELECT 'xero', u.entity, u.entity || ':' || u.record_id, u.payload ->> '$.email', u.payload ->> '$.name',
+           NULL, NULL, NULL
+    FROM valid.xero__projectsusers AS u
+    WHERE u.snapshot_date = night AND erp_keeps_master('xero', u.entity, night);
+
+-- The ERP's copies of PSA time: QuickBooks TimeActivities (on a project sub-customer or a plain customer)
+-- and Xero Projects' time entries, each naming its PSA entry (`harvest_time_entry:<id>` in its
+-- description). Billable status in QuickBooks' words: a Xero entry on a NON_CHARGEABLE task is
+-- NotBillable, else ACTIVE is Billable and INVOICED HasBeenBilled (a LOCKED one, being invoiced, is
+-- neither); its rate is its task's when the task is charged by TIME; its date the UTC day of `dateUtc`.
+-- The QuickBooks payloads are parsed once each (json_transform): the biggest ERP table.
+CREATE OR REPLACE TEMP MACRO erp_time_records(night) AS TABLE
+    SELECT 'quickbooks' AS vendor, t.entity AS legal_entity, t.entity || ':' || t.record_id AS source_id,
+           t.entity || ':' || t.a.CustomerRef.value AS project_source_id,
+           t.entity || ':' || t.a.EmployeeRef.value AS user_source_id,
+           t.a.TxnDate AS spent_date,
+           (coalesce(t.a.Hours, 0) + coalesce(t.a.Minutes, 0) / 60)::DECIMAL(12, 4) AS hours,
+           t.a.BillableStatus IN ('Billable', 'HasBeenBilled') AS billable,
+           t.a.BillableStatus = 'HasBeenBilled' AS is_billed,
+           t.a.BillableStatus AS billable_status,
+           t.a.HourlyRate AS billable_rate,
+           regexp_extract(t.a.Description, 'harvest_time_entry:(\d+)', 1) AS psa_time_entry_id
+    FROM (
+        SELECT entity, record_id, json_transform(payload, '{"CustomerRef": {"value": "VARCHAR"},
+                   "EmployeeRef": {"value": "VARCHAR"}, "TxnDate": "DATE", "Hours": "DECIMAL(12, 4)",
+                   "Minutes": "DECIMAL(12, 4)", "BillableStatus": "VARCHAR", "Description": "VARCHAR",
+                   "HourlyRate": "DECIMAL(18, 2)"}') AS a
+        FROM valid.quickbooks__timeactivity AS activity
+        WHERE activity.snapshot_date = night AND erp_keeps_master('quickbooks', activity.entity, night)
+    ) AS t
+    UNION ALL
+    SELECT 'xero', t.entity, t.entity || ':' || t.record_id,
+           t.entity || ':' || (t.payload ->> '$.projectId'),
+           t.entity || ':' || (t.payload ->> '$.userId'),
+           ((t.payload ->> '$.dateUtc')::TIMESTAMPTZ AT TIME ZONE 'UTC')::DATE,
+           ((t.payload ->> '$.duration')::DECIMAL(12, 4) / 60)::DECIMAL(12, 4),
+           task.payload ->> '$.chargeType' IN ('TIME', 'FIXED'),
+           t.payload ->> '$.status' = 'INVOICED',
+           CASE WHEN task.payload ->> '$.chargeType' = 'NON_CHARGEABLE' THEN 'NotBillable'
+                WHEN t.payload ->> '$.status' = 'ACTIVE' THEN 'Billable'
+                WHEN t.payload ->> '$.status' = 'INVOICED' THEN 'HasBeenBilled' END,
+           CASE WHEN task.payload ->> '$.chargeType' = 'TIME' THEN (task.payload ->> '$.rate.value')::DECIMAL(18, 2) END,
+           regexp_extract(t.payload ->> '$.description', 'harvest_time_entry:(\d+)', 1)
+    FROM valid.xero__projecttime AS t
+    LEFT JOIN valid.xero__projecttasks AS task
+           ON task.snapshot_date = t.snapshot_date AND task.entity = t.entity
+          AND task.record_id = t.payload ->> '$.taskId'
+    WHERE t.snapshot_date = night AND erp_keeps_master('xero', t.entity, night);

@@ -1,5 +1,6 @@
--- Resources: one row per PSA user and ERP employee. The PSA user anchors; an employee joins the one
--- user with the same e-mail address (case-insensitive).
+-- Resources: one row per PSA user and ERP employee (a QuickBooks employee or a Xero Projects user:
+-- erp_records.sql). The PSA user anchors; an employee joins the one user with the same e-mail address
+-- (case-insensitive).
 WITH users AS (
     SELECT
         'psa' AS system,
@@ -22,18 +23,17 @@ by_email AS (
 employees AS (
     SELECT
         'erp' AS system,
-        e.entity || ':' || e.record_id AS source_id,
-        coalesce(u.global_id, 'res_' || left(md5('erp:' || e.entity || ':' || e.record_id), 16)) AS global_id,
+        e.source_id,
+        coalesce(u.global_id, 'res_' || left(md5('erp:' || e.source_id), 16)) AS global_id,
         CASE WHEN u.global_id IS NULL THEN 'anchor' ELSE 'email' END AS link,
-        e.entity AS legal_entity,
-        e.payload ->> '$.PrimaryEmailAddr.Address' AS email,
-        e.payload ->> '$.DisplayName' AS name,
-        (e.payload ->> '$.CostRate')::DECIMAL(18, 2) AS cost_rate,
-        (e.payload ->> '$.BillRate')::DECIMAL(18, 2) AS default_rate,
-        (e.payload ->> '$.Active')::BOOLEAN AS is_active
-    FROM valid.quickbooks__employee AS e
-    LEFT JOIN by_email AS u ON u.email = lower(e.payload ->> '$.PrimaryEmailAddr.Address')
-    WHERE e.snapshot_date = $snapshot_date AND erp_keeps_master('quickbooks', e.entity, $snapshot_date)
+        e.legal_entity,
+        e.email,
+        e.name,
+        e.cost_rate,
+        e.default_rate,
+        e.is_active
+    FROM erp_employee_records($snapshot_date) AS e
+    LEFT JOIN by_email AS u ON u.email = lower(e.email)
 ),
 -- A PSA user belongs to the legal entity that employs them.
 employed_by AS (

@@ -1,6 +1,7 @@
--- Time: one row per PSA time entry and ERP TimeActivity. The PSA entry anchors; a TimeActivity
--- joins it through `harvest_time_entry:<id>` in its Description. The biggest table: each payload
--- is parsed once (json_transform to the fields used) rather than once per field.
+-- Time: one row per PSA time entry and ERP time entry (a QuickBooks TimeActivity or a Xero Projects
+-- time entry: erp_records.sql). The PSA entry anchors; an ERP entry joins it through the
+-- `harvest_time_entry:<id>` in its description. The biggest table: each payload is parsed once
+-- (json_transform to the fields used) rather than once per field.
 WITH entries AS (
     SELECT
         'psa' AS system,
@@ -28,30 +29,24 @@ WITH entries AS (
 activities AS (
     SELECT
         'erp' AS system,
-        t.entity || ':' || t.record_id AS source_id,
-        coalesce(e.global_id, 'tim_' || left(md5('erp:' || t.entity || ':' || t.record_id), 16)) AS global_id,
-        CASE WHEN e.global_id IS NULL THEN 'anchor' ELSE 'erp.Description.harvest_time_entry' END AS link,
-        t.entity AS legal_entity,
-        t.entity || ':' || t.a.CustomerRef.value AS project_source_id,
-        t.entity || ':' || t.a.EmployeeRef.value AS user_source_id,
-        t.a.TxnDate AS spent_date,
-        (coalesce(t.a.Hours, 0) + coalesce(t.a.Minutes, 0) / 60)::DECIMAL(12, 4) AS hours,
-        t.a.BillableStatus IN ('Billable', 'HasBeenBilled') AS billable,
+        a.source_id,
+        coalesce(e.global_id, 'tim_' || left(md5('erp:' || a.source_id), 16)) AS global_id,
+        CASE WHEN e.global_id IS NULL THEN 'anchor'
+             WHEN a.vendor = 'xero' THEN 'erp.description.harvest_time_entry'
+             ELSE 'erp.Description.harvest_time_entry' END AS link,
+        a.legal_entity,
+        a.project_source_id,
+        a.user_source_id,
+        a.spent_date,
+        a.hours,
+        a.billable,
         NULL::BOOLEAN AS approved,
-        t.a.BillableStatus = 'HasBeenBilled' AS is_billed,
-        t.a.BillableStatus AS billable_status,
+        a.is_billed,
+        a.billable_status,
         NULL::VARCHAR AS invoice_source_id,
-        t.a.HourlyRate AS billable_rate
-    FROM (
-        SELECT entity, record_id, json_transform(payload, '{"CustomerRef": {"value": "VARCHAR"},
-                   "EmployeeRef": {"value": "VARCHAR"}, "TxnDate": "DATE", "Hours": "DECIMAL(12, 4)",
-                   "Minutes": "DECIMAL(12, 4)", "BillableStatus": "VARCHAR", "Description": "VARCHAR",
-                   "HourlyRate": "DECIMAL(18, 2)"}') AS a
-        FROM valid.quickbooks__timeactivity AS activity
-        WHERE activity.snapshot_date = $snapshot_date
-          AND erp_keeps_master('quickbooks', activity.entity, $snapshot_date)
-    ) AS t
-    LEFT JOIN entries AS e ON e.source_id = regexp_extract(t.a.Description, 'harvest_time_entry:(\d+)', 1)
+        a.billable_rate
+    FROM erp_time_records($snapshot_date) AS a
+    LEFT JOIN entries AS e ON e.source_id = a.psa_time_entry_id
 )
 SELECT
     $snapshot_date::DATE AS snapshot_date,

@@ -1,8 +1,10 @@
 """A vendor's published OpenAPI contract as a test oracle for JSON bodies an emulator serves.
 
-A contract is parsed once per file. Two adjustments make it checkable with an OpenAPI 3.0 validator:
+A contract is parsed once per file. Three adjustments make it checkable with an OpenAPI 3.0 validator:
 - `anyOf` branches that say `type: 'null'` (JSON Schema, not OpenAPI 3.0: the validator rejects the
   type) become the 3.0 spelling, `nullable` with `enum: [null]`;
+- a `$ref`'s sibling keywords are dropped, as OpenAPI 3.0 says they are ignored (Xero's Task has `rate:
+  {$ref: Amount, type: number}`, and its own example's rate is the Amount object);
 - with `closed=True` (the default) every object schema that lists its properties forbids others.
   Vendors' schemas leave objects open, but a key the contract does not define is a key the real API
   never sends (a leaked private field, an invented one), and the tests want to catch it.
@@ -37,6 +39,8 @@ def _checkable(node, closed: bool):
     if isinstance(node, dict):
         if node.get("type") == "null":
             return {"nullable": True, "enum": [None]}
+        if "$ref" in node:
+            return {"$ref": node["$ref"]}
         node = {key: _checkable(value, closed) for key, value in node.items()}
         if closed and "properties" in node:
             node.setdefault("additionalProperties", False)

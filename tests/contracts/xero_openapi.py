@@ -16,3 +16,7 @@ XERO_ACCOUNTING = Contract("Xero Accounting", Path("xero") / "xero_accounting.ya
 
 # (contracts_dir, path_template, method, status, body, *, closed=True) -> every way body breaks the contract
 validate_xero_response = XERO_ACCOUNTING.validate
+
+# Xero Projects (`xero/xero-projects.yaml`, server prefix `/projects.xro/2.0`): projects, time, project users
+XERO_PROJECTS = Contract("Xero Projects", Path("xero") / "xero-projects.yaml", "/projects.xro/2.0")
+validate_xero_projects_response = XERO_PROJECTS.validate

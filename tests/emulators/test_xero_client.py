@@ -33,10 +33,12 @@ from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.exceptions import HTTPStatusException, NotFoundException
 from xero_python.identity import IdentityApi
+from xero_python.project import ProjectApi
 
 from sandbox.emulators.base import SlidingWindowLimiter
 from sandbox.emulators.xero import XeroEmulator
 from sandbox.emulators.xero_documents import ms_date, put_records
+from sandbox.emulators.xero_projects import put_project_records
 from sandbox.store import SandboxStore
 from tests.emulators.serving import served
 from tests.emulators.test_xero_emulator import APP, LONG_AGO, OTHER_TENANT, TENANT, organisations, uid
@@ -59,6 +61,15 @@ class ToEmulator(urllib3.PoolManager):
         return super().request(method, url, *args, **kwargs)
 
 
+def sdk_configuration(token: OAuth2Token) -> Configuration:
+    """The SDK's configuration holding the app's token. `Configuration(...)` returns a copy of the first one
+    the process made (its metaclass keeps that as a default and ignores later arguments), so the token is
+    set on the copy: built from the arguments, another test's app would answer for this one."""
+    configuration = Configuration()
+    configuration.oauth2_token = token
+    return configuration
+
+
 @dataclass
 class Sdk:
     """The SDK's clients as a Xero app builds them, its token kept by the app's getter and saver."""
@@ -71,7 +82,7 @@ class Sdk:
     def __post_init__(self):
         oauth2_token = OAuth2Token(client_id=APP["client_id"], client_secret=APP["client_secret"])
         self.api_client = ApiClient(
-            Configuration(oauth2_token=oauth2_token),
+            sdk_configuration(oauth2_token),
             pool_threads=1,
             oauth2_token_getter=lambda: self.token,
             oauth2_token_saver=lambda token: setattr(self, "token", token),
@@ -80,6 +91,7 @@ class Sdk:
         self.api_client.rest_client.pool_manager = ToEmulator(self.base_url, num_pools=4, maxsize=4)
         self.accounting = AccountingApi(self.api_client, base_url=f"{self.base_url}/api.xro/2.0")
         self.identity = IdentityApi(self.api_client, base_url=self.base_url)
+        self.projects = ProjectApi(self.api_client, base_url=f"{self.base_url}/projects.xro/2.0")
 
 
 def connect(store: SandboxStore, emulator: XeroEmulator, base_url: str) -> Sdk:
@@ -191,6 +203,46 @@ def test_payments_credit_notes_and_the_organisation(sdk):
     )
     organisation = sdk.accounting.get_organisations(TENANT).organisations[0]
     assert (str(organisation.organisation_id), organisation.base_currency.value) == (TENANT, "USD")
+
+
+def test_projects_their_tasks_and_time_and_the_project_users(sdk):
+    from tests.emulators.test_xero_projects_emulator import entry, project, task, user
+
+    put_project_records(sdk.store, TENANT, "Projects", [project(1, 11), project(2, 11, "CLOSED")])
+    put_project_records(sdk.store, TENANT, "ProjectsUsers", [user(1), user(2)])
+    put_project_records(sdk.store, TENANT, "ProjectTasks", [task(1, 175.0)])
+    put_project_records(
+        sdk.store,
+        TENANT,
+        "ProjectTime",
+        [entry(n, 1, 1 + n % 2, n, "INVOICED" if n == 3 else "ACTIVE") for n in (1, 2, 3)],
+    )
+    listed = sdk.projects.get_projects(TENANT, page=1, page_size=1)
+    assert (listed.pagination.page_count, listed.pagination.item_count) == (2, 2)
+    first = listed.items[0]
+    assert (str(first.project_id), str(first.contact_id), first.name, first.status.value) == (
+        uid(3001),
+        uid(11),
+        "Project 1 [harvest_project:1]",
+        "INPROGRESS",
+    )
+    closed = sdk.projects.get_projects(TENANT, states="CLOSED").items
+    assert [str(p.project_id) for p in closed] == [uid(3002)]
+    time_entries = sdk.projects.get_time_entries(TENANT, uid(3001), page_size=500).items
+    expected = sdk.store.list_where("xero", TENANT, "ProjectTime", "$.projectId", [uid(3001)])
+    assert [(str(t.time_entry_id), t.duration, t.description, t.status) for t in time_entries] == [
+        (e["timeEntryId"], e["duration"], e["description"], e["status"]) for e in expected
+    ]
+    assert time_entries[0].date_utc == datetime(2026, 10, 1, tzinfo=UTC)
+    (consulting,) = sdk.projects.get_tasks(TENANT, uid(3001)).items
+    assert (str(consulting.task_id), consulting.charge_type.value, consulting.rate.value) == (uid(9001), "TIME", 175.0)
+    invoiced = sdk.projects.get_time_entries(TENANT, uid(3001), states=["INVOICED"]).items
+    assert [t.description for t in invoiced] == ["harvest_time_entry:3"]
+    users = sdk.projects.get_project_users(TENANT).items
+    assert [(str(u.user_id), u.email) for u in users] == [
+        (uid(5001), "consultant1@example.com"),
+        (uid(5002), "consultant2@example.com"),
+    ]
 
 
 def test_an_unknown_invoice_is_not_found(sdk):

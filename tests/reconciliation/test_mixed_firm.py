@@ -56,6 +56,8 @@ def test_the_mixed_firm_is_found_exactly_as_planted(mixed_night):
     assert {"INVOICE_POSTED_IN_BOTH_ERPS", "OPEN_ITEM_NOT_MIGRATED"} <= planted
     in_xero = {f["code"] for f in mixed_night.manifest["findings"] if f["legal_entity"] in ON_XERO}
     assert in_xero, "the mixed firm plants findings in its Xero entity"
+    # its people and time are in Xero Projects: the codes comparing the ERP's people and time land there too
+    assert {"TIME_BY_UNKNOWN_RESOURCE", "TIME_BILLED_STATUS_MISMATCH", "WIP_VARIANCE"} <= in_xero
     in_hubspot = {
         f["code"]
         for f in mixed_night.manifest["findings"]
@@ -66,16 +68,17 @@ def test_the_mixed_firm_is_found_exactly_as_planted(mixed_night):
 
 
 def test_the_xero_entity_is_modelled_from_xero(mixed_night):
-    """Its company says Xero and what Xero cannot tell; every contact, posted sales invoice, payment and
-    credit note the firm's Xero tenant holds is in the canonical model under the entity (ids are the
-    entity and Xero's UUIDs), and the tie-out has its cells."""
+    """Its company says Xero and what it can tell (no hierarchy; time, in Xero Projects, which DE, moved from
+    QuickBooks, does not use); every contact, posted sales invoice, payment and credit note, project,
+    project user and time entry the firm's Xero tenant holds is in the canonical model under the entity
+    (ids are the entity and Xero's UUIDs), and the tie-out has its cells."""
     store = SandboxStore(mixed_night.sandbox / "state.db")
     tenant = next(e["xero_tenant_id"] for e in store.meta("legal_entities") if e["code"] == "UK")
     assert mixed_night.query(
         "SELECT legal_entity, erp_vendor, erp_keeps_hierarchy, erp_keeps_time FROM canonical.legal_entity "
         "WHERE snapshot_date = ? ORDER BY 1",
         [mixed_night.snapshot_date],
-    ) == [("DE", "xero", False, False), ("UK", "xero", False, False), ("US", "quickbooks", True, True)]
+    ) == [("DE", "xero", False, False), ("UK", "xero", False, True), ("US", "quickbooks", True, True)]
     in_xero = {
         "customer": store.list("xero", tenant, "Contacts"),
         "invoice": [
@@ -85,8 +88,19 @@ def test_the_xero_entity_is_modelled_from_xero(mixed_night):
         ],
         "payment": store.list("xero", tenant, "Payments"),
         "credit_memo": store.list("xero", tenant, "CreditNotes"),
+        "engagement": store.list("xero", tenant, "Projects"),
+        "resource": store.list("xero", tenant, "ProjectsUsers"),
+        "time_entry": store.list("xero", tenant, "ProjectTime"),
     }
-    id_keys = {"customer": "ContactID", "invoice": "InvoiceID", "payment": "PaymentID", "credit_memo": "CreditNoteID"}
+    id_keys = {
+        "customer": "ContactID",
+        "invoice": "InvoiceID",
+        "payment": "PaymentID",
+        "credit_memo": "CreditNoteID",
+        "engagement": "projectId",
+        "resource": "userId",
+        "time_entry": "timeEntryId",
+    }
     for table, records in in_xero.items():
         modelled = mixed_night.query(
             f"SELECT source_id FROM canonical.{table} WHERE snapshot_date = ? AND system = 'erp' AND legal_entity = 'UK'",

@@ -11,27 +11,23 @@ from decimal import Decimal
 import pytest
 import requests
 from xero_python.accounting import AccountingApi
-from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client import ApiClient
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.identity import IdentityApi
 
 from sandbox.firm import build_sandbox
 from sandbox.runtime import running_sandbox, stop_sandbox
 from sandbox.store import SandboxStore
-from tests.contracts.xero_openapi import validate_xero_response
+from tests.contracts.xero_openapi import validate_xero_projects_response, validate_xero_response
+from tests.emulators.test_xero_client import sdk_configuration
 from tests.sandbox.stored import read_records
 
 XERO_ENTITY = "UK"
-COLLECTIONS = ("Organisation", "Contacts", "Invoices", "Payments", "CreditNotes")
-# codes that need what Xero lacks (hierarchy, project sub-customers, employees, time, a number twice)
-NOT_IN_XERO = {
-    "CUSTOMER_PARENT_MISMATCH",
-    "TIME_BY_UNKNOWN_RESOURCE",
-    "TIME_BILLED_STATUS_MISMATCH",
-    "WIP_VARIANCE",
-    "INVOICE_MISSING_IN_PSA",
-    "INVOICE_DUPLICATE",
-}
+ACCOUNTING = ("Organisation", "Contacts", "Invoices", "Payments", "CreditNotes")
+PROJECTS = ("Projects", "ProjectsUsers", "ProjectTasks", "ProjectTime")  # Xero Projects: its people and time
+COLLECTIONS = ACCOUNTING + PROJECTS
+# codes that need what Xero lacks (hierarchy, project sub-customers on invoices, a number twice)
+NOT_IN_XERO = {"CUSTOMER_PARENT_MISMATCH", "INVOICE_MISSING_IN_PSA", "INVOICE_DUPLICATE"}
 CENT = Decimal("0.01")
 
 
@@ -78,10 +74,53 @@ def test_the_xero_entity_has_xero_records_and_no_quickbooks_ones(mixed, records,
 
 
 def test_every_xero_record_matches_the_published_contract(xero, vendor_contracts):
-    for collection in COLLECTIONS:
+    for collection in ACCOUNTING:
         key = "Organisations" if collection == "Organisation" else collection
         problems = validate_xero_response(vendor_contracts, f"/{collection}", "get", 200, {key: xero[collection]})
         assert problems == [], (collection, problems[:5])
+    paths = {
+        "Projects": "/Projects",
+        "ProjectsUsers": "/ProjectsUsers",
+        "ProjectTasks": "/Projects/{projectId}/Tasks",
+        "ProjectTime": "/Projects/{projectId}/Time",
+    }
+    for collection, path in paths.items():
+        problems = validate_xero_projects_response(vendor_contracts, path, "get", 200, {"items": xero[collection]})
+        assert xero[collection] and problems == [], (collection, problems[:5])
+
+
+def test_xero_projects_carry_the_firms_links(xero, records, entities):
+    """Each Harvest project of the entity's customers is a Xero project for the customer's contact, named
+    for it; each billable Harvest entry copied is a time entry naming it, on a task at the entry's rate, by
+    a project user whose e-mail is the Harvest user's (but the planted unknown people's), INVOICED exactly
+    when the Harvest entry is invoiced (but the planted status mismatches)."""
+    harvest_projects = {str(p["id"]): p for p in records[("harvest", "", "projects")]}
+    harvest_time = {str(t["id"]): t for t in records[("harvest", "", "time_entries")]}
+    harvest_users = {str(u["id"]): u for u in records[("harvest", "", "users")]}
+    contacts = {c["ContactID"] for c in xero["Contacts"]}
+    projects = {p["projectId"]: p for p in xero["Projects"]}
+    for project in projects.values():
+        assert project["contactId"] in contacts
+        name, _, tag = project["name"].rpartition(" [harvest_project:")
+        assert tag.endswith("]") and harvest_projects[tag[:-1]]["name"] == name
+    tasks = {t["taskId"]: t for t in xero["ProjectTasks"]}
+    users = {u["userId"]: u for u in xero["ProjectsUsers"]}
+    copied = [t for t in xero["ProjectTime"] if t["description"].startswith("harvest_time_entry:")]
+    assert copied
+    status_mismatches = 0
+    for entry in copied:
+        psa = harvest_time[entry["description"].split(":", 1)[1]]
+        task = tasks[entry["taskId"]]
+        assert projects[entry["projectId"]]["name"].endswith(f"[harvest_project:{psa['project']['id']}]")
+        assert (task["projectId"], task["chargeType"]) == (entry["projectId"], "TIME")
+        assert money(task["rate"]["value"]) == money(psa["billable_rate"])
+        assert entry["duration"] == int(Decimal(str(psa["hours"])) * 60) and entry["dateUtc"][:10] == psa["spent_date"]
+        assert entry["userId"] in users
+        status_mismatches += (entry["status"] == "INVOICED") != psa["is_billed"]
+    emails = {u["email"] for u in users.values()}
+    matched = {u["email"] for u in harvest_users.values()} & emails
+    assert matched, "the entity's people are project users under their Harvest e-mail"
+    assert status_mismatches > 0  # TIME_BILLED_STATUS_MISMATCH planted here
 
 
 def test_xero_documents_add_up(xero):
@@ -172,6 +211,8 @@ def test_the_manifests_plants_in_the_xero_entity_exist_and_can_be_expressed_ther
             ("Contacts", "ContactID"),
             ("Invoices", "InvoiceID"),
             ("CreditNotes", "CreditNoteID"),
+            ("Projects", "projectId"),
+            ("ProjectTime", "timeEntryId"),
         )
         for r in xero[collection]
     }
@@ -186,8 +227,8 @@ def test_the_manifests_plants_in_the_xero_entity_exist_and_can_be_expressed_ther
         for f in findings
         if f["crm_id"] and f["code"] != "CUSTOMER_MISSING_IN_CRM"
     )
-    # the mix is tested on both sides: customers and invoices and cash
-    assert {code_categories[f["code"]] for f in in_erp} >= {"customer", "invoice_cash"}
+    # the mix is tested on every side: customers, time and WIP, invoices and cash
+    assert {code_categories[f["code"]] for f in in_erp} >= {"customer", "time_wip", "invoice_cash"}
     # no plant needing what Xero lacks landed elsewhere than in QuickBooks entities
     assert all(f["legal_entity"] != XERO_ENTITY for f in mixed[1].findings if f["code"] in NOT_IN_XERO)
 
@@ -225,7 +266,7 @@ def test_xeros_sdk_reads_the_xero_entity_from_the_served_sandbox(mixed, xero, en
         token = {**refreshed.json(), "expires_at": time.time() + refreshed.json()["expires_in"]}
         token["scope"] = token["scope"].split()
         client = ApiClient(
-            Configuration(oauth2_token=OAuth2Token(client_id=app["client_id"], client_secret=app["client_secret"])),
+            sdk_configuration(OAuth2Token(client_id=app["client_id"], client_secret=app["client_secret"])),
             pool_threads=1,
             oauth2_token_getter=lambda: token,
             oauth2_token_saver=lambda new: token.update(new),

@@ -4,9 +4,9 @@
 -- the file takes them with `ids.*` (a code grouping several rows per subject: `unnest(any_value(ids))`).
 -- A record a LEFT JOIN did not find is a struct of NULLs, not NULL: test one of its fields.
 
--- The legal entities whose ERP keeps no customer hierarchy, or no employee master and time (Xero: its
--- time lives in Xero Projects, not read yet): the codes comparing those are not raised there, where
--- the ERP's silence is no evidence (canonical/erp_records.sql).
+-- The legal entities whose ERP keeps no customer hierarchy, or no employee master and time (a Xero
+-- organisation that does not use Xero Projects, the ledger): the codes comparing those are not raised
+-- there, where the ERP's silence is no evidence (canonical/erp_records.sql).
 CREATE OR REPLACE TEMP MACRO erp_without_hierarchy(night) AS TABLE
     SELECT legal_entity FROM canonical.legal_entity
     WHERE snapshot_date = night AND legal_entity IS NOT NULL AND NOT erp_keeps_hierarchy;

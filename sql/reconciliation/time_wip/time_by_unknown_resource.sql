@@ -1,6 +1,6 @@
 -- A person who logs time in the PSA but whom no ERP employee matches (by e-mail): one finding per
 -- person, in the legal entity where most of their time is logged, unless that entity's ERP keeps no
--- employee master (Xero).
+-- employee master (erp_without_time).
 WITH known AS (
     SELECT DISTINCT global_id FROM canonical.resource
     WHERE snapshot_date = $snapshot_date AND system = 'erp'

@@ -1,7 +1,7 @@
 -- A project's unbilled WIP differing between the systems beyond the tolerance: approved billable
 -- PSA time not yet invoiced, at its billable rate, against the ERP's Billable TimeActivities on the
 -- project. Expenses are not WIP (they are aged on their own). Not raised where the ERP keeps no time
--- (Xero). One finding per project.
+-- (erp_without_time). One finding per project.
 WITH wip AS (
     SELECT engagement_global_id,
            sum(billable_amount) FILTER (WHERE system = 'psa' AND billable AND approved AND NOT is_billed) AS psa,

@@ -6,7 +6,8 @@ writes as Xero makes them (PUT creates, POST creates or updates, a batch is save
 void by POST with Status VOIDED, payments that settle invoices); the connections endpoint SDK users call
 first, the identity server's refresh grant (xero_identity.py), and Xero's limits of 60 calls a minute
 and 5,000 a day per tenant (429 with Retry-After and X-Rate-Limit-Problem; X-MinLimit-Remaining and
-X-DayLimit-Remaining on every call).
+X-DayLimit-Remaining on every call). Xero Projects (projects, their time, project users) is served beside
+the Accounting API on the same tenants and limits (xero_projects.py).
 
 Lists also take Xero's `IDs`, `Statuses`, `ContactIDs`, `InvoiceNumbers` and `includeArchived`. Not
 emulated: attachments, history, allocations of credit notes (they are read as stored), `summaryOnly`,
@@ -31,6 +32,7 @@ from http import HTTPStatus
 from sandbox.emulators.base import Emulator, Faults, Request, Response, SlidingWindowLimiter
 from sandbox.emulators.xero_documents import IDS, SYSTEM, ms_date, paid, payment_of, store_stamp, when, with_totals
 from sandbox.emulators.xero_identity import XeroIdentity
+from sandbox.emulators.xero_projects import PROJECTS_API, ProjectsApi
 from sandbox.emulators.xero_where import WhereError, field_value, parse_ms_date, parse_where
 from sandbox.store import SandboxStore
 
@@ -107,6 +109,8 @@ class XeroEmulator(Emulator):
             self.route(method, f"{API}/(?P<collection>Contacts|Invoices)", self.write)
             self.route(method, f"{API}/Payments", self.pay)
         self.route("POST", f"{API}/(?P<collection>Contacts|Invoices)/(?P<id>[^/]+)", self.write)
+        for method, pattern, handler in ProjectsApi(store, self.tenant_of).routes():
+            self.route(method, pattern, handler)
 
     # -- vendor conventions ------------------------------------------------------------------
     def tenant_of(self, request: Request) -> str:
@@ -139,7 +143,7 @@ class XeroEmulator(Emulator):
         """Every call a tenant made says how many more its limits allow, as Xero's responses do."""
         response = super().handle(request)
         tenant = self.tenant_of(request)
-        if request.path.startswith(API) and tenant in self.tenants():
+        if request.path.startswith((API, PROJECTS_API)) and tenant in self.tenants():
             response.headers.update(
                 {
                     "X-MinLimit-Remaining": str(max(0, self.minute.limit - self.minute.used(tenant))),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sandbox import ledger
 from sandbox.emulators import hubspot_records as hubspot_store
-from sandbox.emulators import xero_documents
+from sandbox.emulators import xero_documents, xero_projects
 from sandbox.emulators.xero_identity import SCOPES as XERO_SCOPES
 from sandbox.store import SandboxStore
 
@@ -70,7 +70,10 @@ class Writer:
         for tenant, collection in sorted(groups):
             records = groups[(tenant, collection)]
             if records:
-                xero_documents.put_records(self.store, tenant, collection, records)
+                if collection in xero_projects.IDS:
+                    xero_projects.put_project_records(self.store, tenant, collection, records)
+                else:
+                    xero_documents.put_records(self.store, tenant, collection, records)
                 self.manifest.count(xero_documents.SYSTEM, tenant, collection, len(records))
 
     def put_ledger(self, directory: Path, rows: dict[str, list[dict]], as_of: date) -> None:
@@ -342,7 +345,8 @@ def _internal_project(firm: Firm, ids: Ids) -> Project:
 
 
 def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: Manifest) -> None:
-    """Time entries, expenses and TimeActivities written project by project in bounded chunks."""
+    """Time entries, expenses and the ERP's copies of the time (QuickBooks TimeActivities, Xero Projects'
+    tasks and time) written project by project in bounded chunks."""
     buffers: dict[tuple[str, str, str], list[Row]] = {}
     projects = sorted(firm.projects, key=lambda p: p.harvest_id)
     tenth = max(1, len(projects) // 10)
@@ -350,11 +354,14 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
         if done % tenth == 0:
             log.info("time and expenses: %d of %d projects", done, len(projects))
         out = timesheets.run(project)
-        realm = project.customer.entity.realm_id
+        entity = project.customer.entity
+        realm, tenant = entity.realm_id, entity.xero_tenant_id or ""
         for key, rows in (
             (("harvest", "", "time_entries"), out.time_entries),
             (("harvest", "", "expenses"), out.expenses),
             (("quickbooks", realm, "TimeActivity"), out.time_activities),
+            (("xero", tenant, "ProjectTasks"), out.xero_tasks),
+            (("xero", tenant, "ProjectTime"), out.xero_time),
         ):
             buffer = buffers.setdefault(key, [])
             buffer.extend(rows)
@@ -367,11 +374,11 @@ def _stream_time(firm: Firm, timesheets: Timesheets, writer: Writer, manifest: M
                 "WIP_VARIANCE",
                 c.entity.code,
                 psa_id=project.harvest_id,
-                erp_id=f"{c.entity.code}:{project.qbo_id}",
+                erp_id=c.entity.ref("Project", project.qbo_id or ""),
                 currency=c.entity.currency,
                 expected=out.psa_wip,
                 actual=out.erp_wip,
-                note=f"unbilled WIP of {project.name} differs between Harvest and QuickBooks",
+                note=f"unbilled WIP of {project.name} differs between Harvest and {c.entity.erp_system}",
             )
     for key, rows in buffers.items():
         writer.put(key, rows)

@@ -45,9 +45,12 @@ XERO_CONVENTIONS = {
     "InvoiceID or CreditNoteID>",
     "pair": "CUSTOMER_DUPLICATE and CUSTOMER_UNLINKED_MATCH list both records' ids (system-prefixed: quickbooks or "
     "xero for the ERP)",
-    "xero_entities": "Xero keeps no customer hierarchy, project sub-customers, employees or time (time would be Xero "
-    "Projects', not built): the people and time of an entity on Xero have no ERP side to compare, so they make no "
-    "TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH or WIP_VARIANCE, and no ERP parent is compared",
+    "xero_entities": "Xero keeps no customer hierarchy and no project sub-customers: no ERP parent is compared, and "
+    "an entity on Xero makes no INVOICE_MISSING_IN_PSA (its invoices name no project). Its people and time are in "
+    "Xero Projects (a project per PSA project, named [harvest_project:<id>]; people as project users, matched by "
+    "e-mail; a time entry per billable PSA entry, harvest_time_entry:<id> in its description, INVOICED once billed): "
+    "the time codes' erp_id is <legal entity code>:<Xero timeEntryId>, WIP_VARIANCE's <legal entity code>:<Xero "
+    "projectId>. An entity that moved from QuickBooks keeps its people and time there",
 }
 
 # what changes in a firm where some legal entities keep their books in the on-premises ledger (with or without

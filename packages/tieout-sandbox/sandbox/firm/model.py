@@ -43,7 +43,7 @@ class Entity:
     @property
     def on_xero(self) -> bool:
         """Its current ERP is Xero: its master data (customers) are Xero's, and plants needing what Xero
-        lacks (hierarchy, project sub-customers, employees, time) choose other entities."""
+        lacks (hierarchy, project sub-customers) choose other entities."""
         return self.erp == "xero"
 
     @property
@@ -66,8 +66,20 @@ class Entity:
 
     @property
     def keeps_time(self) -> bool:
-        """Its current ERP keeps employees and time, and project sub-customers (QuickBooks only): the plants
-        that compare the ERP's time, WIP or projects choose entities that do."""
+        """Its current ERP keeps its people and time: QuickBooks (employees, TimeActivities), or Xero (in Xero
+        Projects) for an entity that was never on QuickBooks (one that moved keeps its time there); the
+        plants that compare the ERP's people, time or WIP choose entities that do."""
+        return self.erp == "quickbooks" or self.time_in_xero
+
+    @property
+    def time_in_xero(self) -> bool:
+        """Its projects, people and time are rendered in Xero Projects."""
+        return self.erp == "xero" and not self.in_quickbooks
+
+    @property
+    def invoices_projects(self) -> bool:
+        """Its ERP invoices a project (a QuickBooks project sub-customer) rather than only a customer: the
+        plants of an ERP invoice on a PSA-managed project choose entities whose ERP does."""
         return self.erp == "quickbooks"
 
     @property

@@ -91,7 +91,7 @@ class InvoicePlants:
         projects = [
             p
             for p in self.firm.projects
-            if p.qbo_id and p.customer.role == "billing" and p.invoices and p.customer.entity.keeps_time
+            if p.qbo_id and p.customer.role == "billing" and p.invoices and p.customer.entity.invoices_projects
         ]
         for k, project in enumerate(self.picker.pick(projects)):
             assert project.qbo_id is not None  # picked among projects in QuickBooks

@@ -1,9 +1,9 @@
 """Engagement, people and time discrepancies, planted on the model before time is generated.
 
-A legal entity on Xero has no employees and no time in its ERP (they would be Xero Projects', not
-built): TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH and WIP_VARIANCE cannot be expressed
-there and choose people and projects of QuickBooks entities; so does a legal entity on the on-premises
-ledger, which keeps no employees or time either. The engagement codes and the PSA-only time codes land
+TIME_BY_UNKNOWN_RESOURCE, TIME_BILLED_STATUS_MISMATCH and WIP_VARIANCE compare the ERP's people and time:
+they choose people and projects of legal entities whose ERP keeps them, QuickBooks' or Xero's (in Xero
+Projects), not the on-premises ledger's, which keeps neither, nor an entity that moved from QuickBooks to
+Xero (its time stays behind in QuickBooks). The engagement codes and the PSA-only time codes land
 anywhere.
 """
 
@@ -154,7 +154,7 @@ class EngagementPlants:
                 psa_id=person.harvest_id,
                 expected=person.email,
                 actual=None,
-                note=f"{person.name} logs time but no QuickBooks employee has {person.email}",
+                note=f"{person.name} logs time but no {person.entity.erp_system} employee has {person.email}",
             )
 
     def time_plans(self) -> None:

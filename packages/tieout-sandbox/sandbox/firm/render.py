@@ -185,7 +185,7 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
             )
     for person in firm.people:
         if not person.entity.in_quickbooks:
-            continue  # Xero keeps no employees (people would be Xero Projects' users)
+            continue  # on Xero its people are Xero Projects' users (xero_records); the ledger keeps none
         assert person.qbo_id is not None  # build_people makes everyone a QuickBooks employee
         record = qbo.employee(person)
         rows[("quickbooks", person.entity.realm_id, "Employee")].append((person.qbo_id, record, _qbo_updated(record)))
@@ -197,7 +197,8 @@ def quickbooks_master(firm: Firm, balances: Balances) -> dict[Key, list[Row]]:
 def xero_records(firm: Firm) -> dict[tuple[str, str], list[dict]]:
     """The records of every entity on Xero, by (tenant, collection), each collection in the firm's own order:
     its organisation, its customers as contacts (no hierarchy, no project sub-customers), its postings as
-    invoices against the customer's contact, cash as payments and credit memos as allocated credit notes."""
+    invoices against the customer's contact, cash as payments and credit memos as allocated credit notes,
+    and (Xero Projects) its projects and its people as project users."""
     records: dict[tuple[str, str], list[dict]] = defaultdict(list)
     owner: dict[tuple[str, str], Customer] = {}  # (entity code, QuickBooks-style id) -> the customer billed
     for c in firm.customers:
@@ -214,6 +215,17 @@ def xero_records(firm: Firm) -> dict[tuple[str, str], list[dict]]:
     for c in sorted((c for c in firm.customers if c.qbo_id and c.entity.on_xero), key=lambda c: int(c.qbo_id or 0)):
         assert c.entity.xero_tenant_id is not None
         records[(c.entity.xero_tenant_id, "Contacts")].append(xero.contact(c))
+    # Xero Projects (an entity whose time is there): its projects and its people as project users; their
+    # tasks and time are written with the rest of the time (build._stream_time)
+    for p in sorted(
+        (p for p in firm.projects if p.qbo_id and p.customer.entity.time_in_xero), key=lambda p: int(p.qbo_id or 0)
+    ):
+        assert p.customer.entity.xero_tenant_id is not None
+        records[(p.customer.entity.xero_tenant_id, "Projects")].append(xero.project(p))
+    for person in firm.people:
+        if person.entity.time_in_xero:
+            assert person.entity.xero_tenant_id is not None
+            records[(person.entity.xero_tenant_id, "ProjectsUsers")].append(xero.project_user(person))
     postings = sorted((p for p in all_postings(firm) if p.in_xero), key=lambda p: (p.entity.code, int(p.qbo_id)))
     payments, credits = [], []
     for post in postings:

@@ -3,20 +3,22 @@
 The firm's conventions in Xero's own fields: a customer is a Contact (`ContactNumber`
 `harvest_client:<id>`); a posting is an ACCREC Invoice (`InvoiceNumber` the Harvest number, `Reference`
 `harvest_invoice:<id>`); cash is a Payment; a credit memo is an ACCRECCREDIT CreditNote allocated to
-the invoice. Xero has no customer hierarchy, project sub-customers, employees or time (time would live
-in Xero Projects), so none are rendered. Ids are the entity's `erp_id`s: UUIDs derived from the firm's
-own numbers, so a rebuild gives the same records.
+the invoice. Xero has no customer hierarchy and no project sub-customers. Time lives in Xero Projects: a
+project per PSA project (its name ends `[harvest_project:<id>]`, for the customer's contact), a task per
+hourly rate, the entity's people as project users (matched by e-mail), a time entry per billable PSA entry
+(`harvest_time_entry:<id>` in its description, INVOICED once billed). Ids are the entity's `erp_id`s: UUIDs
+derived from the firm's own numbers, so a rebuild gives the same records.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sandbox.emulators.xero_documents import ms_date
 
 from .clock import at
-from .model import CENT, Customer, Entity, Posting, Receipt
+from .model import CENT, Customer, Entity, Person, Posting, Project, Receipt
 
 ZERO = Decimal("0")
 ACCOUNT_CODES = {"Service": "200", "Expense": "260"}  # Xero's default Sales and Other Revenue
@@ -242,4 +244,65 @@ def credit_note(post: Posting, customer: Customer, r: Receipt) -> dict:
                 "Date": _day(r.day),
             }
         ],
+    }
+
+
+# -- Xero Projects: an entity's projects, their tasks and time, its people as project users ---------------
+def project(p: Project) -> dict:
+    """A PSA project of a customer of the entity, as a Xero project for that customer's contact, named for
+    the Harvest project (`[harvest_project:<id>]`)."""
+    c, entity = p.customer, p.customer.entity
+    assert p.qbo_id is not None and c.qbo_id is not None  # rendered for the ERP's projects only
+    return {
+        "projectId": entity.erp_id("Project", p.qbo_id),
+        "contactId": entity.erp_id("Contact", c.qbo_id),
+        "name": f"{p.name} [harvest_project:{p.harvest_id}]",
+        "currencyCode": entity.currency,
+        "status": "INPROGRESS" if p.is_active else "CLOSED",
+    }
+
+
+def task(p: Project, rate: Decimal) -> dict:
+    """The project's task charged by the hour at `rate` (Xero keeps a time entry's rate on its task)."""
+    entity = p.customer.entity
+    assert p.qbo_id is not None  # rendered for the ERP's projects only
+    return {
+        "taskId": entity.erp_id("Task", f"{p.qbo_id}:{rate}"),
+        "name": f"Consulting at {rate:.2f}",
+        "rate": {"currency": entity.currency, "value": num(rate)},
+        "chargeType": "TIME",
+        "projectId": entity.erp_id("Project", p.qbo_id),
+        "status": "ACTIVE",
+    }
+
+
+def project_user(person: Person) -> dict:
+    assert person.qbo_id is not None  # build_people numbers everyone as the ERP does
+    return {"userId": person.entity.erp_id("User", person.qbo_id), "name": person.name, "email": person.erp_email}
+
+
+def time_entry(
+    p: Project,
+    own: str,
+    person: Person,
+    day: date,
+    hours: Decimal,
+    rate: Decimal,
+    billed: bool,
+    description: str,
+    entered: datetime,
+) -> dict:
+    """Time logged on the project's task at `rate`: INVOICED once billed, ACTIVE (unbilled) before."""
+    entity = p.customer.entity
+    assert person.qbo_id is not None
+    return {
+        "timeEntryId": entity.erp_id("TimeEntry", own),
+        "userId": entity.erp_id("User", person.qbo_id),
+        "projectId": task(p, rate)["projectId"],
+        "taskId": task(p, rate)["taskId"],
+        "dateUtc": f"{day.isoformat()}T00:00:00Z",
+        "dateEnteredUtc": entered.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration": int(hours * 60),
+        "description": description,
+        "status": "INVOICED" if billed else "ACTIVE",
     }

@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sandbox.emulators.xero_projects import NEVER_CHANGED
+
 from . import shapes_harvest as harvest
 from . import shapes_quickbooks as qbo
+from . import shapes_xero as xero
 from .clock import at, month_start, months_between
 from .ids import Ids
 from .manifest import Manifest
@@ -63,6 +66,8 @@ class ProjectTime:
     time_entries: list[Row] = field(default_factory=list)
     expenses: list[Row] = field(default_factory=list)
     time_activities: list[Row] = field(default_factory=list)
+    xero_tasks: list[Row] = field(default_factory=list)  # an entity on Xero: its Xero Projects tasks and time
+    xero_time: list[Row] = field(default_factory=list)
     psa_wip: Decimal = Decimal("0")
     erp_wip: Decimal = Decimal("0")
 
@@ -248,8 +253,25 @@ class Timesheets:
             status = "HasBeenBilled" if e.invoice and e.plant != "TIME_BILLED_STATUS_MISMATCH" else "Billable"
             out.psa_wip += amount if e.invoice is None else 0
             out.erp_wip += amount if status == "Billable" else 0
-            # on Xero its time would be Xero Projects' (not built): no ERP copy to compare; an entity that
-            # moved from QuickBooks keeps its time there
+            # an entity on Xero keeps its time in Xero Projects; one that moved from QuickBooks keeps it there;
+            # the ledger keeps none
+            if entity.time_in_xero:
+                entered = approved + timedelta(minutes=30)
+                billed = status == "HasBeenBilled"
+                self._xero_time(
+                    project,
+                    out,
+                    str(e.id),
+                    e.member,
+                    e.day,
+                    e.hours,
+                    e.rate,
+                    billed,
+                    f"harvest_time_entry:{e.id}",
+                    entered,
+                )
+                self._record(project, e, entity.ref("TimeEntry", str(e.id)))
+                continue
             if not entity.in_quickbooks:
                 self._record(project, e, None)
                 continue
@@ -275,7 +297,9 @@ class Timesheets:
                     _z(ta_updated),
                 )
             )
-            self._record(project, e, f"{entity.code}:{ta_id}")
+            # an entity that moved to another ERP keeps this copy in the former one, which tieout no longer
+            # reads for people and time: no ERP copy to name
+            self._record(project, e, f"{entity.code}:{ta_id}" if entity.keeps_time else None)
         if project.plan.get("WIP_VARIANCE"):
             self._manual_time(project, rng, out)
         for s in sorted(spends, key=lambda s: (s.day, s.id)):
@@ -313,10 +337,17 @@ class Timesheets:
         return out
 
     def _manual_time(self, project: Project, rng: random.Random, out: ProjectTime) -> None:
-        """Billable time keyed straight into QuickBooks, with no Harvest entry behind it."""
+        """Billable time keyed straight into the ERP, with no Harvest entry behind it."""
         member, day = project.members[0], workdays(project.starts_on, self.as_of - timedelta(days=2))[-1]
         hours = Decimal(rng.randint(8, 24)) / 4
         rate = rate_card(project, member)
+        out.erp_wip += (hours * rate).quantize(Decimal("0.01"))
+        if project.customer.entity.time_in_xero:
+            own = f"manual:{project.harvest_id}"
+            self._xero_time(
+                project, out, own, member, day, hours, rate, False, "Manual entry: workshop follow-up", at(day, 1080)
+            )
+            return
         ta_id = self.ids.quickbooks(project.customer.entity.code, "TimeActivity")
         moment = at(day, 1080)
         out.time_activities.append(
@@ -338,12 +369,34 @@ class Timesheets:
                 _z(moment),
             )
         )
-        out.erp_wip += (hours * rate).quantize(Decimal("0.01"))
+
+    def _xero_time(
+        self,
+        project: Project,
+        out: ProjectTime,
+        own: str,
+        member: Member,
+        day: date,
+        hours: Decimal,
+        rate: Decimal,
+        billed: bool,
+        description: str,
+        entered: datetime,
+    ) -> None:
+        """A Xero Projects time entry on the project's task at `rate` (made with the project's first entry at it)."""
+        task = xero.task(project, rate)
+        if all(row[0] != task["taskId"] for row in out.xero_tasks):
+            out.xero_tasks.append((task["taskId"], task, NEVER_CHANGED))
+        record = xero.time_entry(project, own, member.person, day, hours, rate, billed, description, entered)
+        out.xero_time.append((record["timeEntryId"], record, NEVER_CHANGED))
 
     def _record(self, project: Project, e: Entry, erp_id: str | None) -> None:
         if e.plant is None:
             return
-        entity, currency = project.customer.entity.code, project.customer.entity.currency
+        # billed in the ERP copy's currency (the entity's), else in the PSA client's (a planted currency
+        # mismatch makes it another)
+        c = project.customer
+        entity, currency = c.entity.code, c.entity.currency if erp_id else c.psa_currency
         age = (self.as_of - e.day).days
         notes = {
             "TIME_ON_INACTIVE_PROJECT": f"time of {e.day} on {project.name}, archived after {project.ends_on}",
@@ -351,7 +404,7 @@ class Timesheets:
             "UNBILLED_TIME_AGED": f"approved billable time of {e.day} not invoiced ({age} days, bucket "
             f"{aging_bucket(age)})",
             "TIME_BILLED_STATUS_MISMATCH": f"invoiced in Harvest ({e.invoice.number if e.invoice else ''}) but "
-            "still Billable in QuickBooks",
+            f"still unbilled in {project.customer.entity.erp_system}",
         }
         amount = (e.hours * e.rate).quantize(Decimal("0.01")) if e.rate else None
         expected: Decimal | str | None = None
