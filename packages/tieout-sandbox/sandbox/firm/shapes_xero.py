@@ -293,13 +293,13 @@ def time_entry(
     entered: datetime,
 ) -> dict:
     """Time logged on the project's task at `rate`: INVOICED once billed, ACTIVE (unbilled) before."""
-    entity = p.customer.entity
+    entity, charged = p.customer.entity, task(p, rate)
     assert person.qbo_id is not None
     return {
         "timeEntryId": entity.erp_id("TimeEntry", own),
         "userId": entity.erp_id("User", person.qbo_id),
-        "projectId": task(p, rate)["projectId"],
-        "taskId": task(p, rate)["taskId"],
+        "projectId": charged["projectId"],
+        "taskId": charged["taskId"],
         "dateUtc": f"{day.isoformat()}T00:00:00Z",
         "dateEnteredUtc": entered.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "duration": int(hours * 60),

@@ -256,13 +256,11 @@ class Timesheets:
             # an entity on Xero keeps its time in Xero Projects; one that moved from QuickBooks keeps it there;
             # the ledger keeps none
             if entity.time_in_xero:
-                entered = approved + timedelta(minutes=30)
-                billed = status == "HasBeenBilled"
-                self._xero_time(
+                billed, entered = status == "HasBeenBilled", approved + timedelta(minutes=30)
+                copy = xero.time_entry(
                     project,
-                    out,
                     str(e.id),
-                    e.member,
+                    e.member.person,
                     e.day,
                     e.hours,
                     e.rate,
@@ -270,6 +268,7 @@ class Timesheets:
                     f"harvest_time_entry:{e.id}",
                     entered,
                 )
+                self._xero_time(project, out, copy, e.rate)
                 self._record(project, e, entity.ref("TimeEntry", str(e.id)))
                 continue
             if not entity.in_quickbooks:
@@ -343,10 +342,9 @@ class Timesheets:
         rate = rate_card(project, member)
         out.erp_wip += (hours * rate).quantize(Decimal("0.01"))
         if project.customer.entity.time_in_xero:
-            own = f"manual:{project.harvest_id}"
-            self._xero_time(
-                project, out, own, member, day, hours, rate, False, "Manual entry: workshop follow-up", at(day, 1080)
-            )
+            own, note = f"manual:{project.harvest_id}", "Manual entry: workshop follow-up"
+            manual = xero.time_entry(project, own, member.person, day, hours, rate, False, note, at(day, 1080))
+            self._xero_time(project, out, manual, rate)
             return
         ta_id = self.ids.quickbooks(project.customer.entity.code, "TimeActivity")
         moment = at(day, 1080)
@@ -370,25 +368,13 @@ class Timesheets:
             )
         )
 
-    def _xero_time(
-        self,
-        project: Project,
-        out: ProjectTime,
-        own: str,
-        member: Member,
-        day: date,
-        hours: Decimal,
-        rate: Decimal,
-        billed: bool,
-        description: str,
-        entered: datetime,
-    ) -> None:
-        """A Xero Projects time entry on the project's task at `rate` (made with the project's first entry at it)."""
+    @staticmethod
+    def _xero_time(project: Project, out: ProjectTime, entry: dict, rate: Decimal) -> None:
+        """A Xero Projects time entry (shapes_xero.time_entry), with its task at `rate` made on the first."""
         task = xero.task(project, rate)
         if all(row[0] != task["taskId"] for row in out.xero_tasks):
             out.xero_tasks.append((task["taskId"], task, NEVER_CHANGED))
-        record = xero.time_entry(project, own, member.person, day, hours, rate, billed, description, entered)
-        out.xero_time.append((record["timeEntryId"], record, NEVER_CHANGED))
+        out.xero_time.append((entry["timeEntryId"], entry, NEVER_CHANGED))
 
     def _record(self, project: Project, e: Entry, erp_id: str | None) -> None:
         if e.plant is None:
