@@ -181,6 +181,9 @@ class Extraction:
     records: RecordSpool = field(default_factory=RecordSpool)
     deleted: list[tuple[str, str]] = field(default_factory=list)  # (entity, record_id) the source reported deleted
     entities: list[str] = field(default_factory=list)  # entities swept in full this time
+    # entity -> how many records the source holds now, where an incremental read cannot see deletions
+    # itself (QuickBooks past CDC's cap): the snapshot must hold as many (assets/extraction/snapshots.py)
+    source_counts: dict[str, int] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)  # entity -> why its source failed tonight
     companies: dict[str, str] = field(default_factory=dict)  # entity -> the company (QuickBooks realm) read
     cutovers: dict[str, tuple[str, date]] = field(default_factory=dict)  # entity -> its company's side, the date
@@ -192,6 +195,7 @@ class Extraction:
         self.records.absorb(other.records)
         self.deleted += other.deleted
         self.entities += other.entities
+        self.source_counts |= other.source_counts
 
 
 class SourceConnector(Protocol):

@@ -1,8 +1,11 @@
 """QuickBooks Online Accounting API v3 (the ERP): one company (realm) per legal entity.
 
 Full sweeps page the `query` endpoint with STARTPOSITION/MAXRESULTS; incremental nights ask the
-`cdc` endpoint, which also reports deletions but only looks back 30 days and returns at most 1000
-objects per entity, so a longer gap or a busier day falls back to a full sweep of that realm.
+`cdc` endpoint, which also reports deletions but only looks back 30 days (a longer gap sweeps the realm)
+and returns at most 1000 objects per entity. A busier day pages the records changed since the
+watermark through the query endpoint instead (`MetaData.LastUpdatedTime`) and counts the entity
+(`count(*)`): deletions that CDC's 1000 left out show as a snapshot larger than that count, which
+sweeps the object in full (assets/extraction/factory.py).
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ CDC_LOOKBACK = timedelta(days=30)
 CDC_MAX_PER_ENTITY = 1000
 NAME_LISTS = {"Customer", "Employee", "Item"}  # queries hide inactive ones unless asked
 TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+
+
+def where(object_name: str, *conditions: str) -> str:
+    """A query's where clause; name lists' inactive records are asked for too (queries hide them)."""
+    every = [*conditions, *(["Active in (true, false)"] if object_name in NAME_LISTS else [])]
+    return f" where {' and '.join(every)}" if every else ""
 
 
 def cdc_answers(since: str, snapshot_date: date) -> bool:
@@ -107,31 +116,43 @@ class QuickBooksResource(OAuthConnector):
 
     def _sweep(self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str) -> None:
         """Every record of the object in one company, page by page."""
-        where = " where Active in (true, false)" if object_name in NAME_LISTS else ""
+        self._pages(client, extraction, entity, realm, object_name, where(object_name))
+        extraction.entities.append(entity)
+
+    def _pages(
+        self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, clause: str
+    ) -> None:
+        """Every record of the object in one company that the where `clause` selects, page by page."""
         start = 1
         while True:
-            page = extraction.stats.pages = extraction.stats.pages + 1
-            query = f"select * from {object_name}{where} startposition {start} maxresults {self.page_size}"
-            body = client.request_json(
-                "GET",
-                f"/v3/company/{realm}/query",
-                object_name=f"{object_name} ({entity})",
-                page=page,
-                params={"query": query, "minorversion": self.minor_version},
-            )
-            if not isinstance(body, dict) or not isinstance(body.get("QueryResponse"), dict):
-                raise SourceSystemError(self.system, object_name, page, 200, "the response has no QueryResponse")
+            query = f"select * from {object_name}{clause} startposition {start} maxresults {self.page_size}"
+            body = self._query(client, extraction, entity, realm, object_name, query)
             items = body["QueryResponse"].get(object_name, [])
-            extraction.records += [self._record(entity, item, page) for item in items]
+            extraction.records += [self._record(entity, item, extraction.stats.pages) for item in items]
             if len(items) < self.page_size:
                 break
             start += self.page_size
-        extraction.entities.append(entity)
+
+    def _query(
+        self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, query: str
+    ) -> dict:
+        page = extraction.stats.pages = extraction.stats.pages + 1
+        body = client.request_json(
+            "GET",
+            f"/v3/company/{realm}/query",
+            object_name=f"{object_name} ({entity})",
+            page=page,
+            params={"query": query, "minorversion": self.minor_version},
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("QueryResponse"), dict):
+            raise SourceSystemError(self.system, object_name, page, 200, "the response has no QueryResponse")
+        return body
 
     def _changed_since(
         self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, since: str
     ) -> bool:
-        """Fold in the CDC changes; False when CDC refused the watermark or hit its cap and a sweep is needed."""
+        """Fold in the CDC changes (past its cap, the query's); False when CDC refused the watermark and a
+        sweep is needed."""
         page = extraction.stats.pages = extraction.stats.pages + 1
         try:
             body = client.request_json(
@@ -151,15 +172,30 @@ class QuickBooksResource(OAuthConnector):
         except (KeyError, IndexError, TypeError) as exc:
             raise SourceSystemError(self.system, object_name, page, 200, f"unexpected CDC response ({exc!r})") from exc
         items = [item for response in responses for item in response.get(object_name, [])]
-        if len(items) >= CDC_MAX_PER_ENTITY:
-            log.info("quickbooks %s (%s): CDC hit its cap, sweeping in full", object_name, entity)
-            return False
+        capped = len(items) >= CDC_MAX_PER_ENTITY
         for item in items:
-            if item.get("status") == "Deleted":
+            if item.get("status") == "Deleted":  # a deletion CDC reported holds, capped or not
                 extraction.deleted.append((entity, str(item.get("Id"))))
-            else:
+            elif not capped:
                 extraction.records.append(self._record(entity, item, page))
+        if capped:
+            log.info("quickbooks %s (%s): CDC hit its cap, paging the changed records", object_name, entity)
+            self._updated_since(client, extraction, entity, realm, object_name, since)
         return True
+
+    def _updated_since(
+        self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, since: str
+    ) -> None:
+        """The records changed since the watermark, paged through the query endpoint, and the entity's
+        count of records now, against which the snapshot is checked for deletions CDC left out."""
+        changed = where(object_name, f"MetaData.LastUpdatedTime >= '{since}'")
+        self._pages(client, extraction, entity, realm, object_name, changed)
+        count = f"select count(*) from {object_name}{where(object_name)}"
+        body = self._query(client, extraction, entity, realm, object_name, count)
+        total = body["QueryResponse"].get("totalCount")
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise SourceSystemError(self.system, object_name, extraction.stats.pages, 200, "count(*) has no totalCount")
+        extraction.source_counts[entity] = total
 
     @staticmethod
     def _record(entity: str, item: dict, page: int) -> RawRecord:

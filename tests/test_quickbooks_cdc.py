@@ -4,12 +4,16 @@ so a night chooses CDC or a sweep the same way whenever it runs (a backfill, a r
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import requests
 
+import resources.quickbooks as quickbooks_connector
+import sandbox.emulators.quickbooks as quickbooks_emulator
 from resources.quickbooks import QuickBooksResource
 from resources.sandbox import SandboxResource
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
 from tests.conftest import AS_OF
+from tests.test_extraction import load_log, run_night, served_count, snapshot, tenants
 
 
 @pytest.mark.parametrize(("days_before", "cdc"), [(29, True), (31, False)])
@@ -62,3 +66,78 @@ def test_a_backfilled_night_sweeps_when_quickbooks_counts_cdc_from_its_own_now(s
     )
     assert {realm for realm, path, status in asked if path == "query" and status == 200} == set(realms)
     assert extraction.unavailable == {} and sorted(extraction.entities) == sorted(realms.values())
+
+
+def qbo_post(runtime, realm: str, path: str, body: dict, **params) -> dict:
+    """A person's edit in QuickBooks, over HTTP."""
+    response = requests.post(
+        f"{runtime.base_url('quickbooks')}/v3/company/{realm}/{path}",
+        json=body,
+        params=params,
+        headers={"Authorization": f"Bearer {runtime.credentials('quickbooks')['access_token']}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+def test_past_cdcs_cap_the_changed_records_are_paged_and_the_count_catches_unreported_deletions(
+    tieout_env, recent_firm, monkeypatch, deleted
+):
+    """Issue 14: CDC returns at most its cap of changes an entity (1,000; here 5, the firm being small).
+    A busier day pages the records changed since the watermark instead of sweeping the realm, and counts
+    the realm's records: a deletion past the cap, which CDC never reported, leaves the snapshot one
+    record over that count, and the night sweeps the object in full."""
+    firm, as_of = recent_firm
+    monkeypatch.setenv("TIEOUT_SANDBOX_DIR", str(firm))
+    monkeypatch.setattr(quickbooks_emulator, "CDC_CAP", 5)
+    monkeypatch.setattr(quickbooks_connector, "CDC_MAX_PER_ENTITY", 5)
+    first, second = as_of.isoformat(), (as_of + timedelta(days=1)).isoformat()
+    assert run_night(first).success
+    runtime, store = running_sandbox(firm), SandboxStore(firm / "state.db")
+    realm = tenants(store, "quickbooks")[0]
+    activities = store.list("quickbooks", realm, "TimeActivity")
+    edited = activities[:8]  # more than the cap
+    for activity in edited:
+        body = {"Id": activity["Id"], "SyncToken": activity["SyncToken"], "sparse": True}
+        qbo_post(runtime, realm, "timeactivity", {**body, "Description": f"{activity.get('Description', '')} (edited)"})
+    gone = activities[-1]
+    if deleted:  # after the edits: past the cap of CDC's changes, oldest first
+        qbo_post(runtime, realm, "timeactivity", {"Id": gone["Id"], "SyncToken": gone["SyncToken"]}, operation="delete")
+    start = store.last_request_n()
+
+    result = run_night(second)
+
+    assert result.success
+    logged = load_log(tieout_env, second)[("quickbooks", "TimeActivity")]
+    records, rows = snapshot(tieout_env, "quickbooks", "TimeActivity", second)
+    entity = next(e["code"] for e in store.meta("legal_entities") if e.get("realm_id") == realm)
+    held = {record_id for (code, record_id) in records if code == entity}
+    assert held == {a["Id"] for a in store.list("quickbooks", realm, "TimeActivity")}
+    assert all("(edited)" in records[(entity, a["Id"])] for a in edited)
+    assert rows == served_count(store, "quickbooks", "TimeActivity")
+    queries = [
+        r.query
+        for r in store.requests("quickbooks", since_n=start)
+        if r.tenant == realm and r.path.endswith("/query") and "TimeActivity" in r.query
+    ]
+    changed = [q for q in queries if "LastUpdatedTime" in q]
+    counted = [q for q in queries if "count" in q]
+    swept = [q for q in queries if q not in changed and q not in counted]
+    metadata = next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.materialization.asset_key.path == ["raw", "quickbooks", "timeactivity"]
+    )
+    if deleted:
+        assert logged["mode"] == "full" and gone["Id"] not in held
+        assert (len(changed), len(counted), len(swept)) == (1, 1, 1)
+        assert metadata["swept_because"].value == (
+            f"quickbooks TimeActivity: the snapshot and the source's count disagree "
+            f"({entity}: {len(activities)} held, {len(activities) - 1} counted): swept in full"
+        )
+    else:
+        assert logged["mode"] == "incremental"
+        assert (len(changed), len(counted), len(swept)) == (1, 1, 0)
+        assert metadata["swept_because"].value == ""

@@ -17,8 +17,9 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from assets.extraction.retention import restore_archived_night
-from assets.extraction.snapshots import NightHistory, night_history, plan_load, write_snapshot
+from assets.extraction.snapshots import CountDisagrees, NightHistory, night_history, plan_load, write_snapshot
 from assets.nightly import nightly_asset, previous_night, with_connectors
+from resources.extraction import Extraction
 from sql.tables import raw_table
 
 
@@ -86,27 +87,45 @@ def extraction_asset(system: str, object_name: str):
             if history.stored_load_id is None:
                 raise Failure(never_extracted(system, object_name, snapshot_date, history.later_night))
             return kept(context, system, object_name, history)
-        with warehouse.get_connection() as connection:
-            plan = plan_load(
-                connection,
-                system,
-                object_name,
-                snapshot_date,
-                requested_mode="full" if config.refetch else config.mode,
-                full_sweep_every_days=config.full_sweep_every_days,
-                overlap=timedelta(minutes=config.watermark_overlap_minutes),
-            )
-        started = time.monotonic()
-        source = connector[system]
-        # every connector is told the night; QuickBooks counts its CDC look-back from it
-        extraction = source.extract(object_name, plan.since_iso, snapshot_date=snapshot_date)
-        seconds = time.monotonic() - started
         refetched_by = config.requested_by.strip() if config.refetch else None
-        try:
+
+        def load(mode: str) -> tuple[Extraction, dict | CountDisagrees]:
+            """Extract and write the night: the load row, or why the snapshot could not stand."""
             with warehouse.get_connection() as connection:
-                logged = write_snapshot(connection, system, object_name, plan, extraction, seconds, refetched_by)
-        finally:
-            extraction.records.discard()
+                plan = plan_load(
+                    connection,
+                    system,
+                    object_name,
+                    snapshot_date,
+                    requested_mode=mode,
+                    full_sweep_every_days=config.full_sweep_every_days,
+                    overlap=timedelta(minutes=config.watermark_overlap_minutes),
+                )
+            started = time.monotonic()
+            # every connector is told the night; QuickBooks counts its CDC look-back from it
+            extraction = connector[system].extract(object_name, plan.since_iso, snapshot_date=snapshot_date)
+            seconds = time.monotonic() - started
+            try:
+                with warehouse.get_connection() as connection:
+                    try:
+                        written: dict | CountDisagrees = write_snapshot(
+                            connection, system, object_name, plan, extraction, seconds, refetched_by
+                        )
+                    except CountDisagrees as disagrees:  # not raised through: the connection closes on a clean exit
+                        written = disagrees
+            finally:
+                extraction.records.discard()
+            return extraction, written
+
+        extraction, written = load("full" if config.refetch else config.mode)
+        swept_because = ""
+        if isinstance(written, CountDisagrees):  # deletions the source did not report: a sweep finds them
+            swept_because = f"{written}: swept in full"
+            context.log.info(swept_because)
+            extraction, written = load("full")
+        if isinstance(written, CountDisagrees):  # a full sweep counts nothing: cannot disagree
+            raise written
+        logged = written
         context.log.info(
             f"{system} {object_name} {snapshot_date}: {logged['mode']} load, {logged['fetched_rows']} fetched, "
             f"{logged['rows']} in snapshot, {logged['requests']} requests, {logged['retries']} retries"
@@ -135,6 +154,7 @@ def extraction_asset(system: str, object_name: str):
                 "table": MetadataValue.text(raw_table(system, object_name)),
                 "unavailable_entities": MetadataValue.json(extraction.unavailable),
                 "refetched_by": refetched_by or "",
+                "swept_because": swept_because,
             },
             data_version=DataVersion(logged["load_id"]),
         )

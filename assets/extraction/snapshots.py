@@ -29,6 +29,16 @@ class LoadPlan:
         return self.since.strftime("%Y-%m-%dT%H:%M:%SZ") if self.since else None
 
 
+class CountDisagrees(Exception):
+    """An incremental snapshot does not hold as many records of an entity as its source counts (the
+    source could not report every deletion: QuickBooks past CDC's cap). Nothing was written."""
+
+    def __init__(self, system: str, object_name: str, disagreeing: list[tuple[str, int, int]]):
+        self.disagreeing = disagreeing
+        counts = "; ".join(f"{entity}: {held} held, {counted} counted" for entity, counted, held in disagreeing)
+        super().__init__(f"{system} {object_name}: the snapshot and the source's count disagree ({counts})")
+
+
 @dataclass(frozen=True)
 class NightHistory:
     """One object's night among the stored ones: a night with a later one is history."""
@@ -102,7 +112,9 @@ def write_snapshot(
     refetched_by: str | None = None,
 ) -> dict:
     """Replace the night's snapshot in one transaction and log the load; returns the load row. An
-    explicit refetch (`refetched_by` who asked) first keeps the stored rows in raw.superseded_snapshots."""
+    explicit refetch (`refetched_by` who asked) first keeps the stored rows in raw.superseded_snapshots.
+    Where the source counted an entity's records (`Extraction.source_counts`), the snapshot must hold as
+    many, or nothing is written (CountDisagrees)."""
     table = raw_table(system, object_name)
     load_id = uuid.uuid4().hex
     extracted_at = datetime.now(UTC)
@@ -143,7 +155,9 @@ def write_snapshot(
             "reason": "string",
         }
     )
+    counted = pd.DataFrame(list(extraction.source_counts.items()), columns=["entity", "source_rows"])
     frames = {
+        "counted_frame": counted.astype({"entity": "string", "source_rows": "int64"}),
         "files_frame": files,
         "deleted_frame": deleted,
         "swept_frame": swept,
@@ -188,6 +202,14 @@ def write_snapshot(
                     "object": object_name,
                 },
             )
+            disagreeing = connection.execute(
+                f"SELECT c.entity, c.source_rows, count(s.entity) FROM counted_frame AS c LEFT JOIN {table} AS s "
+                "ON s.snapshot_date = ? AND s.entity = c.entity GROUP BY ALL HAVING count(s.entity) <> c.source_rows "
+                "ORDER BY c.entity",
+                [plan.snapshot_date],
+            ).fetchall()
+            if disagreeing:
+                raise CountDisagrees(system, object_name, disagreeing)
             (rows,) = connection.execute(
                 f"SELECT count(*) FROM {table} WHERE snapshot_date = ?", [plan.snapshot_date]
             ).fetchone()
