@@ -9,6 +9,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,10 @@ STAGES = ("extraction", "validation", "canonical", "reconciliation", "correction
 def test_the_night_benchmark_runs_the_real_night_and_prints_its_figures(tmp_path):
     directory = tmp_path / "bench"
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.night", "--size", "small", "--directory", str(directory)],
+        [
+            *(sys.executable, "-m", "benchmarks.night", "--size", "small", "--directory", str(directory)),
+            *("--changed", "0.05"),  # then the incremental night, a twentieth of the records changed
+        ],
         cwd=REPO,
         env={**os.environ, "TIEOUT_HOME": str(tmp_path / "not-used")},  # the benchmark keeps to its directory
         capture_output=True,
@@ -74,3 +78,37 @@ def test_the_night_benchmark_runs_the_real_night_and_prints_its_figures(tmp_path
     assert f"findings: {codes} of {codes} codes equal the manifest exactly; tie-out unexplained remainder 0.00" in out
     assert list((directory / "home" / "reports" / SNAPSHOT.isoformat()).glob("tieout-*.xlsx"))
     assert not (tmp_path / "not-used").exists()
+    assert_the_incremental_night(directory, out)
+
+
+def assert_the_incremental_night(directory: Path, out: str) -> None:
+    """The night after, with records marked changed in the emulators' store: every object read
+    incrementally, the marked records among those fetched, and each stage beside the full night's."""
+    after = SNAPSHOT + timedelta(days=1)
+    with sqlite3.connect(directory / "firm" / "state.db") as store:
+        (stamp,) = store.execute("SELECT max(updated_at) FROM records").fetchone()
+        marked = dict(store.execute("SELECT system, count(*) FROM records WHERE updated_at = ? GROUP BY 1", [stamp]))
+    with duckdb.connect(str(directory / "home" / "warehouse.duckdb"), read_only=True) as warehouse:
+        loads = warehouse.execute(
+            "SELECT system, object, mode, fetched_rows, rows FROM raw.load_log WHERE snapshot_date = ? AND rows > 0",
+            [after],
+        ).fetchall()
+        totals = dict(
+            warehouse.execute(
+                "SELECT 'fetched', sum(fetched_rows) FROM raw.load_log WHERE snapshot_date = ? "
+                "UNION ALL SELECT 'stored', sum(rows) FROM raw.load_log WHERE snapshot_date = ?",
+                [after, after],
+            ).fetchall()
+        )
+    assert {mode for _, _, mode, _, _ in loads} == {"incremental"}, loads
+    fetched = {system: sum(f for s, _, _, f, _ in loads if s == system) for system in marked}
+    stored = {system: sum(r for s, _, _, _, r in loads if s == system) for system in marked}
+    assert all(marked[system] <= fetched[system] < stored[system] for system in marked), (marked, fetched, stored)
+    changed = ", ".join(f"{system} {n:,}" for system, n in sorted(marked.items()))
+    assert (
+        f"incremental night of {after} (5.0% of records marked changed: {changed}): exit 0, loads full, incremental, "
+        f"{totals['fetched']:,} records fetched of {totals['stored']:,} in its snapshots"
+    ) in out
+    for stage in STAGES:
+        assert re.search(rf"^{stage} +\d+\.\ds +\d+\.\ds +\d+\.\d%$", out, re.MULTILINE), stage
+    assert re.search(r"^whole night +\d+\.\ds +\d+\.\ds +\d+\.\d% +peak RSS \d+\.\d\d GiB$", out, re.MULTILINE)
