@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
 from resources.cutover import cutovers_of
-from resources.extraction import Extraction, RawRecord, each_company
+from resources.extraction import Extraction, RawRecord, each_company, read_ahead
 from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
 from resources.sandbox import SandboxResource
 from resources.tokens import OAuthConnector
@@ -122,16 +122,20 @@ class QuickBooksResource(OAuthConnector):
     def _pages(
         self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, clause: str
     ) -> None:
-        """Every record of the object in one company that the where `clause` selects, page by page."""
-        start = 1
-        while True:
+        """Every record of the object in one company that the where `clause` selects, page by page (the
+        next one asked for while this one is kept: `read_ahead`)."""
+
+        def fetch(_: int, start: int) -> tuple[int, int, list[dict]]:
             query = f"select * from {object_name}{clause} startposition {start} maxresults {self.page_size}"
             body = self._query(client, extraction, entity, realm, object_name, query)
-            items = body["QueryResponse"].get(object_name, [])
-            extraction.records += [self._record(entity, item, extraction.stats.pages) for item in items]
-            if len(items) < self.page_size:
-                break
-            start += self.page_size
+            return start, extraction.stats.pages, body["QueryResponse"].get(object_name, [])
+
+        def after(served: tuple[int, int, list[dict]]) -> int | None:  # a short page is the last
+            start, _, items = served
+            return start + self.page_size if len(items) == self.page_size else None
+
+        for _, page, items in read_ahead(fetch, 1, after):
+            extraction.records += [self._record(entity, item, page) for item in items]
 
     def _query(
         self, client: ApiClient, extraction: Extraction, entity: str, realm: str, object_name: str, query: str
