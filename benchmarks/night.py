@@ -173,6 +173,8 @@ def touch(firm: Path, share: float) -> dict[str, int]:
     Returns the records marked per system."""
     import sqlite3
 
+    from sandbox.store import RECORDS_CHANGED
+
     every, now = max(1, round(1 / share)), datetime.now(UTC)
     stamps = {
         "iso": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -188,6 +190,7 @@ def touch(firm: Path, share: float) -> dict[str, int]:
                 f"UPDATE records SET updated_at = :now, payload = {payload} WHERE system = :system AND seq % :every = 0",
                 {"now": stamps["iso"], "stamp": stamp, "system": system, "every": every},
             )
+        store.execute(RECORDS_CHANGED)  # the emulators' pages and counts kept from before no longer hold
         rows = store.execute(
             "SELECT system, count(*) FROM records WHERE updated_at = ? GROUP BY system", [stamps["iso"]]
         ).fetchall()

@@ -1,0 +1,52 @@
+"""Issue 14: the emulators page a big listing from where the page before ended, not by reading past
+an OFFSET (2.1 million index entries to reach the benchmark firm's last page), and count it once: the
+same pages as the OFFSET gave, also when a record changes between two pages, from any connection."""
+
+from sandbox.store import SandboxStore
+
+LISTING = ("harvest", "", "time_entries")
+NEWEST = {"descending": True, "newest_by": "spent_date"}
+STAMP = "2026-11-01T00:00:00Z"
+
+
+def entry(n: int) -> tuple[str, dict, str]:
+    # every seventh without a date: those sort after every dated one
+    return str(n), {"id": n, **({"spent_date": f"2026-11-{n % 28 + 1:02d}"} if n % 7 else {})}, STAMP
+
+
+def ids(records: list[dict]) -> list[int]:
+    return [r["id"] for r in records]
+
+
+def paged(store: SandboxStore, size: int, **order) -> list[int]:
+    found, offset = [], 0
+    while page := store.list(*LISTING, offset=offset, limit=size, **order):
+        found += ids(page)
+        offset += size
+    return found
+
+
+def test_page_by_page_is_the_whole_listing_in_its_order(tmp_path):
+    store = SandboxStore(tmp_path / "state.db")
+    store.put_many(*LISTING, [entry(n) for n in range(1, 101)])
+
+    for order in (NEWEST, {"descending": True}, {}):
+        whole = ids(store.list(*LISTING, **order))
+        assert len(whole) == 100
+        assert paged(store, 9, **order) == whole, order
+        assert paged(store, 9, **order) == whole, order  # again, from the ends kept the first time
+
+
+def test_a_change_between_pages_is_paged_as_the_offset_pages_it(tmp_path):
+    store, writer = SandboxStore(tmp_path / "state.db"), SandboxStore(tmp_path / "state.db")
+    store.put_many(*LISTING, [entry(n) for n in range(1, 101)])
+    assert store.count(*LISTING) == 100
+    store.list(*LISTING, offset=0, limit=10, **NEWEST)  # the first page: where it ended is kept
+
+    # another connection adds the newest entry and removes one from the second page
+    writer.put(*LISTING, "200", {"id": 200, "spent_date": "2026-12-31"}, STAMP)
+    assert writer.delete(*LISTING, str(ids(store.list(*LISTING, **NEWEST))[12]))
+
+    now = ids(store.list(*LISTING, **NEWEST))
+    assert ids(store.list(*LISTING, offset=10, limit=10, **NEWEST)) == now[10:20]
+    assert store.count(*LISTING) == 100
