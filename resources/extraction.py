@@ -260,7 +260,8 @@ def read_ahead(
     records: the vendor's serialising the next page and ours turning this one into records overlap,
     where they had taken turns (one core idle half of a big object's extraction). One request in flight
     at a time, so the rate limits see what they saw; a failed request raises where its page is due."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+    try:
         page, pending = 1, pool.submit(fetch, 1, first)
         while True:
             body = pending.result()
@@ -271,6 +272,8 @@ def read_ahead(
             yield body
             if following is None:
                 return
+    finally:  # a caller that stopped early does not wait for the page it no longer wants
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def follow_pages(

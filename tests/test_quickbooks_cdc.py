@@ -122,6 +122,12 @@ def test_past_cdcs_cap_the_changed_records_are_paged_and_the_count_catches_unrep
         for r in store.requests("quickbooks", since_n=start)
         if r.tenant == realm and r.path.endswith("/query") and "TimeActivity" in r.query
     ]
+    asked = [
+        r
+        for r in store.requests("quickbooks", since_n=start)
+        if r.path.startswith("/v3/company/") and "TimeActivity" in r.query  # every company, both attempts
+    ]
+    assert logged["requests"] == len(asked)
     changed = [q for q in queries if "LastUpdatedTime" in q]
     counted = [q for q in queries if "count" in q]
     swept = [q for q in queries if q not in changed and q not in counted]

@@ -24,27 +24,32 @@ def pages_of(last: int, asked: list, failing: int | None = None):
 
 
 def test_the_next_page_is_asked_for_while_the_caller_keeps_this_one():
+    """The second page is asked for after the first is handed over and before the caller is done with
+    it: neither a lazy reader (asks only when the caller comes back) nor an eager one (hands the first
+    over once the second has come) passes."""
     asked: list = []
     fetch, after = pages_of(21, asked)
-    second_asked, late = threading.Event(), []
+    second_asked, first_kept, late = threading.Event(), threading.Event(), []
 
     def asking(page: int, position: int) -> dict:
-        body = fetch(page, position)
         if page == 2:
             second_asked.set()
-        return body
+            first_kept.wait()  # the caller is still turning the first page into records
+        return fetch(page, position)
 
     def watchdog() -> None:  # a sleep, not a timed wait: those never return under faketime
         time.sleep(30)
         late.append(True)
         second_asked.set()
+        first_kept.set()
 
     threading.Thread(target=watchdog, daemon=True).start()
     pages = read_ahead(asking, 1, after)
     first = next(pages)
-    second_asked.wait()  # while the first page is still with the caller
+    second_asked.wait()
+    first_kept.set()
 
-    assert not late, "the second page was not asked for while the first was being kept"
+    assert not late, "the second page was not asked for while the first was with the caller"
     assert [first, *pages] == [{"position": 1}, {"position": 11}, {"position": 21}]
     assert asked == [(1, 1), (2, 11), (3, 21)]  # the last page named no successor: nothing more asked
 

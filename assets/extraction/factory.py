@@ -20,6 +20,7 @@ from assets.extraction.retention import restore_archived_night
 from assets.extraction.snapshots import CountDisagrees, NightHistory, night_history, plan_load, write_snapshot
 from assets.nightly import nightly_asset, previous_night, with_connectors
 from resources.extraction import Extraction
+from resources.http import RequestStats
 from sql.tables import raw_table
 
 
@@ -89,8 +90,11 @@ def extraction_asset(system: str, object_name: str):
             return kept(context, system, object_name, history)
         refetched_by = config.requested_by.strip() if config.refetch else None
 
-        def load(mode: str) -> tuple[Extraction, dict | CountDisagrees]:
-            """Extract and write the night: the load row, or why the snapshot could not stand."""
+        def load(
+            mode: str, spent: tuple[RequestStats, float] | None = None
+        ) -> tuple[Extraction, float, dict | CountDisagrees]:
+            """Extract and write the night: the load row, or why the snapshot could not stand. What an
+            attempt that could not stand `spent` (requests, pages; seconds) is logged with this one."""
             with warehouse.get_connection() as connection:
                 plan = plan_load(
                     connection,
@@ -105,6 +109,9 @@ def extraction_asset(system: str, object_name: str):
             # every connector is told the night; QuickBooks counts its CDC look-back from it
             extraction = connector[system].extract(object_name, plan.since_iso, snapshot_date=snapshot_date)
             seconds = time.monotonic() - started
+            if spent is not None:
+                extraction.stats.add(spent[0])
+                seconds += spent[1]
             try:
                 with warehouse.get_connection() as connection:
                     try:
@@ -115,14 +122,14 @@ def extraction_asset(system: str, object_name: str):
                         written = disagrees
             finally:
                 extraction.records.discard()
-            return extraction, written
+            return extraction, seconds, written
 
-        extraction, written = load("full" if config.refetch else config.mode)
+        extraction, seconds, written = load("full" if config.refetch else config.mode)
         swept_because = ""
         if isinstance(written, CountDisagrees):  # deletions the source did not report: a sweep finds them
             swept_because = f"{written}: swept in full"
             context.log.info(swept_because)
-            extraction, written = load("full")
+            extraction, _, written = load("full", spent=(extraction.stats, seconds))
         if isinstance(written, CountDisagrees):  # a full sweep counts nothing: cannot disagree
             raise written
         logged = written

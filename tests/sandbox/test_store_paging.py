@@ -45,6 +45,7 @@ def test_a_change_between_pages_is_paged_as_the_offset_pages_it(tmp_path):
 
     # another connection adds the newest entry and removes one from the second page
     writer.put(*LISTING, "200", {"id": 200, "spent_date": "2026-12-31"}, STAMP)
+    assert store.count(*LISTING) == 101
     assert writer.delete(*LISTING, str(ids(store.list(*LISTING, **NEWEST))[12]))
 
     now = ids(store.list(*LISTING, **NEWEST))
