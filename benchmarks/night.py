@@ -49,13 +49,16 @@ EMULATORS = "TIEOUT_BENCHMARK_EMULATORS"  # the file where the emulators' proces
 
 # -- the emulators, in their own process ----------------------------------------------------------------
 def _serve_emulators(firm: str, size: str, address_file: str) -> None:
+    from sandbox.emulators.quickbooks import QuickBooksEmulator
     from sandbox.runtime import running_sandbox
 
     runtime = running_sandbox(firm, size)
     # QuickBooks refuses CDC older than 30 days by its own clock: its emulator's stands at the benchmark's
     # nights (moving from the night after the firm's), so a run on any day reads the second one incrementally
     shift = datetime.now(UTC) - datetime.combine(NIGHT + timedelta(days=1), datetime.min.time(), UTC)
-    runtime.emulators["quickbooks"].emulator.clock = lambda: datetime.now(UTC) - shift
+    quickbooks = runtime.emulators["quickbooks"].emulator
+    assert isinstance(quickbooks, QuickBooksEmulator)
+    quickbooks.clock = lambda: datetime.now(UTC) - shift
     systems = {s: {"base_url": runtime.base_url(s), "credentials": runtime.credentials(s)} for s in VENDOR_LIMITS}
     Path(address_file).write_text(json.dumps({"systems": systems, "legal_entities": runtime.legal_entities()}))
     threading.Event().wait()
