@@ -150,53 +150,43 @@ class SandboxStore:
     ) -> list[dict]:
         """Records in listing order (creation order, or newest first by a payload field such as
         Harvest's `spent_date`, then newest created), optionally only those updated at/after a time."""
-        sql = "SELECT payload, {order_key}, seq FROM records WHERE system=? AND tenant=? AND object=?"
-        params: list = [system, tenant, object]
-        if updated_since is not None:
-            sql += " AND updated_at >= ?"
-            params.append(updated_since)
         order_key = "NULL"
         if newest_by is not None:
             self._index_payload_field(newest_by)
             order_key = f"json_extract(payload, '$.{newest_by}')"
+        select = f"SELECT payload, {order_key}, seq FROM records WHERE system=? AND tenant=? AND object=?"
+        params: list = [system, tenant, object]
+        if updated_since is not None:
+            select += " AND updated_at >= ?"
+            params.append(updated_since)
+        if newest_by is not None:
+            order = f"ORDER BY {order_key} DESC, seq DESC"
+        else:
+            order = "ORDER BY seq DESC" if descending else "ORDER BY seq"
         listing = (system, tenant, object, updated_since, descending, newest_by)
         changes = self._changes()
-        ended = self._page_ends.get((*listing, offset))
+        ended = self._page_ends.get((*listing, offset))  # (changes then, the last row's sort value, its seq)
         rows = None
-        if limit is not None and ended is not None and ended[0] == changes and ended[1] is not None:
+        if limit is not None and ended is not None and ended[0] == changes and not (newest_by and ended[1] is None):
             # where the page before ended: the same rows as the OFFSET, without reading past them
-            after = f"({order_key}, seq) < (?, ?)" if newest_by else "seq < ?" if descending else "seq > ?"
-            rows = (
-                self._db()
-                .execute(
-                    f"{sql.format(order_key=order_key)} AND {after} {self._order(newest_by, descending, order_key)} LIMIT ?",
-                    [*params, *([ended[1], ended[2]] if newest_by else [ended[2]]), limit],
-                )
-                .fetchall()
-            )
+            if newest_by is not None:
+                after, resume = f"({order_key}, seq) < (?, ?)", [ended[1], ended[2]]
+            else:
+                after, resume = ("seq < ?" if descending else "seq > ?"), [ended[2]]
+            rows = self._db().execute(f"{select} AND {after} {order} LIMIT ?", [*params, *resume, limit]).fetchall()
             if len(rows) < limit:  # the end of the listing, where rows without the field may follow
                 rows = None
         if rows is None:
             rows = (
                 self._db()
-                .execute(
-                    f"{sql.format(order_key=order_key)} {self._order(newest_by, descending, order_key)} LIMIT ? OFFSET ?",
-                    [*params, -1 if limit is None else limit, offset],
-                )
+                .execute(f"{select} {order} LIMIT ? OFFSET ?", [*params, -1 if limit is None else limit, offset])
                 .fetchall()
             )
         if rows and limit is not None:
             if len(self._page_ends) > 100_000:  # ends kept from before earlier changes: forgotten at once
                 self._page_ends.clear()
-            last = rows[-1]
-            self._page_ends[(*listing, offset + len(rows))] = (changes, last[1] if newest_by else last[2], last[2])
+            self._page_ends[(*listing, offset + len(rows))] = (changes, rows[-1][1], rows[-1][2])
         return [json.loads(p) for p, _, _ in rows]
-
-    @staticmethod
-    def _order(newest_by: str | None, descending: bool, order_key: str) -> str:
-        if newest_by is not None:
-            return f"ORDER BY {order_key} DESC, seq DESC"
-        return "ORDER BY seq DESC" if descending else "ORDER BY seq"
 
     def _changes(self) -> int:
         return self._db().execute("SELECT n FROM record_changes").fetchone()[0]
