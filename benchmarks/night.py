@@ -248,7 +248,7 @@ def last_request(firm: Path) -> int:
 def contracts_floor(warehouse: Path) -> float:
     """Seconds of a bare DuckDB scan of what the contracts read: every contract's payload paths parsed
     out of the night's raw snapshot, one aggregate per object, nothing typed, checked or moved out of
-    DuckDB. The validation stage does this and more (typing, references, the rules in pandas, the
+    DuckDB. The validation stage does this and more (typing, references, the rules in polars, the
     valid and quarantine tables), so it is the floor the stage is measured against."""
     import duckdb
 

@@ -1,6 +1,6 @@
 """What a source object's contract is made of: the fields it must carry (from which the typed frame
 is flattened in SQL and the structural checks are derived) and a pandera DataFrameModel holding its
-business rules. `Contract.schema()` joins both into one pandera schema.
+business rules. `Contract.schema` joins both into one pandera schema.
 
 The typed frame has, per field `f`: `f` (the value in its type, NULL when absent, null, or of the
 wrong JSON type), `f__type` (the JSON type as sent: `VARCHAR`, `DOUBLE`, `NULL`..., `UNPARSEABLE` for
@@ -13,11 +13,13 @@ as sent where the typed value cannot stand for it, for reporting). Per reference
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
 
 from checks import rules
 
@@ -41,14 +43,6 @@ SQL_TYPES = {
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp": "TIMESTAMPTZ",
-}
-PANDAS_TYPES = {
-    "number": "float64",
-    "money": "float64",
-    "integer": "Int64",
-    "boolean": "boolean",
-    "date": "datetime64[ns]",
-    "timestamp": "datetime64[ns]",
 }
 # How a date or timestamp is written: ISO 8601, or Microsoft's JSON date `/Date(<ms since the epoch>+0000)/`
 # (Xero), whose milliseconds are UTC
@@ -136,14 +130,16 @@ class Contract:
             return self.id_path
         return next((f.path for f in self.fields if f.name == base), base)
 
+    @functools.cached_property
     def schema(self) -> pa.DataFrameSchema:
-        """The model's rules plus the structural ones every field and reference implies."""
+        """The model's rules plus the structural ones every field and reference implies (built once: a
+        night checks it slice by slice)."""
         schema = self.model.to_schema()
         checks = {f"{f.name}__type": structural_checks(f) for f in self.fields}
         checks.update({f.name: value_checks(f) for f in self.fields if f.kind in ("currency", "name")})
         checks.update(
             {
-                f"{r.field}__resolves": [pa.Check(lambda s: s.astype(bool), name=rules.REFERENCE_UNRESOLVED)]
+                f"{r.field}__resolves": [column_check(rules.REFERENCE_UNRESOLVED, lambda resolves: resolves)]
                 for r in self.references
             }
         )
@@ -156,90 +152,109 @@ class Contract:
         return schema
 
 
+def holds(data: PolarsData, expression: pl.Expr) -> pl.LazyFrame:
+    """A polars check's outcome: `expression` over the checked frame, one boolean a row; a null
+    outcome passes (a value that is not there is the structural rules' to report)."""
+    return data.lazyframe.select(expression.fill_null(True))
+
+
+def column_check(name: str, test: Callable[[pl.Expr], pl.Expr], **options) -> pa.Check:
+    """A check of one column: `test` turns the column's expression into the rows that pass."""
+    return pa.Check(lambda data: holds(data, test(pl.col(data.key))), name=name, **options)
+
+
+def frame_check(name: str, expression: pl.Expr) -> pa.Check:
+    """A check across columns, named `<rule>:<column>` for the column it reports."""
+    return pa.Check(lambda data: holds(data, expression), name=name)
+
+
 def structural_checks(f: Field) -> list[pa.Check]:
     """Checks on one field's JSON type as sent: present, not null, of its kind, a date if one."""
     allowed = (*f.json_types, "NULL", UNPARSEABLE, ABSENT)
+
+    def sent_as(test: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Expr], pl.Expr]:
+        return lambda column: test(column.cast(pl.String))
+
     checks = (
         [
-            pa.Check(lambda s: s.ne(ABSENT), name=rules.FIELD_MISSING),
-            pa.Check(lambda s: s.ne("NULL"), name=rules.VALUE_MISSING),
+            column_check(rules.FIELD_MISSING, sent_as(lambda t: t != ABSENT)),
+            column_check(rules.VALUE_MISSING, sent_as(lambda t: t != "NULL")),
         ]
         if f.required
         else []
     )
-    checks.append(pa.Check(lambda s: s.isin(allowed), name=rules.WRONG_TYPE))
+    checks.append(column_check(rules.WRONG_TYPE, sent_as(lambda t: t.is_in(allowed))))
     if f.kind in ("date", "timestamp"):
-        checks.append(pa.Check(lambda s: s.ne(UNPARSEABLE), name=rules.DATE_UNPARSEABLE))
+        checks.append(column_check(rules.DATE_UNPARSEABLE, sent_as(lambda t: t != UNPARSEABLE)))
     if f.in_string:
-        checks.append(pa.Check(lambda s: s.ne(UNPARSEABLE), name=rules.NUMBER_UNPARSEABLE))
+        checks.append(column_check(rules.NUMBER_UNPARSEABLE, sent_as(lambda t: t != UNPARSEABLE)))
     return checks
 
 
 def value_checks(f: Field) -> list[pa.Check]:
     """Checks on a text field's decoded value."""
     if f.kind == "currency":
-        return [pa.Check(lambda s: s.isin(rules.CURRENCIES), name=rules.CURRENCY_UNKNOWN)]
+        return [column_check(rules.CURRENCY_UNKNOWN, lambda c: c.is_in(sorted(rules.CURRENCIES)))]
     return text_checks(f.max_length) if f.kind == "name" else []
 
 
 def text_checks(max_length: int | None) -> list[pa.Check]:
     checks = [
-        pa.Check(lambda s: ~s.str.contains(rules.UNREADABLE), name=rules.TEXT_UNREADABLE),
-        pa.Check(lambda s: ~s.str.contains(rules.FORMULA), name=rules.TEXT_LOOKS_LIKE_FORMULA),
-        pa.Check(lambda s: ~s.str.contains(rules.SQL), name=rules.TEXT_LOOKS_LIKE_SQL),
+        column_check(rules.TEXT_UNREADABLE, lambda c: ~c.str.contains(rules.UNREADABLE)),
+        column_check(rules.TEXT_LOOKS_LIKE_FORMULA, lambda c: ~c.str.contains(rules.FORMULA)),
+        column_check(rules.TEXT_LOOKS_LIKE_SQL, lambda c: ~c.str.contains(rules.SQL)),
     ]
     if max_length:
-        checks.append(pa.Check(lambda s: s.str.len().le(max_length), name=rules.TEXT_TOO_LONG))
+        checks.append(column_check(rules.TEXT_TOO_LONG, lambda c: c.str.len_chars() <= max_length))
     return checks
 
 
 def frame_checks_of(f: Field) -> list[pa.Check]:
     """Row checks that compare a field with another column; named `<rule>:<column>`."""
     checks = []
+    moment = pl.col(f.name).cast(pl.Datetime("us"))
     if f.past:
-        checks.append(
-            pa.Check(
-                lambda df, c=f.name: ~(df[c] > df["horizon"]).fillna(False), name=f"{rules.DATE_IN_FUTURE}:{f.name}"
-            )
-        )
+        checks.append(frame_check(f"{rules.DATE_IN_FUTURE}:{f.name}", ~(moment > pl.col("horizon"))))
     if f.kind in ("date", "timestamp"):
-        checks.append(
-            pa.Check(
-                lambda df, c=f.name: ~(df[c] < df["earliest"]).fillna(False),
-                name=f"{rules.DATE_OUT_OF_WINDOW}:{f.name}",
-            )
-        )
+        checks.append(frame_check(f"{rules.DATE_OUT_OF_WINDOW}:{f.name}", ~(moment < pl.col("earliest"))))
     if f.kind == "money" and f.currency:
-        checks.append(
-            pa.Check(
-                lambda df, c=f.name, cur=f.currency: money_precision_ok(df, c, cur),
-                name=f"{rules.MONEY_PRECISION}:{f.name}",
-            )
-        )
+        checks.append(frame_check(f"{rules.MONEY_PRECISION}:{f.name}", money_precision_ok(f.name, f.currency)))
     return checks
 
 
-def money_precision_ok(df: pd.DataFrame, column: str, currency: str) -> pd.Series:
-    literal = df[f"{column}__json"]
-    numeric = literal.notna() & df[column].notna()
-    allowed = df[currency].map(rules.minor_units, na_action="ignore").fillna(2)
-    return ~numeric | rules.decimals_sent(literal.where(numeric, "0")).le(allowed)
+def money_precision_ok(column: str, currency: str) -> pl.Expr:
+    """No more decimals sent than the currency has (a literal that is no number is another rule's)."""
+    literal = pl.col(f"{column}__json")
+    numeric = literal.is_not_null() & pl.col(column).is_not_null()
+    return ~numeric | (rules.decimals_sent(literal) <= rules.minor_units(pl.col(currency)))
+
+
+def one_of(column: str, allowed: tuple[str, ...]):
+    """A model check that `column` holds one of the vendor's enumerated values (null is the structural rules')."""
+    return pa.check(column, name=rules.STATUS_NOT_IN_ENUM)(
+        lambda cls, data: holds(data, pl.col(data.key).is_in(allowed))
+    )
+
+
+def row_rule(name: str, expression: pl.Expr):
+    """A model check across columns, named `<rule>:<column>` for the column it reports."""
+    return pa.dataframe_check(name=name)(lambda cls, data: holds(data, expression))
 
 
 class SourceRecord(pa.DataFrameModel):
     """Every source record: an id, unique within its object and legal entity."""
 
-    record_id: Series[object] = pa.Field(nullable=True)
-    record_key: Series[object] = pa.Field(nullable=True)
+    record_id: str = pa.Field(nullable=True)
+    record_key: str = pa.Field(nullable=True)
 
     # (inherited checks are reported under their method's name: the names are the rules')
-    @pa.check("record_id", name=rules.ID_MISSING, ignore_na=False)
-    def id_missing(cls, record_id: Series[object]) -> Series[bool]:
-        return record_id.notna()
+    @pa.check("record_id", name=rules.ID_MISSING)
+    def id_missing(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_not_null())
 
     @pa.check("record_key", name=rules.ID_DUPLICATE)
-    def id_duplicate(cls, record_key: Series[object]) -> Series[bool]:
-        return ~record_key.duplicated(keep=False)
+    def id_duplicate(cls, data: PolarsData) -> pl.LazyFrame:
+        return holds(data, ~pl.col(data.key).is_duplicated() | pl.col(data.key).is_null())
 
     class Config:
         strict = False

@@ -6,25 +6,26 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pandera.pandas as pa
+import pandera.polars as pa
+import polars as pl
 
 from checks import rules
 from checks.contract import Contract
 
-COLUMNS = ["raw_row", "rule", "field", "value", "detail"]
+COLUMNS = ["raw_row", "entity", "record_id", "rule", "field", "value", "detail"]
 SUFFIXES = ("__type", "__resolves")
 
 
-def failures(contract: Contract, frame: pd.DataFrame) -> pd.DataFrame:
-    """Every rule each row of `frame` breaks: `raw_row, rule, field, value, detail`."""
+def failures(contract: Contract, frame: pl.DataFrame) -> pd.DataFrame:
+    """Every rule each row of `frame` breaks: `raw_row, entity, record_id, rule, field, value, detail`."""
     try:
-        contract.schema().validate(frame, lazy=True)
+        contract.schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _rows(contract, frame, errors.failure_cases)
+        return _rows(contract, frame, errors.failure_cases.to_pandas())
     return pd.DataFrame(columns=COLUMNS)
 
 
-def _rows(contract: Contract, frame: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+def _rows(contract: Contract, frame: pl.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     unplaced = cases[cases["index"].isna()]
     if not unplaced.empty:  # a column missing or mistyped in the frame itself: a bug in the contract, not data
         raise ValueError(
@@ -37,24 +38,28 @@ def _rows(contract: Contract, frame: pd.DataFrame, cases: pd.DataFrame) -> pd.Da
     base = (
         cases["column"].astype(str).str.replace("|".join(SUFFIXES), "", regex=True).replace("record_key", "record_id")
     )
+    positions = cases["index"].astype("int64").tolist()
+    records = frame.select("raw_row", "entity", "record_id")[positions]
     return pd.DataFrame(
         {
-            "raw_row": cases["index"].astype("int64").to_numpy(),
+            "raw_row": records["raw_row"].to_numpy(),
+            "entity": records["entity"].to_list(),
+            "record_id": records["record_id"].to_list(),
             "rule": cases["rule"].to_numpy(),
             "field": [contract.path_of(column) for column in base],
-            "value": [_value_sent(frame, row, column) for row, column in zip(cases["index"], base)],
+            "value": [_value_sent(frame, row, column) for row, column in zip(positions, base)],
             "detail": cases["rule"].map(rules.DETAILS).fillna("").to_numpy(),
         },
         columns=COLUMNS,
     )
 
 
-def _value_sent(frame: pd.DataFrame, row, column: str) -> str | None:
+def _value_sent(frame: pl.DataFrame, row: int, column: str) -> str | None:
     """The offending value as the vendor sent it (strings without their JSON quotes), shortened."""
-    value = frame.at[row, f"{column}__json"] if f"{column}__json" in frame else None
-    if value is None and column in frame:
-        value = frame.at[row, column]
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    value = frame[f"{column}__json"][row] if f"{column}__json" in frame.columns else None
+    if value is None and column in frame.columns:
+        value = frame[column][row]
+    if value is None:
         return None
     text = json.loads(value) if isinstance(value, str) and value.startswith('"') else str(value)
     return text if len(text) <= 200 else text[:200] + f"... ({len(text)} characters)"

@@ -4,16 +4,19 @@ snapshot of the night (set-based joins, not per-row lookups)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
-import pandas as pd
+import polars as pl
 
-from checks.contract import ABSENT, JSON_TYPE_NAMES, PANDAS_TYPES, SQL_TYPES, UNPARSEABLE, Contract, Field
+from checks.contract import ABSENT, JSON_TYPE_NAMES, SQL_TYPES, UNPARSEABLE, Contract, Field
 from resources.extraction import MS_DATE
 from sql import IDENTIFIER, load
 from sql.tables import raw_table
 
-# pandas keeps nanosecond timestamps: dates outside its range are left untyped (and fail parsing)
+# the canonical model's checks run in pandas, whose timestamps are nanoseconds: dates outside its range are
+# left untyped here (and fail parsing), so that no valid record carries one
 PANDAS_DATES = "DATE '1678-01-01' AND DATE '2261-12-31'"
 # the same range in milliseconds since the epoch, for dates sent that way (`/Date(ms+0000)/`)
 PANDAS_MS = (-9214560000000, 9214646399999)  # 1678-01-01, 2261-12-31 23:59:59.999 UTC
@@ -54,7 +57,7 @@ def _typed(f: Field) -> str:
 
 
 def _json_type(f: Field) -> str:
-    """As an enum, which reaches pandas as a categorical: no Python string per row."""
+    """As an enum: a small dictionary, not a string a row."""
     json_type = f"coalesce(json_type({_fragment(f)}), '{ABSENT}')"
     if f.in_string:  # an empty string is no value; any other that is no number is unparseable
         empty = f"trim(json_extract_string({_fragment(f)}, '$')) = ''"
@@ -78,8 +81,8 @@ def _sent(f: Field) -> str:
 
 def frame_sql(contract: Contract, source_table: str) -> str:
     """The typed frame of `source_table` (the raw or valid table of the contract's object) for
-    `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules, for
-    the records of slice `$slice` of `$slices` (by a hash of the record's id within its entity).
+    `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules, and each
+    record's `slice` of `$slices` (by a hash of its id within its entity: duplicate ids share one).
 
     Each payload is parsed once (every path in one json_extract) and each value typed once
     (`typed`); references are joins against the same system's raw snapshot of the night."""
@@ -90,9 +93,9 @@ def frame_sql(contract: Contract, source_table: str) -> str:
     derived = "".join(f', {expression} AS "{column}"' for column, expression in contract.derived.items())
     fragments = ", ".join(f"fragments[{n}] AS {_fragment(f)}" for n, f in enumerate(contract.fields, start=1))
     ctes = [
-        f"parsed AS (SELECT rowid AS raw_row, entity, record_id, json_extract(payload, [{paths}]) AS fragments"
-        f"{derived} FROM {source_table} WHERE snapshot_date = $snapshot_date "
-        f"AND hash(entity, record_id) % $slices = $slice)",
+        f"parsed AS (SELECT rowid AS raw_row, entity, record_id, hash(entity, record_id) % $slices AS slice, "
+        f"json_extract(payload, [{paths}]) AS fragments{derived} FROM {source_table} "
+        "WHERE snapshot_date = $snapshot_date)",
         f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
         "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields) + " FROM fragmented)",
     ]
@@ -123,6 +126,7 @@ def frame_sql(contract: Contract, source_table: str) -> str:
         joins.append("LEFT JOIN cycles ON cycles.entity = typed.entity AND cycles.record_id = typed.record_id")
         looked_up.append("cycles.record_id IS NOT NULL AS in_cycle")
     columns = [
+        "typed.slice",
         "typed.raw_row",
         "typed.entity",
         "typed.record_id",
@@ -137,25 +141,33 @@ def frame_sql(contract: Contract, source_table: str) -> str:
     ]
     return (
         f"WITH RECURSIVE {', '.join(ctes)}\nSELECT {', '.join(columns)}\nFROM typed {' '.join(joins)}\n"
-        "ORDER BY typed.raw_row"
+        "ORDER BY typed.slice, typed.raw_row"
     )
 
 
-def typed_frame(
-    connection,
-    contract: Contract,
-    source_table: str,
-    snapshot_date: date,
-    horizon: date,
-    earliest: date,
-    slice_: int = 0,
-    slices: int = 1,
-) -> pd.DataFrame:
-    frame = connection.execute(
-        frame_sql(contract, source_table),
-        {"snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest, "slice": slice_, "slices": slices},
-    ).df()
-    types = {f.name: PANDAS_TYPES[f.kind] for f in contract.fields if f.kind in PANDAS_TYPES}
-    types.update({f"{r.field}__resolves": "boolean" for r in contract.references})
-    types.update({"horizon": "datetime64[ns]", "earliest": "datetime64[ns]"})
-    return frame.astype(types).set_index("raw_row", drop=False)
+TYPED_NIGHT = "typed_night"
+
+
+@contextmanager
+def typed_night(
+    connection, contract: Contract, source_table: str, snapshot_date: date, horizon: date, earliest: date, slices: int
+) -> Iterator[None]:
+    """The night's typed frame as a temporary table of this connection, ordered by slice, while the
+    block runs: the payloads are read and parsed once, and each slice is then read from typed columns
+    (slicing the raw table instead read every payload again for each slice)."""
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {TYPED_NIGHT} AS {frame_sql(contract, source_table)}",
+        {"snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest, "slices": slices},
+    )
+    try:
+        yield
+    finally:
+        connection.execute(f"DROP TABLE IF EXISTS temp.{TYPED_NIGHT}")
+
+
+def typed_frame(connection, slice_: int) -> pl.DataFrame:
+    """One slice of the typed night (`typed_night`), as a polars frame over DuckDB's Arrow vectors."""
+    return connection.sql(
+        f"SELECT * EXCLUDE (slice) FROM temp.{TYPED_NIGHT} WHERE slice = $slice ORDER BY raw_row",
+        params={"slice": slice_},
+    ).pl()

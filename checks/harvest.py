@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.polars as pa
+import polars as pl
 
 from checks import rules
-from checks.contract import Contract, Field, Reference, SourceRecord
+from checks.contract import Contract, Field, Reference, SourceRecord, one_of, row_rule
 
 STAMPS = (Field("created_at", "timestamp"), Field("updated_at", "timestamp"))
 INVOICE_STATES = ("draft", "open", "paid", "closed")
@@ -41,38 +40,28 @@ class Client(SourceRecord):
 
 
 class Project(SourceRecord):
-    bill_by: Series[object] = pa.Field(nullable=True)
-    budget_by: Series[object] = pa.Field(nullable=True)
+    bill_by: str = pa.Field(nullable=True)
+    budget_by: str = pa.Field(nullable=True)
 
-    @pa.check("bill_by", name=rules.STATUS_NOT_IN_ENUM)
-    def bill_by_known(cls, bill_by: Series[object]) -> Series[bool]:
-        return bill_by.isin(BILL_BY)
-
-    @pa.check("budget_by", name=rules.STATUS_NOT_IN_ENUM)
-    def budget_by_known(cls, budget_by: Series[object]) -> Series[bool]:
-        return budget_by.isin(BUDGET_BY)
+    bill_by_known = one_of("bill_by", BILL_BY)
+    budget_by_known = one_of("budget_by", BUDGET_BY)
 
 
 class TimeEntry(SourceRecord):
-    hours: Series[float] = pa.Field(nullable=True)
+    hours: float = pa.Field(nullable=True)
 
-    @pa.check("hours", name=rules.HOURS_OUT_OF_RANGE)
-    def hours_within_a_day(cls, hours: Series[float]) -> Series[bool]:
-        return hours.gt(0) & hours.le(24)
+    hours_within_a_day = row_rule(f"{rules.HOURS_OUT_OF_RANGE}:hours", (pl.col("hours") > 0) & (pl.col("hours") <= 24))
 
 
 class Invoice(SourceRecord):
-    state: Series[object] = pa.Field(nullable=True)
-    amount: Series[float] = pa.Field(nullable=True)
-    lines_total: Series[float] = pa.Field(nullable=True)
+    state: str = pa.Field(nullable=True)
+    amount: float = pa.Field(nullable=True)
+    lines_total: float = pa.Field(nullable=True)
 
-    @pa.check("state", name=rules.STATUS_NOT_IN_ENUM)
-    def state_known(cls, state: Series[object]) -> Series[bool]:
-        return state.isin(INVOICE_STATES)
-
-    @pa.dataframe_check(name=f"{rules.INVOICE_LINES_DO_NOT_SUM}:amount")
-    def lines_sum_to_amount(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~((df["amount"] - df["lines_total"]).abs() > 0.005).fillna(False)
+    state_known = one_of("state", INVOICE_STATES)
+    lines_sum_to_amount = row_rule(
+        f"{rules.INVOICE_LINES_DO_NOT_SUM}:amount", ~((pl.col("amount") - pl.col("lines_total")).abs() > 0.005)
+    )
 
 
 def _money(path: str) -> str:

@@ -8,12 +8,11 @@ must be a company of the portal.
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.polars as pa
+import polars as pl
 
 from checks import rules
-from checks.contract import Contract, Field, Reference, SourceRecord
+from checks.contract import Contract, Field, Reference, SourceRecord, one_of, row_rule
 
 # the stages of HubSpot's default deal pipeline ("default"); another pipeline's stages are the portal's own
 DEFAULT_PIPELINE = "default"
@@ -76,29 +75,26 @@ def contract(
 
 
 class Company(SourceRecord):
-    in_cycle: Series[bool] = pa.Field()
+    in_cycle: bool = pa.Field()
 
-    @pa.dataframe_check(name=f"{rules.PARENT_CYCLE}:parent_company")
-    def parent_chain_ends(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["in_cycle"]
+    parent_chain_ends = row_rule(f"{rules.PARENT_CYCLE}:parent_company", ~pl.col("in_cycle"))
 
 
 class Deal(SourceRecord):
-    dealstage: Series[object] = pa.Field(nullable=True)
-    pipeline: Series[object] = pa.Field(nullable=True)
-    billing_model: Series[object] = pa.Field(nullable=True)
+    dealstage: str = pa.Field(nullable=True)
+    pipeline: str = pa.Field(nullable=True)
+    billing_model: str = pa.Field(nullable=True)
 
-    @pa.check("billing_model", name=rules.STATUS_NOT_IN_ENUM)
-    def billing_model_known(cls, model: Series[object]) -> Series[bool]:
-        """The firm's two billing models, as the Salesforce field holds them (another value would leave
-        the deal's model unknown and its BILLING_MODEL_MISMATCH unseen)."""
-        return model.isin(BILLING_MODELS)
-
-    @pa.dataframe_check(name=f"{rules.STATUS_NOT_IN_ENUM}:dealstage")
-    def stage_of_the_default_pipeline(cls, df: pd.DataFrame) -> Series[bool]:
-        """A deal of the default pipeline is at one of its stages (null is the structural rules')."""
-        default = df["pipeline"].isna() | df["pipeline"].eq(DEFAULT_PIPELINE)
-        return ~default | df["dealstage"].isna() | df["dealstage"].isin(DEFAULT_STAGES)
+    # the firm's two billing models, as the Salesforce field holds them (another value would leave the
+    # deal's model unknown and its BILLING_MODEL_MISMATCH unseen)
+    billing_model_known = one_of("billing_model", BILLING_MODELS)
+    # a deal of the default pipeline is at one of its stages (null is the structural rules')
+    stage_of_the_default_pipeline = row_rule(
+        f"{rules.STATUS_NOT_IN_ENUM}:dealstage",
+        ~(pl.col("pipeline").is_null() | (pl.col("pipeline") == DEFAULT_PIPELINE))
+        | pl.col("dealstage").is_null()
+        | pl.col("dealstage").is_in(DEFAULT_STAGES),
+    )
 
 
 CONTRACTS = [

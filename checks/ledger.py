@@ -4,12 +4,11 @@ from exported files are checked alike: a file's bad row is quarantined here, not
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.polars as pa
+import polars as pl
 
 from checks import rules
-from checks.contract import Contract, Field, Reference, SourceRecord
+from checks.contract import Contract, Field, Reference, SourceRecord, one_of, row_rule
 from resources.ledger_tables import KINDS
 
 INVOICE_STATUSES = ("draft", "open", "paid", "voided")
@@ -43,48 +42,43 @@ def money(column: str, required: bool = True) -> Field:
 
 
 class Customer(SourceRecord):
-    in_cycle: Series[bool] = pa.Field()
+    in_cycle: bool = pa.Field()
 
-    @pa.dataframe_check(name=f"{rules.PARENT_CYCLE}:parent_customer_id")
-    def parent_chain_ends(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["in_cycle"]
+    parent_chain_ends = row_rule(f"{rules.PARENT_CYCLE}:parent_customer_id", ~pl.col("in_cycle"))
 
 
 class Invoice(SourceRecord):
     """Its totals add up the ledger's way (lines less discount plus tax), and what is due lies between
     nothing and the total."""
 
-    status: Series[object] = pa.Field(nullable=True)
-    lines_total: Series[float] = pa.Field(nullable=True)
-    discount_total: Series[float] = pa.Field(nullable=True)
-    tax_total: Series[float] = pa.Field(nullable=True)
-    total: Series[float] = pa.Field(nullable=True)
-    amount_due: Series[float] = pa.Field(nullable=True)
+    status: str = pa.Field(nullable=True)
+    lines_total: float = pa.Field(nullable=True)
+    discount_total: float = pa.Field(nullable=True)
+    tax_total: float = pa.Field(nullable=True)
+    total: float = pa.Field(nullable=True)
+    amount_due: float = pa.Field(nullable=True)
 
-    @pa.check("status", name=rules.STATUS_NOT_IN_ENUM)
-    def status_known(cls, values: Series[object]) -> Series[bool]:
-        return values.isin(INVOICE_STATUSES)
-
-    @pa.dataframe_check(name=f"{rules.INVOICE_LINES_DO_NOT_SUM}:total")
-    def totals_add_up(cls, df: pd.DataFrame) -> Series[bool]:
-        made = df["lines_total"] - df["discount_total"] + df["tax_total"]
-        return ~((df["total"] - made).abs() > 0.01).fillna(False)
-
-    @pa.dataframe_check(name=f"{rules.AMOUNT_DUE_OUT_OF_RANGE}:amount_due")
-    def due_within_total(cls, df: pd.DataFrame) -> Series[bool]:
-        outside = (df["amount_due"] < 0) | (df["amount_due"] > df["total"] + 0.005)
-        return ~outside.fillna(False)
+    status_known = one_of("status", INVOICE_STATUSES)
+    totals_add_up = row_rule(
+        f"{rules.INVOICE_LINES_DO_NOT_SUM}:total",
+        ~((pl.col("total") - (pl.col("lines_total") - pl.col("discount_total") + pl.col("tax_total"))).abs() > 0.01),
+    )
+    due_within_total = row_rule(
+        f"{rules.AMOUNT_DUE_OUT_OF_RANGE}:amount_due",
+        ~((pl.col("amount_due") < 0) | (pl.col("amount_due") > pl.col("total") + 0.005)),
+    )
 
 
 class Application(SourceRecord):
     """Cash (a payment) or a credit memo's credit applied to an invoice: exactly one of the two."""
 
-    payment_id: Series[object] = pa.Field(nullable=True)
-    credit_memo_id: Series[object] = pa.Field(nullable=True)
+    payment_id: str = pa.Field(nullable=True)
+    credit_memo_id: str = pa.Field(nullable=True)
 
-    @pa.dataframe_check(name=f"{rules.APPLICATION_SOURCE_NOT_ONE}:payment_id")
-    def one_source(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["payment_id"].notna() ^ df["credit_memo_id"].notna()
+    one_source = row_rule(
+        f"{rules.APPLICATION_SOURCE_NOT_ONE}:payment_id",
+        pl.col("payment_id").is_not_null() ^ pl.col("credit_memo_id").is_not_null(),
+    )
 
 
 CUSTOMER = Reference("customer_id", "customers")

@@ -3,12 +3,11 @@ inside the same company (legal entity)."""
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.polars as pa
+import polars as pl
 
 from checks import rules
-from checks.contract import Contract, Field, Reference, SourceRecord
+from checks.contract import Contract, Field, Reference, SourceRecord, one_of, row_rule
 
 SERVER = "Id SyncToken MetaData domain sparse"
 BILLABLE_STATUSES = ("Billable", "NotBillable", "HasBeenBilled")
@@ -41,58 +40,48 @@ def contract(
 
 
 class Customer(SourceRecord):
-    Level: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    parent_level: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    Level: int = pa.Field(nullable=True)
+    parent_level: int = pa.Field(nullable=True)
 
-    in_cycle: Series[bool] = pa.Field()
+    in_cycle: bool = pa.Field()
 
-    @pa.dataframe_check(name=f"{rules.PARENT_CYCLE}:ParentRef_value")
-    def parent_chain_ends(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~df["in_cycle"]
-
-    @pa.dataframe_check(name=f"{rules.PARENT_LEVEL_WRONG}:Level")
-    def one_level_below_its_parent(cls, df: pd.DataFrame) -> Series[bool]:
-        has_parent = df["ParentRef_value__resolves"].fillna(False).astype(bool) & ~df["in_cycle"]
-        return ~has_parent | df["Level"].fillna(0).eq(df["parent_level"].fillna(0) + 1)
+    parent_chain_ends = row_rule(f"{rules.PARENT_CYCLE}:ParentRef_value", ~pl.col("in_cycle"))
+    one_level_below_its_parent = row_rule(
+        f"{rules.PARENT_LEVEL_WRONG}:Level",
+        ~(pl.col("ParentRef_value__resolves").fill_null(False) & ~pl.col("in_cycle"))
+        | (pl.col("Level").fill_null(0) == pl.col("parent_level").fill_null(0) + 1),
+    )
 
 
 class Item(SourceRecord):
-    Type: Series[object] = pa.Field(nullable=True)
+    Type: str = pa.Field(nullable=True)
 
-    @pa.check("Type", name=rules.STATUS_NOT_IN_ENUM)
-    def type_known(cls, item_type: Series[object]) -> Series[bool]:
-        return item_type.isin(ITEM_TYPES)
+    type_known = one_of("Type", ITEM_TYPES)
 
 
 class Document(SourceRecord):
     """A sales document: its lines (with tax, less discounts) make up its total."""
 
-    TotalAmt: Series[float] = pa.Field(nullable=True)
-    lines_total: Series[float] = pa.Field(nullable=True)
+    TotalAmt: float = pa.Field(nullable=True)
+    lines_total: float = pa.Field(nullable=True)
 
-    @pa.dataframe_check(name=f"{rules.INVOICE_LINES_DO_NOT_SUM}:TotalAmt")
-    def lines_sum_to_total(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~((df["TotalAmt"] - df["lines_total"]).abs() > 0.005).fillna(False)
+    lines_sum_to_total = row_rule(
+        f"{rules.INVOICE_LINES_DO_NOT_SUM}:TotalAmt", ~((pl.col("TotalAmt") - pl.col("lines_total")).abs() > 0.005)
+    )
 
 
 class TimeActivity(SourceRecord):
-    Hours: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    Minutes: Series[pd.Int64Dtype] = pa.Field(nullable=True)
-    BillableStatus: Series[object] = pa.Field(nullable=True)
-    NameOf: Series[object] = pa.Field(nullable=True)
+    Hours: int = pa.Field(nullable=True)
+    Minutes: int = pa.Field(nullable=True)
+    BillableStatus: str = pa.Field(nullable=True)
+    NameOf: str = pa.Field(nullable=True)
 
-    @pa.dataframe_check(name=f"{rules.HOURS_OUT_OF_RANGE}:Hours")
-    def hours_within_a_day(cls, df: pd.DataFrame) -> Series[bool]:
-        hours = df["Hours"] + df["Minutes"].fillna(0) / 60
-        return (hours.gt(0) & hours.le(24)).fillna(True)
-
-    @pa.check("BillableStatus", name=rules.STATUS_NOT_IN_ENUM)
-    def billable_status_known(cls, status: Series[object]) -> Series[bool]:
-        return status.isin(BILLABLE_STATUSES)
-
-    @pa.check("NameOf", name=rules.STATUS_NOT_IN_ENUM)
-    def name_of_known(cls, name_of: Series[object]) -> Series[bool]:
-        return name_of.isin(NAME_OF)
+    hours_within_a_day = row_rule(
+        f"{rules.HOURS_OUT_OF_RANGE}:Hours",
+        ((pl.col("Hours") + pl.col("Minutes").fill_null(0) / 60).is_between(0, 24, closed="right")),
+    )
+    billable_status_known = one_of("BillableStatus", BILLABLE_STATUSES)
+    name_of_known = one_of("NameOf", NAME_OF)
 
 
 def _lines(detail: str) -> str:

@@ -6,9 +6,7 @@ Rule names are shared with the sandbox manifest (`manifest["malformed"][i]["rule
 
 from __future__ import annotations
 
-import re
-
-import pandas as pd
+import polars as pl
 
 # -- rule names ----------------------------------------------------------------------------------
 ID_MISSING = "id_missing"
@@ -82,30 +80,29 @@ SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU 
 WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
 """
 CURRENCIES = frozenset(_ISO_4217.split())
-_MINOR_UNITS = {
+MINOR_UNITS = {
     **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
     **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
     **dict.fromkeys("CLF UYW".split(), 4),
 }
 
 
-def minor_units(currency: str | None) -> int:
-    """Decimals of an amount in `currency` (2 for an unknown code, whose row fails its own rule)."""
-    return _MINOR_UNITS.get(currency or "", 2)
+def minor_units(currencies: pl.Expr) -> pl.Expr:
+    """Decimals of an amount in each currency (2 for a missing or unknown code, whose row fails its own rule)."""
+    return currencies.replace_strict(MINOR_UNITS, default=2, return_dtype=pl.Int64).fill_null(2)
 
 
-def decimals_sent(json_numbers: pd.Series) -> pd.Series:
+def decimals_sent(json_numbers: pl.Expr) -> pl.Expr:
     """Significant decimals of each JSON number literal as sent (`12.50` has 1, `1e2` has 0)."""
-    text = json_numbers.astype("string")
-    fraction = text.str.extract(r"\.(\d+)", expand=False).fillna("").str.rstrip("0")
-    exponent = pd.to_numeric(text.str.extract(r"[eE]([+-]?\d+)", expand=False), errors="coerce").fillna(0)
-    return (fraction.str.len() - exponent).clip(lower=0)
+    fraction = json_numbers.str.extract(r"\.(\d+)", 1).fill_null("").str.strip_chars_end("0").str.len_chars()
+    exponent = json_numbers.str.extract(r"[eE]([+-]?\d+)", 1).cast(pl.Int64, strict=False).fill_null(0)
+    return (fraction.cast(pl.Int64) - exponent).clip(lower_bound=0)
 
 
 # -- text safety -----------------------------------------------------------------------------------
-UNREADABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")
-FORMULA = re.compile(r"^\s*(?:=|\+|@|-[^\s\d])")
-SQL = re.compile(
-    r";\s*(?:drop|delete|insert|update|alter|truncate|create|exec)\s|'\s*or\s+'?1'?\s*=\s*'?1|union\s+select",
-    re.IGNORECASE,
-)
+# Regular expressions in the syntax both Python's re and Rust's regex (polars) read. Text is checked as
+# DuckDB hands it over, valid UTF-8: a lone UTF-16 surrogate cannot reach it (the extraction sets text down
+# as UTF-8, replacing what does not decode, which leaves U+FFFD).
+UNREADABLE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]"
+FORMULA = r"^\s*(?:=|\+|@|-[^\s\d])"
+SQL = r"(?i);\s*(?:drop|delete|insert|update|alter|truncate|create|exec)\s|'\s*or\s+'?1'?\s*=\s*'?1|union\s+select"

@@ -7,11 +7,9 @@ record.
 
 from __future__ import annotations
 
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.polars as pa
 
-from checks import rules
-from checks.contract import Contract, Field, Reference, SourceRecord
+from checks.contract import Contract, Field, Reference, SourceRecord, one_of
 from resources.settings.crm import CrmFields
 
 # Salesforce's standard Opportunity stage picklist
@@ -56,16 +54,11 @@ def contract(
 
 
 class Opportunity(SourceRecord):
-    StageName: Series[object] = pa.Field(nullable=True)
-    billing_model: Series[object] = pa.Field(nullable=True)
+    StageName: str = pa.Field(nullable=True)
+    billing_model: str = pa.Field(nullable=True)
 
-    @pa.check("StageName", name=rules.STATUS_NOT_IN_ENUM)
-    def stage_known(cls, stage: Series[object]) -> Series[bool]:
-        return stage.isin(STAGES)
-
-    @pa.check("billing_model", name=rules.STATUS_NOT_IN_ENUM)
-    def billing_model_known(cls, model: Series[object]) -> Series[bool]:
-        return model.isin(BILLING_MODELS)
+    stage_known = one_of("StageName", STAGES)
+    billing_model_known = one_of("billing_model", BILLING_MODELS)
 
 
 def contracts(crm: CrmFields) -> list[Contract]:

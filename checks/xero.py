@@ -4,12 +4,11 @@ times as Microsoft's JSON date, `/Date(1767225600000+0000)/` (fields of form "ms
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import pandera.polars as pa
+import polars as pl
 
 from checks import rules
-from checks.contract import Contract, Field, Reference, SourceRecord
+from checks.contract import Contract, Field, Reference, SourceRecord, one_of, row_rule
 
 CONTACT_STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
 INVOICE_TYPES = ("ACCREC", "ACCPAY")
@@ -55,13 +54,8 @@ def contract(
     )
 
 
-def one_of(column: str, allowed: tuple[str, ...]):
-    """A pandera check that `column` holds one of Xero's enumerated values (null is the structural rules')."""
-    return pa.check(column, name=rules.STATUS_NOT_IN_ENUM)(lambda cls, values: values.isin(allowed))
-
-
 class Contact(SourceRecord):
-    ContactStatus: Series[object] = pa.Field(nullable=True)
+    ContactStatus: str = pa.Field(nullable=True)
 
     status_known = one_of("ContactStatus", CONTACT_STATUSES)
 
@@ -69,44 +63,44 @@ class Contact(SourceRecord):
 class Invoice(SourceRecord):
     """A sales or purchase invoice: its lines, plus the tax when they exclude it, make up its total."""
 
-    Type: Series[object] = pa.Field(nullable=True)
-    Status: Series[object] = pa.Field(nullable=True)
-    LineAmountTypes: Series[object] = pa.Field(nullable=True)
-    Total: Series[float] = pa.Field(nullable=True)
-    lines_total: Series[float] = pa.Field(nullable=True)
+    Type: str = pa.Field(nullable=True)
+    Status: str = pa.Field(nullable=True)
+    LineAmountTypes: str = pa.Field(nullable=True)
+    Total: float = pa.Field(nullable=True)
+    lines_total: float = pa.Field(nullable=True)
 
     type_known = one_of("Type", INVOICE_TYPES)
     status_known = one_of("Status", DOCUMENT_STATUSES)
     line_amount_types_known = one_of("LineAmountTypes", LINE_AMOUNT_TYPES)
 
-    @pa.dataframe_check(name=f"{rules.INVOICE_LINES_DO_NOT_SUM}:Total")
-    def lines_sum_to_total(cls, df: pd.DataFrame) -> Series[bool]:
-        return ~((df["Total"] - df["lines_total"]).abs() > 0.005).fillna(False)
+    lines_sum_to_total = row_rule(
+        f"{rules.INVOICE_LINES_DO_NOT_SUM}:Total", ~((pl.col("Total") - pl.col("lines_total")).abs() > 0.005)
+    )
 
 
 class Payment(SourceRecord):
-    Status: Series[object] = pa.Field(nullable=True)
+    Status: str = pa.Field(nullable=True)
 
     status_known = one_of("Status", PAYMENT_STATUSES)
 
 
 class CreditNote(SourceRecord):
-    Type: Series[object] = pa.Field(nullable=True)
-    Status: Series[object] = pa.Field(nullable=True)
+    Type: str = pa.Field(nullable=True)
+    Status: str = pa.Field(nullable=True)
 
     type_known = one_of("Type", CREDIT_NOTE_TYPES)
     status_known = one_of("Status", DOCUMENT_STATUSES)
 
 
 class Project(SourceRecord):
-    status: Series[object] = pa.Field(nullable=True)
+    status: str = pa.Field(nullable=True)
 
     status_known = one_of("status", PROJECT_STATUSES)
 
 
 class Task(SourceRecord):
-    chargeType: Series[object] = pa.Field(nullable=True)
-    status: Series[object] = pa.Field(nullable=True)
+    chargeType: str = pa.Field(nullable=True)
+    status: str = pa.Field(nullable=True)
 
     charge_type_known = one_of("chargeType", CHARGE_TYPES)
     status_known = one_of("status", TASK_STATUSES)
@@ -115,14 +109,14 @@ class Task(SourceRecord):
 class TimeEntry(SourceRecord):
     """A project time entry: its minutes, as a Harvest entry's hours, are more than none and at most a day."""
 
-    status: Series[object] = pa.Field(nullable=True)
-    duration: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    status: str = pa.Field(nullable=True)
+    duration: int = pa.Field(nullable=True)
 
     status_known = one_of("status", TIME_STATUSES)
 
-    @pa.check("duration", name=rules.HOURS_OUT_OF_RANGE)
-    def minutes_within_a_day(cls, minutes: Series[pd.Int64Dtype]) -> Series[bool]:
-        return minutes.gt(0) & minutes.le(MINUTES_A_DAY)
+    minutes_within_a_day = row_rule(
+        f"{rules.HOURS_OUT_OF_RANGE}:duration", pl.col("duration").is_between(0, MINUTES_A_DAY, closed="right")
+    )
 
 
 # Xero's line amounts include the tax when LineAmountTypes is Inclusive, leave it out when Exclusive

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pandas as pd
+import polars as pl
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, MetadataValue
 from dagster_duckdb import DuckDBResource
 
@@ -18,44 +19,47 @@ from sql.tables import IDENTIFIED, TABLES, XREF, CanonicalTable
 FAILURE_SAMPLE = 10
 
 
-VECTOR = 2048  # rows in one of DuckDB's vectors: what fetch_df_chunk counts in
-
-
 def _snapshot_date(context: AssetCheckExecutionContext) -> date:
     return date.fromisoformat(context.partition_key)
 
 
-def slices(result, rows: int) -> Iterator[pd.DataFrame]:
-    """A query's rows as frames of about `rows` each (a chunk of DuckDB's may hold fewer rows than its
-    vectors could); an empty result is one empty frame, with its columns."""
-    vectors, held, yielded = max(1, -(-rows // VECTOR)), [], False
-    while len(chunk := result.fetch_df_chunk(vectors)):
-        held.append(chunk)
-        if sum(len(h) for h in held) >= rows:
-            yield pd.concat(held, ignore_index=True)
-            held, yielded = [], True
-    if held or not yielded:
-        yield pd.concat(held, ignore_index=True) if held else chunk
+def slices(relation, rows: int) -> Iterator[pl.DataFrame]:
+    """A relation's rows, in order, as polars frames of `rows` each (the last holds what is left; an empty
+    relation is one empty frame, with its columns). DuckDB's Arrow batches follow its row groups."""
+    reader = relation.to_arrow_reader(rows)
+    held = pl.DataFrame(reader.schema.empty_table())
+    yielded = False
+    for batch in reader:
+        held = pl.concat([held, pl.DataFrame(batch)], rechunk=False)
+        while len(held) >= rows:
+            yield held.slice(0, rows)
+            held, yielded = held.slice(rows), True
+    if len(held) or not yielded:
+        yield held
 
 
 def contract_result(
     connection, table: CanonicalTable, snapshot_date: date, slice_rows: int | None = None
 ) -> AssetCheckResult:
     """Every row of the night satisfies the table's pandera model, checked a slice at a time (the quality
-    settings' slice_records): the contracts are row by row, and a night of millions of rows in pandas at
-    once set the whole night's peak memory. A failure of the frame itself (a column missing or too many)
-    is counted once, not once a slice."""
-    result = connection.execute(f"SELECT * FROM {table.table} WHERE snapshot_date = ?", [snapshot_date])
+    settings' slice_records): the contracts are row by row, and a whole night in memory at once would set
+    the night's peak. A failure of the frame itself (a column missing or too many) is counted once, not
+    once a slice; a row's failure names its place in the night."""
     rows, failed = 0, 0
     sample: list[pd.DataFrame] = []  # the first FAILURE_SAMPLE failure cases
-    for frame in slices(result, slice_rows or QualitySettings.load().slice_records):
-        failures = contract_failures(frame.set_axis(range(rows, rows + len(frame))), MODELS[table.name])
-        if rows and len(failures):
-            failures = failures[failures["index"].notna()]
-        if failed < FAILURE_SAMPLE and len(failures):
-            sample.append(failures.head(FAILURE_SAMPLE - failed))
-        failed += len(failures)
-        rows += len(frame)
+    # a cursor of its own: the caller's connection may hold a result it has not read to the end
+    with connection.cursor() as reader:
+        night = reader.sql(f"SELECT * FROM {table.table} WHERE snapshot_date = $night", params={"night": snapshot_date})
+        for frame in slices(night, slice_rows or QualitySettings.load().slice_records):
+            failures = contract_failures(frame, MODELS[table.name])
+            if len(failures):
+                failures = failures.with_columns(pl.col("index") + rows)
+                if rows:
+                    failures = failures.filter(pl.col("index").is_not_null())
+            if failed < FAILURE_SAMPLE and len(failures):
+                sample.append(failures.head(FAILURE_SAMPLE - failed).to_pandas())
+            failed += len(failures)
+            rows += len(frame)
     return AssetCheckResult(
         asset_key=canonical_key(table.name),
         check_name="contract_holds",

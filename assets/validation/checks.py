@@ -135,7 +135,7 @@ def contract_holds(connection, contract: Contract, snapshot_date: date, settings
     system, object_name = contract.system, contract.object
     outcome = contract_failures(connection, contract, valid_table(system, object_name), snapshot_date, settings)
     cases = outcome.cases
-    schema = contract.schema()
+    schema = contract.schema
     rules_checked = sorted(
         {check.name.split(":")[0] for check in schema.checks}
         | {check.name for column in schema.columns.values() for check in column.checks}

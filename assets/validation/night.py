@@ -12,7 +12,7 @@ from assets.warehouse_io import replace_night_from_query
 from checks import rules
 from checks.contract import Contract
 from checks.failures import failures
-from checks.frame import typed_frame
+from checks.frame import typed_frame, typed_night
 from resources.settings.quality import QualitySettings
 from resources.transactions import atomic
 from sql import load
@@ -54,21 +54,20 @@ class ContractOutcome:
 def contract_failures(
     connection, contract: Contract, source_table: str, snapshot_date: date, settings: QualitySettings
 ) -> ContractOutcome:
-    """Every rule the night's records of `source_table` break, checked one slice at a time so that
-    only one slice's typed frame is ever in memory (millions of time entries otherwise need GiBs)."""
+    """Every rule the night's records of `source_table` break: the night is typed once in DuckDB
+    (`typed_night`, which spills past its memory limit) and checked one slice at a time, so that only
+    one slice's polars frame is ever in Python's memory."""
     horizon = snapshot_date + timedelta(days=settings.future_grace_days)
     (total,) = connection.execute(
         f"SELECT count(*) FROM {source_table} WHERE snapshot_date = ?", [snapshot_date]
     ).fetchone()
     slices = max(1, -(-total // settings.slice_records))
     records, cases = 0, []
-    for slice_ in range(slices):
-        frame = typed_frame(
-            connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slice_, slices
-        )
-        broken = failures(contract, frame)
-        cases.append(broken.merge(frame[["raw_row", "entity", "record_id"]].reset_index(drop=True), on="raw_row"))
-        records += len(frame)
+    with typed_night(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slices):
+        for slice_ in range(slices):
+            frame = typed_frame(connection, slice_)
+            cases.append(failures(contract, frame))
+            records += len(frame)
     cases = pd.concat(cases, ignore_index=True)
     warned = cases["rule"].isin(rules.WARNING_RULES)
     return ContractOutcome(records, cases[~warned].reset_index(drop=True), cases[warned].reset_index(drop=True))
