@@ -15,8 +15,9 @@ from resources.extraction import MS_DATE
 from sql import IDENTIFIER, load
 from sql.tables import raw_table
 
-# the canonical model's checks run in pandas, whose timestamps are nanoseconds: dates outside its range are
-# left untyped here (and fail parsing), so that no valid record carries one
+# the canonical build and reconciliation read the warehouse into pandas, whose timestamps are
+# nanoseconds: dates outside their range are left untyped here (and fail parsing), so that no valid
+# record carries one
 PANDAS_DATES = "DATE '1678-01-01' AND DATE '2261-12-31'"
 # the same range in milliseconds since the epoch, for dates sent that way (`/Date(ms+0000)/`)
 PANDAS_MS = (-9214560000000, 9214646399999)  # 1678-01-01, 2261-12-31 23:59:59.999 UTC
