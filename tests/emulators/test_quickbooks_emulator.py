@@ -697,4 +697,9 @@ def test_lookups_by_document_number_customer_and_id_answer_as_a_scan_would(qbo, 
     assert ids(qbo.query("select * from Invoice where Id in ('131', '132', '999')"), "Invoice") == ["131", "132"]
     assert ids(qbo.query("select * from Invoice where DocNumber = '2002' and CustomerRef = '2'"), "Invoice") == []
     indexes = {name for (name,) in store._db().execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"records_at_DocNumber", "records_at_CustomerRef_value", "records_at_Id"} <= indexes
+    assert {
+        "lookup_quickbooks_Invoice_at_DocNumber",
+        "lookup_quickbooks_Invoice_at_CustomerRef_value",
+        "lookup_quickbooks_Payment_at_CustomerRef_value",
+        "lookup_quickbooks_Invoice_at_Id",
+    } <= indexes

@@ -329,6 +329,27 @@ def test_count_and_in_filters(sf):
     assert ids(listed) == [salesforce_id("001", 1), salesforce_id("001", 3)]
 
 
+def test_queries_by_id_answer_as_a_scan_would(sf, store):
+    """`WHERE Id = ...` and `WHERE Id IN (...)`, alone or within an AND, are read from an index on Id (as
+    the corrections' reads of live accounts ask them); ids match in any case, as the other conditions
+    still apply, and a deleted record is still only queryAll's."""
+    one, two, three, deleted = (salesforce_id("001", n) for n in (1, 2, 3, 4))
+
+    def queried(where: str, resource: str = "query") -> list[str]:
+        response = sf.query(f"SELECT Id FROM Account WHERE {where}", resource=resource)
+        assert response.status_code == 200, response.text
+        return ids(response.json())
+
+    assert queried(f"Id = '{two}'") == [two]
+    assert queried(f"Id IN ('{three}', '{one.upper()}', '{salesforce_id('001', 99)}')") == [one, three]
+    assert queried(f"Id IN ('{one}', '{three}') AND Legal_Entity__c = 'UK'") == [three]
+    assert queried(f"Id = '{one}' OR Legal_Entity__c = 'UK'") == [one, three]  # an OR is not looked up
+    assert queried(f"Id IN ('{deleted}', '{two}')") == [two]
+    assert queried(f"Id IN ('{deleted}', '{two}')", resource="queryAll") == [two, deleted]
+    indexes = {name for (name,) in store._db().execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "lookup_salesforce_Account_at_Id_any_case" in indexes
+
+
 @pytest.mark.parametrize(
     "soql, code, fragment",
     [

@@ -357,7 +357,12 @@ class SalesforceEmulator(Emulator):
                     f"'{query.object.text}' is not supported.",
                 )
             fields = [soql.resolve(f, sobject.name, org) for f in query.fields]
-            stored = self.store.list(SYSTEM, "", sobject.name)
+            ids = soql.id_lookup(query)
+            stored = (
+                self.store.list(SYSTEM, "", sobject.name)
+                if ids is None
+                else self.store.list_where(SYSTEM, "", sobject.name, "$.Id", ids, ignore_case=True)
+            )
             matched = soql.run(
                 query, [r for r in stored if include_deleted or not r.get("IsDeleted")], sobject.name, org
             )

@@ -350,6 +350,21 @@ def run(query: Query, records: list[dict], entity: str, schema: Schema) -> list[
     return matched if query.limit is None else matched[: query.limit]
 
 
+def id_lookup(query: Query) -> tuple[str, ...] | None:
+    """The record Ids a query's WHERE requires (`Id = '...'` or `Id IN (...)`, alone or within an AND),
+    for the emulator to read them from an index as Salesforce does; `run` still applies the whole WHERE.
+    Only plain ASCII ids: the store's index compares them in any case, as `run` does."""
+    parts: tuple[Where, ...] = (query.where,) if isinstance(query.where, Condition) else ()
+    if isinstance(query.where, Junction) and query.where.op == "AND":
+        parts = query.where.parts
+    for part in parts:
+        if isinstance(part, Condition) and part.field.text.lower() == "id" and part.op in ("=", "IN"):
+            ids = tuple(str(v.value) for v in part.values if v.kind == "string")
+            if len(ids) == len(part.values) and all(i.isascii() and i.isalnum() for i in ids):
+                return ids
+    return None
+
+
 def _predicate(where: Where, entity: str, schema: Schema) -> Callable[[dict], bool]:
     if isinstance(where, Condition):
         path = resolve(where.field, entity, schema)
