@@ -257,6 +257,9 @@ class RunningEmulator:
 def _handler_class(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
     class VendorRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # the headers and the body leave in two writes: with Nagle's algorithm on, the body waited for the
+        # client's delayed ACK, 40 ms a request on a kept-alive connection (a vendor's server sends at once)
+        disable_nagle_algorithm = True
 
         def _dispatch(self) -> None:
             parts = urlsplit(self.path)
