@@ -11,7 +11,7 @@ import pandas as pd
 from assets.warehouse_io import replace_night_from_query
 from checks import rules
 from checks.contract import Contract
-from checks.failures import failures
+from checks.failures import COLUMNS, failures
 from checks.frame import typed_frame, typed_night
 from resources.settings.quality import QualitySettings
 from resources.transactions import atomic
@@ -61,7 +61,9 @@ def contract_failures(
     (total,) = connection.execute(
         f"SELECT count(*) FROM {source_table} WHERE snapshot_date = ?", [snapshot_date]
     ).fetchone()
-    slices = max(1, -(-total // settings.slice_records))
+    if not total:  # an object the firm does not use (another ERP's, say): nothing to type or check
+        return ContractOutcome(0, pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=COLUMNS))
+    slices = -(-total // settings.slice_records)
     records, cases = 0, []
     with typed_night(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slices):
         for slice_ in range(slices):
