@@ -193,7 +193,11 @@ class XeroResource(OAuthConnector):
             if not isinstance(body, dict) or not isinstance(body.get("items"), list):
                 raise SourceSystemError(self.system, path, page, 200, "the response has no 'items' list")
             pagination = body.get("pagination")
-            count = int(pagination.get("pageCount") or 0) if isinstance(pagination, dict) else 0
+            count = (pagination.get("pageCount") if isinstance(pagination, dict) else None) or 0
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise SourceSystemError(
+                    self.system, path, page, 200, f"the pagination's pageCount is not a page count: {str(count)[:40]!r}"
+                )
             yield body["items"]
             number += 1
 

@@ -14,12 +14,13 @@ from dagster import materialize
 
 from assets.extraction import extraction_assets
 from assets.validation import validation_assets
+from resources.http import SourceSystemError
 from resources.sandbox import SandboxResource
 from resources.warehouse import WarehouseResource
 from resources.xero import XeroResource
 from sandbox.emulators.xero import XeroEmulator
 from sandbox.emulators.xero_documents import put_records
-from sandbox.emulators.xero_projects import put_project_records
+from sandbox.emulators.xero_projects import ProjectsApi, put_project_records
 from sandbox.store import SandboxStore
 from tests.conftest import SNAPSHOT_DATE
 from tests.emulators.serving import served
@@ -100,6 +101,25 @@ def test_projects_tasks_time_and_users_are_read_whole_page_by_page_every_night(f
     # three users fill the first tenant's one page exactly: its pagination says so, no empty page is asked for
     assert got["Projects"].stats.requests == 3 and got["ProjectsUsers"].stats.requests == 2
     assert all("pageSize=3" in query for _, query in asked)
+
+
+@pytest.mark.parametrize("page_count", ["2", 1.5, True, -1])
+def test_a_page_count_that_is_not_one_stops_the_object_with_a_source_error(firm, tmp_path, monkeypatch, page_count):
+    """Xero Projects pages as `pagination.pageCount` says: a count that is not a whole number of pages is the
+    vendor's fault, named as such (it was a ValueError from inside the connector)."""
+    paged = ProjectsApi._paged
+
+    def miscounted(self, request, listed, wanted):
+        response = paged(self, request, listed, wanted)
+        response.body["pagination"]["pageCount"] = page_count
+        return response
+
+    monkeypatch.setattr(ProjectsApi, "_paged", miscounted)
+    with served(XeroEmulator(firm)) as (_, url), pytest.raises(SourceSystemError) as refused:
+        connector(url, tmp_path).extract("Projects", None)
+    # both organisations are unavailable (each its first page), so the night's extraction of it stops
+    assert refused.value.reason == f"the pagination's pageCount is not a page count: {str(page_count)!r}"
+    assert (refused.value.system, refused.value.object_name, refused.value.status) == ("xero", "Projects", 200)
 
 
 def test_bad_project_records_are_quarantined_with_their_rule_and_the_good_ones_flow(firm, tmp_path, monkeypatch):
