@@ -193,11 +193,12 @@ class XeroResource(OAuthConnector):
             if not isinstance(body, dict) or not isinstance(body.get("items"), list):
                 raise SourceSystemError(self.system, path, page, 200, "the response has no 'items' list")
             pagination = body.get("pagination")
-            count = (pagination.get("pageCount") if isinstance(pagination, dict) else None) or 0
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            sent = pagination.get("pageCount") if isinstance(pagination, dict) else None
+            if sent is not None and (isinstance(sent, bool) or not isinstance(sent, int) or sent < 0):
                 raise SourceSystemError(
-                    self.system, path, page, 200, f"the pagination's pageCount is not a page count: {str(count)[:40]!r}"
+                    self.system, path, page, 200, f"the pagination's pageCount is not a page count: {str(sent)[:40]!r}"
                 )
+            count = sent or 0
             yield body["items"]
             number += 1
 

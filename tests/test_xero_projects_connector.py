@@ -103,7 +103,7 @@ def test_projects_tasks_time_and_users_are_read_whole_page_by_page_every_night(f
     assert all("pageSize=3" in query for _, query in asked)
 
 
-@pytest.mark.parametrize("page_count", ["2", 1.5, True, -1])
+@pytest.mark.parametrize("page_count", ["2", "", 1.5, True, False, -1])
 def test_a_page_count_that_is_not_one_stops_the_object_with_a_source_error(firm, tmp_path, monkeypatch, page_count):
     """Xero Projects pages as `pagination.pageCount` says: a count that is not a whole number of pages is the
     vendor's fault, named as such (it was a ValueError from inside the connector)."""
