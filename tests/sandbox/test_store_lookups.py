@@ -2,6 +2,7 @@
 Salesforce's Id) from an index of that object, as the vendors do, without reading every record of it;
 the store-wide indexes of earlier releases are dropped when a store opens."""
 
+import json
 import sqlite3
 
 from sandbox.store import SandboxStore
@@ -65,3 +66,41 @@ def test_the_store_wide_lookup_indexes_of_earlier_releases_are_dropped(tmp_path)
         names = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "records_at_Id" not in names
     assert {"records_by_update", "records_by_seq"} <= names
+
+
+def index_names(path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def test_a_firm_is_written_with_the_indexes_its_lookups_read(small_firm):
+    """A vendor's indexes exist before its first query: the lookups the corrections make (QuickBooks by
+    Id, DocNumber and CustomerRef, Salesforce by Id in any case) find one to read and build none."""
+    state = small_firm / "state.db"
+    built = index_names(state)
+    store = SandboxStore(state)
+    lookups = [
+        ("quickbooks", "Invoice", ["$.Id", "$.DocNumber", "$.CustomerRef.value"]),
+        ("quickbooks", "Payment", ["$.Id", "$.CustomerRef.value"]),
+        ("quickbooks", "CreditMemo", ["$.Id", "$.DocNumber"]),
+        ("quickbooks", "TimeActivity", ["$.Id"]),
+        ("quickbooks", "Customer", ["$.Id"]),
+        ("salesforce", "Account", ["$.Id"]),
+    ]
+    with sqlite3.connect(state) as db:
+        for system, object_name, paths in lookups:
+            tenant, payload = db.execute(
+                "SELECT tenant, payload FROM records WHERE system = ? AND object = ? ORDER BY seq DESC LIMIT 1",
+                [system, object_name],
+            ).fetchone()
+            record = json.loads(payload)
+            for path in paths:
+                value = record
+                for part in path[2:].split("."):
+                    value = value[part]
+                any_case = system == "salesforce"  # an id of 15 or 18 characters, in any case
+                found = store.list_where(
+                    system, tenant, object_name, path, [value.lower() if any_case else value], ignore_case=any_case
+                )
+                assert record in found, (system, object_name, path)
+    assert index_names(state) == built

@@ -14,6 +14,7 @@ from pathlib import Path
 from sandbox import ledger
 from sandbox.emulators import hubspot_records as hubspot_store
 from sandbox.emulators import xero_documents, xero_projects
+from sandbox.emulators.lookups import index_lookups
 from sandbox.emulators.xero_identity import SCOPES as XERO_SCOPES
 from sandbox.store import SandboxStore
 
@@ -277,6 +278,7 @@ def build(
     writer.put_all(salesforce_records(firm, open_ar))
     writer.put_hubspot(*hubspot_records(firm, open_ar))
     writer.put_all(extra)
+    index_lookups(writer.store)
     manifest.write(directory / "manifest.json")
     return manifest
 
