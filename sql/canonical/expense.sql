@@ -8,17 +8,23 @@ SELECT
     'anchor' AS link,
     engagement.global_id AS engagement_global_id,
     person.global_id AS resource_global_id,
-    (x.payload ->> '$.spent_date')::DATE AS spent_date,
-    (x.payload ->> '$.total_cost')::DECIMAL(18, 2) AS amount,
-    x.payload ->> '$.client.currency' AS currency,
-    (x.payload ->> '$.billable')::BOOLEAN AS billable,
-    (x.payload ->> '$.is_billed')::BOOLEAN AS is_billed,
-    x.payload ->> '$.invoice.id' AS invoice_source_id
-FROM valid.harvest__expenses AS x
+    x.e.spent_date,
+    x.e.total_cost AS amount,
+    x.e.client.currency AS currency,
+    x.e.billable,
+    x.e.is_billed,
+    x.e.invoice.id AS invoice_source_id
+FROM (
+    -- each payload parsed once (json_transform), not once per field
+    SELECT record_id, json_transform(payload, '{"spent_date": "DATE", "total_cost": "DECIMAL(18, 2)",
+               "client": {"currency": "VARCHAR"}, "billable": "BOOLEAN", "is_billed": "BOOLEAN",
+               "invoice": {"id": "VARCHAR"}, "project": {"id": "VARCHAR"}, "user": {"id": "VARCHAR"}}') AS e
+    FROM valid.harvest__expenses
+    WHERE snapshot_date = $snapshot_date
+) AS x
 LEFT JOIN canonical.engagement AS engagement
        ON engagement.snapshot_date = $snapshot_date AND engagement.system = 'psa'
-      AND engagement.source_id = x.payload ->> '$.project.id'
+      AND engagement.source_id = x.e.project.id
 LEFT JOIN canonical.resource AS person
        ON person.snapshot_date = $snapshot_date AND person.system = 'psa'
-      AND person.source_id = x.payload ->> '$.user.id'
-WHERE x.snapshot_date = $snapshot_date
+      AND person.source_id = x.e.user.id

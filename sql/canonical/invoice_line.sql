@@ -2,17 +2,25 @@
 -- without QuickBooks' subtotal and discount lines). `source_id` is the invoice's; the line is
 -- (source_id, line_number).
 WITH lines AS (
+    -- each payload's lines parsed once (json_transform), not once per field
     SELECT
         'psa' AS system,
-        i.record_id AS source_id,
-        line.key::INTEGER + 1 AS line_number,
-        line.value ->> '$.kind' AS kind,
-        line.value ->> '$.description' AS description,
-        (line.value ->> '$.quantity')::DECIMAL(18, 4) AS quantity,
-        (line.value ->> '$.unit_price')::DECIMAL(18, 2) AS unit_price,
-        (line.value ->> '$.amount')::DECIMAL(18, 2) AS amount
-    FROM valid.harvest__invoices AS i, json_each(i.payload -> '$.line_items') AS line
-    WHERE i.snapshot_date = $snapshot_date
+        record_id AS source_id,
+        line_number,
+        line.kind,
+        line.description,
+        line.quantity,
+        line.unit_price,
+        line.amount
+    FROM (
+        SELECT record_id, unnest(items) AS line, generate_subscripts(items, 1) AS line_number
+        FROM (
+            SELECT record_id, json_transform(payload -> '$.line_items', '[{"kind": "VARCHAR", "description": "VARCHAR",
+                       "quantity": "DECIMAL(18, 4)", "unit_price": "DECIMAL(18, 2)", "amount": "DECIMAL(18, 2)"}]') AS items
+            FROM valid.harvest__invoices
+            WHERE snapshot_date = $snapshot_date
+        )
+    )
     UNION ALL
     SELECT 'erp', source_id, line_number, kind, description, quantity, unit_price, amount
     FROM erp_invoice_line_records($snapshot_date)
