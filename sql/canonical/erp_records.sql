@@ -146,7 +146,8 @@ CREATE OR REPLACE TEMP MACRO erp_customer_records(night) AS TABLE
 -- Xero's Reference). `lines_total` is before discounts and tax: Xero discounts inside each line, so
 -- its lines total is its SubTotal (after discounts) plus its TotalDiscount.
 CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
-    -- QuickBooks' payloads parsed once each (json_transform), lines included, not once per field
+    -- QuickBooks' payloads parsed once each (json_transform), lines included, not once per field; a value
+    -- not of its type reads as NULL, as in invoice.sql
     SELECT 'quickbooks' AS vendor, i.entity AS legal_entity, i.record_id, i.entity || ':' || i.record_id AS source_id,
            i.entity || ':' || i.d.CustomerRef.value AS customer_source_id,
            regexp_extract(i.d.PrivateNote, 'harvest_invoice:(\d+)', 1) AS psa_invoice_ref,
@@ -161,10 +162,8 @@ CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
            CASE WHEN regexp_matches(coalesce(i.d.PrivateNote, ''), '\bVoided\b') THEN 'voided'
                 WHEN i.d.Balance = 0 THEN 'paid'
                 ELSE 'open' END AS status,
-           coalesce(list_sum([l.Amount FOR l IN i.d.Line IF l.DetailType = 'SalesItemLineDetail']), 0)::DECIMAL(18, 2)
-               AS lines_total,
-           coalesce(list_sum([l.Amount FOR l IN i.d.Line IF l.DetailType = 'DiscountLineDetail']), 0)::DECIMAL(18, 2)
-               AS discount_total,
+           coalesce(list_sum([l.Amount FOR l IN i.d.Line IF l.DetailType = 'SalesItemLineDetail']), 0) AS lines_total,
+           coalesce(list_sum([l.Amount FOR l IN i.d.Line IF l.DetailType = 'DiscountLineDetail']), 0) AS discount_total,
            coalesce(i.d.TxnTaxDetail.TotalTax, 0) AS tax_total,
            i.d.ExchangeRate AS exchange_rate
     FROM (
@@ -220,7 +219,7 @@ CREATE OR REPLACE TEMP MACRO erp_invoice_records(night) AS TABLE
 
 -- An invoice's sales lines in document order, without QuickBooks' subtotal and discount lines.
 CREATE OR REPLACE TEMP MACRO erp_invoice_line_records(night) AS TABLE
-    SELECT source_id, coalesce(line.LineNum, position) AS line_number,
+    SELECT source_id, coalesce(line.LineNum, position)::INTEGER AS line_number,
            line.SalesItemLineDetail.ItemRef.name AS kind,
            line.Description AS description,
            line.SalesItemLineDetail.Qty AS quantity,

@@ -4,7 +4,8 @@
 -- (`migrated_from`) shares the old invoice's. Totals stay in the document's currency; the functional-currency view uses the ERP's
 -- exchange rate (a PSA invoice borrows its postings' rate, or 1 in the home currency).
 -- Each payload is parsed once (json_transform to the fields used), not once per field: the invoices'
--- payloads, lines included, are the fattest.
+-- payloads, lines included, are the fattest. A value not of its type reads as NULL (the contracts have
+-- typed the amounts and dates that matter; the rest as validation's TRY_CASTs read them).
 WITH psa_documents AS (
     SELECT record_id, json_transform(payload, '{"client": {"id": "VARCHAR"}, "number": "VARCHAR",
                "issue_date": "DATE", "due_date": "DATE", "currency": "VARCHAR", "amount": "DECIMAL(18, 2)",
@@ -29,7 +30,7 @@ psa AS (
         i.amount AS total,
         i.due_amount AS amount_due,
         i.state AS status,
-        coalesce(list_sum([line.amount FOR line IN i.line_items]), 0)::DECIMAL(18, 2) AS lines_total,
+        coalesce(list_sum([line.amount FOR line IN i.line_items]), 0) AS lines_total,
         coalesce(i.discount_amount, 0) AS discount_total,
         (coalesce(i.tax_amount, 0) + coalesce(i.tax2_amount, 0))::DECIMAL(18, 2) AS tax_total,
         NULL::DECIMAL(18, 6) AS exchange_rate

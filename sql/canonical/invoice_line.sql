@@ -13,7 +13,7 @@ WITH lines AS (
         line.unit_price,
         line.amount
     FROM (
-        SELECT record_id, unnest(items) AS line, generate_subscripts(items, 1) AS line_number
+        SELECT record_id, unnest(items) AS line, generate_subscripts(items, 1)::INTEGER AS line_number
         FROM (
             SELECT record_id, json_transform(payload -> '$.line_items', '[{"kind": "VARCHAR", "description": "VARCHAR",
                        "quantity": "DECIMAL(18, 4)", "unit_price": "DECIMAL(18, 2)", "amount": "DECIMAL(18, 2)"}]') AS items

@@ -245,7 +245,8 @@ class SandboxStore:
 
     def carries(self, system: str, object: str, path: str, first: int = 100) -> bool:
         """Whether any of `first` records of the object (the first the store reads) has a value at the
-        JSON `path`: what its records carry, without reading them all."""
+        JSON `path`: what its records carry, without reading them all. A field those lack is indexed
+        on its first lookup instead (slower once, not wrong)."""
         row = (
             self._db()
             .execute(
