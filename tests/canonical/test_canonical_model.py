@@ -6,6 +6,7 @@ import re
 import shutil
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 
 import duckdb
 from dagster import AssetKey, Definitions
@@ -389,3 +390,18 @@ def test_a_large_night_is_checked_a_slice_at_a_time_and_every_slice_counts(night
         assert (result.metadata["rows"].value, result.metadata["failures"].value) == (total + 1, 1)
         assert re.search(rf"\bbank\b.*\b{total}$", result.metadata["sample"].value), "the last row, by its place"
     assert (missing.metadata["rows"].value, missing.metadata["failures"].value) == (total + 1, 2)  # and 'bank'
+
+
+def test_a_new_warehouse_has_the_column_types_earlier_ones_have(night):
+    """A canonical table is made from its query on a warehouse's first night and later nights insert into
+    it: a query whose types drift would give new warehouses other types than the ones already running (a
+    changed type needs a migration). column_types.json: the types a warehouse made on 2026-12-07 has."""
+    expected = json.loads((Path(__file__).parent / "column_types.json").read_text())
+    columns = night.query(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'canonical' ORDER BY table_name, ordinal_position"
+    )
+    actual: dict[str, dict[str, str]] = defaultdict(dict)
+    for table, column, data_type in columns:
+        actual[table][column] = data_type
+    assert actual == expected
