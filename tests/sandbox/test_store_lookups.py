@@ -5,6 +5,7 @@ the store-wide indexes of earlier releases are dropped when a store opens."""
 import json
 import sqlite3
 
+from sandbox.firm import build_sandbox
 from sandbox.store import SandboxStore
 
 TENANT = "9130"
@@ -73,20 +74,10 @@ def index_names(path) -> set[str]:
         return {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
 
 
-def test_a_firm_is_written_with_the_indexes_its_lookups_read(small_firm):
-    """A vendor's indexes exist before its first query: the lookups the corrections make (QuickBooks by
-    Id, DocNumber and CustomerRef, Salesforce by Id in any case) find one to read and build none."""
-    state = small_firm / "state.db"
+def assert_lookups_read_built_indexes(state, lookups: list[tuple[str, str, list[str]]]) -> None:
+    """Each lookup of the newest record of each object by each path finds it, and builds no index."""
     built = index_names(state)
     store = SandboxStore(state)
-    lookups = [
-        ("quickbooks", "Invoice", ["$.Id", "$.DocNumber", "$.CustomerRef.value"]),
-        ("quickbooks", "Payment", ["$.Id", "$.CustomerRef.value"]),
-        ("quickbooks", "CreditMemo", ["$.Id", "$.DocNumber"]),
-        ("quickbooks", "TimeActivity", ["$.Id"]),
-        ("quickbooks", "Customer", ["$.Id"]),
-        ("salesforce", "Account", ["$.Id"]),
-    ]
     with sqlite3.connect(state) as db:
         for system, object_name, paths in lookups:
             tenant, payload = db.execute(
@@ -104,3 +95,27 @@ def test_a_firm_is_written_with_the_indexes_its_lookups_read(small_firm):
                 )
                 assert record in found, (system, object_name, path)
     assert index_names(state) == built
+
+
+def test_a_firm_is_written_with_the_indexes_its_lookups_read(small_firm):
+    """A vendor's indexes exist before its first query: the lookups the corrections make (QuickBooks by
+    Id, DocNumber and CustomerRef, Salesforce by Id in any case) find one to read and build none."""
+    assert_lookups_read_built_indexes(
+        small_firm / "state.db",
+        [
+            ("quickbooks", "Invoice", ["$.Id", "$.DocNumber", "$.CustomerRef.value"]),
+            ("quickbooks", "Payment", ["$.Id", "$.CustomerRef.value"]),
+            ("quickbooks", "CreditMemo", ["$.Id", "$.DocNumber"]),
+            ("quickbooks", "TimeActivity", ["$.Id"]),
+            ("quickbooks", "Customer", ["$.Id"]),
+            ("salesforce", "Account", ["$.Id"]),
+        ],
+    )
+
+
+def test_a_firm_on_xero_is_written_with_its_projects_lookup_indexes(tmp_path):
+    """Xero Projects lists a project's tasks and time by the project: indexed with the firm too."""
+    build_sandbox(tmp_path, "small", erps={"UK": "xero"})
+    assert_lookups_read_built_indexes(
+        tmp_path / "state.db", [("xero", "ProjectTasks", ["$.projectId"]), ("xero", "ProjectTime", ["$.projectId"])]
+    )
