@@ -97,13 +97,18 @@ def xref_result(connection, snapshot_date: date) -> AssetCheckResult:
         f"WHERE snapshot_date = $snapshot_date"
         for t in IDENTIFIED
     )
+    # each row counted +1 as a record and -1 as listed: what is left over per row is the two sides'
+    # EXCEPT ALL, in one aggregation (two EXCEPT ALLs took 4.9 s at 4.5 million rows, this 0.9 s)
     missing, extra = connection.execute(
         f"""
-        WITH records AS ({records}),
-             listed AS (SELECT entity_type, global_id, system, source_id FROM {XREF.table}
-                        WHERE snapshot_date = $snapshot_date)
-        SELECT (SELECT count(*) FROM (FROM records EXCEPT ALL FROM listed)),
-               (SELECT count(*) FROM (FROM listed EXCEPT ALL FROM records))""",
+        SELECT coalesce(sum(left_over) FILTER (WHERE left_over > 0), 0),
+               coalesce(-sum(left_over) FILTER (WHERE left_over < 0), 0)
+        FROM (SELECT sum(side) AS left_over
+              FROM (SELECT *, 1 AS side FROM ({records})
+                    UNION ALL
+                    SELECT entity_type, global_id, system, source_id, -1 FROM {XREF.table}
+                    WHERE snapshot_date = $snapshot_date)
+              GROUP BY entity_type, global_id, system, source_id)""",
         {"snapshot_date": snapshot_date},
     ).fetchone()
     return AssetCheckResult(

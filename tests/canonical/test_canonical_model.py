@@ -346,12 +346,18 @@ def test_the_checks_catch_a_broken_night(night, tmp_path):
             "WHERE snapshot_date = ? AND system = 'psa' LIMIT 1",
             [NIGHT],
         )
+        db.execute(
+            "INSERT INTO canonical.xref SELECT * REPLACE ('no-such-record' AS source_id) FROM canonical.xref "
+            "WHERE snapshot_date = ? LIMIT 1",
+            [NIGHT],
+        )
         contract = contract_result(db, customer, NIGHT)
         unique = unique_result(db, customer, NIGHT)
         listed = xref_result(db, NIGHT)
     assert not contract.passed and contract.metadata["failures"].value == 2  # the id's form and the system
     assert not unique.passed and unique.metadata["repeated_records"].value == 1
     assert not listed.passed and listed.metadata["records_missing_from_xref"].value == 2
+    assert listed.metadata["xref_rows_without_record"].value == 1
 
 
 def test_a_large_night_is_checked_a_slice_at_a_time_and_every_slice_counts(night, tmp_path, monkeypatch):
