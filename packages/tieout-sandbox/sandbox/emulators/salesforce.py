@@ -52,6 +52,7 @@ CUSTOM_FIELDS = {
 CUSTOM_FIELDS_META = "salesforce_custom_fields"
 CLOSED_STAGES = {"Closed Won": True, "Closed Lost": False}  # stage -> IsWon; other stages are open
 ID_SHAPE = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
+ID_PATH = "$.Id"  # what `WHERE Id = / IN` looks up, in any case (sandbox.emulators.lookups indexes it)
 
 
 @dataclass(frozen=True)
@@ -361,7 +362,7 @@ class SalesforceEmulator(Emulator):
             stored = (
                 self.store.list(SYSTEM, "", sobject.name)
                 if ids is None
-                else self.store.list_where(SYSTEM, "", sobject.name, "$.Id", ids, ignore_case=True)
+                else self.store.list_where(SYSTEM, "", sobject.name, ID_PATH, ids, ignore_case=True)
             )
             matched = soql.run(
                 query, [r for r in stored if include_deleted or not r.get("IsDeleted")], sobject.name, org

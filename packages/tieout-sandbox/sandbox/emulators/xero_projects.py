@@ -29,6 +29,8 @@ from sandbox.store import SandboxStore
 SYSTEM = "xero"
 PROJECTS_API = "/projects.xro/2.0"
 IDS = {"Projects": "projectId", "ProjectsUsers": "userId", "ProjectTasks": "taskId", "ProjectTime": "timeEntryId"}
+# a project's tasks and time are looked up by the project (sandbox.emulators.lookups indexes it)
+BY_PROJECT, PROJECT_PATH = ("ProjectTasks", "ProjectTime"), "$.projectId"
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
 PROJECT_STATES = ("INPROGRESS", "CLOSED")
 TIME_STATES = ("ACTIVE", "LOCKED", "INVOICED")
@@ -127,7 +129,7 @@ class ProjectsApi:
 
     def _of(self, tenant: str, object_name: str, project: dict) -> list[dict]:
         """A project's tasks or time, looked up by the project as Xero's index does."""
-        return self.store.list_where(SYSTEM, tenant, object_name, "$.projectId", [project["projectId"]])
+        return self.store.list_where(SYSTEM, tenant, object_name, PROJECT_PATH, [project["projectId"]])
 
     def _project(self, request: Request) -> dict | Response:
         found = self.store.get(SYSTEM, self.tenant_of(request), "Projects", request.params["project"].lower())
