@@ -2,6 +2,7 @@
 `corrections/proposed` asset, the writeback, one approval, and the next night seeing the result."""
 
 import json
+import sqlite3
 from collections import Counter
 from datetime import date
 
@@ -57,9 +58,17 @@ def written_records(store: SandboxStore, since_n: int) -> Counter:
     return written
 
 
+def lookup_indexes(state) -> set[str]:
+    with sqlite3.connect(state) as db:
+        return {
+            n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND name GLOB 'lookup_*'")
+        }
+
+
 def test_a_night_proposes_the_writeback_applies_and_the_next_night_resolves(
     tieout_env, small_firm, tmp_path, monkeypatch
 ):
+    written_with = lookup_indexes(small_firm / "state.db")
     (tmp_path / "quality.yaml").write_text("max_quarantine_share: 0.1\n")  # the small firm plants 6 of 111
     monkeypatch.setenv("TIEOUT_QUALITY_CONFIG", str(tmp_path / "quality.yaml"))
     run_night(SNAPSHOT_DATE)
@@ -103,3 +112,5 @@ def test_a_night_proposes_the_writeback_applies_and_the_next_night_resolves(
     after = outbox(tieout_env)
     assert {after[i]["state"] for i in still_waiting} == {"proposed"}
     assert all(night_2[after[i]["finding_id"]]["correction_id"] in still_waiting for i in still_waiting)
+    # every lookup the corrections made through the emulators read an index the firm was written with
+    assert written_with and lookup_indexes(small_firm / "state.db") == written_with
