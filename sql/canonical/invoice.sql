@@ -11,7 +11,7 @@ WITH psa_documents AS (
                "issue_date": "DATE", "due_date": "DATE", "currency": "VARCHAR", "amount": "DECIMAL(18, 2)",
                "due_amount": "DECIMAL(18, 2)", "state": "VARCHAR", "discount_amount": "DECIMAL(18, 2)",
                "tax_amount": "DECIMAL(18, 2)", "tax2_amount": "DECIMAL(18, 2)",
-               "line_items": [{"amount": "DECIMAL(18, 2)", "project": {"id": "VARCHAR"}}]}') AS i
+               "line_items": [{"amount": "DECIMAL(18, 2)", "project": {"id": "VARCHAR"}}]}') AS document
     FROM valid.harvest__invoices
     WHERE snapshot_date = $snapshot_date
 ),
@@ -21,18 +21,18 @@ psa AS (
         record_id AS source_id,
         'inv_' || left(md5('psa:' || record_id), 16) AS global_id,
         'anchor' AS link,
-        i.client.id AS customer_source_id,
-        i.line_items[1].project.id AS engagement_source_id,
-        i.number AS document_number,
-        i.issue_date,
-        i.due_date,
-        i.currency,
-        i.amount AS total,
-        i.due_amount AS amount_due,
-        i.state AS status,
-        coalesce(list_sum([line.amount FOR line IN i.line_items]), 0) AS lines_total,
-        coalesce(i.discount_amount, 0) AS discount_total,
-        (coalesce(i.tax_amount, 0) + coalesce(i.tax2_amount, 0))::DECIMAL(18, 2) AS tax_total,
+        document.client.id AS customer_source_id,
+        document.line_items[1].project.id AS engagement_source_id,
+        document.number AS document_number,
+        document.issue_date,
+        document.due_date,
+        document.currency,
+        document.amount AS total,
+        document.due_amount AS amount_due,
+        document.state AS status,
+        coalesce(list_sum([line.amount FOR line IN document.line_items]), 0) AS lines_total,
+        coalesce(document.discount_amount, 0) AS discount_total,
+        (coalesce(document.tax_amount, 0) + coalesce(document.tax2_amount, 0))::DECIMAL(18, 2) AS tax_total,
         NULL::DECIMAL(18, 6) AS exchange_rate
     FROM psa_documents
 ),
