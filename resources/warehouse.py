@@ -15,20 +15,31 @@ from resources.migrations import migrate
 MEMORY = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
 
 
+# DuckDB's words for an exception raised by Python code it called back into (a pandas frame it scans, a
+# UDF): the exception's class name starts a line of the traceback it quotes, or follows "the UDF: "
+PYTHON_INTERRUPT = re.compile(r"(?m)(^|UDF: )(KeyboardInterrupt|DagsterExecutionInterruptedError):")
+
+
 @contextmanager
 def interruptions_kept() -> Iterator[None]:
     """Ctrl-C (or Dagster terminating a run) that lands while DuckDB runs a query is an interruption.
 
     DuckDB checks for signals as it works; when the handler raises (Dagster's raises its
     DagsterExecutionInterruptedError) DuckDB drops that exception and raises its own error
-    ("Query interrupted", or an InterruptException), which Dagster takes for an ordinary step
-    failure and runs every other step on. Raised again as KeyboardInterrupt, it stops the run."""
+    ("Query interrupted", an InterruptException, or, when the signal reached Python code DuckDB was
+    calling, an error quoting the exception), which Dagster takes for an ordinary step failure and
+    runs every other step on. Raised again as KeyboardInterrupt, it stops the run."""
     try:
         yield
-    except (duckdb.InterruptException, RuntimeError) as error:
+    except (duckdb.Error, RuntimeError) as error:
         # tieout never calls connection.interrupt() (DuckDB's other way to an InterruptException): both
         # are a signal here; DuckDB words the RuntimeError "Query interrupted"
-        if isinstance(error, duckdb.InterruptException) or "Query interrupted" in str(error):
+        message = str(error)
+        if (
+            isinstance(error, duckdb.InterruptException)
+            or "Query interrupted" in message
+            or PYTHON_INTERRUPT.search(message)
+        ):
             raise KeyboardInterrupt from error
         raise
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -84,6 +85,18 @@ def test_a_refused_first_connection_fails_at_once_naming_system_and_url():
     assert "secret-token" not in str(refused.value)
 
 
+def read_until_closed(controller: int, chunks: list[bytes]) -> None:
+    """What a pseudo-terminal's programs write, until the last of them has closed it."""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed with the process
+            return
+        if not chunk:
+            return
+        chunks.append(chunk)
+
+
 def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(small_firm, tmp_path):
     env = {
         **os.environ,
@@ -107,14 +120,19 @@ def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(sma
     while not re.search(rb"night of \S+ \[#*\.*\] [1-9]", output):  # a step has finished: the night is under way
         output += os.read(controller, 4096)
     night.send_signal(signal.SIGINT)
-    exit_code = night.wait(timeout=60)
-    while True:
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # the terminal closed with the process
-            break
-        output += chunk
+    # A terminal is read while the night stops: unread, a night still writing (its bar, say) fills the
+    # pseudo-terminal's buffer and blocks, and the wait below could not tell that from a hang.
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=read_until_closed, args=(controller, chunks))
+    reader.start()
+    try:
+        exit_code = night.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # still running a minute after Ctrl-C: the assertion shows what it wrote
+        night.kill()
+        exit_code = night.wait()
+    reader.join()
     os.close(controller)
+    output += b"".join(chunks)
     text = output.decode("utf-8", "replace")
     assert exit_code == 130, text[-3000:]
     assert " INFO " not in text, [line for line in text.splitlines() if " INFO " in line][:5]

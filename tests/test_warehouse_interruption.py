@@ -7,6 +7,7 @@ minute after Ctrl-C and the command line exited 1, not 130)."""
 import os
 import subprocess
 
+import pandas as pd
 from dagster import asset, materialize
 
 from resources.warehouse import WarehouseResource
@@ -30,7 +31,7 @@ def long_query(warehouse: WarehouseResource) -> None:
 
 @asset
 def unrelated_step() -> None:
-    """Depends on nothing; the in-process executor runs it after long_query (steps in name order)."""
+    """Depends on nothing; the in-process executor runs it after the step interrupted (steps in name order)."""
 
 
 def test_ctrl_c_during_a_query_interrupts_the_run_and_no_further_step_starts(tmp_path):
@@ -45,3 +46,44 @@ def test_ctrl_c_during_a_query_interrupts_the_run_and_no_further_step_starts(tmp
     ]
     started = [event.step_key for event in result.all_events if event.event_type_value == "STEP_START"]
     assert started == ["long_query"]
+
+
+@asset
+def frame_scan(warehouse: WarehouseResource) -> None:
+    """Ctrl-C lands in pandas code DuckDB calls as it reads a frame (as when a night's snapshot writes
+    its bookkeeping frames): DuckDB quotes the exception the handler raised inside its own error."""
+    read_end, write_end = os.pipe()
+
+    class FrameReadSlowly(pd.DataFrame):
+        @property
+        def _constructor(self):  # a pandas subclass's own; with it DuckDB reads the columns as frame[name]
+            return FrameReadSlowly
+
+        def __getitem__(self, key):
+            os.read(read_end, 1)  # waits without a clock: end of file when the process holding the pipe exits
+            return super().__getitem__(key)
+
+    with warehouse.get_connection() as connection:
+        ctrl_c = subprocess.Popen(["sh", "-c", f"sleep 1 && kill -INT {os.getpid()}"], pass_fds=[write_end])
+        os.close(write_end)
+        try:
+            connection.register("frame", FrameReadSlowly({"column": [1, 2]}))
+            connection.execute("CREATE TEMP TABLE copied AS SELECT * FROM frame")
+        finally:
+            ctrl_c.kill()
+            ctrl_c.wait()
+            os.close(read_end)
+
+
+def test_ctrl_c_while_duckdb_reads_a_pandas_frame_interrupts_the_run(tmp_path):
+    result = materialize(
+        [frame_scan, unrelated_step],
+        resources={"warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb"))},
+        raise_on_error=False,
+    )
+    failures = result.get_step_failure_events()
+    assert [(failure.step_key, failure.step_failure_data.error_source.value) for failure in failures] == [
+        ("frame_scan", "INTERRUPT")
+    ]
+    started = [event.step_key for event in result.all_events if event.event_type_value == "STEP_START"]
+    assert started == ["frame_scan"]
