@@ -53,6 +53,7 @@ INTERRUPTED = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
 def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> int:
     from pipelines.definitions import defs
     from pipelines.failed_checks import blocking_failures, error_message
+    from pipelines.interrupts import InterruptGuard
     from pipelines.progress import StepProgress
 
     job = defs.resolve_job_def("nightly")
@@ -67,7 +68,10 @@ def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> i
         run_id = str(uuid.uuid4())
         interrupted = f"interrupted: night {snapshot_date} not finished; run it again"
         try:
-            with StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"):
+            with (
+                StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"),
+                InterruptGuard(instance, run_id),
+            ):
                 result = job.execute_in_process(
                     partition_key=snapshot_date,
                     instance=instance,
