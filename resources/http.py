@@ -14,7 +14,8 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -58,24 +59,44 @@ class RequestStats:
 
 
 class ClientRateLimiter:
-    """Stay under the vendor's published limit instead of discovering it through 429s."""
+    """Stay under the vendor's published limit instead of discovering it through 429s.
+
+    The vendor counts a request when it arrives, somewhere between our sending it and its answer
+    coming back; a request holds its place in the window until `window_seconds` after its answer.
+    Counted from the sending, the next window's first request could arrive a moment before the
+    vendor's window had moved on (1-11 429s a night at full size)."""
+
+    IN_FLIGHT = math.inf  # a sent request's place until its answer comes back
+    POLL_SECONDS = 0.01  # how often a request waits for one in flight when all places are taken
 
     def __init__(self, limit: int, window_seconds: float):
         self.limit, self.window = limit, window_seconds
-        self._sent: deque[float] = deque()
+        self._places: deque[list[float]] = deque()  # [answered at], in sending order
         self._lock = threading.Lock()
 
-    def wait_turn(self) -> float:
+    @contextmanager
+    def turn(self) -> Iterator[float]:
+        """Send one request inside: waits for a place in the window (yields the seconds waited) and
+        keeps the place until the window has passed from the answer (or the failure)."""
+        waited, place = self._take_place()
+        try:
+            yield waited
+        finally:
+            with self._lock:
+                place[0] = time.monotonic()
+
+    def _take_place(self) -> tuple[float, list[float]]:
         waited = 0.0
         while True:
             with self._lock:
                 now = time.monotonic()
-                while self._sent and now - self._sent[0] >= self.window:
-                    self._sent.popleft()
-                if len(self._sent) < self.limit:
-                    self._sent.append(now)
-                    return waited
-                pause = self.window - (now - self._sent[0])
+                self._places = deque(place for place in self._places if now - place[0] < self.window)
+                if len(self._places) < self.limit:
+                    place = [self.IN_FLIGHT]
+                    self._places.append(place)
+                    return waited, place
+                oldest = min(place[0] for place in self._places)
+                pause = self.POLL_SECONDS if oldest == self.IN_FLIGHT else self.window - (now - oldest)
             time.sleep(pause)
             waited += pause
 
@@ -170,14 +191,11 @@ class ApiClient:
         url = path_or_url if path_or_url.startswith("http") else self.base_url.rstrip("/") + path_or_url
         resendable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
         for attempt in range(self.max_retries + 1):
-            self.stats.waited_seconds += self.limiter.wait_turn()
-            self.stats.requests += 1
             try:
                 sent = dict(method=method, url=url, params=params, json=json_body, data=form, headers=extra_headers)
-                response = self._send(sent)
+                response = self._send_in_turn(sent)
                 if self._expired(response):  # not acted on: the same request again with a new token
-                    self.stats.requests += 1
-                    response = self._send(sent)
+                    response = self._send_in_turn(sent)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 # refused at the first request: nothing listens there, a wrong URL rather than bad luck
                 if self.stats.requests == 1 and _caused_by(exc, ConnectionRefusedError):
@@ -225,6 +243,12 @@ class ApiClient:
             self.stats.waited_seconds += pause
             time.sleep(pause)
         raise AssertionError("unreachable")
+
+    def _send_in_turn(self, sent: dict) -> requests.Response:
+        with self.limiter.turn() as waited:
+            self.stats.waited_seconds += waited
+            self.stats.requests += 1
+            return self._send(sent)
 
     def _send(self, sent: dict) -> requests.Response:
         headers = sent["headers"]

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -86,8 +88,10 @@ class ChainedLimiter(ClientRateLimiter):
         super().__init__(limit, window_seconds)
         self.then = then
 
-    def wait_turn(self) -> float:
-        return super().wait_turn() + self.then.wait_turn()
+    @contextmanager
+    def turn(self) -> Iterator[float]:
+        with super().turn() as waited, self.then.turn() as then_waited:
+            yield waited + then_waited
 
 
 def epoch_ms(since: str) -> int:

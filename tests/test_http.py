@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from resources.http import ApiClient, ClientRateLimiter, SourceSystemError, full_jitter, retry_after_seconds
+from sandbox.emulators.base import SlidingWindowLimiter
 
 TOKEN = "s3cret-access-token"
 OK = {"status": 200, "body": {"ok": True}}
@@ -27,12 +28,17 @@ class Vendor:
     answers: list[dict]
     received: list[tuple[str, str]] = field(default_factory=list)
     url: str = ""
+    window: SlidingWindowLimiter | None = None  # the vendor's rate limit, counted as each stall ends
 
     def answer(self, handler: BaseHTTPRequestHandler) -> None:
         handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
         self.received.append((handler.command, handler.path))
         scripted = self.answers.pop(0) if self.answers else {"status": 500, "body": "no answer scripted"}
         time.sleep(scripted.get("stall", 0.0))
+        wait = self.window.admit("account") if self.window else 0.0
+        if wait:  # turned away: the scripted answer is the next request's
+            self.answers.insert(0, {key: value for key, value in scripted.items() if key != "stall"})
+            scripted = {"status": 429, "headers": {"Retry-After": f"{wait:.3f}"}}
         body = json.dumps(scripted.get("body", {})).encode()
         try:
             handler.send_response(scripted["status"])
@@ -87,6 +93,19 @@ def test_retry_after_in_seconds_is_waited_as_asked(vendor):
     harvest = client(vendor, jitter=never_jitter)
     assert harvest.request_json("GET", "/v2/clients", object_name="clients", page=1) == {"ok": True}
     assert (harvest.stats.retries, harvest.stats.waited_seconds) == (1, 1.0)
+
+
+def test_a_request_the_vendor_counted_late_does_not_open_the_next_window_early(vendor):
+    """The vendor counts a request when it gets to it: here the first 0.3 s after it was sent (a busy
+    server). The client's window runs from each answer: counted from the sending, the third request
+    arrived 0.7 s after the vendor had counted the first, and was turned away with a 429."""
+    vendor.window = SlidingWindowLimiter(2, 1.0)
+    vendor.answers = [{**OK, "stall": 0.3}, OK, OK]
+    harvest = ApiClient("harvest", vendor.url, {"Authorization": f"Bearer {TOKEN}"}, ClientRateLimiter(2, 1.0))
+    for page in (1, 2, 3):
+        assert harvest.request_json("GET", "/v2/clients", object_name="clients", page=page) == {"ok": True}
+    assert (harvest.stats.requests, harvest.stats.retries) == (3, 0)
+    assert 0.9 < harvest.stats.waited_seconds < 1.3  # the third waited for the first's answer to be a second old
 
 
 @pytest.mark.parametrize("offset, waited", [(timedelta(hours=1), 0.25), (timedelta(hours=-1), 0.0)])
