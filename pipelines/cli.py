@@ -70,7 +70,7 @@ def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> i
         try:
             with (
                 StepProgress(instance, run_id, len(job.nodes_in_topological_order), f"night of {snapshot_date}"),
-                InterruptGuard(instance, run_id),
+                InterruptGuard(instance, run_id) as guard,
             ):
                 result = job.execute_in_process(
                     partition_key=snapshot_date,
@@ -99,6 +99,10 @@ def run_nights(snapshot_dates: list[str], mode: str, refetch: bool = False) -> i
             for line in blocking_failures(instance, result.run_id):
                 print(f"stopped by {line}", flush=True)
             return EXIT_RUN_FAILED
+        if guard.saw_ctrl_c and position < len(snapshot_dates):
+            # Ctrl-C was lost and the night ended before it was sent again: the next nights are not started
+            print(f"interrupted: nights from {snapshot_dates[position]} not run", file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
     from assets.reports.workbook import reports_root
     from reports.build import report_directory
 

@@ -123,14 +123,14 @@ def test_ctrl_c_on_a_terminal_stops_the_night_with_exit_130_and_no_info_logs(sma
     # A terminal is read while the night stops: unread, a night still writing (its bar, say) fills the
     # pseudo-terminal's buffer and blocks, and the wait below could not tell that from a hang.
     chunks: list[bytes] = []
-    reader = threading.Thread(target=read_until_closed, args=(controller, chunks))
+    reader = threading.Thread(target=read_until_closed, args=(controller, chunks), daemon=True)
     reader.start()
     try:
         exit_code = night.wait(timeout=60)
     except subprocess.TimeoutExpired:  # still running a minute after Ctrl-C: the assertion shows what it wrote
         night.kill()
         exit_code = night.wait()
-    reader.join()
+    reader.join(timeout=10)  # a process the night left behind may hold the terminal open
     os.close(controller)
     output += b"".join(chunks)
     text = output.decode("utf-8", "replace")

@@ -1,7 +1,6 @@
 """Ctrl-C that Python drops (it landed in a finalizer) is raised again once the night goes on: the
 night stops a couple of steps later instead of running to its end."""
 
-import gc
 import os
 import subprocess
 import time
@@ -13,13 +12,13 @@ from dagster import AssetIn, DagsterInstance, Definitions, asset, define_asset_j
 
 from pipelines.interrupts import InterruptGuard
 
-STEPS_AFTER = 8
+STEPS_AFTER = 10
 
 
 @asset
 def step_00() -> int:
-    """Ctrl-C from another process lands while the garbage collector runs a finalizer, which waits for
-    it (without a clock: a pipe held open by that process): Python drops what the handler raises."""
+    """Ctrl-C from another process lands while a finalizer runs (an object's last reference gone), which
+    waits for it (without a clock: a pipe held open by that process): Python drops what the handler raises."""
     read_end, write_end = os.pipe()
     ctrl_c = subprocess.Popen(["sh", "-c", f"sleep 1 && kill -INT {os.getpid()}"], pass_fds=[write_end])
     os.close(write_end)
@@ -29,8 +28,7 @@ def step_00() -> int:
 
     pool = Pool()
     weakref.finalize(pool, os.read, read_end, 1)
-    del pool
-    gc.collect()
+    del pool  # the finalizer runs here, until the signal has come
     ctrl_c.wait()
     os.close(read_end)
     return 0
@@ -56,12 +54,13 @@ def test_a_ctrl_c_dropped_in_a_finalizer_is_raised_again_and_the_night_stops():
         result = defs.resolve_job_def("night").execute_in_process(
             instance=instance, run_id=run_id, raise_on_error=False
         )
-    assert guard.raised_again == 1
+    assert guard.sent_again == 1
     succeeded = [event.step_key for event in result.all_events if event.event_type_value == "STEP_SUCCESS"]
     failed = [
         (event.step_key, event.step_failure_data.error_source.value) for event in result.get_step_failure_events()
     ]
-    # step_00, where Ctrl-C landed, may succeed; step_01 succeeding too tells the guard it was lost. It
-    # looks every half second: the night stops in the step after them or in the one after that.
-    assert succeeded[:2] == ["step_00", "step_01"] and len(succeeded) in (2, 3), succeeded
+    # step_00, where Ctrl-C landed, may succeed; a second step succeeding tells the guard it was lost (a
+    # third when the guard counted after step_00 had ended). It looks every half second: the night stops
+    # one or two steps after that, long before its end.
+    assert succeeded[:2] == ["step_00", "step_01"] and 2 <= len(succeeded) <= 5, succeeded
     assert failed == [(f"step_{len(succeeded):02d}", "INTERRUPT")]
