@@ -8,6 +8,7 @@ import os
 import subprocess
 
 import pandas as pd
+import pytest
 from dagster import asset, materialize
 
 from resources.warehouse import WarehouseResource
@@ -32,20 +33,6 @@ def long_query(warehouse: WarehouseResource) -> None:
 @asset
 def unrelated_step() -> None:
     """Depends on nothing; the in-process executor runs it after the step interrupted (steps in name order)."""
-
-
-def test_ctrl_c_during_a_query_interrupts_the_run_and_no_further_step_starts(tmp_path):
-    result = materialize(
-        [long_query, unrelated_step],
-        resources={"warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb"))},
-        raise_on_error=False,
-    )
-    failures = result.get_step_failure_events()
-    assert [(failure.step_key, failure.step_failure_data.error_source.value) for failure in failures] == [
-        ("long_query", "INTERRUPT")
-    ]
-    started = [event.step_key for event in result.all_events if event.event_type_value == "STEP_START"]
-    assert started == ["long_query"]
 
 
 @asset
@@ -74,15 +61,17 @@ def frame_scan(warehouse: WarehouseResource) -> None:
             os.close(read_end)
 
 
-def test_ctrl_c_while_duckdb_reads_a_pandas_frame_interrupts_the_run(tmp_path):
+@pytest.mark.parametrize("interrupted", [long_query, frame_scan], ids=lambda step: step.key.path[-1])
+def test_ctrl_c_during_a_query_interrupts_the_run_and_no_further_step_starts(interrupted, tmp_path):
     result = materialize(
-        [frame_scan, unrelated_step],
+        [interrupted, unrelated_step],
         resources={"warehouse": WarehouseResource(database=str(tmp_path / "warehouse.duckdb"))},
         raise_on_error=False,
     )
+    step = interrupted.key.path[-1]
     failures = result.get_step_failure_events()
     assert [(failure.step_key, failure.step_failure_data.error_source.value) for failure in failures] == [
-        ("frame_scan", "INTERRUPT")
+        (step, "INTERRUPT")
     ]
     started = [event.step_key for event in result.all_events if event.event_type_value == "STEP_START"]
-    assert started == ["frame_scan"]
+    assert started == [step]
