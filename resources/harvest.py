@@ -6,7 +6,7 @@ from datetime import date
 from typing import ClassVar
 
 from resources.extraction import Extraction, follow_pages
-from resources.http import ApiClient, ClientRateLimiter
+from resources.http import ApiClient, account_limiter
 from resources.sandbox import SandboxResource
 from resources.tokens import OAuthConnector
 
@@ -48,7 +48,13 @@ class HarvestResource(OAuthConnector):
             system=self.system,
             base_url=base_url,
             headers={"Harvest-Account-Id": credentials["account_id"]},
-            limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+            limiter=account_limiter(
+                self.system,
+                base_url,
+                credentials["account_id"],
+                limit=self.requests_per_window,
+                window_seconds=self.window_seconds,
+            ),
             token=self.bearer(base_url, credentials),
             expiry_marker=self.expiry_marker,
         )

@@ -101,6 +101,19 @@ class ClientRateLimiter:
             waited += pause
 
 
+_account_windows: dict[tuple, ClientRateLimiter] = {}
+_account_windows_lock = threading.Lock()
+
+
+def account_limiter(*account: str, limit: int, window_seconds: float) -> ClientRateLimiter:
+    """The window of one vendor account (system, address, account or tenant) in this process. The
+    vendor counts every request the account sends, whichever client sent it: a new client per object,
+    each with an empty window of its own, sent an object's first requests as if the last object's had
+    not counted (15 429s in a full-size night, in the first pages of Harvest's and QuickBooks' objects)."""
+    with _account_windows_lock:
+        return _account_windows.setdefault((*account, limit, window_seconds), ClientRateLimiter(limit, window_seconds))
+
+
 def _caused_by(exc: BaseException | None, *causes: type[BaseException]) -> bool:
     """Whether one of `causes` is somewhere down the chain requests and urllib3 wrap errors in."""
     for _ in range(8):

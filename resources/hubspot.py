@@ -32,7 +32,7 @@ import requests
 from dagster import ConfigurableResource
 
 from resources.extraction import Extraction, RawRecord
-from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
+from resources.http import ApiClient, ClientRateLimiter, SourceSystemError, account_limiter
 from resources.sandbox import SandboxResource
 from resources.tokens import StaticToken
 
@@ -130,7 +130,9 @@ class HubSpotResource(ConfigurableResource):
 
     def clients(self, base_url: str, token: str) -> tuple[ApiClient, ApiClient]:
         """A client for reads and one for search, sharing the portal's limit, the token and one count."""
-        burst = ClientRateLimiter(self.requests_per_window, self.window_seconds)
+        burst = account_limiter(
+            self.system, base_url, limit=self.requests_per_window, window_seconds=self.window_seconds
+        )
         reads = self._client(base_url, token, burst)
         search = self._client(base_url, token, ChainedLimiter(self.searches_per_second, 1.0, then=burst))
         search.stats = reads.stats

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from resources.cutover import cutovers_of
 from resources.extraction import Extraction, RawRecord, each_company, read_ahead
-from resources.http import ApiClient, ClientRateLimiter, SourceSystemError
+from resources.http import ApiClient, SourceSystemError, account_limiter
 from resources.sandbox import SandboxResource
 from resources.tokens import OAuthConnector
 
@@ -90,7 +90,9 @@ class QuickBooksResource(OAuthConnector):
             system=self.system,
             base_url=base_url,
             headers={"Accept": "application/json"},
-            limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+            limiter=account_limiter(
+                self.system, base_url, limit=self.requests_per_window, window_seconds=self.window_seconds
+            ),
             token=self.bearer(base_url, credentials),
             expiry_marker=self.expiry_marker,
         )

@@ -9,7 +9,7 @@ from datetime import date
 from typing import ClassVar
 
 from resources.extraction import Extraction, follow_pages
-from resources.http import ApiClient, ClientRateLimiter
+from resources.http import ApiClient, account_limiter
 from resources.sandbox import SandboxResource
 from resources.settings.crm import DEFAULT_CRM_FIELDS, CrmFields
 from resources.tokens import OAuthConnector
@@ -88,7 +88,9 @@ class SalesforceResource(OAuthConnector):
             system=self.system,
             base_url=base_url,
             headers={"Sforce-Query-Options": f"batchSize={self.batch_size}"},
-            limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+            limiter=account_limiter(
+                self.system, base_url, limit=self.requests_per_window, window_seconds=self.window_seconds
+            ),
             token=self.bearer(base_url, credentials),
             expiry_marker=self.expiry_marker,
         )

@@ -31,7 +31,7 @@ from typing import ClassVar
 
 from resources.cutover import cutovers_of
 from resources.extraction import Extraction, RawRecord, each_company
-from resources.http import ApiClient, ClientRateLimiter, RequestStats, SourceSystemError
+from resources.http import ApiClient, RequestStats, SourceSystemError, account_limiter
 from resources.sandbox import SandboxResource
 from resources.tokens import OAuthConnector
 
@@ -111,7 +111,9 @@ class XeroResource(OAuthConnector):
                 system=self.system,
                 base_url=base_url,
                 headers={"Accept": "application/json", "Xero-tenant-id": tenant},
-                limiter=ClientRateLimiter(self.requests_per_window, self.window_seconds),
+                limiter=account_limiter(
+                    self.system, base_url, tenant, limit=self.requests_per_window, window_seconds=self.window_seconds
+                ),
                 stats=stats,
                 token=token,
                 expiry_marker=self.expiry_marker,

@@ -9,6 +9,7 @@ from resources.http import SourceSystemError
 from resources.quickbooks import QuickBooksResource
 from resources.salesforce import SalesforceResource
 from resources.sandbox import SandboxResource
+from sandbox.emulators.base import SlidingWindowLimiter
 from sandbox.runtime import running_sandbox
 from sandbox.store import SandboxStore
 
@@ -112,3 +113,18 @@ def test_a_bad_token_names_the_system_and_hides_the_secret(sandbox, system):
     assert "page 1" in message
     assert secret not in message
     assert failure.value.status == 401
+
+
+def test_objects_extracted_one_after_another_count_in_one_window_of_the_account(sandbox, small_firm, store):
+    """Harvest counts every request of the account, whichever object's client sends it: the next
+    object's client waits for the window the last one filled instead of finding it full by a 429."""
+    running_sandbox(small_firm, "small").emulators["harvest"].emulator.limiter = SlidingWindowLimiter(3, 1.0)
+    pages_of_two = {name: -(-store.count("harvest", "", name) // 2) for name in ("clients", "tasks")}
+    clients, tasks = (
+        HarvestResource(
+            sandbox=sandbox, per_page=pages_of_two[name], requests_per_window=3, window_seconds=1.0
+        ).extract(name, None)
+        for name in ("clients", "tasks")
+    )
+    assert [(e.stats.pages, e.stats.requests, e.stats.retries) for e in (clients, tasks)] == [(2, 2, 0), (2, 2, 0)]
+    assert tasks.stats.waited_seconds > 0  # its second request waited for the first object's to leave the window
