@@ -118,11 +118,11 @@ def test_a_bad_token_names_the_system_and_hides_the_secret(sandbox, system):
 def test_objects_extracted_one_after_another_count_in_one_window_of_the_account(sandbox, small_firm, store):
     """Harvest counts every request of the account, whichever object's client sends it: the next
     object's client waits for the window the last one filled instead of finding it full by a 429."""
-    running_sandbox(small_firm, "small").emulators["harvest"].emulator.limiter = SlidingWindowLimiter(3, 1.0)
+    running_sandbox(small_firm, "small").emulators["harvest"].emulator.limiter = SlidingWindowLimiter(3, 3.0)
     pages_of_two = {name: -(-store.count("harvest", "", name) // 2) for name in ("clients", "tasks")}
     clients, tasks = (
         HarvestResource(
-            sandbox=sandbox, per_page=pages_of_two[name], requests_per_window=3, window_seconds=1.0
+            sandbox=sandbox, per_page=pages_of_two[name], requests_per_window=3, window_seconds=3.0
         ).extract(name, None)
         for name in ("clients", "tasks")
     )
