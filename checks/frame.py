@@ -22,6 +22,8 @@ PANDAS_DATES = "DATE '1678-01-01' AND DATE '2261-12-31'"
 # the same range in milliseconds since the epoch, for dates sent that way (`/Date(ms+0000)/`)
 PANDAS_MS = (-9214560000000, 9214646399999)  # 1678-01-01, 2261-12-31 23:59:59.999 UTC
 TYPE_ENUM = "ENUM(" + ", ".join(f"'{t}'" for t in JSON_TYPE_NAMES) + ")"
+SLICE = "hash(entity, record_id) % $slices"
+SLICE_FILTER = f" AND {SLICE} = $slice"
 
 
 def _fragment(f: Field) -> str:
@@ -80,10 +82,11 @@ def _sent(f: Field) -> str:
     return literal if f.kind == "money" else f'CASE WHEN "{f.name}" IS NULL THEN {literal} END'
 
 
-def frame_sql(contract: Contract, source_table: str) -> str:
+def frame_sql(contract: Contract, source_table: str, one_slice: bool = False) -> str:
     """The typed frame of `source_table` (the raw or valid table of the contract's object) for
     `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules, and each
-    record's `slice` of `$slices` (by a hash of its id within its entity: duplicate ids share one).
+    record's `slice` of `$slices` (by a hash of its id within its entity: duplicate ids share one);
+    `one_slice`: only the records of slice `$slice`, whose payloads alone are parsed.
 
     Each payload is parsed once (every path in one json_extract) and each value typed once
     (`typed`); references are joins against the same system's raw snapshot of the night."""
@@ -94,9 +97,9 @@ def frame_sql(contract: Contract, source_table: str) -> str:
     derived = "".join(f', {expression} AS "{column}"' for column, expression in contract.derived.items())
     fragments = ", ".join(f"fragments[{n}] AS {_fragment(f)}" for n, f in enumerate(contract.fields, start=1))
     ctes = [
-        f"parsed AS (SELECT rowid AS raw_row, entity, record_id, hash(entity, record_id) % $slices AS slice, "
+        f"parsed AS (SELECT rowid AS raw_row, entity, record_id, {SLICE} AS slice, "
         f"json_extract(payload, [{paths}]) AS fragments{derived} FROM {source_table} "
-        "WHERE snapshot_date = $snapshot_date)",
+        f"WHERE snapshot_date = $snapshot_date{SLICE_FILTER if one_slice else ''})",
         f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
         "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields) + " FROM fragmented)",
     ]
@@ -151,14 +154,24 @@ TYPED_NIGHT = "typed_night"
 
 @contextmanager
 def typed_night(
-    connection, contract: Contract, source_table: str, snapshot_date: date, horizon: date, earliest: date, slices: int
+    connection,
+    contract: Contract,
+    source_table: str,
+    snapshot_date: date,
+    horizon: date,
+    earliest: date,
+    slices: int,
+    only_slice: int | None = None,
 ) -> Iterator[None]:
-    """The night's typed frame as a temporary table of this connection, ordered by slice, while the
-    block runs: the payloads are read and parsed once, and each slice is then read from typed columns
-    (slicing the raw table instead read every payload again for each slice)."""
+    """The night's typed frame (`only_slice`: that slice's) as a temporary table of this connection,
+    ordered by slice, while the block runs: the payloads are read and parsed once, and each slice is
+    then read from typed columns (slicing the raw table instead read every payload again for each slice)."""
+    parameters = {"snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest, "slices": slices}
+    if only_slice is not None:
+        parameters["slice"] = only_slice
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TYPED_NIGHT} AS {frame_sql(contract, source_table)}",
-        {"snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest, "slices": slices},
+        f"CREATE OR REPLACE TEMP TABLE {TYPED_NIGHT} AS {frame_sql(contract, source_table, only_slice is not None)}",
+        parameters,
     )
     try:
         yield

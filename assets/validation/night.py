@@ -49,14 +49,23 @@ class ContractOutcome:
     records: int  # checked
     cases: pd.DataFrame  # one row per record and rule broken: raw_row, entity, record_id, rule, field, value, detail
     warnings: pd.DataFrame  # the same for the rules that keep their records (checks.rules.WARNING_RULES)
+    night_records: int = 0  # the night's, of which `records` were checked
+    slices: int = 1  # the night's slices
+    slice_checked: int | None = None  # the one slice checked, when not all were
 
 
 def contract_failures(
-    connection, contract: Contract, source_table: str, snapshot_date: date, settings: QualitySettings
+    connection,
+    contract: Contract,
+    source_table: str,
+    snapshot_date: date,
+    settings: QualitySettings,
+    one_slice: bool = False,
 ) -> ContractOutcome:
     """Every rule the night's records of `source_table` break: the night is typed once in DuckDB
     (`typed_night`, which spills past its memory limit) and checked one slice at a time, so that only
-    one slice's polars frame is ever in Python's memory."""
+    one slice's polars frame is ever in Python's memory. `one_slice`: only one slice of the night,
+    a different one each night (all of them in as many nights as there are slices)."""
     horizon = snapshot_date + timedelta(days=settings.future_grace_days)
     (total,) = connection.execute(
         f"SELECT count(*) FROM {source_table} WHERE snapshot_date = ?", [snapshot_date]
@@ -64,15 +73,18 @@ def contract_failures(
     if not total:  # an object the firm does not use (another ERP's, say): nothing to type or check
         return ContractOutcome(0, pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=COLUMNS))
     slices = -(-total // settings.slice_records)
+    only = snapshot_date.toordinal() % slices if one_slice and slices > 1 else None
     records, cases = 0, []
-    with typed_night(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slices):
-        for slice_ in range(slices):
+    with typed_night(connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slices, only):
+        for slice_ in range(slices) if only is None else [only]:
             frame = typed_frame(connection, slice_)
             cases.append(failures(contract, frame))
             records += len(frame)
     cases = pd.concat(cases, ignore_index=True)
     warned = cases["rule"].isin(rules.WARNING_RULES)
-    return ContractOutcome(records, cases[~warned].reset_index(drop=True), cases[warned].reset_index(drop=True))
+    return ContractOutcome(
+        records, cases[~warned].reset_index(drop=True), cases[warned].reset_index(drop=True), total, slices, only
+    )
 
 
 def validate_night(connection, contract: Contract, snapshot_date: date, settings: QualitySettings) -> NightResult:

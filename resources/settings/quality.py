@@ -4,7 +4,7 @@ Read on every run, so a changed threshold applies to the next night without a re
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -23,6 +23,7 @@ class QualitySettings(FileSettings):
     future_grace_days: int = Field(default=1, ge=0)
     failure_sample_rows: int = Field(default=20, ge=0)
     slice_records: int = Field(default=100_000, gt=0)
+    contract_recheck: Literal["slice", "night"] = "slice"
 
     def threshold(self, system: str, object_name: str) -> float:
         return float(self.max_quarantine_share_by_object.get(f"{system}/{object_name}", self.max_quarantine_share))

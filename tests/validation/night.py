@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, materialize
+from dagster import AssetKey, AssetSelection, Definitions, define_asset_job, materialize
 
 from assets.extraction import extraction_assets
 from assets.validation import validation_assets, validation_checks
@@ -31,6 +31,24 @@ def run_night(extra_assets=(), snapshot_date: str = SNAPSHOT_DATE, objects=None)
         resources=build_resources(),
         selection=selection,
         raise_on_error=False,
+    )
+
+
+def run_checks(system: str, object_name: str, snapshot_date: str = SNAPSHOT_DATE):
+    """Run one valid asset's checks alone, as the UI's "Execute checks" does (the asset is not re-materialized)."""
+    job = define_asset_job(
+        "checks",
+        selection=AssetSelection.checks_for_assets(AssetKey(["valid", system, object_name.lower()])),
+    )
+    definitions = Definitions(
+        assets=[*extraction_assets, *validation_assets],
+        asset_checks=validation_checks,
+        jobs=[job],
+        resources=build_resources(),
+    )
+    # (the night as the run's partition tag: Dagster's `partition_key=` wants a selected asset to take it from)
+    return definitions.resolve_job_def("checks").execute_in_process(
+        tags={"dagster/partition": snapshot_date}, raise_on_error=False
     )
 
 
