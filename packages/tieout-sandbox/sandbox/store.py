@@ -154,16 +154,44 @@ class SandboxStore:
     ) -> list[dict]:
         """Records in listing order (creation order, or newest first by a payload field such as
         Harvest's `spent_date`, then newest created), optionally only those updated at/after a time."""
-        order_key = "NULL"
+        return [
+            json.loads(text)
+            for text in self.list_texts(
+                system,
+                tenant,
+                object,
+                updated_since=updated_since,
+                descending=descending,
+                newest_by=newest_by,
+                offset=offset,
+                limit=limit,
+            )
+        ]
+
+    def list_texts(
+        self,
+        system: str,
+        tenant: str,
+        object: str,
+        *,
+        updated_since: str | None = None,
+        descending: bool = False,
+        newest_by: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> builtins.list[str]:
+        """The same records as `list`, each its JSON text as stored (for an emulator that serves them
+        as they are rather than decode and encode each again)."""
+        order_key = None
         if newest_by is not None:
             self._index_payload_field(newest_by)
             order_key = f"json_extract(payload, '$.{newest_by}')"
-        select = f"SELECT payload, {order_key}, seq FROM records WHERE system=? AND tenant=? AND object=?"
-        params: list = [system, tenant, object]
+        select = "SELECT payload, seq FROM records WHERE system=? AND tenant=? AND object=?"
+        params: builtins.list = [system, tenant, object]
         if updated_since is not None:
             select += " AND updated_at >= ?"
             params.append(updated_since)
-        if newest_by is not None:
+        if order_key is not None:
             order = f"ORDER BY {order_key} DESC, seq DESC"
         else:
             order = "ORDER BY seq DESC" if descending else "ORDER BY seq"
@@ -173,8 +201,11 @@ class SandboxStore:
         rows = None
         if limit is not None and ended is not None and ended[0] == changes and not (newest_by and ended[1] is None):
             # where the page before ended: the same rows as the OFFSET, without reading past them
-            if newest_by is not None:
-                after, resume = f"({order_key}, seq) < (?, ?)", [ended[1], ended[2]]
+            if order_key is not None:
+                # (a bound on the indexed expression itself: SQLite does not seek an expression index
+                # by a row value `(expression, seq) < (?, ?)`, and read every row before the page)
+                after = f"{order_key} <= ? AND ({order_key} < ? OR seq < ?)"
+                resume = [ended[1], ended[1], ended[2]]
             else:
                 after, resume = ("seq < ?" if descending else "seq > ?"), [ended[2]]
             rows = self._db().execute(f"{select} AND {after} {order} LIMIT ?", [*params, *resume, limit]).fetchall()
@@ -189,8 +220,12 @@ class SandboxStore:
         if rows and limit is not None:
             if len(self._page_ends) > 100_000:  # ends kept from before earlier changes: forgotten at once
                 self._page_ends.clear()
-            self._page_ends[(*listing, offset + len(rows))] = (changes, rows[-1][1], rows[-1][2])
-        return [json.loads(p) for p, _, _ in rows]
+            last, last_seq = rows[-1]
+            sort_value = json.loads(last).get(newest_by) if newest_by is not None else None
+            if isinstance(sort_value, dict | builtins.list):  # SQLite's value is its JSON text: resumed by offset
+                sort_value = None
+            self._page_ends[(*listing, offset + len(rows))] = (changes, sort_value, last_seq)
+        return [text for text, _ in rows]
 
     def _changes(self) -> int:
         return self._db().execute("SELECT n FROM record_changes").fetchone()[0]
