@@ -69,3 +69,24 @@ def test_a_page_deep_in_the_listing_reads_no_more_than_the_first(tmp_path):
             store.list(*LISTING, offset=(page - 1) * 100, limit=100, **order)
             cost[page] = len(steps)
         assert cost[239] <= 2 * cost[2] + 2, (order, cost[2], cost[239])
+
+
+def test_a_page_of_the_changes_since_a_time_reads_the_changes_not_the_listing(tmp_path):
+    """An incremental listing (`updated_since`) is found through the update index and sorted: bounding the
+    sort field's index instead had SQLite walk the listing's index between two pages' few changes (the
+    full-size firm's incremental time entries: 3.6 s a page that way, 0.2 s this way)."""
+    store = SandboxStore(tmp_path / "state.db")
+    store.put_many(*LISTING, [entry(n) for n in range(1, 60_001)])
+    later = "2026-11-02T00:00:00Z"
+    store.put_many(*LISTING, [(key, record, later) for key, record, _ in map(entry, range(1, 60_001, 200))])
+    steps: list[int] = []
+    store._db().set_progress_handler(lambda: steps.append(1) and 0, 1000)
+    store.list(*LISTING, updated_since=later, offset=0, limit=100, **NEWEST)  # the first page, read by offset
+    cost = {}
+    for page in (2, 3):  # of 300 changes, 100 a page, spread over the listing
+        steps.clear()
+        assert len(store.list(*LISTING, updated_since=later, offset=(page - 1) * 100, limit=100, **NEWEST)) == 100
+        cost[page] = len(steps)
+    # thousands of SQLite's instructions: 4-8 to find and sort the 300 changes again, 60-80 to walk a third
+    # of the 60,000 entries' index between two pages
+    assert max(cost.values()) <= 25, cost

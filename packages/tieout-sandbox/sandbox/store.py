@@ -201,11 +201,15 @@ class SandboxStore:
         rows = None
         if limit is not None and ended is not None and ended[0] == changes and not (newest_by and ended[1] is None):
             # where the page before ended: the same rows as the OFFSET, without reading past them
-            if order_key is not None:
+            if order_key is not None and updated_since is None:
                 # (a bound on the indexed expression itself: SQLite does not seek an expression index
                 # by a row value `(expression, seq) < (?, ?)`, and read every row before the page)
                 after = f"{order_key} <= ? AND ({order_key} < ? OR seq < ?)"
                 resume = [ended[1], ended[1], ended[2]]
+            elif order_key is not None:
+                # (the changes since a time: a few, found by the update index and sorted, where the
+                # bound above would have SQLite walk the whole listing's index instead)
+                after, resume = f"({order_key}, seq) < (?, ?)", [ended[1], ended[2]]
             else:
                 after, resume = ("seq < ?" if descending else "seq > ?"), [ended[2]]
             rows = self._db().execute(f"{select} AND {after} {order} LIMIT ?", [*params, *resume, limit]).fetchall()
