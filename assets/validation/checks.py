@@ -5,7 +5,8 @@ together in one step per asset (one warehouse connection, not three steps' overh
   counts balance; when it fails, nothing downstream of the object runs on that night;
 - `contract`: the valid table itself passes the pandera contract (re-checked from the warehouse: by
   default one slice of the night, a different one each night, since the whole night repeats the
-  validation's own pass; config/quality.yaml `contract_recheck`, docs/decisions.md 44);
+  validation's own pass; config/quality.yaml `contract_recheck`, docs/decisions.md 44), and no valid
+  record of the night is one its quarantine names;
 - `schema_drift` (warning): the vendor's payload has no field the contract does not know and lacks
   no required one.
 """
@@ -26,6 +27,7 @@ from dagster_duckdb import DuckDBResource
 from assets.nightly import nightly_check, nightly_checks, with_connectors
 from assets.validation.factory import configured_contract, shaping_connectors, valid_key
 from assets.validation.night import QUARANTINE, SCHEMA_DRIFT, contract_failures, valid_table
+from checks import rules
 from checks.contract import Contract
 from resources.settings.quality import QualitySettings
 from sql import load
@@ -65,7 +67,7 @@ def validation_checks_of(system: str, object_name: str) -> AssetChecksDefinition
                 f"The valid {system} {object_name} records pass every rule of their pandera contract "
                 f"(checks/{system}.py), re-checked from the warehouse: all of them, or past "
                 "config/quality.yaml's slice_records one slice of them, a different one each night "
-                "(contract_recheck).",
+                "(contract_recheck); and none of the night's valid records is one its quarantine names.",
             ),
             spec(
                 "schema_drift",
@@ -157,15 +159,27 @@ def contract_holds(connection, contract: Contract, snapshot_date: date, settings
         else f"{outcome.records} of {outcome.night_records} valid records (slice {outcome.slice_checked + 1} "
         f"of {outcome.slices}, a different one each night)"
     )
+    # the whole night's ids against its quarantine: a wrongly kept record shows whichever slice is re-checked
+    kept = connection.execute(
+        load("validation/kept_quarantined.sql", valid_table=valid_table(system, object_name)),
+        {"snapshot_date": snapshot_date, "system": system, "object": object_name, "id_missing": rules.ID_MISSING},
+    ).df()
+    broken = cases["raw_row"].nunique()
+    problems = [f"{broken} valid records break the contract"] if broken else []
+    if len(kept):
+        problems.append(
+            f"{len(kept)} valid records are quarantined tonight (the valid table and the validation disagree)"
+        )
+    failures = pd.concat([cases[["entity", "record_id", "rule", "field", "value"]], kept], ignore_index=True)
     return AssetCheckResult(
         check_name="contract",
         asset_key=valid_key(system, object_name),
-        passed=cases.empty,
+        passed=not problems,
         severity=AssetCheckSeverity.ERROR,
         description=(
             f"{checked} pass all {len(rules_checked)} rules"
-            if cases.empty
-            else f"{cases['raw_row'].nunique()} valid records break the contract; {checked} re-checked"
+            if not problems
+            else f"{'; '.join(problems)}; {checked} re-checked"
         ),
         metadata={
             "records": MetadataValue.int(outcome.records),
@@ -173,10 +187,9 @@ def contract_holds(connection, contract: Contract, snapshot_date: date, settings
             "slices": MetadataValue.text(
                 "all" if outcome.slice_checked is None else f"{outcome.slice_checked + 1} of {outcome.slices}"
             ),
+            "kept_quarantined": MetadataValue.int(len(kept)),
             "rules_checked": MetadataValue.json(rules_checked),
-            "failure_cases": MetadataValue.md(
-                markdown(cases[["entity", "record_id", "rule", "field", "value"]].head(settings.failure_sample_rows))
-            ),
+            "failure_cases": MetadataValue.md(markdown(failures.head(settings.failure_sample_rows))),
         },
     )
 

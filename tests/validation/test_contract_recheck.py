@@ -39,3 +39,33 @@ def test_a_valid_table_changed_after_its_validation_fails_the_contract_check(
     # every record re-checked breaks it (each lost its every field), and the failure cases name them
     assert contract.description.startswith(f"{records} valid records break the contract; ")
     assert "field_missing" in contract.metadata["failure_cases"].value
+
+
+def test_a_valid_record_the_quarantine_names_fails_the_check_whichever_slice_is_rechecked(
+    tieout_env, tmp_path, monkeypatch
+):
+    """The valid table and the validation's verdict must agree on every record of the night, not only on
+    the slice re-checked: a record quarantined tonight but still valid fails the check."""
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.1, slice_records=7)
+    assert check_results(run_night(objects=[("harvest", "clients")]))[("harvest", "clients", "contract")].passed
+    with duckdb.connect(str(tieout_env)) as db:
+        kept = db.execute(
+            "SELECT entity, record_id FROM valid.harvest__clients WHERE snapshot_date = ? ORDER BY record_id",
+            [SNAPSHOT_DATE],
+        ).fetchall()
+        entity, record_id = kept[len(kept) // 2]
+        db.execute(
+            "INSERT INTO quality.quarantine (snapshot_date, system, entity, object, record_id, rule, field) "
+            "VALUES (?, 'harvest', ?, 'clients', ?, 'text_looks_like_sql', 'name')",
+            [SNAPSHOT_DATE, entity, record_id],
+        )
+
+    contract = check_results(run_checks("harvest", "clients"))[("harvest", "clients", "contract")]
+
+    assert not contract.passed
+    assert contract.metadata["kept_quarantined"].value == 1
+    assert contract.metadata["records"].value < len(kept)  # one slice re-checked, and it passes
+    assert contract.description.startswith(
+        "1 valid records are quarantined tonight (the valid table and the validation disagree); "
+    )
+    assert f" {record_id} | text_looks_like_sql " in contract.metadata["failure_cases"].value

@@ -225,9 +225,9 @@ class SandboxStore:
             if len(self._page_ends) > 100_000:  # ends kept from before earlier changes: forgotten at once
                 self._page_ends.clear()
             last, last_seq = rows[-1]
-            sort_value = json.loads(last).get(newest_by) if newest_by is not None else None
-            if isinstance(sort_value, dict | builtins.list):  # SQLite's value is its JSON text: resumed by offset
-                sort_value = None
+            sort_value = None
+            if order_key is not None:  # the last row's value as the index holds it (for that row only)
+                sort_value = self._db().execute(f"SELECT {order_key.replace('payload', '?')}", [last]).fetchone()[0]
             self._page_ends[(*listing, offset + len(rows))] = (changes, sort_value, last_seq)
         return [text for text, _ in rows]
 
