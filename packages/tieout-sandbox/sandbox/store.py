@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -140,33 +141,9 @@ class SandboxStore:
             )
         return cursor.rowcount > 0
 
-    def list(
-        self,
-        system: str,
-        tenant: str,
-        object: str,
-        *,
-        updated_since: str | None = None,
-        descending: bool = False,
-        newest_by: str | None = None,
-        offset: int = 0,
-        limit: int | None = None,
-    ) -> list[dict]:
-        """Records in listing order (creation order, or newest first by a payload field such as
-        Harvest's `spent_date`, then newest created), optionally only those updated at/after a time."""
-        return [
-            json.loads(text)
-            for text in self.list_texts(
-                system,
-                tenant,
-                object,
-                updated_since=updated_since,
-                descending=descending,
-                newest_by=newest_by,
-                offset=offset,
-                limit=limit,
-            )
-        ]
+    def list(self, system: str, tenant: str, object: str, **listing: Any) -> list[dict]:
+        """Records in listing order, decoded; `listing` as `list_texts` takes it."""
+        return [json.loads(text) for text in self.list_texts(system, tenant, object, **listing)]
 
     def list_texts(
         self,
@@ -180,8 +157,9 @@ class SandboxStore:
         offset: int = 0,
         limit: int | None = None,
     ) -> builtins.list[str]:
-        """The same records as `list`, each its JSON text as stored (for an emulator that serves them
-        as they are rather than decode and encode each again)."""
+        """Records in listing order (creation order, or newest first by a payload field such as
+        Harvest's `spent_date`, then newest created), optionally only those updated at/after a time:
+        each its JSON text as stored (an emulator serves them as they are; `list` decodes them)."""
         order_key = None
         if newest_by is not None:
             self._index_payload_field(newest_by)
