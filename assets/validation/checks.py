@@ -156,8 +156,8 @@ def contract_holds(connection, contract: Contract, snapshot_date: date, settings
     checked = (
         f"{outcome.records} valid records"
         if outcome.slice_checked is None
-        else f"{outcome.records} of {outcome.night_records} valid records (slice {outcome.slice_checked + 1} "
-        f"of {outcome.slices}, a different one each night)"
+        else f"{outcome.records} of {outcome.night_records} valid records (slice {outcome.slices_checked}, "
+        "a different one each night)"
     )
     # the whole night's ids against its quarantine: a wrongly kept record shows whichever slice is re-checked
     kept = connection.execute(
@@ -184,9 +184,7 @@ def contract_holds(connection, contract: Contract, snapshot_date: date, settings
         metadata={
             "records": MetadataValue.int(outcome.records),
             "night_records": MetadataValue.int(outcome.night_records),
-            "slices": MetadataValue.text(
-                "all" if outcome.slice_checked is None else f"{outcome.slice_checked + 1} of {outcome.slices}"
-            ),
+            "slices": MetadataValue.text(outcome.slices_checked),
             "kept_quarantined": MetadataValue.int(len(kept)),
             "rules_checked": MetadataValue.json(rules_checked),
             "failure_cases": MetadataValue.md(markdown(failures.head(settings.failure_sample_rows))),

@@ -53,6 +53,11 @@ class ContractOutcome:
     slices: int = 1  # the night's slices
     slice_checked: int | None = None  # the one slice checked, when not all were
 
+    @property
+    def slices_checked(self) -> str:
+        """ "all", or which one: "3 of 22"."""
+        return "all" if self.slice_checked is None else f"{self.slice_checked + 1} of {self.slices}"
+
 
 def contract_failures(
     connection,

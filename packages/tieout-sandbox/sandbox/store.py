@@ -160,10 +160,11 @@ class SandboxStore:
         """Records in listing order (creation order, or newest first by a payload field such as
         Harvest's `spent_date`, then newest created), optionally only those updated at/after a time:
         each its JSON text as stored (an emulator serves them as they are; `list` decodes them)."""
-        order_key = None
+        order_key = sort_value = None
         if newest_by is not None:
             self._index_payload_field(newest_by)
             order_key = f"json_extract(payload, '$.{newest_by}')"
+            sort_value = f"SELECT json_extract(?, '$.{newest_by}')"  # one row's value, as the index holds it
         select = "SELECT payload, seq FROM records WHERE system=? AND tenant=? AND object=?"
         params: builtins.list = [system, tenant, object]
         if updated_since is not None:
@@ -203,10 +204,8 @@ class SandboxStore:
             if len(self._page_ends) > 100_000:  # ends kept from before earlier changes: forgotten at once
                 self._page_ends.clear()
             last, last_seq = rows[-1]
-            sort_value = None
-            if order_key is not None:  # the last row's value as the index holds it (for that row only)
-                sort_value = self._db().execute(f"SELECT {order_key.replace('payload', '?')}", [last]).fetchone()[0]
-            self._page_ends[(*listing, offset + len(rows))] = (changes, sort_value, last_seq)
+            last_value = None if sort_value is None else self._db().execute(sort_value, [last]).fetchone()[0]
+            self._page_ends[(*listing, offset + len(rows))] = (changes, last_value, last_seq)
         return [text for text, _ in rows]
 
     def _changes(self) -> int:
