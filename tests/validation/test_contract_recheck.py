@@ -5,7 +5,7 @@ whole night would repeat the validation's own pass); `contract_recheck: night` r
 import duckdb
 import pytest
 
-from tests.conftest import SNAPSHOT_DATE
+from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
 from tests.validation.night import check_results, record_ids, run_checks, run_night, write_quality_config
 
 
@@ -69,3 +69,15 @@ def test_a_valid_record_the_quarantine_names_fails_the_check_whichever_slice_is_
         "1 valid records are quarantined tonight (the valid table and the validation disagree); "
     )
     assert f" {record_id} | text_looks_like_sql " in contract.metadata["failure_cases"].value
+
+
+def test_the_slice_rechecked_changes_from_one_night_to_the_next(tieout_env, tmp_path, monkeypatch):
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.1, slice_records=7)
+    checked = {}
+    for night in (SNAPSHOT_DATE, NEXT_NIGHT):
+        contract = check_results(run_night(objects=[("harvest", "clients")], snapshot_date=night))[
+            ("harvest", "clients", "contract")
+        ]
+        assert contract.passed
+        checked[night] = contract.metadata["slices"].value
+    assert checked[SNAPSHOT_DATE] != checked[NEXT_NIGHT], checked
