@@ -24,6 +24,8 @@ PANDAS_MS = (-9214560000000, 9214646399999)  # 1678-01-01, 2261-12-31 23:59:59.9
 TYPE_ENUM = "ENUM(" + ", ".join(f"'{t}'" for t in JSON_TYPE_NAMES) + ")"
 SLICE = "hash(entity, record_id) % $slices"
 SLICE_FILTER = f" AND {SLICE} = $slice"
+RECHECKED = "rechecked_rows"  # a temporary table of the raw rows to check (assets/validation/night.py)
+RECHECKED_FILTER = f" AND rowid IN (SELECT raw_row FROM {RECHECKED})"
 
 
 def _fragment(f: Field) -> str:
@@ -82,11 +84,12 @@ def _sent(f: Field) -> str:
     return literal if f.kind == "money" else f'CASE WHEN "{f.name}" IS NULL THEN {literal} END'
 
 
-def frame_sql(contract: Contract, source_table: str, one_slice: bool = False) -> str:
+def frame_sql(contract: Contract, source_table: str, one_slice: bool = False, rechecked: bool = False) -> str:
     """The typed frame of `source_table` (the raw or valid table of the contract's object) for
     `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules, and each
     record's `slice` of `$slices` (by a hash of its id within its entity: duplicate ids share one);
-    `one_slice`: only the records of slice `$slice`, whose payloads alone are parsed.
+    `one_slice`: only the records of slice `$slice`, whose payloads alone are parsed; `rechecked`: only
+    the rows of the temporary table `rechecked_rows`.
 
     Each payload is parsed once (every path in one json_extract) and each value typed once
     (`typed`); references are joins against the same system's raw snapshot of the night."""
@@ -99,7 +102,8 @@ def frame_sql(contract: Contract, source_table: str, one_slice: bool = False) ->
     ctes = [
         f"parsed AS (SELECT rowid AS raw_row, entity, record_id, {SLICE} AS slice, "
         f"json_extract(payload, [{paths}]) AS fragments{derived} FROM {source_table} "
-        f"WHERE snapshot_date = $snapshot_date{SLICE_FILTER if one_slice else ''})",
+        f"WHERE snapshot_date = $snapshot_date{SLICE_FILTER if one_slice else ''}"
+        f"{RECHECKED_FILTER if rechecked else ''})",
         f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
         "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields) + " FROM fragmented)",
     ]
@@ -162,15 +166,17 @@ def typed_night(
     earliest: date,
     slices: int,
     only_slice: int | None = None,
+    rechecked: bool = False,
 ) -> Iterator[None]:
-    """The night's typed frame (`only_slice`: that slice's) as a temporary table of this connection,
-    ordered by slice, while the block runs: the payloads are read and parsed once, and each slice is
-    then read from typed columns (slicing the raw table instead read every payload again for each slice)."""
+    """The night's typed frame (`only_slice`: that slice's; `rechecked`: the rows `rechecked_rows` names)
+    as a temporary table of this connection, ordered by slice, while the block runs: the payloads are
+    read and parsed once, and each slice is then read from typed columns (slicing the raw table instead
+    read every payload again for each slice)."""
     parameters = {"snapshot_date": snapshot_date, "horizon": horizon, "earliest": earliest, "slices": slices}
     if only_slice is not None:
         parameters["slice"] = only_slice
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TYPED_NIGHT} AS {frame_sql(contract, source_table, only_slice is not None)}",
+        f"CREATE OR REPLACE TEMP TABLE {TYPED_NIGHT} AS {frame_sql(contract, source_table, only_slice is not None, rechecked)}",
         parameters,
     )
     try:

@@ -90,6 +90,7 @@ def test_the_release_before_migrations_upgrades_with_nothing_lost(upgraded, tmp_
     new |= {"workbench.match_decisions"}
     new |= {"workbench.period_signoffs"}  # 0008
     new |= {"raw.ledger_files"}  # 0010
+    new |= {"quality.validated_nights"}  # 0011
     assert set(after) == set(before) | new
     kept = set(before) - {"recon.findings", "raw.load_log"}
     assert {t: after[t] for t in kept} == {t: before[t] for t in kept}

@@ -61,7 +61,8 @@ def validation_asset(system: str, object_name: str):
         context.log.info(
             f"{system} {object_name} {snapshot_date}: {result.extracted} extracted, {result.valid} valid, "
             f"{result.quarantined} quarantined, {result.warnings['raw_row'].nunique()} kept with a warning "
-            f"in {seconds:.2f}s"
+            f"in {seconds:.2f}s; {result.rechecked} checked"
+            + (f", the others' verdicts carried from {result.carried_from}" if result.carried_from else "")
         )
         if not result.balanced:
             raise RuntimeError(
@@ -81,6 +82,8 @@ def night_metadata(result: NightResult, seconds: float, table: str) -> dict:
         "quarantined": MetadataValue.int(result.quarantined),
         "warnings": MetadataValue.json(result.warnings["rule"].value_counts().sort_index().to_dict()),
         "balance_ok": MetadataValue.bool(result.balanced),
+        "rechecked": MetadataValue.int(result.rechecked),
+        "verdicts_carried_from": MetadataValue.text(str(result.carried_from or "")),
         "rules_broken": MetadataValue.json(result.rules_broken()),
         "schema_drift": MetadataValue.json(result.drift[["field", "change", "records"]].to_dict("records")),
         "quarantine_preview": MetadataValue.md(preview.to_markdown(index=False) if len(preview) else "_none_"),

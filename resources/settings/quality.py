@@ -24,6 +24,7 @@ class QualitySettings(FileSettings):
     failure_sample_rows: int = Field(default=20, ge=0)
     slice_records: int = Field(default=100_000, gt=0)
     contract_recheck: Literal["slice", "night"] = "slice"
+    revalidate: Literal["changed", "night"] = "changed"
 
     def threshold(self, system: str, object_name: str) -> float:
         return float(self.max_quarantine_share_by_object.get(f"{system}/{object_name}", self.max_quarantine_share))

@@ -18,12 +18,12 @@ from tests.conftest import SNAPSHOT_DATE
 OBJECTS = list(CONTRACTS)
 
 
-def run_night(extra_assets=(), snapshot_date: str = SNAPSHOT_DATE, objects=None):
-    """Materialize the night in-process; `objects` limits it to some (system, object)s' raw and valid
-    assets (their checks come along)."""
+def run_night(extra_assets=(), snapshot_date: str = SNAPSHOT_DATE, objects=None, layers=("raw", "valid")):
+    """Materialize the night in-process; `objects` limits it to some (system, object)s' assets of `layers`
+    (their checks come along)."""
     selection = None
     if objects is not None:
-        selection = [AssetKey([layer, system, name.lower()]) for system, name in objects for layer in ("raw", "valid")]
+        selection = [AssetKey([layer, system, name.lower()]) for system, name in objects for layer in layers]
         selection += [a.key for a in extra_assets]
     return materialize(
         [*extraction_assets, *validation_assets, *validation_checks, *extra_assets],

@@ -1,0 +1,12 @@
+-- How many records of an object a contract refers to were in its snapshot of $carried_from and are
+-- not in tonight's: a carried reference to one of them would no longer resolve. NULL when that
+-- night's snapshot is not whole in the warehouse (retention archived it), so it cannot be told.
+SELECT CASE
+    WHEN (SELECT count(*) FROM {raw_table} WHERE snapshot_date = $carried_from)
+       = (SELECT arg_max(rows, extracted_at) FROM raw.load_log
+          WHERE snapshot_date = $carried_from AND system = $system AND object = $object)
+    THEN (SELECT count(*) FROM (
+        SELECT entity, record_id FROM {raw_table} WHERE snapshot_date = $carried_from AND record_id IS NOT NULL
+        EXCEPT
+        SELECT entity, record_id FROM {raw_table} WHERE snapshot_date = $snapshot_date))
+END AS gone

@@ -1,0 +1,81 @@
+"""An incremental night types and checks only the records that changed, and those whose verdict may have
+(without an id, sharing one, quarantined or warned the night before), carrying every other record's verdict
+(config/quality.yaml `revalidate`, docs/decisions.md 45). The oracle is the whole night checked again from
+the same raw snapshots with `revalidate: night`: both must leave the same valid, quarantine and warning rows."""
+
+from datetime import date, timedelta
+
+import duckdb
+
+from sandbox.store import SandboxStore
+from tests.conftest import NEXT_NIGHT, SNAPSHOT_DATE
+from tests.validation.night import (
+    quarantined,
+    record_ids,
+    run_night,
+    valid_metadata,
+    write_quality_config,
+)
+
+HARVEST = [("harvest", name) for name in ("time_entries", "users", "clients", "projects", "tasks", "invoices")]
+
+
+def valid_time_entry(warehouse, store: SandboxStore) -> dict:
+    """A time entry the night found valid, as the vendor serves it."""
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        (record_id,) = db.execute(
+            "SELECT min(record_id) FROM valid.harvest__time_entries WHERE snapshot_date = ?", [SNAPSHOT_DATE]
+        ).fetchone()
+    return store.get("harvest", "", "time_entries", record_id)
+
+
+def night_outcome(warehouse) -> tuple:
+    """Every object's valid ids, the quarantine and the warnings of the second night."""
+    return (
+        {(s, o): record_ids(warehouse, "valid", s, o, NEXT_NIGHT) for s, o in HARVEST},
+        quarantined(warehouse, NEXT_NIGHT),
+        quarantined(warehouse, NEXT_NIGHT, table="quality.warnings"),
+    )
+
+
+def test_an_incremental_night_checks_what_changed_and_decides_as_the_whole_night(
+    tieout_env, small_firm, tmp_path, monkeypatch
+):
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2)
+    store = SandboxStore(small_firm / "state.db")
+    assert run_night(objects=HARVEST).success
+    # a copy of a valid entry dated two days after the first night: in the future then (one day's grace),
+    # not on the next night; changed before the first night, whose extraction runs again to fetch it, so
+    # the second night's load does not fetch it again
+    entry = valid_time_entry(tieout_env, store)
+    ahead = {**entry, "id": store.next_id("harvest", "", "time_entries", start=10_000_000)}
+    ahead["spent_date"] = (date.fromisoformat(SNAPSHOT_DATE) + timedelta(days=2)).isoformat()
+    store.put("harvest", "", "time_entries", str(ahead["id"]), ahead, entry["updated_at"])
+    assert run_night(objects=HARVEST).success
+    assert ("harvest", "", "time_entries", str(ahead["id"]), "date_in_future", "spent_date") in quarantined(tieout_env)
+
+    # one valid entry made to break a rule, changed after the first night: the second night fetches it
+    broken = {**valid_time_entry(tieout_env, store), "hours": 30.0, "updated_at": f"{NEXT_NIGHT}T00:30:00Z"}
+    store.put("harvest", "", "time_entries", str(broken["id"]), broken, broken["updated_at"])
+
+    second = run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST)
+    assert second.success
+    incremental = night_outcome(tieout_env)
+    entries = valid_metadata(second, "harvest", "time_entries")
+    assert entries["verdicts_carried_from"] == SNAPSHOT_DATE
+    # the fetched entry, the one quarantined the night before, and the night's other quarantined or warned
+    # entries (the small firm plants some): fewer than the night's records
+    assert 2 <= entries["rechecked"] < entries["extracted"] // 2, entries
+    assert ("harvest", "", "time_entries", str(broken["id"]), "hours_out_of_range", "hours") in incremental[1]
+    assert incremental[0][("harvest", "time_entries")][("", str(ahead["id"]))] == 1
+
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2, revalidate="night")
+    whole = run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST, layers=("valid",))
+    assert whole.success
+    assert valid_metadata(whole, "harvest", "time_entries")["rechecked"] == entries["extracted"]
+    assert night_outcome(tieout_env) == incremental
+
+    # a setting a verdict depends on changed since the first night: its verdicts are not carried
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2, future_grace_days=3)
+    regraced = valid_metadata(run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST, layers=("valid",)), *HARVEST[0])
+    assert (regraced["rechecked"], regraced["verdicts_carried_from"]) == (entries["extracted"], "")
