@@ -344,11 +344,16 @@ def report_incremental(home: Path, full: dict, after: dict, share: float, touche
             "WHERE snapshot_date = ?",
             [NIGHT + timedelta(days=1)],
         ).fetchone()
+        checked, carried = connection.execute(
+            "SELECT sum(rechecked), count(carried_from) FROM quality.validated_nights WHERE snapshot_date = ?",
+            [NIGHT + timedelta(days=1)],
+        ).fetchone()
     modes, fetched, stored = row or (None, 0, 0)
     print(
         f"\nincremental night of {NIGHT + timedelta(days=1)} ({share:.1%} of records marked changed: "
         + ", ".join(f"{system} {n:,}" for system, n in sorted(touched.items()))
-        + f"): exit {after['exit_code']}, loads {modes}, {fetched:,} records fetched of {stored:,} in its snapshots"
+        + f"): exit {after['exit_code']}, loads {modes}, {fetched:,} records fetched of {stored:,} in its snapshots; "
+        f"the contracts checked {checked or 0:,} of them ({carried} objects carried the others' verdicts)"
     )
     print(f"{'stage':<14} {'full night':>11} {'incremental':>12} {'share':>7}")
     whole = stage_totals(full)

@@ -100,6 +100,9 @@ def assert_the_incremental_night(directory: Path, out: str) -> None:
                 [after, after],
             ).fetchall()
         )
+        checked, carried = warehouse.execute(
+            "SELECT sum(rechecked), count(carried_from) FROM quality.validated_nights WHERE snapshot_date = ?", [after]
+        ).fetchone()
     assert {mode for _, _, mode, _, _ in loads} == {"incremental"}, loads
     fetched = {system: sum(f for s, _, _, f, _ in loads if s == system) for system in marked}
     stored = {system: sum(r for s, _, _, _, r in loads if s == system) for system in marked}
@@ -107,8 +110,11 @@ def assert_the_incremental_night(directory: Path, out: str) -> None:
     changed = ", ".join(f"{system} {n:,}" for system, n in sorted(marked.items()))
     assert (
         f"incremental night of {after} (5.0% of records marked changed: {changed}): exit 0, loads full, incremental, "
-        f"{totals['fetched']:,} records fetched of {totals['stored']:,} in its snapshots"
+        f"{totals['fetched']:,} records fetched of {totals['stored']:,} in its snapshots; the contracts checked "
+        f"{checked:,} of them ({carried} objects carried the others' verdicts)"
     ) in out
+    # every fetched record is checked again; the others' verdicts are carried (decision 45)
+    assert totals["fetched"] <= checked < totals["stored"] and carried > 0, (totals, checked, carried)
     for stage in STAGES:
         assert re.search(rf"^{stage} +\d+\.\ds +\d+\.\ds +\d+\.\d%$", out, re.MULTILINE), stage
     assert re.search(r"^whole night +\d+\.\ds +\d+\.\ds +\d+\.\d% +peak RSS \d+\.\d\d GiB$", out, re.MULTILINE)
