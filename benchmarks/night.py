@@ -347,7 +347,7 @@ def report_incremental(home: Path, full: dict, after: dict, share: float, touche
         checked, carried = connection.execute(
             "SELECT sum(rechecked), count(carried_from) FROM quality.validated_nights WHERE snapshot_date = ?",
             [NIGHT + timedelta(days=1)],
-        ).fetchone()
+        ).fetchone() or (0, 0)
     modes, fetched, stored = row or (None, 0, 0)
     print(
         f"\nincremental night of {NIGHT + timedelta(days=1)} ({share:.1%} of records marked changed: "
