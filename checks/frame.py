@@ -84,12 +84,12 @@ def _sent(f: Field) -> str:
     return literal if f.kind == "money" else f'CASE WHEN "{f.name}" IS NULL THEN {literal} END'
 
 
-def frame_sql(contract: Contract, source_table: str, one_slice: bool = False, rechecked: bool = False) -> str:
+def frame_sql(contract: Contract, source_table: str, one_slice: bool = False, only_rechecked: bool = False) -> str:
     """The typed frame of `source_table` (the raw or valid table of the contract's object) for
     `$snapshot_date`, with `$horizon` and `$earliest` carried as columns for the date rules, and each
     record's `slice` of `$slices` (by a hash of its id within its entity: duplicate ids share one);
-    `one_slice`: only the records of slice `$slice`, whose payloads alone are parsed; `rechecked`: only
-    the rows of the temporary table `rechecked_rows`.
+    `one_slice`: only the records of slice `$slice`, whose payloads alone are parsed; `only_rechecked`:
+    only the rows the temporary table `rechecked_rows` names (assets/validation/night.py makes it).
 
     Each payload is parsed once (every path in one json_extract) and each value typed once
     (`typed`); references are joins against the same system's raw snapshot of the night."""
@@ -103,7 +103,7 @@ def frame_sql(contract: Contract, source_table: str, one_slice: bool = False, re
         f"parsed AS (SELECT rowid AS raw_row, entity, record_id, {SLICE} AS slice, "
         f"json_extract(payload, [{paths}]) AS fragments{derived} FROM {source_table} "
         f"WHERE snapshot_date = $snapshot_date{SLICE_FILTER if one_slice else ''}"
-        f"{RECHECKED_FILTER if rechecked else ''})",
+        f"{RECHECKED_FILTER if only_rechecked else ''})",
         f"fragmented AS (SELECT * EXCLUDE (fragments), {fragments} FROM parsed)",
         "typed AS (SELECT *, " + ", ".join(f'{_typed(f)} AS "{f.name}"' for f in contract.fields) + " FROM fragmented)",
     ]
@@ -166,9 +166,9 @@ def typed_night(
     earliest: date,
     slices: int,
     only_slice: int | None = None,
-    rechecked: bool = False,
+    only_rechecked: bool = False,
 ) -> Iterator[None]:
-    """The night's typed frame (`only_slice`: that slice's; `rechecked`: the rows `rechecked_rows` names)
+    """The night's typed frame (`only_slice`: that slice's; `only_rechecked`: the rows `rechecked_rows` names)
     as a temporary table of this connection, ordered by slice, while the block runs: the payloads are
     read and parsed once, and each slice is then read from typed columns (slicing the raw table instead
     read every payload again for each slice)."""
@@ -176,7 +176,7 @@ def typed_night(
     if only_slice is not None:
         parameters["slice"] = only_slice
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {TYPED_NIGHT} AS {frame_sql(contract, source_table, only_slice is not None, rechecked)}",
+        f"CREATE OR REPLACE TEMP TABLE {TYPED_NIGHT} AS {frame_sql(contract, source_table, only_slice is not None, only_rechecked)}",
         parameters,
     )
     try:

@@ -78,25 +78,25 @@ def contract_failures(
     snapshot_date: date,
     settings: QualitySettings,
     one_slice: bool = False,
-    rechecked: bool = False,
+    only_rechecked: bool = False,
 ) -> ContractOutcome:
     """Every rule the night's records of `source_table` break: the night is typed once in DuckDB
     (`typed_night`, which spills past its memory limit) and checked one slice at a time, so that only
     one slice's polars frame is ever in Python's memory. `one_slice`: only one slice of the night,
-    a different one each night (all of them in as many nights as there are slices); `rechecked`: only
-    the rows the temporary table `rechecked_rows` names."""
+    a different one each night (all of them in as many nights as there are slices); `only_rechecked`: only
+    the rows the temporary table `rechecked_rows` names (made by `rechecked_rows()`)."""
     horizon = snapshot_date + timedelta(days=settings.future_grace_days)
     (total,) = connection.execute(
         f"SELECT count(*) FROM {source_table} WHERE snapshot_date = ?", [snapshot_date]
     ).fetchone()
-    (checked,) = connection.execute(f"SELECT count(*) FROM {RECHECKED}").fetchone() if rechecked else (total,)
+    (checked,) = connection.execute(f"SELECT count(*) FROM {RECHECKED}").fetchone() if only_rechecked else (total,)
     if not checked:  # an object the firm does not use (another ERP's, say), or nothing changed: nothing to type
         return ContractOutcome(0, pd.DataFrame(columns=COLUMNS), pd.DataFrame(columns=COLUMNS), total)
     slices = -(-checked // settings.slice_records)
     only = snapshot_date.toordinal() % slices if one_slice and slices > 1 else None
     records, cases = 0, []
     with typed_night(
-        connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slices, only, rechecked
+        connection, contract, source_table, snapshot_date, horizon, settings.earliest_date, slices, only, only_rechecked
     ):
         for slice_ in range(slices) if only is None else [only]:
             frame = typed_frame(connection, slice_)
@@ -122,7 +122,9 @@ def validate_night(connection, contract: Contract, snapshot_date: date, settings
     )
     load_id, carried_from = carried_from_night(connection, contract, snapshot_date, fingerprint, settings)
     with rechecked_rows(connection, source, {**key, "load_id": load_id, "carried_from": carried_from}):
-        outcome = contract_failures(connection, contract, source, snapshot_date, settings, rechecked=bool(carried_from))
+        outcome = contract_failures(
+            connection, contract, source, snapshot_date, settings, only_rechecked=bool(carried_from)
+        )
     quarantine = outcome.cases.assign(snapshot_date=snapshot_date, system=system, object=object_name)
     drift = connection.execute(
         load("validation/schema_drift.sql", source_table=source),
@@ -211,9 +213,10 @@ def carried_from_night(
     """Tonight's load of the object, and the night its records' verdicts may be carried from (None:
     check every record). Not when `revalidate` is "night"; not for a contract whose verdicts depend on
     other records' values (a parent chain, fields fetched from a referenced record); not when a
-    referenced record has gone since that night, or that cannot be told."""
+    referenced record has gone since that night, or that cannot be told (that night's snapshot of it archived,
+    or loaded again after the night was validated)."""
     system, object_name = contract.system, contract.object
-    load_id, carried_from = connection.execute(
+    load_id, carried_from, validated_at = connection.execute(
         load("validation/carried_from.sql"),
         {"snapshot_date": snapshot_date, "system": system, "object": object_name, "fingerprint": fingerprint},
     ).fetchone()
@@ -224,7 +227,13 @@ def carried_from_night(
     for target in dict.fromkeys(r.object for r in contract.references):
         (gone,) = connection.execute(
             load("validation/targets_gone.sql", raw_table=raw_table(system, target)),
-            {"snapshot_date": snapshot_date, "carried_from": carried_from, "system": system, "object": target},
+            {
+                "snapshot_date": snapshot_date,
+                "carried_from": carried_from,
+                "validated_at": validated_at,
+                "system": system,
+                "object": target,
+            },
         ).fetchone()
         if gone != 0:
             return load_id, None

@@ -2,6 +2,8 @@
 -- fetched, those without an id or sharing one, and those quarantined or warned on the night the
 -- load was folded onto ($carried_from). Every other row was carried unchanged from that night,
 -- where it broke no rule (a date in the future then is re-checked: tonight's horizon is later).
+-- (Ids shared tonight are a guard: raw/replace_snapshot.sql carries no row whose id was fetched,
+-- so a shared id is fetched twice or was shared, and quarantined, on the base night.)
 WITH again AS (
     SELECT entity, record_id FROM {raw_table}
     WHERE snapshot_date = $snapshot_date AND record_id IS NOT NULL

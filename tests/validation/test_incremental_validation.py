@@ -44,15 +44,21 @@ def test_an_incremental_night_checks_what_changed_and_decides_as_the_whole_night
     write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2)
     store = SandboxStore(small_firm / "state.db")
     assert run_night(objects=HARVEST).success
-    # a copy of a valid entry dated two days after the first night: in the future then (one day's grace),
-    # not on the next night; changed before the first night, whose extraction runs again to fetch it, so
-    # the second night's load does not fetch it again
+    # copies of a valid entry dated two and five days after the first night: both in the future then (one
+    # day's grace), only the second on the next night; changed before the first night, whose extraction runs
+    # again to fetch them, so the second night's load does not fetch them again
     entry = valid_time_entry(tieout_env, store)
-    ahead = {**entry, "id": store.next_id("harvest", "", "time_entries", start=10_000_000)}
-    ahead["spent_date"] = (date.fromisoformat(SNAPSHOT_DATE) + timedelta(days=2)).isoformat()
-    store.put("harvest", "", "time_entries", str(ahead["id"]), ahead, entry["updated_at"])
+    copies = []
+    for days in (2, 5):
+        copy = {**entry, "id": store.next_id("harvest", "", "time_entries")}
+        copy["spent_date"] = (date.fromisoformat(SNAPSHOT_DATE) + timedelta(days=days)).isoformat()
+        store.put("harvest", "", "time_entries", str(copy["id"]), copy, entry["updated_at"])
+        copies.append(copy)
+    ahead, far = copies
     assert run_night(objects=HARVEST).success
-    assert ("harvest", "", "time_entries", str(ahead["id"]), "date_in_future", "spent_date") in quarantined(tieout_env)
+    for copy in (ahead, far):
+        in_future = ("harvest", "", "time_entries", str(copy["id"]), "date_in_future", "spent_date")
+        assert in_future in quarantined(tieout_env)
 
     # one valid entry made to break a rule, changed after the first night: the second night fetches it
     broken = {**valid_time_entry(tieout_env, store), "hours": 30.0, "updated_at": f"{NEXT_NIGHT}T00:30:00Z"}
@@ -68,6 +74,8 @@ def test_an_incremental_night_checks_what_changed_and_decides_as_the_whole_night
     assert 2 <= entries["rechecked"] < entries["extracted"] // 2, entries
     assert ("harvest", "", "time_entries", str(broken["id"]), "hours_out_of_range", "hours") in incremental[1]
     assert incremental[0][("harvest", "time_entries")][("", str(ahead["id"]))] == 1
+    # not fetched, but quarantined the night before: checked again, and still in the future
+    assert ("harvest", "", "time_entries", str(far["id"]), "date_in_future", "spent_date") in incremental[1]
 
     write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2, revalidate="night")
     whole = run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST, layers=("valid",))
@@ -79,3 +87,12 @@ def test_an_incremental_night_checks_what_changed_and_decides_as_the_whole_night
     write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2, future_grace_days=3)
     regraced = valid_metadata(run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST, layers=("valid",)), *HARVEST[0])
     assert (regraced["rechecked"], regraced["verdicts_carried_from"]) == (entries["extracted"], "")
+
+    # the first night's time entries gone from the warehouse (as when retention archives a night) and that
+    # night validated again: it read none of its load's records, so the next night carries nothing from it
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2)
+    with duckdb.connect(str(tieout_env)) as db:
+        db.execute("DELETE FROM raw.harvest__time_entries WHERE snapshot_date = ?", [SNAPSHOT_DATE])
+    assert run_night(objects=HARVEST, layers=("valid",)).success
+    again = valid_metadata(run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST, layers=("valid",)), *HARVEST[0])
+    assert (again["rechecked"], again["verdicts_carried_from"]) == (entries["extracted"], "")
