@@ -83,6 +83,20 @@ def test_an_incremental_night_checks_what_changed_and_decides_as_the_whole_night
     assert valid_metadata(whole, "harvest", "time_entries")["rechecked"] == entries["extracted"]
     assert night_outcome(tieout_env) == incremental
 
+    # a project an entry refers to gone from the second night's snapshot (as when a sweep no longer finds it;
+    # Harvest's incremental listing cannot say so): the carried references may no longer resolve, so every
+    # entry is checked, and the one naming it is quarantined
+    write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2)
+    with duckdb.connect(str(tieout_env)) as db:
+        db.execute(
+            "DELETE FROM raw.harvest__projects WHERE snapshot_date = ? AND record_id = ?",
+            [NEXT_NIGHT, str(ahead["project"]["id"])],
+        )
+    gone = valid_metadata(run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST, layers=("valid",)), *HARVEST[0])
+    assert (gone["rechecked"], gone["verdicts_carried_from"]) == (entries["extracted"], "")
+    unresolved = {(r[3], r[4]) for r in quarantined(tieout_env, NEXT_NIGHT) if r[2] == "time_entries"}
+    assert (str(ahead["id"]), "reference_unresolved") in unresolved
+
     # a setting a verdict depends on changed since the first night: its verdicts are not carried
     write_quality_config(tmp_path / "quality.yaml", monkeypatch, max_quarantine_share=0.2, future_grace_days=3)
     regraced = valid_metadata(run_night(snapshot_date=NEXT_NIGHT, objects=HARVEST, layers=("valid",)), *HARVEST[0])
